@@ -1,0 +1,3 @@
+DROP TABLE evaluation_revisions;
+DROP TABLE evaluations;
+DROP TABLE departments;

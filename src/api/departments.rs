@@ -1,0 +1,152 @@
+//! `/departments` — the budget units.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, Problem};
+use super::extract::{DepartmentKey, JsonBody, window};
+use crate::domain::department::{Department, DepartmentPatch, UnitKind};
+use crate::domain::values::UnitCode;
+use crate::store::Store;
+use crate::store::departments::{DepartmentFilter, DepartmentRecord};
+
+/// A department with when it was created and last changed.
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentView {
+    #[serde(flatten)]
+    pub department: Department,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<DepartmentRecord> for DepartmentView {
+    fn from(record: DepartmentRecord) -> Self {
+        Self {
+            department: record.department,
+            created_at: record.created_at.and_utc(),
+            updated_at: record.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A page of departments, ordered by code.
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentList {
+    pub items: Vec<DepartmentView>,
+    /// How many departments match the filter, on all pages.
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DepartmentQuery {
+    /// Only the units whose parent has this code.
+    pub parent: Option<UnitCode>,
+    /// Only units of this kind.
+    pub kind: Option<UnitKind>,
+    /// How many to answer, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// How many to skip (default 0).
+    pub offset: Option<i64>,
+}
+
+fn location(code: &UnitCode) -> (header::HeaderName, String) {
+    (header::LOCATION, format!("/api/v1/departments/{code}"))
+}
+
+/// Registers a budget unit. A parent, if named, must exist already.
+#[utoipa::path(tag = "departments", request_body = Department, responses(
+    (status = 201, description = "Created", body = DepartmentView),
+    (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid body, or unknown parent", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/departments")]
+pub async fn create_department(
+    store: web::Data<Store>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let department: Department = body.parse("", "department")?;
+    let record = web::block(move || store.create_department(department)).await??;
+    Ok(HttpResponse::Created()
+        .insert_header(location(&record.department.code))
+        .json(DepartmentView::from(record)))
+}
+
+/// Lists budget units by code, filtered by parent and kind, a page at a time.
+#[utoipa::path(tag = "departments", params(DepartmentQuery), responses(
+    (status = 200, description = "A page of departments", body = DepartmentList),
+    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments")]
+pub async fn list_departments(
+    store: web::Data<Store>,
+    query: web::Query<DepartmentQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let window = window(query.limit, query.offset)?;
+    let filter = DepartmentFilter {
+        parent_code: query.parent,
+        kind: query.kind,
+    };
+    let page = web::block(move || store.list_departments(&filter, window)).await??;
+    Ok(HttpResponse::Ok().json(DepartmentList {
+        items: page.items.into_iter().map(DepartmentView::from).collect(),
+        total: page.total,
+        limit: window.limit,
+        offset: window.offset,
+    }))
+}
+
+/// One budget unit.
+#[utoipa::path(tag = "departments", params(("code" = String, Path, description = "单位代码")), responses(
+    (status = 200, description = "The department", body = DepartmentView),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments/{code}")]
+pub async fn get_department(
+    store: web::Data<Store>,
+    key: DepartmentKey,
+) -> Result<HttpResponse, ApiError> {
+    let record = web::block(move || store.department(&key.0)).await??;
+    Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
+}
+
+/// Changes a budget unit's name, kind, funding type or parent. Fields left out stay as they
+/// are; `null` clears `funding_type` or `parent_code`. The code cannot change.
+#[utoipa::path(tag = "departments", params(("code" = String, Path, description = "单位代码")),
+    request_body = DepartmentPatch, responses(
+    (status = 200, description = "The department as it is now", body = DepartmentView),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid body, unknown parent, or a parent cycle", body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/departments/{code}")]
+pub async fn update_department(
+    store: web::Data<Store>,
+    key: DepartmentKey,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let patch: DepartmentPatch = body.parse("", "department change")?;
+    let record = web::block(move || store.update_department(&key.0, patch)).await??;
+    Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
+}
+
+/// Deletes a budget unit that has no evaluations and no subordinate units (else 409).
+#[utoipa::path(tag = "departments", params(("code" = String, Path, description = "单位代码")), responses(
+    (status = 204, description = "Deleted"),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "It has evaluations or subordinate units", body = Problem, content_type = "application/problem+json"),
+))]
+#[delete("/departments/{code}")]
+pub async fn delete_department(
+    store: web::Data<Store>,
+    key: DepartmentKey,
+) -> Result<HttpResponse, ApiError> {
+    web::block(move || store.delete_department(&key.0)).await??;
+    Ok(HttpResponse::NoContent().finish())
+}

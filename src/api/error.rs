@@ -1,0 +1,170 @@
+//! Errors as `application/problem+json` (RFC 9457): a stable `code` (also in `type`), a human
+//! `detail`, and for invalid input the field paths. Internal causes are logged, never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::FieldError;
+use crate::store::StoreError;
+
+/// A problem report (RFC 9457).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:perfeval:problem:<code>`; stable, one per kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: &'static str,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong this time.
+    pub detail: String,
+    /// The stable machine-readable code, e.g. `invalid_body`.
+    pub code: &'static str,
+    /// For invalid input: each field that is wrong, and what is wrong with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For a stale `If-Match`: the version that is stored now (none when nothing is stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the body is not well-formed JSON: {0}")]
+    MalformedJson(String),
+    #[error("the body does not describe a valid {what}")]
+    InvalidBody {
+        what: &'static str,
+        errors: Vec<FieldError>,
+    },
+    #[error("invalid request parameters")]
+    InvalidParameters(Vec<FieldError>),
+    #[error("the body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("the body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0} was not found")]
+    NotFound(String),
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("the evaluation has changed since the version named in If-Match")]
+    PreconditionFailed { current: Option<i64> },
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Conflict { code, detail } => Self::Conflict { code, detail },
+            StoreError::Invalid(errors) => Self::InvalidBody {
+                what: "report",
+                errors,
+            },
+            StoreError::PreconditionFailed { current } => Self::PreconditionFailed { current },
+            StoreError::Contended => Self::Unavailable(
+                "the record is being changed by others at this moment; try again".to_owned(),
+            ),
+            StoreError::Unavailable(cause) => {
+                log::error!("database unavailable: {cause}");
+                Self::Unavailable("the database is unavailable; try again shortly".to_owned())
+            }
+            StoreError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        Self::Internal(format!("blocking task failed: {error}"))
+    }
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedJson(_) => "malformed_json",
+            Self::InvalidBody { .. } => "invalid_body",
+            Self::InvalidParameters(_) => "invalid_parameters",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict { code, .. } => code,
+            Self::PreconditionFailed { .. } => "precondition_failed",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::MalformedJson(_) => "Malformed JSON",
+            Self::InvalidBody { .. } => "Invalid body",
+            Self::InvalidParameters(_) => "Invalid parameters",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::PayloadTooLarge { .. } => "Body too large",
+            Self::NotFound(_) => "Not found",
+            Self::Conflict { .. } => "Conflict",
+            Self::PreconditionFailed { .. } => "Precondition failed",
+            Self::Unavailable(_) => "Service unavailable",
+            Self::Internal(_) => "Internal error",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MalformedJson(_) | Self::InvalidParameters(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidBody { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let detail = match self {
+            Self::Internal(cause) => {
+                log::error!("internal error: {cause}");
+                "the service failed to answer this request; the cause has been logged".to_owned()
+            }
+            Self::NotFound(what) => format!("{what} was not found"),
+            other => other.to_string(),
+        };
+        let (errors, current_version) = match self {
+            Self::InvalidBody { errors, .. } | Self::InvalidParameters(errors) => {
+                (errors.clone(), None)
+            }
+            Self::PreconditionFailed { current } => (Vec::new(), *current),
+            _ => (Vec::new(), None),
+        };
+        let problem = Problem {
+            kind: format!("urn:perfeval:problem:{}", self.code()),
+            title: self.title(),
+            status: status.as_u16(),
+            detail,
+            code: self.code(),
+            errors,
+            current_version,
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        if matches!(self, Self::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
+        response.json(problem)
+    }
+}

@@ -1,0 +1,486 @@
+//! `/departments/{code}/evaluations/{year}` — the self-evaluation reports, whole or a part at a
+//! time, and `/evaluations` to list them.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, Problem};
+use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, window};
+use crate::domain::FieldError;
+use crate::domain::evaluation::EvaluationStatus;
+use crate::domain::report::{
+    Budget, EvaluationReport, Goals, IssueEditError, IssueItem, IssueItemPatch, NewIssueItem,
+    ProblemsAndMeasures, Results,
+};
+use crate::domain::values::{FiscalYear, UnitCode};
+use crate::store::Store;
+use crate::store::evaluations::{
+    Change, EvaluationFilter, EvaluationRecord, EvaluationSummary, Saved,
+};
+
+/// Where an evaluation stands and which version of it this is.
+#[derive(Serialize, ToSchema)]
+pub struct EvaluationMeta {
+    pub department_code: UnitCode,
+    pub year: FiscalYear,
+    pub status: EvaluationStatus,
+    /// Goes up by one with every change; the ETag carries it, `If-Match` sends it back.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&EvaluationSummary> for EvaluationMeta {
+    fn from(summary: &EvaluationSummary) -> Self {
+        Self {
+            department_code: summary.department_code.clone(),
+            year: summary.year,
+            status: summary.status,
+            version: summary.version,
+            created_at: summary.created_at.and_utc(),
+            updated_at: summary.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A whole self-evaluation with where it stands.
+#[derive(Serialize, ToSchema)]
+pub struct EvaluationView {
+    #[serde(flatten)]
+    pub meta: EvaluationMeta,
+    pub report: EvaluationReport,
+}
+
+/// A page of evaluations, newest year first, then by unit code.
+#[derive(Serialize, ToSchema)]
+pub struct EvaluationList {
+    pub items: Vec<EvaluationMeta>,
+    /// How many evaluations match the filter, on all pages.
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EvaluationQuery {
+    /// Only this fiscal year.
+    pub year: Option<FiscalYear>,
+    /// Only this department (单位代码).
+    pub department: Option<UnitCode>,
+    /// Only evaluations in this state.
+    pub status: Option<EvaluationStatus>,
+    /// How many to answer, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// How many to skip (default 0).
+    pub offset: Option<i64>,
+}
+
+/// One problem or measure with the version of the evaluation it is in.
+#[derive(Serialize, ToSchema)]
+pub struct IssueItemView {
+    #[serde(flatten)]
+    pub meta: EvaluationMeta,
+    pub item: IssueItem,
+}
+
+fn evaluation_path(code: &UnitCode, year: FiscalYear) -> String {
+    format!("/api/v1/departments/{code}/evaluations/{year}")
+}
+
+async fn read(store: web::Data<Store>, key: EvaluationKey) -> Result<EvaluationRecord, ApiError> {
+    Ok(web::block(move || store.evaluation(&key.code, key.year)).await??)
+}
+
+/// Applies `edit` to the stored report (an empty draft when there is none) in one transaction.
+async fn write<T: Send + 'static>(
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    if_match: IfMatch,
+    action: &'static str,
+    edit: impl FnMut(&mut EvaluationReport) -> Result<T, ApiError> + Send + 'static,
+) -> Result<Saved<T>, ApiError> {
+    web::block(move || store.edit_evaluation(&key.code, key.year, if_match.0, action, edit)).await?
+}
+
+/// 200 with the ETag, or 201 with the ETag and the evaluation's location when the write created it.
+fn answer<B: Serialize>(
+    saved_change: Change,
+    summary: &EvaluationSummary,
+    body: B,
+) -> HttpResponse {
+    let mut response = match saved_change {
+        Change::Created => HttpResponse::Created(),
+        Change::Updated | Change::Unchanged => HttpResponse::Ok(),
+    };
+    if saved_change == Change::Created {
+        response.insert_header((
+            header::LOCATION,
+            evaluation_path(&summary.department_code, summary.year),
+        ));
+    }
+    response.insert_header(etag(summary.version)).json(body)
+}
+
+/// Lists evaluations, filtered by year, department and status, a page at a time.
+#[utoipa::path(tag = "evaluations", params(EvaluationQuery), responses(
+    (status = 200, description = "A page of evaluations", body = EvaluationList),
+    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/evaluations")]
+pub async fn list_evaluations(
+    store: web::Data<Store>,
+    query: web::Query<EvaluationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let window = window(query.limit, query.offset)?;
+    let filter = EvaluationFilter {
+        year: query.year,
+        department_code: query.department,
+        status: query.status,
+    };
+    let page = web::block(move || store.list_evaluations(&filter, window)).await??;
+    Ok(HttpResponse::Ok().json(EvaluationList {
+        items: page.items.iter().map(EvaluationMeta::from).collect(),
+        total: page.total,
+        limit: window.limit,
+        offset: window.offset,
+    }))
+}
+
+/// One self-evaluation, whole. The ETag is its version.
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+), responses(
+    (status = 200, description = "The evaluation", body = EvaluationView, headers(("ETag" = String, description = "The version, quoted"))),
+    (status = 404, description = "No such department or evaluation", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments/{code}/evaluations/{year}")]
+pub async fn get_evaluation(
+    store: web::Data<Store>,
+    key: EvaluationKey,
+) -> Result<HttpResponse, ApiError> {
+    let record = read(store, key).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(record.summary.version))
+        .json(EvaluationView {
+            meta: (&record.summary).into(),
+            report: record.report,
+        }))
+}
+
+/// Creates or replaces a whole self-evaluation. Idempotent: the same body twice stores one
+/// report, and the version goes up only when the document changed. Amounts are in 万元 as
+/// decimal strings. Send the ETag back as `If-Match` so that no one else's change is
+/// overwritten (412 when it is stale). Error paths are from the root of the report.
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+), request_body = EvaluationReport, responses(
+    (status = 200, description = "Replaced (or unchanged)", body = EvaluationView, headers(("ETag" = String, description = "The new version, quoted"))),
+    (status = 201, description = "Created as a draft", body = EvaluationView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The evaluation"))),
+    (status = 400, description = "Malformed JSON or parameters", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not a valid report; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/departments/{code}/evaluations/{year}")]
+pub async fn put_evaluation(
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    if_match: IfMatch,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let report: EvaluationReport = body.parse("", "report")?;
+    let saved = write(store, key, if_match, "replace", move |stored| {
+        *stored = report.clone();
+        Ok(())
+    })
+    .await?;
+    let summary = &saved.record.summary;
+    Ok(answer(
+        saved.change,
+        summary,
+        EvaluationView {
+            meta: summary.into(),
+            report: saved.record.report.clone(),
+        },
+    ))
+}
+
+/// The GET and PUT of one part of the report, with a view that carries the version.
+macro_rules! report_part {
+    ($field:ident, $part:ty, $view:ident, $get:ident, $put:ident, $route:literal, $action:literal, $summary:literal) => {
+        #[doc = concat!("The `", stringify!($field), "` part of an evaluation, with its version.")]
+        #[derive(Serialize, ToSchema)]
+        pub struct $view {
+            #[serde(flatten)]
+            pub meta: EvaluationMeta,
+            pub $field: $part,
+        }
+
+        #[doc = concat!("Reads ", $summary, " of one evaluation. The ETag is the evaluation's version.")]
+        #[utoipa::path(tag = "evaluations", params(
+            ("code" = String, Path, description = "单位代码"),
+            ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+        ), responses(
+            (status = 200, description = "The part", body = $view, headers(("ETag" = String, description = "The version, quoted"))),
+            (status = 404, description = "No such department or evaluation", body = Problem, content_type = "application/problem+json"),
+        ))]
+        #[get($route)]
+        pub async fn $get(store: web::Data<Store>, key: EvaluationKey) -> Result<HttpResponse, ApiError> {
+            let record = read(store, key).await?;
+            Ok(HttpResponse::Ok()
+                .insert_header(etag(record.summary.version))
+                .json($view { meta: (&record.summary).into(), $field: record.report.$field }))
+        }
+
+        #[doc = concat!("Replaces ", $summary, " of one evaluation, leaving the other parts as they are; ",
+            "creates the evaluation as a draft when there is none. Amounts are in 万元 as decimal strings. ",
+            "`If-Match` guards against overwriting a newer version (412). Error paths are from the root of the report.")]
+        #[utoipa::path(tag = "evaluations", params(
+            ("code" = String, Path, description = "单位代码"),
+            ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+            ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+        ), request_body = $part, responses(
+            (status = 200, description = "Replaced (or unchanged)", body = $view, headers(("ETag" = String, description = "The new version, quoted"))),
+            (status = 201, description = "The evaluation was created as a draft", body = $view, headers(("ETag" = String, description = "The new version, quoted"))),
+            (status = 400, description = "Malformed JSON or parameters", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+            (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+            (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+            (status = 422, description = "Not valid; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+        ))]
+        #[put($route)]
+        pub async fn $put(
+            store: web::Data<Store>,
+            key: EvaluationKey,
+            if_match: IfMatch,
+            body: JsonBody,
+        ) -> Result<HttpResponse, ApiError> {
+            let part: $part = body.parse(stringify!($field), stringify!($field))?;
+            let saved = write(store, key, if_match, $action, move |report| {
+                report.$field = part.clone();
+                Ok(())
+            })
+            .await?;
+            let summary = &saved.record.summary;
+            Ok(answer(
+                saved.change,
+                summary,
+                $view { meta: summary.into(), $field: saved.record.report.$field.clone() },
+            ))
+        }
+    };
+}
+
+report_part!(
+    budget,
+    Budget,
+    BudgetView,
+    get_budget,
+    put_budget,
+    "/departments/{code}/evaluations/{year}/budget",
+    "replace_budget",
+    "the budget execution (基本支出, 三公经费, 项目支出 …, in 万元)"
+);
+report_part!(
+    goals,
+    Goals,
+    GoalsView,
+    get_goals,
+    put_goals,
+    "/departments/{code}/evaluations/{year}/goals",
+    "replace_goals",
+    "the goals and indicators with their targets"
+);
+report_part!(
+    results,
+    Results,
+    ResultsView,
+    get_results,
+    put_results,
+    "/departments/{code}/evaluations/{year}/results",
+    "replace_results",
+    "the results (actual values keyed by indicator, achievements)"
+);
+report_part!(
+    issues,
+    ProblemsAndMeasures,
+    IssuesView,
+    get_issues,
+    put_issues,
+    "/departments/{code}/evaluations/{year}/issues",
+    "replace_issues",
+    "the problems and improvement measures"
+);
+
+fn issue_edit_error(error: IssueEditError) -> ApiError {
+    match error {
+        IssueEditError::NoSuchItem(id) => ApiError::NotFound(format!("problem or measure {id}")),
+        IssueEditError::Invalid(error) => ApiError::InvalidBody {
+            what: "change",
+            errors: vec![error],
+        },
+    }
+}
+
+fn item_id(req: &actix_web::HttpRequest) -> Result<u32, ApiError> {
+    let raw = req.match_info().get("id").unwrap_or_default();
+    raw.parse().map_err(|_| {
+        ApiError::InvalidParameters(vec![FieldError::new(
+            "id",
+            format!("`{raw}` is not an item id"),
+        )])
+    })
+}
+
+/// Adds one problem or measure; the service gives it the next free id.
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+), request_body = NewIssueItem, responses(
+    (status = 201, description = "Added", body = IssueItemView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The new item"))),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not valid; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/departments/{code}/evaluations/{year}/issues")]
+pub async fn add_issue(
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    if_match: IfMatch,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let item: NewIssueItem = body.parse("", "problem or measure")?;
+    let saved = write(store, key, if_match, "add_issue", move |report| {
+        Ok(report.issues.add(item.clone()))
+    })
+    .await?;
+    let summary = &saved.record.summary;
+    let id = match &saved.outcome {
+        IssueItem::Problem(problem) => problem.id,
+        IssueItem::Measure(measure) => measure.id,
+    };
+    Ok(HttpResponse::Created()
+        .insert_header(etag(summary.version))
+        .insert_header((
+            header::LOCATION,
+            format!(
+                "{}/issues/{id}",
+                evaluation_path(&summary.department_code, summary.year)
+            ),
+        ))
+        .json(IssueItemView {
+            meta: summary.into(),
+            item: saved.outcome,
+        }))
+}
+
+/// One problem or measure.
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("id" = u32, Path, description = "The problem's or measure's id"),
+), responses(
+    (status = 200, description = "The item", body = IssueItemView, headers(("ETag" = String, description = "The version, quoted"))),
+    (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments/{code}/evaluations/{year}/issues/{id}")]
+pub async fn get_issue(
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = item_id(&req)?;
+    let record = read(store, key).await?;
+    let item = record
+        .report
+        .issues
+        .get(id)
+        .ok_or_else(|| ApiError::NotFound(format!("problem or measure {id}")))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(record.summary.version))
+        .json(IssueItemView {
+            meta: (&record.summary).into(),
+            item,
+        }))
+}
+
+/// Changes one problem or measure: fields left out stay as they are.
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("id" = u32, Path, description = "The problem's or measure's id"),
+    ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+), request_body = IssueItemPatch, responses(
+    (status = 200, description = "Changed", body = IssueItemView, headers(("ETag" = String, description = "The new version, quoted"))),
+    (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not valid; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/departments/{code}/evaluations/{year}/issues/{id}")]
+pub async fn update_issue(
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    if_match: IfMatch,
+    req: actix_web::HttpRequest,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let id = item_id(&req)?;
+    let patch: IssueItemPatch = body.parse("", "change")?;
+    let saved = write(store, key, if_match, "change_issue", move |report| {
+        report
+            .issues
+            .patch(id, patch.clone())
+            .map_err(issue_edit_error)
+    })
+    .await?;
+    let summary = &saved.record.summary;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(summary.version))
+        .json(IssueItemView {
+            meta: summary.into(),
+            item: saved.outcome,
+        }))
+}
+
+/// Removes one problem or measure. A problem that a measure still answers cannot go (422).
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("id" = u32, Path, description = "The problem's or measure's id"),
+    ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+), responses(
+    (status = 200, description = "Removed; the evaluation's new version", body = EvaluationMeta, headers(("ETag" = String, description = "The new version, quoted"))),
+    (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "A measure still answers this problem", body = Problem, content_type = "application/problem+json"),
+))]
+#[delete("/departments/{code}/evaluations/{year}/issues/{id}")]
+pub async fn delete_issue(
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    if_match: IfMatch,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let id = item_id(&req)?;
+    let saved = write(store, key, if_match, "remove_issue", move |report| {
+        report.issues.remove(id).map_err(issue_edit_error)
+    })
+    .await?;
+    let summary = &saved.record.summary;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(summary.version))
+        .json(EvaluationMeta::from(summary)))
+}

@@ -1,0 +1,241 @@
+//! Reading requests: bodies parsed with the path of whatever is wrong, keys from the URL,
+//! `If-Match`, pagination.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::error::Category;
+
+use super::error::ApiError;
+use crate::domain::FieldError;
+use crate::domain::values::{FiscalYear, UnitCode};
+use crate::store::Window;
+use crate::store::evaluations::Precondition;
+
+/// The most bytes a request body may have; a larger one is refused with 413.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body, read up to the limit but not parsed yet: the handler names what it expects
+/// and where in the report it belongs, so that every error carries a full path.
+pub struct JsonBody(Bytes);
+
+impl FromRequest for JsonBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<BodyLimit>()
+            .copied()
+            .unwrap_or(BodyLimit(1 << 20))
+            .0;
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if declared_length.is_some_and(|length| length > limit) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::MalformedJson(format!("the body could not be read: {e}"))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(JsonBody(body.freeze()))
+        })
+    }
+}
+
+impl JsonBody {
+    /// Parses the body as a `T` that sits at `path` in its document (`""` for the root);
+    /// a wrong type, an unknown field or a bad value is answered with the path to it.
+    pub fn parse<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &'static str,
+    ) -> Result<T, ApiError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.0);
+        let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+        let value = parsed.map_err(|error| {
+            let inner_path = error.path().to_string();
+            let error = error.into_inner();
+            match error.classify() {
+                Category::Syntax | Category::Eof | Category::Io => {
+                    ApiError::MalformedJson(error.to_string())
+                }
+                Category::Data => ApiError::InvalidBody {
+                    what,
+                    errors: vec![FieldError::new(
+                        join_path(path, &inner_path),
+                        data_message(&error),
+                    )],
+                },
+            }
+        })?;
+        deserializer
+            .end()
+            .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+        Ok(value)
+    }
+}
+
+fn join_path(prefix: &str, inner: &str) -> String {
+    let inner = if inner == "." { "" } else { inner };
+    match (prefix.is_empty(), inner.is_empty()) {
+        (true, _) => inner.to_owned(),
+        (false, true) => prefix.to_owned(),
+        (false, false) if inner.starts_with('[') => format!("{prefix}{inner}"),
+        (false, false) => format!("{prefix}.{inner}"),
+    }
+}
+
+/// serde_json ends its messages with " at line L column C"; the path says where already.
+fn data_message(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    }
+}
+
+fn parameter<T: std::str::FromStr<Err = String>>(
+    req: &HttpRequest,
+    name: &str,
+) -> Result<T, FieldError> {
+    let raw = req.match_info().get(name).unwrap_or_default();
+    raw.parse()
+        .map_err(|message| FieldError::new(name, message))
+}
+
+/// `{code}` in the URL: a department.
+pub struct DepartmentKey(pub UnitCode);
+
+impl FromRequest for DepartmentKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            parameter(req, "code")
+                .map(Self)
+                .map_err(|e| ApiError::InvalidParameters(vec![e])),
+        )
+    }
+}
+
+/// `{code}` and `{year}` in the URL: one department's evaluation of one year.
+pub struct EvaluationKey {
+    pub code: UnitCode,
+    pub year: FiscalYear,
+}
+
+impl FromRequest for EvaluationKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = match (parameter(req, "code"), parameter(req, "year")) {
+            (Ok(code), Ok(year)) => Ok(Self { code, year }),
+            (code, year) => Err(ApiError::InvalidParameters(
+                code.err().into_iter().chain(year.err()).collect(),
+            )),
+        };
+        std::future::ready(key)
+    }
+}
+
+/// `If-Match`: absent, `*`, or the ETag of the version the client read (`"3"`).
+pub struct IfMatch(pub Precondition);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let invalid = || {
+            ApiError::InvalidParameters(vec![FieldError::new(
+                "If-Match",
+                "must be `*` or one ETag as the service sent it, e.g. \"3\"",
+            )])
+        };
+        let precondition = match req.headers().get(header::IF_MATCH) {
+            None => Ok(Precondition::None),
+            Some(value) => match value.to_str().map(str::trim) {
+                Ok("*") => Ok(Precondition::Exists),
+                Ok(tag) => tag
+                    .strip_prefix('"')
+                    .and_then(|t| t.strip_suffix('"'))
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .map(Precondition::Version)
+                    .ok_or_else(invalid),
+                Err(_) => Err(invalid()),
+            },
+        };
+        std::future::ready(precondition.map(Self))
+    }
+}
+
+/// The ETag of a version of an evaluation.
+pub fn etag(version: i64) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+/// Which slice of a list to answer: `limit` 1 to 500 (default 50), `offset` from 0.
+pub fn window(limit: Option<i64>, offset: Option<i64>) -> Result<Window, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    let offset = offset.unwrap_or(0);
+    let mut errors = Vec::new();
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        errors.push(FieldError::new(
+            "limit",
+            format!("must be from 1 to {MAX_LIMIT}"),
+        ));
+    }
+    if offset < 0 {
+        errors.push(FieldError::new("offset", "must not be negative"));
+    }
+    if errors.is_empty() {
+        Ok(Window { limit, offset })
+    } else {
+        Err(ApiError::InvalidParameters(errors))
+    }
+}
+
+/// Query strings that cannot be read are answered as problems too.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error, _| {
+        ApiError::InvalidParameters(vec![FieldError::new("query", error.to_string())]).into()
+    })
+}

@@ -1,0 +1,101 @@
+//! The HTTP API under `/api/v1`: thin handlers over the store, errors as problem+json, and
+//! the OpenAPI document built from the same registrations as the routes.
+
+pub mod departments;
+pub mod error;
+pub mod evaluations;
+pub mod extract;
+pub mod health;
+
+use actix_web::{App, HttpResponse};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+
+use error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "perfeval",
+        description = "Departmental expenditure performance self-evaluations (部门整体支出绩效自评): \
+budget units post their annual reports; the finance bureau (财政局) reads, checks, scores, compares \
+and publishes them.\n\n\
+Conventions: money is in 万元 (10,000 CNY) as decimal strings with at most six decimal places \
+(`\"1659.36\"`), never as JSON numbers; scores and weights are points out of 100, also as decimal \
+strings; staff counts are whole persons. Errors are `application/problem+json` (RFC 9457) with a \
+stable `code` and, for invalid input, `errors[]` naming each field path. Every write of an \
+evaluation answers its new `version` and an `ETag`; send the ETag back as `If-Match` to avoid \
+overwriting someone else's change (412 when stale).",
+    ),
+    tags(
+        (name = "departments", description = "部门 — the budget units"),
+        (name = "evaluations", description = "部门整体支出绩效自评 — the self-evaluation reports, whole or by part"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+/// Every route of `/api/v1`, each registered with its OpenAPI operation.
+fn api_v1(config: &mut ServiceConfig) {
+    config
+        .service(departments::create_department)
+        .service(departments::list_departments)
+        .service(departments::get_department)
+        .service(departments::update_department)
+        .service(departments::delete_department)
+        .service(evaluations::list_evaluations)
+        .service(evaluations::get_evaluation)
+        .service(evaluations::put_evaluation)
+        .service(evaluations::get_budget)
+        .service(evaluations::put_budget)
+        .service(evaluations::get_goals)
+        .service(evaluations::put_goals)
+        .service(evaluations::get_results)
+        .service(evaluations::put_results)
+        .service(evaluations::get_issues)
+        .service(evaluations::put_issues)
+        .service(evaluations::add_issue)
+        .service(evaluations::get_issue)
+        .service(evaluations::update_issue)
+        .service(evaluations::delete_issue);
+}
+
+/// Adds the service's routes to `app` and answers the app with the OpenAPI document of them.
+pub fn register<T>(app: App<T>) -> (App<T>, utoipa::openapi::OpenApi)
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    app.into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(scope("/api/v1").configure(api_v1))
+        .split_for_parts()
+}
+
+/// The OpenAPI document, without starting anything.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    register(App::new()).1
+}
+
+/// What answers a path that no route takes.
+pub async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "{} {} (no such route; the API is under /api/v1, documented at /docs)",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// `/docs` without the slash leads to the Swagger UI.
+pub async fn to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}

@@ -1,0 +1,25 @@
+//! The rules of the field, free of I/O: the report and its parts, money, identifiers and the
+//! checks that a document is well formed. Nothing here knows about HTTP or SQL.
+
+pub mod department;
+pub mod evaluation;
+pub mod report;
+pub mod values;
+
+/// One thing wrong with the input, at a place in the JSON document.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// Where in the body the problem is, e.g. `goals.indicators[2].target`; empty for the body itself.
+    pub path: String,
+    /// What is wrong, in words a filer understands.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Value types that parse instead of being checked later: once built, they hold a valid value.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Reads a plain, non-negative decimal such as `1659.36`, within the given numbers of digits.
+fn parse_plain_decimal(
+    text: &str,
+    max_integer_digits: usize,
+    max_scale: usize,
+) -> Result<Decimal, String> {
+    let (integer, fraction) = match text.split_once('.') {
+        Some((integer, fraction)) => (integer, Some(fraction)),
+        None => (text, None),
+    };
+    if integer.starts_with('-') {
+        return Err(format!("`{text}` is negative; amounts are never negative"));
+    }
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(integer) || !fraction.is_none_or(all_digits) {
+        return Err(format!(
+            "`{text}` is not a plain decimal number such as \"1659.36\""
+        ));
+    }
+    let significant_integer = integer.trim_start_matches('0');
+    if significant_integer.len() > max_integer_digits {
+        return Err(format!(
+            "`{text}` has more than {max_integer_digits} digits before the decimal point"
+        ));
+    }
+    if let Some(fraction) = fraction
+        && fraction.len() > max_scale
+    {
+        return Err(format!(
+            "`{text}` has {} decimal places; at most {max_scale} are allowed",
+            fraction.len()
+        ));
+    }
+    Decimal::from_str(text).map_err(|e| format!("`{text}` is not a decimal number: {e}"))
+}
+
+/// 金额 — an exact amount of money in 万元 (10,000 CNY), as the reports state it.
+///
+/// Never negative, at most six decimal places (one fen is 0.000001 万元) and at most twelve
+/// digits before the point. Written in JSON as a decimal string, e.g. `"1659.36"`; the scale is
+/// kept as written, so `"8.00"` reads back as `"8.00"`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "1659.36", pattern = r"^[0-9]{1,12}(\.[0-9]{1,6})?$")]
+pub struct Amount(Decimal);
+
+impl Amount {
+    pub const MAX_SCALE: usize = 6;
+    pub const MAX_INTEGER_DIGITS: usize = 12;
+
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
+impl FromStr for Amount {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_plain_decimal(text, Self::MAX_INTEGER_DIGITS, Self::MAX_SCALE).map(Self)
+    }
+}
+
+impl TryFrom<String> for Amount {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<Amount> for String {
+    fn from(amount: Amount) -> Self {
+        amount.0.to_string()
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// 分值 / 得分 — points of a score out of 100: from 0 to 100, at most two decimal places,
+/// written as a decimal string, e.g. `"12.5"`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "10", pattern = r"^[0-9]{1,3}(\.[0-9]{1,2})?$")]
+pub struct Points(Decimal);
+
+impl Points {
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
+impl FromStr for Points {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let points = parse_plain_decimal(text, 3, 2)?;
+        if points > Decimal::ONE_HUNDRED {
+            return Err(format!("`{text}` is above 100 points"));
+        }
+        Ok(Self(points))
+    }
+}
+
+impl TryFrom<String> for Points {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<Points> for String {
+    fn from(points: Points) -> Self {
+        points.0.to_string()
+    }
+}
+
+/// 数值 — a stated number that is not money: a count, a percentage, an indicator value.
+/// A decimal string that may carry a sign, e.g. `"6205"`, `"90.9"`, `"-83.9"`; at most twelve
+/// digits before the point and six after.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "90.9", pattern = r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$")]
+pub struct Quantity(Decimal);
+
+impl Quantity {
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
+impl FromStr for Quantity {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (negative, magnitude) = match text.strip_prefix('-') {
+            Some(magnitude) => (true, magnitude),
+            None => (false, text),
+        };
+        let magnitude = parse_plain_decimal(magnitude, 12, 6).map_err(|_| {
+            format!("`{text}` is not a decimal number such as \"90.9\" or \"-83.9\"")
+        })?;
+        Ok(Self(if negative { -magnitude } else { magnitude }))
+    }
+}
+
+impl TryFrom<String> for Quantity {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<Quantity> for String {
+    fn from(quantity: Quantity) -> Self {
+        quantity.0.to_string()
+    }
+}
+
+/// 单位代码 — a budget unit's code: 1 to 32 characters, letters, digits, `-` and `_`,
+/// starting with a letter or digit (e.g. `101001`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "101001", pattern = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,31}$")]
+pub struct UnitCode(String);
+
+impl UnitCode {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for UnitCode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let well_formed = (1..=32).contains(&text.len())
+            && text
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if well_formed {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not a unit code: 1 to 32 letters, digits, '-' or '_', starting with a letter or digit"
+            ))
+        }
+    }
+}
+
+impl TryFrom<String> for UnitCode {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<UnitCode> for String {
+    fn from(code: UnitCode) -> Self {
+        code.0
+    }
+}
+
+impl fmt::Display for UnitCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// 年度 — a fiscal (calendar) year from 2000 to 2100.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(try_from = "i64", into = "i32")]
+#[schema(value_type = i32, example = 2021)]
+pub struct FiscalYear(i32);
+
+impl FiscalYear {
+    pub const FIRST: i32 = 2000;
+    pub const LAST: i32 = 2100;
+
+    pub fn value(self) -> i32 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for FiscalYear {
+    type Error = String;
+
+    fn try_from(year: i64) -> Result<Self, Self::Error> {
+        if (i64::from(Self::FIRST)..=i64::from(Self::LAST)).contains(&year) {
+            Ok(Self(year as i32))
+        } else {
+            Err(format!(
+                "{year} is not a fiscal year from {} to {}",
+                Self::FIRST,
+                Self::LAST
+            ))
+        }
+    }
+}
+
+impl FromStr for FiscalYear {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let year: i64 = text
+            .parse()
+            .map_err(|_| format!("`{text}` is not a year such as 2021"))?;
+        Self::try_from(year)
+    }
+}
+
+impl From<FiscalYear> for i32 {
+    fn from(year: FiscalYear) -> Self {
+        year.0
+    }
+}
+
+impl fmt::Display for FiscalYear {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A short piece of text that must say something: kept as written, never blank, and at
+/// most 500 characters (names, headings, titles).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "区政府办公室")]
+pub struct Label(String);
+
+impl Label {
+    pub const MAX_CHARS: usize = 500;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Label {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        if text.trim().is_empty() {
+            Err("must not be blank".to_owned())
+        } else if text.chars().count() > Self::MAX_CHARS {
+            Err(format!("is longer than {} characters", Self::MAX_CHARS))
+        } else {
+            Ok(Self(text))
+        }
+    }
+}
+
+impl From<Label> for String {
+    fn from(label: Label) -> Self {
+        label.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amount_keeps_the_scale_it_was_written_with() {
+        let amount: Amount = "8.00".parse().unwrap();
+        assert_eq!(String::from(amount), "8.00");
+        assert_eq!(String::from("1081".parse::<Amount>().unwrap()), "1081");
+    }
+
+    #[test]
+    fn amount_refuses_negative_overprecise_and_non_numeric_text() {
+        assert!("-1".parse::<Amount>().unwrap_err().contains("negative"));
+        assert!(
+            "1.1234567"
+                .parse::<Amount>()
+                .unwrap_err()
+                .contains("7 decimal places")
+        );
+        for bad in ["", "1e5", "1,000", " 1", "1.", ".5", "+1", "NaN", "一百"] {
+            assert!(bad.parse::<Amount>().is_err(), "{bad:?} should be refused");
+        }
+        assert!("1000000000000".parse::<Amount>().is_err());
+        assert!("999999999999.999999".parse::<Amount>().is_ok());
+    }
+
+    #[test]
+    fn points_stay_between_zero_and_one_hundred() {
+        assert!("100".parse::<Points>().is_ok());
+        assert!("100.01".parse::<Points>().is_err());
+        assert!("9.999".parse::<Points>().is_err());
+    }
+
+    #[test]
+    fn unit_code_and_year_refuse_what_they_cannot_hold() {
+        assert!("101001".parse::<UnitCode>().is_ok());
+        assert!("-abc".parse::<UnitCode>().is_err());
+        assert!("a/b".parse::<UnitCode>().is_err());
+        assert!("x".repeat(33).parse::<UnitCode>().is_err());
+        assert!("2021".parse::<FiscalYear>().is_ok());
+        assert!("1999".parse::<FiscalYear>().is_err());
+        assert!("2101".parse::<FiscalYear>().is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! perfeval — collects, checks, scores, compares and publishes the annual departmental
+//! expenditure performance self-evaluations (部门整体支出绩效自评) of a district's budget units.
+//!
+//! Layers point one way: `api → store → domain`.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,88 @@
+//! Connections chosen by the URL's scheme, never guessed: a failed PostgreSQL connection
+//! reports PostgreSQL's own error instead of a SQLite one.
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{Error, ManageConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+/// One connection to either database.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(database_url: &str) -> Self {
+        if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+}
+
+/// SQLite in WAL mode with foreign keys on; `synchronous = FULL` so that a write that was
+/// acknowledged survives a power cut, and a busy timeout so that a second process waits.
+/// The busy timeout comes first: switching to WAL takes a lock that other new connections
+/// must wait for.
+const SQLITE_SETTINGS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    pub fn new(database_url: &str) -> Self {
+        let backend = Backend::of(database_url);
+        let url = match backend {
+            Backend::Sqlite => database_url
+                .strip_prefix("sqlite://")
+                .unwrap_or(database_url)
+                .to_owned(),
+            Backend::Postgres => database_url.to_owned(),
+        };
+        Self { url, backend }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = Error;
+
+    fn connect(&self) -> Result<DbConnection, Error> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(DbConnection::Postgres)
+                .map_err(Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn =
+                    SqliteConnection::establish(&self.url).map_err(Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_SETTINGS)
+                    .map_err(Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Error> {
+        conn.ping().map_err(Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}

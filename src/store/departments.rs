@@ -1,0 +1,247 @@
+//! 部门 — budget units.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{departments, evaluations};
+use super::{DbConnection, Page, Store, StoreError, Window, is_unique_violation, now};
+use crate::domain::FieldError;
+use crate::domain::department::{Department, DepartmentPatch, FundingType, UnitKind};
+use crate::domain::values::UnitCode;
+
+/// A department as stored, with when it was created and last changed (UTC).
+#[derive(Debug, Clone)]
+pub struct DepartmentRecord {
+    pub department: Department,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Which departments a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct DepartmentFilter {
+    pub parent_code: Option<UnitCode>,
+    pub kind: Option<UnitKind>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = departments)]
+struct DepartmentRow {
+    code: String,
+    name: String,
+    kind: String,
+    funding_type: Option<String>,
+    parent_code: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<DepartmentRow> for DepartmentRecord {
+    type Error = StoreError;
+
+    fn try_from(row: DepartmentRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str, value: &str| {
+            StoreError::Internal(format!(
+                "department {}: stored {what} `{value}` is not valid",
+                row.code
+            ))
+        };
+        let kind = UnitKind::parse(&row.kind).ok_or_else(|| corrupt("kind", &row.kind))?;
+        let funding_type = row
+            .funding_type
+            .as_deref()
+            .map(|f| FundingType::parse(f).ok_or_else(|| corrupt("funding type", f)))
+            .transpose()?;
+        let parent_code = row
+            .parent_code
+            .as_deref()
+            .map(|p| p.parse().map_err(|_| corrupt("parent code", p)))
+            .transpose()?;
+        let department = Department {
+            code: row.code.parse().map_err(|_| corrupt("code", &row.code))?,
+            name: row
+                .name
+                .clone()
+                .try_into()
+                .map_err(|_| corrupt("name", &row.name))?,
+            kind,
+            funding_type,
+            parent_code,
+        };
+        Ok(Self {
+            department,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+pub(super) fn department_id(conn: &mut DbConnection, code: &UnitCode) -> Result<i64, StoreError> {
+    departments::table
+        .filter(departments::code.eq(code.as_str()))
+        .select(departments::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("department {code}")))
+}
+
+fn load(conn: &mut DbConnection, code: &UnitCode) -> Result<DepartmentRecord, StoreError> {
+    departments::table
+        .filter(departments::code.eq(code.as_str()))
+        .select(DepartmentRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("department {code}")))?
+        .try_into()
+}
+
+/// A parent must exist and must not be the department itself or one of its descendants.
+fn check_parent(conn: &mut DbConnection, department: &Department) -> Result<(), StoreError> {
+    let Some(parent) = &department.parent_code else {
+        return Ok(());
+    };
+    let invalid =
+        |message: String| StoreError::Invalid(vec![FieldError::new("parent_code", message)]);
+    let mut ancestor = Some(parent.as_str().to_owned());
+    while let Some(code) = ancestor {
+        if code == department.code.as_str() {
+            return Err(invalid(format!(
+                "`{parent}` cannot be the parent of `{}`: units would be their own parents",
+                department.code
+            )));
+        }
+        ancestor = departments::table
+            .filter(departments::code.eq(&code))
+            .select(departments::parent_code)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .ok_or_else(|| invalid(format!("there is no department `{code}`")))?;
+    }
+    Ok(())
+}
+
+impl Store {
+    pub fn create_department(
+        &self,
+        department: Department,
+    ) -> Result<DepartmentRecord, StoreError> {
+        self.write(|conn| {
+            check_parent(conn, &department)?;
+            let at = now();
+            let inserted = diesel::insert_into(departments::table)
+                .values((
+                    departments::code.eq(department.code.as_str()),
+                    departments::name.eq(department.name.as_str()),
+                    departments::kind.eq(department.kind.as_str()),
+                    departments::funding_type.eq(department.funding_type.map(FundingType::as_str)),
+                    departments::parent_code
+                        .eq(department.parent_code.as_ref().map(UnitCode::as_str)),
+                    departments::created_at.eq(at),
+                    departments::updated_at.eq(at),
+                ))
+                .execute(conn);
+            match inserted {
+                Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict {
+                    code: "department_exists",
+                    detail: format!(
+                        "a department with code `{}` already exists",
+                        department.code
+                    ),
+                }),
+                other => other.map_err(StoreError::from),
+            }?;
+            load(conn, &department.code)
+        })
+    }
+
+    pub fn department(&self, code: &UnitCode) -> Result<DepartmentRecord, StoreError> {
+        self.read(|conn| load(conn, code))
+    }
+
+    pub fn list_departments(
+        &self,
+        filter: &DepartmentFilter,
+        window: Window,
+    ) -> Result<Page<DepartmentRecord>, StoreError> {
+        let query = || {
+            let mut query = departments::table.into_boxed();
+            if let Some(parent) = &filter.parent_code {
+                query = query.filter(departments::parent_code.eq(parent.as_str().to_owned()));
+            }
+            if let Some(kind) = filter.kind {
+                query = query.filter(departments::kind.eq(kind.as_str()));
+            }
+            query
+        };
+        self.read(|conn| {
+            let total = query().count().get_result(conn)?;
+            let rows: Vec<DepartmentRow> = query()
+                .order(departments::code.asc())
+                .limit(window.limit)
+                .offset(window.offset)
+                .select(DepartmentRow::as_select())
+                .load(conn)?;
+            let items = rows
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_, _>>()?;
+            Ok(Page { items, total })
+        })
+    }
+
+    pub fn update_department(
+        &self,
+        code: &UnitCode,
+        patch: DepartmentPatch,
+    ) -> Result<DepartmentRecord, StoreError> {
+        self.write(|conn| {
+            let mut department = load(conn, code)?.department;
+            department.apply(patch);
+            check_parent(conn, &department)?;
+            diesel::update(departments::table.filter(departments::code.eq(code.as_str())))
+                .set((
+                    departments::name.eq(department.name.as_str()),
+                    departments::kind.eq(department.kind.as_str()),
+                    departments::funding_type.eq(department.funding_type.map(FundingType::as_str)),
+                    departments::parent_code
+                        .eq(department.parent_code.as_ref().map(UnitCode::as_str)),
+                    departments::updated_at.eq(now()),
+                ))
+                .execute(conn)?;
+            load(conn, code)
+        })
+    }
+
+    /// Deletes a department that nothing depends on: no evaluations, no subordinate units.
+    pub fn delete_department(&self, code: &UnitCode) -> Result<(), StoreError> {
+        self.write(|conn| {
+            let id = department_id(conn, code)?;
+            let evaluation_count: i64 = evaluations::table
+                .filter(evaluations::department_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            if evaluation_count > 0 {
+                return Err(StoreError::Conflict {
+                    code: "department_has_evaluations",
+                    detail: format!(
+                        "department `{code}` has {evaluation_count} evaluation(s) and cannot be deleted"
+                    ),
+                });
+            }
+            let child_count: i64 = departments::table
+                .filter(departments::parent_code.eq(code.as_str()))
+                .count()
+                .get_result(conn)?;
+            if child_count > 0 {
+                return Err(StoreError::Conflict {
+                    code: "department_has_subordinates",
+                    detail: format!(
+                        "department `{code}` is the parent of {child_count} unit(s) and cannot be deleted"
+                    ),
+                });
+            }
+            diesel::delete(departments::table.filter(departments::id.eq(id))).execute(conn)?;
+            Ok(())
+        })
+    }
+}
