@@ -227,8 +227,10 @@ macro_rules! report_part {
             pub $field: $part,
         }
 
-        #[doc = concat!("Reads ", $summary, " of one evaluation. The ETag is the evaluation's version.")]
-        #[utoipa::path(tag = "evaluations", params(
+        #[utoipa::path(tag = "evaluations",
+            summary = concat!("Reads ", $summary, " of one evaluation"),
+            description = "The ETag is the evaluation's version.",
+            params(
             ("code" = String, Path, description = "单位代码"),
             ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
         ), responses(
@@ -243,10 +245,12 @@ macro_rules! report_part {
                 .json($view { meta: (&record.summary).into(), $field: record.report.$field }))
         }
 
-        #[doc = concat!("Replaces ", $summary, " of one evaluation, leaving the other parts as they are; ",
-            "creates the evaluation as a draft when there is none. Amounts are in 万元 as decimal strings. ",
-            "`If-Match` guards against overwriting a newer version (412). Error paths are from the root of the report.")]
-        #[utoipa::path(tag = "evaluations", params(
+        #[utoipa::path(tag = "evaluations",
+            summary = concat!("Replaces ", $summary, " of one evaluation"),
+            description = "Leaves the other parts as they are; creates the evaluation as a draft when there is none. \
+Amounts are in 万元 as decimal strings. `If-Match` guards against overwriting a newer version (412). \
+Error paths are from the root of the report.",
+            params(
             ("code" = String, Path, description = "单位代码"),
             ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
             ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),

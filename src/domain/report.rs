@@ -19,6 +19,11 @@ fn is_false(flag: &bool) -> bool {
     !flag
 }
 
+/// Parts left empty are left out of the document, so that it reads back as it was posted.
+fn is_empty<T: Default + PartialEq>(part: &T) -> bool {
+    *part == T::default()
+}
+
 /// The whole self-evaluation. Every part may be left out of a draft and filled in later.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -27,16 +32,22 @@ pub struct EvaluationReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// 一、部门、单位基本情况
+    #[serde(skip_serializing_if = "is_empty")]
     pub profile: Profile,
     /// 二、一般公共预算支出情况
+    #[serde(skip_serializing_if = "is_empty")]
     pub budget: Budget,
     /// 三（一）绩效目标设置 — goals and indicators with their targets.
+    #[serde(skip_serializing_if = "is_empty")]
     pub goals: Goals,
     /// 三（二）绩效目标完成情况 — actual values and achievements.
+    #[serde(skip_serializing_if = "is_empty")]
     pub results: Results,
     /// 四、存在的主要问题及下一步改进措施
+    #[serde(skip_serializing_if = "is_empty")]
     pub issues: ProblemsAndMeasures,
     /// 五、绩效自评结果拟应用和公开情况
+    #[serde(skip_serializing_if = "is_empty")]
     pub publication: Publication,
     /// 六、其他需要说明的情况
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,6 +65,7 @@ pub struct Profile {
     /// 单位概况 — how the unit describes itself, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overview: Option<String>,
+    #[serde(skip_serializing_if = "is_empty")]
     pub staffing: Staffing,
     /// 领导职数
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -237,6 +249,7 @@ pub struct Budget {
 #[serde(deny_unknown_fields, default)]
 pub struct BasicExpenditure {
     /// The whole of basic expenditure (万元).
+    #[serde(skip_serializing_if = "is_empty")]
     pub amounts: BudgetColumns,
     /// 人员经费 (万元), where split.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -306,6 +319,7 @@ pub struct OfficialVehicleExpenses {
 #[serde(deny_unknown_fields, default)]
 pub struct ProjectExpenditure {
     /// The whole of project expenditure as stated (万元).
+    #[serde(skip_serializing_if = "is_empty")]
     pub amounts: BudgetColumns,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<ProjectLine>,
@@ -322,7 +336,7 @@ pub struct ProjectLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
     /// The line's budget columns (万元).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_empty")]
     pub amounts: BudgetColumns,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schema(no_recursion)]

@@ -140,7 +140,7 @@ fn load_row(
 
 /// The result of one attempt at a write: done, refused by the edit, or lost a race.
 enum Attempt<T, E> {
-    Done(Saved<T>),
+    Done(Box<Saved<T>>),
     Refused(E),
 }
 
@@ -226,7 +226,7 @@ impl Store {
             let attempt =
                 self.write(|conn| try_edit(conn, code, year, precondition, action, &mut edit));
             match attempt {
-                Ok(Attempt::Done(saved)) => return Ok(saved),
+                Ok(Attempt::Done(saved)) => return Ok(*saved),
                 Ok(Attempt::Refused(error)) => return Err(error),
                 Err(StoreError::Contended) => continue,
                 Err(error) => return Err(error.into()),
@@ -286,11 +286,11 @@ fn try_edit<T, E>(
                 StoreError::Internal(format!("document could not be written as JSON: {e}"))
             })?;
             if document == stored {
-                return Ok(Attempt::Done(Saved {
+                return Ok(Attempt::Done(Box::new(Saved {
                     record,
                     outcome,
                     change: Change::Unchanged,
-                }));
+                })));
             }
             let version = record.summary.version + 1;
             let updated = diesel::update(
@@ -353,11 +353,11 @@ fn try_edit<T, E>(
             evaluation_revisions::created_at.eq(at),
         ))
         .execute(conn)?;
-    Ok(Attempt::Done(Saved {
+    Ok(Attempt::Done(Box::new(Saved {
         record,
         outcome,
         change,
-    }))
+    })))
 }
 
 fn row_id_of(

@@ -1,0 +1,9 @@
+//! Black-box tests over HTTP. Each test starts the service on port 0 with a database of its
+//! own; set `TEST_DATABASE_URL=postgres://…` to run them all on PostgreSQL.
+
+mod bad_input;
+mod departments;
+mod evaluations;
+mod helpers;
+mod openapi;
+mod seed;
