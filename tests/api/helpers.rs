@@ -257,14 +257,18 @@ impl TestApp {
     }
 }
 
-/// The seed report as the unit posts it: `{"department": …, "report": …}`.
+/// The seed as the unit posts it: `{"department": …, "report": …}`, read from
+/// `tests/fixtures/kaifu-2021-government-office/`.
 pub fn seed_fixture() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/kaifu-2021-government-office.json"
-    );
-    let text = std::fs::read_to_string(path).expect("the seed fixture is there");
-    serde_json::from_str(&text).expect("the fixture is JSON")
+    let read = |name: &str| -> Value {
+        let path = format!(
+            "{}/tests/fixtures/kaifu-2021-government-office/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+    };
+    serde_json::json!({"department": read("department"), "report": read("report")})
 }
 
 pub fn evaluation_path(code: &str, year: i32) -> String {
