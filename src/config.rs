@@ -36,6 +36,73 @@ pub struct Settings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "PERFEVAL_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
     pub workers: Option<u16>,
+
+    /// The key that signs login tokens (HS256): at least 32 bytes. Required unless `--dev`.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Try the service out: without `JWT_SECRET`, sign tokens with a key made up at start
+    /// (every token ends with the process).
+    #[arg(long, global = true)]
+    pub dev: bool,
+
+    /// The bureau portal's public key (PEM text, or the path of a PEM file; RSA, EC P-256 or
+    /// Ed25519): tokens it signs (RS256, ES256, EdDSA) are accepted.
+    #[arg(long, env = "JWT_PUBLIC_KEY", global = true)]
+    pub jwt_public_key: Option<String>,
+
+    /// The `iss` that portal tokens must carry (required with `JWT_PUBLIC_KEY`).
+    #[arg(long, env = "JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// The `aud` that portal tokens must carry (required with `JWT_PUBLIC_KEY`).
+    #[arg(long, env = "JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+
+    /// How long a login token lives, in seconds.
+    #[arg(long, env = "PERFEVAL_TOKEN_TTL", default_value_t = 3600,
+          value_parser = clap::value_parser!(u32).range(60..=86_400), global = true)]
+    pub token_ttl_seconds: u32,
+
+    /// The administrator created on an empty database.
+    #[arg(
+        long,
+        env = "PERFEVAL_ADMIN_USER",
+        default_value = "admin",
+        global = true
+    )]
+    pub admin_user: String,
+
+    /// That administrator's password; when unset, one is generated and printed once.
+    #[arg(
+        long,
+        env = "PERFEVAL_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_password: Option<Secret>,
+}
+
+/// A secret setting: never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 impl Settings {
@@ -63,6 +130,13 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         settings: Settings,
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let cli = Cli::parse_from(["x", "--jwt-secret", "0123456789abcdef0123456789abcdef"]);
+        let printed = format!("{:?}", cli.settings);
+        assert!(!printed.contains("0123456789abcdef"), "{printed}");
     }
 
     #[test]

@@ -2,8 +2,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use perfeval::config::Settings;
+use perfeval::domain::access::{Password, Role, Username};
+use perfeval::domain::values::UnitCode;
 use perfeval::startup::Application;
 use perfeval::store::Store;
+use perfeval::store::users::{NewUser, UserChange};
 
 /// perfeval — departmental expenditure performance self-evaluations (部门整体支出绩效自评):
 /// collected, checked, scored, compared and published.
@@ -24,6 +27,30 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Manage users; passwords are read from standard input, never from the command line.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is the first line of standard input.
+    Add {
+        username: Username,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The department a unit user is bound to.
+        #[arg(long)]
+        department: Option<UnitCode>,
+    },
+    /// Set a user's password (the first line of standard input); ends the user's tokens.
+    SetPassword { username: Username },
+    /// Disable a user; the user's tokens are refused from their next request.
+    Disable { username: Username },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| "one of admin, reviewer, analyst, unit".to_owned())
 }
 
 fn main() -> ExitCode {
@@ -36,6 +63,7 @@ fn main() -> ExitCode {
             .to_pretty_json()
             .map(|json| println!("{json}"))
             .map_err(|e| e.to_string()),
+        Command::User(command) => manage_user(&cli.settings, command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -65,5 +93,57 @@ fn migrate(settings: &Settings) -> Result<(), String> {
         "{applied} migration(s) applied to {}",
         settings.database_for_log()
     );
+    Ok(())
+}
+
+fn read_password() -> Result<Password, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    Password::try_from(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), String> {
+    let store = Store::connect(&settings.database_url, 1).map_err(|e| e.to_string())?;
+    store.migrate().map_err(|e| e.to_string())?;
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            department,
+        } => {
+            let password = read_password()?;
+            let user = store
+                .create_user(NewUser {
+                    username,
+                    password,
+                    role,
+                    department,
+                })
+                .map_err(|e| e.to_string())?;
+            log::info!("added {} ({})", user.username, user.role);
+        }
+        UserCommand::SetPassword { username } => {
+            let change = UserChange {
+                password: Some(read_password()?),
+                ..UserChange::default()
+            };
+            store
+                .change_user(&username, change)
+                .map_err(|e| e.to_string())?;
+            log::info!("changed the password of {username}; its earlier tokens are refused");
+        }
+        UserCommand::Disable { username } => {
+            let change = UserChange {
+                disabled: Some(true),
+                ..UserChange::default()
+            };
+            store
+                .change_user(&username, change)
+                .map_err(|e| e.to_string())?;
+            log::info!("disabled {username}");
+        }
+    }
     Ok(())
 }

@@ -8,8 +8,12 @@ use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
+use crate::api::auth::{Authenticator, LoginLimiter, PortalKey};
 use crate::api::extract::{BodyLimit, query_config};
 use crate::config::Settings;
+use crate::domain::access::{Password, Role};
+use crate::store::service_tokens::random_hex;
+use crate::store::users::NewUser;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +28,107 @@ pub enum StartupError {
         bind: String,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Configuration(String),
+}
+
+/// The shortest `JWT_SECRET` accepted, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The token authority the settings describe: refuses a missing or short secret unless `--dev`.
+pub fn authenticator(settings: &Settings) -> Result<Authenticator, StartupError> {
+    let configuration = StartupError::Configuration;
+    let secret = match (&settings.jwt_secret, settings.dev) {
+        (Some(secret), _) if secret.expose().len() >= MIN_SECRET_BYTES => {
+            secret.expose().as_bytes().to_vec()
+        }
+        (Some(_), _) => {
+            return Err(configuration(format!(
+                "JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes; make one with `openssl rand -hex 32`"
+            )));
+        }
+        (None, true) => {
+            log::warn!(
+                "--dev: signing tokens with a key made up for this process; they end with it"
+            );
+            random_hex()
+                .map_err(|e| configuration(e.to_string()))?
+                .into_bytes()
+        }
+        (None, false) => {
+            return Err(configuration(format!(
+                "JWT_SECRET is not set: set one of at least {MIN_SECRET_BYTES} bytes \
+                 (`openssl rand -hex 32`), or start with --dev to try the service with a throwaway key"
+            )));
+        }
+    };
+    let portal = match &settings.jwt_public_key {
+        None => None,
+        Some(key) => {
+            let (Some(issuer), Some(audience)) = (&settings.jwt_issuer, &settings.jwt_audience)
+            else {
+                return Err(configuration(
+                    "JWT_PUBLIC_KEY needs JWT_ISSUER and JWT_AUDIENCE, which the portal's tokens must carry"
+                        .to_owned(),
+                ));
+            };
+            let pem = if key.trim_start().starts_with("-----BEGIN") {
+                key.clone().into_bytes()
+            } else {
+                std::fs::read(key).map_err(|e| {
+                    configuration(format!(
+                        "JWT_PUBLIC_KEY names the file {key}, which cannot be read: {e}"
+                    ))
+                })?
+            };
+            let portal = PortalKey::from_pem(&pem, issuer, audience).map_err(configuration)?;
+            log::info!(
+                "accepting {:?} tokens of issuer {issuer} for audience {audience}",
+                portal.algorithm()
+            );
+            Some(portal)
+        }
+    };
+    Authenticator::new(&secret, portal, settings.token_ttl_seconds).map_err(configuration)
+}
+
+/// On an empty database, the first administrator: with `PERFEVAL_ADMIN_PASSWORD`, or with a
+/// generated password printed once to standard output (never to the log).
+fn ensure_admin(store: &Store, settings: &Settings) -> Result<(), StartupError> {
+    let database = |source| StartupError::Database {
+        database: settings.database_for_log(),
+        source,
+    };
+    if store.user_count().map_err(database)? > 0 {
+        return Ok(());
+    }
+    let username = settings
+        .admin_user
+        .parse()
+        .map_err(|e| StartupError::Configuration(format!("PERFEVAL_ADMIN_USER: {e}")))?;
+    let (password, generated) = match &settings.admin_password {
+        Some(password) => (password.expose().to_owned(), false),
+        None => (random_hex().map_err(database)?[..24].to_owned(), true),
+    };
+    let password = Password::try_from(password)
+        .map_err(|e| StartupError::Configuration(format!("PERFEVAL_ADMIN_PASSWORD: {e}")))?;
+    let admin = NewUser {
+        username,
+        password: password.clone(),
+        role: Role::Admin,
+        department: None,
+    };
+    let admin = store.create_user(admin).map_err(database)?;
+    log::info!("created the first administrator, {}", admin.username);
+    if generated {
+        println!(
+            "\nThe first administrator is `{name}` with the password\n\n    {password}\n\n\
+             It is shown this once: keep it, or change it with `perfeval user set-password {name}`.\n",
+            name = admin.username,
+            password = password.expose(),
+        );
+    }
+    Ok(())
 }
 
 /// A server bound to its port, not yet running.
@@ -33,31 +138,32 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the database, runs pending migrations and binds the listener.
+    /// Checks the settings, opens the database, runs pending migrations, creates the first
+    /// administrator on an empty database, and binds the listener.
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let database = settings.database_for_log();
-        let store =
-            Store::connect(&settings.database_url, settings.pool_size).map_err(|source| {
-                StartupError::Database {
-                    database: database.clone(),
-                    source,
-                }
-            })?;
-        let applied = store.migrate().map_err(|source| StartupError::Database {
-            database: database.clone(),
+        let authenticator = authenticator(settings)?;
+        let database = |source| StartupError::Database {
+            database: settings.database_for_log(),
             source,
-        })?;
-        log::info!("database {database} ready ({applied} migration(s) applied)");
+        };
+        let store = Store::connect(&settings.database_url, settings.pool_size).map_err(database)?;
+        let applied = store.migrate().map_err(database)?;
+        log::info!(
+            "database {} ready ({applied} migration(s) applied)",
+            settings.database_for_log()
+        );
+        ensure_admin(&store, settings)?;
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Listen {
             bind: settings.bind.to_string(),
             source,
         })?;
-        Self::serve(listener, store, settings)
+        Self::serve(listener, store, authenticator, settings)
     }
 
     fn serve(
         listener: TcpListener,
         store: Store,
+        authenticator: Authenticator,
         settings: &Settings,
     ) -> Result<Self, StartupError> {
         let listen_error = |source| StartupError::Listen {
@@ -66,6 +172,9 @@ impl Application {
         };
         let port = listener.local_addr().map_err(listen_error)?.port();
         let store = web::Data::new(store);
+        let authenticator = web::Data::new(authenticator);
+        // One limiter for all workers, so that a burst is counted whichever worker takes it.
+        let limiter = web::Data::new(LoginLimiter::default());
         let body_limit = BodyLimit(usize::try_from(settings.max_body_bytes).unwrap_or(usize::MAX));
         let openapi = api::openapi();
         let mut server = HttpServer::new(move || {
@@ -73,6 +182,8 @@ impl Application {
             let app = App::new()
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
                 .app_data(store.clone())
+                .app_data(authenticator.clone())
+                .app_data(limiter.clone())
                 .app_data(body_limit)
                 .app_data(query_config())
                 .service(

@@ -6,8 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::access::{require_admin, require_read};
 use super::error::{ApiError, Problem};
 use super::extract::{DepartmentKey, JsonBody, window};
+use crate::domain::access::Caller;
 use crate::domain::department::{Department, DepartmentPatch, UnitKind};
 use crate::domain::values::UnitCode;
 use crate::store::Store;
@@ -60,17 +62,21 @@ fn location(code: &UnitCode) -> (header::HeaderName, String) {
     (header::LOCATION, format!("/api/v1/departments/{code}"))
 }
 
-/// Registers a budget unit. A parent, if named, must exist already.
+/// Registers a budget unit. A parent, if named, must exist already. Roles: admin.
 #[utoipa::path(tag = "departments", request_body = Department, responses(
     (status = 201, description = "Created", body = DepartmentView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid body, or unknown parent", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/departments")]
 pub async fn create_department(
+    caller: Caller,
     store: web::Data<Store>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
     let department: Department = body.parse("", "department")?;
     let record = web::block(move || store.create_department(department)).await??;
     Ok(HttpResponse::Created()
@@ -78,13 +84,16 @@ pub async fn create_department(
         .json(DepartmentView::from(record)))
 }
 
-/// Lists budget units by code, filtered by parent and kind, a page at a time.
+/// Lists budget units by code, filtered by parent and kind, a page at a time. Roles: admin,
+/// reviewer, analyst (all units); unit (its own and its subordinate units).
 #[utoipa::path(tag = "departments", params(DepartmentQuery), responses(
     (status = 200, description = "A page of departments", body = DepartmentList),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/departments")]
 pub async fn list_departments(
+    caller: Caller,
     store: web::Data<Store>,
     query: web::Query<DepartmentQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -93,6 +102,7 @@ pub async fn list_departments(
     let filter = DepartmentFilter {
         parent_code: query.parent,
         kind: query.kind,
+        within: caller.unit_scope().cloned(),
     };
     let page = web::block(move || store.list_departments(&filter, window)).await??;
     Ok(HttpResponse::Ok().json(DepartmentList {
@@ -103,50 +113,60 @@ pub async fn list_departments(
     }))
 }
 
-/// One budget unit.
+/// One budget unit. Roles: admin, reviewer, analyst; unit (its own and its subordinate units).
 #[utoipa::path(tag = "departments", params(("code" = String, Path, description = "单位代码")), responses(
     (status = 200, description = "The department", body = DepartmentView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/departments/{code}")]
 pub async fn get_department(
+    caller: Caller,
     store: web::Data<Store>,
     key: DepartmentKey,
 ) -> Result<HttpResponse, ApiError> {
+    require_read(&store, &caller, &key.0).await?;
     let record = web::block(move || store.department(&key.0)).await??;
     Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
 }
 
 /// Changes a budget unit's name, kind, funding type or parent. Fields left out stay as they
-/// are; `null` clears `funding_type` or `parent_code`. The code cannot change.
+/// are; `null` clears `funding_type` or `parent_code`. The code cannot change. Roles: admin.
 #[utoipa::path(tag = "departments", params(("code" = String, Path, description = "单位代码")),
     request_body = DepartmentPatch, responses(
     (status = 200, description = "The department as it is now", body = DepartmentView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid body, unknown parent, or a parent cycle", body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/departments/{code}")]
 pub async fn update_department(
+    caller: Caller,
     store: web::Data<Store>,
     key: DepartmentKey,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
     let patch: DepartmentPatch = body.parse("", "department change")?;
     let record = web::block(move || store.update_department(&key.0, patch)).await??;
     Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
 }
 
-/// Deletes a budget unit that has no evaluations and no subordinate units (else 409).
+/// Deletes a budget unit that has no evaluations, subordinate units, users or service tokens
+/// (else 409). Roles: admin.
 #[utoipa::path(tag = "departments", params(("code" = String, Path, description = "单位代码")), responses(
     (status = 204, description = "Deleted"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "It has evaluations or subordinate units", body = Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/departments/{code}")]
 pub async fn delete_department(
+    caller: Caller,
     store: web::Data<Store>,
     key: DepartmentKey,
 ) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
     web::block(move || store.delete_department(&key.0)).await??;
     Ok(HttpResponse::NoContent().finish())
 }

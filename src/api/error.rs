@@ -47,6 +47,15 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// No token, or one that is not valid; `Some` says why.
+    #[error("{}", .0.as_deref().unwrap_or("this needs a bearer token (POST /api/v1/auth/token)"))]
+    Unauthenticated(Option<String>),
+    #[error("the user name or password is wrong, or the user is disabled")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("too many failed logins; try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     #[error("{0} was not found")]
     NotFound(String),
     #[error("{detail}")]
@@ -95,6 +104,10 @@ impl ApiError {
             Self::InvalidParameters(_) => "invalid_parameters",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden(_) => "forbidden",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::NotFound(_) => "not_found",
             Self::Conflict { code, .. } => code,
             Self::PreconditionFailed { .. } => "precondition_failed",
@@ -110,6 +123,10 @@ impl ApiError {
             Self::InvalidParameters(_) => "Invalid parameters",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::PayloadTooLarge { .. } => "Body too large",
+            Self::Unauthenticated(_) => "Unauthenticated",
+            Self::InvalidCredentials => "Invalid credentials",
+            Self::Forbidden(_) => "Forbidden",
+            Self::TooManyRequests { .. } => "Too many requests",
             Self::NotFound(_) => "Not found",
             Self::Conflict { .. } => "Conflict",
             Self::PreconditionFailed { .. } => "Precondition failed",
@@ -126,6 +143,9 @@ impl ResponseError for ApiError {
             Self::InvalidBody { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -162,8 +182,21 @@ impl ResponseError for ApiError {
         };
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
-        if matches!(self, Self::Unavailable(_)) {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        match self {
+            Self::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            Self::TooManyRequests { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            Self::Unauthenticated(reason) => {
+                let challenge = match reason {
+                    None => r#"Bearer realm="perfeval""#.to_owned(),
+                    Some(_) => r#"Bearer realm="perfeval", error="invalid_token""#.to_owned(),
+                };
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            _ => {}
         }
         response.json(problem)
     }

@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::access::{require_read, require_write};
 use super::error::{ApiError, Problem};
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, window};
 use crate::domain::FieldError;
+use crate::domain::access::Caller;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::report::{
     Budget, EvaluationReport, Goals, IssueEditError, IssueItem, IssueItemPatch, NewIssueItem,
@@ -92,18 +94,25 @@ fn evaluation_path(code: &UnitCode, year: FiscalYear) -> String {
     format!("/api/v1/departments/{code}/evaluations/{year}")
 }
 
-async fn read(store: web::Data<Store>, key: EvaluationKey) -> Result<EvaluationRecord, ApiError> {
+async fn read(
+    caller: &Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+) -> Result<EvaluationRecord, ApiError> {
+    require_read(&store, caller, &key.code).await?;
     Ok(web::block(move || store.evaluation(&key.code, key.year)).await??)
 }
 
 /// Applies `edit` to the stored report (an empty draft when there is none) in one transaction.
 async fn write<T: Send + 'static>(
+    caller: &Caller,
     store: web::Data<Store>,
     key: EvaluationKey,
     if_match: IfMatch,
     action: &'static str,
     edit: impl FnMut(&mut EvaluationReport) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<Saved<T>, ApiError> {
+    require_write(&store, caller, &key.code).await?;
     web::block(move || store.edit_evaluation(&key.code, key.year, if_match.0, action, edit)).await?
 }
 
@@ -127,12 +136,15 @@ fn answer<B: Serialize>(
 }
 
 /// Lists evaluations, filtered by year, department and status, a page at a time.
+/// Roles: admin, reviewer, analyst (all); unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(EvaluationQuery), responses(
     (status = 200, description = "A page of evaluations", body = EvaluationList),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/evaluations")]
 pub async fn list_evaluations(
+    caller: Caller,
     store: web::Data<Store>,
     query: web::Query<EvaluationQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -142,6 +154,7 @@ pub async fn list_evaluations(
         year: query.year,
         department_code: query.department,
         status: query.status,
+        within: caller.unit_scope().cloned(),
     };
     let page = web::block(move || store.list_evaluations(&filter, window)).await??;
     Ok(HttpResponse::Ok().json(EvaluationList {
@@ -153,19 +166,22 @@ pub async fn list_evaluations(
 }
 
 /// One self-evaluation, whole. The ETag is its version.
+/// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(
     ("code" = String, Path, description = "单位代码"),
     ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
     (status = 200, description = "The evaluation", body = EvaluationView, headers(("ETag" = String, description = "The version, quoted"))),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department or evaluation", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/departments/{code}/evaluations/{year}")]
 pub async fn get_evaluation(
+    caller: Caller,
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
-    let record = read(store, key).await?;
+    let record = read(&caller, store, key).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.summary.version))
         .json(EvaluationView {
@@ -178,6 +194,7 @@ pub async fn get_evaluation(
 /// report, and the version goes up only when the document changed. Amounts are in 万元 as
 /// decimal strings. Send the ETag back as `If-Match` so that no one else's change is
 /// overwritten (412 when it is stale). Error paths are from the root of the report.
+/// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
     ("code" = String, Path, description = "单位代码"),
     ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
@@ -186,7 +203,10 @@ pub async fn get_evaluation(
     (status = 200, description = "Replaced (or unchanged)", body = EvaluationView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 201, description = "Created as a draft", body = EvaluationView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The evaluation"))),
     (status = 400, description = "Malformed JSON or parameters", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -194,13 +214,14 @@ pub async fn get_evaluation(
 ))]
 #[put("/departments/{code}/evaluations/{year}")]
 pub async fn put_evaluation(
+    caller: Caller,
     store: web::Data<Store>,
     key: EvaluationKey,
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let report: EvaluationReport = body.parse("", "report")?;
-    let saved = write(store, key, if_match, "replace", move |stored| {
+    let saved = write(&caller, store, key, if_match, "replace", move |stored| {
         *stored = report.clone();
         Ok(())
     })
@@ -229,17 +250,18 @@ macro_rules! report_part {
 
         #[utoipa::path(tag = "evaluations",
             summary = concat!("Reads ", $summary, " of one evaluation"),
-            description = "The ETag is the evaluation's version.",
+            description = "The ETag is the evaluation's version. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).",
             params(
             ("code" = String, Path, description = "单位代码"),
             ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
         ), responses(
             (status = 200, description = "The part", body = $view, headers(("ETag" = String, description = "The version, quoted"))),
-            (status = 404, description = "No such department or evaluation", body = Problem, content_type = "application/problem+json"),
+            (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such department or evaluation", body = Problem, content_type = "application/problem+json"),
         ))]
         #[get($route)]
-        pub async fn $get(store: web::Data<Store>, key: EvaluationKey) -> Result<HttpResponse, ApiError> {
-            let record = read(store, key).await?;
+        pub async fn $get(caller: Caller, store: web::Data<Store>, key: EvaluationKey) -> Result<HttpResponse, ApiError> {
+            let record = read(&caller, store, key).await?;
             Ok(HttpResponse::Ok()
                 .insert_header(etag(record.summary.version))
                 .json($view { meta: (&record.summary).into(), $field: record.report.$field }))
@@ -249,7 +271,7 @@ macro_rules! report_part {
             summary = concat!("Replaces ", $summary, " of one evaluation"),
             description = "Leaves the other parts as they are; creates the evaluation as a draft when there is none. \
 Amounts are in 万元 as decimal strings. `If-Match` guards against overwriting a newer version (412). \
-Error paths are from the root of the report.",
+Error paths are from the root of the report. Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).",
             params(
             ("code" = String, Path, description = "单位代码"),
             ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
@@ -258,7 +280,10 @@ Error paths are from the root of the report.",
             (status = 200, description = "Replaced (or unchanged)", body = $view, headers(("ETag" = String, description = "The new version, quoted"))),
             (status = 201, description = "The evaluation was created as a draft", body = $view, headers(("ETag" = String, description = "The new version, quoted"))),
             (status = 400, description = "Malformed JSON or parameters", body = Problem, content_type = "application/problem+json"),
-            (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+            (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
             (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
             (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
             (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
@@ -266,13 +291,14 @@ Error paths are from the root of the report.",
         ))]
         #[put($route)]
         pub async fn $put(
+            caller: Caller,
             store: web::Data<Store>,
             key: EvaluationKey,
             if_match: IfMatch,
             body: JsonBody,
         ) -> Result<HttpResponse, ApiError> {
             let part: $part = body.parse(stringify!($field), stringify!($field))?;
-            let saved = write(store, key, if_match, $action, move |report| {
+            let saved = write(&caller, store, key, if_match, $action, move |report| {
                 report.$field = part.clone();
                 Ok(())
             })
@@ -349,25 +375,30 @@ fn item_id(req: &actix_web::HttpRequest) -> Result<u32, ApiError> {
 }
 
 /// Adds one problem or measure; the service gives it the next free id.
+/// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
     ("code" = String, Path, description = "单位代码"),
     ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
     ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
 ), request_body = NewIssueItem, responses(
     (status = 201, description = "Added", body = IssueItemView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The new item"))),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not valid; `errors` names each field", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/departments/{code}/evaluations/{year}/issues")]
 pub async fn add_issue(
+    caller: Caller,
     store: web::Data<Store>,
     key: EvaluationKey,
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let item: NewIssueItem = body.parse("", "problem or measure")?;
-    let saved = write(store, key, if_match, "add_issue", move |report| {
+    let saved = write(&caller, store, key, if_match, "add_issue", move |report| {
         Ok(report.issues.add(item.clone()))
     })
     .await?;
@@ -391,23 +422,25 @@ pub async fn add_issue(
         }))
 }
 
-/// One problem or measure.
+/// One problem or measure. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(
     ("code" = String, Path, description = "单位代码"),
     ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
     ("id" = u32, Path, description = "The problem's or measure's id"),
 ), responses(
     (status = 200, description = "The item", body = IssueItemView, headers(("ETag" = String, description = "The version, quoted"))),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/departments/{code}/evaluations/{year}/issues/{id}")]
 pub async fn get_issue(
+    caller: Caller,
     store: web::Data<Store>,
     key: EvaluationKey,
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = item_id(&req)?;
-    let record = read(store, key).await?;
+    let record = read(&caller, store, key).await?;
     let item = record
         .report
         .issues
@@ -422,6 +455,7 @@ pub async fn get_issue(
 }
 
 /// Changes one problem or measure: fields left out stay as they are.
+/// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
     ("code" = String, Path, description = "单位代码"),
     ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
@@ -429,12 +463,14 @@ pub async fn get_issue(
     ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
 ), request_body = IssueItemPatch, responses(
     (status = 200, description = "Changed", body = IssueItemView, headers(("ETag" = String, description = "The new version, quoted"))),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not valid; `errors` names each field", body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/departments/{code}/evaluations/{year}/issues/{id}")]
 pub async fn update_issue(
+    caller: Caller,
     store: web::Data<Store>,
     key: EvaluationKey,
     if_match: IfMatch,
@@ -443,12 +479,19 @@ pub async fn update_issue(
 ) -> Result<HttpResponse, ApiError> {
     let id = item_id(&req)?;
     let patch: IssueItemPatch = body.parse("", "change")?;
-    let saved = write(store, key, if_match, "change_issue", move |report| {
-        report
-            .issues
-            .patch(id, patch.clone())
-            .map_err(issue_edit_error)
-    })
+    let saved = write(
+        &caller,
+        store,
+        key,
+        if_match,
+        "change_issue",
+        move |report| {
+            report
+                .issues
+                .patch(id, patch.clone())
+                .map_err(issue_edit_error)
+        },
+    )
     .await?;
     let summary = &saved.record.summary;
     Ok(HttpResponse::Ok()
@@ -460,6 +503,7 @@ pub async fn update_issue(
 }
 
 /// Removes one problem or measure. A problem that a measure still answers cannot go (422).
+/// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
     ("code" = String, Path, description = "单位代码"),
     ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
@@ -467,21 +511,28 @@ pub async fn update_issue(
     ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
 ), responses(
     (status = 200, description = "Removed; the evaluation's new version", body = EvaluationMeta, headers(("ETag" = String, description = "The new version, quoted"))),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "A measure still answers this problem", body = Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/departments/{code}/evaluations/{year}/issues/{id}")]
 pub async fn delete_issue(
+    caller: Caller,
     store: web::Data<Store>,
     key: EvaluationKey,
     if_match: IfMatch,
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = item_id(&req)?;
-    let saved = write(store, key, if_match, "remove_issue", move |report| {
-        report.issues.remove(id).map_err(issue_edit_error)
-    })
+    let saved = write(
+        &caller,
+        store,
+        key,
+        if_match,
+        "remove_issue",
+        move |report| report.issues.remove(id).map_err(issue_edit_error),
+    )
     .await?;
     let summary = &saved.record.summary;
     Ok(HttpResponse::Ok()

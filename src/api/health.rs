@@ -13,15 +13,15 @@ pub struct Health {
     pub status: &'static str,
 }
 
-/// The process is up and answering.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Up", body = Health)))]
+/// The process is up and answering. Roles: anyone.
+#[utoipa::path(tag = "health", security(()), responses((status = 200, description = "Up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// The database answers a query: the service can do its work.
-#[utoipa::path(tag = "health", responses(
+/// The database answers a query: the service can do its work. Roles: anyone.
+#[utoipa::path(tag = "health", security(()), responses(
     (status = 200, description = "Ready", body = Health),
     (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
 ))]

@@ -1,14 +1,18 @@
 //! The HTTP API under `/api/v1`: thin handlers over the store, errors as problem+json, and
 //! the OpenAPI document built from the same registrations as the routes.
 
+mod access;
+pub mod auth;
 pub mod departments;
 pub mod error;
 pub mod evaluations;
 pub mod extract;
 pub mod health;
+pub mod users;
 
 use actix_web::{App, HttpResponse};
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
@@ -26,9 +30,17 @@ Conventions: money is in 万元 (10,000 CNY) as decimal strings with at most six
 strings; staff counts are whole persons. Errors are `application/problem+json` (RFC 9457) with a \
 stable `code` and, for invalid input, `errors[]` naming each field path. Every write of an \
 evaluation answers its new `version` and an `ETag`; send the ETag back as `If-Match` to avoid \
-overwriting someone else's change (412 when stale).",
+overwriting someone else's change (412 when stale).\n\n\
+Access: send `Authorization: Bearer <token>` — a login token from `POST /api/v1/auth/token`, a \
+service token of a unit system, or a token signed by the bureau's portal. Each operation names \
+the roles it allows. A unit sees only its own department and its subordinate units; anything \
+else is answered as if it did not exist (404).",
     ),
+    modifiers(&BearerSecurity),
+    security(("bearer" = [])),
     tags(
+        (name = "auth", description = "Logging in and who the caller is"),
+        (name = "users", description = "Users and service tokens (admins)"),
         (name = "departments", description = "部门 — the budget units"),
         (name = "evaluations", description = "部门整体支出绩效自评 — the self-evaluation reports, whole or by part"),
         (name = "health", description = "Liveness and readiness"),
@@ -36,9 +48,36 @@ overwriting someone else's change (412 when stale).",
 )]
 struct ApiDoc;
 
+/// The bearer scheme every operation but the open ones requires.
+struct BearerSecurity;
+
+impl Modify for BearerSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT, or a pev_… service token")
+                    .build(),
+            ),
+        );
+    }
+}
+
 /// Every route of `/api/v1`, each registered with its OpenAPI operation.
 fn api_v1(config: &mut ServiceConfig) {
     config
+        .service(auth::login)
+        .service(auth::me)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::list_service_tokens)
+        .service(users::issue_service_token)
+        .service(users::revoke_service_token)
         .service(departments::create_department)
         .service(departments::list_departments)
         .service(departments::get_department)

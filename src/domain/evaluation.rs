@@ -38,6 +38,11 @@ impl EvaluationStatus {
         }
     }
 
+    /// Units change a report only while it is with them: a draft, or returned to them.
+    pub fn is_editable(self) -> bool {
+        matches!(self, Self::Draft | Self::Returned)
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|status| status.as_str() == text)
     }

@@ -1,6 +1,7 @@
 //! The rules of the field, free of I/O: the report and its parts, money, identifiers and the
 //! checks that a document is well formed. Nothing here knows about HTTP or SQL.
 
+pub mod access;
 pub mod department;
 pub mod evaluation;
 pub mod report;

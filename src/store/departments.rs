@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{departments, evaluations};
+use super::schema::{departments, evaluations, service_tokens, users};
 use super::{DbConnection, Page, Store, StoreError, Window, is_unique_violation, now};
 use crate::domain::FieldError;
 use crate::domain::department::{Department, DepartmentPatch, FundingType, UnitKind};
@@ -22,6 +22,8 @@ pub struct DepartmentRecord {
 pub struct DepartmentFilter {
     pub parent_code: Option<UnitCode>,
     pub kind: Option<UnitKind>,
+    /// Only departments within this one's subtree (itself and its subordinate units).
+    pub within: Option<UnitCode>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -163,8 +165,16 @@ impl Store {
         filter: &DepartmentFilter,
         window: Window,
     ) -> Result<Page<DepartmentRecord>, StoreError> {
+        let scope = filter
+            .within
+            .as_ref()
+            .map(|root| self.subtree(root))
+            .transpose()?;
         let query = || {
             let mut query = departments::table.into_boxed();
+            if let Some(codes) = &scope {
+                query = query.filter(departments::code.eq_any(codes.clone()));
+            }
             if let Some(parent) = &filter.parent_code {
                 query = query.filter(departments::parent_code.eq(parent.as_str().to_owned()));
             }
@@ -240,8 +250,71 @@ impl Store {
                     ),
                 });
             }
+            let users_bound: i64 = users::table
+                .filter(users::department_code.eq(code.as_str()))
+                .count()
+                .get_result(conn)?;
+            let tokens_bound: i64 = service_tokens::table
+                .filter(service_tokens::department_code.eq(code.as_str()))
+                .count()
+                .get_result(conn)?;
+            if users_bound + tokens_bound > 0 {
+                return Err(StoreError::Conflict {
+                    code: "department_has_users",
+                    detail: format!(
+                        "department `{code}` has {users_bound} user(s) and {tokens_bound} service token(s) bound to it and cannot be deleted"
+                    ),
+                });
+            }
             diesel::delete(departments::table.filter(departments::id.eq(id))).execute(conn)?;
             Ok(())
+        })
+    }
+}
+
+impl Store {
+    /// The codes of `root` and of every unit below it, however deep.
+    pub fn subtree(&self, root: &UnitCode) -> Result<Vec<String>, StoreError> {
+        self.read(|conn| {
+            let mut codes = vec![root.as_str().to_owned()];
+            let mut frontier = codes.clone();
+            while !frontier.is_empty() {
+                let children: Vec<String> = departments::table
+                    .filter(departments::parent_code.eq_any(&frontier))
+                    .select(departments::code)
+                    .load(conn)?;
+                // A cycle cannot be stored, but a walk that never ends must not be possible either.
+                frontier = children
+                    .into_iter()
+                    .filter(|c| !codes.contains(c))
+                    .collect();
+                codes.extend(frontier.iter().cloned());
+            }
+            Ok(codes)
+        })
+    }
+
+    /// Whether `code` is `root` or a unit below it.
+    pub fn is_within(&self, code: &UnitCode, root: &UnitCode) -> Result<bool, StoreError> {
+        self.read(|conn| {
+            let mut current = Some(code.as_str().to_owned());
+            let mut steps = 0;
+            while let Some(at) = current {
+                if at == root.as_str() {
+                    return Ok(true);
+                }
+                steps += 1;
+                if steps > 64 {
+                    return Ok(false);
+                }
+                current = departments::table
+                    .filter(departments::code.eq(&at))
+                    .select(departments::parent_code)
+                    .first::<Option<String>>(conn)
+                    .optional()?
+                    .flatten();
+            }
+            Ok(false)
         })
     }
 }

@@ -40,6 +40,8 @@ pub struct EvaluationFilter {
     pub year: Option<FiscalYear>,
     pub department_code: Option<UnitCode>,
     pub status: Option<EvaluationStatus>,
+    /// Only evaluations of departments within this one's subtree.
+    pub within: Option<UnitCode>,
 }
 
 /// What the client asked to be true of the stored version before writing (`If-Match`).
@@ -164,10 +166,18 @@ impl Store {
         filter: &EvaluationFilter,
         window: Window,
     ) -> Result<Page<EvaluationSummary>, StoreError> {
+        let scope = filter
+            .within
+            .as_ref()
+            .map(|root| self.subtree(root))
+            .transpose()?;
         let query = || {
             let mut query = evaluations::table
                 .inner_join(departments::table)
                 .into_boxed();
+            if let Some(codes) = &scope {
+                query = query.filter(departments::code.eq_any(codes.clone()));
+            }
             if let Some(year) = filter.year {
                 query = query.filter(evaluations::year.eq(year.value()));
             }
@@ -263,6 +273,17 @@ fn try_edit<T, E>(
         });
     }
 
+    if let Some((_, record)) = &existing
+        && !record.summary.status.is_editable()
+    {
+        return Err(StoreError::Conflict {
+            code: "evaluation_not_editable",
+            detail: format!(
+                "the {year} evaluation of department {code} is {} and cannot be changed; only drafts and returned evaluations can",
+                record.summary.status.as_str()
+            ),
+        });
+    }
     let mut report = existing
         .as_ref()
         .map(|(_, record)| record.report.clone())

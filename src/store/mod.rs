@@ -5,6 +5,8 @@ mod connection;
 pub mod departments;
 pub mod evaluations;
 mod schema;
+pub mod service_tokens;
+pub mod users;
 
 use std::ops::DerefMut;
 use std::sync::{Arc, Mutex};

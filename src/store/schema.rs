@@ -40,4 +40,37 @@ diesel::table! {
 
 diesel::joinable!(evaluations -> departments (department_id));
 diesel::joinable!(evaluation_revisions -> evaluations (evaluation_id));
-diesel::allow_tables_to_appear_in_same_query!(departments, evaluations, evaluation_revisions);
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        department_code -> Nullable<Text>,
+        disabled -> Bool,
+        token_generation -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        department_code -> Text,
+        token_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    departments,
+    evaluations,
+    evaluation_revisions,
+    users,
+    service_tokens
+);

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use actix_web::http::Method;
 use actix_web::http::header::HeaderMap;
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use perfeval::config::Settings;
+use perfeval::config::{Secret, Settings};
 use perfeval::startup::Application;
 use serde_json::Value;
 
@@ -138,9 +138,15 @@ impl Answer {
     }
 }
 
+/// The signing key the test services use, so that tests can forge and tamper with tokens.
+pub const TEST_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+
 pub struct TestApp {
     pub address: String,
     client: awc::Client,
+    /// The first administrator's token, which the plain request methods send.
+    pub admin_token: String,
     /// Dropped with the app: the database goes when the test ends.
     _database: TestDatabase,
 }
@@ -159,22 +165,39 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         pool_size: 4,
         max_body_bytes: 2 * 1024 * 1024,
         workers: Some(1),
+        jwt_secret: Some(Secret::from(TEST_SECRET.to_owned())),
+        dev: false,
+        jwt_public_key: None,
+        jwt_issuer: None,
+        jwt_audience: None,
+        token_ttl_seconds: 3600,
+        admin_user: "admin".to_owned(),
+        admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),
     };
     adjust(&mut settings);
     let app = Application::build(&settings).expect("the service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_rt::spawn(app.run_until_stopped());
-    TestApp {
+    let mut app = TestApp {
         address,
         client: awc::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
             .disable_redirects()
             .finish(),
+        admin_token: String::new(),
         _database: database,
-    }
+    };
+    app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
+    app
 }
 
-impl TestApp {
+/// Requests sent with one token (or none).
+pub struct Requester<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+impl Requester<'_> {
     /// Sends a request with a raw body and the given headers.
     pub async fn send(
         &self,
@@ -184,8 +207,12 @@ impl TestApp {
         body: Vec<u8>,
     ) -> Answer {
         let mut request = self
+            .app
             .client
-            .request(method, format!("{}{path}", self.address));
+            .request(method, format!("{}{path}", self.app.address));
+        if let Some(token) = &self.token {
+            request = request.insert_header(("authorization", format!("Bearer {token}")));
+        }
         for (name, value) in headers {
             request = request.insert_header((*name, *value));
         }
@@ -243,6 +270,96 @@ impl TestApp {
 
     pub async fn patch(&self, path: &str, body: &Value) -> Answer {
         self.json(Method::PATCH, path, body).await
+    }
+}
+
+impl TestApp {
+    /// Requests with the administrator's token.
+    pub fn admin(&self) -> Requester<'_> {
+        self.with_token(&self.admin_token)
+    }
+
+    pub fn with_token(&self, token: &str) -> Requester<'_> {
+        Requester {
+            app: self,
+            token: Some(token.to_owned()),
+        }
+    }
+
+    pub fn anonymous(&self) -> Requester<'_> {
+        Requester {
+            app: self,
+            token: None,
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Answer {
+        self.admin().send(method, path, headers, body).await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.admin().get(path).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.admin().delete(path).await
+    }
+
+    pub async fn json_with(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> Answer {
+        self.admin().json_with(method, path, headers, body).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.admin().post(path, body).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Answer {
+        self.admin().put(path, body).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Answer {
+        self.admin().patch(path, body).await
+    }
+
+    /// Logs in; asserts that it worked and answers the token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let answer = self
+            .anonymous()
+            .post(
+                "/api/v1/auth/token",
+                &serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "login of {username}: {}", answer.body);
+        answer.body["access_token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
+    /// Creates a user with `role` (bound to `department` for units) and answers its token.
+    pub async fn user_token(&self, username: &str, role: &str, department: Option<&str>) -> String {
+        let password = format!("{username}-password");
+        let mut body =
+            serde_json::json!({"username": username, "password": password, "role": role});
+        if let Some(department) = department {
+            body["department"] = department.into();
+        }
+        let created = self.post("/api/v1/users", &body).await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        self.login(username, &password).await
     }
 
     /// Registers a department with a code, a name and a kind; asserts that it was created.

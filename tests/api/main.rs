@@ -1,6 +1,7 @@
 //! Black-box tests over HTTP. Each test starts the service on port 0 with a database of its
 //! own; set `TEST_DATABASE_URL=postgres://…` to run them all on PostgreSQL.
 
+mod access;
 mod bad_input;
 mod departments;
 mod evaluations;

@@ -1,0 +1,292 @@
+//! `/users` and `/service-tokens` — who may use the service. Roles: admin.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::access::require_admin;
+use super::error::{ApiError, Problem};
+use super::extract::JsonBody;
+use crate::domain::FieldError;
+use crate::domain::access::{Caller, Password, Role, Username};
+use crate::domain::report::present;
+use crate::domain::values::{Label, UnitCode};
+use crate::store::Store;
+use crate::store::service_tokens::ServiceTokenRecord;
+use crate::store::users::{NewUser, UserChange, UserRecord};
+
+/// A user, without any secret.
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub username: Username,
+    pub role: Role,
+    /// For unit users: the department they are bound to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<UnitCode>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<UserRecord> for UserView {
+    fn from(user: UserRecord) -> Self {
+        Self {
+            username: user.username,
+            role: user.role,
+            department: user.department,
+            disabled: user.disabled,
+            created_at: user.created_at.and_utc(),
+            updated_at: user.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A new user. A unit user names its department; the bureau's roles name none.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserBody {
+    pub username: Username,
+    /// 10 to 256 characters.
+    pub password: Password,
+    pub role: Role,
+    #[serde(default)]
+    pub department: Option<UnitCode>,
+}
+
+/// Changes to a user; fields left out stay as they are. A new password, role or department,
+/// or disabling, ends the user's current tokens.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub department: Option<Option<UnitCode>>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    #[serde(default)]
+    pub password: Option<Password>,
+}
+
+fn username_in(req: &HttpRequest) -> Result<Username, ApiError> {
+    let raw = req.match_info().get("username").unwrap_or_default();
+    raw.parse()
+        .map_err(|message| ApiError::InvalidParameters(vec![FieldError::new("username", message)]))
+}
+
+/// Lists users by name. Roles: admin.
+#[utoipa::path(tag = "users", responses(
+    (status = 200, description = "All users", body = Vec<UserView>),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/users")]
+pub async fn list_users(caller: Caller, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let users = web::block(move || store.list_users()).await??;
+    Ok(HttpResponse::Ok().json(users.into_iter().map(UserView::from).collect::<Vec<_>>()))
+}
+
+/// Creates a user. Roles: admin.
+#[utoipa::path(tag = "users", request_body = NewUserBody, responses(
+    (status = 201, description = "Created", body = UserView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/users")]
+pub async fn create_user(
+    caller: Caller,
+    store: web::Data<Store>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let body: NewUserBody = body.parse("", "user")?;
+    let user = NewUser {
+        username: body.username,
+        password: body.password,
+        role: body.role,
+        department: body.department,
+    };
+    let created = web::block(move || store.create_user(user)).await??;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/users/{}", created.username),
+        ))
+        .json(UserView::from(created)))
+}
+
+/// One user. Roles: admin.
+#[utoipa::path(tag = "users", params(("username" = String, Path)), responses(
+    (status = 200, description = "The user", body = UserView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/users/{username}")]
+pub async fn get_user(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let username = username_in(&req)?;
+    let user = web::block(move || store.user(&username)).await??;
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
+}
+
+/// Changes a user's role, department, password, or disables it; the change ends the user's
+/// current tokens from their next request. Roles: admin.
+#[utoipa::path(tag = "users", params(("username" = String, Path)), request_body = UserPatch, responses(
+    (status = 200, description = "The user as it is now", body = UserView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/users/{username}")]
+pub async fn update_user(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let username = username_in(&req)?;
+    let patch: UserPatch = body.parse("", "user change")?;
+    let change = UserChange {
+        role: patch.role,
+        department: patch.department,
+        disabled: patch.disabled,
+        password: patch.password,
+    };
+    let user = web::block(move || store.change_user(&username, change)).await??;
+    Ok(HttpResponse::Ok().json(UserView::from(user)))
+}
+
+/// A service token, without the token itself.
+#[derive(Serialize, ToSchema)]
+pub struct ServiceTokenView {
+    pub id: i64,
+    pub name: String,
+    /// The department whose unit system uses it; it acts with the unit role.
+    pub department: UnitCode,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ServiceTokenRecord> for ServiceTokenView {
+    fn from(record: ServiceTokenRecord) -> Self {
+        Self {
+            id: record.id,
+            name: record.name,
+            department: record.department,
+            created_by: record.created_by,
+            created_at: record.created_at.and_utc(),
+            revoked_at: record.revoked_at.map(|at| at.and_utc()),
+        }
+    }
+}
+
+/// A newly issued service token: `token` is shown this once and never again.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedServiceToken {
+    #[serde(flatten)]
+    pub record: ServiceTokenView,
+    /// Send as `Authorization: Bearer <token>`. Keep it secret; it is not stored.
+    pub token: String,
+}
+
+/// A new service token for a unit's system.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewServiceToken {
+    /// What uses it, e.g. 单位财务系统.
+    pub name: Label,
+    pub department: UnitCode,
+}
+
+/// Lists service tokens, revoked ones included. Roles: admin.
+#[utoipa::path(tag = "users", responses(
+    (status = 200, description = "All service tokens", body = Vec<ServiceTokenView>),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/service-tokens")]
+pub async fn list_service_tokens(
+    caller: Caller,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let tokens = web::block(move || store.list_service_tokens()).await??;
+    Ok(HttpResponse::Ok().json(
+        tokens
+            .into_iter()
+            .map(ServiceTokenView::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Issues a long-lived token bound to one department, for that unit's own system; it acts
+/// with the unit role. The token is in this answer only. Roles: admin.
+#[utoipa::path(tag = "users", request_body = NewServiceToken, responses(
+    (status = 201, description = "Issued", body = IssuedServiceToken),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/service-tokens")]
+pub async fn issue_service_token(
+    caller: Caller,
+    store: web::Data<Store>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let body: NewServiceToken = body.parse("", "service token")?;
+    let (record, token) = web::block(move || {
+        store.issue_service_token(body.name.as_str(), &body.department, &caller.subject)
+    })
+    .await??;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/service-tokens/{}", record.id),
+        ))
+        .json(IssuedServiceToken {
+            record: record.into(),
+            token,
+        }))
+}
+
+/// Revokes a service token: its next request is refused. Roles: admin.
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), responses(
+    (status = 200, description = "Revoked", body = ServiceTokenView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
+))]
+#[delete("/service-tokens/{id}")]
+pub async fn revoke_service_token(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let raw = req.match_info().get("id").unwrap_or_default();
+    let id: i64 = raw.parse().map_err(|_| {
+        ApiError::InvalidParameters(vec![FieldError::new(
+            "id",
+            format!("`{raw}` is not a token id"),
+        )])
+    })?;
+    let record = web::block(move || store.revoke_service_token(id)).await??;
+    Ok(HttpResponse::Ok().json(ServiceTokenView::from(record)))
+}

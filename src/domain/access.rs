@@ -1,0 +1,177 @@
+//! Who is asking, and what each role may do.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::values::UnitCode;
+
+/// 角色 — what a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 管理员 — users, departments, year settings, everything.
+    Admin,
+    /// 财政局审核员 — reads everything; returns, accepts and publishes evaluations.
+    Reviewer,
+    /// 分析员 — reads everything, comparisons and exports; writes nothing.
+    Analyst,
+    /// 单位填报员 — bound to one department: its evaluations and those of its subordinate units.
+    Unit,
+}
+
+impl Role {
+    pub const ALL: [Self; 4] = [Self::Admin, Self::Reviewer, Self::Analyst, Self::Unit];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Reviewer => "reviewer",
+            Self::Analyst => "analyst",
+            Self::Unit => "unit",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// 用户名 — 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "zhang.wei")]
+pub struct Username(String);
+
+impl Username {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Username {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let well_formed = (1..=64).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
+        if well_formed {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not a username: 1 to 64 letters, digits, '.', '_', '-' or '@'"
+            ))
+        }
+    }
+}
+
+impl TryFrom<String> for Username {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<Username> for String {
+    fn from(name: Username) -> Self {
+        name.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password as a user chose it: 10 to 256 characters. Never printed.
+#[derive(Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(try_from = "String")]
+#[schema(value_type = String, format = Password)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 256;
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Password {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let length = text.chars().count();
+        if (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&length) {
+            Ok(Self(text))
+        } else {
+            Err(format!(
+                "a password has {} to {} characters",
+                Self::MIN_CHARS,
+                Self::MAX_CHARS
+            ))
+        }
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+/// How a caller proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    /// A token this service issued at login.
+    Login,
+    /// A service token of a unit's system.
+    ServiceToken,
+    /// A token signed by the bureau's portal.
+    Portal,
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Caller {
+    /// The user name, the portal's subject, or `service-token:<id>`.
+    pub subject: String,
+    pub role: Role,
+    /// For the unit role: the department it is bound to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<UnitCode>,
+    pub credential: Credential,
+}
+
+impl Caller {
+    /// Admins, reviewers and analysts read every unit's data.
+    pub fn reads_everything(&self) -> bool {
+        self.role != Role::Unit
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The department whose subtree a unit caller is confined to; `None` for bureau roles.
+    pub fn unit_scope(&self) -> Option<&UnitCode> {
+        match self.role {
+            Role::Unit => self.department.as_ref(),
+            _ => None,
+        }
+    }
+}
