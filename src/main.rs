@@ -27,6 +27,8 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Rebuild the comparison tables (projections) from the stored reports.
+    Reproject,
     /// Manage users; passwords are read from standard input, never from the command line.
     #[command(subcommand)]
     User(UserCommand),
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
             .map(|json| println!("{json}"))
             .map_err(|e| e.to_string()),
         Command::User(command) => manage_user(&cli.settings, command),
+        Command::Reproject => reproject(&cli.settings),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -93,6 +96,14 @@ fn migrate(settings: &Settings) -> Result<(), String> {
         "{applied} migration(s) applied to {}",
         settings.database_for_log()
     );
+    Ok(())
+}
+
+fn reproject(settings: &Settings) -> Result<(), String> {
+    let store = Store::connect(&settings.database_url, 1).map_err(|e| e.to_string())?;
+    store.migrate().map_err(|e| e.to_string())?;
+    let count = store.reproject().map_err(|e| e.to_string())?;
+    log::info!("rebuilt the projections of {count} evaluation(s)");
     Ok(())
 }
 

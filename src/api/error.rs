@@ -8,6 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
+use crate::domain::checks::Finding;
+use crate::domain::evaluation::{Action, EvaluationStatus};
 use crate::store::StoreError;
 
 /// A problem report (RFC 9457).
@@ -30,6 +32,12 @@ pub struct Problem {
     /// For a stale `If-Match`: the version that is stored now (none when nothing is stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// For an action not allowed in the current state: the actions that are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<Action>>,
+    /// For a submission the checks block: the errors to correct.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +68,15 @@ pub enum ApiError {
     NotFound(String),
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    #[error("an evaluation that is {} cannot be {}; allowed now: {}", .status.as_str(), .action.as_str(),
+        if .allowed.is_empty() { "nothing".to_owned() } else { .allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ") })]
+    IllegalTransition {
+        status: EvaluationStatus,
+        action: Action,
+        allowed: Vec<Action>,
+    },
+    #[error("the checks found {} error(s) to correct before the evaluation can be submitted", .0.len())]
+    Blocked(Vec<Finding>),
     #[error("the evaluation has changed since the version named in If-Match")]
     PreconditionFailed { current: Option<i64> },
     #[error("{0}")]
@@ -78,6 +95,16 @@ impl From<StoreError> for ApiError {
                 errors,
             },
             StoreError::PreconditionFailed { current } => Self::PreconditionFailed { current },
+            StoreError::IllegalTransition {
+                status,
+                action,
+                allowed,
+            } => Self::IllegalTransition {
+                status,
+                action,
+                allowed,
+            },
+            StoreError::Blocked(findings) => Self::Blocked(findings),
             StoreError::Contended => Self::Unavailable(
                 "the record is being changed by others at this moment; try again".to_owned(),
             ),
@@ -110,6 +137,8 @@ impl ApiError {
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::NotFound(_) => "not_found",
             Self::Conflict { code, .. } => code,
+            Self::IllegalTransition { .. } => "illegal_transition",
+            Self::Blocked(_) => "findings_block_submission",
             Self::PreconditionFailed { .. } => "precondition_failed",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
@@ -129,6 +158,8 @@ impl ApiError {
             Self::TooManyRequests { .. } => "Too many requests",
             Self::NotFound(_) => "Not found",
             Self::Conflict { .. } => "Conflict",
+            Self::IllegalTransition { .. } => "Not allowed in this state",
+            Self::Blocked(_) => "The checks found errors",
             Self::PreconditionFailed { .. } => "Precondition failed",
             Self::Unavailable(_) => "Service unavailable",
             Self::Internal(_) => "Internal error",
@@ -147,7 +178,9 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::IllegalTransition { .. } | Self::Blocked(_) => {
+                StatusCode::CONFLICT
+            }
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -179,6 +212,14 @@ impl ResponseError for ApiError {
             code: self.code(),
             errors,
             current_version,
+            allowed_actions: match self {
+                Self::IllegalTransition { allowed, .. } => Some(allowed.clone()),
+                _ => None,
+            },
+            findings: match self {
+                Self::Blocked(findings) => findings.clone(),
+                _ => Vec::new(),
+            },
         };
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");

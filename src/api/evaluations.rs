@@ -113,7 +113,11 @@ async fn write<T: Send + 'static>(
     edit: impl FnMut(&mut EvaluationReport) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<Saved<T>, ApiError> {
     require_write(&store, caller, &key.code).await?;
-    web::block(move || store.edit_evaluation(&key.code, key.year, if_match.0, action, edit)).await?
+    let subject = caller.subject.clone();
+    web::block(move || {
+        store.edit_evaluation(&key.code, key.year, if_match.0, (&subject, action), edit)
+    })
+    .await?
 }
 
 /// 200 with the ETag, or 201 with the ETag and the evaluation's location when the write created it.

@@ -54,9 +54,6 @@ impl FromRequest for JsonBody {
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::UnsupportedMediaType);
-            }
             if declared_length.is_some_and(|length| length > limit) {
                 return Err(ApiError::PayloadTooLarge { limit });
             }
@@ -70,12 +67,29 @@ impl FromRequest for JsonBody {
                 }
                 body.extend_from_slice(&chunk);
             }
+            // An empty body needs no type: actions take an optional body.
+            if !is_json && !body.is_empty() {
+                return Err(ApiError::UnsupportedMediaType);
+            }
             Ok(JsonBody(body.freeze()))
         })
     }
 }
 
 impl JsonBody {
+    /// Like `parse`, but an empty body is `None`.
+    pub fn parse_optional<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &'static str,
+    ) -> Result<Option<T>, ApiError> {
+        if self.0.is_empty() {
+            Ok(None)
+        } else {
+            self.parse(path, what).map(Some)
+        }
+    }
+
     /// Parses the body as a `T` that sits at `path` in its document (`""` for the root);
     /// a wrong type, an unknown field or a bad value is answered with the path to it.
     pub fn parse<T: DeserializeOwned>(

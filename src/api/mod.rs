@@ -8,7 +8,10 @@ pub mod error;
 pub mod evaluations;
 pub mod extract;
 pub mod health;
+pub mod public;
+pub mod review;
 pub mod users;
+pub mod years;
 
 use actix_web::{App, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -43,6 +46,9 @@ else is answered as if it did not exist (404).",
         (name = "users", description = "Users and service tokens (admins)"),
         (name = "departments", description = "部门 — the budget units"),
         (name = "evaluations", description = "部门整体支出绩效自评 — the self-evaluation reports, whole or by part"),
+        (name = "review", description = "审核 — checks, scores, the review cycle and history of one evaluation"),
+        (name = "years", description = "年度 — the year's weights, deadline and collection progress"),
+        (name = "public", description = "公开 — the published reports, open to anyone"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
@@ -97,7 +103,21 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(evaluations::add_issue)
         .service(evaluations::get_issue)
         .service(evaluations::update_issue)
-        .service(evaluations::delete_issue);
+        .service(evaluations::delete_issue)
+        .service(review::submit)
+        .service(review::return_evaluation)
+        .service(review::accept)
+        .service(review::publish)
+        .service(review::approve_goals)
+        .service(review::findings)
+        .service(review::score)
+        .service(review::history)
+        .service(review::version)
+        .service(years::get_settings)
+        .service(years::put_settings)
+        .service(years::progress)
+        .service(public::list_published)
+        .service(public::get_published);
 }
 
 /// Adds the service's routes to `app` and answers the app with the OpenAPI document of them.

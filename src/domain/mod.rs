@@ -2,9 +2,13 @@
 //! checks that a document is well formed. Nothing here knows about HTTP or SQL.
 
 pub mod access;
+pub mod checks;
 pub mod department;
 pub mod evaluation;
+pub mod figures;
 pub mod report;
+pub mod scoring;
+pub mod settings;
 pub mod values;
 
 /// One thing wrong with the input, at a place in the JSON document.

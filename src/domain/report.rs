@@ -242,6 +242,12 @@ pub struct Budget {
     /// 结转结余
     #[serde(skip_serializing_if = "Option::is_none")]
     pub carry_over: Option<CarryOver>,
+    /// 执行情况说明 — why execution is above the adjusted budget or below 90 % of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_note: Option<String>,
+    /// 调整说明 — why the budget was adjusted by more than 30 %.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjustment_note: Option<String>,
 }
 
 /// 基本支出 — spending that keeps the unit running.
@@ -457,7 +463,7 @@ pub struct Indicator {
 }
 
 /// 自评等级
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     /// 优 (≥ 90)
@@ -486,6 +492,9 @@ pub struct Results {
     /// 自评等级 as the unit states it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stated_grade: Option<Grade>,
+    /// The unit's own score for budget execution (预算执行率得分), in points.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stated_execution_score: Option<Points>,
 }
 
 /// The result of one indicator.
@@ -502,6 +511,21 @@ pub struct IndicatorResult {
     /// 偏差原因分析及改进措施
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deviation_reason: Option<String>,
+    /// For a qualitative indicator: how far it was achieved (达成 / 部分达成 / 未达成).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub achievement: Option<Achieved>,
+}
+
+/// 定性指标完成程度 — the band a qualitative indicator is scored in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Achieved {
+    /// 达成 — 80–100 % of the weight.
+    Achieved,
+    /// 部分达成 — 60–80 % of the weight.
+    PartlyAchieved,
+    /// 未达成 — 0–60 % of the weight.
+    NotAchieved,
 }
 
 /// One theme of achievements, with the figures it states.

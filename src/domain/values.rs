@@ -102,6 +102,11 @@ impl fmt::Display for Amount {
 pub struct Points(Decimal);
 
 impl Points {
+    /// Whole points, at most 100.
+    pub fn whole(points: u8) -> Self {
+        Self(Decimal::from(points.min(100)))
+    }
+
     pub fn value(self) -> Decimal {
         self.0
     }

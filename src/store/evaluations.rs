@@ -5,9 +5,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::departments::department_id;
+use super::projections::{findings_of, project_with_followers};
 use super::schema::{departments, evaluation_revisions, evaluations};
 use super::{DbConnection, Page, Store, StoreError, Window, is_unique_violation, now};
-use crate::domain::evaluation::EvaluationStatus;
+use crate::domain::checks::{ApprovedGoals, Finding, Severity};
+use crate::domain::evaluation::{Action, EvaluationStatus};
 use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, UnitCode};
 
@@ -32,6 +34,8 @@ pub struct EvaluationSummary {
 pub struct EvaluationRecord {
     pub summary: EvaluationSummary,
     pub report: EvaluationReport,
+    /// The targets a reviewer approved, once approved.
+    pub approved_goals: Option<ApprovedGoals>,
 }
 
 /// Which evaluations a list shows.
@@ -82,6 +86,7 @@ struct EvaluationRow {
     document: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    approved_goals: Option<String>,
 }
 
 fn summary(
@@ -108,13 +113,21 @@ fn summary(
 }
 
 fn decode(code: &UnitCode, row: EvaluationRow) -> Result<EvaluationRecord, StoreError> {
-    let report = serde_json::from_str(&row.document).map_err(|e| {
+    let unreadable = |what: &str, e: serde_json::Error| {
         StoreError::Internal(format!(
-            "evaluation {code}/{}: stored document is not readable: {e}",
+            "evaluation {code}/{}: stored {what} is not readable: {e}",
             row.year
         ))
-    })?;
+    };
+    let report = serde_json::from_str(&row.document).map_err(|e| unreadable("document", e))?;
+    let approved_goals = row
+        .approved_goals
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| unreadable("approval", e))?;
     Ok(EvaluationRecord {
+        approved_goals,
         summary: summary(
             code.clone(),
             row.year,
@@ -140,10 +153,116 @@ fn load_row(
         .optional()?)
 }
 
-/// The result of one attempt at a write: done, refused by the edit, or lost a race.
+/// One entry of an evaluation's history: who did what, when, to which version.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub version: i64,
+    pub action: String,
+    pub status: EvaluationStatus,
+    pub actor: Option<String>,
+    pub comment: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+/// The result of one attempt at a write: done, or refused by the edit.
 enum Attempt<T, E> {
     Done(Box<Saved<T>>),
     Refused(E),
+}
+
+/// The next version of an evaluation, to be written over `previous_version`.
+struct NextVersion<'a> {
+    evaluation_id: i64,
+    previous_version: i64,
+    status: EvaluationStatus,
+    document: &'a str,
+    approved_goals: Option<&'a ApprovedGoals>,
+    action: &'a str,
+    actor: &'a str,
+    comment: Option<&'a str>,
+    at: NaiveDateTime,
+}
+
+/// Writes the next version over the one read, if no one else has written since (else
+/// `Contended`), records the revision and rewrites the projections — one transaction's work.
+fn write_next_version(conn: &mut DbConnection, next: NextVersion<'_>) -> Result<i64, StoreError> {
+    let version = next.previous_version + 1;
+    let approved = next
+        .approved_goals
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Internal(format!("approval could not be written as JSON: {e}")))?;
+    let updated = diesel::update(
+        evaluations::table
+            .filter(evaluations::id.eq(next.evaluation_id))
+            .filter(evaluations::version.eq(next.previous_version)),
+    )
+    .set((
+        evaluations::document.eq(next.document),
+        evaluations::status.eq(next.status.as_str()),
+        evaluations::version.eq(version),
+        evaluations::approved_goals.eq(approved),
+        evaluations::updated_at.eq(next.at),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(StoreError::Contended);
+    }
+    record_revision(conn, &next, version)?;
+    project_with_followers(conn, next.evaluation_id)?;
+    Ok(version)
+}
+
+fn record_revision(
+    conn: &mut DbConnection,
+    next: &NextVersion<'_>,
+    version: i64,
+) -> Result<(), StoreError> {
+    diesel::insert_into(evaluation_revisions::table)
+        .values((
+            evaluation_revisions::evaluation_id.eq(next.evaluation_id),
+            evaluation_revisions::version.eq(version),
+            evaluation_revisions::action.eq(next.action),
+            evaluation_revisions::status.eq(next.status.as_str()),
+            evaluation_revisions::document.eq(next.document),
+            evaluation_revisions::actor.eq(next.actor),
+            evaluation_revisions::comment.eq(next.comment),
+            evaluation_revisions::created_at.eq(next.at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn serialise(report: &EvaluationReport) -> Result<String, StoreError> {
+    serde_json::to_string(report)
+        .map_err(|e| StoreError::Internal(format!("document could not be written as JSON: {e}")))
+}
+
+fn check_precondition(precondition: Precondition, current: Option<i64>) -> Result<(), StoreError> {
+    let holds = match precondition {
+        Precondition::None => true,
+        Precondition::Exists => current.is_some(),
+        Precondition::Version(expected) => current == Some(expected),
+    };
+    if holds {
+        Ok(())
+    } else {
+        Err(StoreError::PreconditionFailed { current })
+    }
+}
+
+/// The stored evaluation with its row id, or `NotFound`.
+fn load_existing(
+    conn: &mut DbConnection,
+    code: &UnitCode,
+    year: FiscalYear,
+) -> Result<(i64, EvaluationRecord), StoreError> {
+    let department = department_id(conn, code)?;
+    let row = load_row(conn, department, year)?.ok_or_else(|| {
+        StoreError::NotFound(format!("the {year} evaluation of department {code}"))
+    })?;
+    let id = row.id;
+    Ok((id, decode(code, row)?))
 }
 
 impl Store {
@@ -152,12 +271,26 @@ impl Store {
         code: &UnitCode,
         year: FiscalYear,
     ) -> Result<EvaluationRecord, StoreError> {
+        self.read(|conn| load_existing(conn, code, year).map(|(_, record)| record))
+    }
+
+    /// The evaluation and, where there is one, the same department's report of the year before.
+    pub fn evaluation_with_previous(
+        &self,
+        code: &UnitCode,
+        year: FiscalYear,
+    ) -> Result<(EvaluationRecord, Option<EvaluationReport>), StoreError> {
         self.read(|conn| {
-            let department = department_id(conn, code)?;
-            let row = load_row(conn, department, year)?.ok_or_else(|| {
-                StoreError::NotFound(format!("the {year} evaluation of department {code}"))
-            })?;
-            decode(code, row)
+            let (_, record) = load_existing(conn, code, year)?;
+            let previous = match FiscalYear::try_from(i64::from(year.value()) - 1) {
+                Ok(before) => match load_existing(conn, code, before) {
+                    Ok((_, previous)) => Some(previous.report),
+                    Err(StoreError::NotFound(_)) => None,
+                    Err(other) => return Err(other),
+                },
+                Err(_) => None,
+            };
+            Ok((record, previous))
         })
     }
 
@@ -217,32 +350,247 @@ impl Store {
         })
     }
 
+    /// Runs `attempt` in a write transaction, again from a fresh read when another writer
+    /// won the race (PostgreSQL; SQLite writers queue instead).
+    fn retrying<T>(
+        &self,
+        mut attempt: impl FnMut(&mut DbConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            match self.write(&mut attempt) {
+                Err(StoreError::Contended) => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
     /// Reads the evaluation (an empty draft when there is none), lets `edit` change the
-    /// document, checks that it is still a report, and stores it as the next version together
-    /// with a revision — in one transaction. `edit` may be called again when another writer
-    /// won a race; what it refuses is answered as its own error and nothing is written.
+    /// document, checks that it is still a report (and keeps approved targets), and stores it
+    /// as the next version with a revision and fresh projections — in one transaction. `edit`
+    /// may be called again when another writer won a race; what it refuses is answered as its
+    /// own error and nothing is written. Only drafts and returned evaluations change.
     pub fn edit_evaluation<T, E>(
         &self,
         code: &UnitCode,
         year: FiscalYear,
         precondition: Precondition,
-        action: &str,
+        (actor, action): (&str, &str),
         mut edit: impl FnMut(&mut EvaluationReport) -> Result<T, E>,
     ) -> Result<Saved<T>, E>
     where
         E: From<StoreError>,
     {
-        for _ in 0..WRITE_ATTEMPTS {
-            let attempt =
-                self.write(|conn| try_edit(conn, code, year, precondition, action, &mut edit));
-            match attempt {
-                Ok(Attempt::Done(saved)) => return Ok(*saved),
-                Ok(Attempt::Refused(error)) => return Err(error),
-                Err(StoreError::Contended) => continue,
-                Err(error) => return Err(error.into()),
-            }
+        let attempt = self
+            .retrying(|conn| try_edit(conn, code, year, precondition, (actor, action), &mut edit));
+        match attempt {
+            Ok(Attempt::Done(saved)) => Ok(*saved),
+            Ok(Attempt::Refused(error)) => Err(error),
+            Err(error) => Err(error.into()),
         }
-        Err(StoreError::Contended.into())
+    }
+
+    /// Moves an evaluation on in the review cycle. Submitting is refused while the checks find
+    /// errors; an action not allowed in the current state is refused with the allowed ones.
+    pub fn transition(
+        &self,
+        code: &UnitCode,
+        year: FiscalYear,
+        precondition: Precondition,
+        actor: &str,
+        action: Action,
+        comment: Option<&str>,
+    ) -> Result<EvaluationRecord, StoreError> {
+        self.retrying(|conn| {
+            let (id, record) = load_existing(conn, code, year)?;
+            check_precondition(precondition, Some(record.summary.version))?;
+            let status = record.summary.status;
+            let next = status
+                .after(action)
+                .ok_or_else(|| StoreError::IllegalTransition {
+                    status,
+                    action,
+                    allowed: status.allowed_actions(),
+                })?;
+            if action == Action::Submit {
+                let errors: Vec<_> = findings_of(conn, code, year, &record)?
+                    .into_iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .collect();
+                if !errors.is_empty() {
+                    return Err(StoreError::Blocked(errors));
+                }
+            }
+            let document = serialise(&record.report)?;
+            let at = now();
+            let version = write_next_version(
+                conn,
+                NextVersion {
+                    evaluation_id: id,
+                    previous_version: record.summary.version,
+                    status: next,
+                    document: &document,
+                    approved_goals: record.approved_goals.as_ref(),
+                    action: action.as_str(),
+                    actor,
+                    comment,
+                    at,
+                },
+            )?;
+            let summary = EvaluationSummary {
+                status: next,
+                version,
+                updated_at: at,
+                ..record.summary
+            };
+            Ok(EvaluationRecord { summary, ..record })
+        })
+    }
+
+    /// Approves the targets of the evaluation's indicators as they are now; from then on a
+    /// changed target is kept as an adjusted target with a reason.
+    pub fn approve_goals(
+        &self,
+        code: &UnitCode,
+        year: FiscalYear,
+        precondition: Precondition,
+        actor: &str,
+    ) -> Result<EvaluationRecord, StoreError> {
+        self.retrying(|conn| {
+            let (id, record) = load_existing(conn, code, year)?;
+            check_precondition(precondition, Some(record.summary.version))?;
+            if record.report.goals.indicators.is_empty() {
+                return Err(StoreError::Conflict {
+                    code: "no_targets",
+                    detail: format!(
+                        "the {year} evaluation of department {code} has no indicators to approve"
+                    ),
+                });
+            }
+            let at = now();
+            let approved = ApprovedGoals::of(
+                &record.report.goals,
+                actor,
+                at.and_utc(),
+                record.summary.version + 1,
+            );
+            let document = serialise(&record.report)?;
+            let version = write_next_version(
+                conn,
+                NextVersion {
+                    evaluation_id: id,
+                    previous_version: record.summary.version,
+                    status: record.summary.status,
+                    document: &document,
+                    approved_goals: Some(&approved),
+                    action: "approve_goals",
+                    actor,
+                    comment: None,
+                    at,
+                },
+            )?;
+            let summary = EvaluationSummary {
+                version,
+                updated_at: at,
+                ..record.summary
+            };
+            Ok(EvaluationRecord {
+                summary,
+                approved_goals: Some(approved),
+                ..record
+            })
+        })
+    }
+
+    /// The evaluation with the findings of the checks on it.
+    pub fn findings(
+        &self,
+        code: &UnitCode,
+        year: FiscalYear,
+    ) -> Result<(EvaluationRecord, Vec<Finding>), StoreError> {
+        self.read(|conn| {
+            let (_, record) = load_existing(conn, code, year)?;
+            let findings = findings_of(conn, code, year, &record)?;
+            Ok((record, findings))
+        })
+    }
+
+    /// Who did what to the evaluation, oldest first.
+    pub fn history(&self, code: &UnitCode, year: FiscalYear) -> Result<Vec<Revision>, StoreError> {
+        self.read(|conn| {
+            let (id, _) = load_existing(conn, code, year)?;
+            let rows: Vec<RevisionRow> = evaluation_revisions::table
+                .filter(evaluation_revisions::evaluation_id.eq(id))
+                .order(evaluation_revisions::version.asc())
+                .select(RevisionRow::as_select())
+                .load(conn)?;
+            rows.into_iter().map(Revision::try_from).collect()
+        })
+    }
+
+    /// The evaluation as it was at `version`, unchanged by anything done since.
+    pub fn evaluation_version(
+        &self,
+        code: &UnitCode,
+        year: FiscalYear,
+        version: i64,
+    ) -> Result<(Revision, EvaluationReport), StoreError> {
+        self.read(|conn| {
+            let (id, _) = load_existing(conn, code, year)?;
+            let at_version = evaluation_revisions::table
+                .filter(evaluation_revisions::evaluation_id.eq(id))
+                .filter(evaluation_revisions::version.eq(version));
+            let row: RevisionRow = at_version
+                .select(RevisionRow::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| {
+                    StoreError::NotFound(format!(
+                        "version {version} of the {year} evaluation of department {code}"
+                    ))
+                })?;
+            let document: String = at_version
+                .select(evaluation_revisions::document)
+                .first(conn)?;
+            let report = serde_json::from_str(&document).map_err(|e| {
+                StoreError::Internal(format!(
+                    "revision {version}: stored document is not readable: {e}"
+                ))
+            })?;
+            Ok((Revision::try_from(row)?, report))
+        })
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = evaluation_revisions)]
+struct RevisionRow {
+    version: i64,
+    action: String,
+    status: String,
+    actor: Option<String>,
+    comment: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<RevisionRow> for Revision {
+    type Error = StoreError;
+
+    fn try_from(row: RevisionRow) -> Result<Self, StoreError> {
+        let status = EvaluationStatus::parse(&row.status).ok_or_else(|| {
+            StoreError::Internal(format!(
+                "revision {}: stored status is not valid",
+                row.version
+            ))
+        })?;
+        Ok(Self {
+            version: row.version,
+            action: row.action,
+            status,
+            actor: row.actor,
+            comment: row.comment,
+            at: row.created_at,
+        })
     }
 }
 
@@ -251,7 +599,7 @@ fn try_edit<T, E>(
     code: &UnitCode,
     year: FiscalYear,
     precondition: Precondition,
-    action: &str,
+    (actor, action): (&str, &str),
     edit: &mut impl FnMut(&mut EvaluationReport) -> Result<T, E>,
 ) -> Result<Attempt<T, E>, StoreError> {
     let department = department_id(conn, code)?;
@@ -261,18 +609,10 @@ fn try_edit<T, E>(
             decode(code, row).map(|record| (id, record))
         })
         .transpose()?;
-    let current_version = existing.as_ref().map(|(_, record)| record.summary.version);
-    let precondition_holds = match precondition {
-        Precondition::None => true,
-        Precondition::Exists => current_version.is_some(),
-        Precondition::Version(expected) => current_version == Some(expected),
-    };
-    if !precondition_holds {
-        return Err(StoreError::PreconditionFailed {
-            current: current_version,
-        });
-    }
-
+    check_precondition(
+        precondition,
+        existing.as_ref().map(|(_, record)| record.summary.version),
+    )?;
     if let Some((_, record)) = &existing
         && !record.summary.status.is_editable()
     {
@@ -284,6 +624,7 @@ fn try_edit<T, E>(
             ),
         });
     }
+
     let mut report = existing
         .as_ref()
         .map(|(_, record)| record.report.clone())
@@ -292,48 +633,58 @@ fn try_edit<T, E>(
         Ok(outcome) => outcome,
         Err(refusal) => return Ok(Attempt::Refused(refusal)),
     };
-    let errors = report.structural_errors();
+    let mut errors = report.structural_errors();
+    if let Some(approved) = existing
+        .as_ref()
+        .and_then(|(_, record)| record.approved_goals.as_ref())
+    {
+        errors.extend(approved.violations(&report.goals));
+    }
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors));
     }
-    let document = serde_json::to_string(&report)
-        .map_err(|e| StoreError::Internal(format!("document could not be written as JSON: {e}")))?;
+    let document = serialise(&report)?;
 
     let at = now();
-    let (evaluation_id, record, change) = match existing {
+    match existing {
         Some((id, record)) => {
             // Compared as written, so that "8.00" replacing "8" counts as a change.
-            let stored = serde_json::to_string(&record.report).map_err(|e| {
-                StoreError::Internal(format!("document could not be written as JSON: {e}"))
-            })?;
-            if document == stored {
+            if document == serialise(&record.report)? {
                 return Ok(Attempt::Done(Box::new(Saved {
                     record,
                     outcome,
                     change: Change::Unchanged,
                 })));
             }
-            let version = record.summary.version + 1;
-            let updated = diesel::update(
-                evaluations::table
-                    .filter(evaluations::id.eq(id))
-                    .filter(evaluations::version.eq(record.summary.version)),
-            )
-            .set((
-                evaluations::document.eq(&document),
-                evaluations::version.eq(version),
-                evaluations::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-            if updated == 0 {
-                return Err(StoreError::Contended);
-            }
+            let version = write_next_version(
+                conn,
+                NextVersion {
+                    evaluation_id: id,
+                    previous_version: record.summary.version,
+                    status: record.summary.status,
+                    document: &document,
+                    approved_goals: record.approved_goals.as_ref(),
+                    action,
+                    actor,
+                    comment: None,
+                    at,
+                },
+            )?;
             let summary = EvaluationSummary {
                 version,
                 updated_at: at,
                 ..record.summary
             };
-            (id, EvaluationRecord { summary, report }, Change::Updated)
+            let record = EvaluationRecord {
+                summary,
+                report,
+                ..record
+            };
+            Ok(Attempt::Done(Box::new(Saved {
+                record,
+                outcome,
+                change: Change::Updated,
+            })))
         }
         None => {
             let status = EvaluationStatus::Draft;
@@ -352,7 +703,24 @@ fn try_edit<T, E>(
                 Err(e) if is_unique_violation(&e) => return Err(StoreError::Contended),
                 other => other?,
             };
-            let id = row_id_of(conn, department, year)?;
+            let id = evaluations::table
+                .filter(evaluations::department_id.eq(department))
+                .filter(evaluations::year.eq(year.value()))
+                .select(evaluations::id)
+                .first(conn)?;
+            let next = NextVersion {
+                evaluation_id: id,
+                previous_version: 0,
+                status,
+                document: &document,
+                approved_goals: None,
+                action,
+                actor,
+                comment: None,
+                at,
+            };
+            record_revision(conn, &next, 1)?;
+            project_with_followers(conn, id)?;
             let summary = EvaluationSummary {
                 department_code: code.clone(),
                 year,
@@ -361,34 +729,16 @@ fn try_edit<T, E>(
                 created_at: at,
                 updated_at: at,
             };
-            (id, EvaluationRecord { summary, report }, Change::Created)
+            let record = EvaluationRecord {
+                summary,
+                report,
+                approved_goals: None,
+            };
+            Ok(Attempt::Done(Box::new(Saved {
+                record,
+                outcome,
+                change: Change::Created,
+            })))
         }
-    };
-    diesel::insert_into(evaluation_revisions::table)
-        .values((
-            evaluation_revisions::evaluation_id.eq(evaluation_id),
-            evaluation_revisions::version.eq(record.summary.version),
-            evaluation_revisions::action.eq(action),
-            evaluation_revisions::status.eq(record.summary.status.as_str()),
-            evaluation_revisions::document.eq(&document),
-            evaluation_revisions::created_at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(Attempt::Done(Box::new(Saved {
-        record,
-        outcome,
-        change,
-    })))
-}
-
-fn row_id_of(
-    conn: &mut DbConnection,
-    department_id: i64,
-    year: FiscalYear,
-) -> Result<i64, StoreError> {
-    Ok(evaluations::table
-        .filter(evaluations::department_id.eq(department_id))
-        .filter(evaluations::year.eq(year.value()))
-        .select(evaluations::id)
-        .first(conn)?)
+    }
 }

@@ -4,9 +4,11 @@
 mod connection;
 pub mod departments;
 pub mod evaluations;
+mod projections;
 mod schema;
 pub mod service_tokens;
 pub mod users;
+pub mod years;
 
 use std::ops::DerefMut;
 use std::sync::{Arc, Mutex};
@@ -38,6 +40,16 @@ pub enum StoreError {
     /// The client's `If-Match` names a version that is not the current one.
     #[error("the stored version is {current:?}")]
     PreconditionFailed { current: Option<i64> },
+    /// The action is not allowed in the evaluation's current state.
+    #[error("an evaluation that is {} cannot be {}", .status.as_str(), .action.as_str())]
+    IllegalTransition {
+        status: crate::domain::evaluation::EvaluationStatus,
+        action: crate::domain::evaluation::Action,
+        allowed: Vec<crate::domain::evaluation::Action>,
+    },
+    /// The checks found errors that keep the evaluation from being submitted.
+    #[error("the checks found {} error(s)", .0.len())]
+    Blocked(Vec<crate::domain::checks::Finding>),
     /// Another writer kept winning the race; the client may try again.
     #[error("too many concurrent writers to the same record")]
     Contended,

@@ -23,6 +23,7 @@ diesel::table! {
         document -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        approved_goals -> Nullable<Text>,
     }
 }
 
@@ -35,11 +36,14 @@ diesel::table! {
         status -> Text,
         document -> Text,
         created_at -> Timestamp,
+        actor -> Nullable<Text>,
+        comment -> Nullable<Text>,
     }
 }
 
 diesel::joinable!(evaluations -> departments (department_id));
 diesel::joinable!(evaluation_revisions -> evaluations (evaluation_id));
+diesel::joinable!(evaluation_metrics -> evaluations (evaluation_id));
 
 diesel::table! {
     users (id) {
@@ -67,7 +71,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    year_settings (year) {
+        year -> Integer,
+        settings -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluation_metrics (evaluation_id) {
+        evaluation_id -> BigInt,
+        department_code -> Text,
+        year -> Integer,
+        status -> Text,
+        basic_initial -> Nullable<BigInt>,
+        basic_adjusted -> Nullable<BigInt>,
+        basic_executed -> Nullable<BigInt>,
+        project_initial -> Nullable<BigInt>,
+        project_adjusted -> Nullable<BigInt>,
+        project_executed -> Nullable<BigInt>,
+        total_initial -> Nullable<BigInt>,
+        total_adjusted -> Nullable<BigInt>,
+        total_executed -> Nullable<BigInt>,
+        execution_rate -> Nullable<BigInt>,
+        adjustment_rate -> Nullable<BigInt>,
+        three_public_budget -> Nullable<BigInt>,
+        three_public_actual -> Nullable<BigInt>,
+        three_public_prior_actual -> Nullable<BigInt>,
+        authorized_staff -> Nullable<BigInt>,
+        staff_on_payroll -> Nullable<BigInt>,
+        staffing_control_rate -> Nullable<BigInt>,
+        score -> Nullable<BigInt>,
+        grade -> Nullable<Text>,
+        indicators_total -> Integer,
+        indicators_met -> Integer,
+        findings_errors -> Integer,
+        findings_warnings -> Integer,
+        problems_count -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    indicator_metrics (evaluation_id, indicator_id) {
+        evaluation_id -> BigInt,
+        indicator_id -> Text,
+        department_code -> Text,
+        year -> Integer,
+        name -> Text,
+        unit -> Text,
+        level1 -> Text,
+        met -> Nullable<Bool>,
+        attainment -> Nullable<BigInt>,
+        score -> Nullable<BigInt>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    year_settings,
+    evaluation_metrics,
+    indicator_metrics,
     departments,
     evaluations,
     evaluation_revisions,

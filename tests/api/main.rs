@@ -7,4 +7,5 @@ mod departments;
 mod evaluations;
 mod helpers;
 mod openapi;
+mod review;
 mod seed;

@@ -1,0 +1,378 @@
+//! The review cycle of one evaluation: its checks and score, the actions that move it on,
+//! the approval of its targets, and its history.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::access::{require_read, require_write};
+use super::error::{ApiError, Problem};
+use super::evaluations::EvaluationMeta;
+use super::extract::{EvaluationKey, IfMatch, JsonBody, etag};
+use crate::domain::FieldError;
+use crate::domain::access::{Caller, Role};
+use crate::domain::checks::{ApprovedGoals, Finding, Severity};
+use crate::domain::evaluation::{Action, EvaluationStatus};
+use crate::domain::report::EvaluationReport;
+use crate::domain::scoring::Scorecard;
+use crate::domain::settings::Weights;
+use crate::store::Store;
+use crate::store::evaluations::Revision;
+
+/// A comment on an action; required when returning an evaluation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// 审核意见 — what the unit should change, or any remark.
+    pub comment: Option<String>,
+}
+
+/// Reviewers act on submitted and accepted evaluations; so do admins.
+fn require_reviewer(caller: &Caller) -> Result<(), ApiError> {
+    match caller.role {
+        Role::Admin | Role::Reviewer => Ok(()),
+        role => Err(ApiError::Forbidden(format!(
+            "this needs the reviewer or admin role; the caller is {role}"
+        ))),
+    }
+}
+
+async fn act(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    if_match: IfMatch,
+    body: JsonBody,
+    action: Action,
+) -> Result<HttpResponse, ApiError> {
+    match action {
+        Action::Submit => require_write(&store, &caller, &key.code).await?,
+        Action::Return | Action::Accept | Action::Publish => require_reviewer(&caller)?,
+    }
+    let comment = body
+        .parse_optional::<ActionBody>("", "action")?
+        .and_then(|b| b.comment)
+        .filter(|c| !c.trim().is_empty());
+    if action == Action::Return && comment.is_none() {
+        return Err(ApiError::InvalidBody {
+            what: "return",
+            errors: vec![FieldError::new(
+                "comment",
+                "a returned evaluation carries a comment saying what to change",
+            )],
+        });
+    }
+    let record = web::block(move || {
+        store.transition(
+            &key.code,
+            key.year,
+            if_match.0,
+            &caller.subject,
+            action,
+            comment.as_deref(),
+        )
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(record.summary.version))
+        .json(EvaluationMeta::from(&record.summary)))
+}
+
+macro_rules! action_endpoint {
+    ($name:ident, $action:expr, $route:literal, $summary:literal, $roles:literal) => {
+        #[utoipa::path(tag = "review", summary = $summary, description = $roles, params(
+            ("code" = String, Path, description = "单位代码"),
+            ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+            ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+        ), request_body(content = Option<ActionBody>, description = "Optional; `comment` is required to return"), responses(
+            (status = 200, description = "Done; the evaluation's new state and version", body = EvaluationMeta,
+                headers(("ETag" = String, description = "The new version, quoted"))),
+            (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "The role may not do this", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
+            (status = 409, description = "Not allowed in the current state (`allowed_actions` says what is), or the checks found errors (`findings`)",
+                body = Problem, content_type = "application/problem+json"),
+            (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+            (status = 422, description = "A return without a comment", body = Problem, content_type = "application/problem+json"),
+        ))]
+        #[post($route)]
+        pub async fn $name(
+            caller: Caller,
+            store: web::Data<Store>,
+            key: EvaluationKey,
+            if_match: IfMatch,
+            body: JsonBody,
+        ) -> Result<HttpResponse, ApiError> {
+            act(caller, store, key, if_match, body, $action).await
+        }
+    };
+}
+
+action_endpoint!(
+    submit,
+    Action::Submit,
+    "/departments/{code}/evaluations/{year}/submit",
+    "Submits a draft or returned evaluation (提交)",
+    "Refused (409, with the findings) while the checks find errors. Roles: admin; unit (its own department and subordinate units)."
+);
+action_endpoint!(
+    return_evaluation,
+    Action::Return,
+    "/departments/{code}/evaluations/{year}/return",
+    "Returns a submitted evaluation to the unit with a comment (退回)",
+    "The unit can edit it again and resubmit. Roles: reviewer, admin."
+);
+action_endpoint!(
+    accept,
+    Action::Accept,
+    "/departments/{code}/evaluations/{year}/accept",
+    "Accepts a submitted evaluation (审核通过)",
+    "The accepted version is kept as it is. Roles: reviewer, admin."
+);
+action_endpoint!(
+    publish,
+    Action::Publish,
+    "/departments/{code}/evaluations/{year}/publish",
+    "Publishes an accepted evaluation (公开)",
+    "It appears under /api/v1/public. Roles: reviewer, admin."
+);
+
+/// The targets as approved, with the evaluation's version.
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalView {
+    #[serde(flatten)]
+    pub meta: EvaluationMeta,
+    pub approved_goals: ApprovedGoals,
+}
+
+/// Approves the targets of the evaluation's indicators as they stand (绩效目标审核). From then
+/// on the approved target of an indicator stays, and a change is recorded as its adjusted
+/// target with a reason. Roles: reviewer, admin.
+#[utoipa::path(tag = "review", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+), responses(
+    (status = 200, description = "Approved", body = ApprovalView, headers(("ETag" = String, description = "The new version, quoted"))),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "Not a reviewer or admin", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "No indicators to approve", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/departments/{code}/evaluations/{year}/goals/approve")]
+pub async fn approve_goals(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    require_reviewer(&caller)?;
+    let record =
+        web::block(move || store.approve_goals(&key.code, key.year, if_match.0, &caller.subject))
+            .await??;
+    let approved_goals = record
+        .approved_goals
+        .clone()
+        .ok_or_else(|| ApiError::Internal("approval was not recorded".to_owned()))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(record.summary.version))
+        .json(ApprovalView {
+            meta: (&record.summary).into(),
+            approved_goals,
+        }))
+}
+
+/// The findings of the consistency checks on an evaluation.
+#[derive(Serialize, ToSchema)]
+pub struct FindingsView {
+    #[serde(flatten)]
+    pub meta: EvaluationMeta,
+    /// How many findings are errors (they block submission).
+    pub errors: usize,
+    pub warnings: usize,
+    pub findings: Vec<Finding>,
+}
+
+/// Runs the consistency checks (勾稽关系) on the evaluation as stored: each finding has a
+/// stable rule code, a severity (`error` blocks submission, `warning` does not), the JSON path,
+/// the figures involved (万元, %, persons) and a message in Chinese and English.
+/// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "review", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+), responses(
+    (status = 200, description = "The findings, errors first", body = FindingsView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments/{code}/evaluations/{year}/findings")]
+pub async fn findings(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+) -> Result<HttpResponse, ApiError> {
+    require_read(&store, &caller, &key.code).await?;
+    let (record, findings) = web::block(move || store.findings(&key.code, key.year)).await??;
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(record.summary.version))
+        .json(FindingsView {
+            meta: (&record.summary).into(),
+            warnings: findings.len() - errors,
+            errors,
+            findings,
+        }))
+}
+
+/// The score of an evaluation by the year's weights.
+#[derive(Serialize, ToSchema)]
+pub struct ScoreView {
+    #[serde(flatten)]
+    pub meta: EvaluationMeta,
+    /// The year's weights the score uses (points).
+    pub weights: Weights,
+    #[serde(flatten)]
+    pub scorecard: Scorecard,
+}
+
+/// The derived figures and the score (自评得分) by the bureau's rules: execution rate,
+/// adjustment rate, staffing control, "三公" control and change (%), each indicator's
+/// attainment and score, subtotals per 一级, total and grade; where something cannot be
+/// computed, `missing` says what. The unit's stated score and grade are shown beside the
+/// computed ones. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "review", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+), responses(
+    (status = 200, description = "The scorecard", body = ScoreView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments/{code}/evaluations/{year}/score")]
+pub async fn score(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+) -> Result<HttpResponse, ApiError> {
+    require_read(&store, &caller, &key.code).await?;
+    let (record, settings) = web::block(move || {
+        let record = store.evaluation(&key.code, key.year)?;
+        store
+            .year_settings(key.year)
+            .map(|settings| (record, settings))
+    })
+    .await??;
+    let scorecard = record.report.scorecard(&settings.weights);
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(record.summary.version))
+        .json(ScoreView {
+            meta: (&record.summary).into(),
+            weights: settings.weights,
+            scorecard,
+        }))
+}
+
+/// One entry of the history.
+#[derive(Serialize, ToSchema)]
+pub struct RevisionView {
+    pub version: i64,
+    /// What was done: `replace`, `replace_budget`, `add_issue`, `submit`, `return`, `accept`,
+    /// `publish`, `approve_goals` …
+    pub action: String,
+    /// The state after it.
+    pub status: EvaluationStatus,
+    /// Who did it.
+    pub actor: Option<String>,
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl From<Revision> for RevisionView {
+    fn from(revision: Revision) -> Self {
+        Self {
+            version: revision.version,
+            action: revision.action,
+            status: revision.status,
+            actor: revision.actor,
+            comment: revision.comment,
+            at: revision.at.and_utc(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryView {
+    pub items: Vec<RevisionView>,
+}
+
+/// Every write and every action on the evaluation — who, when, what, the version, the
+/// comment — oldest first. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "review", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+), responses(
+    (status = 200, description = "The history", body = HistoryView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments/{code}/evaluations/{year}/history")]
+pub async fn history(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+) -> Result<HttpResponse, ApiError> {
+    require_read(&store, &caller, &key.code).await?;
+    let revisions = web::block(move || store.history(&key.code, key.year)).await??;
+    Ok(HttpResponse::Ok().json(HistoryView {
+        items: revisions.into_iter().map(RevisionView::from).collect(),
+    }))
+}
+
+/// One stored version of an evaluation.
+#[derive(Serialize, ToSchema)]
+pub struct VersionView {
+    #[serde(flatten)]
+    pub revision: RevisionView,
+    pub report: EvaluationReport,
+}
+
+/// The evaluation as it was at version `n` — a submitted or accepted version reads the same
+/// whatever was done after it. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "review", params(
+    ("code" = String, Path, description = "单位代码"),
+    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("n" = i64, Path, description = "The version"),
+), responses(
+    (status = 200, description = "That version", body = VersionView),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such evaluation or version", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments/{code}/evaluations/{year}/versions/{n}")]
+pub async fn version(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let raw = req.match_info().get("n").unwrap_or_default();
+    let n: i64 = raw.parse().map_err(|_| {
+        ApiError::InvalidParameters(vec![FieldError::new(
+            "n",
+            format!("`{raw}` is not a version number"),
+        )])
+    })?;
+    require_read(&store, &caller, &key.code).await?;
+    let (revision, report) =
+        web::block(move || store.evaluation_version(&key.code, key.year, n)).await??;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(revision.version))
+        .json(VersionView {
+            revision: revision.into(),
+            report,
+        }))
+}

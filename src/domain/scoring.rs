@@ -1,0 +1,514 @@
+//! 自评得分 — the score of a report by the bureau's rules, and what keeps it from being computed.
+//!
+//! Budget execution scores weight × min(execution rate, 100 %). A quantitative indicator that
+//! met its target scores its full weight, otherwise weight × attainment, never above the weight
+//! nor below zero. A qualitative indicator is scored within the band of how far it was achieved
+//! (80–100 %, 60–80 %, 0–60 % of its weight): the unit's own score where it lies in the band,
+//! else the band's nearest edge, and the band's floor when the unit gave none.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::figures::{DerivedFigures, Percent};
+use super::report::{
+    Achieved, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1, IndicatorResult,
+};
+use super::settings::Weights;
+
+/// Points of a computed score, to two decimal places, as a decimal string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(into = "String")]
+#[schema(value_type = String, example = "87.5")]
+pub struct Score(Decimal);
+
+impl Score {
+    fn of(points: Decimal) -> Self {
+        Self(points.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+    }
+
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
+impl From<Score> for String {
+    fn from(score: Score) -> Self {
+        score.0.normalize().to_string()
+    }
+}
+
+impl Grade {
+    /// 优 ≥ 90, 良 80–90, 中 60–80, 差 < 60.
+    pub fn of(total: Decimal) -> Self {
+        if total >= Decimal::from(90) {
+            Self::Excellent
+        } else if total >= Decimal::from(80) {
+            Self::Good
+        } else if total >= Decimal::from(60) {
+            Self::Fair
+        } else {
+            Self::Poor
+        }
+    }
+}
+
+/// How an indicator's actual compares with its target.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct IndicatorScore {
+    pub indicator_id: String,
+    pub name: String,
+    pub level1: IndicatorLevel1,
+    pub comparison: Comparison,
+    /// The target scored against: the adjusted target where there is one.
+    pub target: String,
+    pub actual: Option<String>,
+    /// Whether the target was met (for a qualitative indicator: fully achieved).
+    pub met: Option<bool>,
+    /// 完成率: actual ÷ target for ≥, target ÷ actual for ≤ (%); uncapped.
+    pub attainment: Option<Percent>,
+    #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "optional_points")]
+    pub weight: Option<Decimal>,
+    /// The score by the rules.
+    pub score: Option<Score>,
+    /// The unit's own score, where it gave one.
+    #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "optional_points")]
+    pub self_score: Option<Decimal>,
+    /// The unit's own score minus the score by the rules.
+    pub self_score_difference: Option<Score>,
+    /// What keeps this indicator from being scored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+fn optional_points<S: serde::Serializer>(
+    value: &Option<Decimal>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(points) => serializer.serialize_some(&points.normalize().to_string()),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// The score of one 一级 group.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Subtotal {
+    pub level1: IndicatorLevel1,
+    /// The weight the year's settings give the group (none for the older framework's groups).
+    #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "optional_points")]
+    pub configured_weight: Option<Decimal>,
+    /// The weights of its indicators, added up.
+    #[schema(value_type = String)]
+    #[serde(serialize_with = "points")]
+    pub indicator_weights: Decimal,
+    /// Its indicators' scores, added up; none while one of them cannot be scored.
+    pub score: Option<Score>,
+}
+
+fn points<S: serde::Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&value.normalize().to_string())
+}
+
+/// The budget execution part of the score.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ExecutionScore {
+    #[schema(value_type = String)]
+    #[serde(serialize_with = "points")]
+    pub weight: Decimal,
+    /// 预算执行率 of the unit's total (%).
+    pub rate: Option<Percent>,
+    pub score: Option<Score>,
+}
+
+/// The whole scorecard of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Scorecard {
+    pub figures: DerivedFigures,
+    pub execution: ExecutionScore,
+    pub indicators: Vec<IndicatorScore>,
+    pub subtotals: Vec<Subtotal>,
+    /// 总分; none while anything is missing.
+    pub total: Option<Score>,
+    pub grade: Option<Grade>,
+    /// The unit's stated total and grade, and how the total differs from the computed one.
+    #[schema(value_type = Option<String>)]
+    #[serde(serialize_with = "optional_points")]
+    pub stated_total: Option<Decimal>,
+    pub stated_grade: Option<Grade>,
+    pub stated_total_difference: Option<Score>,
+    /// Everything that keeps the score from being computed in full.
+    pub missing: Vec<String>,
+}
+
+impl Indicator {
+    /// The target scored against: the adjusted one where the target was changed.
+    pub fn effective_target(&self) -> &str {
+        self.adjusted_target
+            .as_ref()
+            .unwrap_or(&self.target)
+            .as_str()
+    }
+}
+
+/// Whether `actual` meets `target` under `comparison`, and the attainment as an exact
+/// fraction (undefined when its denominator is zero).
+pub fn attainment(
+    comparison: Comparison,
+    target: Decimal,
+    actual: Decimal,
+) -> (bool, Option<Decimal>) {
+    let fraction = |numerator: Decimal, denominator: Decimal| {
+        (!denominator.is_zero())
+            .then(|| numerator.checked_div(denominator))
+            .flatten()
+    };
+    match comparison {
+        Comparison::AtLeast => (actual >= target, fraction(actual, target)),
+        Comparison::AtMost => (actual <= target, fraction(target, actual)),
+        Comparison::Equal | Comparison::Qualitative => {
+            let (low, high) = if actual <= target {
+                (actual, target)
+            } else {
+                (target, actual)
+            };
+            (actual == target, fraction(low, high))
+        }
+    }
+}
+
+fn band(achieved: Achieved) -> (Decimal, Decimal) {
+    let percent = |n: u32| Decimal::from(n) / Decimal::ONE_HUNDRED;
+    match achieved {
+        Achieved::Achieved => (percent(80), percent(100)),
+        Achieved::PartlyAchieved => (percent(60), percent(80)),
+        Achieved::NotAchieved => (Decimal::ZERO, percent(60)),
+    }
+}
+
+fn score_indicator(indicator: &Indicator, result: Option<&IndicatorResult>) -> IndicatorScore {
+    let mut missing = Vec::new();
+    let id = indicator.id.as_str();
+    let weight = indicator.weight.map(|w| w.value());
+    if weight.is_none() {
+        missing.push(format!("indicator {id} has no weight"));
+    }
+    let self_score = result.and_then(|r| r.self_score).map(|s| s.value());
+    let (met, attainment, score) = match (result, indicator.comparison) {
+        (None, _) => {
+            missing.push(format!("indicator {id} has no result"));
+            (None, None, None)
+        }
+        (Some(result), Comparison::Qualitative) => match result.achievement {
+            None => {
+                missing.push(format!(
+                    "qualitative indicator {id} does not say how far it was achieved"
+                ));
+                (None, None, None)
+            }
+            Some(achieved) => {
+                let score = weight.map(|w| {
+                    let (low, high) = band(achieved);
+                    let (floor, ceiling) = (w * low, w * high);
+                    self_score.map_or(floor, |s| s.clamp(floor, ceiling))
+                });
+                (Some(achieved == Achieved::Achieved), None, score)
+            }
+        },
+        (Some(result), comparison) => {
+            let target = indicator.effective_target().parse::<Decimal>().ok();
+            let actual = result.actual.as_str().parse::<Decimal>().ok();
+            match target.zip(actual) {
+                None => (None, None, None),
+                Some((target, actual)) => {
+                    let (met, fraction) = attainment(comparison, target, actual);
+                    let score = weight.and_then(|w| {
+                        if met {
+                            Some(w)
+                        } else {
+                            fraction.map(|f| (w * f).clamp(Decimal::ZERO, w))
+                        }
+                    });
+                    if !met && fraction.is_none() {
+                        missing.push(format!(
+                            "indicator {id}: the attainment is undefined (zero denominator)"
+                        ));
+                    }
+                    let percent = fraction.and_then(|f| Percent::of(f, Decimal::ONE));
+                    (Some(met), percent, score)
+                }
+            }
+        }
+    };
+    IndicatorScore {
+        indicator_id: id.to_owned(),
+        name: indicator.name.as_str().to_owned(),
+        level1: indicator.level1,
+        comparison: indicator.comparison,
+        target: indicator.effective_target().to_owned(),
+        actual: result.map(|r| r.actual.as_str().to_owned()),
+        met,
+        attainment,
+        weight,
+        score: score.map(Score::of),
+        self_score,
+        self_score_difference: self_score
+            .zip(score)
+            .map(|(own, rule)| Score::of(own - rule)),
+        missing,
+    }
+}
+
+impl EvaluationReport {
+    /// The score by the rules, with the year's weights.
+    pub fn scorecard(&self, weights: &Weights) -> Scorecard {
+        let figures = self.derived_figures();
+        let mut missing = Vec::new();
+
+        let execution_weight = weights.budget_execution.value();
+        let rate = figures.total.execution_rate;
+        if rate.is_none() {
+            missing.push(match (figures.total.executed, figures.total.adjusted) {
+                (None, _) => "the budget gives no executed amount (执行数)".to_owned(),
+                (_, None) => "the budget gives no adjusted budget (调整预算)".to_owned(),
+                _ => "the adjusted budget is zero".to_owned(),
+            });
+        }
+        let execution_points = rate.map(|r| {
+            let capped = (r.value() / Decimal::ONE_HUNDRED)
+                .min(Decimal::ONE)
+                .max(Decimal::ZERO);
+            execution_weight * capped
+        });
+
+        let indicators: Vec<IndicatorScore> = self
+            .goals
+            .indicators
+            .iter()
+            .map(|indicator| {
+                let result = self
+                    .results
+                    .indicators
+                    .iter()
+                    .find(|r| r.indicator_id == indicator.id);
+                score_indicator(indicator, result)
+            })
+            .collect();
+        if indicators.is_empty() {
+            missing.push("the goals give no indicators (绩效指标)".to_owned());
+        }
+        missing.extend(indicators.iter().flat_map(|i| i.missing.iter().cloned()));
+
+        let mut groups: Vec<IndicatorLevel1> = Vec::new();
+        for indicator in &indicators {
+            if !groups.contains(&indicator.level1) {
+                groups.push(indicator.level1);
+            }
+        }
+        let subtotals = groups
+            .into_iter()
+            .map(|level1| {
+                let members: Vec<&IndicatorScore> =
+                    indicators.iter().filter(|i| i.level1 == level1).collect();
+                let raw: Option<Decimal> = members.iter().map(|i| i.score.map(|s| s.value())).sum();
+                Subtotal {
+                    level1,
+                    configured_weight: weights.of(level1).map(|w| w.value()),
+                    indicator_weights: members.iter().filter_map(|i| i.weight).sum(),
+                    score: raw.map(Score::of),
+                }
+            })
+            .collect();
+
+        let indicator_points: Option<Decimal> =
+            indicators.iter().map(|i| i.score.map(|s| s.value())).sum();
+        let total = match (missing.is_empty(), execution_points, indicator_points) {
+            (true, Some(execution), Some(indicators)) => Some(Score::of(execution + indicators)),
+            _ => None,
+        };
+        let stated_total = self.results.stated_total_score.map(|s| s.value());
+        Scorecard {
+            execution: ExecutionScore {
+                weight: execution_weight,
+                rate,
+                score: execution_points.map(Score::of),
+            },
+            grade: total.map(|t| Grade::of(t.value())),
+            stated_total_difference: stated_total
+                .zip(total)
+                .map(|(stated, computed)| Score::of(stated - computed.value())),
+            stated_total,
+            stated_grade: self.results.stated_grade,
+            figures,
+            indicators,
+            subtotals,
+            total,
+            missing,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn dec(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    fn report(indicators: serde_json::Value, results: serde_json::Value) -> EvaluationReport {
+        serde_json::from_value(json!({
+            "budget": {"total": {"initial": "1000", "adjusted": "1200", "executed": "1080"}},
+            "goals": {"indicators": indicators},
+            "results": {"indicators": results}
+        }))
+        .unwrap()
+    }
+
+    fn indicator(
+        id: &str,
+        level1: &str,
+        comparison: &str,
+        target: &str,
+        weight: &str,
+    ) -> serde_json::Value {
+        json!({"id": id, "level1": level1, "level2": "数量", "name": format!("指标{id}"), "comparison": comparison,
+               "target": target, "weight": weight})
+    }
+
+    #[test]
+    fn a_hand_computed_report_scores_as_the_rules_say() {
+        // Execution: 1080 ÷ 1200 = 90 % → 10 × 0.9 = 9.
+        // a (≥ 100, actual 120): met, capped at its weight 30 (attainment 120 %).
+        // b (≥ 200, actual 150): 75 % of 20 = 15.
+        // c (≤ 10 days, actual 12): 10 ÷ 12 = 83.3333 % of 30 = 25 (to 2 places).
+        // d (qualitative, partly achieved, self-score 9 of 10): within 6–8 → 8.
+        let scored = report(
+            json!([indicator("a", "output", "at_least", "100", "30"), indicator("b", "output", "at_least", "200", "20"),
+                   indicator("c", "effect", "at_most", "10", "30"), indicator("d", "satisfaction", "qualitative", "高", "10")]),
+            json!([{"indicator_id": "a", "actual": "120"}, {"indicator_id": "b", "actual": "150"},
+                   {"indicator_id": "c", "actual": "12"}, {"indicator_id": "d", "actual": "较高", "self_score": "9",
+                   "achievement": "partly_achieved"}]),
+        )
+        .scorecard(&Weights::default());
+        assert_eq!(scored.missing, Vec::<String>::new());
+        assert_eq!(scored.execution.score, Some(Score::of(dec("9"))));
+        let scores: Vec<_> = scored
+            .indicators
+            .iter()
+            .map(|i| i.score.map(String::from))
+            .collect();
+        assert_eq!(
+            scores,
+            [
+                Some("30".into()),
+                Some("15".into()),
+                Some("25".into()),
+                Some("8".into())
+            ]
+        );
+        assert_eq!(
+            String::from(scored.indicators[0].attainment.unwrap()),
+            "120"
+        );
+        assert_eq!(
+            String::from(scored.indicators[2].attainment.unwrap()),
+            "83.3333"
+        );
+        assert_eq!(
+            scored.indicators[3].self_score_difference.map(String::from),
+            Some("1".into())
+        );
+        assert_eq!(scored.total.map(String::from), Some("87".into()));
+        assert_eq!(scored.grade, Some(Grade::Good));
+        assert_eq!(
+            scored.subtotals[0].score.map(String::from),
+            Some("45".into())
+        );
+        assert_eq!(scored.subtotals[0].configured_weight, Some(dec("50")));
+    }
+
+    #[test]
+    fn a_missing_weight_leaves_the_total_undefined_and_says_so() {
+        let mut without_weight = indicator("a", "output", "at_least", "100", "30");
+        without_weight.as_object_mut().unwrap().remove("weight");
+        let scored = report(
+            json!([without_weight]),
+            json!([{"indicator_id": "a", "actual": "100"}]),
+        )
+        .scorecard(&Weights::default());
+        assert_eq!(scored.total, None);
+        assert_eq!(scored.grade, None);
+        assert!(
+            scored
+                .missing
+                .contains(&"indicator a has no weight".to_owned())
+        );
+        assert_eq!(scored.indicators[0].met, Some(true));
+    }
+
+    #[test]
+    fn a_zero_denominator_gives_no_attainment_and_no_invented_score() {
+        let scored = report(
+            json!([
+                indicator("a", "output", "at_least", "0", "50"),
+                indicator("b", "effect", "at_most", "5", "40")
+            ]),
+            json!([{"indicator_id": "a", "actual": "3"}, {"indicator_id": "b", "actual": "0"}]),
+        )
+        .scorecard(&Weights::default());
+        assert_eq!(scored.indicators[0].attainment, None);
+        assert_eq!(scored.indicators[0].met, Some(true));
+        assert_eq!(
+            scored.indicators[0].score.map(String::from),
+            Some("50".into())
+        );
+        assert_eq!(scored.indicators[1].attainment, None);
+        assert_eq!(
+            scored.indicators[1].score.map(String::from),
+            Some("40".into())
+        );
+    }
+
+    #[test]
+    fn execution_above_the_budget_scores_no_more_than_the_weight() {
+        let mut over = report(json!([]), json!([]));
+        over.budget.total =
+            serde_json::from_value(json!({"adjusted": "100", "executed": "130"})).unwrap();
+        let scored = over.scorecard(&Weights::default());
+        assert_eq!(scored.execution.score.map(String::from), Some("10".into()));
+        assert!(
+            scored
+                .missing
+                .contains(&"the goals give no indicators (绩效指标)".to_owned())
+        );
+    }
+
+    #[test]
+    fn grades_follow_the_bands() {
+        assert_eq!(Grade::of(dec("90")), Grade::Excellent);
+        assert_eq!(Grade::of(dec("89.99")), Grade::Good);
+        assert_eq!(Grade::of(dec("80")), Grade::Good);
+        assert_eq!(Grade::of(dec("79.5")), Grade::Fair);
+        assert_eq!(Grade::of(dec("60")), Grade::Fair);
+        assert_eq!(Grade::of(dec("59.99")), Grade::Poor);
+    }
+
+    #[test]
+    fn a_qualitative_indicator_without_a_self_score_gets_its_bands_floor() {
+        let scored = report(
+            json!([indicator("q", "satisfaction", "qualitative", "高", "10")]),
+            json!([{"indicator_id": "q", "actual": "高", "achievement": "achieved"}]),
+        )
+        .scorecard(&Weights::default());
+        assert_eq!(
+            scored.indicators[0].score.map(String::from),
+            Some("8".into())
+        );
+        assert_eq!(scored.indicators[0].met, Some(true));
+    }
+}
