@@ -29,6 +29,20 @@ enum Command {
     Openapi,
     /// Rebuild the comparison tables (projections) from the stored reports.
     Reproject,
+    /// Fill the database with realistic synthetic units and reports (the same for the same seed).
+    Demo {
+        /// How many units.
+        #[arg(long, default_value_t = 50)]
+        departments: usize,
+        /// How many years of reports, up to `--last-year`.
+        #[arg(long, default_value_t = 5)]
+        years: usize,
+        /// The latest year.
+        #[arg(long, default_value_t = 2025)]
+        last_year: i32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Manage users; passwords are read from standard input, never from the command line.
     #[command(subcommand)]
     User(UserCommand),
@@ -67,6 +81,12 @@ fn main() -> ExitCode {
             .map_err(|e| e.to_string()),
         Command::User(command) => manage_user(&cli.settings, command),
         Command::Reproject => reproject(&cli.settings),
+        Command::Demo {
+            departments,
+            years,
+            last_year,
+            seed,
+        } => demo(&cli.settings, departments, years, last_year, seed),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -104,6 +124,26 @@ fn reproject(settings: &Settings) -> Result<(), String> {
     store.migrate().map_err(|e| e.to_string())?;
     let count = store.reproject().map_err(|e| e.to_string())?;
     log::info!("rebuilt the projections of {count} evaluation(s)");
+    Ok(())
+}
+
+fn demo(
+    settings: &Settings,
+    departments: usize,
+    years: usize,
+    last_year: i32,
+    seed: u64,
+) -> Result<(), String> {
+    let store = Store::connect(&settings.database_url, 1).map_err(|e| e.to_string())?;
+    store.migrate().map_err(|e| e.to_string())?;
+    let units = perfeval::demo::generate(departments, years, last_year, seed)?;
+    let stored = store
+        .import(
+            units.iter().map(|u| (&u.department, u.reports.as_slice())),
+            "demo",
+        )
+        .map_err(|e| e.to_string())?;
+    log::info!("stored {departments} demo units with {stored} reports (seed {seed})");
     Ok(())
 }
 

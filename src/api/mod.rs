@@ -3,9 +3,11 @@
 
 mod access;
 pub mod auth;
+pub mod comparisons;
 pub mod departments;
 pub mod error;
 pub mod evaluations;
+pub mod export;
 pub mod extract;
 pub mod health;
 pub mod public;
@@ -48,6 +50,7 @@ else is answered as if it did not exist (404).",
         (name = "evaluations", description = "部门整体支出绩效自评 — the self-evaluation reports, whole or by part"),
         (name = "review", description = "审核 — checks, scores, the review cycle and history of one evaluation"),
         (name = "years", description = "年度 — the year's weights, deadline and collection progress"),
+        (name = "comparisons", description = "比较分析 — units side by side, trends, deviation, unmet goals, grades; JSON, CSV or XLSX"),
         (name = "public", description = "公开 — the published reports, open to anyone"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -116,6 +119,11 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(years::get_settings)
         .service(years::put_settings)
         .service(years::progress)
+        .service(comparisons::departments)
+        .service(comparisons::trends)
+        .service(comparisons::deviations)
+        .service(comparisons::unmet)
+        .service(comparisons::grades)
         .service(public::list_published)
         .service(public::get_published);
 }

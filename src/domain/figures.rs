@@ -72,7 +72,8 @@ pub struct ColumnFigures {
     pub adjustment_rate: Option<Percent>,
 }
 
-fn optional_amount<S: serde::Serializer>(
+/// Writes an optional exact decimal as a string without trailing zeros.
+pub fn optional_amount<S: serde::Serializer>(
     value: &Option<Decimal>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod checks;
+pub mod comparison;
 pub mod department;
 pub mod evaluation;
 pub mod figures;

@@ -122,36 +122,43 @@ fn check_parent(conn: &mut DbConnection, department: &Department) -> Result<(), 
     Ok(())
 }
 
+/// Adds a department whose parent, if any, exists already.
+pub(super) fn insert_department(
+    conn: &mut DbConnection,
+    department: &Department,
+) -> Result<(), StoreError> {
+    check_parent(conn, department)?;
+    let at = now();
+    let inserted = diesel::insert_into(departments::table)
+        .values((
+            departments::code.eq(department.code.as_str()),
+            departments::name.eq(department.name.as_str()),
+            departments::kind.eq(department.kind.as_str()),
+            departments::funding_type.eq(department.funding_type.map(FundingType::as_str)),
+            departments::parent_code.eq(department.parent_code.as_ref().map(UnitCode::as_str)),
+            departments::created_at.eq(at),
+            departments::updated_at.eq(at),
+        ))
+        .execute(conn);
+    match inserted {
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict {
+            code: "department_exists",
+            detail: format!(
+                "a department with code `{}` already exists",
+                department.code
+            ),
+        }),
+        other => other.map(|_| ()).map_err(StoreError::from),
+    }
+}
+
 impl Store {
     pub fn create_department(
         &self,
         department: Department,
     ) -> Result<DepartmentRecord, StoreError> {
         self.write(|conn| {
-            check_parent(conn, &department)?;
-            let at = now();
-            let inserted = diesel::insert_into(departments::table)
-                .values((
-                    departments::code.eq(department.code.as_str()),
-                    departments::name.eq(department.name.as_str()),
-                    departments::kind.eq(department.kind.as_str()),
-                    departments::funding_type.eq(department.funding_type.map(FundingType::as_str)),
-                    departments::parent_code
-                        .eq(department.parent_code.as_ref().map(UnitCode::as_str)),
-                    departments::created_at.eq(at),
-                    departments::updated_at.eq(at),
-                ))
-                .execute(conn);
-            match inserted {
-                Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict {
-                    code: "department_exists",
-                    detail: format!(
-                        "a department with code `{}` already exists",
-                        department.code
-                    ),
-                }),
-                other => other.map_err(StoreError::from),
-            }?;
+            insert_department(conn, &department)?;
             load(conn, &department.code)
         })
     }

@@ -9,6 +9,7 @@ use super::projections::{findings_of, project_with_followers};
 use super::schema::{departments, evaluation_revisions, evaluations};
 use super::{DbConnection, Page, Store, StoreError, Window, is_unique_violation, now};
 use crate::domain::checks::{ApprovedGoals, Finding, Severity};
+use crate::domain::department::Department;
 use crate::domain::evaluation::{Action, EvaluationStatus};
 use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, UnitCode};
@@ -512,6 +513,63 @@ impl Store {
             let (_, record) = load_existing(conn, code, year)?;
             let findings = findings_of(conn, code, year, &record)?;
             Ok((record, findings))
+        })
+    }
+
+    /// Stores departments with their reports in the states given, in one transaction: for
+    /// demonstrations and benchmarks. A department's parent comes before it; its reports come
+    /// oldest first. Answers how many reports were stored.
+    pub fn import<'a>(
+        &self,
+        units: impl IntoIterator<
+            Item = (
+                &'a Department,
+                &'a [(FiscalYear, EvaluationStatus, EvaluationReport)],
+            ),
+        >,
+        actor: &str,
+    ) -> Result<usize, StoreError> {
+        self.write(|conn| {
+            let mut count = 0;
+            for (department, reports) in units {
+                super::departments::insert_department(conn, department)?;
+                let department_id = department_id(conn, &department.code)?;
+                for (year, status, report) in reports {
+                    let document = serialise(report)?;
+                    let at = now();
+                    diesel::insert_into(evaluations::table)
+                        .values((
+                            evaluations::department_id.eq(department_id),
+                            evaluations::year.eq(year.value()),
+                            evaluations::status.eq(status.as_str()),
+                            evaluations::version.eq(1_i64),
+                            evaluations::document.eq(&document),
+                            evaluations::created_at.eq(at),
+                            evaluations::updated_at.eq(at),
+                        ))
+                        .execute(conn)?;
+                    let id = evaluations::table
+                        .filter(evaluations::department_id.eq(department_id))
+                        .filter(evaluations::year.eq(year.value()))
+                        .select(evaluations::id)
+                        .first(conn)?;
+                    let next = NextVersion {
+                        evaluation_id: id,
+                        previous_version: 0,
+                        status: *status,
+                        document: &document,
+                        approved_goals: None,
+                        action: "import",
+                        actor,
+                        comment: None,
+                        at,
+                    };
+                    record_revision(conn, &next, 1)?;
+                    project_with_followers(conn, id)?;
+                    count += 1;
+                }
+            }
+            Ok(count)
         })
     }
 

@@ -147,6 +147,8 @@ pub struct TestApp {
     client: awc::Client,
     /// The first administrator's token, which the plain request methods send.
     pub admin_token: String,
+    /// The database the service stores in.
+    pub database_url: String,
     /// Dropped with the app: the database goes when the test ends.
     _database: TestDatabase,
 }
@@ -175,6 +177,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),
     };
     adjust(&mut settings);
+    let database_url = settings.database_url.clone();
     let app = Application::build(&settings).expect("the service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_rt::spawn(app.run_until_stopped());
@@ -185,6 +188,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             .disable_redirects()
             .finish(),
         admin_token: String::new(),
+        database_url,
         _database: database,
     };
     app.admin_token = app.login("admin", ADMIN_PASSWORD).await;

@@ -3,6 +3,7 @@
 
 mod access;
 mod bad_input;
+mod comparisons;
 mod departments;
 mod evaluations;
 mod helpers;

@@ -1,0 +1,223 @@
+//! Tables as JSON, CSV (UTF-8 with a BOM, so that Excel shows Chinese) or XLSX, chosen by
+//! `?format=` or `Accept`. CSV and XLSX are made from the JSON rows themselves, column by
+//! column, so the three always say the same.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::stream;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::error::ApiError;
+
+pub const CSV: &str = "text/csv; charset=utf-8";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// How many rows go into one chunk of a streamed CSV answer.
+const CSV_ROWS_PER_CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// The language of the column headings of CSV and XLSX.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    #[default]
+    En,
+    Zh,
+}
+
+/// The format asked for: `?format=` wins, else `Accept`, else JSON.
+pub fn negotiate(req: &HttpRequest, format: Option<Format>) -> Format {
+    if let Some(format) = format {
+        return format;
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if accept.contains("text/csv") {
+        Format::Csv
+    } else if accept.contains(XLSX) {
+        Format::Xlsx
+    } else {
+        Format::Json
+    }
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    /// A decimal string in JSON; a number in XLSX.
+    Decimal,
+    Integer,
+    /// A JSON array, written as its items joined by ", ".
+    List,
+}
+
+/// A column of a table: the JSON field, its headings, what it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub key: &'static str,
+    pub en: &'static str,
+    pub zh: &'static str,
+    pub kind: Kind,
+}
+
+impl Column {
+    fn heading(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::Zh => self.zh,
+        }
+    }
+}
+
+/// The text of one cell, as CSV writes it.
+fn text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn csv_field(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_owned()
+    }
+}
+
+fn csv_line(fields: impl Iterator<Item = String>) -> String {
+    let mut line = fields.map(|f| csv_field(&f)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+fn rows_as_json<T: Serialize>(rows: &[T]) -> Result<Vec<Value>, ApiError> {
+    rows.iter()
+        .map(|row| {
+            serde_json::to_value(row)
+                .map_err(|e| ApiError::Internal(format!("a row could not be written: {e}")))
+        })
+        .collect()
+}
+
+/// The answer for a table in the asked format; `json` builds the JSON answer.
+pub fn answer<T: Serialize>(
+    format: Format,
+    lang: Lang,
+    name: &str,
+    columns: &'static [Column],
+    rows: &[T],
+    json: impl FnOnce() -> HttpResponse,
+) -> Result<HttpResponse, ApiError> {
+    match format {
+        Format::Json => Ok(json()),
+        Format::Csv => {
+            let values = rows_as_json(rows)?;
+            let header = format!(
+                "\u{feff}{}",
+                csv_line(columns.iter().map(|c| c.heading(lang).to_owned()))
+            );
+            let chunks: Vec<Vec<Value>> = values
+                .chunks(CSV_ROWS_PER_CHUNK)
+                .map(<[Value]>::to_vec)
+                .collect();
+            let body = stream::iter(
+                std::iter::once(Ok::<_, actix_web::Error>(Bytes::from(header))).chain(
+                    chunks.into_iter().map(move |chunk| {
+                        let text: String = chunk
+                            .iter()
+                            .map(|row| csv_line(columns.iter().map(|c| text(&row[c.key]))))
+                            .collect();
+                        Ok(Bytes::from(text))
+                    }),
+                ),
+            );
+            Ok(HttpResponse::Ok()
+                .content_type(CSV)
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.csv\""),
+                ))
+                .streaming(body))
+        }
+        Format::Xlsx => {
+            let bytes = xlsx(name, columns, &rows_as_json(rows)?, lang).map_err(|e| {
+                ApiError::Internal(format!("the workbook could not be written: {e}"))
+            })?;
+            Ok(HttpResponse::Ok()
+                .content_type(XLSX)
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.xlsx\""),
+                ))
+                .body(bytes))
+        }
+    }
+}
+
+fn xlsx(
+    name: &str,
+    columns: &[Column],
+    rows: &[Value],
+    lang: Lang,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(name)?;
+    for (c, column) in columns.iter().enumerate() {
+        let c = u16::try_from(c).unwrap_or(u16::MAX);
+        sheet.write_string_with_format(0, c, column.heading(lang), &bold)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    for (r, row) in rows.iter().enumerate() {
+        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+        for (c, column) in columns.iter().enumerate() {
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            let value = &row[column.key];
+            match (column.kind, value) {
+                (_, Value::Null) => {}
+                (Kind::Decimal, Value::String(s)) => {
+                    match s.parse::<Decimal>().ok().and_then(|d| d.to_f64()) {
+                        Some(number) => {
+                            sheet.write_number(r, c, number)?;
+                        }
+                        None => {
+                            sheet.write_string(r, c, s)?;
+                        }
+                    }
+                }
+                (Kind::Integer, Value::Number(n)) => match n.as_f64() {
+                    Some(number) => {
+                        sheet.write_number(r, c, number)?;
+                    }
+                    None => {
+                        sheet.write_string(r, c, n.to_string())?;
+                    }
+                },
+                (_, other) => {
+                    sheet.write_string(r, c, text(other))?;
+                }
+            }
+        }
+    }
+    workbook.save_to_buffer()
+}

@@ -1,0 +1,555 @@
+//! 比较分析 — the tables the bureau compares units with, computed from one row of figures per
+//! unit and year (the projections). Rates are exact decimals in percent; an undefined rate is
+//! `None`, never zero.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::figures::Percent;
+use super::report::Grade;
+
+/// Initial, adjusted and executed amounts (万元).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Amounts {
+    pub initial: Option<Decimal>,
+    pub adjusted: Option<Decimal>,
+    pub executed: Option<Decimal>,
+}
+
+impl Amounts {
+    /// Column by column, the sum of the values that are there (none when none is).
+    fn plus(self, other: Self) -> Self {
+        let add = |a: Option<Decimal>, b: Option<Decimal>| match (a, b) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        Self {
+            initial: add(self.initial, other.initial),
+            adjusted: add(self.adjusted, other.adjusted),
+            executed: add(self.executed, other.executed),
+        }
+    }
+}
+
+fn add(a: Option<Decimal>, b: Option<Decimal>) -> Option<Decimal> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    }
+}
+
+/// One unit's figures for one year, as the projections hold them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitYear {
+    pub department_code: String,
+    pub department_name: String,
+    pub kind: String,
+    pub parent_code: Option<String>,
+    pub year: i32,
+    pub status: String,
+    pub basic: Amounts,
+    pub projects: Amounts,
+    pub total: Amounts,
+    pub three_public_budget: Option<Decimal>,
+    pub three_public_actual: Option<Decimal>,
+    /// The previous year's actual: from the previous year's report where there is one, else
+    /// as this report states it.
+    pub three_public_prior_actual: Option<Decimal>,
+    pub authorized_staff: Option<i64>,
+    pub staff_on_payroll: Option<i64>,
+    pub score: Option<Decimal>,
+    pub grade: Option<Grade>,
+    pub indicators_total: i64,
+    pub indicators_met: i64,
+    pub findings_errors: i64,
+    pub findings_warnings: i64,
+    pub problems_count: i64,
+}
+
+/// The rates of one row (%).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rates {
+    /// 预算执行率 = executed ÷ adjusted (total).
+    pub execution: Option<Percent>,
+    /// 预算调整率 = (adjusted − initial) ÷ initial (total).
+    pub adjustment: Option<Percent>,
+    /// "三公"经费变动率 of the actual columns against the previous year.
+    pub three_public_change: Option<Percent>,
+    /// 在职人员控制率 = 在职 ÷ 编制.
+    pub staffing_control: Option<Percent>,
+    /// Share of indicators met.
+    pub indicators_met_share: Option<Percent>,
+}
+
+impl UnitYear {
+    pub fn rates(&self) -> Rates {
+        let total = self.total;
+        Rates {
+            execution: total
+                .executed
+                .zip(total.adjusted)
+                .and_then(|(e, a)| Percent::of(e, a)),
+            adjustment: total
+                .adjusted
+                .zip(total.initial)
+                .and_then(|(a, i)| Percent::change(a, i)),
+            three_public_change: self
+                .three_public_actual
+                .zip(self.three_public_prior_actual)
+                .and_then(|(now, before)| Percent::change(now, before)),
+            staffing_control: self
+                .staff_on_payroll
+                .zip(self.authorized_staff)
+                .and_then(|(on, authorized)| Percent::of(on.into(), authorized.into())),
+            indicators_met_share: Percent::of(
+                self.indicators_met.into(),
+                self.indicators_total.into(),
+            ),
+        }
+    }
+
+    /// This unit with the amounts and counts of `other` added (a subordinate unit's).
+    fn absorb(&mut self, other: &Self) {
+        self.basic = self.basic.plus(other.basic);
+        self.projects = self.projects.plus(other.projects);
+        self.total = self.total.plus(other.total);
+        self.three_public_budget = add(self.three_public_budget, other.three_public_budget);
+        self.three_public_actual = add(self.three_public_actual, other.three_public_actual);
+        self.three_public_prior_actual = add(
+            self.three_public_prior_actual,
+            other.three_public_prior_actual,
+        );
+        let add_count = |a: Option<i64>, b: Option<i64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.authorized_staff = add_count(self.authorized_staff, other.authorized_staff);
+        self.staff_on_payroll = add_count(self.staff_on_payroll, other.staff_on_payroll);
+        self.indicators_total += other.indicators_total;
+        self.indicators_met += other.indicators_met;
+        self.findings_errors += other.findings_errors;
+        self.findings_warnings += other.findings_warnings;
+        self.problems_count += other.problems_count;
+    }
+}
+
+/// Rolls every unit up into its topmost ancestor among `units`: amounts, staff and counts are
+/// summed over the subtree; the score, grade and status stay the parent's own. `parents` maps
+/// each department to its parent.
+pub fn roll_up(units: Vec<UnitYear>, parents: &HashMap<String, Option<String>>) -> Vec<UnitYear> {
+    let present: HashMap<String, usize> = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.department_code.clone(), i))
+        .collect();
+    let root_of = |code: &str| -> String {
+        let mut root = code.to_owned();
+        let mut current = code.to_owned();
+        for _ in 0..64 {
+            match parents.get(&current).cloned().flatten() {
+                Some(parent) => {
+                    if present.contains_key(&parent) {
+                        root = parent.clone();
+                    }
+                    current = parent;
+                }
+                None => break,
+            }
+        }
+        root
+    };
+    let roots: Vec<String> = units.iter().map(|u| root_of(&u.department_code)).collect();
+    let mut rolled: Vec<UnitYear> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (unit, root) in units.iter().zip(&roots) {
+        if unit.department_code == *root {
+            index.insert(root.clone(), rolled.len());
+            rolled.push(unit.clone());
+        }
+    }
+    for (unit, root) in units.iter().zip(&roots) {
+        if unit.department_code != *root
+            && let Some(&at) = index.get(root)
+        {
+            rolled[at].absorb(unit);
+        }
+    }
+    rolled
+}
+
+/// Competition ranks ("1224") of `values`, highest first; `None` stays unranked.
+pub fn ranks(values: &[Option<Decimal>]) -> Vec<Option<usize>> {
+    values
+        .iter()
+        .map(|value| {
+            value.map(|v| {
+                1 + values
+                    .iter()
+                    .filter(|other| other.is_some_and(|o| o > v))
+                    .count()
+            })
+        })
+        .collect()
+}
+
+/// The median of the values that are there, to four decimal places.
+pub fn median(values: impl IntoIterator<Item = Option<Decimal>>) -> Option<Decimal> {
+    let mut present: Vec<Decimal> = values.into_iter().flatten().collect();
+    if present.is_empty() {
+        return None;
+    }
+    present.sort();
+    let middle = present.len() / 2;
+    let median = if present.len() % 2 == 1 {
+        present[middle]
+    } else {
+        (present[middle - 1] + present[middle]) / Decimal::TWO
+    };
+    Some(median.round_dp_with_strategy(Percent::SCALE, RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// The district's sums over a set of units, with the rates of those sums. A rate uses only
+/// the units that give both of its figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    pub units: usize,
+    pub basic: Amounts,
+    pub projects: Amounts,
+    pub total: Amounts,
+    pub three_public_budget: Option<Decimal>,
+    pub three_public_actual: Option<Decimal>,
+    pub execution_rate: Option<Percent>,
+    pub adjustment_rate: Option<Percent>,
+    pub three_public_change_rate: Option<Percent>,
+    pub staffing_control_rate: Option<Percent>,
+    pub indicators_met_share: Option<Percent>,
+    pub findings_errors: i64,
+    pub findings_warnings: i64,
+    pub problems_count: i64,
+}
+
+fn pair_rate(
+    units: &[&UnitYear],
+    pick: impl Fn(&UnitYear) -> Option<(Decimal, Decimal)>,
+    change: bool,
+) -> Option<Percent> {
+    let pairs: Vec<(Decimal, Decimal)> = units.iter().filter_map(|u| pick(u)).collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let (a, b) = pairs
+        .iter()
+        .fold((Decimal::ZERO, Decimal::ZERO), |(x, y), (a, b)| {
+            (x + a, y + b)
+        });
+    if change {
+        Percent::change(a, b)
+    } else {
+        Percent::of(a, b)
+    }
+}
+
+pub fn totals(units: &[&UnitYear]) -> Totals {
+    let sum = |pick: &dyn Fn(&UnitYear) -> Option<Decimal>| {
+        units.iter().fold(None, |acc, u| add(acc, pick(u)))
+    };
+    let amounts = |pick: &dyn Fn(&UnitYear) -> Amounts| Amounts {
+        initial: sum(&|u| pick(u).initial),
+        adjusted: sum(&|u| pick(u).adjusted),
+        executed: sum(&|u| pick(u).executed),
+    };
+    let met: i64 = units.iter().map(|u| u.indicators_met).sum();
+    let indicators: i64 = units.iter().map(|u| u.indicators_total).sum();
+    Totals {
+        units: units.len(),
+        basic: amounts(&|u| u.basic),
+        projects: amounts(&|u| u.projects),
+        total: amounts(&|u| u.total),
+        three_public_budget: sum(&|u| u.three_public_budget),
+        three_public_actual: sum(&|u| u.three_public_actual),
+        execution_rate: pair_rate(units, |u| u.total.executed.zip(u.total.adjusted), false),
+        adjustment_rate: pair_rate(units, |u| u.total.adjusted.zip(u.total.initial), true),
+        three_public_change_rate: pair_rate(
+            units,
+            |u| u.three_public_actual.zip(u.three_public_prior_actual),
+            true,
+        ),
+        staffing_control_rate: pair_rate(
+            units,
+            |u| {
+                u.staff_on_payroll
+                    .zip(u.authorized_staff)
+                    .map(|(a, b)| (a.into(), b.into()))
+            },
+            false,
+        ),
+        indicators_met_share: Percent::of(met.into(), indicators.into()),
+        findings_errors: units.iter().map(|u| u.findings_errors).sum(),
+        findings_warnings: units.iter().map(|u| u.findings_warnings).sum(),
+        problems_count: units.iter().map(|u| u.problems_count).sum(),
+    }
+}
+
+/// PEFA-style bands of execution against the approved (initial) budget.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviationBand {
+    /// |deviation| ≤ 5 %
+    Within5,
+    /// 5 % < |deviation| ≤ 10 %
+    Within10,
+    /// 10 % < |deviation| ≤ 15 %
+    Within15,
+    /// |deviation| > 15 %
+    Beyond15,
+    /// No executed or no initial amount, or an initial budget of zero.
+    Undefined,
+}
+
+/// The deviation of execution from the approved budget, (executed − initial) ÷ initial (%),
+/// and its band.
+pub fn deviation(unit: &UnitYear) -> (Option<Percent>, DeviationBand) {
+    let deviation = unit
+        .total
+        .executed
+        .zip(unit.total.initial)
+        .and_then(|(e, i)| Percent::change(e, i));
+    let band = match deviation.map(|d| d.value().abs()) {
+        None => DeviationBand::Undefined,
+        Some(d) if d <= Decimal::from(5) => DeviationBand::Within5,
+        Some(d) if d <= Decimal::from(10) => DeviationBand::Within10,
+        Some(d) if d <= Decimal::from(15) => DeviationBand::Within15,
+        Some(_) => DeviationBand::Beyond15,
+    };
+    (deviation, band)
+}
+
+/// One indicator of one unit in one year, from the projections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorYear {
+    pub department_code: String,
+    pub name: String,
+    pub unit: String,
+    pub year: i32,
+    pub met: Option<bool>,
+    pub attainment: Option<Decimal>,
+}
+
+/// A goal missed in consecutive years.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnmetGoal {
+    pub department_code: String,
+    pub name: String,
+    pub unit: String,
+    /// The longest run of consecutive years missed, oldest first.
+    pub years: Vec<i32>,
+    /// The attainment of each of those years (%).
+    pub attainments: Vec<Option<Decimal>>,
+}
+
+/// The indicators (matched within a department by name and unit) missed in at least
+/// `at_least` consecutive years; each with its longest such run.
+pub fn unmet_goals(indicators: &[IndicatorYear], at_least: usize) -> Vec<UnmetGoal> {
+    let mut by_goal: BTreeMap<(&str, &str, &str), BTreeMap<i32, &IndicatorYear>> = BTreeMap::new();
+    for indicator in indicators {
+        by_goal
+            .entry((&indicator.department_code, &indicator.name, &indicator.unit))
+            .or_default()
+            .insert(indicator.year, indicator);
+    }
+    let mut unmet = Vec::new();
+    for ((department, name, unit), years) in by_goal {
+        let mut best: Vec<&IndicatorYear> = Vec::new();
+        let mut run: Vec<&IndicatorYear> = Vec::new();
+        for (year, indicator) in &years {
+            let continues = run.last().is_some_and(|last| last.year + 1 == *year);
+            if indicator.met == Some(false) {
+                if !continues {
+                    run.clear();
+                }
+                run.push(indicator);
+                if run.len() > best.len() {
+                    best = run.clone();
+                }
+            } else {
+                run.clear();
+            }
+        }
+        if best.len() >= at_least.max(1) {
+            unmet.push(UnmetGoal {
+                department_code: department.to_owned(),
+                name: name.to_owned(),
+                unit: unit.to_owned(),
+                years: best.iter().map(|i| i.year).collect(),
+                attainments: best.iter().map(|i| i.attainment).collect(),
+            });
+        }
+    }
+    unmet
+}
+
+/// How a set of units' grades are spread: a count per grade, and the ungraded.
+pub fn grade_distribution(units: &[&UnitYear]) -> (BTreeMap<&'static str, usize>, usize) {
+    let mut counts: BTreeMap<&'static str, usize> =
+        [("excellent", 0), ("good", 0), ("fair", 0), ("poor", 0)]
+            .into_iter()
+            .collect();
+    let mut ungraded = 0;
+    for unit in units {
+        match unit.grade {
+            Some(Grade::Excellent) => *counts.entry("excellent").or_default() += 1,
+            Some(Grade::Good) => *counts.entry("good").or_default() += 1,
+            Some(Grade::Fair) => *counts.entry("fair").or_default() += 1,
+            Some(Grade::Poor) => *counts.entry("poor").or_default() += 1,
+            None => ungraded += 1,
+        }
+    }
+    (counts, ungraded)
+}
+
+/// Orders optional decimals with the missing ones last, whichever way the rest go.
+pub fn compare_missing_last<T: Ord>(a: &Option<T>, b: &Option<T>, descending: bool) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            if descending {
+                b.cmp(a)
+            } else {
+                a.cmp(b)
+            }
+        }
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        text.parse().unwrap()
+    }
+
+    fn unit(code: &str, parent: Option<&str>, executed: &str, adjusted: &str) -> UnitYear {
+        UnitYear {
+            department_code: code.to_owned(),
+            department_name: code.to_owned(),
+            kind: "administrative".to_owned(),
+            parent_code: parent.map(str::to_owned),
+            year: 2021,
+            status: "draft".to_owned(),
+            basic: Amounts::default(),
+            projects: Amounts::default(),
+            total: Amounts {
+                initial: Some(dec(adjusted)),
+                adjusted: Some(dec(adjusted)),
+                executed: Some(dec(executed)),
+            },
+            three_public_budget: None,
+            three_public_actual: None,
+            three_public_prior_actual: None,
+            authorized_staff: Some(10),
+            staff_on_payroll: Some(9),
+            score: None,
+            grade: None,
+            indicators_total: 2,
+            indicators_met: 1,
+            findings_errors: 0,
+            findings_warnings: 1,
+            problems_count: 1,
+        }
+    }
+
+    #[test]
+    fn ranks_share_places_and_leave_the_undefined_out() {
+        let values = [Some(dec("90")), None, Some(dec("95")), Some(dec("90"))];
+        assert_eq!(ranks(&values), [Some(2), None, Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(
+            median([
+                Some(dec("1")),
+                Some(dec("4")),
+                None,
+                Some(dec("2")),
+                Some(dec("3"))
+            ]),
+            Some(dec("2.5"))
+        );
+        assert_eq!(median([None]), None);
+    }
+
+    #[test]
+    fn a_parent_rolls_up_its_subordinates_at_any_depth() {
+        let parents: HashMap<String, Option<String>> = [
+            ("a", None),
+            ("a1", Some("a")),
+            ("a11", Some("a1")),
+            ("b", None),
+        ]
+        .into_iter()
+        .map(|(c, p)| (c.to_owned(), p.map(str::to_owned)))
+        .collect();
+        let units = vec![
+            unit("a", None, "90", "100"),
+            unit("a1", Some("a"), "40", "50"),
+            unit("a11", Some("a1"), "10", "10"),
+            unit("b", None, "5", "10"),
+        ];
+        let rolled = roll_up(units, &parents);
+        assert_eq!(rolled.len(), 2);
+        assert_eq!(rolled[0].total.executed, Some(dec("140")));
+        assert_eq!(rolled[0].total.adjusted, Some(dec("160")));
+        assert_eq!(String::from(rolled[0].rates().execution.unwrap()), "87.5");
+        assert_eq!(rolled[0].authorized_staff, Some(30));
+        assert_eq!(rolled[1].total.executed, Some(dec("5")));
+    }
+
+    #[test]
+    fn deviation_bands_follow_pefa() {
+        let band = |executed: &str| deviation(&unit("x", None, executed, "100")).1;
+        assert_eq!(band("105"), DeviationBand::Within5);
+        assert_eq!(band("94.99"), DeviationBand::Within10);
+        assert_eq!(band("115"), DeviationBand::Within15);
+        assert_eq!(band("84.9"), DeviationBand::Beyond15);
+        assert_eq!(
+            deviation(&unit("x", None, "1", "0")).1,
+            DeviationBand::Undefined
+        );
+    }
+
+    #[test]
+    fn goals_missed_in_consecutive_years_are_found_with_their_longest_run() {
+        let indicator = |year: i32, met: bool| IndicatorYear {
+            department_code: "a".to_owned(),
+            name: "采用率".to_owned(),
+            unit: "%".to_owned(),
+            year,
+            met: Some(met),
+            attainment: None,
+        };
+        let history = [
+            indicator(2018, false),
+            indicator(2019, true),
+            indicator(2020, false),
+            indicator(2021, false),
+            indicator(2022, false),
+        ];
+        let unmet = unmet_goals(&history, 2);
+        assert_eq!(unmet.len(), 1);
+        assert_eq!(unmet[0].years, [2020, 2021, 2022]);
+        assert!(unmet_goals(&history, 4).is_empty());
+        let gap = [indicator(2019, false), indicator(2021, false)];
+        assert!(
+            unmet_goals(&gap, 2).is_empty(),
+            "2019 and 2021 are not consecutive"
+        );
+    }
+}
