@@ -238,28 +238,17 @@ impl Store {
             if let Some(codes) = &scope {
                 query = query.filter(indicator_metrics::department_code.eq_any(codes.clone()));
             }
-            let rows: Vec<(String, String, String, i32, Option<bool>, Option<i64>)> = query
-                .select((
-                    indicator_metrics::department_code,
-                    indicator_metrics::name,
-                    indicator_metrics::unit,
-                    indicator_metrics::year,
-                    indicator_metrics::met,
-                    indicator_metrics::attainment,
-                ))
-                .load(conn)?;
+            let rows: Vec<IndicatorRow> = query.select(IndicatorRow::as_select()).load(conn)?;
             Ok(rows
                 .into_iter()
-                .map(
-                    |(department_code, name, unit, year, met, attainment)| IndicatorYear {
-                        department_code,
-                        name,
-                        unit,
-                        year,
-                        met,
-                        attainment: scaled(attainment, RATE_SCALE),
-                    },
-                )
+                .map(|row| IndicatorYear {
+                    department_code: row.department_code,
+                    name: row.name,
+                    unit: row.unit,
+                    year: row.year,
+                    met: row.met,
+                    attainment: scaled(row.attainment, RATE_SCALE),
+                })
                 .collect())
         })
     }
