@@ -181,16 +181,11 @@ pub fn roll_up(units: Vec<UnitYear>, parents: &HashMap<String, Option<String>>) 
 
 /// Competition ranks ("1224") of `values`, highest first; `None` stays unranked.
 pub fn ranks(values: &[Option<Decimal>]) -> Vec<Option<usize>> {
+    let mut descending: Vec<Decimal> = values.iter().flatten().copied().collect();
+    descending.sort_by(|a, b| b.cmp(a));
     values
         .iter()
-        .map(|value| {
-            value.map(|v| {
-                1 + values
-                    .iter()
-                    .filter(|other| other.is_some_and(|o| o > v))
-                    .count()
-            })
-        })
+        .map(|value| value.map(|v| 1 + descending.partition_point(|higher| *higher > v)))
         .collect()
 }
 

@@ -419,6 +419,48 @@ async fn every_endpoint_answers_every_role_as_the_role_matrix_says() {
             None,
             [401, 409, 403, 403, 409],
         ),
+        (
+            Method::GET,
+            "/api/v1/comparisons/departments?year=2021".into(),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/comparisons/departments?year=2021&format=csv".into(),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/comparisons/trends".into(),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/comparisons/trends?department=200".into(),
+            None,
+            [401, 200, 200, 404, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/comparisons/deviation?year=2021".into(),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/comparisons/unmet-goals".into(),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/comparisons/grades?year=2021&format=xlsx".into(),
+            None,
+            [401, 200, 200, 200, 200],
+        ),
     ];
 
     let mut mismatches = Vec::new();
