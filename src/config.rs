@@ -106,17 +106,36 @@ impl std::fmt::Debug for Secret {
 }
 
 impl Settings {
-    /// What a log line may say about the database: the URL without any password in it.
+    /// What a log line may say about the database: the URL without any password in it,
+    /// whether in `user:password@` or in a `password=` parameter.
     pub fn database_for_log(&self) -> String {
-        match self.database_url.split_once("://") {
+        let (base, query) = match self.database_url.split_once('?') {
+            Some((base, query)) => (base, Some(query)),
+            None => (self.database_url.as_str(), None),
+        };
+        let base = match base.split_once("://") {
             Some((scheme, rest)) => match rest.rsplit_once('@') {
                 Some((credentials, host)) => {
                     let user = credentials.split(':').next().unwrap_or_default();
                     format!("{scheme}://{user}@{host}")
                 }
-                None => self.database_url.clone(),
+                None => base.to_owned(),
             },
-            None => self.database_url.clone(),
+            None => base.to_owned(),
+        };
+        match query {
+            None => base,
+            Some(query) => {
+                let kept: Vec<&str> = query
+                    .split('&')
+                    .filter(|p| !p.to_ascii_lowercase().starts_with("password="))
+                    .collect();
+                if kept.is_empty() {
+                    base
+                } else {
+                    format!("{base}?{}", kept.join("&"))
+                }
+            }
         }
     }
 }

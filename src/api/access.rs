@@ -64,3 +64,16 @@ async fn require_within(
     let within = web::block(move || store.is_within(&target, &root)).await??;
     if within { Ok(()) } else { Err(hidden()) }
 }
+
+/// The subtree a caller's lists and tables are confined to: none for the bureau's roles, its
+/// department for a unit. A unit bound to no department is refused rather than shown all.
+pub fn list_scope(caller: &Caller) -> Result<Option<UnitCode>, ApiError> {
+    if caller.reads_everything() {
+        return Ok(None);
+    }
+    caller
+        .unit_scope()
+        .cloned()
+        .map(Some)
+        .ok_or_else(|| ApiError::Forbidden("a unit caller is bound to no department".to_owned()))
+}

@@ -269,10 +269,19 @@ impl LoginLimiter {
         ]
     }
 
-    /// `Err(wait)` when this name or address has failed too often lately.
-    fn check(&self, username: &str, address: &str) -> Result<(), Duration> {
+    /// Counts a login attempt for this name and address, as a failure until it succeeds; or
+    /// `Err(wait)` when they have failed too often lately. Counting before the password is
+    /// checked keeps a burst of parallel attempts within the limit.
+    fn begin(&self, username: &str, address: &str) -> Result<Instant, Duration> {
         let now = Instant::now();
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() > 100_000 {
+            failures.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < Self::WINDOW)
+            });
+        }
         let mut wait = None;
         for (key, limit) in Self::keys(username, address) {
             if let Some(times) = failures.get_mut(&key) {
@@ -290,21 +299,24 @@ impl LoginLimiter {
                 }
             }
         }
-        wait.map_or(Ok(()), Err)
-    }
-
-    fn record_failure(&self, username: &str, address: &str) {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() > 100_000 {
-            failures.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < Self::WINDOW)
-            });
+        if let Some(wait) = wait {
+            return Err(wait);
         }
         for (key, _) in Self::keys(username, address) {
             failures.entry(key).or_default().push_back(now);
+        }
+        Ok(now)
+    }
+
+    /// The attempt begun at `at` succeeded: it no longer counts as a failure.
+    fn succeeded(&self, username: &str, address: &str, at: Instant) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for (key, _) in Self::keys(username, address) {
+            if let Some(times) = failures.get_mut(&key)
+                && let Some(position) = times.iter().rposition(|t| *t == at)
+            {
+                times.remove(position);
+            }
         }
     }
 }
@@ -353,21 +365,22 @@ pub async fn login(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    limiter
-        .check(&login.username, &address)
-        .map_err(|wait| ApiError::TooManyRequests {
-            retry_after: wait.as_secs().max(1),
-        })?;
+    let attempt =
+        limiter
+            .begin(&login.username, &address)
+            .map_err(|wait| ApiError::TooManyRequests {
+                retry_after: wait.as_secs().max(1),
+            })?;
     let username = login.username.clone();
     let user = web::block(move || store.authenticate(&login.username, &login.password)).await??;
     match user {
-        Some(user) => Ok(HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(authenticator.issue(&user)?)),
-        None => {
-            limiter.record_failure(&username, &address);
-            Err(ApiError::InvalidCredentials)
+        Some(user) => {
+            limiter.succeeded(&username, &address, attempt);
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(authenticator.issue(&user)?))
         }
+        None => Err(ApiError::InvalidCredentials),
     }
 }
 
@@ -389,21 +402,30 @@ mod tests {
     fn a_name_that_failed_too_often_waits_and_others_do_not() {
         let limiter = LoginLimiter::default();
         for _ in 0..LoginLimiter::PER_USERNAME {
-            assert!(limiter.check("zhang", "10.0.0.1").is_ok());
-            limiter.record_failure("zhang", "10.0.0.1");
+            assert!(limiter.begin("zhang", "10.0.0.1").is_ok());
         }
-        let wait = limiter.check("ZHANG", "10.0.0.2").unwrap_err();
+        let wait = limiter.begin("ZHANG", "10.0.0.2").unwrap_err();
         assert!(wait > Duration::from_secs(290));
-        assert!(limiter.check("li", "10.0.0.2").is_ok());
+        assert!(limiter.begin("li", "10.0.0.2").is_ok());
     }
 
     #[test]
     fn an_address_that_failed_too_often_waits() {
         let limiter = LoginLimiter::default();
         for i in 0..LoginLimiter::PER_ADDRESS {
-            limiter.record_failure(&format!("user{i}"), "10.0.0.9");
+            assert!(limiter.begin(&format!("user{i}"), "10.0.0.9").is_ok());
         }
-        assert!(limiter.check("new", "10.0.0.9").is_err());
-        assert!(limiter.check("new", "10.0.0.8").is_ok());
+        assert!(limiter.begin("new", "10.0.0.9").is_err());
+        assert!(limiter.begin("new", "10.0.0.8").is_ok());
+    }
+
+    #[test]
+    fn a_successful_login_does_not_count_against_the_name() {
+        let limiter = LoginLimiter::default();
+        for _ in 0..LoginLimiter::PER_USERNAME * 2 {
+            let at = limiter.begin("wang", "10.0.0.3").unwrap();
+            limiter.succeeded("wang", "10.0.0.3", at);
+        }
+        assert!(limiter.begin("wang", "10.0.0.3").is_ok());
     }
 }

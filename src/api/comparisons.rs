@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use super::access::list_scope;
 use super::error::{ApiError, Problem};
 use super::export::{Column, Format, Kind, Lang, answer, negotiate};
 use super::extract::window;
@@ -287,8 +288,10 @@ const DEPARTMENT_COLUMNS: &[Column] = &[
     ),
 ];
 
-fn comparison_rows(units: &[UnitYear]) -> Vec<ComparisonRow> {
-    let rates: Vec<_> = units.iter().map(UnitYear::rates).collect();
+/// The rows of units with their rates (their own, or those of a rolled-up group).
+fn comparison_rows(rated: &[(UnitYear, crate::domain::comparison::Rates)]) -> Vec<ComparisonRow> {
+    let units: Vec<&UnitYear> = rated.iter().map(|(unit, _)| unit).collect();
+    let rates: Vec<_> = rated.iter().map(|(_, rates)| *rates).collect();
     let rank_of = |pick: fn(&crate::domain::comparison::Rates) -> Option<Percent>| {
         ranks(
             &rates
@@ -495,15 +498,15 @@ fn unit_filter(
     parent: Option<UnitCode>,
     status: Option<EvaluationStatus>,
     grade: Option<Grade>,
-) -> UnitFilter {
-    UnitFilter {
+) -> Result<UnitFilter, ApiError> {
+    Ok(UnitFilter {
         kind: kind.map(|k| k.as_str().to_owned()),
         parent_code: parent,
         status: status.map(|s| s.as_str().to_owned()),
         grade: grade.as_ref().and_then(text_of),
         department_code: None,
-        within: caller.unit_scope().cloned(),
-    }
+        within: list_scope(caller)?,
+    })
 }
 
 /// One row per unit for a year: budgets (basic, project, total: initial, adjusted, executed),
@@ -528,7 +531,7 @@ pub async fn departments(
     let query = query.into_inner();
     let window = window(query.limit, query.offset)?;
     let format = negotiate(&req, query.format);
-    let filter = unit_filter(&caller, query.kind, query.parent, query.status, query.grade);
+    let filter = unit_filter(&caller, query.kind, query.parent, query.status, query.grade)?;
     let year = query.year;
     let rollup = query.rollup.unwrap_or(false);
     let (units, parents) = web::block(move || {
@@ -537,11 +540,19 @@ pub async fn departments(
         Ok::<_, crate::store::StoreError>((units, parents))
     })
     .await??;
-    let units = match &parents {
+    // The district is the same units whether or not they are rolled up.
+    let district = totals(&units.iter().collect::<Vec<_>>());
+    let rated: Vec<(UnitYear, crate::domain::comparison::Rates)> = match &parents {
         Some(parents) => roll_up(units, parents),
-        None => units,
+        None => units
+            .into_iter()
+            .map(|unit| {
+                let rates = unit.rates();
+                (unit, rates)
+            })
+            .collect(),
     };
-    let mut rows = comparison_rows(&units);
+    let mut rows = comparison_rows(&rated);
     sort_rows(
         &mut rows,
         query.sort.as_deref().unwrap_or("department_code"),
@@ -554,9 +565,7 @@ pub async fn departments(
         DEPARTMENT_COLUMNS,
         &rows,
         || {
-            let all: Vec<&UnitYear> = units.iter().collect();
-            let district = totals(&all);
-            let rates: Vec<_> = units.iter().map(UnitYear::rates).collect();
+            let rates: Vec<_> = rated.iter().map(|(_, rates)| *rates).collect();
             let median_of = |pick: fn(&crate::domain::comparison::Rates) -> Option<Percent>| {
                 median(rates.iter().map(|r| pick(r).map(Percent::value)))
             };
@@ -566,7 +575,7 @@ pub async fn departments(
                 three_public_change_rate: median_of(|r| r.three_public_change),
                 staffing_control_rate: median_of(|r| r.staffing_control),
                 indicators_met_share: median_of(|r| r.indicators_met_share),
-                score: median(units.iter().map(|u| u.score)),
+                score: median(rated.iter().map(|(unit, _)| unit.score)),
             };
             let total = rows.len();
             let offset = usize::try_from(window.offset).unwrap_or(usize::MAX);
@@ -734,12 +743,13 @@ pub struct Trend {
 /// The years from `from` to `to`, by default the five years up to the latest with data.
 fn span(
     store: &Store,
+    within: Option<&UnitCode>,
     from: Option<FiscalYear>,
     to: Option<FiscalYear>,
 ) -> Result<(i32, i32), crate::store::StoreError> {
     let to = match to {
         Some(to) => to.value(),
-        None => store.latest_year()?.unwrap_or(FiscalYear::FIRST),
+        None => store.latest_year(within)?.unwrap_or(FiscalYear::FIRST),
     };
     let from = from
         .map_or(to - 4, FiscalYear::value)
@@ -768,10 +778,10 @@ pub async fn trends(
         super::access::require_read(&store, &caller, code).await?;
     }
     let format = negotiate(&req, query.format);
-    let mut filter = unit_filter(&caller, None, None, None, None);
+    let mut filter = unit_filter(&caller, None, None, None, None)?;
     filter.department_code = query.department.clone();
     let (from, to, units) = web::block(move || {
-        let (from, to) = span(&store, query.from, query.to)?;
+        let (from, to) = span(&store, filter.within.as_ref(), query.from, query.to)?;
         store
             .unit_years(from, to, &filter)
             .map(|units| (from, to, units))
@@ -897,7 +907,7 @@ pub async fn deviations(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let format = negotiate(&req, query.format);
-    let filter = unit_filter(&caller, None, None, None, None);
+    let filter = unit_filter(&caller, None, None, None, None)?;
     let year = query.year;
     let units = web::block(move || store.unit_years(year.value(), year.value(), &filter)).await??;
     let mut rows: Vec<DeviationRow> = units
@@ -1018,9 +1028,9 @@ pub async fn unmet(
         )]));
     }
     let format = negotiate(&req, query.format);
-    let within = caller.unit_scope().cloned();
+    let within = list_scope(&caller)?;
     let (from, to, indicators) = web::block(move || {
-        let (from, to) = span(&store, query.from, query.to)?;
+        let (from, to) = span(&store, within.as_ref(), query.from, query.to)?;
         store
             .indicator_years(from, to, within.as_ref())
             .map(|i| (from, to, i))
@@ -1093,7 +1103,7 @@ pub async fn grades(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let format = negotiate(&req, query.format);
-    let filter = unit_filter(&caller, None, None, None, None);
+    let filter = unit_filter(&caller, None, None, None, None)?;
     let year = query.year;
     let units = web::block(move || store.unit_years(year.value(), year.value(), &filter)).await??;
     let all: Vec<&UnitYear> = units.iter().collect();

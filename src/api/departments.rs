@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::{require_admin, require_read};
+use super::access::{list_scope, require_admin, require_read};
 use super::error::{ApiError, Problem};
 use super::extract::{DepartmentKey, JsonBody, window};
 use crate::domain::access::Caller;
@@ -102,7 +102,7 @@ pub async fn list_departments(
     let filter = DepartmentFilter {
         parent_code: query.parent,
         kind: query.kind,
-        within: caller.unit_scope().cloned(),
+        within: list_scope(&caller)?,
     };
     let page = web::block(move || store.list_departments(&filter, window)).await??;
     Ok(HttpResponse::Ok().json(DepartmentList {

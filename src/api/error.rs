@@ -77,6 +77,11 @@ pub enum ApiError {
     },
     #[error("the checks found {} error(s) to correct before the evaluation can be submitted", .0.len())]
     Blocked(Vec<Finding>),
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// A change that would leave the report not a report (a dangling reference …).
+    #[error("the change would leave the report invalid; `errors` names each field")]
+    InvalidChange(Vec<FieldError>),
     #[error("the evaluation has changed since the version named in If-Match")]
     PreconditionFailed { current: Option<i64> },
     #[error("{0}")]
@@ -90,10 +95,7 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound(what) => Self::NotFound(what),
             StoreError::Conflict { code, detail } => Self::Conflict { code, detail },
-            StoreError::Invalid(errors) => Self::InvalidBody {
-                what: "report",
-                errors,
-            },
+            StoreError::Invalid(errors) => Self::InvalidChange(errors),
             StoreError::PreconditionFailed { current } => Self::PreconditionFailed { current },
             StoreError::IllegalTransition {
                 status,
@@ -140,6 +142,8 @@ impl ApiError {
             Self::IllegalTransition { .. } => "illegal_transition",
             Self::Blocked(_) => "findings_block_submission",
             Self::PreconditionFailed { .. } => "precondition_failed",
+            Self::PreconditionRequired(_) => "precondition_required",
+            Self::InvalidChange(_) => "invalid_body",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -161,6 +165,8 @@ impl ApiError {
             Self::IllegalTransition { .. } => "Not allowed in this state",
             Self::Blocked(_) => "The checks found errors",
             Self::PreconditionFailed { .. } => "Precondition failed",
+            Self::PreconditionRequired(_) => "Precondition required",
+            Self::InvalidChange(_) => "Invalid change",
             Self::Unavailable(_) => "Service unavailable",
             Self::Internal(_) => "Internal error",
         }
@@ -182,6 +188,8 @@ impl ResponseError for ApiError {
                 StatusCode::CONFLICT
             }
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::InvalidChange(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -198,9 +206,9 @@ impl ResponseError for ApiError {
             other => other.to_string(),
         };
         let (errors, current_version) = match self {
-            Self::InvalidBody { errors, .. } | Self::InvalidParameters(errors) => {
-                (errors.clone(), None)
-            }
+            Self::InvalidBody { errors, .. }
+            | Self::InvalidParameters(errors)
+            | Self::InvalidChange(errors) => (errors.clone(), None),
             Self::PreconditionFailed { current } => (Vec::new(), *current),
             _ => (Vec::new(), None),
         };

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::{require_read, require_write};
+use super::access::{list_scope, require_read, require_write};
 use super::error::{ApiError, Problem};
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, window};
 use crate::domain::FieldError;
@@ -103,7 +103,8 @@ async fn read(
     Ok(web::block(move || store.evaluation(&key.code, key.year)).await??)
 }
 
-/// Applies `edit` to the stored report (an empty draft when there is none) in one transaction.
+/// Applies `edit` to the stored report (an empty draft when there is none) in one transaction;
+/// the handler has checked the caller's right to write first.
 async fn write<T: Send + 'static>(
     caller: &Caller,
     store: web::Data<Store>,
@@ -112,7 +113,6 @@ async fn write<T: Send + 'static>(
     action: &'static str,
     edit: impl FnMut(&mut EvaluationReport) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<Saved<T>, ApiError> {
-    require_write(&store, caller, &key.code).await?;
     let subject = caller.subject.clone();
     web::block(move || {
         store.edit_evaluation(&key.code, key.year, if_match.0, (&subject, action), edit)
@@ -158,7 +158,7 @@ pub async fn list_evaluations(
         year: query.year,
         department_code: query.department,
         status: query.status,
-        within: caller.unit_scope().cloned(),
+        within: list_scope(&caller)?,
     };
     let page = web::block(move || store.list_evaluations(&filter, window)).await??;
     Ok(HttpResponse::Ok().json(EvaluationList {
@@ -224,6 +224,7 @@ pub async fn put_evaluation(
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
+    require_write(&store, &caller, &key.code).await?;
     let report: EvaluationReport = body.parse("", "report")?;
     let saved = write(&caller, store, key, if_match, "replace", move |stored| {
         *stored = report.clone();
@@ -301,6 +302,7 @@ Error paths are from the root of the report. Roles: admin; unit (its own departm
             if_match: IfMatch,
             body: JsonBody,
         ) -> Result<HttpResponse, ApiError> {
+            require_write(&store, &caller, &key.code).await?;
             let part: $part = body.parse(stringify!($field), stringify!($field))?;
             let saved = write(&caller, store, key, if_match, $action, move |report| {
                 report.$field = part.clone();
@@ -401,6 +403,7 @@ pub async fn add_issue(
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
+    require_write(&store, &caller, &key.code).await?;
     let item: NewIssueItem = body.parse("", "problem or measure")?;
     let saved = write(&caller, store, key, if_match, "add_issue", move |report| {
         Ok(report.issues.add(item.clone()))
@@ -469,6 +472,8 @@ pub async fn get_issue(
     (status = 200, description = "Changed", body = IssueItemView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not valid; `errors` names each field", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -482,6 +487,7 @@ pub async fn update_issue(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = item_id(&req)?;
+    require_write(&store, &caller, &key.code).await?;
     let patch: IssueItemPatch = body.parse("", "change")?;
     let saved = write(
         &caller,
@@ -517,6 +523,8 @@ pub async fn update_issue(
     (status = 200, description = "Removed; the evaluation's new version", body = EvaluationMeta, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "A measure still answers this problem", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -529,6 +537,7 @@ pub async fn delete_issue(
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = item_id(&req)?;
+    require_write(&store, &caller, &key.code).await?;
     let saved = write(
         &caller,
         store,

@@ -95,6 +95,17 @@ fn text(value: &Value) -> String {
     }
 }
 
+/// A text cell that a spreadsheet would take for a formula is written with a leading `'`, so
+/// that a name a unit typed cannot run in the bureau's Excel. Numbers are left alone.
+fn defused(kind: Kind, field: String) -> String {
+    let formula = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula && matches!(kind, Kind::Text | Kind::List) {
+        format!("'{field}")
+    } else {
+        field
+    }
+}
+
 fn csv_field(field: &str) -> String {
     if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
@@ -144,7 +155,9 @@ pub fn answer<T: Serialize>(
                     chunks.into_iter().map(move |chunk| {
                         let text: String = chunk
                             .iter()
-                            .map(|row| csv_line(columns.iter().map(|c| text(&row[c.key]))))
+                            .map(|row| {
+                                csv_line(columns.iter().map(|c| defused(c.kind, text(&row[c.key]))))
+                            })
                             .collect();
                         Ok(Bytes::from(text))
                     }),
@@ -220,4 +233,21 @@ fn xlsx(
         }
     }
     workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_cell_that_looks_like_a_formula_is_defused_and_numbers_are_not() {
+        assert_eq!(
+            defused(Kind::Text, "=HYPERLINK(\"x\")".to_owned()),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(defused(Kind::List, "@SUM(A1)".to_owned()), "'@SUM(A1)");
+        assert_eq!(defused(Kind::Decimal, "-35.533".to_owned()), "-35.533");
+        assert_eq!(defused(Kind::Text, "区教育局".to_owned()), "区教育局");
+        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+    }
 }

@@ -18,6 +18,7 @@ use crate::domain::report::EvaluationReport;
 use crate::domain::scoring::Scorecard;
 use crate::domain::settings::Weights;
 use crate::store::Store;
+use crate::store::evaluations::Precondition;
 use crate::store::evaluations::Revision;
 
 /// A comment on an action; required when returning an evaluation.
@@ -146,20 +147,22 @@ pub struct ApprovalView {
     pub approved_goals: ApprovedGoals,
 }
 
-/// Approves the targets of the evaluation's indicators as they stand (绩效目标审核). From then
-/// on the approved target of an indicator stays, and a change is recorded as its adjusted
-/// target with a reason. Roles: reviewer, admin.
+/// Approves the targets of the evaluation's indicators as they stand (绩效目标审核), at the
+/// version named by `If-Match` (required: 428 without it, 412 when it is stale). From then on
+/// the approved target of an indicator stays, and a change is recorded as its adjusted target
+/// with a reason. Roles: reviewer, admin.
 #[utoipa::path(tag = "review", params(
     ("code" = String, Path, description = "单位代码"),
     ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
-    ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+        ("If-Match" = String, Header, description = "The ETag of the version whose targets are approved"),
 ), responses(
     (status = 200, description = "Approved", body = ApprovalView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Not a reviewer or admin", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "No indicators to approve", body = Problem, content_type = "application/problem+json"),
-    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/departments/{code}/evaluations/{year}/goals/approve")]
 pub async fn approve_goals(
@@ -169,6 +172,13 @@ pub async fn approve_goals(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     require_reviewer(&caller)?;
+    // A reviewer approves the targets they read, not whatever is there by the time the
+    // request arrives.
+    if !matches!(if_match.0, Precondition::Version(_)) {
+        return Err(ApiError::PreconditionRequired(
+            "send the ETag of the goals you approve as If-Match".to_owned(),
+        ));
+    }
     let record =
         web::block(move || store.approve_goals(&key.code, key.year, if_match.0, &caller.subject))
             .await??;

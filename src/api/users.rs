@@ -43,6 +43,20 @@ impl From<UserRecord> for UserView {
     }
 }
 
+/// Every user, by name.
+#[derive(Serialize, ToSchema)]
+pub struct UserList {
+    pub items: Vec<UserView>,
+    pub total: usize,
+}
+
+/// Every service token, revoked ones included.
+#[derive(Serialize, ToSchema)]
+pub struct ServiceTokenList {
+    pub items: Vec<ServiceTokenView>,
+    pub total: usize,
+}
+
 /// A new user. A unit user names its department; the bureau's roles name none.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -79,7 +93,7 @@ fn username_in(req: &HttpRequest) -> Result<Username, ApiError> {
 
 /// Lists users by name. Roles: admin.
 #[utoipa::path(tag = "users", responses(
-    (status = 200, description = "All users", body = Vec<UserView>),
+        (status = 200, description = "All users", body = UserList),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -87,7 +101,10 @@ fn username_in(req: &HttpRequest) -> Result<Username, ApiError> {
 pub async fn list_users(caller: Caller, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let users = web::block(move || store.list_users()).await??;
-    Ok(HttpResponse::Ok().json(users.into_iter().map(UserView::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(UserList {
+        total: users.len(),
+        items: users.into_iter().map(UserView::from).collect(),
+    }))
 }
 
 /// Creates a user. Roles: admin.
@@ -215,7 +232,7 @@ pub struct NewServiceToken {
 
 /// Lists service tokens, revoked ones included. Roles: admin.
 #[utoipa::path(tag = "users", responses(
-    (status = 200, description = "All service tokens", body = Vec<ServiceTokenView>),
+        (status = 200, description = "All service tokens", body = ServiceTokenList),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -226,12 +243,10 @@ pub async fn list_service_tokens(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let tokens = web::block(move || store.list_service_tokens()).await??;
-    Ok(HttpResponse::Ok().json(
-        tokens
-            .into_iter()
-            .map(ServiceTokenView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(HttpResponse::Ok().json(ServiceTokenList {
+        total: tokens.len(),
+        items: tokens.into_iter().map(ServiceTokenView::from).collect(),
+    }))
 }
 
 /// Issues a long-lived token bound to one department, for that unit's own system; it acts

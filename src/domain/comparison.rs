@@ -136,9 +136,13 @@ impl UnitYear {
 }
 
 /// Rolls every unit up into its topmost ancestor among `units`: amounts, staff and counts are
-/// summed over the subtree; the score, grade and status stay the parent's own. `parents` maps
-/// each department to its parent.
-pub fn roll_up(units: Vec<UnitYear>, parents: &HashMap<String, Option<String>>) -> Vec<UnitYear> {
+/// summed over the subtree; the score, grade and status stay the parent's own. The rates are
+/// those of the sums over the units that give both figures of a rate, as for the district.
+/// `parents` maps each department to its parent.
+pub fn roll_up(
+    units: Vec<UnitYear>,
+    parents: &HashMap<String, Option<String>>,
+) -> Vec<(UnitYear, Rates)> {
     let present: HashMap<String, usize> = units
         .iter()
         .enumerate()
@@ -161,22 +165,26 @@ pub fn roll_up(units: Vec<UnitYear>, parents: &HashMap<String, Option<String>>) 
         root
     };
     let roots: Vec<String> = units.iter().map(|u| root_of(&u.department_code)).collect();
-    let mut rolled: Vec<UnitYear> = Vec::new();
+    let mut groups: Vec<(UnitYear, Vec<&UnitYear>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (unit, root) in units.iter().zip(&roots) {
         if unit.department_code == *root {
-            index.insert(root.clone(), rolled.len());
-            rolled.push(unit.clone());
+            index.insert(root.clone(), groups.len());
+            groups.push((unit.clone(), vec![unit]));
         }
     }
     for (unit, root) in units.iter().zip(&roots) {
         if unit.department_code != *root
             && let Some(&at) = index.get(root)
         {
-            rolled[at].absorb(unit);
+            groups[at].0.absorb(unit);
+            groups[at].1.push(unit);
         }
     }
-    rolled
+    groups
+        .into_iter()
+        .map(|(unit, members)| (unit, totals(&members).rates()))
+        .collect()
 }
 
 /// Competition ranks ("1224") of `values`, highest first; `None` stays unranked.
@@ -223,6 +231,18 @@ pub struct Totals {
     pub findings_errors: i64,
     pub findings_warnings: i64,
     pub problems_count: i64,
+}
+
+impl Totals {
+    pub fn rates(&self) -> Rates {
+        Rates {
+            execution: self.execution_rate,
+            adjustment: self.adjustment_rate,
+            three_public_change: self.three_public_change_rate,
+            staffing_control: self.staffing_control_rate,
+            indicators_met_share: self.indicators_met_share,
+        }
+    }
 }
 
 fn pair_rate(
@@ -500,11 +520,31 @@ mod tests {
         ];
         let rolled = roll_up(units, &parents);
         assert_eq!(rolled.len(), 2);
-        assert_eq!(rolled[0].total.executed, Some(dec("140")));
-        assert_eq!(rolled[0].total.adjusted, Some(dec("160")));
-        assert_eq!(String::from(rolled[0].rates().execution.unwrap()), "87.5");
-        assert_eq!(rolled[0].authorized_staff, Some(30));
-        assert_eq!(rolled[1].total.executed, Some(dec("5")));
+        assert_eq!(rolled[0].0.total.executed, Some(dec("140")));
+        assert_eq!(rolled[0].0.total.adjusted, Some(dec("160")));
+        assert_eq!(String::from(rolled[0].1.execution.unwrap()), "87.5");
+        assert_eq!(rolled[0].0.authorized_staff, Some(30));
+        assert_eq!(rolled[1].0.total.executed, Some(dec("5")));
+    }
+
+    #[test]
+    fn a_rolled_up_rate_uses_only_the_units_that_give_both_figures() {
+        let parents: HashMap<String, Option<String>> = [("a", None), ("a1", Some("a"))]
+            .into_iter()
+            .map(|(c, p)| (c.to_owned(), p.map(str::to_owned)))
+            .collect();
+        let mut parent = unit("a", None, "90", "100");
+        parent.staff_on_payroll = None;
+        parent.authorized_staff = Some(50);
+        let mut child = unit("a1", Some("a"), "40", "50");
+        child.authorized_staff = Some(10);
+        child.staff_on_payroll = Some(12);
+        let rolled = roll_up(vec![parent, child], &parents);
+        assert_eq!(
+            String::from(rolled[0].1.staffing_control.unwrap()),
+            "120",
+            "12 of the child's 10, not 12 of 60"
+        );
     }
 
     #[test]

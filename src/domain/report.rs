@@ -747,7 +747,7 @@ impl ProblemsAndMeasures {
             .chain(self.measures.iter().map(|m| m.id))
             .max()
             .unwrap_or(0)
-            + 1
+            .saturating_add(1)
     }
 
     fn structural_errors(&self) -> Vec<FieldError> {

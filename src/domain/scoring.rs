@@ -155,14 +155,16 @@ impl Indicator {
 }
 
 /// Whether `actual` meets `target` under `comparison`, and the attainment as an exact
-/// fraction (undefined when its denominator is zero).
+/// fraction (undefined when its denominator is zero or negative, or its numerator negative).
 pub fn attainment(
     comparison: Comparison,
     target: Decimal,
     actual: Decimal,
 ) -> (bool, Option<Decimal>) {
+    // A ratio of a negative figure, or over a zero or negative one, says nothing of how far a
+    // target was reached: it is undefined, and the score says what is missing.
     let fraction = |numerator: Decimal, denominator: Decimal| {
-        (!denominator.is_zero())
+        (denominator > Decimal::ZERO && numerator >= Decimal::ZERO)
             .then(|| numerator.checked_div(denominator))
             .flatten()
     };
@@ -472,6 +474,19 @@ mod tests {
             scored.indicators[1].score.map(String::from),
             Some("40".into())
         );
+    }
+
+    #[test]
+    fn a_negative_target_gives_no_attainment_rather_than_full_points() {
+        let scored = report(
+            json!([indicator("a", "effect", "at_most", "-5", "30")]),
+            json!([{"indicator_id": "a", "actual": "-3"}]),
+        )
+        .scorecard(&Weights::default());
+        assert_eq!(scored.indicators[0].met, Some(false));
+        assert_eq!(scored.indicators[0].attainment, None);
+        assert_eq!(scored.indicators[0].score, None);
+        assert_eq!(scored.total, None);
     }
 
     #[test]

@@ -253,10 +253,15 @@ impl Store {
         })
     }
 
-    /// The latest year that has an evaluation, if any.
-    pub fn latest_year(&self) -> Result<Option<i32>, StoreError> {
+    /// The latest year that has an evaluation, if any (within a unit's subtree when given).
+    pub fn latest_year(&self, within: Option<&UnitCode>) -> Result<Option<i32>, StoreError> {
+        let scope = within.map(|root| self.subtree(root)).transpose()?;
         self.read(|conn| {
-            Ok(evaluation_metrics::table
+            let mut query = evaluation_metrics::table.into_boxed();
+            if let Some(codes) = &scope {
+                query = query.filter(evaluation_metrics::department_code.eq_any(codes.clone()));
+            }
+            Ok(query
                 .select(diesel::dsl::max(evaluation_metrics::year))
                 .first::<Option<i32>>(conn)?)
         })

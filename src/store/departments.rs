@@ -261,8 +261,9 @@ impl Store {
                 .filter(users::department_code.eq(code.as_str()))
                 .count()
                 .get_result(conn)?;
-            let tokens_bound: i64 = service_tokens::table
+                        let tokens_bound: i64 = service_tokens::table
                 .filter(service_tokens::department_code.eq(code.as_str()))
+                .filter(service_tokens::revoked_at.is_null())
                 .count()
                 .get_result(conn)?;
             if users_bound + tokens_bound > 0 {
@@ -273,6 +274,9 @@ impl Store {
                     ),
                 });
             }
+                        // Revoked tokens are dead; they go with their department.
+            diesel::delete(service_tokens::table.filter(service_tokens::department_code.eq(code.as_str())))
+                .execute(conn)?;
             diesel::delete(departments::table.filter(departments::id.eq(id))).execute(conn)?;
             Ok(())
         })

@@ -353,7 +353,7 @@ impl Store {
 
     /// Runs `attempt` in a write transaction, again from a fresh read when another writer
     /// won the race (PostgreSQL; SQLite writers queue instead).
-    fn retrying<T>(
+    pub(super) fn retrying<T>(
         &self,
         mut attempt: impl FnMut(&mut DbConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

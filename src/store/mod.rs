@@ -168,7 +168,15 @@ impl Store {
     ) -> Result<T, StoreError> {
         let _writer = self.lock_writer();
         let mut conn = self.conn()?;
-        conn.deref_mut().transaction(work)
+        conn.deref_mut().transaction(|conn| {
+            // Projections read other rows than the ones they write; only serializable
+            // transactions keep two concurrent writers from leaving them stale. A writer that
+            // loses is tried again (`Contended`).
+            if matches!(conn, DbConnection::Postgres(_)) {
+                conn.batch_execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")?;
+            }
+            work(conn)
+        })
     }
 
     /// Runs `work` on a connection, in one read transaction so that a page and its total agree.

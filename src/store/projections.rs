@@ -170,7 +170,8 @@ fn project(conn: &mut DbConnection, evaluation_id: i64) -> Result<(), StoreError
             evaluation_metrics::problems_count.eq(count(report.issues.problems.len())),
             evaluation_metrics::updated_at.eq(now()),
         ))
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(duplicate_is_contention)?;
     for (indicator, scored) in report.goals.indicators.iter().zip(&scorecard.indicators) {
         diesel::insert_into(indicator_metrics::table)
             .values((
@@ -189,7 +190,8 @@ fn project(conn: &mut DbConnection, evaluation_id: i64) -> Result<(), StoreError
                 indicator_metrics::score
                     .eq(scored.score.and_then(|s| to_scaled(s.value(), SCORE_SCALE))),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(duplicate_is_contention)?;
     }
     Ok(())
 }
@@ -248,5 +250,14 @@ impl Store {
     /// Rebuilds every projection from the stored documents; answers how many evaluations.
     pub fn reproject(&self) -> Result<usize, StoreError> {
         self.write(|conn| project_year(conn, None))
+    }
+}
+
+/// Two writers projecting the same evaluation at once: the later one tries again.
+fn duplicate_is_contention(error: diesel::result::Error) -> StoreError {
+    if super::is_unique_violation(&error) {
+        StoreError::Contended
+    } else {
+        error.into()
     }
 }

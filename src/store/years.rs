@@ -56,7 +56,7 @@ impl Store {
         let text = serde_json::to_string(settings).map_err(|e| {
             StoreError::Internal(format!("settings could not be written as JSON: {e}"))
         })?;
-        self.write(|conn| {
+        self.retrying(|conn| {
             let at = now();
             let updated =
                 diesel::update(year_settings::table.filter(year_settings::year.eq(year.value())))

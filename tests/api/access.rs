@@ -417,7 +417,7 @@ async fn every_endpoint_answers_every_role_as_the_role_matrix_says() {
             Method::POST,
             format!("{e10001}/goals/approve"),
             None,
-            [401, 409, 403, 403, 409],
+            [401, 428, 403, 403, 428],
         ),
         (
             Method::GET,

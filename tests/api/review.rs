@@ -409,15 +409,18 @@ async fn approved_targets_stay_and_changes_are_kept_as_adjusted_targets_with_a_r
     )
     .await
     .assert_problem(403, "forbidden");
-    let approved = c
-        .app
-        .with_token(&c.reviewer)
-        .send(
-            Method::POST,
-            &format!("{path}/goals/approve"),
-            &[],
-            Vec::new(),
-        )
+    let reviewer = c.app.with_token(&c.reviewer);
+    let approve = format!("{path}/goals/approve");
+    reviewer
+        .send(Method::POST, &approve, &[], Vec::new())
+        .await
+        .assert_problem(428, "precondition_required");
+    reviewer
+        .send(Method::POST, &approve, &[("if-match", "\"7\"")], Vec::new())
+        .await
+        .assert_problem(412, "precondition_failed");
+    let approved = reviewer
+        .send(Method::POST, &approve, &[("if-match", "\"1\"")], Vec::new())
         .await;
     assert_eq!(approved.status, 200, "{}", approved.body);
     assert_eq!(approved.body["approved_goals"]["approved_by"], "reviewer1");
