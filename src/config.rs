@@ -41,9 +41,9 @@ pub struct Settings {
     #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<Secret>,
 
-    /// Try the service out: without `JWT_SECRET`, sign tokens with a key made up at start
-    /// (every token ends with the process).
-    #[arg(long, global = true)]
+        /// Try the service out: without `JWT_SECRET`, sign tokens with a key made up at start
+    /// (every token ends with the process). `cargo run` sets it (`.cargo/config.toml`).
+    #[arg(long, env = "PERFEVAL_DEV", global = true)]
     pub dev: bool,
 
     /// The bureau portal's public key (PEM text, or the path of a PEM file; RSA, EC P-256 or
