@@ -41,7 +41,7 @@ pub struct Settings {
     #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<Secret>,
 
-        /// Try the service out: without `JWT_SECRET`, sign tokens with a key made up at start
+    /// Try the service out: without `JWT_SECRET`, sign tokens with a key made up at start
     /// (every token ends with the process). `cargo run` sets it (`.cargo/config.toml`).
     #[arg(long, env = "PERFEVAL_DEV", global = true)]
     pub dev: bool,

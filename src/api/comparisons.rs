@@ -22,7 +22,7 @@ use crate::domain::comparison::{
 };
 use crate::domain::department::UnitKind;
 use crate::domain::evaluation::EvaluationStatus;
-use crate::domain::figures::{Percent, optional_amount};
+use crate::domain::figures::{Exact, Percent};
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Store;
@@ -51,49 +51,25 @@ pub struct ComparisonRow {
     pub kind: String,
     pub parent_code: Option<String>,
     pub status: String,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub basic_initial: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub basic_adjusted: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub basic_executed: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub project_initial: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub project_adjusted: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub project_executed: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_initial: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_adjusted: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_executed: Option<Decimal>,
+    pub basic_initial: Option<Exact>,
+    pub basic_adjusted: Option<Exact>,
+    pub basic_executed: Option<Exact>,
+    pub project_initial: Option<Exact>,
+    pub project_adjusted: Option<Exact>,
+    pub project_executed: Option<Exact>,
+    pub total_initial: Option<Exact>,
+    pub total_adjusted: Option<Exact>,
+    pub total_executed: Option<Exact>,
     /// 预算执行率 (%)
     pub execution_rate: Option<Percent>,
     pub execution_rate_rank: Option<usize>,
     /// 预算调整率 (%)
     pub adjustment_rate: Option<Percent>,
     pub adjustment_rate_rank: Option<usize>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub three_public_budget: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub three_public_actual: Option<Decimal>,
+    pub three_public_budget: Option<Exact>,
+    pub three_public_actual: Option<Exact>,
     /// The previous year's "三公" actual: from the previous year's report where there is one.
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub three_public_prior_actual: Option<Decimal>,
+    pub three_public_prior_actual: Option<Exact>,
     /// "三公"经费变动率 of the actuals against the previous year (%)
     pub three_public_change_rate: Option<Percent>,
     pub three_public_change_rate_rank: Option<usize>,
@@ -101,9 +77,7 @@ pub struct ComparisonRow {
     pub staffing_control_rate: Option<Percent>,
     pub staffing_control_rate_rank: Option<usize>,
     /// 自评得分 by the rules (points); none while it cannot be computed.
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub score: Option<Decimal>,
+    pub score: Option<Exact>,
     pub score_rank: Option<usize>,
     pub grade: Option<Grade>,
     pub indicators_total: i64,
@@ -315,27 +289,27 @@ fn comparison_rows(rated: &[(UnitYear, crate::domain::comparison::Rates)]) -> Ve
             kind: unit.kind.clone(),
             parent_code: unit.parent_code.clone(),
             status: unit.status.clone(),
-            basic_initial: unit.basic.initial,
-            basic_adjusted: unit.basic.adjusted,
-            basic_executed: unit.basic.executed,
-            project_initial: unit.projects.initial,
-            project_adjusted: unit.projects.adjusted,
-            project_executed: unit.projects.executed,
-            total_initial: unit.total.initial,
-            total_adjusted: unit.total.adjusted,
-            total_executed: unit.total.executed,
+            basic_initial: unit.basic.initial.map(Exact),
+            basic_adjusted: unit.basic.adjusted.map(Exact),
+            basic_executed: unit.basic.executed.map(Exact),
+            project_initial: unit.projects.initial.map(Exact),
+            project_adjusted: unit.projects.adjusted.map(Exact),
+            project_executed: unit.projects.executed.map(Exact),
+            total_initial: unit.total.initial.map(Exact),
+            total_adjusted: unit.total.adjusted.map(Exact),
+            total_executed: unit.total.executed.map(Exact),
             execution_rate: rates[i].execution,
             execution_rate_rank: execution[i],
             adjustment_rate: rates[i].adjustment,
             adjustment_rate_rank: adjustment[i],
-            three_public_budget: unit.three_public_budget,
-            three_public_actual: unit.three_public_actual,
-            three_public_prior_actual: unit.three_public_prior_actual,
+            three_public_budget: unit.three_public_budget.map(Exact),
+            three_public_actual: unit.three_public_actual.map(Exact),
+            three_public_prior_actual: unit.three_public_prior_actual.map(Exact),
             three_public_change_rate: rates[i].three_public_change,
             three_public_change_rate_rank: three_public[i],
             staffing_control_rate: rates[i].staffing_control,
             staffing_control_rate_rank: staffing[i],
-            score: unit.score,
+            score: unit.score.map(Exact),
             score_rank: score[i],
             grade: unit.grade,
             indicators_total: unit.indicators_total,
@@ -394,27 +368,13 @@ fn sort_rows(rows: &mut Vec<ComparisonRow>, key: &str, order: SortOrder) -> Resu
 pub struct DistrictTotals {
     /// How many units.
     pub units: usize,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_initial: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_adjusted: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_executed: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub basic_executed: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub project_executed: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub three_public_budget: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub three_public_actual: Option<Decimal>,
+    pub total_initial: Option<Exact>,
+    pub total_adjusted: Option<Exact>,
+    pub total_executed: Option<Exact>,
+    pub basic_executed: Option<Exact>,
+    pub project_executed: Option<Exact>,
+    pub three_public_budget: Option<Exact>,
+    pub three_public_actual: Option<Exact>,
     /// Σ executed ÷ Σ adjusted over the units that give both (%).
     pub execution_rate: Option<Percent>,
     pub adjustment_rate: Option<Percent>,
@@ -428,24 +388,12 @@ pub struct DistrictTotals {
 /// The medians over the filtered set of the units that have the figure.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Medians {
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub execution_rate: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub adjustment_rate: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub three_public_change_rate: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub staffing_control_rate: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub indicators_met_share: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub score: Option<Decimal>,
+    pub execution_rate: Option<Exact>,
+    pub adjustment_rate: Option<Exact>,
+    pub three_public_change_rate: Option<Exact>,
+    pub staffing_control_rate: Option<Exact>,
+    pub indicators_met_share: Option<Exact>,
+    pub score: Option<Exact>,
 }
 
 /// The comparison of a year's units.
@@ -570,12 +518,12 @@ pub async fn departments(
                 median(rates.iter().map(|r| pick(r).map(Percent::value)))
             };
             let medians = Medians {
-                execution_rate: median_of(|r| r.execution),
-                adjustment_rate: median_of(|r| r.adjustment),
-                three_public_change_rate: median_of(|r| r.three_public_change),
-                staffing_control_rate: median_of(|r| r.staffing_control),
-                indicators_met_share: median_of(|r| r.indicators_met_share),
-                score: median(rated.iter().map(|(unit, _)| unit.score)),
+                execution_rate: median_of(|r| r.execution).map(Exact),
+                adjustment_rate: median_of(|r| r.adjustment).map(Exact),
+                three_public_change_rate: median_of(|r| r.three_public_change).map(Exact),
+                staffing_control_rate: median_of(|r| r.staffing_control).map(Exact),
+                indicators_met_share: median_of(|r| r.indicators_met_share).map(Exact),
+                score: median(rated.iter().map(|(unit, _)| unit.score)).map(Exact),
             };
             let total = rows.len();
             let offset = usize::try_from(window.offset).unwrap_or(usize::MAX);
@@ -590,13 +538,13 @@ pub async fn departments(
                 offset: window.offset,
                 district: DistrictTotals {
                     units: district.units,
-                    total_initial: district.total.initial,
-                    total_adjusted: district.total.adjusted,
-                    total_executed: district.total.executed,
-                    basic_executed: district.basic.executed,
-                    project_executed: district.projects.executed,
-                    three_public_budget: district.three_public_budget,
-                    three_public_actual: district.three_public_actual,
+                    total_initial: district.total.initial.map(Exact),
+                    total_adjusted: district.total.adjusted.map(Exact),
+                    total_executed: district.total.executed.map(Exact),
+                    basic_executed: district.basic.executed.map(Exact),
+                    project_executed: district.projects.executed.map(Exact),
+                    three_public_budget: district.three_public_budget.map(Exact),
+                    three_public_actual: district.three_public_actual.map(Exact),
                     execution_rate: district.execution_rate,
                     adjustment_rate: district.adjustment_rate,
                     three_public_change_rate: district.three_public_change_rate,
@@ -617,26 +565,16 @@ pub struct TrendRow {
     pub year: i32,
     /// How many units the year covers (1 for a unit's series).
     pub units: usize,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_initial: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_adjusted: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_executed: Option<Decimal>,
+    pub total_initial: Option<Exact>,
+    pub total_adjusted: Option<Exact>,
+    pub total_executed: Option<Exact>,
     pub execution_rate: Option<Percent>,
     pub adjustment_rate: Option<Percent>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub three_public_actual: Option<Decimal>,
+    pub three_public_actual: Option<Exact>,
     pub three_public_change_rate: Option<Percent>,
     pub staffing_control_rate: Option<Percent>,
     /// The unit's score, or the district's median score.
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub score: Option<Decimal>,
+    pub score: Option<Exact>,
     /// The unit's grade (none for the district).
     pub grade: Option<Grade>,
     pub indicators_met_share: Option<Percent>,
@@ -799,19 +737,20 @@ pub async fn trends(
             TrendRow {
                 year,
                 units: units.len(),
-                total_initial: sums.total.initial,
-                total_adjusted: sums.total.adjusted,
-                total_executed: sums.total.executed,
+                total_initial: sums.total.initial.map(Exact),
+                total_adjusted: sums.total.adjusted.map(Exact),
+                total_executed: sums.total.executed.map(Exact),
                 execution_rate: sums.execution_rate,
                 adjustment_rate: sums.adjustment_rate,
-                three_public_actual: sums.three_public_actual,
+                three_public_actual: sums.three_public_actual.map(Exact),
                 three_public_change_rate: sums.three_public_change_rate,
                 staffing_control_rate: sums.staffing_control_rate,
-                score: if single {
+                score: (if single {
                     units[0].score
                 } else {
                     median(units.iter().map(|u| u.score))
-                },
+                })
+                .map(Exact),
                 grade: if single { units[0].grade } else { None },
                 indicators_met_share: sums.indicators_met_share,
                 findings_count: sums.findings_errors + sums.findings_warnings,
@@ -842,12 +781,8 @@ pub struct DeviationRow {
     pub department_code: String,
     pub department_name: String,
     /// 年初预算 — the approved budget (万元).
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_initial: Option<Decimal>,
-    #[schema(value_type = Option<String>)]
-    #[serde(serialize_with = "optional_amount")]
-    pub total_executed: Option<Decimal>,
+    pub total_initial: Option<Exact>,
+    pub total_executed: Option<Exact>,
     /// (executed − initial) ÷ initial (%).
     pub deviation: Option<Percent>,
     pub band: DeviationBand,
@@ -917,8 +852,8 @@ pub async fn deviations(
             DeviationRow {
                 department_code: unit.department_code.clone(),
                 department_name: unit.department_name.clone(),
-                total_initial: unit.total.initial,
-                total_executed: unit.total.executed,
+                total_initial: unit.total.initial.map(Exact),
+                total_executed: unit.total.executed.map(Exact),
                 deviation,
                 band,
             }

@@ -9,8 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::access::{list_scope, require_read, require_write};
 use super::error::{ApiError, Problem};
-use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, window};
-use crate::domain::FieldError;
+use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter, window};
 use crate::domain::access::Caller;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::report::{
@@ -370,16 +369,6 @@ fn issue_edit_error(error: IssueEditError) -> ApiError {
     }
 }
 
-fn item_id(req: &actix_web::HttpRequest) -> Result<u32, ApiError> {
-    let raw = req.match_info().get("id").unwrap_or_default();
-    raw.parse().map_err(|_| {
-        ApiError::InvalidParameters(vec![FieldError::new(
-            "id",
-            format!("`{raw}` is not an item id"),
-        )])
-    })
-}
-
 /// Adds one problem or measure; the service gives it the next free id.
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
@@ -446,7 +435,7 @@ pub async fn get_issue(
     key: EvaluationKey,
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let id = item_id(&req)?;
+    let id = path_parameter::<u32>(&req, "id")?;
     let record = read(&caller, store, key).await?;
     let item = record
         .report
@@ -486,7 +475,7 @@ pub async fn update_issue(
     req: actix_web::HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let id = item_id(&req)?;
+    let id = path_parameter::<u32>(&req, "id")?;
     require_write(&store, &caller, &key.code).await?;
     let patch: IssueItemPatch = body.parse("", "change")?;
     let saved = write(
@@ -536,7 +525,7 @@ pub async fn delete_issue(
     if_match: IfMatch,
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let id = item_id(&req)?;
+    let id = path_parameter::<u32>(&req, "id")?;
     require_write(&store, &caller, &key.code).await?;
     let saved = write(
         &caller,

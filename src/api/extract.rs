@@ -141,13 +141,32 @@ fn data_message(error: &serde_json::Error) -> String {
     }
 }
 
-fn parameter<T: std::str::FromStr<Err = String>>(
-    req: &HttpRequest,
-    name: &str,
-) -> Result<T, FieldError> {
+/// A path parameter, parsed; what does not parse is named with what is wrong with it.
+fn parameter<T>(req: &HttpRequest, name: &str) -> Result<T, FieldError>
+where
+    T: std::str::FromStr,
+    T::Err: ToString,
+{
     let raw = req.match_info().get(name).unwrap_or_default();
-    raw.parse()
-        .map_err(|message| FieldError::new(name, message))
+    raw.parse().map_err(|e: T::Err| {
+        let reason = e.to_string();
+        // The service's own types say what is wrong in words; numbers do not.
+        let message = if reason.contains('`') {
+            reason
+        } else {
+            format!("`{raw}` is not a valid {name}")
+        };
+        FieldError::new(name, message)
+    })
+}
+
+/// A path parameter, parsed, or a 400 that names it.
+pub fn path_parameter<T>(req: &HttpRequest, name: &str) -> Result<T, ApiError>
+where
+    T: std::str::FromStr,
+    T::Err: ToString,
+{
+    parameter(req, name).map_err(|e| ApiError::InvalidParameters(vec![e]))
 }
 
 /// `{code}` in the URL: a department.

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::access::{require_read, require_write};
 use super::error::{ApiError, Problem};
 use super::evaluations::EvaluationMeta;
-use super::extract::{EvaluationKey, IfMatch, JsonBody, etag};
+use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter};
 use crate::domain::FieldError;
 use crate::domain::access::{Caller, Role};
 use crate::domain::checks::{ApprovedGoals, Finding, Severity};
@@ -369,13 +369,7 @@ pub async fn version(
     key: EvaluationKey,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = req.match_info().get("n").unwrap_or_default();
-    let n: i64 = raw.parse().map_err(|_| {
-        ApiError::InvalidParameters(vec![FieldError::new(
-            "n",
-            format!("`{raw}` is not a version number"),
-        )])
-    })?;
+    let n: i64 = path_parameter(&req, "n")?;
     require_read(&store, &caller, &key.code).await?;
     let (revision, report) =
         web::block(move || store.evaluation_version(&key.code, key.year, n)).await??;

@@ -8,8 +8,7 @@ use utoipa::ToSchema;
 
 use super::access::require_admin;
 use super::error::{ApiError, Problem};
-use super::extract::JsonBody;
-use crate::domain::FieldError;
+use super::extract::{JsonBody, path_parameter};
 use crate::domain::access::{Caller, Password, Role, Username};
 use crate::domain::report::present;
 use crate::domain::values::{Label, UnitCode};
@@ -85,12 +84,6 @@ pub struct UserPatch {
     pub password: Option<Password>,
 }
 
-fn username_in(req: &HttpRequest) -> Result<Username, ApiError> {
-    let raw = req.match_info().get("username").unwrap_or_default();
-    raw.parse()
-        .map_err(|message| ApiError::InvalidParameters(vec![FieldError::new("username", message)]))
-}
-
 /// Lists users by name. Roles: admin.
 #[utoipa::path(tag = "users", responses(
         (status = 200, description = "All users", body = UserList),
@@ -152,7 +145,7 @@ pub async fn get_user(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
-    let username = username_in(&req)?;
+    let username = path_parameter::<Username>(&req, "username")?;
     let user = web::block(move || store.user(&username)).await??;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
@@ -174,7 +167,7 @@ pub async fn update_user(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
-    let username = username_in(&req)?;
+    let username = path_parameter::<Username>(&req, "username")?;
     let patch: UserPatch = body.parse("", "user change")?;
     let change = UserChange {
         role: patch.role,
@@ -295,13 +288,7 @@ pub async fn revoke_service_token(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
-    let raw = req.match_info().get("id").unwrap_or_default();
-    let id: i64 = raw.parse().map_err(|_| {
-        ApiError::InvalidParameters(vec![FieldError::new(
-            "id",
-            format!("`{raw}` is not a token id"),
-        )])
-    })?;
+    let id: i64 = path_parameter(&req, "id")?;
     let record = web::block(move || store.revoke_service_token(id)).await??;
     Ok(HttpResponse::Ok().json(ServiceTokenView::from(record)))
 }

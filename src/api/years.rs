@@ -9,19 +9,12 @@ use utoipa::ToSchema;
 
 use super::access::require_admin;
 use super::error::{ApiError, Problem};
-use super::extract::JsonBody;
-use crate::domain::FieldError;
+use super::extract::{JsonBody, path_parameter};
 use crate::domain::access::Caller;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::settings::YearSettings;
 use crate::domain::values::FiscalYear;
 use crate::store::Store;
-
-fn year_in(req: &HttpRequest) -> Result<FiscalYear, ApiError> {
-    let raw = req.match_info().get("year").unwrap_or_default();
-    raw.parse()
-        .map_err(|message| ApiError::InvalidParameters(vec![FieldError::new("year", message)]))
-}
 
 /// The settings of a year, with the year.
 #[derive(Serialize, ToSchema)]
@@ -43,7 +36,7 @@ pub async fn get_settings(
     store: web::Data<Store>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let year = year_in(&req)?;
+    let year = path_parameter::<FiscalYear>(&req, "year")?;
     let settings = web::block(move || store.year_settings(year)).await??;
     Ok(HttpResponse::Ok().json(YearSettingsView { year, settings }))
 }
@@ -65,7 +58,7 @@ pub async fn put_settings(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
-    let year = year_in(&req)?;
+    let year = path_parameter::<FiscalYear>(&req, "year")?;
     let settings: YearSettings = body.parse("", "year settings")?;
     let errors = settings.errors();
     if !errors.is_empty() {
@@ -128,7 +121,7 @@ pub async fn progress(
             "collection progress is for the bureau's roles".to_owned(),
         ));
     }
-    let year = year_in(&req)?;
+    let year = path_parameter::<FiscalYear>(&req, "year")?;
     let (rows, settings) = web::block(move || {
         let rows = store.progress(year)?;
         store.year_settings(year).map(|settings| (rows, settings))

@@ -46,6 +46,19 @@ impl From<Percent> for String {
     }
 }
 
+/// An exact decimal the service computed (an amount in 万元, points), written as a decimal
+/// string without trailing zeros, e.g. `"1659.36"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(into = "String")]
+#[schema(value_type = String, example = "1659.36")]
+pub struct Exact(pub Decimal);
+
+impl From<Exact> for String {
+    fn from(exact: Exact) -> Self {
+        amount_string(&exact.0)
+    }
+}
+
 /// Writes an exact amount without trailing zeros.
 fn amount_string(amount: &Decimal) -> String {
     amount.normalize().to_string()

@@ -234,6 +234,53 @@ fn record_revision(
     Ok(())
 }
 
+/// Stores the first version of an evaluation with its revision and projections; `Contended`
+/// when another writer created it first.
+fn insert_first_version(
+    conn: &mut DbConnection,
+    department_id: i64,
+    year: FiscalYear,
+    status: EvaluationStatus,
+    document: &str,
+    (actor, action): (&str, &str),
+    at: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    let inserted = diesel::insert_into(evaluations::table)
+        .values((
+            evaluations::department_id.eq(department_id),
+            evaluations::year.eq(year.value()),
+            evaluations::status.eq(status.as_str()),
+            evaluations::version.eq(1_i64),
+            evaluations::document.eq(document),
+            evaluations::created_at.eq(at),
+            evaluations::updated_at.eq(at),
+        ))
+        .execute(conn);
+    match inserted {
+        Err(e) if is_unique_violation(&e) => return Err(StoreError::Contended),
+        other => other?,
+    };
+    let id = evaluations::table
+        .filter(evaluations::department_id.eq(department_id))
+        .filter(evaluations::year.eq(year.value()))
+        .select(evaluations::id)
+        .first(conn)?;
+    let first = NextVersion {
+        evaluation_id: id,
+        previous_version: 0,
+        status,
+        document,
+        approved_goals: None,
+        action,
+        actor,
+        comment: None,
+        at,
+    };
+    record_revision(conn, &first, 1)?;
+    project_with_followers(conn, id)?;
+    Ok(id)
+}
+
 fn serialise(report: &EvaluationReport) -> Result<String, StoreError> {
     serde_json::to_string(report)
         .map_err(|e| StoreError::Internal(format!("document could not be written as JSON: {e}")))
@@ -537,35 +584,15 @@ impl Store {
                 for (year, status, report) in reports {
                     let document = serialise(report)?;
                     let at = now();
-                    diesel::insert_into(evaluations::table)
-                        .values((
-                            evaluations::department_id.eq(department_id),
-                            evaluations::year.eq(year.value()),
-                            evaluations::status.eq(status.as_str()),
-                            evaluations::version.eq(1_i64),
-                            evaluations::document.eq(&document),
-                            evaluations::created_at.eq(at),
-                            evaluations::updated_at.eq(at),
-                        ))
-                        .execute(conn)?;
-                    let id = evaluations::table
-                        .filter(evaluations::department_id.eq(department_id))
-                        .filter(evaluations::year.eq(year.value()))
-                        .select(evaluations::id)
-                        .first(conn)?;
-                    let next = NextVersion {
-                        evaluation_id: id,
-                        previous_version: 0,
-                        status: *status,
-                        document: &document,
-                        approved_goals: None,
-                        action: "import",
-                        actor,
-                        comment: None,
+                    insert_first_version(
+                        conn,
+                        department_id,
+                        *year,
+                        *status,
+                        &document,
+                        (actor, "import"),
                         at,
-                    };
-                    record_revision(conn, &next, 1)?;
-                    project_with_followers(conn, id)?;
+                    )?;
                     count += 1;
                 }
             }
@@ -746,39 +773,15 @@ fn try_edit<T, E>(
         }
         None => {
             let status = EvaluationStatus::Draft;
-            let inserted = diesel::insert_into(evaluations::table)
-                .values((
-                    evaluations::department_id.eq(department),
-                    evaluations::year.eq(year.value()),
-                    evaluations::status.eq(status.as_str()),
-                    evaluations::version.eq(1_i64),
-                    evaluations::document.eq(&document),
-                    evaluations::created_at.eq(at),
-                    evaluations::updated_at.eq(at),
-                ))
-                .execute(conn);
-            match inserted {
-                Err(e) if is_unique_violation(&e) => return Err(StoreError::Contended),
-                other => other?,
-            };
-            let id = evaluations::table
-                .filter(evaluations::department_id.eq(department))
-                .filter(evaluations::year.eq(year.value()))
-                .select(evaluations::id)
-                .first(conn)?;
-            let next = NextVersion {
-                evaluation_id: id,
-                previous_version: 0,
+            insert_first_version(
+                conn,
+                department,
+                year,
                 status,
-                document: &document,
-                approved_goals: None,
-                action,
-                actor,
-                comment: None,
+                &document,
+                (actor, action),
                 at,
-            };
-            record_revision(conn, &next, 1)?;
-            project_with_followers(conn, id)?;
+            )?;
             let summary = EvaluationSummary {
                 department_code: code.clone(),
                 year,
