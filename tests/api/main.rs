@@ -3,6 +3,7 @@
 
 mod access;
 mod bad_input;
+mod cli;
 mod comparisons;
 mod departments;
 mod evaluations;
