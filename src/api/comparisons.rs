@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::access::list_scope;
@@ -335,31 +334,43 @@ fn sort_rows(rows: &mut Vec<ComparisonRow>, key: &str, order: SortOrder) -> Resu
                 format!("`{key}` is not a column; one of {}", keys.join(", ")),
             )])
         })?;
-    let values: Vec<Value> = rows
+    /// A row's value in the sort column, read once.
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    enum Key {
+        Number(Option<Decimal>),
+        Whole(Option<i64>),
+        Text(Option<String>),
+    }
+    let keys: Vec<Key> = rows
         .iter()
-        .map(|r| {
-            serde_json::to_value(r)
+        .map(|row| {
+            let value = serde_json::to_value(row)
                 .map(|v| v[key].clone())
-                .unwrap_or_default()
+                .unwrap_or_default();
+            match column.kind {
+                Kind::Decimal => Key::Number(value.as_str().and_then(|s| s.parse().ok())),
+                Kind::Integer => Key::Whole(value.as_i64()),
+                Kind::Text | Kind::List => Key::Text(value.as_str().map(str::to_owned)),
+            }
         })
         .collect();
     let descending = order == SortOrder::Desc;
     let mut order_of: Vec<usize> = (0..rows.len()).collect();
     order_of.sort_by(|&a, &b| {
-        let (x, y) = (&values[a], &values[b]);
-        let by_value = match column.kind {
-            Kind::Decimal => compare_missing_last(
-                &x.as_str().and_then(|s| s.parse::<Decimal>().ok()),
-                &y.as_str().and_then(|s| s.parse::<Decimal>().ok()),
-                descending,
-            ),
-            Kind::Integer => compare_missing_last(&x.as_i64(), &y.as_i64(), descending),
-            Kind::Text | Kind::List => compare_missing_last(&x.as_str(), &y.as_str(), descending),
+        let by_value = match (&keys[a], &keys[b]) {
+            (Key::Number(x), Key::Number(y)) => compare_missing_last(x, y, descending),
+            (Key::Whole(x), Key::Whole(y)) => compare_missing_last(x, y, descending),
+            (Key::Text(x), Key::Text(y)) => compare_missing_last(x, y, descending),
+            (x, y) => x.cmp(y),
         };
         by_value.then_with(|| rows[a].department_code.cmp(&rows[b].department_code))
     });
-    let sorted: Vec<ComparisonRow> = order_of.into_iter().map(|i| rows[i].clone()).collect();
-    *rows = sorted;
+    let mut taken: Vec<Option<ComparisonRow>> =
+        std::mem::take(rows).into_iter().map(Some).collect();
+    *rows = order_of
+        .into_iter()
+        .filter_map(|i| taken[i].take())
+        .collect();
     Ok(())
 }
 
