@@ -93,9 +93,81 @@ const fn column(key: &'static str, en: &'static str, zh: &'static str, kind: Kin
     Column { key, en, zh, kind }
 }
 
+/// Columns that more than one table has.
+const DEPARTMENT_CODE: Column = column("department_code", "Unit code", "单位代码", Kind::Text);
+const DEPARTMENT_NAME: Column = column("department_name", "Unit", "单位名称", Kind::Text);
+const TOTAL_INITIAL: Column = column(
+    "total_initial",
+    "Total, initial (10k CNY)",
+    "合计年初预算（万元）",
+    Kind::Decimal,
+);
+const TOTAL_ADJUSTED: Column = column(
+    "total_adjusted",
+    "Total, adjusted (10k CNY)",
+    "合计调整预算（万元）",
+    Kind::Decimal,
+);
+const TOTAL_EXECUTED: Column = column(
+    "total_executed",
+    "Total, executed (10k CNY)",
+    "合计执行数（万元）",
+    Kind::Decimal,
+);
+const EXECUTION_RATE: Column = column(
+    "execution_rate",
+    "Execution rate (%)",
+    "预算执行率（%）",
+    Kind::Decimal,
+);
+const ADJUSTMENT_RATE: Column = column(
+    "adjustment_rate",
+    "Adjustment rate (%)",
+    "预算调整率（%）",
+    Kind::Decimal,
+);
+const THREE_PUBLIC_ACTUAL: Column = column(
+    "three_public_actual",
+    "Three public, actual (10k CNY)",
+    "“三公”经费实际支出（万元）",
+    Kind::Decimal,
+);
+const THREE_PUBLIC_CHANGE_RATE: Column = column(
+    "three_public_change_rate",
+    "Three public, change (%)",
+    "“三公”经费变动率（%）",
+    Kind::Decimal,
+);
+const STAFFING_CONTROL_RATE: Column = column(
+    "staffing_control_rate",
+    "Staffing control rate (%)",
+    "在职人员控制率（%）",
+    Kind::Decimal,
+);
+const GRADE: Column = column("grade", "Grade", "等级", Kind::Text);
+const INDICATORS_MET_SHARE: Column = column(
+    "indicators_met_share",
+    "Indicators met (%)",
+    "指标完成率（%）",
+    Kind::Decimal,
+);
+const FINDINGS_COUNT: Column = column(
+    "findings_count",
+    "Findings",
+    "审核发现问题数",
+    Kind::Integer,
+);
+const PROBLEMS_COUNT: Column = column(
+    "problems_count",
+    "Problems stated",
+    "存在问题数",
+    Kind::Integer,
+);
+const UNITS: Column = column("units", "Units", "单位数", Kind::Integer);
+
 const DEPARTMENT_COLUMNS: &[Column] = &[
-    column("department_code", "Unit code", "单位代码", Kind::Text),
-    column("department_name", "Unit", "单位名称", Kind::Text),
+    DEPARTMENT_CODE,
+    DEPARTMENT_NAME,
     column("kind", "Kind", "单位性质", Kind::Text),
     column("parent_code", "Parent", "上级单位", Kind::Text),
     column("status", "Status", "状态", Kind::Text),
@@ -135,42 +207,17 @@ const DEPARTMENT_COLUMNS: &[Column] = &[
         "项目支出执行数（万元）",
         Kind::Decimal,
     ),
-    column(
-        "total_initial",
-        "Total, initial (10k CNY)",
-        "合计年初预算（万元）",
-        Kind::Decimal,
-    ),
-    column(
-        "total_adjusted",
-        "Total, adjusted (10k CNY)",
-        "合计调整预算（万元）",
-        Kind::Decimal,
-    ),
-    column(
-        "total_executed",
-        "Total, executed (10k CNY)",
-        "合计执行数（万元）",
-        Kind::Decimal,
-    ),
-    column(
-        "execution_rate",
-        "Execution rate (%)",
-        "预算执行率（%）",
-        Kind::Decimal,
-    ),
+    TOTAL_INITIAL,
+    TOTAL_ADJUSTED,
+    TOTAL_EXECUTED,
+    EXECUTION_RATE,
     column(
         "execution_rate_rank",
         "Execution rate rank",
         "预算执行率排名",
         Kind::Integer,
     ),
-    column(
-        "adjustment_rate",
-        "Adjustment rate (%)",
-        "预算调整率（%）",
-        Kind::Decimal,
-    ),
+    ADJUSTMENT_RATE,
     column(
         "adjustment_rate_rank",
         "Adjustment rate rank",
@@ -183,36 +230,21 @@ const DEPARTMENT_COLUMNS: &[Column] = &[
         "“三公”经费预算（万元）",
         Kind::Decimal,
     ),
-    column(
-        "three_public_actual",
-        "Three public, actual (10k CNY)",
-        "“三公”经费实际支出（万元）",
-        Kind::Decimal,
-    ),
+    THREE_PUBLIC_ACTUAL,
     column(
         "three_public_prior_actual",
         "Three public, prior-year actual (10k CNY)",
         "“三公”经费上年实际支出（万元）",
         Kind::Decimal,
     ),
-    column(
-        "three_public_change_rate",
-        "Three public, change (%)",
-        "“三公”经费变动率（%）",
-        Kind::Decimal,
-    ),
+    THREE_PUBLIC_CHANGE_RATE,
     column(
         "three_public_change_rate_rank",
         "Three public change rank",
         "“三公”经费变动率排名",
         Kind::Integer,
     ),
-    column(
-        "staffing_control_rate",
-        "Staffing control rate (%)",
-        "在职人员控制率（%）",
-        Kind::Decimal,
-    ),
+    STAFFING_CONTROL_RATE,
     column(
         "staffing_control_rate_rank",
         "Staffing control rank",
@@ -221,7 +253,7 @@ const DEPARTMENT_COLUMNS: &[Column] = &[
     ),
     column("score", "Score", "自评得分", Kind::Decimal),
     column("score_rank", "Score rank", "得分排名", Kind::Integer),
-    column("grade", "Grade", "等级", Kind::Text),
+    GRADE,
     column("indicators_total", "Indicators", "指标数", Kind::Integer),
     column(
         "indicators_met",
@@ -229,36 +261,21 @@ const DEPARTMENT_COLUMNS: &[Column] = &[
         "完成指标数",
         Kind::Integer,
     ),
-    column(
-        "indicators_met_share",
-        "Indicators met (%)",
-        "指标完成率（%）",
-        Kind::Decimal,
-    ),
+    INDICATORS_MET_SHARE,
     column(
         "indicators_met_share_rank",
         "Indicators met rank",
         "指标完成率排名",
         Kind::Integer,
     ),
-    column(
-        "findings_count",
-        "Findings",
-        "审核发现问题数",
-        Kind::Integer,
-    ),
+    FINDINGS_COUNT,
     column(
         "findings_errors",
         "Findings that are errors",
         "其中错误数",
         Kind::Integer,
     ),
-    column(
-        "problems_count",
-        "Problems stated",
-        "存在问题数",
-        Kind::Integer,
-    ),
+    PROBLEMS_COUNT,
 ];
 
 /// The rows of units with their rates (their own, or those of a rolled-up group).
@@ -595,75 +612,20 @@ pub struct TrendRow {
 
 const TREND_COLUMNS: &[Column] = &[
     column("year", "Year", "年度", Kind::Integer),
-    column("units", "Units", "单位数", Kind::Integer),
-    column(
-        "total_initial",
-        "Total, initial (10k CNY)",
-        "合计年初预算（万元）",
-        Kind::Decimal,
-    ),
-    column(
-        "total_adjusted",
-        "Total, adjusted (10k CNY)",
-        "合计调整预算（万元）",
-        Kind::Decimal,
-    ),
-    column(
-        "total_executed",
-        "Total, executed (10k CNY)",
-        "合计执行数（万元）",
-        Kind::Decimal,
-    ),
-    column(
-        "execution_rate",
-        "Execution rate (%)",
-        "预算执行率（%）",
-        Kind::Decimal,
-    ),
-    column(
-        "adjustment_rate",
-        "Adjustment rate (%)",
-        "预算调整率（%）",
-        Kind::Decimal,
-    ),
-    column(
-        "three_public_actual",
-        "Three public, actual (10k CNY)",
-        "“三公”经费实际支出（万元）",
-        Kind::Decimal,
-    ),
-    column(
-        "three_public_change_rate",
-        "Three public, change (%)",
-        "“三公”经费变动率（%）",
-        Kind::Decimal,
-    ),
-    column(
-        "staffing_control_rate",
-        "Staffing control rate (%)",
-        "在职人员控制率（%）",
-        Kind::Decimal,
-    ),
+    UNITS,
+    TOTAL_INITIAL,
+    TOTAL_ADJUSTED,
+    TOTAL_EXECUTED,
+    EXECUTION_RATE,
+    ADJUSTMENT_RATE,
+    THREE_PUBLIC_ACTUAL,
+    THREE_PUBLIC_CHANGE_RATE,
+    STAFFING_CONTROL_RATE,
     column("score", "Score", "得分", Kind::Decimal),
-    column("grade", "Grade", "等级", Kind::Text),
-    column(
-        "indicators_met_share",
-        "Indicators met (%)",
-        "指标完成率（%）",
-        Kind::Decimal,
-    ),
-    column(
-        "findings_count",
-        "Findings",
-        "审核发现问题数",
-        Kind::Integer,
-    ),
-    column(
-        "problems_count",
-        "Problems stated",
-        "存在问题数",
-        Kind::Integer,
-    ),
+    GRADE,
+    INDICATORS_MET_SHARE,
+    FINDINGS_COUNT,
+    PROBLEMS_COUNT,
 ];
 
 #[derive(Deserialize, IntoParams)]
@@ -800,8 +762,8 @@ pub struct DeviationRow {
 }
 
 const DEVIATION_COLUMNS: &[Column] = &[
-    column("department_code", "Unit code", "单位代码", Kind::Text),
-    column("department_name", "Unit", "单位名称", Kind::Text),
+    DEPARTMENT_CODE,
+    DEPARTMENT_NAME,
     column(
         "total_initial",
         "Approved budget (10k CNY)",
@@ -915,7 +877,7 @@ pub struct UnmetGoalRow {
 }
 
 const UNMET_COLUMNS: &[Column] = &[
-    column("department_code", "Unit code", "单位代码", Kind::Text),
+    DEPARTMENT_CODE,
     column("indicator", "Indicator", "指标名称", Kind::Text),
     column("unit", "Unit of measure", "计量单位", Kind::Text),
     column(
@@ -1022,10 +984,7 @@ pub struct GradeRow {
     pub units: usize,
 }
 
-const GRADE_COLUMNS: &[Column] = &[
-    column("grade", "Grade", "等级", Kind::Text),
-    column("units", "Units", "单位数", Kind::Integer),
-];
+const GRADE_COLUMNS: &[Column] = &[GRADE, UNITS];
 
 #[derive(Serialize, ToSchema)]
 pub struct GradeDistribution {
