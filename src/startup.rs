@@ -177,6 +177,7 @@ impl Application {
         let limiter = web::Data::new(LoginLimiter::default());
         let body_limit = BodyLimit(usize::try_from(settings.max_body_bytes).unwrap_or(usize::MAX));
         let openapi = api::openapi();
+        let routes = web::Data::new(api::Routes::of(&openapi));
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
@@ -186,6 +187,7 @@ impl Application {
                 .app_data(limiter.clone())
                 .app_data(body_limit)
                 .app_data(query_config())
+                .app_data(routes.clone())
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
                 )

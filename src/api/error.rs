@@ -79,6 +79,11 @@ pub enum ApiError {
     Blocked(Vec<Finding>),
     #[error("{0}")]
     PreconditionRequired(String),
+    #[error("{method} is not allowed here; allowed: {}", .allowed.join(", "))]
+    MethodNotAllowed {
+        method: String,
+        allowed: Vec<String>,
+    },
     /// A change that would leave the report not a report (a dangling reference …).
     #[error("the change would leave the report invalid; `errors` names each field")]
     InvalidChange(Vec<FieldError>),
@@ -143,6 +148,7 @@ impl ApiError {
             Self::Blocked(_) => "findings_block_submission",
             Self::PreconditionFailed { .. } => "precondition_failed",
             Self::PreconditionRequired(_) => "precondition_required",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::InvalidChange(_) => "invalid_body",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
@@ -166,6 +172,7 @@ impl ApiError {
             Self::Blocked(_) => "The checks found errors",
             Self::PreconditionFailed { .. } => "Precondition failed",
             Self::PreconditionRequired(_) => "Precondition required",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::InvalidChange(_) => "Invalid change",
             Self::Unavailable(_) => "Service unavailable",
             Self::Internal(_) => "Internal error",
@@ -189,6 +196,7 @@ impl ResponseError for ApiError {
             }
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::InvalidChange(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -234,6 +242,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            Self::MethodNotAllowed { allowed, .. } => {
+                response.insert_header((header::ALLOW, allowed.join(", ")));
             }
             Self::TooManyRequests { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));

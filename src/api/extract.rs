@@ -97,6 +97,16 @@ impl JsonBody {
         path: &str,
         what: &'static str,
     ) -> Result<T, ApiError> {
+        // Every body is a JSON object; serde would read an array into a struct by position.
+        if self.0.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError::InvalidBody {
+                what,
+                errors: vec![FieldError::new(
+                    path,
+                    "expected a JSON object, not an array",
+                )],
+            });
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(&self.0);
         let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
         let value = parsed.map_err(|error| {

@@ -15,7 +15,7 @@ pub mod review;
 pub mod users;
 pub mod years;
 
-use actix_web::{App, HttpResponse};
+use actix_web::{App, HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -151,13 +151,73 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     register(App::new()).1
 }
 
-/// What answers a path that no route takes.
-pub async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "{} {} (no such route; the API is under /api/v1, documented at /docs)",
-        req.method(),
-        req.path()
-    )))
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The documented paths with their methods, to tell a wrong method (405) from a wrong path.
+pub struct Routes(Vec<(Vec<String>, Vec<String>)>);
+
+impl Routes {
+    pub fn of(openapi: &utoipa::openapi::OpenApi) -> Self {
+        let routes = openapi
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = serde_json::to_value(item)
+                    .ok()
+                    .and_then(|v| {
+                        v.as_object().map(|o| {
+                            o.keys()
+                                .filter(|k| HTTP_METHODS.contains(&k.as_str()))
+                                .map(|m| m.to_uppercase())
+                                .collect()
+                        })
+                    })
+                    .unwrap_or_default();
+                (segments, methods)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    /// The methods the path takes, when it is one of the documented paths.
+    fn methods(&self, path: &str) -> Option<&[String]> {
+        let asked: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(segments, _)| {
+                segments.len() == asked.len()
+                    && segments
+                        .iter()
+                        .zip(&asked)
+                        .all(|(s, a)| s == a || (s.starts_with('{') && !a.is_empty()))
+            })
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// What answers a request that no route takes: 405 with `Allow` when the path is known and
+/// the method is not, else 404.
+pub async fn no_route(
+    req: actix_web::HttpRequest,
+    routes: web::Data<Routes>,
+) -> Result<HttpResponse, ApiError> {
+    match routes.methods(req.path()) {
+        Some(methods) if !methods.iter().any(|m| m == req.method().as_str()) => {
+            Err(ApiError::MethodNotAllowed {
+                method: req.method().to_string(),
+                allowed: methods.to_vec(),
+            })
+        }
+        _ => Err(ApiError::NotFound(format!(
+            "{} {} (no such route; the API is under /api/v1, documented at /docs)",
+            req.method(),
+            req.path()
+        ))),
+    }
 }
 
 /// `/docs` without the slash leads to the Swagger UI.

@@ -257,3 +257,38 @@ async fn a_quantitative_target_in_words_is_refused_with_its_path() {
     );
     assert_unchanged(&app).await;
 }
+
+#[actix_rt::test]
+async fn a_body_that_is_an_array_is_refused_not_read_by_position() {
+    let app = app_with_report().await;
+    let answer = app
+        .put(&evaluation_path(CODE, 2021), &json!(["title", {}]))
+        .await;
+    assert_field(&answer, "", "expected a JSON object");
+    let part = app
+        .put(
+            &format!("{}/budget", evaluation_path(CODE, 2021)),
+            &json!([null]),
+        )
+        .await;
+    assert_field(&part, "budget", "expected a JSON object");
+    assert_unchanged(&app).await;
+}
+
+#[actix_rt::test]
+async fn a_wrong_method_on_a_known_path_is_405_with_the_allowed_ones() {
+    let app = spawn_app().await;
+    let answer = app
+        .send(Method::PATCH, "/api/v1/evaluations", &[], Vec::new())
+        .await;
+    answer.assert_problem(405, "method_not_allowed");
+    assert_eq!(answer.header("allow").as_deref(), Some("GET"));
+    let answer = app
+        .send(Method::POST, &evaluation_path(CODE, 2021), &[], Vec::new())
+        .await;
+    answer.assert_problem(405, "method_not_allowed");
+    assert_eq!(answer.header("allow").as_deref(), Some("GET, PUT"));
+    app.send(Method::GET, "/api/v1/no/such/path", &[], Vec::new())
+        .await
+        .assert_problem(404, "not_found");
+}
