@@ -798,6 +798,16 @@ pub struct YearQuery {
     pub lang: Option<Lang>,
 }
 
+/// The figures of a year's units that the caller may see.
+async fn year_units(
+    caller: &Caller,
+    store: web::Data<Store>,
+    year: FiscalYear,
+) -> Result<Vec<UnitYear>, ApiError> {
+    let filter = unit_filter(caller, None, None, None, None)?;
+    Ok(web::block(move || store.unit_years(year.value(), year.value(), &filter)).await??)
+}
+
 /// The units of a year in PEFA-style bands of execution against the approved (initial)
 /// budget: within 5 %, 10 %, 15 %, beyond; the largest deviation first. Also as CSV or XLSX.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units only).
@@ -815,9 +825,8 @@ pub async fn deviations(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let format = negotiate(&req, query.format);
-    let filter = unit_filter(&caller, None, None, None, None)?;
     let year = query.year;
-    let units = web::block(move || store.unit_years(year.value(), year.value(), &filter)).await??;
+    let units = year_units(&caller, store, year).await?;
     let mut rows: Vec<DeviationRow> = units
         .iter()
         .map(|unit| {
@@ -1008,9 +1017,8 @@ pub async fn grades(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let format = negotiate(&req, query.format);
-    let filter = unit_filter(&caller, None, None, None, None)?;
     let year = query.year;
-    let units = web::block(move || store.unit_years(year.value(), year.value(), &filter)).await??;
+    let units = year_units(&caller, store, year).await?;
     let all: Vec<&UnitYear> = units.iter().collect();
     let (counts, ungraded) = grade_distribution(&all);
     let order = ["excellent", "good", "fair", "poor"];

@@ -688,17 +688,20 @@ fn try_edit<T, E>(
     edit: &mut impl FnMut(&mut EvaluationReport) -> Result<T, E>,
 ) -> Result<Attempt<T, E>, StoreError> {
     let department = department_id(conn, code)?;
+    // The stored text is kept to tell an unchanged document without writing it out again.
     let existing = load_row(conn, department, year)?
         .map(|row| {
-            let id = row.id;
-            decode(code, row).map(|record| (id, record))
+            let (id, stored) = (row.id, row.document.clone());
+            decode(code, row).map(|record| (id, record, stored))
         })
         .transpose()?;
     check_precondition(
         precondition,
-        existing.as_ref().map(|(_, record)| record.summary.version),
+        existing
+            .as_ref()
+            .map(|(_, record, _)| record.summary.version),
     )?;
-    if let Some((_, record)) = &existing
+    if let Some((_, record, _)) = &existing
         && !record.summary.status.is_editable()
     {
         return Err(StoreError::Conflict {
@@ -712,7 +715,7 @@ fn try_edit<T, E>(
 
     let mut report = existing
         .as_ref()
-        .map(|(_, record)| record.report.clone())
+        .map(|(_, record, _)| record.report.clone())
         .unwrap_or_default();
     let outcome = match edit(&mut report) {
         Ok(outcome) => outcome,
@@ -721,7 +724,7 @@ fn try_edit<T, E>(
     let mut errors = report.structural_errors();
     if let Some(approved) = existing
         .as_ref()
-        .and_then(|(_, record)| record.approved_goals.as_ref())
+        .and_then(|(_, record, _)| record.approved_goals.as_ref())
     {
         errors.extend(approved.violations(&report.goals));
     }
@@ -732,9 +735,9 @@ fn try_edit<T, E>(
 
     let at = now();
     match existing {
-        Some((id, record)) => {
+        Some((id, record, stored)) => {
             // Compared as written, so that "8.00" replacing "8" counts as a change.
-            if document == serialise(&record.report)? {
+            if document == stored {
                 return Ok(Attempt::Done(Box::new(Saved {
                     record,
                     outcome,

@@ -71,8 +71,8 @@ struct Source {
     department_code: String,
 }
 
-/// Rewrites the projections of one evaluation.
-fn project(conn: &mut DbConnection, evaluation_id: i64) -> Result<(), StoreError> {
+/// Rewrites the projections of one evaluation; answers its department id and year.
+fn project(conn: &mut DbConnection, evaluation_id: i64) -> Result<(i64, i32), StoreError> {
     let source: Source = evaluations::table
         .inner_join(departments::table)
         .filter(evaluations::id.eq(evaluation_id))
@@ -193,7 +193,7 @@ fn project(conn: &mut DbConnection, evaluation_id: i64) -> Result<(), StoreError
             .execute(conn)
             .map_err(duplicate_is_contention)?;
     }
-    Ok(())
+    Ok((source.department_id, source.year))
 }
 
 /// The code a grade is stored under.
@@ -213,11 +213,7 @@ pub(super) fn project_with_followers(
     conn: &mut DbConnection,
     evaluation_id: i64,
 ) -> Result<(), StoreError> {
-    project(conn, evaluation_id)?;
-    let (department_id, year): (i64, i32) = evaluations::table
-        .filter(evaluations::id.eq(evaluation_id))
-        .select((evaluations::department_id, evaluations::year))
-        .first(conn)?;
+    let (department_id, year) = project(conn, evaluation_id)?;
     let follower: Option<i64> = evaluations::table
         .filter(evaluations::department_id.eq(department_id))
         .filter(evaluations::year.eq(year + 1))
