@@ -12,8 +12,9 @@ use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, EvaluationStatus};
 use crate::store::StoreError;
 
-/// A problem report (RFC 9457).
+/// A problem report (RFC 9457 problem details).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ProblemDetails)]
 pub struct Problem {
     /// `urn:perfeval:problem:<code>`; stable, one per kind of problem.
     #[serde(rename = "type")]

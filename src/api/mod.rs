@@ -10,70 +10,18 @@ pub mod evaluations;
 pub mod export;
 pub mod extract;
 pub mod health;
+pub mod openapi;
 pub mod public;
 pub mod review;
 pub mod users;
 pub mod years;
 
 use actix_web::{App, HttpResponse, web};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
 use error::ApiError;
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "perfeval",
-        description = "Departmental expenditure performance self-evaluations (部门整体支出绩效自评): \
-budget units post their annual reports; the finance bureau (财政局) reads, checks, scores, compares \
-and publishes them.\n\n\
-Conventions: money is in 万元 (10,000 CNY) as decimal strings with at most six decimal places \
-(`\"1659.36\"`), never as JSON numbers; scores and weights are points out of 100, also as decimal \
-strings; staff counts are whole persons. Errors are `application/problem+json` (RFC 9457) with a \
-stable `code` and, for invalid input, `errors[]` naming each field path. Every write of an \
-evaluation answers its new `version` and an `ETag`; send the ETag back as `If-Match` to avoid \
-overwriting someone else's change (412 when stale).\n\n\
-Access: send `Authorization: Bearer <token>` — a login token from `POST /api/v1/auth/token`, a \
-service token of a unit system, or a token signed by the bureau's portal. Each operation names \
-the roles it allows. A unit sees only its own department and its subordinate units; anything \
-else is answered as if it did not exist (404).",
-    ),
-    modifiers(&BearerSecurity),
-    security(("bearer" = [])),
-    tags(
-        (name = "auth", description = "Logging in and who the caller is"),
-        (name = "users", description = "Users and service tokens (admins)"),
-        (name = "departments", description = "部门 — the budget units"),
-        (name = "evaluations", description = "部门整体支出绩效自评 — the self-evaluation reports, whole or by part"),
-        (name = "review", description = "审核 — checks, scores, the review cycle and history of one evaluation"),
-        (name = "years", description = "年度 — the year's weights, deadline and collection progress"),
-        (name = "comparisons", description = "比较分析 — units side by side, trends, deviation, unmet goals, grades; JSON, CSV or XLSX"),
-        (name = "public", description = "公开 — the published reports, open to anyone"),
-        (name = "health", description = "Liveness and readiness"),
-    )
-)]
-struct ApiDoc;
-
-/// The bearer scheme every operation but the open ones requires.
-struct BearerSecurity;
-
-impl Modify for BearerSecurity {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT, or a pev_… service token")
-                    .build(),
-            ),
-        );
-    }
-}
 
 /// Every route of `/api/v1`, each registered with its OpenAPI operation.
 fn api_v1(config: &mut ServiceConfig) {
@@ -138,12 +86,14 @@ where
             InitError = (),
         >,
 {
-    app.into_utoipa_app()
-        .openapi(ApiDoc::openapi())
+    let (app, document) = app
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
         .service(health::healthz)
         .service(health::readyz)
         .service(scope("/api/v1").configure(api_v1))
-        .split_for_parts()
+        .split_for_parts();
+    (app, openapi::finish(document))
 }
 
 /// The OpenAPI document, without starting anything.

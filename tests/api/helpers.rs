@@ -11,6 +11,8 @@ use perfeval::config::{Secret, Settings};
 use perfeval::startup::Application;
 use serde_json::Value;
 
+use crate::contract;
+
 static NEXT_DATABASE: AtomicU32 = AtomicU32::new(0);
 
 fn unique_name() -> String {
@@ -213,19 +215,41 @@ impl Requester<'_> {
         let mut request = self
             .app
             .client
-            .request(method, format!("{}{path}", self.app.address));
+            .request(method.clone(), format!("{}{path}", self.app.address));
         if let Some(token) = &self.token {
             request = request.insert_header(("authorization", format!("Bearer {token}")));
         }
         for (name, value) in headers {
             request = request.insert_header((*name, *value));
         }
-        let mut response = request.send_body(body).await.expect("the service answers");
+        let mut response = request
+            .send_body(body.clone())
+            .await
+            .expect("the service answers");
         let bytes = response
             .body()
             .limit(64 * 1024 * 1024)
             .await
             .expect("a body");
+        let header = |headers: &HeaderMap| {
+            headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let request_type = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+            .map(|(_, value)| *value);
+        contract::check(&contract::Exchange {
+            method: method.as_str(),
+            path,
+            request_type,
+            request_body: &body,
+            status: response.status().as_u16(),
+            response_type: header(response.headers()).as_deref(),
+            response_body: &bytes,
+        });
         let body = if bytes.is_empty() {
             Value::Null
         } else {

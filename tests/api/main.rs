@@ -5,6 +5,7 @@ mod access;
 mod bad_input;
 mod cli;
 mod comparisons;
+mod contract;
 mod departments;
 mod evaluations;
 mod helpers;

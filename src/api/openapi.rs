@@ -1,0 +1,289 @@
+//! The OpenAPI document: what the derive macros say of each operation, finished by the rules
+//! that hold for every operation alike, so that the document states every answer the service
+//! can give and client generators read it as the service means it.
+//!
+//! The rules are taken from how requests are read (see `extract.rs` and `auth.rs`):
+//! - an operation that needs a token can answer 401 (no valid token) and 403 (no right);
+//! - one that reads a body can answer 400 (malformed JSON), 413, 415 and 422;
+//! - one with parameters can answer 400 (invalid parameters); one with path parameters, 404;
+//! - one that reads the database can answer 503 with `Retry-After` while it is unavailable;
+//! - a table that takes `format` answers CSV and XLSX besides JSON.
+//!
+//! Schemas are made plain for generators: a single-member `oneOf` (utoipa's way of giving a
+//! reference a description or a default) becomes the reference itself, and an `allOf` of
+//! objects (utoipa's `serde(flatten)`) becomes one object.
+
+use serde_json::{Map, Value, json};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
+use utoipa::{Modify, openapi};
+
+use super::export::XLSX;
+
+/// Where the token endpoint is, for the OAuth 2.0 password flow of the docs UI.
+pub const TOKEN_URL: &str = "/api/v1/auth/token";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "perfeval",
+        description = "Departmental expenditure performance self-evaluations (部门整体支出绩效自评): \
+budget units post their annual reports; the finance bureau (财政局) reads, checks, scores, compares \
+and publishes them.\n\n\
+Conventions: money is in 万元 (10,000 CNY) as decimal strings with at most six decimal places \
+(`\"1659.36\"`), never as JSON numbers; scores and weights are points out of 100, also as decimal \
+strings; staff counts are whole persons. Errors are `application/problem+json` (RFC 9457) with a \
+stable `code` and, for invalid input, `errors[]` naming each field path. Every write of an \
+evaluation answers its new `version` and an `ETag`; send the ETag back as `If-Match` to avoid \
+overwriting someone else's change (412 when stale).\n\n\
+Access: send `Authorization: Bearer <token>` — a login token from `POST /api/v1/auth/token`, a \
+service token of a unit system, or a token signed by the bureau's portal. In this page, \
+**Authorize** logs in with a user name and password (the `password` scheme) or takes a token \
+(the `bearer` scheme). Each operation names the roles it allows. A unit sees only its own \
+department and its subordinate units; anything else is answered as if it did not exist (404).",
+    ),
+    servers((url = "/", description = "This service")),
+    modifiers(&SecuritySchemes),
+    security(("bearer" = []), ("password" = [])),
+    components(schemas(super::export::Format, super::export::Lang, super::comparisons::SortOrder)),
+    tags(
+        (name = "auth", description = "Logging in and who the caller is"),
+        (name = "users", description = "Users and service tokens (admins)"),
+        (name = "departments", description = "部门 — the budget units"),
+        (name = "evaluations", description = "部门整体支出绩效自评 — the self-evaluation reports, whole or by part"),
+        (name = "review", description = "审核 — checks, scores, the review cycle and history of one evaluation"),
+        (name = "years", description = "年度 — the year's weights, deadline and collection progress"),
+        (name = "comparisons", description = "比较分析 — units side by side, trends, deviation, unmet goals, grades; JSON, CSV or XLSX"),
+        (name = "public", description = "公开 — the published reports, open to anyone"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+/// A token sent as it is (`bearer`), or one the docs UI gets by logging in (`password`).
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT, or a pev_… service token")
+                    .description(Some(
+                        "A login token, a service token (`pev_…`) or a portal token",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "password",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::Password(Password::new(TOKEN_URL, Scopes::new()))],
+                "Log in with a user name and password (OAuth 2.0 password grant, \
+                 `application/x-www-form-urlencoded`); the answer's `access_token` is sent as \
+                 a bearer token",
+            )),
+        );
+    }
+}
+
+/// The document as the service serves it.
+pub fn finish(document: openapi::OpenApi) -> openapi::OpenApi {
+    let mut value = match serde_json::to_value(&document) {
+        Ok(value) => value,
+        Err(_) => return document,
+    };
+    let schemas = value["components"]["schemas"].clone();
+    if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (method, operation) in item.iter_mut() {
+                if let Some(operation) = operation.as_object_mut() {
+                    complete_operation(path, method, operation);
+                }
+            }
+        }
+    }
+    if let Some(components) = value["components"]["schemas"].as_object_mut() {
+        for schema in components.values_mut() {
+            plain_schema(schema, &schemas);
+        }
+    }
+    if let Some(paths) = value.get_mut("paths") {
+        plain_schema(paths, &schemas);
+    }
+    serde_json::from_value(value).unwrap_or(document)
+}
+
+fn problem(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+    })
+}
+
+fn add_response(responses: &mut Map<String, Value>, status: &str, response: Value) {
+    responses.entry(status).or_insert(response);
+}
+
+fn complete_operation(path: &str, method: &str, operation: &mut Map<String, Value>) {
+    // `security(())` is written `[{}]`: "no requirement", drawn as a lock by the docs UI.
+    let open = match operation.get_mut("security") {
+        Some(Value::Array(requirements)) => {
+            requirements.retain(|r| r.as_object().is_some_and(|o| !o.is_empty()));
+            requirements.is_empty()
+        }
+        _ => false,
+    };
+    let parameters = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let has_body = operation.contains_key("requestBody");
+    let is_table = parameters.iter().any(|p| p["name"] == "format");
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    if is_table && let Some(content) = responses["200"]["content"].as_object_mut() {
+        content.insert(
+            "text/csv".to_owned(),
+            json!({"schema": {"type": "string", "description": "UTF-8 with a byte order mark"}}),
+        );
+        content.insert(
+            XLSX.to_owned(),
+            json!({"schema": {"type": "string", "contentMediaType": XLSX, "format": "binary"}}),
+        );
+    }
+    if !open {
+        add_response(responses, "401", problem("No valid token"));
+        add_response(
+            responses,
+            "403",
+            problem("The token is valid but its role may not do this"),
+        );
+    }
+    if has_body {
+        add_response(
+            responses,
+            "400",
+            problem("The body is not well-formed JSON, or a parameter is invalid"),
+        );
+        add_response(
+            responses,
+            "413",
+            problem("The body is larger than the service accepts"),
+        );
+        add_response(
+            responses,
+            "415",
+            problem("The body is not of a type the operation reads"),
+        );
+        add_response(
+            responses,
+            "422",
+            problem("The body is not valid; `errors` names each field"),
+        );
+    }
+    if !parameters.is_empty() {
+        add_response(responses, "400", problem("A parameter is invalid"));
+    }
+    if parameters.iter().any(|p| p["in"] == "path") {
+        add_response(responses, "404", problem("Not found"));
+    }
+    let uses_database = !(path == "/healthz" || (path == "/api/v1/auth/me" && method == "get"));
+    if uses_database {
+        let mut unavailable = problem("The database is unavailable for a moment; try again");
+        unavailable["headers"] = json!({"Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 0},
+        }});
+        add_response(responses, "503", unavailable);
+    }
+}
+
+/// Rewrites the schema shapes that client generators misread, everywhere below `value`.
+fn plain_schema(value: &mut Value, schemas: &Value) {
+    match value {
+        Value::Object(object) => {
+            if let Some(Value::Array(members)) = object.get("oneOf")
+                && members.len() == 1
+                && members[0].get("$ref").is_some()
+            {
+                let mut reference = members[0].clone();
+                object.remove("oneOf");
+                // A reference stands for the whole schema; a default of `{}` is not one of its
+                // values, and leaving the field out means the same.
+                object.remove("default");
+                for (key, member) in object.iter() {
+                    if key == "description" || key == "title" {
+                        reference[key] = member.clone();
+                    }
+                }
+                *value = reference;
+            } else if let Some(Value::Array(members)) = object.get("allOf")
+                && let Some(merged) = merge_objects(members, schemas)
+            {
+                object.remove("allOf");
+                for (key, member) in merged {
+                    object.entry(key).or_insert(member);
+                }
+            }
+            if let Value::Object(object) = value {
+                for member in object.values_mut() {
+                    plain_schema(member, schemas);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                plain_schema(item, schemas);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The members of an `allOf` as one object schema, when each of them is an object.
+fn merge_objects(members: &[Value], schemas: &Value) -> Option<Map<String, Value>> {
+    let mut properties = Map::new();
+    let mut required: Vec<Value> = Vec::new();
+    let mut closed = false;
+    for member in members {
+        let member = match member.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let name = reference.strip_prefix("#/components/schemas/")?;
+                schemas.get(name)?
+            }
+            None => member,
+        };
+        if member.get("type") != Some(&json!("object")) {
+            return None;
+        }
+        if let Some(own) = member.get("properties").and_then(Value::as_object) {
+            properties.extend(own.clone());
+        }
+        if let Some(own) = member.get("required").and_then(Value::as_array) {
+            required.extend(own.iter().cloned());
+        }
+        closed |= member.get("additionalProperties") == Some(&Value::Bool(false));
+    }
+    let mut merged = Map::new();
+    merged.insert("type".to_owned(), json!("object"));
+    merged.insert("required".to_owned(), Value::Array(required));
+    merged.insert("properties".to_owned(), Value::Object(properties));
+    if closed {
+        merged.insert("additionalProperties".to_owned(), Value::Bool(false));
+    }
+    Some(merged)
+}
