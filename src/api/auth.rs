@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
-use super::extract::JsonBody;
+use super::extract::JsonOrForm;
+use crate::domain::FieldError;
 use crate::domain::access::{Caller, Credential, Role};
 use crate::domain::values::UnitCode;
 use crate::store::Store;
@@ -330,7 +331,52 @@ pub struct Login {
     pub password: String,
 }
 
-/// A login token.
+/// The only grant the token endpoint takes.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    Password,
+}
+
+/// The OAuth 2.0 password grant (RFC 6749 §4.3), as a form: what the docs UI's Authorize
+/// dialog and OAuth clients send. Scopes and client credentials are not used and are ignored.
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordGrant {
+    pub grant_type: GrantType,
+    pub username: String,
+    #[schema(format = Password)]
+    pub password: String,
+    /// Ignored: a token carries the user's role, not scopes.
+    pub scope: Option<String>,
+    /// Ignored.
+    pub client_id: Option<String>,
+    /// Ignored.
+    pub client_secret: Option<String>,
+}
+
+impl From<PasswordGrant> for Login {
+    fn from(grant: PasswordGrant) -> Self {
+        Self {
+            username: grant.username,
+            password: grant.password,
+        }
+    }
+}
+
+/// Reads a login as JSON, or as the OAuth 2.0 password grant form.
+fn read_login(body: JsonOrForm) -> Result<Login, ApiError> {
+    match body {
+        JsonOrForm::Json(json) => json.parse("", "login"),
+        JsonOrForm::Form(form) => serde_urlencoded::from_bytes::<PasswordGrant>(&form)
+            .map(Login::from)
+            .map_err(|e| ApiError::InvalidBody {
+                what: "password grant",
+                errors: vec![FieldError::new("", e.to_string())],
+            }),
+    }
+}
+
+/// A login token: the OAuth 2.0 token response (RFC 6749 §5.1).
 #[derive(Serialize, ToSchema)]
 pub struct TokenAnswer {
     /// The JWT to send as `Authorization: Bearer <token>`.
@@ -343,10 +389,18 @@ pub struct TokenAnswer {
 
 /// Logs in with a user name and password and answers a bearer token (HS256 JWT with `sub`,
 /// `role`, `department` for units, `iat`, `exp`, `iss`, `aud`, `jti`, and `generation`, which
-/// ends the token when the user's password or rights change). Roles: anyone. After
+/// ends the token when the user's password or rights change). The body is JSON, or the OAuth
+/// 2.0 password grant as a form (`grant_type=password&username=…&password=…`), which is how the
+/// docs UI's Authorize dialog logs in; either way the answer is the OAuth 2.0 token response.
+/// Roles: anyone. After
 /// 5 failed logins for one user name, or 20 from one address, within 5 minutes, further
 /// attempts get 429 with `Retry-After`.
-#[utoipa::path(tag = "auth", request_body = Login, security(()), responses(
+#[utoipa::path(tag = "auth", security(()),
+    request_body(content(
+        (Login = "application/json"),
+        (PasswordGrant = "application/x-www-form-urlencoded"),
+    )),
+    responses(
     (status = 200, description = "Logged in", body = TokenAnswer),
     (status = 401, description = "Wrong user name or password, or the user is disabled", body = Problem, content_type = "application/problem+json"),
     (status = 429, description = "Too many failed logins", body = Problem, content_type = "application/problem+json",
@@ -358,9 +412,9 @@ pub async fn login(
     store: web::Data<Store>,
     authenticator: web::Data<Authenticator>,
     limiter: web::Data<LoginLimiter>,
-    body: JsonBody,
+    body: JsonOrForm,
 ) -> Result<HttpResponse, ApiError> {
-    let login: Login = body.parse("", "login")?;
+    let login = read_login(body)?;
     let address = req
         .peer_addr()
         .map(|a| a.ip().to_string())
@@ -378,6 +432,7 @@ pub async fn login(
             limiter.succeeded(&username, &address, attempt);
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::PRAGMA, "no-cache"))
                 .json(authenticator.issue(&user)?))
         }
         None => Err(ApiError::InvalidCredentials),

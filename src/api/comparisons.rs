@@ -339,6 +339,14 @@ fn comparison_rows(rated: &[(UnitYear, crate::domain::comparison::Rates)]) -> Ve
         .collect()
 }
 
+/// The names `sort` takes: the table's columns.
+fn sort_columns() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(DEPARTMENT_COLUMNS.iter().map(|c| c.key)))
+        .build()
+}
+
 /// Sorts rows by one column, the rows without a value last whichever way.
 fn sort_rows(rows: &mut Vec<ComparisonRow>, key: &str, order: SortOrder) -> Result<(), ApiError> {
     let column = DEPARTMENT_COLUMNS
@@ -453,6 +461,7 @@ pub struct DepartmentComparisonQuery {
     /// Only units with this grade.
     pub grade: Option<Grade>,
     /// The column to sort by (any column of the table; default `department_code`).
+    #[param(schema_with = sort_columns)]
     pub sort: Option<String>,
     /// `asc` (default) or `desc`; rows without a value come last either way.
     pub order: Option<SortOrder>,
@@ -460,7 +469,9 @@ pub struct DepartmentComparisonQuery {
     /// recomputed; score, grade and state stay the parent's own.
     pub rollup: Option<bool>,
     /// How many rows to answer in JSON, 1 to 500 (default 50); CSV and XLSX hold every row.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
     /// `json` (default), `csv` or `xlsx`; `Accept: text/csv` or the XLSX type work too.
     pub format: Option<Format>,
@@ -903,7 +914,8 @@ const UNMET_COLUMNS: &[Column] = &[
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UnmetGoalsQuery {
-    /// How many consecutive years a goal must have been missed (default 2).
+    /// How many consecutive years a goal must have been missed, 1 to 20 (default 2).
+    #[param(minimum = 1, maximum = 20)]
     pub years: Option<usize>,
     /// The last year looked at (default: the latest year with an evaluation).
     pub to: Option<FiscalYear>,

@@ -53,8 +53,10 @@ pub struct DepartmentQuery {
     /// Only units of this kind.
     pub kind: Option<UnitKind>,
     /// How many to answer, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -114,7 +116,7 @@ pub async fn list_departments(
 }
 
 /// One budget unit. Roles: admin, reviewer, analyst; unit (its own and its subordinate units).
-#[utoipa::path(tag = "departments", params(("code" = String, Path, description = "单位代码")), responses(
+#[utoipa::path(tag = "departments", params(("code" = UnitCode, Path, description = "单位代码")), responses(
     (status = 200, description = "The department", body = DepartmentView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
@@ -132,7 +134,7 @@ pub async fn get_department(
 
 /// Changes a budget unit's name, kind, funding type or parent. Fields left out stay as they
 /// are; `null` clears `funding_type` or `parent_code`. The code cannot change. Roles: admin.
-#[utoipa::path(tag = "departments", params(("code" = String, Path, description = "单位代码")),
+#[utoipa::path(tag = "departments", params(("code" = UnitCode, Path, description = "单位代码")),
     request_body = DepartmentPatch, responses(
     (status = 200, description = "The department as it is now", body = DepartmentView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -154,7 +156,7 @@ pub async fn update_department(
 
 /// Deletes a budget unit that has no evaluations, subordinate units, users or service tokens
 /// (else 409). Roles: admin.
-#[utoipa::path(tag = "departments", params(("code" = String, Path, description = "单位代码")), responses(
+#[utoipa::path(tag = "departments", params(("code" = UnitCode, Path, description = "单位代码")), responses(
     (status = 204, description = "Deleted"),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),

@@ -76,8 +76,10 @@ pub struct EvaluationQuery {
     /// Only evaluations in this state.
     pub status: Option<EvaluationStatus>,
     /// How many to answer, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -171,8 +173,8 @@ pub async fn list_evaluations(
 /// One self-evaluation, whole. The ETag is its version.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
     (status = 200, description = "The evaluation", body = EvaluationView, headers(("ETag" = String, description = "The version, quoted"))),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -199,9 +201,9 @@ pub async fn get_evaluation(
 /// overwritten (412 when it is stale). Error paths are from the root of the report.
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
-    ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
 ), request_body = EvaluationReport, responses(
     (status = 200, description = "Replaced (or unchanged)", body = EvaluationView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 201, description = "Created as a draft", body = EvaluationView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The evaluation"))),
@@ -213,7 +215,7 @@ pub async fn get_evaluation(
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Not a valid report; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not a valid report; `errors` names each field. Besides the schema, the report's parts must agree with each other: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number", body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/departments/{code}/evaluations/{year}")]
 pub async fn put_evaluation(
@@ -256,8 +258,8 @@ macro_rules! report_part {
             summary = concat!("Reads ", $summary, " of one evaluation"),
             description = "The ETag is the evaluation's version. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).",
             params(
-            ("code" = String, Path, description = "单位代码"),
-            ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+            ("code" = UnitCode, Path, description = "单位代码"),
+            ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
         ), responses(
             (status = 200, description = "The part", body = $view, headers(("ETag" = String, description = "The version, quoted"))),
             (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -277,9 +279,9 @@ macro_rules! report_part {
 Amounts are in 万元 as decimal strings. `If-Match` guards against overwriting a newer version (412). \
 Error paths are from the root of the report. Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).",
             params(
-            ("code" = String, Path, description = "单位代码"),
-            ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
-            ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+            ("code" = UnitCode, Path, description = "单位代码"),
+            ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+            ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
         ), request_body = $part, responses(
             (status = 200, description = "Replaced (or unchanged)", body = $view, headers(("ETag" = String, description = "The new version, quoted"))),
             (status = 201, description = "The evaluation was created as a draft", body = $view, headers(("ETag" = String, description = "The new version, quoted"))),
@@ -291,7 +293,7 @@ Error paths are from the root of the report. Roles: admin; unit (its own departm
             (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
             (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
             (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-            (status = 422, description = "Not valid; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+            (status = 422, description = "Not valid; `errors` names each field. Besides the schema, the part must agree with the rest of the report: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number", body = Problem, content_type = "application/problem+json"),
         ))]
         #[put($route)]
         pub async fn $put(
@@ -362,6 +364,17 @@ report_part!(
 fn issue_edit_error(error: IssueEditError) -> ApiError {
     match error {
         IssueEditError::NoSuchItem(id) => ApiError::NotFound(format!("problem or measure {id}")),
+        IssueEditError::Addressed { problem, measures } => ApiError::Conflict {
+            code: "problem_addressed",
+            detail: format!(
+                "problem {problem} is answered by measure(s) {}; change their `addresses` first",
+                measures
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
         IssueEditError::Invalid(error) => ApiError::InvalidBody {
             what: "change",
             errors: vec![error],
@@ -372,9 +385,9 @@ fn issue_edit_error(error: IssueEditError) -> ApiError {
 /// Adds one problem or measure; the service gives it the next free id.
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
-    ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
 ), request_body = NewIssueItem, responses(
     (status = 201, description = "Added", body = IssueItemView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The new item"))),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -382,7 +395,7 @@ fn issue_edit_error(error: IssueEditError) -> ApiError {
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Not valid; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not valid; `errors` names each field. Besides the schema, the part must agree with the rest of the report: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/departments/{code}/evaluations/{year}/issues")]
 pub async fn add_issue(
@@ -420,9 +433,9 @@ pub async fn add_issue(
 
 /// One problem or measure. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
-    ("id" = u32, Path, description = "The problem's or measure's id"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    ("id" = u32, Path, maximum = 4294967295.0, description = "The problem's or measure's id"),
 ), responses(
     (status = 200, description = "The item", body = IssueItemView, headers(("ETag" = String, description = "The version, quoted"))),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -453,10 +466,10 @@ pub async fn get_issue(
 /// Changes one problem or measure: fields left out stay as they are.
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
-    ("id" = u32, Path, description = "The problem's or measure's id"),
-    ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    ("id" = u32, Path, maximum = 4294967295.0, description = "The problem's or measure's id"),
+    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
 ), request_body = IssueItemPatch, responses(
     (status = 200, description = "Changed", body = IssueItemView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -464,7 +477,7 @@ pub async fn get_issue(
     (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Not valid; `errors` names each field", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not valid; `errors` names each field. Besides the schema, the part must agree with the rest of the report: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number", body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/departments/{code}/evaluations/{year}/issues/{id}")]
 pub async fn update_issue(
@@ -501,21 +514,21 @@ pub async fn update_issue(
         }))
 }
 
-/// Removes one problem or measure. A problem that a measure still answers cannot go (422).
+/// Removes one problem or measure. A problem that a measure still answers cannot go (409
+/// `problem_addressed`, naming the measures).
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
-    ("id" = u32, Path, description = "The problem's or measure's id"),
-    ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    ("id" = u32, Path, maximum = 4294967295.0, description = "The problem's or measure's id"),
+    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
 ), responses(
     (status = 200, description = "Removed; the evaluation's new version", body = EvaluationMeta, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The evaluation is not a draft or returned, or a measure still answers this problem", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "A measure still answers this problem", body = Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/departments/{code}/evaluations/{year}/issues/{id}")]
 pub async fn delete_issue(

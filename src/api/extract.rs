@@ -22,6 +22,52 @@ use crate::store::evaluations::Precondition;
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
+/// The media type a request declares, lower-cased, without its parameters.
+fn media_type(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+}
+
+fn is_json(media: &str) -> bool {
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
+/// The body, read up to the limit (413 beyond it, declared or not).
+fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> Pin<Box<dyn Future<Output = Result<Bytes, ApiError>>>> {
+    let limit = req
+        .app_data::<BodyLimit>()
+        .copied()
+        .unwrap_or(BodyLimit(1 << 20))
+        .0;
+    let declared_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    Box::pin(async move {
+        if declared_length.is_some_and(|length| length > limit) {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk
+                .map_err(|e| ApiError::MalformedJson(format!("the body could not be read: {e}")))?;
+            if body.len() + chunk.len() > limit {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    })
+}
+
 /// A JSON body, read up to the limit but not parsed yet: the handler names what it expects
 /// and where in the report it belongs, so that every error carries a full path.
 pub struct JsonBody(Bytes);
@@ -31,59 +77,52 @@ impl FromRequest for JsonBody {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .copied()
-            .unwrap_or(BodyLimit(1 << 20))
-            .0;
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|mime| {
-                let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
-            })
-            .unwrap_or(false);
-        let declared_length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let json = media_type(req).is_some_and(|media| is_json(&media));
+        let body = read_body(req, payload);
         Box::pin(async move {
-            if declared_length.is_some_and(|length| length > limit) {
-                return Err(ApiError::PayloadTooLarge { limit });
-            }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::MalformedJson(format!("the body could not be read: {e}"))
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = body.await?;
             // An empty body needs no type: actions take an optional body.
-            if !is_json && !body.is_empty() {
+            if !json && !body.is_empty() {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            Ok(JsonBody(body.freeze()))
+            Ok(JsonBody(body))
+        })
+    }
+}
+
+/// A body that is JSON, or a form (`application/x-www-form-urlencoded`, as OAuth 2.0 clients
+/// send their token requests).
+pub enum JsonOrForm {
+    Json(JsonBody),
+    Form(Bytes),
+}
+
+impl FromRequest for JsonOrForm {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let media = media_type(req);
+        let body = read_body(req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            match media.as_deref() {
+                Some("application/x-www-form-urlencoded") => Ok(Self::Form(body)),
+                Some(json) if is_json(json) => Ok(Self::Json(JsonBody(body))),
+                _ => Err(ApiError::UnsupportedMediaType),
+            }
         })
     }
 }
 
 impl JsonBody {
-    /// Like `parse`, but an empty body is `None`.
+    /// Like `parse`, but an empty body, or JSON `null`, is `None`.
     pub fn parse_optional<T: DeserializeOwned>(
         &self,
         path: &str,
         what: &'static str,
     ) -> Result<Option<T>, ApiError> {
-        if self.0.is_empty() {
+        if self.0.trim_ascii().is_empty() || self.0.trim_ascii() == b"null" {
             Ok(None)
         } else {
             self.parse(path, what).map(Some)

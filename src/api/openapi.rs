@@ -9,6 +9,8 @@
 //! - one that reads the database can answer 503 with `Retry-After` while it is unavailable;
 //! - a table that takes `format` answers CSV and XLSX besides JSON.
 //!
+//! Unsigned 32-bit numbers get their true range (utoipa writes them as `int32`).
+//!
 //! Schemas are made plain for generators: a single-member `oneOf` (utoipa's way of giving a
 //! reference a description or a default) becomes the reference itself, and an `allOf` of
 //! objects (utoipa's `serde(flatten)`) becomes one object.
@@ -142,6 +144,19 @@ fn complete_operation(path: &str, method: &str, operation: &mut Map<String, Valu
         }
         _ => false,
     };
+    // A header is sent or not; it is never `null`, whatever utoipa makes of an `Option`.
+    if let Some(Value::Array(parameters)) = operation.get_mut("parameters") {
+        for parameter in parameters.iter_mut().filter(|p| p["in"] == "header") {
+            if let Some(schema) = parameter.get_mut("schema")
+                && let Some(Value::Array(types)) = schema.get_mut("type")
+            {
+                types.retain(|t| t != "null");
+                if let [only] = types.as_slice() {
+                    schema["type"] = only.clone();
+                }
+            }
+        }
+    }
     let parameters = operation
         .get("parameters")
         .and_then(Value::as_array)
@@ -216,6 +231,14 @@ fn complete_operation(path: &str, method: &str, operation: &mut Map<String, Valu
 fn plain_schema(value: &mut Value, schemas: &Value) {
     match value {
         Value::Object(object) => {
+            // utoipa writes a `u32` as `int32` with a minimum of 0; its values go further.
+            if object.get("format") == Some(&json!("int32"))
+                && object.get("minimum") == Some(&json!(0))
+                && !object.contains_key("maximum")
+            {
+                object.insert("format".to_owned(), json!("int64"));
+                object.insert("maximum".to_owned(), json!(u32::MAX));
+            }
             if let Some(Value::Array(members)) = object.get("oneOf")
                 && members.len() == 1
                 && members[0].get("$ref").is_some()

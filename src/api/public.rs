@@ -21,8 +21,10 @@ pub struct PublicQuery {
     /// Only this department (单位代码).
     pub department: Option<UnitCode>,
     /// How many to answer, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -55,8 +57,8 @@ pub async fn list_published(
 
 /// One published self-evaluation, whole. What is not published is not found. Roles: anyone.
 #[utoipa::path(tag = "public", security(()), params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
     (status = 200, description = "The published evaluation", body = EvaluationView),
     (status = 404, description = "No such published evaluation", body = Problem, content_type = "application/problem+json"),

@@ -17,6 +17,7 @@ use crate::domain::evaluation::{Action, EvaluationStatus};
 use crate::domain::report::EvaluationReport;
 use crate::domain::scoring::Scorecard;
 use crate::domain::settings::Weights;
+use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Store;
 use crate::store::evaluations::Precondition;
 use crate::store::evaluations::Revision;
@@ -83,9 +84,9 @@ async fn act(
 macro_rules! action_endpoint {
     ($name:ident, $action:expr, $route:literal, $summary:literal, $roles:literal) => {
         #[utoipa::path(tag = "review", summary = $summary, description = $roles, params(
-            ("code" = String, Path, description = "单位代码"),
-            ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
-            ("If-Match" = Option<String>, Header, description = "The ETag last read, or `*`"),
+            ("code" = UnitCode, Path, description = "单位代码"),
+            ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+            ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
         ), request_body(content = Option<ActionBody>, description = "Optional; `comment` is required to return"), responses(
             (status = 200, description = "Done; the evaluation's new state and version", body = EvaluationMeta,
                 headers(("ETag" = String, description = "The new version, quoted"))),
@@ -152,9 +153,9 @@ pub struct ApprovalView {
 /// the approved target of an indicator stays, and a change is recorded as its adjusted target
 /// with a reason. Roles: reviewer, admin.
 #[utoipa::path(tag = "review", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
-        ("If-Match" = String, Header, description = "The ETag of the version whose targets are approved"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+        ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag of the version whose targets are approved"),
 ), responses(
     (status = 200, description = "Approved", body = ApprovalView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -210,8 +211,8 @@ pub struct FindingsView {
 /// the figures involved (万元, %, persons) and a message in Chinese and English.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "review", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
     (status = 200, description = "The findings, errors first", body = FindingsView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -256,8 +257,8 @@ pub struct ScoreView {
 /// computed, `missing` says what. The unit's stated score and grade are shown beside the
 /// computed ones. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "review", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
     (status = 200, description = "The scorecard", body = ScoreView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -323,8 +324,8 @@ pub struct HistoryView {
 /// Every write and every action on the evaluation — who, when, what, the version, the
 /// comment — oldest first. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "review", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
     (status = 200, description = "The history", body = HistoryView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -354,9 +355,9 @@ pub struct VersionView {
 /// The evaluation as it was at version `n` — a submitted or accepted version reads the same
 /// whatever was done after it. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "review", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, description = "Fiscal year, 2000–2100"),
-    ("n" = i64, Path, description = "The version"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    ("n" = i64, Path, minimum = 1, description = "The version"),
 ), responses(
     (status = 200, description = "That version", body = VersionView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),

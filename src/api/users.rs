@@ -132,7 +132,7 @@ pub async fn create_user(
 }
 
 /// One user. Roles: admin.
-#[utoipa::path(tag = "users", params(("username" = String, Path)), responses(
+#[utoipa::path(tag = "users", params(("username" = Username, Path)), responses(
     (status = 200, description = "The user", body = UserView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
@@ -152,7 +152,7 @@ pub async fn get_user(
 
 /// Changes a user's role, department, password, or disables it; the change ends the user's
 /// current tokens from their next request. Roles: admin.
-#[utoipa::path(tag = "users", params(("username" = String, Path)), request_body = UserPatch, responses(
+#[utoipa::path(tag = "users", params(("username" = Username, Path)), request_body = UserPatch, responses(
     (status = 200, description = "The user as it is now", body = UserView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),

@@ -26,7 +26,7 @@ pub struct YearSettingsView {
 
 /// The year's weights (default 10 / 50 / 30 / 10 points) and deadline. Roles: any
 /// authenticated caller.
-#[utoipa::path(tag = "years", params(("year" = i32, Path, description = "Fiscal year, 2000–2100")), responses(
+#[utoipa::path(tag = "years", params(("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100")), responses(
     (status = 200, description = "The settings", body = YearSettingsView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -43,7 +43,7 @@ pub async fn get_settings(
 
 /// Sets the year's weights (they add up to 100) and deadline; the year's evaluations are
 /// rescored with them at once. Roles: admin.
-#[utoipa::path(tag = "years", params(("year" = i32, Path, description = "Fiscal year, 2000–2100")),
+#[utoipa::path(tag = "years", params(("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100")),
     request_body = YearSettings, responses(
     (status = 200, description = "The settings as stored", body = YearSettingsView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -105,7 +105,7 @@ pub struct ProgressView {
 /// Collection progress (报送进度) of a year: per department its state, last change and
 /// findings; counts by state; who has not started; who is overdue against the deadline.
 /// Roles: admin, reviewer, analyst.
-#[utoipa::path(tag = "years", params(("year" = i32, Path, description = "Fiscal year, 2000–2100")), responses(
+#[utoipa::path(tag = "years", params(("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100")), responses(
     (status = 200, description = "The progress", body = ProgressView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "A unit", body = Problem, content_type = "application/problem+json"),

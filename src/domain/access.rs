@@ -48,7 +48,7 @@ impl fmt::Display for Role {
 /// 用户名 — 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "zhang.wei")]
+#[schema(value_type = String, example = "zhang.wei", pattern = r"^[0-9A-Za-z._@-]{1,64}$")]
 pub struct Username(String);
 
 impl Username {
@@ -96,10 +96,27 @@ impl fmt::Display for Username {
 }
 
 /// A password as a user chose it: 10 to 256 characters. Never printed.
-#[derive(Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
-#[schema(value_type = String, format = Password)]
 pub struct Password(String);
+
+// By hand: the derive cannot give a newtype's text its lengths.
+impl utoipa::PartialSchema for Password {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+            .description(Some(
+                "A password as a user chose it: 10 to 256 characters. Never printed.",
+            ))
+            .min_length(Some(Self::MIN_CHARS))
+            .max_length(Some(Self::MAX_CHARS))
+            .into()
+    }
+}
+
+impl ToSchema for Password {}
 
 impl Password {
     pub const MIN_CHARS: usize = 10;

@@ -606,6 +606,7 @@ pub struct ProblemsAndMeasures {
 #[serde(deny_unknown_fields)]
 pub struct Problem {
     /// Unique among the problems and measures of the report; at least 1.
+    #[schema(minimum = 1, maximum = 4294967295.0)]
     pub id: u32,
     pub text: Label,
 }
@@ -615,6 +616,7 @@ pub struct Problem {
 #[serde(deny_unknown_fields)]
 pub struct Measure {
     /// Unique among the problems and measures of the report; at least 1.
+    #[schema(minimum = 1, maximum = 4294967295.0)]
     pub id: u32,
     /// The measure's heading, e.g. 科学编制预算.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -841,6 +843,11 @@ where
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueEditError {
     NoSuchItem(u32),
+    /// A problem that these measures still answer.
+    Addressed {
+        problem: u32,
+        measures: Vec<u32>,
+    },
     Invalid(FieldError),
 }
 
@@ -928,6 +935,18 @@ impl ProblemsAndMeasures {
     /// Removes one problem or measure; a problem that measures still answer stays until they let go of it.
     pub fn remove(&mut self, id: u32) -> Result<(), IssueEditError> {
         if let Some(at) = self.problems.iter().position(|p| p.id == id) {
+            let measures: Vec<u32> = self
+                .measures
+                .iter()
+                .filter(|m| m.addresses.contains(&id))
+                .map(|m| m.id)
+                .collect();
+            if !measures.is_empty() {
+                return Err(IssueEditError::Addressed {
+                    problem: id,
+                    measures,
+                });
+            }
             self.problems.remove(at);
             return Ok(());
         }

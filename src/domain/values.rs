@@ -26,8 +26,8 @@ fn parse_plain_decimal(
             "`{text}` is not a plain decimal number such as \"1659.36\""
         ));
     }
-    let significant_integer = integer.trim_start_matches('0');
-    if significant_integer.len() > max_integer_digits {
+    // Leading zeros count: the limit is on what is written, as the schema's pattern states it.
+    if integer.len() > max_integer_digits {
         return Err(format!(
             "`{text}` has more than {max_integer_digits} digits before the decimal point"
         ));
@@ -239,12 +239,26 @@ impl fmt::Display for UnitCode {
 }
 
 /// 年度 — a fiscal (calendar) year from 2000 to 2100.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "i32")]
-#[schema(value_type = i32, example = 2021)]
 pub struct FiscalYear(i32);
+
+// By hand: the derive cannot give a newtype's number its bounds.
+impl utoipa::PartialSchema for FiscalYear {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .description(Some("年度 — a fiscal (calendar) year from 2000 to 2100."))
+            .minimum(Some(Self::FIRST))
+            .maximum(Some(Self::LAST))
+            .examples([2021])
+            .into()
+    }
+}
+
+impl ToSchema for FiscalYear {}
 
 impl FiscalYear {
     pub const FIRST: i32 = 2000;
@@ -354,6 +368,12 @@ mod tests {
         }
         assert!("1000000000000".parse::<Amount>().is_err());
         assert!("999999999999.999999".parse::<Amount>().is_ok());
+    }
+
+    #[test]
+    fn amount_counts_leading_zeros_as_the_documented_pattern_does() {
+        assert!("000000000001".parse::<Amount>().is_ok());
+        assert!("00000000000000000001".parse::<Amount>().is_err());
     }
 
     #[test]

@@ -262,7 +262,7 @@ async fn problems_and_measures_are_added_changed_and_removed_one_at_a_time() {
         "issues.measures[2].addresses[0]"
     );
     let answered = app.delete(&format!("{issues}/3")).await;
-    answered.assert_problem(422, "invalid_body");
+    answered.assert_problem(409, "problem_addressed");
     app.patch(&format!("{issues}/42"), &json!({"text": "x"}))
         .await
         .assert_problem(404, "not_found");

@@ -58,3 +58,158 @@ fn every_operation_is_documented_with_a_description_and_a_tag() {
     }
     assert!(operations >= 31, "only {operations} operations documented");
 }
+
+/// Every `$ref` below `value`, with where it stands.
+fn references<'a>(value: &'a serde_json::Value, at: String, found: &mut Vec<(String, &'a str)>) {
+    match value {
+        serde_json::Value::Object(object) => {
+            for (key, member) in object {
+                if key == "$ref"
+                    && let Some(target) = member.as_str()
+                {
+                    found.push((at.clone(), target));
+                }
+                references(member, format!("{at}/{key}"), found);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                references(item, format!("{at}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_reference_of_the_document_resolves() {
+    let document = committed();
+    let mut found = Vec::new();
+    references(&document, String::new(), &mut found);
+    assert!(found.len() > 100);
+    for (at, target) in found {
+        let pointer = target
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{at}: {target} is not local"));
+        assert!(
+            document.pointer(pointer).is_some(),
+            "{at}: {target} is not defined"
+        );
+    }
+}
+
+#[test]
+fn the_document_has_no_single_member_one_of_and_names_a_server() {
+    let text = committed().to_string();
+    let document = committed();
+    assert!(
+        document["servers"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+    );
+    let mut stack = vec![&document];
+    while let Some(value) = stack.pop() {
+        match value {
+            serde_json::Value::Object(object) => {
+                if let Some(members) = object.get("oneOf").and_then(|m| m.as_array()) {
+                    assert!(members.len() > 1, "a oneOf of one: {value}");
+                }
+                stack.extend(object.values());
+            }
+            serde_json::Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    assert!(!text.contains(r#""security":[{}]"#));
+}
+
+#[test]
+fn open_operations_need_no_token_and_the_others_take_a_bearer_token_or_the_password_flow() {
+    let document = committed();
+    assert_eq!(
+        document["security"],
+        serde_json::json!([{"bearer": []}, {"password": []}])
+    );
+    let flow = &document["components"]["securitySchemes"]["password"];
+    assert_eq!(flow["type"], "oauth2");
+    assert_eq!(flow["flows"]["password"]["tokenUrl"], "/api/v1/auth/token");
+    let paths = &document["paths"];
+    for (path, method) in [
+        ("/api/v1/auth/token", "post"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/api/v1/public/evaluations", "get"),
+    ] {
+        assert_eq!(
+            paths[path][method]["security"],
+            serde_json::json!([]),
+            "{method} {path}"
+        );
+    }
+    assert!(
+        paths["/api/v1/departments"]["get"]
+            .get("security")
+            .is_none()
+    );
+}
+
+#[test]
+fn every_table_documents_its_csv_and_xlsx_answers() {
+    let document = committed();
+    for table in [
+        "departments",
+        "trends",
+        "deviation",
+        "unmet-goals",
+        "grades",
+    ] {
+        let content = &document["paths"][format!("/api/v1/comparisons/{table}")]["get"]["responses"]
+            ["200"]["content"];
+        assert_eq!(content["text/csv"]["schema"]["type"], "string", "{table}");
+        let xlsx = &content["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"];
+        assert_eq!(xlsx["schema"]["format"], "binary", "{table}");
+    }
+}
+
+/// What the docs UI's Authorize dialog posts for the password flow.
+async fn password_grant(app: &crate::helpers::TestApp, form: &str) -> crate::helpers::Answer {
+    app.anonymous()
+        .send(
+            actix_web::http::Method::POST,
+            "/api/v1/auth/token",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            form.as_bytes().to_vec(),
+        )
+        .await
+}
+
+#[actix_rt::test]
+async fn the_docs_ui_logs_in_with_a_user_name_and_password_form() {
+    let app = spawn_app().await;
+    let form = format!(
+        "grant_type=password&username=admin&password={}&scope=&client_id=docs",
+        crate::helpers::ADMIN_PASSWORD
+    );
+    let answer = password_grant(&app, &form).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["token_type"], "Bearer");
+    assert!(answer.body["expires_in"].as_i64().is_some_and(|s| s > 0));
+    assert_eq!(answer.header("cache-control").as_deref(), Some("no-store"));
+    let token = answer.body["access_token"].as_str().expect("a token");
+    let me = app.with_token(token).get("/api/v1/auth/me").await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["subject"], "admin", "{}", me.body);
+
+    let wrong = password_grant(
+        &app,
+        "grant_type=password&username=admin&password=wrong-password",
+    )
+    .await;
+    wrong.assert_problem(401, "invalid_credentials");
+    let other_grant = password_grant(
+        &app,
+        "grant_type=client_credentials&username=admin&password=x",
+    )
+    .await;
+    other_grant.assert_problem(422, "invalid_body");
+}

@@ -300,6 +300,16 @@ async fn the_seed_stores_as_a_draft_and_its_findings_point_at_what_does_not_add_
         .await;
     blocked.assert_problem(409, "findings_block_submission");
     assert_eq!(blocked.body["findings"].as_array().unwrap().len(), 1);
+    // A JSON `null` body is no body, as the document's optional body allows.
+    let with_null = app
+        .send(
+            Method::POST,
+            &format!("{path}/submit"),
+            &[("content-type", "application/json")],
+            b"null".to_vec(),
+        )
+        .await;
+    with_null.assert_problem(409, "findings_block_submission");
     assert_eq!(
         blocked.body["findings"][0]["rule"],
         "breakdown_exceeds_total"
