@@ -19,6 +19,7 @@ pub struct Settings {
         long,
         env = "DATABASE_URL",
         default_value = "perfeval.db",
+        value_parser = parse_database_url,
         global = true
     )]
     pub database_url: String,
@@ -43,7 +44,8 @@ pub struct Settings {
 
     /// Try the service out: without `JWT_SECRET`, sign tokens with a key made up at start
     /// (every token ends with the process). `cargo run` sets it (`.cargo/config.toml`).
-    #[arg(long, env = "PERFEVAL_DEV", global = true)]
+    #[arg(long, env = "PERFEVAL_DEV", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          default_value = "false", value_parser = parse_switch)]
     pub dev: bool,
 
     /// The bureau portal's public key (PEM text, or the path of a PEM file; RSA, EC P-256 or
@@ -137,6 +139,33 @@ impl Settings {
                 }
             }
         }
+    }
+}
+
+/// `DATABASE_URL`: a PostgreSQL URL, or a SQLite file path (with or without `sqlite://`).
+fn parse_database_url(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err(
+            "DATABASE_URL is empty: give a SQLite file path such as perfeval.db, \
+                    or postgres://user:password@host:5432/db"
+                .to_owned(),
+        );
+    }
+    match text.split_once("://") {
+        Some(("postgres" | "postgresql" | "sqlite", _)) | None => Ok(text.to_owned()),
+        Some((scheme, _)) => Err(format!(
+            "DATABASE_URL names the database kind `{scheme}`, which perfeval does not use: \
+             give postgres://… or a SQLite file path"
+        )),
+    }
+}
+
+/// A yes-or-no setting as people write it in an environment (`PERFEVAL_DEV=1`).
+fn parse_switch(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err("PERFEVAL_DEV (--dev) takes true or false (also 1/0, yes/no, on/off)".to_owned()),
     }
 }
 

@@ -75,10 +75,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.settings),
         Command::Migrate => migrate(&cli.settings),
-        Command::Openapi => perfeval::api::openapi()
-            .to_pretty_json()
-            .map(|json| println!("{json}"))
-            .map_err(|e| e.to_string()),
+        Command::Openapi => print_openapi(),
         Command::User(command) => manage_user(&cli.settings, command),
         Command::Reproject => reproject(&cli.settings),
         Command::Demo {
@@ -91,9 +88,22 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            log::error!("{message}");
+            // Printed, not logged: `RUST_LOG=off` must not hide why the command failed.
+            eprintln!("perfeval: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The document on standard output; a reader that stops early (`| head`) is no error.
+fn print_openapi() -> Result<(), String> {
+    use std::io::Write;
+    let json = perfeval::api::openapi()
+        .to_pretty_json()
+        .map_err(|e| e.to_string())?;
+    match writeln!(std::io::stdout().lock(), "{json}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
     }
 }
 

@@ -92,14 +92,15 @@ pub fn authenticator(settings: &Settings) -> Result<Authenticator, StartupError>
     Authenticator::new(&secret, portal, settings.token_ttl_seconds).map_err(configuration)
 }
 
-/// On an empty database, the first administrator: with `PERFEVAL_ADMIN_PASSWORD`, or with a
-/// generated password printed once to standard output (never to the log).
+/// While no administrator exists (whatever other users were added before), the first one:
+/// with `PERFEVAL_ADMIN_PASSWORD`, or with a generated password printed once to standard
+/// output (never to the log).
 fn ensure_admin(store: &Store, settings: &Settings) -> Result<(), StartupError> {
     let database = |source| StartupError::Database {
         database: settings.database_for_log(),
         source,
     };
-    if store.user_count().map_err(database)? > 0 {
+    if store.admin_count().map_err(database)? > 0 {
         return Ok(());
     }
     let username = settings

@@ -113,8 +113,14 @@ fn load_row(conn: &mut DbConnection, username: &Username) -> Result<UserRow, Sto
 }
 
 impl Store {
-    pub fn user_count(&self) -> Result<i64, StoreError> {
-        self.read(|conn| Ok(users::table.count().get_result(conn)?))
+    /// How many users have the administrator role, disabled ones included.
+    pub fn admin_count(&self) -> Result<i64, StoreError> {
+        self.read(|conn| {
+            Ok(users::table
+                .filter(users::role.eq(Role::Admin.as_str()))
+                .count()
+                .get_result(conn)?)
+        })
     }
 
     pub fn create_user(&self, user: NewUser) -> Result<UserRecord, StoreError> {

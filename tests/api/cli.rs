@@ -148,3 +148,79 @@ fn the_binary_refuses_to_serve_without_a_signing_key() {
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("JWT_SECRET is not set"), "{said}");
 }
+
+#[actix_rt::test]
+async fn the_first_administrator_is_created_while_no_administrator_exists_whatever_other_users_there_are()
+ {
+    let app = spawn_app().await;
+    app.user_token("li.na", "reviewer", None).await;
+    // The only administrator steps down: the database has users, and no administrator.
+    let demoted = app
+        .patch("/api/v1/users/admin", &json!({"role": "analyst"}))
+        .await;
+    assert_eq!(demoted.status, 200, "{}", demoted.body);
+
+    let mut settings = crate::helpers::settings_for(app.database_url.clone());
+    settings.admin_user = "root".to_owned();
+    let restarted = perfeval::startup::Application::build(&settings).expect("the service starts");
+    drop(restarted);
+    let token = app.login("root", crate::helpers::ADMIN_PASSWORD).await;
+    let me = app.with_token(&token).get("/api/v1/auth/me").await;
+    assert_eq!(me.body["role"], "admin");
+}
+
+/// Runs `perfeval ARGS` with `env` and no database of a test's own.
+fn perfeval_alone(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_perfeval"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "off")
+        .stdin(Stdio::null())
+        .output()
+        .expect("perfeval runs");
+    let text = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.success(), text)
+}
+
+#[test]
+fn a_database_url_that_names_no_usable_database_is_refused_at_once_even_with_logging_off() {
+    let (ok, said) = perfeval_alone(&["migrate"], &[("DATABASE_URL", "mysql://db/perfeval")]);
+    assert!(!ok);
+    assert!(said.contains("`mysql`"), "{said}");
+    let (ok, said) = perfeval_alone(&["migrate"], &[("DATABASE_URL", "")]);
+    assert!(!ok);
+    assert!(said.contains("DATABASE_URL is empty"), "{said}");
+}
+
+#[test]
+fn dev_mode_takes_the_usual_ways_of_saying_yes_and_names_itself_otherwise() {
+    for yes in ["1", "true", "yes"] {
+        let (ok, said) = perfeval_alone(&["openapi"], &[("PERFEVAL_DEV", yes)]);
+        assert!(ok, "PERFEVAL_DEV={yes}: {said}");
+    }
+    let (ok, said) = perfeval_alone(&["openapi"], &[("PERFEVAL_DEV", "maybe")]);
+    assert!(!ok);
+    assert!(said.contains("PERFEVAL_DEV"), "{said}");
+}
+
+#[test]
+fn the_document_printed_into_a_reader_that_stops_early_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_perfeval"))
+        .arg("openapi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("perfeval runs");
+    // Like `| head -c 1`: one byte read, then the pipe is closed.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(&mut stdout, &mut first).expect("a byte");
+    drop(stdout);
+    let output = child.wait_with_output().expect("perfeval ends");
+    assert!(output.status.success());
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -163,21 +163,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
     let (database, database_url) = TestDatabase::create();
-    let mut settings = Settings {
-        bind: "127.0.0.1:0".parse().expect("a socket address"),
-        database_url,
-        pool_size: 4,
-        max_body_bytes: 2 * 1024 * 1024,
-        workers: Some(1),
-        jwt_secret: Some(Secret::from(TEST_SECRET.to_owned())),
-        dev: false,
-        jwt_public_key: None,
-        jwt_issuer: None,
-        jwt_audience: None,
-        token_ttl_seconds: 3600,
-        admin_user: "admin".to_owned(),
-        admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),
-    };
+    let mut settings = settings_for(database_url);
     adjust(&mut settings);
     let database_url = settings.database_url.clone();
     let app = Application::build(&settings).expect("the service starts");
@@ -195,6 +181,25 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     };
     app.admin_token = app.login("admin", ADMIN_PASSWORD).await;
     app
+}
+
+/// The settings the test services start with, on `database_url`.
+pub fn settings_for(database_url: String) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".parse().expect("a socket address"),
+        database_url,
+        pool_size: 4,
+        max_body_bytes: 2 * 1024 * 1024,
+        workers: Some(1),
+        jwt_secret: Some(Secret::from(TEST_SECRET.to_owned())),
+        dev: false,
+        jwt_public_key: None,
+        jwt_issuer: None,
+        jwt_audience: None,
+        token_ttl_seconds: 3600,
+        admin_user: "admin".to_owned(),
+        admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),
+    }
 }
 
 /// Requests sent with one token (or none).
