@@ -157,7 +157,21 @@ fn demo(
     Ok(())
 }
 
+/// The password: asked for twice without echo at a terminal, else the first line of
+/// standard input (`printf '%s\n' "$PASSWORD" | perfeval user add …`).
 fn read_password() -> Result<Password, String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let unreadable = |e: std::io::Error| format!("cannot read the password: {e}");
+        let first =
+            rpassword::prompt_password("Password (10 to 256 characters): ").map_err(unreadable)?;
+        let password = Password::try_from(first.clone())?;
+        let again = rpassword::prompt_password("The same password again: ").map_err(unreadable)?;
+        if again != first {
+            return Err("the two passwords differ; nothing was changed".to_owned());
+        }
+        return Ok(password);
+    }
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
@@ -174,6 +188,11 @@ fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), String> 
             role,
             department,
         } => {
+            if role == Role::Unit && department.is_none() {
+                return Err(
+                    "a unit user is bound to a department: add --department CODE".to_owned(),
+                );
+            }
             let password = read_password()?;
             let user = store
                 .create_user(NewUser {

@@ -124,12 +124,23 @@ fn ensure_admin(store: &Store, settings: &Settings) -> Result<(), StartupError> 
     if generated {
         println!(
             "\nThe first administrator is `{name}` with the password\n\n    {password}\n\n\
-             It is shown this once: keep it, or change it with `perfeval user set-password {name}`.\n",
+             It is shown this once: keep it, or change it with `{command} user set-password {name}`.\n",
+            command = command_as_run(),
             name = admin.username,
             password = password.expose(),
         );
     }
     Ok(())
+}
+
+/// How this binary is started, for telling people which command to type next: under
+/// `cargo run` (which sets `CARGO` for the process it runs) that is cargo's command.
+pub fn command_as_run() -> &'static str {
+    match (std::env::var_os("CARGO").is_some(), cfg!(debug_assertions)) {
+        (true, true) => "cargo run --",
+        (true, false) => "cargo run --release --",
+        (false, _) => "perfeval",
+    }
 }
 
 /// A server bound to its port, not yet running.

@@ -36,7 +36,7 @@ pub enum StoreError {
     /// The request contradicts what is stored (a duplicate, a dependent row).
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
-    #[error("the document is not valid")]
+    #[error("not valid: {}", .0.iter().map(|e| format!("{}: {}", e.path, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     /// The client's `If-Match` names a version that is not the current one.
     #[error("the stored version is {current:?}")]

@@ -224,3 +224,51 @@ fn the_document_printed_into_a_reader_that_stops_early_ends_quietly() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The first start's banner, from `perfeval serve` on a new SQLite file.
+fn first_start_banner(under_cargo: bool) -> String {
+    let database = std::env::temp_dir().join(format!(
+        "perfeval-banner-{}-{under_cargo}.db",
+        std::process::id()
+    ));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_perfeval"));
+    command
+        .args(["serve", "--dev", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", &database)
+        .env("RUST_LOG", "off")
+        .env_remove("PERFEVAL_ADMIN_PASSWORD")
+        .env_remove("JWT_SECRET")
+        .stdout(Stdio::piped());
+    if under_cargo {
+        command.env("CARGO", "cargo");
+    } else {
+        command.env_remove("CARGO");
+    }
+    let mut child = command.spawn().expect("perfeval runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut banner = String::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        let line = line.expect("a line");
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("set-password") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
+    banner
+}
+
+#[test]
+fn the_first_start_names_the_command_to_change_the_password_as_it_is_run() {
+    assert!(
+        first_start_banner(true).contains("`cargo run -- user set-password admin`"),
+        "{}",
+        first_start_banner(true)
+    );
+    assert!(first_start_banner(false).contains("`perfeval user set-password admin`"));
+}
