@@ -193,6 +193,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
+                .wrap(actix_web::middleware::from_fn(api::json_ends_with_newline))
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
                 .app_data(store.clone())
                 .app_data(authenticator.clone())

@@ -16,6 +16,11 @@ pub mod review;
 pub mod users;
 pub mod years;
 
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::web::{Bytes, BytesMut};
 use actix_web::{App, HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -175,4 +180,32 @@ pub async fn to_docs() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((actix_web::http::header::LOCATION, "/docs/"))
         .finish()
+}
+
+/// JSON answers end with a newline, as a line of text on a terminal should (`curl` leaves the
+/// prompt on a line of its own). JSON bodies are serialised whole, so this costs a copy.
+pub async fn json_ends_with_newline(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, Bytes>>, actix_web::Error> {
+    let response = next.call(req).await?;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media == "application/json" || media.ends_with("+json"));
+    if !is_json {
+        return Ok(response.map_into_left_body());
+    }
+    let (req, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+    let mut body = BytesMut::from(bytes);
+    if !body.ends_with(b"\n") {
+        body.extend_from_slice(b"\n");
+    }
+    Ok(ServiceResponse::new(req, head.set_body(body.freeze())).map_into_right_body())
 }

@@ -246,6 +246,12 @@ impl Requester<'_> {
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
             .map(|(_, value)| *value);
+        if header(response.headers()).is_some_and(|t| t.contains("json")) {
+            assert!(
+                bytes.ends_with(b"\n"),
+                "{path}: a JSON answer that does not end with a newline"
+            );
+        }
         contract::check(&contract::Exchange {
             method: method.as_str(),
             path,
