@@ -6,6 +6,10 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa::openapi::header::{Header, HeaderBuilder};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{Content, Ref, RefOr};
 
 use crate::domain::FieldError;
 use crate::domain::checks::Finding;
@@ -55,6 +59,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("the body did not arrive within {seconds} s")]
+    RequestTimeout { seconds: u64 },
     /// No token, or one that is not valid; `Some` says why.
     #[error("{}", .0.as_deref().unwrap_or("this needs a bearer token (POST /api/v1/auth/token)"))]
     Unauthenticated(Option<String>),
@@ -138,6 +144,7 @@ impl ApiError {
             Self::InvalidParameters(_) => "invalid_parameters",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::RequestTimeout { .. } => "request_timeout",
             Self::Unauthenticated(_) => "unauthenticated",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden(_) => "forbidden",
@@ -162,6 +169,7 @@ impl ApiError {
             Self::InvalidParameters(_) => "Invalid parameters",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::PayloadTooLarge { .. } => "Body too large",
+            Self::RequestTimeout { .. } => "Request timeout",
             Self::Unauthenticated(_) => "Unauthenticated",
             Self::InvalidCredentials => "Invalid credentials",
             Self::Forbidden(_) => "Forbidden",
@@ -187,6 +195,7 @@ impl ResponseError for ApiError {
             Self::InvalidBody { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -246,6 +255,10 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { allowed, .. } => {
                 response.insert_header((header::ALLOW, allowed.join(", ")));
             }
+            // The rest of the body may still come; the connection cannot carry another request.
+            Self::RequestTimeout { .. } => {
+                response.force_close();
+            }
             Self::TooManyRequests { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
@@ -259,5 +272,67 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response.json(problem)
+    }
+}
+
+/// Documents the answers that any operation may get however it is written: 503 with
+/// `Retry-After` while the database is unreachable or busy (all but `/healthz`), and 408 where
+/// a request body is read and does not arrive in time.
+pub struct TransientResponses;
+
+impl TransientResponses {
+    fn problem(description: &str) -> Response {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .build()
+    }
+
+    fn retry_after() -> Header {
+        HeaderBuilder::new()
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0)),
+            )
+            .description(Some("Seconds to wait before trying again"))
+            .build()
+    }
+}
+
+impl utoipa::Modify for TransientResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                if operation.request_body.is_some() {
+                    responses
+                        .entry("408".to_owned())
+                        .or_insert_with(|| Self::problem("The body did not arrive in time").into());
+                }
+                if path == "/healthz" {
+                    continue;
+                }
+                let unavailable = responses.entry("503".to_owned()).or_insert_with(|| {
+                    Self::problem("The database is unreachable or too busy at this moment; try again after `Retry-After` seconds").into()
+                });
+                if let RefOr::T(response) = unavailable {
+                    response
+                        .headers
+                        .entry("Retry-After".to_owned())
+                        .or_insert_with(Self::retry_after);
+                }
+            }
+        }
     }
 }

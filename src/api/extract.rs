@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -21,6 +22,11 @@ use crate::store::evaluations::Precondition;
 /// The most bytes a request body may have; a larger one is refused with 413.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
+
+/// How long a client has to send the whole body; a slower one is answered 408, so that a
+/// stalled or trickling upload holds its connection for a bounded time.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub Duration);
 
 /// A JSON body, read up to the limit but not parsed yet: the handler names what it expects
 /// and where in the report it belongs, so that every error carries a full path.
@@ -52,21 +58,34 @@ impl FromRequest for JsonBody {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
+        let deadline = req
+            .app_data::<BodyDeadline>()
+            .copied()
+            .unwrap_or(BodyDeadline(Duration::from_secs(30)))
+            .0;
         let mut payload = payload.take();
         Box::pin(async move {
             if declared_length.is_some_and(|length| length > limit) {
                 return Err(ApiError::PayloadTooLarge { limit });
             }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::MalformedJson(format!("the body could not be read: {e}"))
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
+            let read = async {
+                let mut body = BytesMut::new();
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|e| {
+                        ApiError::MalformedJson(format!("the body could not be read: {e}"))
+                    })?;
+                    if body.len() + chunk.len() > limit {
+                        return Err(ApiError::PayloadTooLarge { limit });
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body.extend_from_slice(&chunk);
-            }
+                Ok(body)
+            };
+            let body = actix_web::rt::time::timeout(deadline, read)
+                .await
+                .map_err(|_| ApiError::RequestTimeout {
+                    seconds: deadline.as_secs(),
+                })??;
             // An empty body needs no type: actions take an optional body.
             if !is_json && !body.is_empty() {
                 return Err(ApiError::UnsupportedMediaType);

@@ -138,12 +138,15 @@ where
             InitError = (),
         >,
 {
-    app.into_utoipa_app()
+    let (app, mut document) = app
+        .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(health::healthz)
         .service(health::readyz)
         .service(scope("/api/v1").configure(api_v1))
-        .split_for_parts()
+        .split_for_parts();
+    error::TransientResponses.modify(&mut document);
+    (app, document)
 }
 
 /// The OpenAPI document, without starting anything.

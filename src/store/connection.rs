@@ -36,6 +36,18 @@ impl Backend {
 const SQLITE_SETTINGS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
+/// The SQLite file a URL names, or `None` for PostgreSQL.
+pub fn sqlite_path(database_url: &str) -> Option<&str> {
+    match Backend::of(database_url) {
+        Backend::Sqlite => Some(
+            database_url
+                .strip_prefix("sqlite://")
+                .unwrap_or(database_url),
+        ),
+        Backend::Postgres => None,
+    }
+}
+
 pub struct ConnectionManager {
     url: String,
     backend: Backend,
@@ -43,15 +55,10 @@ pub struct ConnectionManager {
 
 impl ConnectionManager {
     pub fn new(database_url: &str) -> Self {
-        let backend = Backend::of(database_url);
-        let url = match backend {
-            Backend::Sqlite => database_url
-                .strip_prefix("sqlite://")
-                .unwrap_or(database_url)
-                .to_owned(),
-            Backend::Postgres => database_url.to_owned(),
-        };
-        Self { url, backend }
+        Self {
+            url: sqlite_path(database_url).unwrap_or(database_url).to_owned(),
+            backend: Backend::of(database_url),
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -148,3 +148,40 @@ fn the_binary_refuses_to_serve_without_a_signing_key() {
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("JWT_SECRET is not set"), "{said}");
 }
+
+#[actix_rt::test]
+async fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
+    let app = spawn_app().await;
+    if app.database_url.starts_with("postgres") {
+        // Any number of servers share a PostgreSQL database (tests/faults covers two).
+        return;
+    }
+    let mut second = Command::new(env!("CARGO_BIN_EXE_perfeval"))
+        .args(["serve", "--dev", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", &app.database_url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("perfeval runs");
+    // Bounded: a server that did start is stopped, and the test fails.
+    let mut exited = None;
+    for _ in 0..300 {
+        exited = second.try_wait().expect("the status");
+        if exited.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    if exited.is_none() {
+        second.kill().expect("stopped");
+    }
+    let output = second.wait_with_output().expect("perfeval ends");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(exited.is_some_and(|status| !status.success()), "{said}");
+    assert!(
+        said.contains("another perfeval server is serving"),
+        "{said}"
+    );
+    // The first one serves on.
+    assert_eq!(app.get("/readyz").await.status, 200);
+}

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use actix_web::http::Method;
 use actix_web::http::header::HeaderMap;
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use perfeval::config::{Secret, Settings};
+use perfeval::config::{Limits, Secret, Settings};
 use perfeval::startup::Application;
 use serde_json::Value;
 
@@ -175,6 +175,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),
+        limits: Limits::default(),
     };
     adjust(&mut settings);
     let database_url = settings.database_url.clone();
