@@ -121,6 +121,9 @@ impl From<StoreError> for ApiError {
             StoreError::Contended => Self::Unavailable(
                 "the record is being changed by others at this moment; try again".to_owned(),
             ),
+            StoreError::Outage => {
+                Self::Unavailable("the database is unavailable; try again shortly".to_owned())
+            }
             StoreError::Unavailable(cause) => {
                 log::error!("database unavailable: {cause}");
                 Self::Unavailable("the database is unavailable; try again shortly".to_owned())

@@ -58,6 +58,9 @@ pub enum StoreError {
     Contended,
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// No connection can be opened at this moment; the outage is logged once, when it begins.
+    #[error("no connection to the database can be opened at this moment")]
+    Outage,
     #[error("storage failed: {0}")]
     Internal(String),
 }
@@ -80,6 +83,8 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(_, info) if is_lost_connection(info.message()) => {
                 Self::Unavailable(error.to_string())
             }
+            // A connection lost in a transaction cannot even roll back.
+            DieselError::BrokenTransactionManager => Self::Unavailable(error.to_string()),
             _ => Self::Internal(error.to_string()),
         }
     }
@@ -243,9 +248,7 @@ impl Store {
 
     fn refuse_during_outage(&self) -> Result<(), StoreError> {
         if self.reachability.is_lost() && self.pool.state().idle_connections == 0 {
-            return Err(StoreError::Unavailable(
-                "no connection to the database can be opened at this moment".to_owned(),
-            ));
+            return Err(StoreError::Outage);
         }
         Ok(())
     }
