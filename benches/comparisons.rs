@@ -90,7 +90,7 @@ fn main() {
         "SQLite"
     };
 
-    let store = Store::connect(&database_url, 1, Duration::from_secs(10)).expect("the database");
+    let store = Store::connect(&database_url, 1, Duration::from_secs(10));
     store.migrate().expect("migrations");
     let generated = Instant::now();
     let units = perfeval::demo::generate(departments, years, 2025, 1).expect("demo data");

@@ -106,12 +106,6 @@ pub struct Limits {
           value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
     pub max_connections: u32,
 
-    /// New connections each worker accepts per second at most (TLS-free, so cheap; a cap on
-    /// bursts of connection setup).
-    #[arg(long, env = "PERFEVAL_MAX_CONNECTION_RATE", default_value_t = Limits::MAX_CONNECTION_RATE,
-          value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
-    pub max_connection_rate: u32,
-
     /// Threads each worker may run blocking work on (database calls, exports); more work waits.
     #[arg(long, env = "PERFEVAL_BLOCKING_THREADS", default_value_t = Limits::BLOCKING_THREADS,
           value_parser = clap::value_parser!(u16).range(1..=512), global = true)]
@@ -132,7 +126,6 @@ impl Limits {
     pub const HEADER_TIMEOUT: u64 = 10;
     pub const BODY_TIMEOUT: u64 = 30;
     pub const MAX_CONNECTIONS: u32 = 1000;
-    pub const MAX_CONNECTION_RATE: u32 = 256;
     pub const BLOCKING_THREADS: u16 = 32;
     pub const POOL_TIMEOUT: u64 = 1;
     pub const SHUTDOWN_TIMEOUT: u64 = 10;
@@ -157,7 +150,6 @@ impl Default for Limits {
             header_timeout: Self::HEADER_TIMEOUT,
             body_timeout: Self::BODY_TIMEOUT,
             max_connections: Self::MAX_CONNECTIONS,
-            max_connection_rate: Self::MAX_CONNECTION_RATE,
             blocking_threads: Self::BLOCKING_THREADS,
             pool_timeout: Self::POOL_TIMEOUT,
             shutdown_timeout: Self::SHUTDOWN_TIMEOUT,

@@ -111,8 +111,7 @@ fn serve(settings: &Settings) -> Result<(), String> {
 }
 
 fn migrate(settings: &Settings) -> Result<(), String> {
-    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout())
-        .map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     let applied = store.migrate().map_err(|e| e.to_string())?;
     log::info!(
         "{applied} migration(s) applied to {}",
@@ -122,8 +121,7 @@ fn migrate(settings: &Settings) -> Result<(), String> {
 }
 
 fn reproject(settings: &Settings) -> Result<(), String> {
-    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout())
-        .map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     store.migrate().map_err(|e| e.to_string())?;
     let count = store.reproject().map_err(|e| e.to_string())?;
     log::info!("rebuilt the projections of {count} evaluation(s)");
@@ -137,8 +135,7 @@ fn demo(
     last_year: i32,
     seed: u64,
 ) -> Result<(), String> {
-    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout())
-        .map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     store.migrate().map_err(|e| e.to_string())?;
     let units = perfeval::demo::generate(departments, years, last_year, seed)?;
     let stored = store
@@ -160,8 +157,7 @@ fn read_password() -> Result<Password, String> {
 }
 
 fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), String> {
-    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout())
-        .map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     store.migrate().map_err(|e| e.to_string())?;
     match command {
         UserCommand::Add {

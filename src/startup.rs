@@ -212,8 +212,7 @@ impl Application {
             &settings.database_url,
             settings.pool_size,
             settings.limits.pool_timeout(),
-        )
-        .map_err(database)?;
+        );
         let applied = store.migrate().map_err(database)?;
         log::info!(
             "database {} ready ({applied} migration(s) applied)",
@@ -287,7 +286,6 @@ impl Application {
         })
         .client_request_timeout(limits.header_timeout())
         .max_connections(usize::try_from(limits.max_connections).unwrap_or(usize::MAX))
-        .max_connection_rate(usize::try_from(limits.max_connection_rate).unwrap_or(usize::MAX))
         .worker_max_blocking_threads(usize::from(limits.blocking_threads))
         .shutdown_timeout(limits.shutdown_timeout)
         // Signals are handled by `run_until_signalled`, which first drains the listen queue.

@@ -190,11 +190,7 @@ impl Store {
     /// Taking a connection waits at most `pool_timeout`. Connections are opened in the
     /// background: an unreachable database is reported by the first use, and the pool keeps
     /// trying to reconnect.
-    pub fn connect(
-        database_url: &str,
-        pool_size: u32,
-        pool_timeout: Duration,
-    ) -> Result<Self, StoreError> {
+    pub fn connect(database_url: &str, pool_size: u32, pool_timeout: Duration) -> Self {
         let manager = ConnectionManager::new(database_url);
         let backend = manager.backend();
         let reachability = Reachability::default();
@@ -204,12 +200,12 @@ impl Store {
             .error_handler(Box::new(reachability.clone()))
             .event_handler(Box::new(reachability.clone()))
             .build_unchecked(manager);
-        Ok(Self {
+        Self {
             pool,
             backend,
             reachability,
             sqlite_writer: Arc::new(Mutex::new(())),
-        })
+        }
     }
 
     pub fn backend(&self) -> Backend {

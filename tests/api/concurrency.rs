@@ -53,7 +53,6 @@ async fn assert_projections_exact(app: &TestApp, years: &[i32]) {
         before.push(comparison(app, *year).await);
     }
     Store::connect(&app.database_url, 1, Duration::from_secs(10))
-        .expect("the test database")
         .reproject()
         .expect("rebuilt");
     for (year, before) in years.iter().zip(before) {
