@@ -30,7 +30,8 @@ impl Backend {
 }
 
 /// SQLite in WAL mode with foreign keys on; `synchronous = FULL` so that a write that was
-/// acknowledged survives a power cut, and a busy timeout so that a second process waits.
+/// acknowledged survives a power cut, and a busy timeout so that a writer waits for another
+/// connection's write (a command-line job's, beside the one server) instead of failing.
 /// The busy timeout comes first: switching to WAL takes a lock that other new connections
 /// must wait for.
 const SQLITE_SETTINGS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
