@@ -3,16 +3,15 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_web::dev::{Server, Service};
-use actix_web::http::ConnectionType;
-use actix_web::middleware::Logger;
+use actix_web::dev::Server;
+use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
 use crate::api::auth::{Authenticator, LoginLimiter, PortalKey};
 use crate::api::extract::{BodyDeadline, BodyLimit, query_config};
-use crate::api::health::Stopping;
+use crate::api::health::{Stopping, close_when_stopping};
 use crate::config::Settings;
 use crate::domain::access::{Password, Role};
 use crate::store::service_tokens::random_hex;
@@ -249,26 +248,11 @@ impl Application {
         let routes = web::Data::new(api::Routes::of(&openapi));
         let stopping = Stopping::default();
         let stopping_data = web::Data::new(stopping.clone());
-        let closing = stopping.clone();
         let limits = &settings.limits;
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
-            let closing = closing.clone();
             let app = App::new()
-                .wrap_fn(move |req, service| {
-                    let answer = service.call(req);
-                    let closing = closing.clone();
-                    async move {
-                        let mut answer = answer.await?;
-                        if closing.is_set() {
-                            answer
-                                .response_mut()
-                                .head_mut()
-                                .set_connection_type(ConnectionType::Close);
-                        }
-                        Ok(answer)
-                    }
-                })
+                .wrap(from_fn(close_when_stopping))
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
                 .app_data(stopping_data.clone())
                 .app_data(store.clone())

@@ -4,6 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::ConnectionType;
+use actix_web::middleware::Next;
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -24,6 +28,23 @@ impl Stopping {
     pub fn set(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
+}
+
+/// Middleware: once the process is stopping, every answer closes its connection, so that
+/// clients on keep-alive connections go elsewhere for their next request.
+pub async fn close_when_stopping(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let stopping = req.app_data::<web::Data<Stopping>>().cloned();
+    let mut answer = next.call(req).await?;
+    if stopping.is_some_and(|stopping| stopping.is_set()) {
+        answer
+            .response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    Ok(answer)
 }
 
 #[derive(Serialize, ToSchema)]
