@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use perfeval::config::{Secret, Settings};
+use perfeval::config::{Limits, Secret, Settings};
 use perfeval::startup::Application;
 use perfeval::store::Store;
 
@@ -90,7 +90,7 @@ fn main() {
         "SQLite"
     };
 
-    let store = Store::connect(&database_url, 1).expect("the database");
+    let store = Store::connect(&database_url, 1, Duration::from_secs(10));
     store.migrate().expect("migrations");
     let generated = Instant::now();
     let units = perfeval::demo::generate(departments, years, 2025, 1).expect("demo data");
@@ -124,6 +124,7 @@ fn main() {
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from("benchmark-admin-password".to_owned())),
+        limits: Limits::default(),
     };
     let results = actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings).expect("the service starts");

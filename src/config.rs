@@ -1,6 +1,7 @@
 //! Settings from the environment (or flags), validated once at start.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// How the service runs. Every setting has an environment variable; a flag wins over it.
 #[derive(Debug, Clone, clap::Args)]
@@ -83,6 +84,79 @@ pub struct Settings {
         global = true
     )]
     pub admin_password: Option<Secret>,
+
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// How long and how much the service waits for clients and the database, so that a stalled
+/// client or an unreachable database costs a bounded share of it for a bounded time.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Limits {
+    /// Seconds a client has to send a request's headers; later gets 408.
+    #[arg(long, env = "PERFEVAL_HEADER_TIMEOUT", default_value_t = Limits::HEADER_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    pub header_timeout: u64,
+
+    /// Seconds a client has to send a request's body once its headers are in; later gets 408.
+    #[arg(long, env = "PERFEVAL_BODY_TIMEOUT", default_value_t = Limits::BODY_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub body_timeout: u64,
+
+    /// Open connections each worker keeps at most; more wait in the listen queue.
+    #[arg(long, env = "PERFEVAL_MAX_CONNECTIONS", default_value_t = Limits::MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    pub max_connections: u32,
+
+    /// Threads each worker may run blocking work on (database calls, exports); more work waits.
+    #[arg(long, env = "PERFEVAL_BLOCKING_THREADS", default_value_t = Limits::BLOCKING_THREADS,
+          value_parser = clap::value_parser!(u16).range(1..=512), global = true)]
+    pub blocking_threads: u16,
+
+    /// Seconds a request waits for a database connection before it gets 503.
+    #[arg(long, env = "DATABASE_POOL_TIMEOUT", default_value_t = Limits::POOL_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=60), global = true)]
+    pub pool_timeout: u64,
+
+    /// Seconds given, at SIGTERM or SIGINT, to the requests under way before the process exits.
+    #[arg(long, env = "PERFEVAL_SHUTDOWN_TIMEOUT", default_value_t = Limits::SHUTDOWN_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    pub shutdown_timeout: u64,
+}
+
+impl Limits {
+    pub const HEADER_TIMEOUT: u64 = 10;
+    pub const BODY_TIMEOUT: u64 = 30;
+    pub const MAX_CONNECTIONS: u32 = 1000;
+    pub const BLOCKING_THREADS: u16 = 32;
+    pub const POOL_TIMEOUT: u64 = 1;
+    pub const SHUTDOWN_TIMEOUT: u64 = 10;
+
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout)
+    }
+
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout)
+    }
+
+    pub fn pool_timeout(&self) -> Duration {
+        Duration::from_secs(self.pool_timeout)
+    }
+}
+
+/// The documented defaults, for code that builds settings without a command line.
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Self::HEADER_TIMEOUT,
+            body_timeout: Self::BODY_TIMEOUT,
+            max_connections: Self::MAX_CONNECTIONS,
+            blocking_threads: Self::BLOCKING_THREADS,
+            pool_timeout: Self::POOL_TIMEOUT,
+            shutdown_timeout: Self::SHUTDOWN_TIMEOUT,
+        }
+    }
 }
 
 /// A secret setting: never printed, not even by `{:?}`.
@@ -185,6 +259,13 @@ mod tests {
         let cli = Cli::parse_from(["x", "--jwt-secret", "0123456789abcdef0123456789abcdef"]);
         let printed = format!("{:?}", cli.settings);
         assert!(!printed.contains("0123456789abcdef"), "{printed}");
+    }
+
+    #[test]
+    fn the_limits_default_to_what_the_command_line_defaults_to() {
+        let cli = Cli::parse_from(["x"]);
+        let parsed = format!("{:?}", cli.settings.limits);
+        assert_eq!(parsed, format!("{:?}", Limits::default()));
     }
 
     #[test]

@@ -108,6 +108,7 @@ fn print_openapi() -> Result<(), String> {
 }
 
 fn serve(settings: &Settings) -> Result<(), String> {
+    perfeval::startup::raise_open_file_limit(settings);
     actix_web::rt::System::new().block_on(async {
         let app = Application::build(settings).map_err(|e| e.to_string())?;
         log::info!(
@@ -115,12 +116,12 @@ fn serve(settings: &Settings) -> Result<(), String> {
             settings.bind.ip(),
             app.port()
         );
-        app.run_until_stopped().await.map_err(|e| e.to_string())
+        app.run_until_signalled().await.map_err(|e| e.to_string())
     })
 }
 
 fn migrate(settings: &Settings) -> Result<(), String> {
-    let store = Store::connect(&settings.database_url, 1).map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     let applied = store.migrate().map_err(|e| e.to_string())?;
     log::info!(
         "{applied} migration(s) applied to {}",
@@ -130,7 +131,7 @@ fn migrate(settings: &Settings) -> Result<(), String> {
 }
 
 fn reproject(settings: &Settings) -> Result<(), String> {
-    let store = Store::connect(&settings.database_url, 1).map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     store.migrate().map_err(|e| e.to_string())?;
     let count = store.reproject().map_err(|e| e.to_string())?;
     log::info!("rebuilt the projections of {count} evaluation(s)");
@@ -144,7 +145,7 @@ fn demo(
     last_year: i32,
     seed: u64,
 ) -> Result<(), String> {
-    let store = Store::connect(&settings.database_url, 1).map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     store.migrate().map_err(|e| e.to_string())?;
     let units = perfeval::demo::generate(departments, years, last_year, seed)?;
     let stored = store
@@ -180,7 +181,7 @@ fn read_password() -> Result<Password, String> {
 }
 
 fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), String> {
-    let store = Store::connect(&settings.database_url, 1).map_err(|e| e.to_string())?;
+    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     store.migrate().map_err(|e| e.to_string())?;
     match command {
         UserCommand::Add {

@@ -1,20 +1,22 @@
 //! Builds the server apart from running it, so that tests start it on port 0.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
+use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
 use crate::api::auth::{Authenticator, LoginLimiter, PortalKey};
-use crate::api::extract::{BodyLimit, query_config};
+use crate::api::extract::{BodyDeadline, BodyLimit, query_config};
+use crate::api::health::{Stopping, close_when_stopping};
 use crate::config::Settings;
 use crate::domain::access::{Password, Role};
 use crate::store::service_tokens::random_hex;
 use crate::store::users::NewUser;
-use crate::store::{Store, StoreError};
+use crate::store::{ServerClaim, Store, StoreError, claim_for_server};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -92,6 +94,55 @@ pub fn authenticator(settings: &Settings) -> Result<Authenticator, StartupError>
     Authenticator::new(&secret, portal, settings.token_ttl_seconds).map_err(configuration)
 }
 
+/// Raises the soft limit of open files to the hard limit, so that the connection limits
+/// (`PERFEVAL_MAX_CONNECTIONS` per worker), not a service manager's default of 1,024, decide
+/// how many clients are served; warns when the connection limits can exceed what is allowed.
+pub fn raise_open_file_limit(settings: &Settings) {
+    let allowed = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(allowed) => allowed,
+        Err(e) => {
+            log::warn!("cannot raise the limit of open files: {e}");
+            return;
+        }
+    };
+    let workers = settings
+        .workers
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let connections = u64::from(settings.limits.max_connections)
+        .saturating_mul(u64::try_from(workers).unwrap_or(u64::MAX));
+    // Beside the clients: the database pool, the listener, the log, a margin for the libraries.
+    let needed = connections.saturating_add(u64::from(settings.pool_size) + 64);
+    if needed > allowed {
+        log::warn!(
+            "up to {connections} client connections ({workers} workers × PERFEVAL_MAX_CONNECTIONS) \
+             may need more than the {allowed} open files allowed; lower PERFEVAL_MAX_CONNECTIONS \
+             or raise the hard limit (LimitNOFILE=, ulimit -Hn)"
+        );
+    } else {
+        log::info!("open files allowed: {allowed}");
+    }
+}
+
+/// Waits for SIGTERM or SIGINT and names it.
+async fn stop_signal() -> &'static str {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(terminate) => terminate,
+        Err(e) => {
+            log::warn!("cannot listen for SIGTERM ({e}); only SIGINT stops the service");
+            let _ = actix_web::rt::signal::ctrl_c().await;
+            return "SIGINT";
+        }
+    };
+    let interrupt = std::pin::pin!(actix_web::rt::signal::ctrl_c());
+    let terminated = std::pin::pin!(terminate.recv());
+    match futures_util::future::select(terminated, interrupt).await {
+        futures_util::future::Either::Left(_) => "SIGTERM",
+        futures_util::future::Either::Right(_) => "SIGINT",
+    }
+}
+
 /// While no administrator exists (whatever other users were added before), the first one:
 /// with `PERFEVAL_ADMIN_PASSWORD`, or with a generated password printed once to standard
 /// output (never to the log).
@@ -143,10 +194,19 @@ pub fn command_as_run() -> &'static str {
     }
 }
 
+/// How long, after SIGTERM or SIGINT, connections are still accepted and answered: the
+/// requests clients had already sent, waiting in the listen queue, get answers rather than a
+/// closed connection.
+const DRAIN: Duration = Duration::from_secs(1);
+
 /// A server bound to its port, not yet running.
 pub struct Application {
     port: u16,
     server: Server,
+    stopping: Stopping,
+    shutdown_timeout: u64,
+    /// Held while the server runs: no second server opens the same SQLite file.
+    claim: Option<ServerClaim>,
 }
 
 impl Application {
@@ -158,7 +218,12 @@ impl Application {
             database: settings.database_for_log(),
             source,
         };
-        let store = Store::connect(&settings.database_url, settings.pool_size).map_err(database)?;
+        let claim = claim_for_server(&settings.database_url).map_err(database)?;
+        let store = Store::connect(
+            &settings.database_url,
+            settings.pool_size,
+            settings.limits.pool_timeout(),
+        );
         let applied = store.migrate().map_err(database)?;
         log::info!(
             "database {} ready ({applied} migration(s) applied)",
@@ -169,7 +234,9 @@ impl Application {
             bind: settings.bind.to_string(),
             source,
         })?;
-        Self::serve(listener, store, authenticator, settings)
+        let mut application = Self::serve(listener, store, authenticator, settings)?;
+        application.claim = claim;
+        Ok(application)
     }
 
     fn serve(
@@ -188,17 +255,24 @@ impl Application {
         // One limiter for all workers, so that a burst is counted whichever worker takes it.
         let limiter = web::Data::new(LoginLimiter::default());
         let body_limit = BodyLimit(usize::try_from(settings.max_body_bytes).unwrap_or(usize::MAX));
+        let body_deadline = BodyDeadline(settings.limits.body_timeout());
         let openapi = api::openapi();
         let routes = web::Data::new(api::Routes::of(&openapi));
+        let stopping = Stopping::default();
+        let stopping_data = web::Data::new(stopping.clone());
+        let limits = &settings.limits;
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
-                .wrap(actix_web::middleware::from_fn(api::json_ends_with_newline))
+                .wrap(from_fn(api::json_ends_with_newline))
+                .wrap(from_fn(close_when_stopping))
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+                .app_data(stopping_data.clone())
                 .app_data(store.clone())
                 .app_data(authenticator.clone())
                 .app_data(limiter.clone())
                 .app_data(body_limit)
+                .app_data(body_deadline)
                 .app_data(query_config())
                 .app_data(routes.clone())
                 .service(
@@ -207,6 +281,12 @@ impl Application {
                 .route("/docs", web::get().to(api::to_docs));
             api::register(app).0.default_service(web::to(api::no_route))
         })
+        .client_request_timeout(limits.header_timeout())
+        .max_connections(usize::try_from(limits.max_connections).unwrap_or(usize::MAX))
+        .worker_max_blocking_threads(usize::from(limits.blocking_threads))
+        .shutdown_timeout(limits.shutdown_timeout)
+        // Signals are handled by `run_until_signalled`, which first drains the listen queue.
+        .disable_signals()
         .listen(listener)
         .map_err(listen_error)?;
         if let Some(workers) = settings.workers {
@@ -215,6 +295,9 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            stopping,
+            shutdown_timeout: limits.shutdown_timeout,
+            claim: None,
         })
     }
 
@@ -222,7 +305,28 @@ impl Application {
         self.port
     }
 
+    /// Runs until SIGTERM or SIGINT; then answers what is queued for a moment (`DRAIN`), stops
+    /// accepting, and gives the requests under way `PERFEVAL_SHUTDOWN_TIMEOUT` to finish.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let stopping = self.stopping.clone();
+        let grace = self.shutdown_timeout;
+        actix_web::rt::spawn(async move {
+            let signal = stop_signal().await;
+            log::info!(
+                "{signal}: answering what is queued for {} s, then finishing the requests under way within {grace} s",
+                DRAIN.as_secs()
+            );
+            stopping.set();
+            actix_web::rt::time::sleep(DRAIN).await;
+            handle.stop(true).await;
+        });
+        self.run_until_stopped().await
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let stopped = self.server.await;
+        drop(self.claim);
+        stopped
     }
 }

@@ -1,6 +1,6 @@
 //! The service refuses to start without a proper signing key, and says why without saying it.
 
-use perfeval::config::{Secret, Settings};
+use perfeval::config::{Limits, Secret, Settings};
 use perfeval::startup::{StartupError, authenticator};
 
 fn settings(secret: Option<&str>, dev: bool) -> Settings {
@@ -18,6 +18,7 @@ fn settings(secret: Option<&str>, dev: bool) -> Settings {
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: None,
+        limits: Limits::default(),
     }
 }
 

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::access::list_scope;
 use super::error::{ApiError, Problem};
-use super::export::{Column, Format, Kind, Lang, answer, negotiate};
+use super::export::{Column, Format, Kind, Lang, answer, json_text, negotiate, off_the_workers};
 use super::extract::window;
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
@@ -521,81 +521,81 @@ pub async fn departments(
     let filter = unit_filter(&caller, query.kind, query.parent, query.status, query.grade)?;
     let year = query.year;
     let rollup = query.rollup.unwrap_or(false);
-    let (units, parents) = web::block(move || {
+    off_the_workers(move || {
         let units = store.unit_years(year.value(), year.value(), &filter)?;
         let parents = if rollup { Some(store.parents()?) } else { None };
-        Ok::<_, crate::store::StoreError>((units, parents))
+        // The district is the same units whether or not they are rolled up.
+        let district = totals(&units.iter().collect::<Vec<_>>());
+        let rated: Vec<(UnitYear, crate::domain::comparison::Rates)> = match &parents {
+            Some(parents) => roll_up(units, parents),
+            None => units
+                .into_iter()
+                .map(|unit| {
+                    let rates = unit.rates();
+                    (unit, rates)
+                })
+                .collect(),
+        };
+        let mut rows = comparison_rows(&rated);
+        sort_rows(
+            &mut rows,
+            query.sort.as_deref().unwrap_or("department_code"),
+            query.order.unwrap_or_default(),
+        )?;
+        answer(
+            format,
+            query.lang.unwrap_or_default(),
+            "departments",
+            DEPARTMENT_COLUMNS,
+            &rows,
+            || {
+                let rates: Vec<_> = rated.iter().map(|(_, rates)| *rates).collect();
+                let median_of = |pick: fn(&crate::domain::comparison::Rates) -> Option<Percent>| {
+                    median(rates.iter().map(|r| pick(r).map(Percent::value)))
+                };
+                let medians = Medians {
+                    execution_rate: median_of(|r| r.execution).map(Exact),
+                    adjustment_rate: median_of(|r| r.adjustment).map(Exact),
+                    three_public_change_rate: median_of(|r| r.three_public_change).map(Exact),
+                    staffing_control_rate: median_of(|r| r.staffing_control).map(Exact),
+                    indicators_met_share: median_of(|r| r.indicators_met_share).map(Exact),
+                    score: median(rated.iter().map(|(unit, _)| unit.score)).map(Exact),
+                };
+                let total = rows.len();
+                let offset = usize::try_from(window.offset).unwrap_or(usize::MAX);
+                let limit = usize::try_from(window.limit).unwrap_or(0);
+                let items: Vec<ComparisonRow> =
+                    rows.iter().skip(offset).take(limit).cloned().collect();
+                json_text(&DepartmentComparison {
+                    year,
+                    rollup,
+                    items,
+                    total,
+                    limit: window.limit,
+                    offset: window.offset,
+                    district: DistrictTotals {
+                        units: district.units,
+                        total_initial: district.total.initial.map(Exact),
+                        total_adjusted: district.total.adjusted.map(Exact),
+                        total_executed: district.total.executed.map(Exact),
+                        basic_executed: district.basic.executed.map(Exact),
+                        project_executed: district.projects.executed.map(Exact),
+                        three_public_budget: district.three_public_budget.map(Exact),
+                        three_public_actual: district.three_public_actual.map(Exact),
+                        execution_rate: district.execution_rate,
+                        adjustment_rate: district.adjustment_rate,
+                        three_public_change_rate: district.three_public_change_rate,
+                        staffing_control_rate: district.staffing_control_rate,
+                        indicators_met_share: district.indicators_met_share,
+                        findings_count: district.findings_errors + district.findings_warnings,
+                        problems_count: district.problems_count,
+                    },
+                    medians,
+                })
+            },
+        )
     })
-    .await??;
-    // The district is the same units whether or not they are rolled up.
-    let district = totals(&units.iter().collect::<Vec<_>>());
-    let rated: Vec<(UnitYear, crate::domain::comparison::Rates)> = match &parents {
-        Some(parents) => roll_up(units, parents),
-        None => units
-            .into_iter()
-            .map(|unit| {
-                let rates = unit.rates();
-                (unit, rates)
-            })
-            .collect(),
-    };
-    let mut rows = comparison_rows(&rated);
-    sort_rows(
-        &mut rows,
-        query.sort.as_deref().unwrap_or("department_code"),
-        query.order.unwrap_or_default(),
-    )?;
-    answer(
-        format,
-        query.lang.unwrap_or_default(),
-        "departments",
-        DEPARTMENT_COLUMNS,
-        &rows,
-        || {
-            let rates: Vec<_> = rated.iter().map(|(_, rates)| *rates).collect();
-            let median_of = |pick: fn(&crate::domain::comparison::Rates) -> Option<Percent>| {
-                median(rates.iter().map(|r| pick(r).map(Percent::value)))
-            };
-            let medians = Medians {
-                execution_rate: median_of(|r| r.execution).map(Exact),
-                adjustment_rate: median_of(|r| r.adjustment).map(Exact),
-                three_public_change_rate: median_of(|r| r.three_public_change).map(Exact),
-                staffing_control_rate: median_of(|r| r.staffing_control).map(Exact),
-                indicators_met_share: median_of(|r| r.indicators_met_share).map(Exact),
-                score: median(rated.iter().map(|(unit, _)| unit.score)).map(Exact),
-            };
-            let total = rows.len();
-            let offset = usize::try_from(window.offset).unwrap_or(usize::MAX);
-            let limit = usize::try_from(window.limit).unwrap_or(0);
-            let items: Vec<ComparisonRow> = rows.iter().skip(offset).take(limit).cloned().collect();
-            HttpResponse::Ok().json(DepartmentComparison {
-                year,
-                rollup,
-                items,
-                total,
-                limit: window.limit,
-                offset: window.offset,
-                district: DistrictTotals {
-                    units: district.units,
-                    total_initial: district.total.initial.map(Exact),
-                    total_adjusted: district.total.adjusted.map(Exact),
-                    total_executed: district.total.executed.map(Exact),
-                    basic_executed: district.basic.executed.map(Exact),
-                    project_executed: district.projects.executed.map(Exact),
-                    three_public_budget: district.three_public_budget.map(Exact),
-                    three_public_actual: district.three_public_actual.map(Exact),
-                    execution_rate: district.execution_rate,
-                    adjustment_rate: district.adjustment_rate,
-                    three_public_change_rate: district.three_public_change_rate,
-                    staffing_control_rate: district.staffing_control_rate,
-                    indicators_met_share: district.indicators_met_share,
-                    findings_count: district.findings_errors + district.findings_warnings,
-                    problems_count: district.problems_count,
-                },
-                medians,
-            })
-        },
-    )
+    .await
 }
 
 /// One year of a series: a unit's, or the district's.
@@ -702,61 +702,59 @@ pub async fn trends(
     let format = negotiate(&req, query.format);
     let mut filter = unit_filter(&caller, None, None, None, None)?;
     filter.department_code = query.department.clone();
-    let (from, to, units) = web::block(move || {
+    off_the_workers(move || {
         let (from, to) = span(&store, filter.within.as_ref(), query.from, query.to)?;
-        store
-            .unit_years(from, to, &filter)
-            .map(|units| (from, to, units))
-    })
-    .await??;
-    let mut by_year: BTreeMap<i32, Vec<&UnitYear>> = BTreeMap::new();
-    for unit in &units {
-        by_year.entry(unit.year).or_default().push(unit);
-    }
-    let single = query.department.is_some();
-    let rows: Vec<TrendRow> = by_year
-        .into_iter()
-        .map(|(year, units)| {
-            let sums = totals(&units);
-            TrendRow {
-                year,
-                units: units.len(),
-                total_initial: sums.total.initial.map(Exact),
-                total_adjusted: sums.total.adjusted.map(Exact),
-                total_executed: sums.total.executed.map(Exact),
-                execution_rate: sums.execution_rate,
-                adjustment_rate: sums.adjustment_rate,
-                three_public_actual: sums.three_public_actual.map(Exact),
-                three_public_change_rate: sums.three_public_change_rate,
-                staffing_control_rate: sums.staffing_control_rate,
-                score: (if single {
-                    units[0].score
-                } else {
-                    median(units.iter().map(|u| u.score))
-                })
-                .map(Exact),
-                grade: if single { units[0].grade } else { None },
-                indicators_met_share: sums.indicators_met_share,
-                findings_count: sums.findings_errors + sums.findings_warnings,
-                problems_count: sums.problems_count,
-            }
-        })
-        .collect();
-    answer(
-        format,
-        query.lang.unwrap_or_default(),
-        "trends",
-        TREND_COLUMNS,
-        &rows,
-        || {
-            HttpResponse::Ok().json(Trend {
-                department_code: query.department.map(String::from),
-                from,
-                to,
-                items: rows.clone(),
+        let units = store.unit_years(from, to, &filter)?;
+        let mut by_year: BTreeMap<i32, Vec<&UnitYear>> = BTreeMap::new();
+        for unit in &units {
+            by_year.entry(unit.year).or_default().push(unit);
+        }
+        let single = query.department.is_some();
+        let rows: Vec<TrendRow> = by_year
+            .into_iter()
+            .map(|(year, units)| {
+                let sums = totals(&units);
+                TrendRow {
+                    year,
+                    units: units.len(),
+                    total_initial: sums.total.initial.map(Exact),
+                    total_adjusted: sums.total.adjusted.map(Exact),
+                    total_executed: sums.total.executed.map(Exact),
+                    execution_rate: sums.execution_rate,
+                    adjustment_rate: sums.adjustment_rate,
+                    three_public_actual: sums.three_public_actual.map(Exact),
+                    three_public_change_rate: sums.three_public_change_rate,
+                    staffing_control_rate: sums.staffing_control_rate,
+                    score: (if single {
+                        units[0].score
+                    } else {
+                        median(units.iter().map(|u| u.score))
+                    })
+                    .map(Exact),
+                    grade: if single { units[0].grade } else { None },
+                    indicators_met_share: sums.indicators_met_share,
+                    findings_count: sums.findings_errors + sums.findings_warnings,
+                    problems_count: sums.problems_count,
+                }
             })
-        },
-    )
+            .collect();
+        answer(
+            format,
+            query.lang.unwrap_or_default(),
+            "trends",
+            TREND_COLUMNS,
+            &rows,
+            || {
+                json_text(&Trend {
+                    department_code: query.department.map(String::from),
+                    from,
+                    to,
+                    items: rows.clone(),
+                })
+            },
+        )
+    })
+    .await
 }
 
 /// One unit's execution against its approved budget.
@@ -809,16 +807,6 @@ pub struct YearQuery {
     pub lang: Option<Lang>,
 }
 
-/// The figures of a year's units that the caller may see.
-async fn year_units(
-    caller: &Caller,
-    store: web::Data<Store>,
-    year: FiscalYear,
-) -> Result<Vec<UnitYear>, ApiError> {
-    let filter = unit_filter(caller, None, None, None, None)?;
-    Ok(web::block(move || store.unit_years(year.value(), year.value(), &filter)).await??)
-}
-
 /// The units of a year in PEFA-style bands of execution against the approved (initial)
 /// budget: within 5 %, 10 %, 15 %, beyond; the largest deviation first. Also as CSV or XLSX.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units only).
@@ -837,49 +825,53 @@ pub async fn deviations(
     let query = query.into_inner();
     let format = negotiate(&req, query.format);
     let year = query.year;
-    let units = year_units(&caller, store, year).await?;
-    let mut rows: Vec<DeviationRow> = units
-        .iter()
-        .map(|unit| {
-            let (deviation, band) = deviation(unit);
-            DeviationRow {
-                department_code: unit.department_code.clone(),
-                department_name: unit.department_name.clone(),
-                total_initial: unit.total.initial.map(Exact),
-                total_executed: unit.total.executed.map(Exact),
-                deviation,
-                band,
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        compare_missing_last(
-            &a.deviation.map(|d| d.value().abs()),
-            &b.deviation.map(|d| d.value().abs()),
-            true,
-        )
-        .then_with(|| a.department_code.cmp(&b.department_code))
-    });
-    answer(
-        format,
-        query.lang.unwrap_or_default(),
-        "deviation",
-        DEVIATION_COLUMNS,
-        &rows,
-        || {
-            let mut bands = BTreeMap::new();
-            for row in &rows {
-                *bands
-                    .entry(text_of(&row.band).unwrap_or_default())
-                    .or_insert(0) += 1;
-            }
-            HttpResponse::Ok().json(Deviation {
-                year,
-                bands,
-                items: rows.clone(),
+    let filter = unit_filter(&caller, None, None, None, None)?;
+    off_the_workers(move || {
+        let units = store.unit_years(year.value(), year.value(), &filter)?;
+        let mut rows: Vec<DeviationRow> = units
+            .iter()
+            .map(|unit| {
+                let (deviation, band) = deviation(unit);
+                DeviationRow {
+                    department_code: unit.department_code.clone(),
+                    department_name: unit.department_name.clone(),
+                    total_initial: unit.total.initial.map(Exact),
+                    total_executed: unit.total.executed.map(Exact),
+                    deviation,
+                    band,
+                }
             })
-        },
-    )
+            .collect();
+        rows.sort_by(|a, b| {
+            compare_missing_last(
+                &a.deviation.map(|d| d.value().abs()),
+                &b.deviation.map(|d| d.value().abs()),
+                true,
+            )
+            .then_with(|| a.department_code.cmp(&b.department_code))
+        });
+        answer(
+            format,
+            query.lang.unwrap_or_default(),
+            "deviation",
+            DEVIATION_COLUMNS,
+            &rows,
+            || {
+                let mut bands = BTreeMap::new();
+                for row in &rows {
+                    *bands
+                        .entry(text_of(&row.band).unwrap_or_default())
+                        .or_insert(0) += 1;
+                }
+                json_text(&Deviation {
+                    year,
+                    bands,
+                    items: rows.clone(),
+                })
+            },
+        )
+    })
+    .await
 }
 
 /// A goal a unit missed in consecutive years.
@@ -958,43 +950,41 @@ pub async fn unmet(
     }
     let format = negotiate(&req, query.format);
     let within = list_scope(&caller)?;
-    let (from, to, indicators) = web::block(move || {
+    off_the_workers(move || {
         let (from, to) = span(&store, within.as_ref(), query.from, query.to)?;
-        store
-            .indicator_years(from, to, within.as_ref())
-            .map(|i| (from, to, i))
-    })
-    .await??;
-    let rows: Vec<UnmetGoalRow> = unmet_goals(&indicators, at_least)
-        .into_iter()
-        .map(|goal| UnmetGoalRow {
-            department_code: goal.department_code,
-            indicator: goal.name,
-            unit: goal.unit,
-            consecutive_years: goal.years.len(),
-            years: goal.years,
-            attainments: goal
-                .attainments
-                .iter()
-                .map(|a| a.map(|d| d.normalize().to_string()))
-                .collect(),
-        })
-        .collect();
-    answer(
-        format,
-        query.lang.unwrap_or_default(),
-        "unmet-goals",
-        UNMET_COLUMNS,
-        &rows,
-        || {
-            HttpResponse::Ok().json(UnmetGoals {
-                years: at_least,
-                from,
-                to,
-                items: rows.clone(),
+        let indicators = store.indicator_years(from, to, within.as_ref())?;
+        let rows: Vec<UnmetGoalRow> = unmet_goals(&indicators, at_least)
+            .into_iter()
+            .map(|goal| UnmetGoalRow {
+                department_code: goal.department_code,
+                indicator: goal.name,
+                unit: goal.unit,
+                consecutive_years: goal.years.len(),
+                years: goal.years,
+                attainments: goal
+                    .attainments
+                    .iter()
+                    .map(|a| a.map(|d| d.normalize().to_string()))
+                    .collect(),
             })
-        },
-    )
+            .collect();
+        answer(
+            format,
+            query.lang.unwrap_or_default(),
+            "unmet-goals",
+            UNMET_COLUMNS,
+            &rows,
+            || {
+                json_text(&UnmetGoals {
+                    years: at_least,
+                    from,
+                    to,
+                    items: rows.clone(),
+                })
+            },
+        )
+    })
+    .await
 }
 
 /// How many units have each grade.
@@ -1030,36 +1020,40 @@ pub async fn grades(
     let query = query.into_inner();
     let format = negotiate(&req, query.format);
     let year = query.year;
-    let units = year_units(&caller, store, year).await?;
-    let all: Vec<&UnitYear> = units.iter().collect();
-    let (counts, ungraded) = grade_distribution(&all);
-    let order = ["excellent", "good", "fair", "poor"];
-    let mut rows: Vec<GradeRow> = counts
-        .into_iter()
-        .map(|(grade, units)| GradeRow {
-            grade: grade.to_owned(),
-            units,
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        let at = |g: &str| order.iter().position(|o| *o == g).unwrap_or(order.len());
-        at(&a.grade).cmp(&at(&b.grade)).then(Ordering::Equal)
-    });
-    rows.push(GradeRow {
-        grade: "ungraded".to_owned(),
-        units: ungraded,
-    });
-    answer(
-        format,
-        query.lang.unwrap_or_default(),
-        "grades",
-        GRADE_COLUMNS,
-        &rows,
-        || {
-            HttpResponse::Ok().json(GradeDistribution {
-                year,
-                items: rows.clone(),
+    let filter = unit_filter(&caller, None, None, None, None)?;
+    off_the_workers(move || {
+        let units = store.unit_years(year.value(), year.value(), &filter)?;
+        let all: Vec<&UnitYear> = units.iter().collect();
+        let (counts, ungraded) = grade_distribution(&all);
+        let order = ["excellent", "good", "fair", "poor"];
+        let mut rows: Vec<GradeRow> = counts
+            .into_iter()
+            .map(|(grade, units)| GradeRow {
+                grade: grade.to_owned(),
+                units,
             })
-        },
-    )
+            .collect();
+        rows.sort_by(|a, b| {
+            let at = |g: &str| order.iter().position(|o| *o == g).unwrap_or(order.len());
+            at(&a.grade).cmp(&at(&b.grade)).then(Ordering::Equal)
+        });
+        rows.push(GradeRow {
+            grade: "ungraded".to_owned(),
+            units: ungraded,
+        });
+        answer(
+            format,
+            query.lang.unwrap_or_default(),
+            "grades",
+            GRADE_COLUMNS,
+            &rows,
+            || {
+                json_text(&GradeDistribution {
+                    year,
+                    items: rows.clone(),
+                })
+            },
+        )
+    })
+    .await
 }

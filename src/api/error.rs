@@ -56,6 +56,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("the body did not arrive within {seconds} s")]
+    RequestTimeout { seconds: u64 },
     /// No token, or one that is not valid; `Some` says why.
     #[error("{}", .0.as_deref().unwrap_or("this needs a bearer token (POST /api/v1/auth/token)"))]
     Unauthenticated(Option<String>),
@@ -116,6 +118,9 @@ impl From<StoreError> for ApiError {
             StoreError::Contended => Self::Unavailable(
                 "the record is being changed by others at this moment; try again".to_owned(),
             ),
+            StoreError::Outage => {
+                Self::Unavailable("the database is unavailable; try again shortly".to_owned())
+            }
             StoreError::Unavailable(cause) => {
                 log::error!("database unavailable: {cause}");
                 Self::Unavailable("the database is unavailable; try again shortly".to_owned())
@@ -139,6 +144,7 @@ impl ApiError {
             Self::InvalidParameters(_) => "invalid_parameters",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::RequestTimeout { .. } => "request_timeout",
             Self::Unauthenticated(_) => "unauthenticated",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden(_) => "forbidden",
@@ -163,6 +169,7 @@ impl ApiError {
             Self::InvalidParameters(_) => "Invalid parameters",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::PayloadTooLarge { .. } => "Body too large",
+            Self::RequestTimeout { .. } => "Request timeout",
             Self::Unauthenticated(_) => "Unauthenticated",
             Self::InvalidCredentials => "Invalid credentials",
             Self::Forbidden(_) => "Forbidden",
@@ -188,6 +195,7 @@ impl ResponseError for ApiError {
             Self::InvalidBody { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -246,6 +254,10 @@ impl ResponseError for ApiError {
             }
             Self::MethodNotAllowed { allowed, .. } => {
                 response.insert_header((header::ALLOW, allowed.join(", ")));
+            }
+            // The rest of the body may still come; the connection cannot carry another request.
+            Self::RequestTimeout { .. } => {
+                response.force_close();
             }
             Self::TooManyRequests { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));

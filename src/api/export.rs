@@ -2,8 +2,8 @@
 //! `?format=` or `Accept`. CSV and XLSX are made from the JSON rows themselves, column by
 //! column, so the three always say the same.
 
-use actix_web::http::header;
-use actix_web::web::Bytes;
+use actix_web::http::header::{self, ContentType};
+use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::stream;
 use rust_decimal::Decimal;
@@ -129,61 +129,117 @@ fn rows_as_json<T: Serialize>(rows: &[T]) -> Result<Vec<Value>, ApiError> {
         .collect()
 }
 
-/// The answer for a table in the asked format; `json` builds the JSON answer.
+/// The JSON text of an answer.
+pub fn json_text<T: Serialize>(answer: &T) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(answer)
+        .map_err(|e| ApiError::Internal(format!("the answer could not be written: {e}")))
+}
+
+/// A table in the asked format, made off the HTTP workers; the CSV text is made as it is sent.
+pub enum Rendered {
+    Json(Vec<u8>),
+    Csv {
+        name: &'static str,
+        columns: &'static [Column],
+        lang: Lang,
+        rows: Vec<Value>,
+    },
+    Xlsx {
+        name: &'static str,
+        workbook: Vec<u8>,
+    },
+}
+
+/// The table in the asked format; `json` writes the JSON answer.
 pub fn answer<T: Serialize>(
     format: Format,
     lang: Lang,
-    name: &str,
+    name: &'static str,
     columns: &'static [Column],
     rows: &[T],
-    json: impl FnOnce() -> HttpResponse,
-) -> Result<HttpResponse, ApiError> {
-    match format {
-        Format::Json => Ok(json()),
-        Format::Csv => {
-            let values = rows_as_json(rows)?;
-            let header = format!(
-                "\u{feff}{}",
-                csv_line(columns.iter().map(|c| c.heading(lang).to_owned()))
-            );
-            let chunks: Vec<Vec<Value>> = values
-                .chunks(CSV_ROWS_PER_CHUNK)
-                .map(<[Value]>::to_vec)
-                .collect();
-            let body = stream::iter(
-                std::iter::once(Ok::<_, actix_web::Error>(Bytes::from(header))).chain(
-                    chunks.into_iter().map(move |chunk| {
-                        let text: String = chunk
-                            .iter()
-                            .map(|row| {
-                                csv_line(columns.iter().map(|c| defused(c.kind, text(&row[c.key]))))
-                            })
-                            .collect();
-                        Ok(Bytes::from(text))
-                    }),
-                ),
-            );
-            Ok(HttpResponse::Ok()
-                .content_type(CSV)
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}.csv\""),
-                ))
-                .streaming(body))
-        }
-        Format::Xlsx => {
-            let bytes = xlsx(name, columns, &rows_as_json(rows)?, lang).map_err(|e| {
+    json: impl FnOnce() -> Result<Vec<u8>, ApiError>,
+) -> Result<Rendered, ApiError> {
+    Ok(match format {
+        Format::Json => Rendered::Json(json()?),
+        Format::Csv => Rendered::Csv {
+            name,
+            columns,
+            lang,
+            rows: rows_as_json(rows)?,
+        },
+        Format::Xlsx => Rendered::Xlsx {
+            name,
+            workbook: xlsx(name, columns, &rows_as_json(rows)?, lang).map_err(|e| {
                 ApiError::Internal(format!("the workbook could not be written: {e}"))
-            })?;
-            Ok(HttpResponse::Ok()
-                .content_type(XLSX)
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}.xlsx\""),
-                ))
-                .body(bytes))
+            })?,
+        },
+    })
+}
+
+/// Runs `work` — reading the figures, computing, rendering — on the bounded blocking pool, so
+/// that a heavy table or export never holds an HTTP worker, and answers what it rendered.
+pub async fn off_the_workers(
+    work: impl FnOnce() -> Result<Rendered, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    Ok(match web::block(work).await?? {
+        Rendered::Json(text) => HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .body(text),
+        Rendered::Csv {
+            name,
+            columns,
+            lang,
+            rows,
+        } => HttpResponse::Ok()
+            .content_type(CSV)
+            .insert_header(attachment(name, "csv"))
+            .streaming(csv_stream(columns, lang, rows)),
+        Rendered::Xlsx { name, workbook } => HttpResponse::Ok()
+            .content_type(XLSX)
+            .insert_header(attachment(name, "xlsx"))
+            .body(workbook),
+    })
+}
+
+fn attachment(name: &str, extension: &str) -> (header::HeaderName, String) {
+    (
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{name}.{extension}\""),
+    )
+}
+
+/// How many chunks of CSV text may wait for a slow client; the writer waits beyond that.
+const CSV_CHUNKS_AHEAD: usize = 16;
+
+/// The CSV text, made chunk by chunk on the blocking pool while the chunks before are sent.
+/// A client that goes away ends the making.
+fn csv_stream(
+    columns: &'static [Column],
+    lang: Lang,
+    rows: Vec<Value>,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
+    let (chunks, received) = tokio::sync::mpsc::channel(CSV_CHUNKS_AHEAD);
+    actix_web::rt::task::spawn_blocking(move || {
+        let header = format!(
+            "\u{feff}{}",
+            csv_line(columns.iter().map(|c| c.heading(lang).to_owned()))
+        );
+        if chunks.blocking_send(Bytes::from(header)).is_err() {
+            return;
         }
-    }
+        for chunk in rows.chunks(CSV_ROWS_PER_CHUNK) {
+            let text: String = chunk
+                .iter()
+                .map(|row| csv_line(columns.iter().map(|c| defused(c.kind, text(&row[c.key])))))
+                .collect();
+            if chunks.blocking_send(Bytes::from(text)).is_err() {
+                return;
+            }
+        }
+    });
+    stream::unfold(received, |mut received| async move {
+        received.recv().await.map(|chunk| (Ok(chunk), received))
+    })
 }
 
 fn xlsx(

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -22,6 +23,11 @@ use crate::store::evaluations::Precondition;
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
+/// How long a client has to send the whole body; a slower one is answered 408, so that a
+/// stalled or trickling upload holds its connection for a bounded time.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub Duration);
+
 /// The media type a request declares, lower-cased, without its parameters.
 fn media_type(req: &HttpRequest) -> Option<String> {
     req.headers()
@@ -35,7 +41,7 @@ fn is_json(media: &str) -> bool {
     media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
 }
 
-/// The body, read up to the limit (413 beyond it, declared or not).
+/// The body, read up to the limit (413 beyond it, declared or not) within the deadline (408).
 fn read_body(
     req: &HttpRequest,
     payload: &mut Payload,
@@ -50,20 +56,34 @@ fn read_body(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
+    let deadline = req
+        .app_data::<BodyDeadline>()
+        .copied()
+        .unwrap_or(BodyDeadline(Duration::from_secs(30)))
+        .0;
     let mut payload = payload.take();
     Box::pin(async move {
         if declared_length.is_some_and(|length| length > limit) {
             return Err(ApiError::PayloadTooLarge { limit });
         }
-        let mut body = BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk
-                .map_err(|e| ApiError::MalformedJson(format!("the body could not be read: {e}")))?;
-            if body.len() + chunk.len() > limit {
-                return Err(ApiError::PayloadTooLarge { limit });
+        let read = async {
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::MalformedJson(format!("the body could not be read: {e}"))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
             }
-            body.extend_from_slice(&chunk);
-        }
+            Ok(body)
+        };
+        let body = actix_web::rt::time::timeout(deadline, read)
+            .await
+            .map_err(|_| ApiError::RequestTimeout {
+                seconds: deadline.as_secs(),
+            })??;
         Ok(body.freeze())
     })
 }

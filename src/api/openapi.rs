@@ -6,7 +6,9 @@
 //! - an operation that needs a token can answer 401 (no valid token) and 403 (no right);
 //! - one that reads a body can answer 400 (malformed JSON), 413, 415 and 422;
 //! - one with parameters can answer 400 (invalid parameters); one with path parameters, 404;
-//! - one that reads the database can answer 503 with `Retry-After` while it is unavailable;
+//! - one that reads a body can answer 408 when it does not arrive in time;
+//! - every one but `/healthz` can answer 503 with `Retry-After` while the database is
+//!   unreachable or busy (the caller is checked against it on every request);
 //! - a table that takes `format` answers CSV and XLSX besides JSON.
 //!
 //! Unsigned 32-bit numbers get their true range (utoipa writes them as `int32`).
@@ -106,9 +108,9 @@ pub fn finish(document: openapi::OpenApi) -> openapi::OpenApi {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
-            for (method, operation) in item.iter_mut() {
+            for operation in item.values_mut() {
                 if let Some(operation) = operation.as_object_mut() {
-                    complete_operation(path, method, operation);
+                    complete_operation(path, operation);
                 }
             }
         }
@@ -135,7 +137,7 @@ fn add_response(responses: &mut Map<String, Value>, status: &str, response: Valu
     responses.entry(status).or_insert(response);
 }
 
-fn complete_operation(path: &str, method: &str, operation: &mut Map<String, Value>) {
+fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
     // `security(())` is written `[{}]`: "no requirement", drawn as a lock by the docs UI.
     let open = match operation.get_mut("security") {
         Some(Value::Array(requirements)) => {
@@ -216,9 +218,15 @@ fn complete_operation(path: &str, method: &str, operation: &mut Map<String, Valu
     if parameters.iter().any(|p| p["in"] == "path") {
         add_response(responses, "404", problem("Not found"));
     }
-    let uses_database = !(path == "/healthz" || (path == "/api/v1/auth/me" && method == "get"));
-    if uses_database {
-        let mut unavailable = problem("The database is unavailable for a moment; try again");
+    if has_body {
+        add_response(responses, "408", problem("The body did not arrive in time"));
+    }
+    // Every operation but liveness reads the database, if only to check the caller.
+    if path != "/healthz" {
+        let mut unavailable = problem(
+            "The database is unreachable or too busy at this moment; try again after \
+             `Retry-After` seconds",
+        );
         unavailable["headers"] = json!({"Retry-After": {
             "description": "Seconds to wait before trying again",
             "schema": {"type": "integer", "minimum": 0},

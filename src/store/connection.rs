@@ -30,11 +30,24 @@ impl Backend {
 }
 
 /// SQLite in WAL mode with foreign keys on; `synchronous = FULL` so that a write that was
-/// acknowledged survives a power cut, and a busy timeout so that a second process waits.
+/// acknowledged survives a power cut, and a busy timeout so that a writer waits for another
+/// connection's write (a command-line job's, beside the one server) instead of failing.
 /// The busy timeout comes first: switching to WAL takes a lock that other new connections
 /// must wait for.
 const SQLITE_SETTINGS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+
+/// The SQLite file a URL names, or `None` for PostgreSQL.
+pub fn sqlite_path(database_url: &str) -> Option<&str> {
+    match Backend::of(database_url) {
+        Backend::Sqlite => Some(
+            database_url
+                .strip_prefix("sqlite://")
+                .unwrap_or(database_url),
+        ),
+        Backend::Postgres => None,
+    }
+}
 
 pub struct ConnectionManager {
     url: String,
@@ -43,15 +56,10 @@ pub struct ConnectionManager {
 
 impl ConnectionManager {
     pub fn new(database_url: &str) -> Self {
-        let backend = Backend::of(database_url);
-        let url = match backend {
-            Backend::Sqlite => database_url
-                .strip_prefix("sqlite://")
-                .unwrap_or(database_url)
-                .to_owned(),
-            Backend::Postgres => database_url.to_owned(),
-        };
-        Self { url, backend }
+        Self {
+            url: sqlite_path(database_url).unwrap_or(database_url).to_owned(),
+            backend: Backend::of(database_url),
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -87,6 +87,43 @@ pub(super) fn department_id(conn: &mut DbConnection, code: &UnitCode) -> Result<
         .ok_or_else(|| StoreError::NotFound(format!("department {code}")))
 }
 
+/// Takes the department's row lock for the rest of the write transaction (PostgreSQL; a
+/// SQLite write transaction holds the whole file) and answers the department's id. Every
+/// write of the unit's reports takes it first: a write reads and rewrites the projections of
+/// the report and of the unit's next year, so writers of one unit take turns, and writers of
+/// distinct units never meet.
+pub(super) fn lock_department(conn: &mut DbConnection, code: &UnitCode) -> Result<i64, StoreError> {
+    match conn {
+        DbConnection::Postgres(pg) => {
+            // FOR NO KEY UPDATE leaves alone the inserts that only reference the row.
+            diesel::sql_query("SELECT id FROM departments WHERE code = $1 FOR NO KEY UPDATE")
+                .bind::<diesel::sql_types::Text, _>(code.as_str())
+                .get_result::<LockedRow>(pg)
+                .optional()?
+                .map(|row| row.id)
+                .ok_or_else(|| StoreError::NotFound(format!("department {code}")))
+        }
+        DbConnection::Sqlite(_) => department_id(conn, code),
+    }
+}
+
+/// Takes the row locks of every department (PostgreSQL), for a write that rewrites the
+/// projections of many units: it waits for the report writes under way, and later ones wait
+/// for it. Always in the order of the ids, so that two such writes cannot deadlock.
+pub(super) fn lock_all_departments(conn: &mut DbConnection) -> Result<(), StoreError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT id FROM departments ORDER BY id FOR NO KEY UPDATE")
+            .load::<LockedRow>(pg)?;
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct LockedRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
 fn load(conn: &mut DbConnection, code: &UnitCode) -> Result<DepartmentRecord, StoreError> {
     departments::table
         .filter(departments::code.eq(code.as_str()))

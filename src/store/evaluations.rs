@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::departments::department_id;
+use super::departments::{department_id, lock_department};
 use super::projections::{findings_of, project_with_followers};
 use super::schema::{departments, evaluation_revisions, evaluations};
 use super::{DbConnection, Page, Store, StoreError, Window, is_unique_violation, now};
@@ -14,9 +14,13 @@ use crate::domain::evaluation::{Action, EvaluationStatus};
 use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, UnitCode};
 
-/// How many times a write is tried again when another writer changed the same evaluation
-/// between its read and its write (PostgreSQL; SQLite writers queue instead).
-const WRITE_ATTEMPTS: usize = 5;
+/// How many times a write is tried in all when it loses a race it could not see coming (the
+/// row locks and SQLite's single writer leave none that are known); then it gives up.
+const WRITE_ATTEMPTS: u32 = 5;
+
+/// The first pause before trying again; it doubles with every attempt, times a random factor
+/// from 0.5 to 1.5 so that the losers do not meet again.
+const FIRST_BACKOFF: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// An evaluation as stored, without its document.
 #[derive(Debug, Clone)]
@@ -281,6 +285,14 @@ fn insert_first_version(
     Ok(id)
 }
 
+/// `pause` times a random factor from 0.5 to 1.5.
+fn jittered(pause: std::time::Duration) -> std::time::Duration {
+    let mut byte = [0_u8];
+    // Without randomness the pause is only not jittered; the retry still works.
+    let random = getrandom::fill(&mut byte).map_or(128, |()| u32::from(byte[0]));
+    pause * (128 + random) / 256
+}
+
 fn serialise(report: &EvaluationReport) -> Result<String, StoreError> {
     serde_json::to_string(report)
         .map_err(|e| StoreError::Internal(format!("document could not be written as JSON: {e}")))
@@ -398,15 +410,26 @@ impl Store {
         })
     }
 
-    /// Runs `attempt` in a write transaction, again from a fresh read when another writer
-    /// won the race (PostgreSQL; SQLite writers queue instead).
+    /// Runs `attempt` in a write transaction that holds the unit's row lock (see
+    /// `lock_department`), again from a fresh read after a jittered pause when it lost a race
+    /// anyway, a few times; a conflict that remains is logged and answered as such.
     pub(super) fn retrying<T>(
         &self,
+        what: &dyn std::fmt::Display,
         mut attempt: impl FnMut(&mut DbConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        for _ in 0..WRITE_ATTEMPTS {
-            match self.write(&mut attempt) {
-                Err(StoreError::Contended) => continue,
+        let mut pause = FIRST_BACKOFF;
+        for tried in 1..=WRITE_ATTEMPTS {
+            match self.write_locked(&mut attempt) {
+                Err(StoreError::Contended) if tried < WRITE_ATTEMPTS => {
+                    log::info!("write of {what} lost a race (attempt {tried}); trying again");
+                    std::thread::sleep(jittered(pause));
+                    pause *= 2;
+                }
+                Err(StoreError::Contended) => {
+                    log::warn!("write of {what} lost the race {WRITE_ATTEMPTS} times; giving up");
+                    return Err(StoreError::Contended);
+                }
                 other => return other,
             }
         }
@@ -429,8 +452,10 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let attempt = self
-            .retrying(|conn| try_edit(conn, code, year, precondition, (actor, action), &mut edit));
+        let what = format!("the {year} evaluation of {code}");
+        let attempt = self.retrying(&what, |conn| {
+            try_edit(conn, code, year, precondition, (actor, action), &mut edit)
+        });
         match attempt {
             Ok(Attempt::Done(saved)) => Ok(*saved),
             Ok(Attempt::Refused(error)) => Err(error),
@@ -449,7 +474,9 @@ impl Store {
         action: Action,
         comment: Option<&str>,
     ) -> Result<EvaluationRecord, StoreError> {
-        self.retrying(|conn| {
+        let what = format!("the {year} evaluation of {code}");
+        self.retrying(&what, |conn| {
+            lock_department(conn, code)?;
             let (id, record) = load_existing(conn, code, year)?;
             check_precondition(precondition, Some(record.summary.version))?;
             let status = record.summary.status;
@@ -504,7 +531,9 @@ impl Store {
         precondition: Precondition,
         actor: &str,
     ) -> Result<EvaluationRecord, StoreError> {
-        self.retrying(|conn| {
+        let what = format!("the {year} evaluation of {code}");
+        self.retrying(&what, |conn| {
+            lock_department(conn, code)?;
             let (id, record) = load_existing(conn, code, year)?;
             check_precondition(precondition, Some(record.summary.version))?;
             if record.report.goals.indicators.is_empty() {
@@ -687,7 +716,7 @@ fn try_edit<T, E>(
     (actor, action): (&str, &str),
     edit: &mut impl FnMut(&mut EvaluationReport) -> Result<T, E>,
 ) -> Result<Attempt<T, E>, StoreError> {
-    let department = department_id(conn, code)?;
+    let department = lock_department(conn, code)?;
     // The stored text is kept to tell an unchanged document without writing it out again.
     let existing = load_row(conn, department, year)?
         .map(|row| {

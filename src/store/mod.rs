@@ -12,12 +12,14 @@ pub mod users;
 pub mod years;
 
 use std::ops::DerefMut;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::Connection;
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{Pool, PooledConnection};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::event::AcquireEvent;
+use diesel::r2d2::{HandleError, HandleEvent, Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -56,6 +58,9 @@ pub enum StoreError {
     Contended,
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// No connection can be opened at this moment; the outage is logged once, when it begins.
+    #[error("no connection to the database can be opened at this moment")]
+    Outage,
     #[error("storage failed: {0}")]
     Internal(String),
 }
@@ -66,16 +71,73 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::Contended
             }
-            DieselError::DatabaseError(_, info)
-                if info.message().contains("database is locked") =>
-            {
-                Self::Contended
+            DieselError::DatabaseError(_, info) if info.message().contains("database is locked") => {
+                Self::Unavailable(
+                    "the SQLite file stayed locked by another process's write for the whole busy timeout"
+                        .to_owned(),
+                )
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 Self::Unavailable(error.to_string())
             }
+            DieselError::DatabaseError(_, info) if is_lost_connection(info.message()) => {
+                Self::Unavailable(error.to_string())
+            }
+            // A connection lost in a transaction cannot even roll back.
+            DieselError::BrokenTransactionManager => Self::Unavailable(error.to_string()),
             _ => Self::Internal(error.to_string()),
         }
+    }
+}
+
+/// PostgreSQL's words for a connection that a shutdown or restart of the server ended.
+fn is_lost_connection(message: &str) -> bool {
+    [
+        "terminating connection",
+        "server closed the connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "no connection to the server",
+    ]
+    .iter()
+    .any(|phrase| message.contains(phrase))
+}
+
+/// The claim of one server process on a SQLite file: an exclusive lock on `<file>.lock`,
+/// held until it is dropped (or the process ends, however it ends). SQLite serves one
+/// writer at a time, and a second server would make each wait on the other's writes, so a
+/// file is served by one process; the command line's short jobs may still open it.
+#[derive(Debug)]
+pub struct ServerClaim {
+    _lock: std::fs::File,
+}
+
+/// Claims the SQLite file that `database_url` names for this server; refuses, naming the lock,
+/// when another server holds it. PostgreSQL serves any number of servers: `None`.
+pub fn claim_for_server(database_url: &str) -> Result<Option<ServerClaim>, StoreError> {
+    let Some(path) = connection::sqlite_path(database_url) else {
+        return Ok(None);
+    };
+    let lock_path = format!("{path}.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {lock_path}: {e}")))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(ServerClaim { _lock: file })),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Conflict {
+            code: "database_in_use",
+            detail: format!(
+                "another perfeval server is serving {path} (it holds {lock_path}); a SQLite file \
+                 is served by one process at a time: stop the other server, give this one a file \
+                 of its own, or use PostgreSQL for several servers"
+            ),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Unavailable(format!(
+            "cannot lock {lock_path}: {e}"
+        ))),
     }
 }
 
@@ -98,37 +160,66 @@ pub struct Window {
 pub struct Store {
     pool: Pool<ConnectionManager>,
     backend: Backend,
-    /// SQLite allows one writer at a time; writers of this process queue here instead of
-    /// failing on a busy lock when a read transaction would upgrade to a write.
+    /// Whether the last attempt to open a connection failed: while it did and no connection is
+    /// idle, a request is refused at once instead of waiting for the pool's timeout.
+    reachability: Reachability,
+    /// SQLite allows one writer at a time; writers of this process queue here rather than in
+    /// SQLite's busy handler, which polls.
     sqlite_writer: Arc<Mutex<()>>,
+}
+
+/// How long the service waits at start for its first connection, when migrations run: a
+/// database that is starting up together with the service gets a while to come up.
+const STARTUP_WAIT: Duration = Duration::from_secs(30);
+
+/// How a PostgreSQL write transaction keeps concurrent writers apart (SQLite has one writer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// Rare administrative writes: PostgreSQL detects any interference, and the writer that
+    /// loses gets `Contended`.
+    Serializable,
+    /// Writes of reports: READ COMMITTED, kept apart by the row locks the work takes before it
+    /// reads anything (see `lock_department`), so that writers of distinct units never wait
+    /// for or fail on each other.
+    RowLocks,
 }
 
 impl Store {
     /// Opens a pool on `database_url`: `postgres://…` or `postgresql://…` for PostgreSQL,
     /// anything else (a path, or `sqlite://path`) for a SQLite file, created when missing.
-    pub fn connect(database_url: &str, pool_size: u32) -> Result<Self, StoreError> {
+    /// Taking a connection waits at most `pool_timeout`. Connections are opened in the
+    /// background: an unreachable database is reported by the first use, and the pool keeps
+    /// trying to reconnect.
+    pub fn connect(database_url: &str, pool_size: u32, pool_timeout: Duration) -> Self {
         let manager = ConnectionManager::new(database_url);
         let backend = manager.backend();
+        let reachability = Reachability::default();
         let pool = Pool::builder()
             .max_size(pool_size)
-            .connection_timeout(Duration::from_secs(10))
-            .build(manager)
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Self {
+            .connection_timeout(pool_timeout)
+            .error_handler(Box::new(reachability.clone()))
+            .event_handler(Box::new(reachability.clone()))
+            .build_unchecked(manager);
+        Self {
             pool,
             backend,
+            reachability,
             sqlite_writer: Arc::new(Mutex::new(())),
-        })
+        }
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    /// Runs the migrations that have not run yet; answers how many ran.
+    /// Runs the migrations that have not run yet; answers how many ran. Waits up to
+    /// `STARTUP_WAIT` for the database.
     pub fn migrate(&self) -> Result<usize, StoreError> {
         let _writer = self.lock_writer();
-        let mut conn = self.conn()?;
+        let mut conn = self
+            .pool
+            .get_timeout(STARTUP_WAIT)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let applied = match &mut *conn {
             DbConnection::Postgres(pg) => pg
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
@@ -140,14 +231,26 @@ impl Store {
         applied.map_err(|e| StoreError::Internal(format!("migration failed: {e}")))
     }
 
-    /// Answers whether the database takes a query now.
-    pub fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn()?;
+    /// Answers whether the database takes a query now, waiting at most `wait` for a connection.
+    pub fn ping(&self, wait: Duration) -> Result<(), StoreError> {
+        self.refuse_during_outage()?;
+        let mut conn = self
+            .pool
+            .get_timeout(wait)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         conn.batch_execute("SELECT 1")
             .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
+    fn refuse_during_outage(&self) -> Result<(), StoreError> {
+        if self.reachability.is_lost() && self.pool.state().idle_connections == 0 {
+            return Err(StoreError::Outage);
+        }
+        Ok(())
+    }
+
     fn conn(&self) -> Result<PooledConnection<ConnectionManager>, StoreError> {
+        self.refuse_during_outage()?;
         self.pool
             .get()
             .map_err(|e| StoreError::Unavailable(e.to_string()))
@@ -161,22 +264,59 @@ impl Store {
         }
     }
 
-    /// Runs `work` in one write transaction: all of it is stored, or none of it.
+    /// Runs `work` in one write transaction: all of it is stored, or none of it. Serializable
+    /// on PostgreSQL; for the rare administrative writes.
     fn write<T>(
         &self,
         work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.transaction(Isolation::Serializable, work)
+    }
+
+    /// Runs `work` in one write transaction at READ COMMITTED on PostgreSQL: `work` must take
+    /// the row locks that keep it apart from other writers (`lock_department`,
+    /// `lock_all_departments`) before it reads.
+    fn write_locked<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.transaction(Isolation::RowLocks, work)
+    }
+
+    /// On SQLite the transaction begins IMMEDIATE: it takes the write lock before it reads,
+    /// so that it waits its turn (busy timeout) instead of failing when a read would
+    /// become a write while another connection writes.
+    fn transaction<T>(
+        &self,
+        isolation: Isolation,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        type Manager = <DbConnection as Connection>::TransactionManager;
         let _writer = self.lock_writer();
-        let mut conn = self.conn()?;
-        conn.deref_mut().transaction(|conn| {
-            // Projections read other rows than the ones they write; only serializable
-            // transactions keep two concurrent writers from leaving them stale. A writer that
-            // loses is tried again (`Contended`).
-            if matches!(conn, DbConnection::Postgres(_)) {
-                conn.batch_execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")?;
+        let mut pooled = self.conn()?;
+        let conn = pooled.deref_mut();
+        match conn {
+            DbConnection::Sqlite(sqlite) => {
+                AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
             }
-            work(conn)
-        })
+            DbConnection::Postgres(pg) => {
+                let begin = match isolation {
+                    Isolation::Serializable => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+                    Isolation::RowLocks => "BEGIN ISOLATION LEVEL READ COMMITTED",
+                };
+                AnsiTransactionManager::begin_transaction_sql(pg, begin)?;
+            }
+        }
+        match work(conn) {
+            Ok(value) => {
+                Manager::commit_transaction(conn)?;
+                Ok(value)
+            }
+            Err(error) => {
+                Manager::rollback_transaction(conn)?;
+                Err(error)
+            }
+        }
     }
 
     /// Runs `work` on a connection, in one read transaction so that a page and its total agree.
@@ -186,6 +326,37 @@ impl Store {
     ) -> Result<T, StoreError> {
         let mut conn = self.conn()?;
         conn.deref_mut().transaction(work)
+    }
+}
+
+/// Whether the database can be reached, as the pool last found when it opened a connection.
+#[derive(Debug, Clone, Default)]
+struct Reachability {
+    lost: Arc<AtomicBool>,
+}
+
+impl Reachability {
+    fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::Relaxed)
+    }
+}
+
+impl HandleError<diesel::r2d2::Error> for Reachability {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        // The pool tries again every fraction of a second; one line per outage is enough.
+        if !self.lost.swap(true, Ordering::Relaxed) {
+            log::error!(
+                "cannot connect to the database: {error}; refusing requests until it answers"
+            );
+        }
+    }
+}
+
+impl HandleEvent for Reachability {
+    fn handle_acquire(&self, _: AcquireEvent) {
+        if self.lost.swap(false, Ordering::Relaxed) {
+            log::info!("the database answers again");
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::departments::lock_all_departments;
 use super::schema::{departments, evaluation_metrics, evaluations, indicator_metrics};
 use super::years::load_settings;
 use super::{DbConnection, Store, StoreError, now};
@@ -245,7 +246,10 @@ pub(super) fn project_year(
 impl Store {
     /// Rebuilds every projection from the stored documents; answers how many evaluations.
     pub fn reproject(&self) -> Result<usize, StoreError> {
-        self.write(|conn| project_year(conn, None))
+        self.write_locked(|conn| {
+            lock_all_departments(conn)?;
+            project_year(conn, None)
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::departments::lock_all_departments;
 use super::projections::project_year;
 use super::schema::{departments, evaluation_metrics, evaluations, year_settings};
 use super::{DbConnection, Store, StoreError, now};
@@ -56,7 +57,9 @@ impl Store {
         let text = serde_json::to_string(settings).map_err(|e| {
             StoreError::Internal(format!("settings could not be written as JSON: {e}"))
         })?;
-        self.retrying(|conn| {
+        self.retrying(&format!("the {year} settings"), |conn| {
+            // The year's projections are rewritten: no report may be written meanwhile.
+            lock_all_departments(conn)?;
             let at = now();
             let updated =
                 diesel::update(year_settings::table.filter(year_settings::year.eq(year.value())))

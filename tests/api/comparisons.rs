@@ -16,7 +16,7 @@ const YEAR: i32 = 2025;
 async fn dataset(departments: usize) -> (TestApp, String) {
     let app = spawn_app().await;
     let units = perfeval::demo::generate(departments, 3, YEAR, 11).expect("a dataset");
-    let store = Store::connect(&app.database_url, 1).expect("the test database");
+    let store = Store::connect(&app.database_url, 1, std::time::Duration::from_secs(10));
     store
         .import(
             units.iter().map(|u| (&u.department, u.reports.as_slice())),
@@ -624,8 +624,7 @@ async fn a_unit_sees_only_its_own_rows_and_reprojection_rebuilds_the_tables() {
         .await
         .body;
     assert_eq!(emptied["total"], 0);
-    let rebuilt = Store::connect(&app.database_url, 1)
-        .unwrap()
+    let rebuilt = Store::connect(&app.database_url, 1, std::time::Duration::from_secs(10))
         .reproject()
         .unwrap();
     assert_eq!(rebuilt, 45);

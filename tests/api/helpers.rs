@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use actix_web::http::Method;
 use actix_web::http::header::HeaderMap;
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use perfeval::config::{Secret, Settings};
+use perfeval::config::{Limits, Secret, Settings};
 use perfeval::startup::Application;
 use serde_json::Value;
 
@@ -199,6 +199,7 @@ pub fn settings_for(database_url: String) -> Settings {
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),
+        limits: Limits::default(),
     }
 }
 

@@ -1,0 +1,785 @@
+#!/usr/bin/env python3
+"""Fault scenarios against the real binary: stalled clients, concurrent writers, crashes,
+a database outage, shutdown under load and an export storm.
+
+Every scenario sends traffic to 127.0.0.1 only, is bounded in requests and time, stops the
+processes it started (a private PostgreSQL cluster included) and prints its figures, which
+docs/reliability.md quotes. Python 3.11 standard library only.
+
+    faults.py --binary target/debug/perfeval [--postgres URL] [--report FILE] [SCENARIO …]
+"""
+
+import argparse
+import concurrent.futures
+import glob
+import http.client
+import json
+import os
+import pwd
+import resource
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+ADMIN_PASSWORD = "fault-tests-admin-password"
+JWT_SECRET = "fault-tests-secret-that-is-at-least-32-bytes"
+
+def postgres_bin():
+    """The newest PostgreSQL server binaries that Debian's packages installed."""
+    versions = sorted(
+        (path for path in glob.glob("/usr/lib/postgresql/*/bin") if os.path.exists(f"{path}/initdb")),
+        key=lambda path: int(path.split("/")[-2]) if path.split("/")[-2].isdigit() else 0,
+    )
+    check(versions, "no PostgreSQL server binaries under /usr/lib/postgresql")
+    return versions[-1]
+
+
+FIGURES = []
+
+
+def figure(scenario, text):
+    """Prints a measured figure and keeps it for the report."""
+    line = f"[{scenario}] {text}"
+    print(line, flush=True)
+    FIGURES.append(line)
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body) if self.body else None
+
+
+def request(port, method, path, body=None, token=None, headers=None, timeout=30):
+    """One request on a fresh connection; raises OSError when there is no HTTP answer."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            sent["Content-Type"] = "application/json"
+        connection.request(method, path, body=data, headers=sent)
+        answer = connection.getresponse()
+        headers = {name.lower(): value for name, value in answer.getheaders()}
+        return Response(answer.status, headers, answer.read())
+    finally:
+        connection.close()
+
+
+class Server:
+    """A perfeval process on its own port, stopped by `stop` or `kill`."""
+
+    def __init__(self, binary, database_url, workdir, name="server", env=None, nofile=None):
+        self.port = free_port()
+        self.log_path = os.path.join(workdir, f"{name}.log")
+        environment = dict(os.environ)
+        environment.update(
+            {
+                "DATABASE_URL": database_url,
+                "PERFEVAL_BIND": f"127.0.0.1:{self.port}",
+                "JWT_SECRET": JWT_SECRET,
+                "PERFEVAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                "PERFEVAL_WORKERS": "2",
+                "RUST_LOG": "info,actix_web::middleware::logger=warn",
+            }
+        )
+        environment.update(env or {})
+
+        def limit_open_files():
+            if nofile:
+                hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, hard))
+
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [binary, "serve"],
+            env=environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=limit_open_files,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            check(self.process.poll() is None, f"{name} exited at start: {self.tail()}")
+            try:
+                if request(self.port, "GET", "/healthz", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError(f"{name} did not start: {self.tail()}")
+        self.token = None
+
+    def tail(self):
+        self.log.flush()
+        with open(self.log_path) as log:
+            return log.read()[-3000:]
+
+    def login(self):
+        answer = request(
+            self.port,
+            "POST",
+            "/api/v1/auth/token",
+            {"username": "admin", "password": ADMIN_PASSWORD},
+        )
+        check(answer.status == 200, f"login: {answer.status} {answer.body!r}")
+        self.token = answer.json()["access_token"]
+        return self.token
+
+    def call(self, method, path, body=None, headers=None, timeout=30):
+        return request(self.port, method, path, body, self.token, headers, timeout)
+
+    def threads(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+        return 0
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+    def terminate(self, timeout=60):
+        """SIGTERM; answers the seconds to exit."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=timeout)
+        self.log.close()
+        return time.monotonic() - started
+
+
+class Processes:
+    """Everything a scenario started, stopped however it ends."""
+
+    def __init__(self):
+        self.servers = []
+        self.cleanups = []
+
+    def server(self, *args, **kwargs):
+        server = Server(*args, **kwargs)
+        self.servers.append(server)
+        return server
+
+    def close(self):
+        for server in self.servers:
+            try:
+                server.kill()
+            except Exception as e:  # keep cleaning up
+                print(f"cleanup: {e}", file=sys.stderr)
+        for cleanup in reversed(self.cleanups):
+            try:
+                cleanup()
+            except Exception as e:
+                print(f"cleanup: {e}", file=sys.stderr)
+
+
+def report(index, marker="0"):
+    """A small report; `marker` makes each write a change."""
+    return {
+        "title": f"report {index} write {marker}",
+        "budget": {
+            "basic": {"amounts": {"initial": "1659.36", "adjusted": "1695.04", "executed": "1690.10"}}
+        },
+        "goals": {
+            "indicators": [
+                {"id": "1", "level1": "output", "level2": "数量", "name": "办理文件", "unit": "件",
+                 "comparison": "at_least", "target": "6000", "weight": "20"}
+            ]
+        },
+    }
+
+
+def department(server, code):
+    answer = server.call(
+        "POST",
+        "/api/v1/departments",
+        {"code": code, "name": f"单位{code}", "kind": "administrative"},
+    )
+    check(answer.status in (201, 409), f"department {code}: {answer.status} {answer.body!r}")
+
+
+def evaluation_path(code, year=2021):
+    return f"/api/v1/departments/{code}/evaluations/{year}"
+
+
+def postgres_database(processes, admin_url, name):
+    """A new database on the shared server, dropped when the scenario ends."""
+    subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], check=True)
+    processes.cleanups.append(
+        lambda: subprocess.run(
+            ["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+            check=False,
+        )
+    )
+    parts = urllib.parse.urlsplit(admin_url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def databases(args, processes, workdir, name):
+    """The databases a scenario runs on: a SQLite file, and PostgreSQL when given."""
+    found = [("sqlite", os.path.join(workdir, f"{name}.db"))]
+    if args.postgres:
+        found.append(("postgres", postgres_database(processes, args.postgres, f"faults_{name}_{os.getpid()}")))
+    return found
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+# --- stalled and trickling clients -------------------------------------------------------
+
+
+def scenario_stalled(args, processes, workdir):
+    """1,100 half-sent logins and a 1-byte/s trickler against a server started with a soft
+    limit of 1,024 open files: it still answers others, every stalled request gets 408 near its
+    deadline, and a trickler does not hold the shutdown past its grace period."""
+    body_deadline = 2
+    server = processes.server(
+        args.binary,
+        os.path.join(workdir, "stalled.db"),
+        workdir,
+        env={"PERFEVAL_BODY_TIMEOUT": str(body_deadline), "PERFEVAL_HEADER_TIMEOUT": "2",
+             "PERFEVAL_SHUTDOWN_TIMEOUT": "3"},
+        nofile=1024,
+    )
+    head = (
+        "POST /api/v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n{\"username\": \"adm"
+    ).encode()
+    # 1,100 unless this machine's hard limit of open files leaves fewer for the client.
+    count = min(1100, resource.getrlimit(resource.RLIMIT_NOFILE)[1] - 100)
+    stalled = []
+    started = time.monotonic()
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        s.sendall(head)
+        stalled.append(s)
+    opened = time.monotonic() - started
+    healthz_started = time.monotonic()
+    answer = request(server.port, "GET", "/healthz", timeout=10)
+    healthz = time.monotonic() - healthz_started
+    check(answer.status == 200, f"/healthz answers while {count} clients stall")
+    figure("stalled", f"{count:,} stalled logins opened in {opened:.1f} s; /healthz meanwhile: {answer.status} in {healthz * 1000:.0f} ms")
+
+    answered, latest = 0, 0.0
+    for s in stalled:
+        s.settimeout(max(0.1, started + body_deadline + 10 - time.monotonic()))
+        try:
+            text = s.recv(200).decode(errors="replace")
+            if text.startswith("HTTP/1.1 408"):
+                answered += 1
+                latest = max(latest, time.monotonic() - started)
+        except OSError:
+            pass
+        s.close()
+    figure("stalled", f"408 for {answered:,} of {count:,} stalled bodies (deadline {body_deadline} s), the last {latest:.1f} s after the first was sent")
+    check(answered == count, f"only {answered} of {count} stalled bodies were answered 408")
+    check(latest < opened + body_deadline + 3, f"the last 408 came after {latest:.1f} s")
+
+    # A body trickling one byte a second is cut at the deadline like a stalled one.
+    trickler = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    trickler.sendall(head[:-5])
+    trickle_started = time.monotonic()
+    answer = b""
+    trickler.settimeout(1)
+    while time.monotonic() - trickle_started < body_deadline + 10:
+        try:
+            trickler.sendall(b" ")
+            answer += trickler.recv(200)
+            if answer:
+                break
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+    trickled = time.monotonic() - trickle_started
+    trickler.close()
+    figure("stalled", f"a body trickling at 1 byte/s got {answer[:12].decode(errors='replace')!r} after {trickled:.1f} s")
+    check(answer.startswith(b"HTTP/1.1 408"), "the trickling body is answered 408")
+
+    # A stalled upload under way at SIGTERM does not hold the exit past the grace period.
+    held = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    held.sendall(head)
+    time.sleep(0.2)
+    exit_seconds = server.terminate(timeout=30)
+    held.close()
+    figure("stalled", f"SIGTERM with a stalled upload: exited in {exit_seconds:.1f} s (grace 3 s + 1 s drain)")
+    check(exit_seconds < 3 + 1 + 3, f"exit took {exit_seconds:.1f} s")
+
+
+# --- concurrent writers -----------------------------------------------------------------
+
+
+def distinct_writers(servers, units, seconds):
+    """One writer per unit, each on its own report, round-robin over the servers."""
+    counts = {"2xx": 0, "412": 0, "5xx": 0, "other": 0}
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def write(index, code):
+        server = servers[index % len(servers)]
+        n = 0
+        while time.monotonic() < deadline and n < 400:
+            n += 1
+            answer = server.call("PUT", evaluation_path(code), report(index, n))
+            kind = "2xx" if answer.status < 300 else "412" if answer.status == 412 else "5xx" if answer.status >= 500 else "other"
+            with lock:
+                counts[kind] += 1
+
+    with concurrent.futures.ThreadPoolExecutor(len(units)) as pool:
+        list(pool.map(lambda pair: write(*pair), enumerate(units)))
+    return counts
+
+
+def racing_writers(servers, code, writers, rounds):
+    """Writers that read the version and write with If-Match, all on one report: each version
+    has exactly one winner, the rest get 412, and no acknowledged write is lost."""
+    counts = {"2xx": 0, "412": 0, "5xx": 0, "other": 0}
+    won_versions = []
+    lock = threading.Lock()
+
+    def race(index):
+        server = servers[index % len(servers)]
+        for n in range(rounds):
+            current = server.call("GET", evaluation_path(code))
+            version = current.json()["version"]
+            answer = server.call("PUT", evaluation_path(code), report(index, f"{index}-{n}"),
+                                 headers={"If-Match": f'"{version}"'})
+            with lock:
+                if answer.status == 200:
+                    counts["2xx"] += 1
+                    won_versions.append(answer.json()["version"])
+                elif answer.status == 412:
+                    counts["412"] += 1
+                elif answer.status >= 500:
+                    counts["5xx"] += 1
+                else:
+                    counts["other"] += 1
+
+    with concurrent.futures.ThreadPoolExecutor(writers) as pool:
+        list(pool.map(race, range(writers)))
+    final = servers[0].call("GET", evaluation_path(code)).json()["version"]
+    return counts, won_versions, final
+
+
+def scenario_contention(args, processes, workdir):
+    """16 writers on distinct reports, then 8 racing on one report with If-Match: on SQLite one
+    server (a second refuses the file), on PostgreSQL two servers on one database."""
+    for backend, url in databases(args, processes, workdir, "contention"):
+        first = processes.server(args.binary, url, workdir, name=f"contention-{backend}-1")
+        first.login()
+        servers = [first]
+        if backend == "postgres":
+            second = processes.server(args.binary, url, workdir, name=f"contention-{backend}-2")
+            second.login()
+            servers.append(second)
+        else:
+            refused = subprocess.run(
+                [args.binary, "serve"],
+                env=dict(os.environ, DATABASE_URL=url, JWT_SECRET=JWT_SECRET,
+                         PERFEVAL_BIND=f"127.0.0.1:{free_port()}"),
+                capture_output=True, text=True, timeout=60,
+            )
+            check(refused.returncode != 0 and "another perfeval server is serving" in refused.stderr,
+                  f"a second server on the SQLite file: {refused.returncode} {refused.stderr[-500:]}")
+            said = refused.stderr[refused.stderr.index("another perfeval server"):].split(";")[0]
+            figure("contention", f"sqlite: a second server on the same file refused to start: {said}")
+        units = [f"40{i:04d}" for i in range(16)]
+        for code in units:
+            department(first, code)
+        counts = distinct_writers(servers, units, seconds=8)
+        figure("contention", f"{backend}, {len(servers)} server(s), 16 writers on distinct reports for 8 s: "
+               f"{counts['2xx']} 2xx, {counts['412']} 412, {counts['5xx']} 5xx, {counts['other']} other")
+        check(counts["5xx"] == 0 and counts["412"] == 0 and counts["other"] == 0, f"distinct reports conflicted: {counts}")
+
+        race_code = units[0]
+        counts, won, final = racing_writers(servers, race_code, writers=8, rounds=25)
+        figure("contention", f"{backend}, {len(servers)} server(s), 8 writers racing on one report with If-Match, 200 writes: "
+               f"{counts['2xx']} 2xx, {counts['412']} 412, {counts['5xx']} 5xx, {counts['other']} other; "
+               f"versions won unique: {len(won) == len(set(won))}")
+        check(counts["5xx"] == 0 and counts["other"] == 0, f"racing writers: {counts}")
+        check(len(won) == len(set(won)), "two writers won the same version")
+        start_version = final - len(won)
+        check(sorted(won) == list(range(start_version + 1, final + 1)),
+              f"acknowledged versions {sorted(won)[:5]}… do not end at the stored {final}")
+        for server in servers:
+            server.kill()
+
+
+# --- crashes ----------------------------------------------------------------------------
+
+INCONSISTENT_REPORTS = (
+    "SELECT count(*) FROM evaluations e WHERE e.version <> "
+    "(SELECT max(version) FROM evaluation_revisions r WHERE r.evaluation_id = e.id) "
+    "OR NOT EXISTS (SELECT 1 FROM evaluation_metrics m WHERE m.evaluation_id = e.id)"
+)
+
+
+def scenario_crash(args, processes, workdir):
+    """SIGKILL while 8 writers write: every acknowledged write is there after the restart, and
+    the database is consistent."""
+    for backend, url in databases(args, processes, workdir, "crash"):
+        server = processes.server(args.binary, url, workdir, name=f"crash-{backend}")
+        server.login()
+        units = [f"50{i:04d}" for i in range(8)]
+        for code in units:
+            department(server, code)
+        acknowledged = []  # (code, version, title) of every write answered 2xx
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def write(index, code):
+            n = 0
+            while not stop.is_set() and n < 2000:
+                n += 1
+                try:
+                    answer = server.call("PUT", evaluation_path(code), report(index, n), timeout=5)
+                except OSError:
+                    return
+                if answer.status in (200, 201):
+                    with lock:
+                        acknowledged.append((code, answer.json()["version"], report(index, n)["title"]))
+
+        threads = [threading.Thread(target=write, args=pair) for pair in enumerate(units)]
+        for thread in threads:
+            thread.start()
+        time.sleep(3)
+        server.kill()
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        restarted = processes.server(args.binary, url, workdir, name=f"crash-{backend}-restarted")
+        restarted.login()
+        found = 0
+        connection = http.client.HTTPConnection("127.0.0.1", restarted.port, timeout=30)
+        for code, version, title in acknowledged:
+            connection.request("GET", f"{evaluation_path(code)}/versions/{version}",
+                               headers={"Authorization": f"Bearer {restarted.token}"})
+            answer = connection.getresponse()
+            body = answer.read()
+            if answer.status == 200 and json.loads(body)["report"]["title"] == title:
+                found += 1
+        connection.close()
+        restarted.kill()
+        if backend == "sqlite":
+            with sqlite3.connect(url) as db:
+                integrity = "integrity_check " + db.execute("PRAGMA integrity_check").fetchone()[0]
+                inconsistent = db.execute(INCONSISTENT_REPORTS).fetchone()[0]
+        else:
+            integrity = "PostgreSQL"
+            inconsistent = int(subprocess.run(["psql", url, "-Atc", INCONSISTENT_REPORTS],
+                                              capture_output=True, text=True, check=True).stdout.strip())
+        figure("crash", f"{backend}: SIGKILL after 3 s of 8 writers; writes acknowledged {len(acknowledged)}, "
+               f"found after the restart as acknowledged {found}; "
+               f"{integrity}; reports whose version lacks its revision or projection: {inconsistent}")
+        check(acknowledged and found == len(acknowledged), "an acknowledged write was lost")
+        check(integrity in ("integrity_check ok", "PostgreSQL") and inconsistent == 0,
+              "the database is inconsistent after the crash")
+
+
+# --- a database outage ------------------------------------------------------------------
+
+
+def private_cluster(processes, workdir):
+    """A PostgreSQL cluster of this scenario's own, on its own port and socket directory."""
+    pg_bin = postgres_bin()
+    directory = tempfile.mkdtemp(prefix="perfeval-faults-pg-", dir="/tmp")
+    port = free_port()
+    as_postgres = []
+    if os.geteuid() == 0:
+        os.chown(directory, pwd.getpwnam("postgres").pw_uid, pwd.getpwnam("postgres").pw_gid)
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data = os.path.join(directory, "data")
+    log = os.path.join(directory, "log")
+    subprocess.run(as_postgres + [f"{pg_bin}/initdb", "-D", data, "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+
+    def pg_ctl(*command):
+        subprocess.run(as_postgres + [f"{pg_bin}/pg_ctl", "-D", data, "-l", log, "-w", "-t", "60",
+                                      *command], check=True, capture_output=True)
+
+    def start():
+        pg_ctl("-o", f"-p {port} -k {directory} -c listen_addresses=127.0.0.1", "start")
+
+    def stop():
+        pg_ctl("-m", "fast", "stop")
+
+    def remove():
+        subprocess.run(as_postgres + [f"{pg_bin}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(directory, ignore_errors=True)
+
+    start()
+    processes.cleanups.append(remove)
+    subprocess.run(["psql", f"postgres://postgres@127.0.0.1:{port}/postgres", "-qc", "CREATE DATABASE perfeval"],
+                   check=True)
+    return f"postgres://postgres@127.0.0.1:{port}/perfeval", start, stop
+
+
+def scenario_outage(args, processes, workdir):
+    """A private PostgreSQL cluster stopped for 6 s under ~50 requests/s, then started again:
+    503s with Retry-After come fast, /readyz answers within a second, threads stay bounded,
+    and the service recovers by itself."""
+    url, start, stop = private_cluster(processes, workdir)
+    server = processes.server(args.binary, url, workdir, name="outage",
+                              env={"DATABASE_POOL_TIMEOUT": "1"})
+    server.login()
+    units = [f"60{i:04d}" for i in range(4)]
+    for code in units:
+        department(server, code)
+    samples = []  # (time, kind, status, seconds, retry_after)
+    lock = threading.Lock()
+    stop_load = threading.Event()
+
+    def load(index, code):
+        n = 0
+        while not stop_load.is_set() and n < 3000:
+            n += 1
+            began = time.monotonic()
+            try:
+                answer = server.call("PUT", evaluation_path(code), report(index, n), timeout=15)
+                status, retry = answer.status, answer.headers.get("retry-after")
+            except OSError:
+                status, retry = 0, None
+            with lock:
+                samples.append((began, "put", status, time.monotonic() - began, retry))
+            time.sleep(max(0.0, 0.08 - (time.monotonic() - began)))
+
+    threads = [threading.Thread(target=load, args=pair) for pair in enumerate(units)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)
+    stopped_at = time.monotonic()
+    stop()
+    readyz, max_threads = [], server.threads()
+    while time.monotonic() - stopped_at < 6:
+        began = time.monotonic()
+        try:
+            status = request(server.port, "GET", "/readyz", timeout=10).status
+        except OSError:
+            status = 0
+        readyz.append((status, time.monotonic() - began))
+        max_threads = max(max_threads, server.threads())
+        time.sleep(0.2)
+    started_at = time.monotonic()
+    start()
+    time.sleep(6)
+    stop_load.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    during = [s for s in samples if stopped_at <= s[0] < started_at]
+    # Until the server has gone down, writes may still succeed; after that every one is a 503.
+    failing = [s for s in during if s[2] == 503]
+    check(failing and all(s[2] in (200, 503) for s in during), f"during the outage: {sorted({s[2] for s in during})}")
+    check(all(s[4] for s in failing), "a 503 without Retry-After")
+    latencies = [s[3] for s in failing]
+    figure("outage", f"during the outage: {len(during)} PUTs, {len(during) - len(failing)} before the server was down, "
+           f"then {len(failing)} answered 503 with Retry-After; latency median "
+           f"{statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms (pool wait 1 s)")
+    check(max(latencies) < 3, "a 503 took 3 s or more")
+    ready_times = [seconds for _, seconds in readyz]
+    figure("outage", f"/readyz during the outage: {sorted({status for status, _ in readyz})}, max {max(ready_times) * 1000:.0f} ms; "
+           f"server threads at most {max_threads}")
+    check(all(status == 503 for status, _ in readyz) and max(ready_times) < 1.5, "/readyz was slow or not 503")
+    check(max_threads < 200, f"{max_threads} threads")
+    after = sorted((s for s in samples if s[0] >= started_at), key=lambda s: s[0])
+    first_ok = next((s for s in after if s[2] in (200, 201)), None)
+    check(first_ok is not None, "no write succeeded after the database returned")
+    recovered = first_ok[0] + first_ok[3] - started_at
+    settled = [s for s in after if s[0] >= first_ok[0]]
+    failures_after = [s for s in settled if s[2] not in (200, 201)]
+    figure("outage", f"recovered {recovered:.1f} s after the database was started again (pg_ctl -w returned); "
+           f"PUTs since the first success: {len(settled)}, failed {len(failures_after)}")
+    check(recovered < 5, "recovery took 5 s or more")
+    check(not failures_after, f"writes failed after recovery: {sorted({s[2] for s in failures_after})}")
+
+
+# --- shutdown under load ----------------------------------------------------------------
+
+
+def scenario_sigterm(args, processes, workdir):
+    """SIGTERM while 8 clients write and export: every request sent before the signal gets an
+    HTTP answer, and the process exits within its grace period."""
+    grace = 5
+    server = processes.server(args.binary, os.path.join(workdir, "sigterm.db"), workdir,
+                              env={"PERFEVAL_SHUTDOWN_TIMEOUT": str(grace)})
+    server.login()
+    units = [f"70{i:04d}" for i in range(8)]
+    for code in units:
+        department(server, code)
+    results = []  # (sent, answered, status or error)
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(index, code):
+        n = 0
+        while not stop.is_set() and n < 2000:
+            n += 1
+            sent = time.monotonic()
+            try:
+                if n % 4 == 0:
+                    answer = server.call("GET", "/api/v1/comparisons/departments?year=2021&format=xlsx", timeout=20)
+                else:
+                    answer = server.call("PUT", evaluation_path(code), report(index, n), timeout=20)
+                outcome = answer.status
+            except ConnectionRefusedError:
+                outcome = "refused"
+            except OSError as e:
+                outcome = type(e).__name__
+            with lock:
+                results.append((sent, time.monotonic(), outcome))
+            if outcome == "refused":
+                return
+
+    threads = [threading.Thread(target=client, args=pair) for pair in enumerate(units)]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)
+    signalled = time.monotonic()
+    exit_seconds = server.terminate(timeout=60)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    in_flight = [r for r in results if r[0] < signalled < r[1]]
+    unanswered = [r for r in in_flight if not isinstance(r[2], int)]
+    after = [r for r in results if r[0] >= signalled]
+    answered_after = [r for r in after if isinstance(r[2], int)]
+    others = sorted({str(r[2]) for r in after if not isinstance(r[2], int)})
+    figure("sigterm", f"in flight at SIGTERM: {len(in_flight)}, answered {len(in_flight) - len(unanswered)} "
+           f"({sorted({str(r[2]) for r in in_flight})}); sent after it: {len(after)}, answered {len(answered_after)}, "
+           f"the rest {others}; exited in {exit_seconds:.1f} s (grace {grace} s + 1 s drain)")
+    check(in_flight and not unanswered, "a request under way at SIGTERM got no answer")
+    draining = [r for r in after if r[0] < signalled + 0.8 and not isinstance(r[2], int)]
+    check(not draining, f"requests sent while draining got no answer: {sorted({str(r[2]) for r in draining})}")
+    check(exit_seconds < grace + 1 + 3, "the exit took too long")
+
+
+# --- an export storm --------------------------------------------------------------------
+
+
+def scenario_storm(args, processes, workdir):
+    """Four clients looping on the XLSX comparison export while /healthz is measured."""
+    database = os.path.join(workdir, "storm.db")
+    units = args.storm_units
+    subprocess.run([args.binary, "demo", "--departments", str(units), "--years", "1", "--last-year", "2021"],
+                   env=dict(os.environ, DATABASE_URL=database), check=True, capture_output=True, timeout=600)
+    server = processes.server(args.binary, database, workdir, name="storm")
+    server.login()
+
+    def healthz_for(seconds):
+        latencies = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and len(latencies) < 2000:
+            began = time.monotonic()
+            check(request(server.port, "GET", "/healthz", timeout=30).status == 200, "/healthz failed")
+            latencies.append(time.monotonic() - began)
+            time.sleep(0.05)
+        return latencies
+
+    quiet = healthz_for(2)
+    stop = threading.Event()
+    exports = []
+
+    def export():
+        while not stop.is_set() and len(exports) < 500:
+            began = time.monotonic()
+            answer = server.call("GET", "/api/v1/comparisons/departments?year=2021&format=xlsx&limit=500", timeout=120)
+            check(answer.status == 200, f"export: {answer.status}")
+            exports.append(time.monotonic() - began)
+
+    threads = [threading.Thread(target=export) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1)
+    storm = healthz_for(10)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=180)
+    milliseconds = lambda v: f"{v * 1000:.0f} ms"
+    figure("storm", f"{units} units, 4 clients looping on the XLSX export ({len(exports)} exports, median "
+           f"{milliseconds(statistics.median(exports))} each): /healthz median {milliseconds(statistics.median(storm))}, "
+           f"p95 {milliseconds(percentile(storm, 0.95))}, max {milliseconds(max(storm))} "
+           f"(quiet: median {milliseconds(statistics.median(quiet))})")
+    check(statistics.median(storm) < 0.1, "/healthz slowed to 100 ms or more at the median")
+
+
+SCENARIOS = {
+    "stalled": scenario_stalled,
+    "contention": scenario_contention,
+    "crash": scenario_crash,
+    "outage": scenario_outage,
+    "sigterm": scenario_sigterm,
+    "storm": scenario_storm,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL for the scenarios on both databases")
+    parser.add_argument("--report", help="a file to write the figures to")
+    parser.add_argument("--storm-units", type=int, default=2000)
+    parser.add_argument("scenarios", nargs="*", default=list(SCENARIOS))
+    args = parser.parse_args()
+    # A stop from outside (the runner's timeout) still stops every process started here.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    failed = []
+    for name in args.scenarios:
+        processes = Processes()
+        workdir = tempfile.mkdtemp(prefix=f"perfeval-faults-{name}-")
+        began = time.monotonic()
+        try:
+            SCENARIOS[name](args, processes, workdir)
+            print(f"[{name}] passed in {time.monotonic() - began:.0f} s", flush=True)
+        except Exception as e:
+            failed.append(name)
+            print(f"[{name}] FAILED: {e}", flush=True)
+            for server in processes.servers:
+                print(f"--- {server.log_path}\n{server.tail()}", flush=True)
+        finally:
+            processes.close()
+            shutil.rmtree(workdir, ignore_errors=True)
+    if args.report:
+        with open(args.report, "w") as out:
+            out.write("\n".join(FIGURES) + "\n")
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
