@@ -122,7 +122,9 @@ fn serve(settings: &Settings) -> Result<(), String> {
 
 fn migrate(settings: &Settings) -> Result<(), String> {
     let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
-    let applied = store.migrate().map_err(|e| e.to_string())?;
+    let applied = store
+        .migrate()
+        .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
     log::info!(
         "{applied} migration(s) applied to {}",
         settings.database_for_log()
@@ -132,7 +134,9 @@ fn migrate(settings: &Settings) -> Result<(), String> {
 
 fn reproject(settings: &Settings) -> Result<(), String> {
     let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
-    store.migrate().map_err(|e| e.to_string())?;
+    store
+        .migrate()
+        .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
     let count = store.reproject().map_err(|e| e.to_string())?;
     log::info!("rebuilt the projections of {count} evaluation(s)");
     Ok(())
@@ -146,7 +150,9 @@ fn demo(
     seed: u64,
 ) -> Result<(), String> {
     let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
-    store.migrate().map_err(|e| e.to_string())?;
+    store
+        .migrate()
+        .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
     let units = perfeval::demo::generate(departments, years, last_year, seed)?;
     let stored = store
         .import(
@@ -182,7 +188,9 @@ fn read_password() -> Result<Password, String> {
 
 fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), String> {
     let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
-    store.migrate().map_err(|e| e.to_string())?;
+    store
+        .migrate()
+        .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
     match command {
         UserCommand::Add {
             username,

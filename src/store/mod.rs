@@ -213,12 +213,17 @@ impl Store {
     }
 
     /// Runs the migrations that have not run yet; answers how many ran. Waits up to
-    /// `STARTUP_WAIT` for the database.
+    /// `STARTUP_WAIT` for a PostgreSQL server that may be starting; a SQLite file that cannot
+    /// be opened will not open later, so it is reported at once.
     pub fn migrate(&self) -> Result<usize, StoreError> {
         let _writer = self.lock_writer();
+        let wait = match self.backend {
+            Backend::Postgres => STARTUP_WAIT,
+            Backend::Sqlite => Duration::from_secs(1),
+        };
         let mut conn = self
             .pool
-            .get_timeout(STARTUP_WAIT)
+            .get_timeout(wait)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let applied = match &mut *conn {
             DbConnection::Postgres(pg) => pg

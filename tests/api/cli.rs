@@ -173,6 +173,17 @@ fn a_database_url_that_names_no_usable_database_is_refused_at_once_even_with_log
 }
 
 #[test]
+fn a_sqlite_file_that_cannot_be_opened_is_named() {
+    let path = "/nonexistent-folder-of-perfeval/perfeval.db";
+    let (ok, said) = perfeval_alone(&["migrate"], &[("DATABASE_URL", path)]);
+    assert!(!ok);
+    assert!(
+        said.contains(path) && said.contains("unable to open database file"),
+        "{said}"
+    );
+}
+
+#[test]
 fn dev_mode_takes_the_usual_ways_of_saying_yes_and_names_itself_otherwise() {
     for yes in ["1", "true", "yes"] {
         let (ok, said) = perfeval_alone(&["openapi"], &[("PERFEVAL_DEV", yes)]);
