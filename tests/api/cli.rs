@@ -86,6 +86,25 @@ async fn users_are_added_given_passwords_and_disabled_from_the_command_line() {
         "a-long-enough-password\n",
     );
     assert!(!ok, "a unit user needs a department: {said}");
+    assert!(said.contains("--department"), "{said}");
+    let (ok, said) = perfeval(
+        &app,
+        &[
+            "user",
+            "add",
+            "unit.user",
+            "--role",
+            "unit",
+            "--department",
+            "999",
+        ],
+        "a-long-enough-password\n",
+    );
+    assert!(!ok);
+    assert!(
+        said.contains("department: there is no department `999`"),
+        "{said}"
+    );
 }
 
 #[actix_rt::test]
