@@ -10,4 +10,5 @@ mod evaluations;
 mod helpers;
 mod openapi;
 mod review;
+mod security;
 mod seed;
