@@ -929,7 +929,7 @@ async fn a_burst_of_wrong_passwords_is_slowed_down() {
         .await;
     assert_eq!(
         right.status, 429,
-        "the name stays locked for the window, whatever the password"
+        "the name stays refused from this address for the window, whatever the password"
     );
 }
 

@@ -5,7 +5,7 @@
 use actix_web::http::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{Answer, TestApp, evaluation_path, spawn_app};
+use crate::helpers::{ADMIN_PASSWORD, Answer, TestApp, evaluation_path, spawn_app};
 use crate::review::clean_report;
 
 /// Department 100 with the clean report, its targets approved by a reviewer; the unit's and
@@ -128,4 +128,37 @@ fn indicator_score<'a>(scorecard: &'a Value, id: &str) -> &'a Value {
         .as_array()
         .and_then(|all| all.iter().find(|i| i["indicator_id"] == id))
         .unwrap_or_else(|| panic!("no indicator {id} in {scorecard}"))
+}
+
+/// Logs in from another loopback address (the limiter counts by the client's address).
+async fn login_from(app: &TestApp, local: &str, username: &str, password: &str) -> u16 {
+    let client = awc::Client::builder()
+        .connector(awc::Connector::new().local_address(local.parse().expect("an address")))
+        .finish();
+    let response = client
+        .post(format!("{}/api/v1/auth/token", app.address))
+        .send_json(&json!({"username": username, "password": password}))
+        .await
+        .expect("the service answers");
+    response.status().as_u16()
+}
+
+#[actix_rt::test]
+async fn wrong_passwords_from_other_addresses_do_not_lock_the_owner_out() {
+    let app = spawn_app().await;
+    for attacker in ["127.0.0.2", "127.0.0.3"] {
+        for _ in 0..5 {
+            assert_eq!(login_from(&app, attacker, "admin", "guess").await, 401);
+        }
+        assert_eq!(
+            login_from(&app, attacker, "admin", "guess").await,
+            429,
+            "the name is refused from the address that failed"
+        );
+    }
+    assert_eq!(
+        login_from(&app, "127.0.0.4", "admin", ADMIN_PASSWORD).await,
+        200,
+        "the owner, elsewhere, is slowed down but not refused"
+    );
 }
