@@ -162,3 +162,41 @@ async fn wrong_passwords_from_other_addresses_do_not_lock_the_owner_out() {
         "the owner, elsewhere, is slowed down but not refused"
     );
 }
+
+/// A budget whose project lines nest `levels` deep: the amounts of the innermost line sit at
+/// depth 2 × levels + 3 of the body.
+fn nested_budget(levels: usize) -> Value {
+    let mut line = json!({"name": "最末级项目", "amounts": {"initial": "1"}});
+    for _ in 1..levels {
+        line = json!({"name": "项目", "children": [line]});
+    }
+    json!({"projects": {"lines": [line]}})
+}
+
+#[actix_rt::test]
+async fn a_report_nested_deeper_than_storage_reads_back_is_refused_at_the_door() {
+    let app = spawn_app().await;
+    app.create_department("100", None).await;
+    let budget = format!("{}/budget", evaluation_path("100", 2021));
+    let accepted = app.put(&budget, &nested_budget(20)).await;
+    assert_eq!(accepted.status, 201, "{}", accepted.body);
+    assert_eq!(app.get(&budget).await.status, 200);
+
+    // The deepest body the JSON reader takes, which stored inside the report is one level
+    // more than it reads back.
+    let refused = app.put(&budget, &nested_budget(62)).await;
+    let errors = refused.assert_problem(422, "invalid_body");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]
+            .0
+            .starts_with("budget.projects.lines[0].children[0].children[0]"),
+        "{errors:?}"
+    );
+    assert_eq!(app.get(&budget).await.status, 200);
+    assert_eq!(
+        app.get(&evaluation_path("100", 2021)).await.body["version"],
+        1,
+        "nothing was stored"
+    );
+}
