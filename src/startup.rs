@@ -81,7 +81,8 @@ pub fn authenticator(settings: &Settings) -> Result<Authenticator, StartupError>
                     ))
                 })?
             };
-            let portal = PortalKey::from_pem(&pem, issuer, audience).map_err(configuration)?;
+            let portal = PortalKey::from_pem(&pem, issuer, audience, settings.jwt_max_ttl_seconds)
+                .map_err(configuration)?;
             log::info!(
                 "accepting {:?} tokens of issuer {issuer} for audience {audience}",
                 portal.algorithm()

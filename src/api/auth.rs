@@ -31,7 +31,7 @@ use crate::store::users::UserRecord;
 /// The `iss` and `aud` of the tokens this service issues.
 pub const ISSUER: &str = "perfeval";
 pub const AUDIENCE: &str = "perfeval";
-/// Clock difference tolerated on `exp`, in seconds.
+/// Clock difference tolerated on `exp`, `nbf` and `iat`, in seconds.
 const LEEWAY_SECONDS: u64 = 30;
 
 /// The claims of a token, ours or the portal's.
@@ -43,12 +43,23 @@ pub struct Claims {
     pub department: Option<UnitCode>,
     pub iat: i64,
     pub exp: i64,
+    /// Not before: the token is refused until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub iss: String,
-    pub aud: String,
+    pub aud: Audience,
     pub jti: String,
     /// Login tokens only: the user's token generation when it was issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<i64>,
+}
+
+/// `aud`: one audience, or several, as many identity providers send it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Several(Vec<String>),
 }
 
 /// A key that verifies the portal's tokens.
@@ -56,11 +67,19 @@ pub struct PortalKey {
     algorithm: Algorithm,
     key: DecodingKey,
     validation: Validation,
+    /// The longest a portal token may live, `exp` − `iat`, in seconds.
+    max_lifetime: i64,
 }
 
 impl PortalKey {
-    /// Reads a PEM public key (RSA → RS256, EC P-256 → ES256, Ed25519 → EdDSA).
-    pub fn from_pem(pem: &[u8], issuer: &str, audience: &str) -> Result<Self, String> {
+    /// Reads a PEM public key (RSA → RS256, EC P-256 → ES256, Ed25519 → EdDSA); the portal's
+    /// tokens must name `issuer` and `audience`, and live at most `max_lifetime` seconds.
+    pub fn from_pem(
+        pem: &[u8],
+        issuer: &str,
+        audience: &str,
+        max_lifetime: u32,
+    ) -> Result<Self, String> {
         let (algorithm, key) = DecodingKey::from_rsa_pem(pem)
             .map(|key| (Algorithm::RS256, key))
             .or_else(|_| DecodingKey::from_ec_pem(pem).map(|key| (Algorithm::ES256, key)))
@@ -72,6 +91,7 @@ impl PortalKey {
             algorithm,
             key,
             validation: validation(algorithm, issuer, audience),
+            max_lifetime: i64::from(max_lifetime),
         })
     }
 
@@ -85,8 +105,49 @@ fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation 
     validation.set_issuer(&[issuer]);
     validation.set_audience(&[audience]);
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.validate_nbf = true;
     validation.leeway = LEEWAY_SECONDS;
     validation
+}
+
+/// Checks a token and answers its claims; a refusal says why in the service's own words.
+fn verify(
+    token: &str,
+    key: &DecodingKey,
+    validation: &Validation,
+    max_lifetime: Option<i64>,
+) -> Result<Claims, ApiError> {
+    use jsonwebtoken::errors::ErrorKind;
+    let claims = decode::<Claims>(token, key, validation)
+        .map_err(|e| {
+            invalid_token(match e.kind() {
+                ErrorKind::ExpiredSignature => "the token has expired",
+                ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
+                ErrorKind::InvalidIssuer => "the token's issuer (iss) is not trusted here",
+                ErrorKind::InvalidAudience => "the token is meant for another service (aud)",
+                ErrorKind::InvalidSignature => "the token's signature does not verify",
+                ErrorKind::MissingRequiredClaim(_)
+                | ErrorKind::InvalidClaimFormat(_)
+                | ErrorKind::Json(_) => {
+                    "the token's claims are incomplete or of the wrong kind (sub, role, iat, exp, iss, aud, jti)"
+                }
+                _ => "the token is not valid",
+            })
+        })?
+        .claims;
+    let now = Utc::now().timestamp();
+    let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
+    if claims.iat > now + leeway {
+        return Err(invalid_token("the token was issued in the future (iat)"));
+    }
+    if let Some(max_lifetime) = max_lifetime
+        && claims.exp - claims.iat > max_lifetime
+    {
+        return Err(invalid_token(&format!(
+            "the token lives longer than the {max_lifetime} s this service accepts (exp − iat)"
+        )));
+    }
+    Ok(claims)
 }
 
 /// Issues and checks tokens.
@@ -120,8 +181,9 @@ impl Authenticator {
             department: user.department.clone(),
             iat: now,
             exp: now + self.ttl_seconds,
+            nbf: None,
             iss: ISSUER.to_owned(),
-            aud: AUDIENCE.to_owned(),
+            aud: Audience::One(AUDIENCE.to_owned()),
             jti: random_hex()?[..32].to_owned(),
             generation: Some(user.token_generation),
         };
@@ -161,9 +223,7 @@ impl Authenticator {
         }
         let header = decode_header(&token).map_err(|_| invalid_token("the token is not a JWT"))?;
         if header.alg == Algorithm::HS256 {
-            let claims = decode::<Claims>(&token, &self.decoding, &self.validation)
-                .map_err(|e| invalid_token(&format!("the token is not valid: {e}")))?
-                .claims;
+            let claims = verify(&token, &self.decoding, &self.validation, None)?;
             let name = claims
                 .sub
                 .parse()
@@ -192,14 +252,18 @@ impl Authenticator {
         }
         match &self.portal {
             Some(portal) if header.alg == portal.algorithm => {
-                let claims = decode::<Claims>(&token, &portal.key, &portal.validation)
-                    .map_err(|e| invalid_token(&format!("the portal token is not valid: {e}")))?
-                    .claims;
+                let claims = verify(
+                    &token,
+                    &portal.key,
+                    &portal.validation,
+                    Some(portal.max_lifetime),
+                )?;
                 if claims.role == Role::Unit && claims.department.is_none() {
                     return Err(invalid_token("a unit token must name its department"));
                 }
+                // The portal's users are not ours: its `admin` is not the local administrator.
                 Ok(Caller {
-                    subject: claims.sub,
+                    subject: format!("portal:{}", claims.sub),
                     role: claims.role,
                     department: claims.department.filter(|_| claims.role == Role::Unit),
                     credential: Credential::Portal,

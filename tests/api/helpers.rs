@@ -172,6 +172,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         jwt_public_key: None,
         jwt_issuer: None,
         jwt_audience: None,
+        jwt_max_ttl_seconds: 3600,
+        cors_origins: Vec::new(),
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),

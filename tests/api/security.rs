@@ -3,9 +3,13 @@
 //! cannot be read back, and loosely checked portal tokens.
 
 use actix_web::http::Method;
+use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_PASSWORD, Answer, TestApp, evaluation_path, spawn_app};
+use crate::access::{
+    assert_refused_token, claims, forge, key_path, portal_app, portal_claims, portal_token,
+};
+use crate::helpers::{ADMIN_PASSWORD, Answer, TEST_SECRET, TestApp, evaluation_path, spawn_app};
 use crate::review::clean_report;
 
 /// Department 100 with the clean report, its targets approved by a reviewer; the unit's and
@@ -199,4 +203,236 @@ async fn a_report_nested_deeper_than_storage_reads_back_is_refused_at_the_door()
         1,
         "nothing was stored"
     );
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn with(mut claims: Value, changes: Value) -> Value {
+    for (claim, value) in changes.as_object().expect("an object") {
+        claims[claim] = value.clone();
+    }
+    claims
+}
+
+fn portal(claims: &Value) -> String {
+    portal_token(claims, "portal-ed25519.pem", Algorithm::EdDSA)
+}
+
+fn login_claims(changes: Value) -> Value {
+    with(claims("admin", "admin"), changes)
+}
+
+fn portal_admin(changes: Value) -> Value {
+    with(portal_claims("admin", None), changes)
+}
+
+#[actix_rt::test]
+async fn every_forged_stale_or_misdirected_token_is_refused_without_naming_library_internals() {
+    let app = portal_app("portal-ed25519.pub.pem").await;
+    let secret = TEST_SECRET.as_bytes();
+    let b64 = |bytes: &[u8]| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    };
+
+    app.create_department("100", None).await;
+    let unit = app.user_token("unit100", "unit", Some("100")).await;
+    let tampered = {
+        let parts: Vec<&str> = unit.split('.').collect();
+        let payload = login_claims(json!({"sub": "unit100", "generation": 0}));
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            b64(payload.to_string().as_bytes()),
+            parts[2]
+        )
+    };
+    let analyst = app.user_token("analyst1", "analyst", None).await;
+    let changed = app
+        .patch(
+            "/api/v1/users/analyst1",
+            &json!({"password": "a-brand-new-password"}),
+        )
+        .await;
+    assert_eq!(changed.status, 200);
+    let issued = app
+        .post(
+            "/api/v1/service-tokens",
+            &json!({"name": "单位财务系统", "department": "100"}),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let id = issued.body["id"].as_i64().unwrap();
+    assert_eq!(
+        app.delete(&format!("/api/v1/service-tokens/{id}"))
+            .await
+            .status,
+        200
+    );
+    let revoked_service_token = issued.body["token"].as_str().unwrap().to_owned();
+    let public_key = std::fs::read(key_path("portal-ed25519.pub.pem")).unwrap();
+    let header_none = b64(br#"{"alg":"none","typ":"JWT"}"#);
+    let ten_years = 10 * 365 * 24 * 3600;
+
+    let refused: Vec<(&str, String)> = vec![
+        (
+            "alg none",
+            format!(
+                "{header_none}.{}.",
+                b64(login_claims(json!({})).to_string().as_bytes())
+            ),
+        ),
+        (
+            "alg none, no signature part",
+            format!(
+                "{header_none}.{}",
+                b64(login_claims(json!({})).to_string().as_bytes())
+            ),
+        ),
+        (
+            "wrong key",
+            forge(
+                &login_claims(json!({})),
+                b"another-secret-that-is-32-bytes-long!!",
+            ),
+        ),
+        (
+            "HS256 signed with the portal's public key",
+            forge(&portal_admin(json!({})), &public_key),
+        ),
+        ("tampered payload", tampered),
+        (
+            "expired",
+            forge(&login_claims(json!({"exp": now() - 120})), secret),
+        ),
+        (
+            "not valid before a future nbf",
+            forge(&login_claims(json!({"nbf": now() + 600})), secret),
+        ),
+        (
+            "issued in the future",
+            forge(
+                &login_claims(json!({"iat": now() + 600, "exp": now() + 1200})),
+                secret,
+            ),
+        ),
+        (
+            "wrong issuer",
+            forge(&login_claims(json!({"iss": "someone-else"})), secret),
+        ),
+        (
+            "wrong audience",
+            forge(&login_claims(json!({"aud": "another-service"})), secret),
+        ),
+        (
+            "no audience",
+            forge(&with(login_claims(json!({})), json!({"aud": null})), secret),
+        ),
+        (
+            "portal: expired",
+            portal(&portal_admin(json!({"exp": now() - 120}))),
+        ),
+        (
+            "portal: future nbf",
+            portal(&portal_admin(json!({"nbf": now() + 600}))),
+        ),
+        (
+            "portal: issued in the future",
+            portal(&portal_admin(
+                json!({"iat": now() + 600, "exp": now() + 1200}),
+            )),
+        ),
+        (
+            "portal: lives ten years",
+            portal(&portal_admin(
+                json!({"iat": now(), "exp": now() + ten_years}),
+            )),
+        ),
+        (
+            "portal: wrong issuer",
+            portal(&portal_admin(json!({"iss": "https://evil.example"}))),
+        ),
+        (
+            "portal: wrong audience",
+            portal(&portal_admin(json!({"aud": ["another-service"]}))),
+        ),
+        (
+            "portal: signed by another key",
+            portal_token(&portal_admin(json!({})), "portal-rsa.pem", Algorithm::RS256),
+        ),
+        ("revoked service token", revoked_service_token),
+        ("replayed after a password change", analyst),
+    ];
+    for (attack, token) in &refused {
+        let answer = app.with_token(token).get("/api/v1/auth/me").await;
+        assert_eq!(answer.status, 401, "{attack}: {}", answer.body);
+        assert_refused_token(&answer);
+        let detail = answer.body["detail"].as_str().unwrap_or_default();
+        for internal in [
+            "Invalid",
+            "Missing",
+            "Expired",
+            "Immature",
+            "missing field",
+            "Error",
+            "`",
+        ] {
+            assert!(
+                !detail.contains(internal),
+                "{attack}: the detail names {internal}: {detail}"
+            );
+        }
+    }
+
+    let accepted = [
+        ("a login token", forge(&login_claims(json!({})), secret)),
+        (
+            "a login token within the clock leeway",
+            forge(
+                &login_claims(json!({"iat": now() + 10, "nbf": now() + 10})),
+                secret,
+            ),
+        ),
+        ("a portal token", portal(&portal_admin(json!({})))),
+        (
+            "a portal token naming several audiences",
+            portal(&portal_admin(
+                json!({"aud": ["https://portal.example.gov.cn", "perfeval"]}),
+            )),
+        ),
+        (
+            "a portal token that lives an hour",
+            portal(&portal_admin(json!({"iat": now(), "exp": now() + 3600}))),
+        ),
+    ];
+    for (case, token) in &accepted {
+        let answer = app.with_token(token).get("/api/v1/auth/me").await;
+        assert_eq!(answer.status, 200, "{case}: {}", answer.body);
+    }
+}
+
+#[actix_rt::test]
+async fn a_portal_user_named_like_a_local_one_is_recorded_as_the_portals() {
+    let app = portal_app("portal-ed25519.pub.pem").await;
+    app.create_department("100", None).await;
+    let token = portal(&with(portal_claims("admin", None), json!({"sub": "admin"})));
+    let portal_admin = app.with_token(&token);
+    let me = portal_admin.get("/api/v1/auth/me").await;
+    assert_eq!(me.body["subject"], "portal:admin", "{}", me.body);
+    let path = evaluation_path("100", 2021);
+    assert_eq!(portal_admin.put(&path, &clean_report()).await.status, 201);
+    assert_eq!(
+        app.put(&path, &json!({"title": "本地管理员"})).await.status,
+        200
+    );
+    let history = app.get(&format!("{path}/history")).await;
+    let actors: Vec<&str> = history.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["actor"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(actors, ["portal:admin", "admin"]);
 }
