@@ -3,13 +3,14 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
+use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
 use crate::api::auth::{Authenticator, LoginLimiter, PortalKey};
 use crate::api::extract::{BodyLimit, query_config};
+use crate::api::headers::{allowed_origins, cors, security_headers};
 use crate::config::Settings;
 use crate::domain::access::{Password, Role};
 use crate::store::service_tokens::random_hex;
@@ -143,6 +144,8 @@ impl Application {
     /// administrator on an empty database, and binds the listener.
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
         let authenticator = authenticator(settings)?;
+        let origins =
+            allowed_origins(&settings.cors_origins).map_err(StartupError::Configuration)?;
         let database = |source| StartupError::Database {
             database: settings.database_for_log(),
             source,
@@ -158,13 +161,14 @@ impl Application {
             bind: settings.bind.to_string(),
             source,
         })?;
-        Self::serve(listener, store, authenticator, settings)
+        Self::serve(listener, store, authenticator, origins, settings)
     }
 
     fn serve(
         listener: TcpListener,
         store: Store,
         authenticator: Authenticator,
+        origins: Vec<String>,
         settings: &Settings,
     ) -> Result<Self, StartupError> {
         let listen_error = |source| StartupError::Listen {
@@ -182,6 +186,8 @@ impl Application {
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
+                .wrap(cors(&origins))
+                .wrap(from_fn(security_headers))
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
                 .app_data(store.clone())
                 .app_data(authenticator.clone())

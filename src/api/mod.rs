@@ -9,6 +9,7 @@ pub mod error;
 pub mod evaluations;
 pub mod export;
 pub mod extract;
+pub mod headers;
 pub mod health;
 pub mod public;
 pub mod review;

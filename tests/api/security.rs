@@ -436,3 +436,259 @@ async fn a_portal_user_named_like_a_local_one_is_recorded_as_the_portals() {
         .collect();
     assert_eq!(actors, ["portal:admin", "admin"]);
 }
+
+#[actix_rt::test]
+async fn every_answer_carries_the_security_headers_and_authenticated_ones_are_not_stored() {
+    let app = spawn_app().await;
+    let answers = [
+        app.get("/api/v1/departments").await,
+        app.get("/api/v1/auth/me").await,
+        app.anonymous().get("/api/v1/departments").await,
+        app.get("/api/v1/no-such-thing").await,
+    ];
+    for answer in &answers {
+        assert_eq!(answer.header("cache-control").as_deref(), Some("no-store"));
+        assert_eq!(
+            answer.header("x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(answer.header("x-frame-options").as_deref(), Some("DENY"));
+        assert_eq!(
+            answer.header("referrer-policy").as_deref(),
+            Some("no-referrer")
+        );
+        assert_eq!(
+            answer.header("content-security-policy").as_deref(),
+            Some("default-src 'none'; frame-ancestors 'none'")
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn published_reports_are_cacheable_by_anyone_for_a_minute_with_a_validator() {
+    let app = spawn_app().await;
+    app.create_department("100", None).await;
+    let path = evaluation_path("100", 2021);
+    assert_eq!(app.put(&path, &clean_report()).await.status, 201);
+    for action in ["submit", "accept", "publish"] {
+        let done = app
+            .send(Method::POST, &format!("{path}/{action}"), &[], Vec::new())
+            .await;
+        assert_eq!(done.status, 200, "{action}: {}", done.body);
+    }
+    for public in [
+        "/api/v1/public/departments/100/evaluations/2021",
+        "/api/v1/public/evaluations?year=2021",
+    ] {
+        let first = app.anonymous().get(public).await;
+        assert_eq!(first.status, 200, "{}", first.body);
+        assert_eq!(
+            first.header("cache-control").as_deref(),
+            Some("public, max-age=60")
+        );
+        let tag = first.header("etag").expect("a validator");
+        let again = app
+            .anonymous()
+            .send(Method::GET, public, &[("if-none-match", &tag)], Vec::new())
+            .await;
+        assert_eq!(again.status, 304, "{public}");
+        assert_eq!(again.body, Value::Null);
+        assert_eq!(again.header("etag"), Some(tag));
+    }
+    assert_eq!(
+        app.anonymous()
+            .get("/api/v1/public/departments/100/evaluations/2021")
+            .await
+            .header("etag")
+            .as_deref(),
+        Some("\"4\"")
+    );
+}
+
+#[actix_rt::test]
+async fn the_docs_load_under_a_policy_that_allows_only_their_own_scripts() {
+    let app = spawn_app().await;
+    let index = app.anonymous().get("/docs/").await;
+    assert_eq!(index.status, 200);
+    let policy = index.header("content-security-policy").unwrap_or_default();
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    assert!(!policy.contains("unsafe-eval"), "{policy}");
+    let html = index.body.as_str().expect("a page").to_owned();
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty(), "{html}");
+    for script in scripts {
+        let tag = &script[..script.find('>').expect("a tag")];
+        assert!(tag.contains("src="), "an inline script: {script}");
+        let body = &script[script.find('>').unwrap() + 1..script.find("</script>").unwrap()];
+        assert!(body.trim().is_empty(), "an inline script: {script}");
+        let source = tag
+            .split("src=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("a source");
+        let loaded = app
+            .anonymous()
+            .get(&format!("/docs/{}", source.trim_start_matches("./")))
+            .await;
+        assert_eq!(loaded.status, 200, "{source}");
+        assert!(
+            loaded
+                .header("content-type")
+                .is_some_and(|t| t.contains("javascript")),
+            "{source}"
+        );
+    }
+    let initializer = app.anonymous().get("/docs/swagger-initializer.js").await;
+    let initializer = initializer.body.as_str().unwrap_or_default();
+    assert!(
+        initializer.contains("/api/v1/openapi.json"),
+        "{initializer}"
+    );
+}
+
+#[actix_rt::test]
+async fn cross_origin_reads_are_granted_only_to_the_allowed_origins() {
+    let closed = spawn_app().await;
+    let asked = closed
+        .admin()
+        .send(
+            Method::GET,
+            "/api/v1/departments",
+            &[("origin", "https://portal.example.gov.cn")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(asked.status, 200);
+    assert_eq!(asked.header("access-control-allow-origin"), None);
+
+    let open = crate::helpers::spawn_app_with(|settings| {
+        settings.cors_origins = vec!["https://portal.example.gov.cn".to_owned()];
+    })
+    .await;
+    let preflight = open
+        .anonymous()
+        .send(
+            Method::OPTIONS,
+            "/api/v1/departments/100/evaluations/2021",
+            &[
+                ("origin", "https://portal.example.gov.cn"),
+                ("access-control-request-method", "PUT"),
+                (
+                    "access-control-request-headers",
+                    "authorization, content-type, if-match",
+                ),
+            ],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(preflight.status, 200, "{}", preflight.body);
+    assert_eq!(
+        preflight.header("access-control-allow-origin").as_deref(),
+        Some("https://portal.example.gov.cn")
+    );
+    let granted = open
+        .admin()
+        .send(
+            Method::GET,
+            "/api/v1/departments",
+            &[("origin", "https://portal.example.gov.cn")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(
+        granted.header("access-control-allow-origin").as_deref(),
+        Some("https://portal.example.gov.cn")
+    );
+    assert!(
+        granted
+            .header("access-control-expose-headers")
+            .is_some_and(|h| h.to_lowercase().contains("etag"))
+    );
+    let other = open
+        .admin()
+        .send(
+            Method::GET,
+            "/api/v1/departments",
+            &[("origin", "https://evil.example")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(other.header("access-control-allow-origin"), None);
+}
+
+#[actix_rt::test]
+async fn names_that_start_like_a_formula_are_defused_in_csv_and_stay_text_in_xlsx() {
+    let app = spawn_app().await;
+    let names = [
+        " =HYPERLINK(\"http://x\")",
+        "\u{a0}=1+1",
+        "\u{200b}@SUM(A1)",
+        "\u{feff}+1",
+        "\n=1",
+        "＝1+1",
+        "＋1",
+        "－1",
+        "＠SUM(A1)",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let code = format!("{}", 300 + i);
+        let created = app
+            .post(
+                "/api/v1/departments",
+                &json!({"code": code, "name": name, "kind": "administrative"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{name:?}: {}", created.body);
+        assert_eq!(
+            app.put(&evaluation_path(&code, 2021), &clean_report())
+                .await
+                .status,
+            201
+        );
+    }
+    let table = "/api/v1/comparisons/departments?year=2021&sort=department_code&limit=500";
+    let csv = app.get(&format!("{table}&format=csv")).await;
+    assert_eq!(csv.status, 200);
+    let text = csv
+        .body
+        .as_str()
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .to_owned();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let written: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap().get(1).unwrap().to_owned())
+        .collect();
+    assert_eq!(written.len(), names.len());
+    for (cell, name) in written.iter().zip(names) {
+        assert_eq!(cell, &format!("'{name}"), "{name:?}");
+    }
+
+    let client = awc::Client::default();
+    let mut response = client
+        .get(format!("{}{table}&format=xlsx", app.address))
+        .insert_header(("authorization", format!("Bearer {}", app.admin_token)))
+        .send()
+        .await
+        .expect("an answer");
+    let raw = response
+        .body()
+        .limit(64 * 1024 * 1024)
+        .await
+        .unwrap()
+        .to_vec();
+    use calamine::{Data, Reader, Xlsx};
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(raw)).expect("an XLSX workbook");
+    let formulas = workbook
+        .worksheet_formula("departments")
+        .expect("the sheet");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "a cell was written as a formula"
+    );
+    let sheet = workbook.worksheet_range("departments").expect("the sheet");
+    for (row, name) in sheet.rows().skip(1).zip(names) {
+        assert_eq!(row[1], Data::String(name.to_owned()), "{name:?}");
+    }
+}
