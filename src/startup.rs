@@ -8,6 +8,7 @@ use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
+use crate::api::audit::audit;
 use crate::api::auth::{Authenticator, LoginLimiter, PortalKey};
 use crate::api::extract::{BodyLimit, query_config};
 use crate::api::headers::{allowed_origins, cors, security_headers};
@@ -186,6 +187,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
+                .wrap(from_fn(audit))
                 .wrap(cors(&origins))
                 .wrap(from_fn(security_headers))
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
@@ -20,6 +20,7 @@ use jsonwebtoken::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::audit::{AuthenticationRefused, LoginAttempt};
 use super::error::{ApiError, Problem};
 use super::extract::JsonBody;
 use crate::domain::access::{Caller, Credential, Role};
@@ -292,13 +293,26 @@ impl FromRequest for Caller {
             .headers()
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
+        let req = req.clone();
         Box::pin(async move {
             let (Some(authenticator), Some(store)) = (authenticator, store) else {
                 return Err(ApiError::Internal(
                     "authentication is not configured".to_owned(),
                 ));
             };
-            authenticator.caller(store, authorization.as_deref()).await
+            let caller = authenticator.caller(store, authorization.as_deref()).await;
+            // For the audit log: who acted, or why a credential that was shown was refused.
+            match &caller {
+                Ok(caller) => {
+                    req.extensions_mut().insert(caller.clone());
+                }
+                Err(ApiError::Unauthenticated(Some(reason))) => {
+                    req.extensions_mut()
+                        .insert(AuthenticationRefused(reason.clone()));
+                }
+                Err(_) => {}
+            }
+            caller
         })
     }
 }
@@ -565,6 +579,8 @@ pub async fn login(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let login: Login = body.parse("", "login")?;
+    req.extensions_mut()
+        .insert(LoginAttempt(login.username.clone()));
     let address = req
         .peer_addr()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());

@@ -2,6 +2,7 @@
 //! the OpenAPI document built from the same registrations as the routes.
 
 mod access;
+pub mod audit;
 pub mod auth;
 pub mod comparisons;
 pub mod departments;
@@ -47,6 +48,7 @@ else is answered as if it did not exist (404).",
     tags(
         (name = "auth", description = "Logging in and who the caller is"),
         (name = "users", description = "Users and service tokens (admins)"),
+        (name = "audit", description = "审计日志 — who did what, when, from where (admins)"),
         (name = "departments", description = "部门 — the budget units"),
         (name = "evaluations", description = "部门整体支出绩效自评 — the self-evaluation reports, whole or by part"),
         (name = "review", description = "审核 — checks, scores, the review cycle and history of one evaluation"),
@@ -88,6 +90,7 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(users::list_service_tokens)
         .service(users::issue_service_token)
         .service(users::revoke_service_token)
+        .service(audit::audit_log)
         .service(departments::create_department)
         .service(departments::list_departments)
         .service(departments::get_department)

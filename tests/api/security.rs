@@ -692,3 +692,115 @@ async fn names_that_start_like_a_formula_are_defused_in_csv_and_stay_text_in_xls
         assert_eq!(row[1], Data::String(name.to_owned()), "{name:?}");
     }
 }
+
+#[actix_rt::test]
+async fn the_audit_log_records_who_did_what_from_where_and_never_a_secret() {
+    let app = spawn_app().await;
+    app.create_department("100", None).await;
+    let unit_token = app.user_token("unit100", "unit", Some("100")).await;
+    let wrong = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/token",
+            &json!({"username": "admin", "password": "wrong-secret-1"}),
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    let misplaced = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/token",
+            &json!({"username": "my secret password", "password": ""}),
+        )
+        .await;
+    assert_eq!(misplaced.status, 401);
+    let forged = forge(
+        &login_claims(json!({})),
+        b"another-secret-that-is-32-bytes-long!!",
+    );
+    assert_eq!(
+        app.with_token(&forged).get("/api/v1/users").await.status,
+        401
+    );
+    let unit = app.with_token(&unit_token);
+    let refused = unit
+        .post(
+            "/api/v1/departments",
+            &json!({"code": "900", "name": "越权", "kind": "administrative"}),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let path = evaluation_path("100", 2021);
+    assert_eq!(unit.put(&path, &clean_report()).await.status, 201);
+    let submitted = unit
+        .send(Method::POST, &format!("{path}/submit"), &[], Vec::new())
+        .await;
+    assert_eq!(submitted.status, 200);
+
+    let log = app.get("/api/v1/audit-log?limit=500").await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    let entries = log.body["items"].as_array().unwrap();
+    let seen: Vec<(String, String, String, i64)> = entries
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap_or("-").to_owned(),
+                e["action"].as_str().unwrap().to_owned(),
+                e["outcome"].as_str().unwrap().to_owned(),
+                e["status"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("admin", "login", "succeeded", 200),
+        ("admin", "department.create", "succeeded", 201),
+        ("admin", "user.create", "succeeded", 201),
+        ("unit100", "login", "succeeded", 200),
+        ("admin", "login", "refused", 401),
+        ("-", "login", "refused", 401),
+        ("-", "authenticate", "refused", 401),
+        ("unit100", "department.create", "refused", 403),
+        ("unit100", "evaluation.submit", "succeeded", 200),
+    ];
+    let expected: Vec<(String, String, String, i64)> = expected
+        .iter()
+        .map(|(a, b, c, d)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned(), *d))
+        .collect();
+    assert_eq!(seen, expected, "{}", log.body);
+    assert_eq!(log.body["total"], 9);
+    let submit = &entries[0];
+    assert_eq!(submit["target"], format!("{path}/submit"));
+    assert_eq!(submit["address"], "127.0.0.1");
+    assert!(submit["at"].is_string());
+    assert_eq!(
+        entries[2]["detail"], "the token's signature does not verify",
+        "{}",
+        entries[2]
+    );
+    let text = log.body.to_string();
+    for secret in [
+        "wrong-secret-1",
+        "my secret password",
+        ADMIN_PASSWORD,
+        "unit100-password",
+        forged.as_str(),
+        unit_token.as_str(),
+    ] {
+        assert!(!text.contains(secret), "the log holds a secret: {secret}");
+    }
+
+    let page = app.get("/api/v1/audit-log?limit=2&offset=1").await;
+    assert_eq!(page.body["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        (
+            page.body["limit"].clone(),
+            page.body["offset"].clone(),
+            page.body["items"][0]["action"].clone()
+        ),
+        (json!(2), json!(1), json!("department.create"))
+    );
+    unit.get("/api/v1/audit-log")
+        .await
+        .assert_problem(403, "forbidden");
+}
