@@ -461,6 +461,11 @@ impl LoginLimiter {
         &mut table[start..start + Self::WAYS]
     }
 
+    /// The counter of `key`, if it has one.
+    fn existing(table: &mut [Counter], key: u64) -> Option<&mut Counter> {
+        Self::set_of(table, key).iter_mut().find(|c| c.key == key)
+    }
+
     /// The counter of `key`, made free for it when it has none, in its set of the table.
     fn counter(table: &mut [Counter], key: u64, cutoff: u32) -> &mut Counter {
         let set = Self::set_of(table, key);
@@ -498,8 +503,12 @@ impl LoginLimiter {
         let keys = self.keys(username, address);
         let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
         let mut wait = None;
+        // Only looked up: an attempt that is refused takes no place in the table.
         for (key, limit) in keys {
-            let counter = Self::counter(&mut table, key, cutoff);
+            let Some(counter) = Self::existing(&mut table, key) else {
+                continue;
+            };
+            counter.forget_before(cutoff);
             if counter.count() >= limit
                 && let Some(oldest) = counter.oldest()
             {
@@ -528,10 +537,7 @@ impl LoginLimiter {
     fn succeeded(&self, username: &str, address: IpAddr, attempt: Attempt) {
         let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
         for (key, _) in self.keys(username, address) {
-            if let Some(counter) = Self::set_of(&mut table, key)
-                .iter_mut()
-                .find(|c| c.key == key)
-            {
+            if let Some(counter) = Self::existing(&mut table, key) {
                 counter.remove(attempt.at);
             }
         }
@@ -666,6 +672,23 @@ mod tests {
         }
         let attempt = limiter.begin("admin", ip("10.0.2.1")).unwrap();
         assert!(attempt.slowed_down);
+    }
+
+    #[test]
+    fn an_attempt_that_is_refused_takes_no_place_in_the_table() {
+        let limiter = LoginLimiter::default();
+        for i in 0..LoginLimiter::PER_ADDRESS {
+            assert!(limiter.begin(&format!("user{i}"), ip("10.0.0.7")).is_ok());
+        }
+        let taken = || {
+            let table = limiter.table.lock().unwrap();
+            table.iter().filter(|c| c.key != 0).count()
+        };
+        let before = taken();
+        for i in 0..1_000 {
+            assert!(limiter.begin(&format!("other{i}"), ip("10.0.0.7")).is_err());
+        }
+        assert_eq!(taken(), before);
     }
 
     #[test]
