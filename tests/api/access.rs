@@ -115,6 +115,12 @@ async fn every_endpoint_answers_every_role_as_the_role_matrix_says() {
             [401, 403, 403, 403, 200],
         ),
         (
+            Method::GET,
+            "/api/v1/audit-log".into(),
+            None,
+            [401, 403, 403, 403, 200],
+        ),
+        (
             Method::PATCH,
             "/api/v1/users/spare".into(),
             Some(json!({"disabled": false})),
