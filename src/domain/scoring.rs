@@ -541,4 +541,44 @@ mod tests {
         );
         assert_eq!(scored.indicators[0].met, Some(true));
     }
+
+    #[test]
+    fn an_indicator_the_approval_does_not_cover_scores_nothing_and_says_why() {
+        let goals = json!([
+            indicator("a", "output", "at_least", "100", "50"),
+            indicator("b", "output", "at_least", "1", "40")
+        ]);
+        let report = report(
+            goals,
+            json!([{"indicator_id": "a", "actual": "100"}, {"indicator_id": "b", "actual": "1"}]),
+        );
+        let approved = ApprovedGoals {
+            approved_by: "reviewer".to_owned(),
+            approved_at: chrono::Utc::now(),
+            version: 1,
+            targets: vec![crate::domain::checks::ApprovedTarget {
+                indicator_id: "a".to_owned(),
+                target: "100".to_owned(),
+                comparison: Some(Comparison::AtLeast),
+            }],
+        };
+        let scored = report.scorecard(&Weights::default(), Some(&approved));
+        assert_eq!(
+            scored.indicators[0].score.map(String::from),
+            Some("50".into())
+        );
+        assert_eq!(scored.indicators[1].score, None);
+        assert_eq!(scored.total, None);
+        assert!(
+            scored
+                .missing
+                .iter()
+                .any(|m| m.starts_with("indicator b was added after"))
+        );
+        let unapproved = report.scorecard(&Weights::default(), None);
+        assert_eq!(
+            unapproved.indicators[1].score.map(String::from),
+            Some("40".into())
+        );
+    }
 }
