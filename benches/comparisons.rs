@@ -121,6 +121,8 @@ fn main() {
         jwt_public_key: None,
         jwt_issuer: None,
         jwt_audience: None,
+        jwt_max_ttl_seconds: 3600,
+        cors_origins: Vec::new(),
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from("benchmark-admin-password".to_owned())),

@@ -62,6 +62,21 @@ pub struct Settings {
     #[arg(long, env = "JWT_AUDIENCE", global = true)]
     pub jwt_audience: Option<String>,
 
+    /// The longest a portal token may live (`exp` − `iat`), in seconds.
+    #[arg(long, env = "JWT_MAX_TTL", default_value_t = 3600,
+          value_parser = clap::value_parser!(u32).range(60..=86_400), global = true)]
+    pub jwt_max_ttl_seconds: u32,
+
+    /// Web origins (`https://portal.example.gov.cn`) whose pages may call the API from a
+    /// browser, comma-separated; none by default.
+    #[arg(
+        long,
+        env = "PERFEVAL_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
+
     /// How long a login token lives, in seconds.
     #[arg(long, env = "PERFEVAL_TOKEN_TTL", default_value_t = 3600,
           value_parser = clap::value_parser!(u32).range(60..=86_400), global = true)]

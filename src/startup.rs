@@ -9,8 +9,10 @@ use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
+use crate::api::audit::audit;
 use crate::api::auth::{Authenticator, LoginLimiter, PortalKey};
 use crate::api::extract::{BodyDeadline, BodyLimit, query_config};
+use crate::api::headers::{allowed_origins, cors, security_headers};
 use crate::api::health::{Stopping, close_when_stopping};
 use crate::config::Settings;
 use crate::domain::access::{Password, Role};
@@ -83,7 +85,8 @@ pub fn authenticator(settings: &Settings) -> Result<Authenticator, StartupError>
                     ))
                 })?
             };
-            let portal = PortalKey::from_pem(&pem, issuer, audience).map_err(configuration)?;
+            let portal = PortalKey::from_pem(&pem, issuer, audience, settings.jwt_max_ttl_seconds)
+                .map_err(configuration)?;
             log::info!(
                 "accepting {:?} tokens of issuer {issuer} for audience {audience}",
                 portal.algorithm()
@@ -214,6 +217,8 @@ impl Application {
     /// administrator on an empty database, and binds the listener.
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
         let authenticator = authenticator(settings)?;
+        let origins =
+            allowed_origins(&settings.cors_origins).map_err(StartupError::Configuration)?;
         let database = |source| StartupError::Database {
             database: settings.database_for_log(),
             source,
@@ -234,7 +239,7 @@ impl Application {
             bind: settings.bind.to_string(),
             source,
         })?;
-        let mut application = Self::serve(listener, store, authenticator, settings)?;
+        let mut application = Self::serve(listener, store, authenticator, origins, settings)?;
         application.claim = claim;
         Ok(application)
     }
@@ -243,6 +248,7 @@ impl Application {
         listener: TcpListener,
         store: Store,
         authenticator: Authenticator,
+        origins: Vec<String>,
         settings: &Settings,
     ) -> Result<Self, StartupError> {
         let listen_error = |source| StartupError::Listen {
@@ -264,8 +270,11 @@ impl Application {
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
-                .wrap(from_fn(api::json_ends_with_newline))
+                .wrap(from_fn(audit))
                 .wrap(from_fn(close_when_stopping))
+                .wrap(from_fn(api::json_ends_with_newline))
+                .wrap(cors(&origins))
+                .wrap(from_fn(security_headers))
                 .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
                 .app_data(stopping_data.clone())
                 .app_data(store.clone())

@@ -15,6 +15,8 @@ fn settings(secret: Option<&str>, dev: bool) -> Settings {
         jwt_public_key: None,
         jwt_issuer: None,
         jwt_audience: None,
+        jwt_max_ttl_seconds: 3600,
+        cors_origins: Vec::new(),
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: None,

@@ -3,15 +3,16 @@
 //! against the store, so that disabling a user, changing a password or revoking a service
 //! token takes effect on the token's next request.
 
-use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
+use std::net::{IpAddr, Ipv4Addr};
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
@@ -19,6 +20,7 @@ use jsonwebtoken::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::audit::{AuthenticationRefused, LoginAttempt};
 use super::error::{ApiError, Problem};
 use super::extract::JsonOrForm;
 use crate::domain::FieldError;
@@ -31,7 +33,7 @@ use crate::store::users::UserRecord;
 /// The `iss` and `aud` of the tokens this service issues.
 pub const ISSUER: &str = "perfeval";
 pub const AUDIENCE: &str = "perfeval";
-/// Clock difference tolerated on `exp`, in seconds.
+/// Clock difference tolerated on `exp`, `nbf` and `iat`, in seconds.
 const LEEWAY_SECONDS: u64 = 30;
 
 /// The claims of a token, ours or the portal's.
@@ -43,12 +45,23 @@ pub struct Claims {
     pub department: Option<UnitCode>,
     pub iat: i64,
     pub exp: i64,
+    /// Not before: the token is refused until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     pub iss: String,
-    pub aud: String,
+    pub aud: Audience,
     pub jti: String,
     /// Login tokens only: the user's token generation when it was issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<i64>,
+}
+
+/// `aud`: one audience, or several, as many identity providers send it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Several(Vec<String>),
 }
 
 /// A key that verifies the portal's tokens.
@@ -56,11 +69,19 @@ pub struct PortalKey {
     algorithm: Algorithm,
     key: DecodingKey,
     validation: Validation,
+    /// The longest a portal token may live, `exp` − `iat`, in seconds.
+    max_lifetime: i64,
 }
 
 impl PortalKey {
-    /// Reads a PEM public key (RSA → RS256, EC P-256 → ES256, Ed25519 → EdDSA).
-    pub fn from_pem(pem: &[u8], issuer: &str, audience: &str) -> Result<Self, String> {
+    /// Reads a PEM public key (RSA → RS256, EC P-256 → ES256, Ed25519 → EdDSA); the portal's
+    /// tokens must name `issuer` and `audience`, and live at most `max_lifetime` seconds.
+    pub fn from_pem(
+        pem: &[u8],
+        issuer: &str,
+        audience: &str,
+        max_lifetime: u32,
+    ) -> Result<Self, String> {
         let (algorithm, key) = DecodingKey::from_rsa_pem(pem)
             .map(|key| (Algorithm::RS256, key))
             .or_else(|_| DecodingKey::from_ec_pem(pem).map(|key| (Algorithm::ES256, key)))
@@ -72,6 +93,7 @@ impl PortalKey {
             algorithm,
             key,
             validation: validation(algorithm, issuer, audience),
+            max_lifetime: i64::from(max_lifetime),
         })
     }
 
@@ -85,8 +107,49 @@ fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation 
     validation.set_issuer(&[issuer]);
     validation.set_audience(&[audience]);
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.validate_nbf = true;
     validation.leeway = LEEWAY_SECONDS;
     validation
+}
+
+/// Checks a token and answers its claims; a refusal says why in the service's own words.
+fn verify(
+    token: &str,
+    key: &DecodingKey,
+    validation: &Validation,
+    max_lifetime: Option<i64>,
+) -> Result<Claims, ApiError> {
+    use jsonwebtoken::errors::ErrorKind;
+    let claims = decode::<Claims>(token, key, validation)
+        .map_err(|e| {
+            invalid_token(match e.kind() {
+                ErrorKind::ExpiredSignature => "the token has expired",
+                ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
+                ErrorKind::InvalidIssuer => "the token's issuer (iss) is not trusted here",
+                ErrorKind::InvalidAudience => "the token is meant for another service (aud)",
+                ErrorKind::InvalidSignature => "the token's signature does not verify",
+                ErrorKind::MissingRequiredClaim(_)
+                | ErrorKind::InvalidClaimFormat(_)
+                | ErrorKind::Json(_) => {
+                    "the token's claims are incomplete or of the wrong kind (sub, role, iat, exp, iss, aud, jti)"
+                }
+                _ => "the token is not valid",
+            })
+        })?
+        .claims;
+    let now = Utc::now().timestamp();
+    let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
+    if claims.iat > now + leeway {
+        return Err(invalid_token("the token was issued in the future (iat)"));
+    }
+    if let Some(max_lifetime) = max_lifetime
+        && claims.exp - claims.iat > max_lifetime
+    {
+        return Err(invalid_token(&format!(
+            "the token lives longer than the {max_lifetime} s this service accepts (exp − iat)"
+        )));
+    }
+    Ok(claims)
 }
 
 /// Issues and checks tokens.
@@ -120,8 +183,9 @@ impl Authenticator {
             department: user.department.clone(),
             iat: now,
             exp: now + self.ttl_seconds,
+            nbf: None,
             iss: ISSUER.to_owned(),
-            aud: AUDIENCE.to_owned(),
+            aud: Audience::One(AUDIENCE.to_owned()),
             jti: random_hex()?[..32].to_owned(),
             generation: Some(user.token_generation),
         };
@@ -161,9 +225,7 @@ impl Authenticator {
         }
         let header = decode_header(&token).map_err(|_| invalid_token("the token is not a JWT"))?;
         if header.alg == Algorithm::HS256 {
-            let claims = decode::<Claims>(&token, &self.decoding, &self.validation)
-                .map_err(|e| invalid_token(&format!("the token is not valid: {e}")))?
-                .claims;
+            let claims = verify(&token, &self.decoding, &self.validation, None)?;
             let name = claims
                 .sub
                 .parse()
@@ -192,14 +254,18 @@ impl Authenticator {
         }
         match &self.portal {
             Some(portal) if header.alg == portal.algorithm => {
-                let claims = decode::<Claims>(&token, &portal.key, &portal.validation)
-                    .map_err(|e| invalid_token(&format!("the portal token is not valid: {e}")))?
-                    .claims;
+                let claims = verify(
+                    &token,
+                    &portal.key,
+                    &portal.validation,
+                    Some(portal.max_lifetime),
+                )?;
                 if claims.role == Role::Unit && claims.department.is_none() {
                     return Err(invalid_token("a unit token must name its department"));
                 }
+                // The portal's users are not ours: its `admin` is not the local administrator.
                 Ok(Caller {
-                    subject: claims.sub,
+                    subject: format!("portal:{}", claims.sub),
                     role: claims.role,
                     department: claims.department.filter(|_| claims.role == Role::Unit),
                     credential: Credential::Portal,
@@ -228,26 +294,115 @@ impl FromRequest for Caller {
             .headers()
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
+        let req = req.clone();
         Box::pin(async move {
             let (Some(authenticator), Some(store)) = (authenticator, store) else {
                 return Err(ApiError::Internal(
                     "authentication is not configured".to_owned(),
                 ));
             };
-            authenticator.caller(store, authorization.as_deref()).await
+            let caller = authenticator.caller(store, authorization.as_deref()).await;
+            // For the audit log: who acted, or why a credential that was shown was refused.
+            match &caller {
+                Ok(caller) => {
+                    req.extensions_mut().insert(caller.clone());
+                }
+                Err(ApiError::Unauthenticated(Some(reason))) => {
+                    req.extensions_mut()
+                        .insert(AuthenticationRefused(reason.clone()));
+                }
+                Err(_) => {}
+            }
+            caller
         })
     }
 }
 
-/// Failed logins per user name and per client address, in a sliding window.
+/// Failed logins in a sliding window, counted three ways: per user name and client address
+/// (refused past a limit), per client address (refused past a limit), and per user name from
+/// every address (slowed down, never refused: a name that anyone can lock out is a way to shut
+/// its owner out). Counters live in a table of fixed size whose keys are keyed hashes of a
+/// capped name and an address, so no request can make it grow; when a set of the table is
+/// full, the counter whose last failure is oldest gives way.
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    hasher: RandomState,
+    started: Instant,
+    table: Mutex<Vec<Counter>>,
+}
+
+/// Failures of one key: when each happened, in seconds since the limiter started, oldest
+/// first. `key` 0 is a free place.
+#[derive(Clone, Copy, Default)]
+struct Counter {
+    key: u64,
+    failures: [u32; LoginLimiter::REMEMBERED],
+    len: u8,
+}
+
+impl Counter {
+    fn forget_before(&mut self, cutoff: u32) {
+        let expired = self.failures[..usize::from(self.len)]
+            .iter()
+            .take_while(|t| **t < cutoff)
+            .count();
+        self.failures.copy_within(expired..usize::from(self.len), 0);
+        self.len -= u8::try_from(expired).unwrap_or(self.len);
+    }
+
+    fn count(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    fn oldest(&self) -> Option<u32> {
+        (self.len > 0).then(|| self.failures[0])
+    }
+
+    fn newest(&self) -> Option<u32> {
+        self.len
+            .checked_sub(1)
+            .map(|last| self.failures[usize::from(last)])
+    }
+
+    fn push(&mut self, at: u32) {
+        if self.count() == LoginLimiter::REMEMBERED {
+            self.failures.copy_within(1.., 0);
+            self.len -= 1;
+        }
+        self.failures[self.count()] = at;
+        self.len += 1;
+    }
+
+    fn remove(&mut self, at: u32) {
+        let len = self.count();
+        if let Some(position) = self.failures[..len].iter().rposition(|t| *t == at) {
+            self.failures.copy_within(position + 1..len, position);
+            self.len -= 1;
+        }
+    }
+}
+
+/// What a key counts.
+#[derive(Hash)]
+enum Key<'a> {
+    NameAtAddress(&'a [u8], &'a [u8]),
+    Address(&'a [u8]),
+    Name(&'a [u8]),
+}
+
+/// A login attempt under way: counted as a failure until it succeeds.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt {
+    at: u32,
+    /// The name has failed so often lately, from anywhere, that this attempt waits first.
+    pub slowed_down: bool,
 }
 
 impl Default for LoginLimiter {
     fn default() -> Self {
         Self {
-            failures: Mutex::new(HashMap::new()),
+            hasher: RandomState::new(),
+            started: Instant::now(),
+            table: Mutex::new(vec![Counter::default(); Self::TABLE_SIZE]),
         }
     }
 }
@@ -255,68 +410,136 @@ impl Default for LoginLimiter {
 impl LoginLimiter {
     /// How long the failures are remembered.
     pub const WINDOW: Duration = Duration::from_secs(300);
-    /// Failed logins allowed per user name within the window.
-    pub const PER_USERNAME: usize = 5;
+    /// Failed logins allowed per user name from one address within the window.
+    pub const PER_NAME_AND_ADDRESS: usize = 5;
     /// Failed logins allowed per client address within the window.
     pub const PER_ADDRESS: usize = 20;
+    /// Failed logins for a name, from all addresses, after which its attempts are slowed down.
+    pub const NAME_SLOWED_AFTER: usize = 10;
+    /// How long an attempt at a slowed-down name waits before its password is checked.
+    pub const SLOW_DOWN: Duration = Duration::from_secs(1);
+    /// The longest part of a user name that is counted: the longest user name there can be.
+    pub const NAME_BYTES: usize = 64;
+    /// Counters in the table (about 90 bytes each), in sets of `WAYS`.
+    const TABLE_SIZE: usize = 16_384;
+    const WAYS: usize = 8;
+    /// The most failures a counter remembers: the highest of the limits.
+    const REMEMBERED: usize = 20;
 
-    fn keys(username: &str, address: &str) -> [(String, usize); 2] {
+    fn seconds(&self, at: Instant) -> u32 {
+        u32::try_from(at.duration_since(self.started).as_secs()).unwrap_or(u32::MAX)
+    }
+
+    fn keys(&self, username: &str, address: IpAddr) -> [(u64, usize); 3] {
+        let name: Vec<u8> = username
+            .bytes()
+            .take(Self::NAME_BYTES)
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        // An IPv6 client commonly holds a whole /64: it counts as one address.
+        let address: Vec<u8> = match address {
+            IpAddr::V4(v4) => v4.octets().to_vec(),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.octets().to_vec(),
+                None => v6.octets()[..8].to_vec(),
+            },
+        };
+        let hash = |key: Key<'_>| self.hasher.hash_one(key).max(1);
         [
             (
-                format!("user:{}", username.to_lowercase()),
-                Self::PER_USERNAME,
+                hash(Key::NameAtAddress(&name, &address)),
+                Self::PER_NAME_AND_ADDRESS,
             ),
-            (format!("addr:{address}"), Self::PER_ADDRESS),
+            (hash(Key::Address(&address)), Self::PER_ADDRESS),
+            (hash(Key::Name(&name)), usize::MAX),
         ]
     }
 
-    /// Counts a login attempt for this name and address, as a failure until it succeeds; or
-    /// `Err(wait)` when they have failed too often lately. Counting before the password is
-    /// checked keeps a burst of parallel attempts within the limit.
-    fn begin(&self, username: &str, address: &str) -> Result<Instant, Duration> {
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() > 100_000 {
-            failures.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < Self::WINDOW)
+    /// The places of the table where `key` may be kept.
+    fn set_of(table: &mut [Counter], key: u64) -> &mut [Counter] {
+        let sets = Self::TABLE_SIZE / Self::WAYS;
+        let start = usize::try_from(key % sets as u64).unwrap_or(0) * Self::WAYS;
+        &mut table[start..start + Self::WAYS]
+    }
+
+    /// The counter of `key`, if it has one.
+    fn existing(table: &mut [Counter], key: u64) -> Option<&mut Counter> {
+        Self::set_of(table, key).iter_mut().find(|c| c.key == key)
+    }
+
+    /// The counter of `key`, made free for it when it has none, in its set of the table.
+    fn counter(table: &mut [Counter], key: u64, cutoff: u32) -> &mut Counter {
+        let set = Self::set_of(table, key);
+        let place = set
+            .iter()
+            .position(|c| c.key == key)
+            .or_else(|| {
+                set.iter()
+                    .position(|c| c.key == 0 || c.newest().is_none_or(|t| t < cutoff))
+            })
+            .unwrap_or_else(|| {
+                (0..Self::WAYS)
+                    .min_by_key(|&i| set[i].newest().unwrap_or(0))
+                    .unwrap_or(0)
             });
+        let counter = &mut set[place];
+        if counter.key != key {
+            *counter = Counter {
+                key,
+                ..Counter::default()
+            };
         }
+        counter.forget_before(cutoff);
+        counter
+    }
+
+    /// Counts a login attempt for this name and address, as a failure until it succeeds; or
+    /// `Err(wait)` when this name from this address, or this address, failed too often lately.
+    /// Counting before the password is checked keeps a burst of parallel attempts within the
+    /// limit.
+    fn begin(&self, username: &str, address: IpAddr) -> Result<Attempt, Duration> {
+        let now = self.seconds(Instant::now());
+        let window = u32::try_from(Self::WINDOW.as_secs()).unwrap_or(u32::MAX);
+        let cutoff = now.saturating_sub(window - 1);
+        let keys = self.keys(username, address);
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
         let mut wait = None;
-        for (key, limit) in Self::keys(username, address) {
-            if let Some(times) = failures.get_mut(&key) {
-                while times
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= Self::WINDOW)
-                {
-                    times.pop_front();
-                }
-                if times.len() >= limit
-                    && let Some(oldest) = times.front()
-                {
-                    let left = Self::WINDOW.saturating_sub(now.duration_since(*oldest));
-                    wait = Some(wait.map_or(left, |w: Duration| w.max(left)));
-                }
+        // Only looked up: an attempt that is refused takes no place in the table.
+        for (key, limit) in keys {
+            let Some(counter) = Self::existing(&mut table, key) else {
+                continue;
+            };
+            counter.forget_before(cutoff);
+            if counter.count() >= limit
+                && let Some(oldest) = counter.oldest()
+            {
+                let left = u64::from(window.saturating_sub(now - oldest));
+                wait = Some(wait.map_or(left, |w: u64| w.max(left)));
             }
         }
         if let Some(wait) = wait {
-            return Err(wait);
+            return Err(Duration::from_secs(wait));
         }
-        for (key, _) in Self::keys(username, address) {
-            failures.entry(key).or_default().push_back(now);
+        let mut slowed_down = false;
+        for (key, limit) in keys {
+            let counter = Self::counter(&mut table, key, cutoff);
+            if limit == usize::MAX {
+                slowed_down = counter.count() >= Self::NAME_SLOWED_AFTER;
+            }
+            counter.push(now);
         }
-        Ok(now)
+        Ok(Attempt {
+            at: now,
+            slowed_down,
+        })
     }
 
-    /// The attempt begun at `at` succeeded: it no longer counts as a failure.
-    fn succeeded(&self, username: &str, address: &str, at: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for (key, _) in Self::keys(username, address) {
-            if let Some(times) = failures.get_mut(&key)
-                && let Some(position) = times.iter().rposition(|t| *t == at)
-            {
-                times.remove(position);
+    /// The attempt succeeded: it no longer counts as a failure.
+    fn succeeded(&self, username: &str, address: IpAddr, attempt: Attempt) {
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        for (key, _) in self.keys(username, address) {
+            if let Some(counter) = Self::existing(&mut table, key) {
+                counter.remove(attempt.at);
             }
         }
     }
@@ -392,9 +615,10 @@ pub struct TokenAnswer {
 /// ends the token when the user's password or rights change). The body is JSON, or the OAuth
 /// 2.0 password grant as a form (`grant_type=password&username=…&password=…`), which is how the
 /// docs UI's Authorize dialog logs in; either way the answer is the OAuth 2.0 token response.
-/// Roles: anyone. After
-/// 5 failed logins for one user name, or 20 from one address, within 5 minutes, further
-/// attempts get 429 with `Retry-After`.
+/// Roles: anyone. After 5 failed logins for one user name from one address, or 20 from one
+/// address, within 5 minutes, further attempts from that address get 429 with `Retry-After`;
+/// after 10 failed logins for a name from anywhere, every attempt at it waits a second before
+/// it is answered.
 #[utoipa::path(tag = "auth", security(()),
     request_body(content(
         (Login = "application/json"),
@@ -403,7 +627,7 @@ pub struct TokenAnswer {
     responses(
     (status = 200, description = "Logged in", body = TokenAnswer),
     (status = 401, description = "Wrong user name or password, or the user is disabled", body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "Too many failed logins", body = Problem, content_type = "application/problem+json",
+    (status = 429, description = "Too many failed logins from this address", body = Problem, content_type = "application/problem+json",
         headers(("Retry-After" = u64, description = "Seconds to wait"))),
 ))]
 #[post("/auth/token")]
@@ -415,21 +639,25 @@ pub async fn login(
     body: JsonOrForm,
 ) -> Result<HttpResponse, ApiError> {
     let login = read_login(body)?;
+    req.extensions_mut()
+        .insert(LoginAttempt(login.username.clone()));
     let address = req
         .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
     let attempt =
         limiter
-            .begin(&login.username, &address)
+            .begin(&login.username, address)
             .map_err(|wait| ApiError::TooManyRequests {
                 retry_after: wait.as_secs().max(1),
             })?;
+    if attempt.slowed_down {
+        actix_web::rt::time::sleep(LoginLimiter::SLOW_DOWN).await;
+    }
     let username = login.username.clone();
     let user = web::block(move || store.authenticate(&login.username, &login.password)).await??;
     match user {
         Some(user) => {
-            limiter.succeeded(&username, &address, attempt);
+            limiter.succeeded(&username, address, attempt);
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .insert_header((header::PRAGMA, "no-cache"))
@@ -453,34 +681,94 @@ pub async fn me(caller: Caller) -> HttpResponse {
 mod tests {
     use super::*;
 
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
     #[test]
-    fn a_name_that_failed_too_often_waits_and_others_do_not() {
+    fn a_name_that_failed_too_often_from_one_address_waits_there_only() {
         let limiter = LoginLimiter::default();
-        for _ in 0..LoginLimiter::PER_USERNAME {
-            assert!(limiter.begin("zhang", "10.0.0.1").is_ok());
+        for _ in 0..LoginLimiter::PER_NAME_AND_ADDRESS {
+            assert!(limiter.begin("zhang", ip("10.0.0.1")).is_ok());
         }
-        let wait = limiter.begin("ZHANG", "10.0.0.2").unwrap_err();
+        let wait = limiter.begin("ZHANG", ip("10.0.0.1")).unwrap_err();
         assert!(wait > Duration::from_secs(290));
-        assert!(limiter.begin("li", "10.0.0.2").is_ok());
+        assert!(limiter.begin("zhang", ip("10.0.0.2")).is_ok());
+        assert!(limiter.begin("li", ip("10.0.0.1")).is_ok());
     }
 
     #[test]
     fn an_address_that_failed_too_often_waits() {
         let limiter = LoginLimiter::default();
         for i in 0..LoginLimiter::PER_ADDRESS {
-            assert!(limiter.begin(&format!("user{i}"), "10.0.0.9").is_ok());
+            assert!(limiter.begin(&format!("user{i}"), ip("10.0.0.9")).is_ok());
         }
-        assert!(limiter.begin("new", "10.0.0.9").is_err());
-        assert!(limiter.begin("new", "10.0.0.8").is_ok());
+        assert!(limiter.begin("new", ip("10.0.0.9")).is_err());
+        assert!(limiter.begin("new", ip("10.0.0.8")).is_ok());
+    }
+
+    #[test]
+    fn addresses_of_one_ipv6_network_count_as_one() {
+        let limiter = LoginLimiter::default();
+        for i in 0..LoginLimiter::PER_ADDRESS {
+            let address = ip(&format!("2001:db8:1:2::{:x}", i + 1));
+            assert!(limiter.begin(&format!("user{i}"), address).is_ok());
+        }
+        assert!(limiter.begin("new", ip("2001:db8:1:2::ffff")).is_err());
+        assert!(limiter.begin("new", ip("2001:db8:1:3::1")).is_ok());
+    }
+
+    #[test]
+    fn a_name_that_failed_from_many_addresses_is_slowed_down_not_refused() {
+        let limiter = LoginLimiter::default();
+        for i in 0..LoginLimiter::NAME_SLOWED_AFTER {
+            let attempt = limiter.begin("admin", ip(&format!("10.0.1.{i}"))).unwrap();
+            assert!(!attempt.slowed_down);
+        }
+        let attempt = limiter.begin("admin", ip("10.0.2.1")).unwrap();
+        assert!(attempt.slowed_down);
+    }
+
+    #[test]
+    fn an_attempt_that_is_refused_takes_no_place_in_the_table() {
+        let limiter = LoginLimiter::default();
+        for i in 0..LoginLimiter::PER_ADDRESS {
+            assert!(limiter.begin(&format!("user{i}"), ip("10.0.0.7")).is_ok());
+        }
+        let taken = || {
+            let table = limiter.table.lock().unwrap();
+            table.iter().filter(|c| c.key != 0).count()
+        };
+        let before = taken();
+        for i in 0..1_000 {
+            assert!(limiter.begin(&format!("other{i}"), ip("10.0.0.7")).is_err());
+        }
+        assert_eq!(taken(), before);
     }
 
     #[test]
     fn a_successful_login_does_not_count_against_the_name() {
         let limiter = LoginLimiter::default();
-        for _ in 0..LoginLimiter::PER_USERNAME * 2 {
-            let at = limiter.begin("wang", "10.0.0.3").unwrap();
-            limiter.succeeded("wang", "10.0.0.3", at);
+        for _ in 0..LoginLimiter::PER_NAME_AND_ADDRESS * 2 {
+            let attempt = limiter.begin("wang", ip("10.0.0.3")).unwrap();
+            limiter.succeeded("wang", ip("10.0.0.3"), attempt);
         }
-        assert!(limiter.begin("wang", "10.0.0.3").is_ok());
+        assert!(limiter.begin("wang", ip("10.0.0.3")).is_ok());
+    }
+
+    #[test]
+    fn only_the_first_bytes_of_a_long_name_are_counted_and_the_table_does_not_grow() {
+        let limiter = LoginLimiter::default();
+        let long = "a".repeat(LoginLimiter::NAME_BYTES);
+        for i in 0..LoginLimiter::PER_NAME_AND_ADDRESS {
+            let name = format!("{long}{}", "x".repeat(i * 100_000));
+            assert!(limiter.begin(&name, ip("10.0.0.4")).is_ok());
+        }
+        assert!(limiter.begin(&long, ip("10.0.0.4")).is_err());
+        for i in 0..50_000_u32 {
+            let _ = limiter.begin(&format!("name{i}"), IpAddr::V4(Ipv4Addr::from(i)));
+        }
+        let table = limiter.table.lock().unwrap();
+        assert_eq!(table.len(), LoginLimiter::TABLE_SIZE);
     }
 }

@@ -95,11 +95,23 @@ fn text(value: &Value) -> String {
     }
 }
 
-/// A text cell that a spreadsheet would take for a formula is written with a leading `'`, so
+/// What a spreadsheet may read as the start of a formula: the formula signs, in their ASCII
+/// and full-width forms (some spreadsheets fold the latter), and what it may skip before them.
+fn starts_like_a_formula(field: &str) -> bool {
+    field.chars().next().is_some_and(|first| {
+        matches!(
+            first,
+            '=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠'
+                // zero-width space, non-joiner, joiner, word joiner, byte order mark
+                | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+        ) || first.is_whitespace()
+    })
+}
+
+/// A text cell that a spreadsheet could take for a formula is written with a leading `'`, so
 /// that a name a unit typed cannot run in the bureau's Excel. Numbers are left alone.
 fn defused(kind: Kind, field: String) -> String {
-    let formula = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if formula && matches!(kind, Kind::Text | Kind::List) {
+    if starts_like_a_formula(&field) && matches!(kind, Kind::Text | Kind::List) {
         format!("'{field}")
     } else {
         field
@@ -304,6 +316,13 @@ mod tests {
         assert_eq!(defused(Kind::List, "@SUM(A1)".to_owned()), "'@SUM(A1)");
         assert_eq!(defused(Kind::Decimal, "-35.533".to_owned()), "-35.533");
         assert_eq!(defused(Kind::Text, "区教育局".to_owned()), "区教育局");
+        for prefix in [
+            "=", "+", "-", "@", "\t", "\r", "\n", " ", "\u{a0}", "\u{200b}", "\u{feff}",
+            "\u{3000}", "＝", "＋", "－", "＠",
+        ] {
+            let field = format!("{prefix}cmd|' /C calc'!A0");
+            assert_eq!(defused(Kind::Text, field.clone()), format!("'{field}"));
+        }
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
     }
 }

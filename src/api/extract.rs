@@ -15,6 +15,7 @@ use serde_json::error::Category;
 
 use super::error::ApiError;
 use crate::domain::FieldError;
+use crate::domain::report::MAX_NESTING;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Window;
 use crate::store::evaluations::Precondition;
@@ -166,6 +167,17 @@ impl JsonBody {
                 )],
             });
         }
+        if let Some(deepest) = too_deep(&self.0, depth_of(path)) {
+            return Err(ApiError::InvalidBody {
+                what,
+                errors: vec![FieldError::new(
+                    join_path(path, &deepest),
+                    format!(
+                        "nests deeper than a report may: at most {MAX_NESTING} levels of objects and arrays from the report's root"
+                    ),
+                )],
+            });
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(&self.0);
         let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
         let value = parsed.map_err(|error| {
@@ -189,6 +201,99 @@ impl JsonBody {
             .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
         Ok(value)
     }
+}
+
+/// How many levels below the report's root the part at `path` sits.
+fn depth_of(path: &str) -> usize {
+    if path.is_empty() {
+        0
+    } else {
+        path.split('.').count() + path.matches('[').count()
+    }
+}
+
+/// Where an object or an array is open while reading JSON: the key or index it is at now.
+enum Open {
+    /// The byte range of the current key (quotes included), and whether a key comes next.
+    Object {
+        key: Option<(usize, usize)>,
+        expects_key: bool,
+    },
+    Array {
+        index: usize,
+    },
+}
+
+/// The path (from the body's root) of the first object or array that would sit deeper than
+/// `MAX_NESTING` levels in the report, when the body sits `below` levels under its root. Read
+/// before parsing, so that no body is parsed that a stored report could not be read back
+/// from. Malformed JSON is left for the parser to name.
+fn too_deep(body: &[u8], below: usize) -> Option<String> {
+    let mut open: Vec<Open> = Vec::new();
+    let mut at = 0;
+    while at < body.len() {
+        match body[at] {
+            b'"' => {
+                let start = at;
+                at += 1;
+                while at < body.len() && body[at] != b'"' {
+                    at += if body[at] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Open::Object { key, expects_key }) = open.last_mut()
+                    && *expects_key
+                {
+                    *key = Some((start, (at + 1).min(body.len())));
+                    *expects_key = false;
+                }
+            }
+            b'{' | b'[' => {
+                open.push(if body[at] == b'{' {
+                    Open::Object {
+                        key: None,
+                        expects_key: true,
+                    }
+                } else {
+                    Open::Array { index: 0 }
+                });
+                if below + open.len() > MAX_NESTING {
+                    return Some(path_of(body, &open[..open.len() - 1]));
+                }
+            }
+            b'}' | b']' => {
+                open.pop();
+            }
+            b',' => match open.last_mut() {
+                Some(Open::Object { expects_key, .. }) => *expects_key = true,
+                Some(Open::Array { index }) => *index += 1,
+                None => {}
+            },
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
+/// The path of where the innermost of `open` is now.
+fn path_of(body: &[u8], open: &[Open]) -> String {
+    let mut path = String::new();
+    for level in open {
+        match level {
+            Open::Object { key, .. } => {
+                let key = key
+                    .and_then(|(start, end)| {
+                        serde_json::from_slice::<String>(&body[start..end]).ok()
+                    })
+                    .unwrap_or_default();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&key);
+            }
+            Open::Array { index } => path.push_str(&format!("[{index}]")),
+        }
+    }
+    path
 }
 
 fn join_path(prefix: &str, inner: &str) -> String {
@@ -340,4 +445,35 @@ pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _| {
         ApiError::InvalidParameters(vec![FieldError::new("query", error.to_string())]).into()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(levels: usize) -> String {
+        let mut line = r#"{"name": "x"}"#.to_owned();
+        for _ in 1..levels {
+            line = format!(r#"{{"name": "x, \"}}]", "children": [{line}]}}"#);
+        }
+        format!(r#"{{"projects": {{"lines": [{{"name": "first"}}, {line}]}}}}"#)
+    }
+
+    #[test]
+    fn nesting_is_measured_from_the_reports_root_and_named_by_its_path() {
+        // budget (1) → projects (2) → lines (3) → a line (4) → children (5) → a line (6) …
+        let body = nested(31);
+        assert_eq!(depth_of("budget"), 1);
+        assert_eq!(too_deep(body.as_bytes(), 0), None);
+        let deepest = too_deep(body.as_bytes(), 1).unwrap();
+        assert!(
+            deepest.starts_with("projects.lines[1].children[0].children[0]"),
+            "{deepest}"
+        );
+        assert_eq!(deepest.matches("children").count(), 30);
+        assert_eq!(
+            too_deep(br#"{"a": "{{{{[[[[", "b": 1}"#, MAX_NESTING - 1),
+            None
+        );
+    }
 }

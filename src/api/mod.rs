@@ -2,6 +2,7 @@
 //! the OpenAPI document built from the same registrations as the routes.
 
 mod access;
+pub mod audit;
 pub mod auth;
 pub mod comparisons;
 pub mod departments;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod evaluations;
 pub mod export;
 pub mod extract;
+pub mod headers;
 pub mod health;
 pub mod openapi;
 pub mod public;
@@ -40,6 +42,7 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(users::list_service_tokens)
         .service(users::issue_service_token)
         .service(users::revoke_service_token)
+        .service(audit::audit_log)
         .service(departments::create_department)
         .service(departments::list_departments)
         .service(departments::get_department)

@@ -55,6 +55,7 @@ department and its subordinate units; anything else is answered as if it did not
     tags(
         (name = "auth", description = "Logging in and who the caller is"),
         (name = "users", description = "Users and service tokens (admins)"),
+        (name = "audit", description = "审计日志 — who did what, when, from where (admins)"),
         (name = "departments", description = "部门 — the budget units"),
         (name = "evaluations", description = "部门整体支出绩效自评 — the self-evaluation reports, whole or by part"),
         (name = "review", description = "审核 — checks, scores, the review cycle and history of one evaluation"),

@@ -1,16 +1,50 @@
 //! `/public` — what anyone may read: the published reports.
 
-use actix_web::{HttpResponse, get, web};
-use serde::Deserialize;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationList, EvaluationMeta, EvaluationView};
-use super::extract::{EvaluationKey, window};
+use super::extract::{EvaluationKey, etag, window};
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Store;
 use crate::store::evaluations::EvaluationFilter;
+
+/// Published reports change seldom and are the same for everyone: shared caches may keep
+/// them this many seconds, then revalidate them with the ETag.
+const PUBLIC_MAX_AGE_SECONDS: u32 = 60;
+
+/// A public answer with its validator: 304 with no body when `If-None-Match` names it.
+fn cacheable(req: &HttpRequest, tag: String, body: &impl Serialize) -> HttpResponse {
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|asked| {
+            asked.split(',').map(str::trim).any(|candidate| {
+                candidate == "*"
+                    || candidate.trim_start_matches("W/") == tag.trim_start_matches("W/")
+            })
+        });
+    let mut answer = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    answer.insert_header((header::ETAG, tag)).insert_header((
+        header::CACHE_CONTROL,
+        format!("public, max-age={PUBLIC_MAX_AGE_SECONDS}"),
+    ));
+    if matches {
+        answer.finish()
+    } else {
+        answer.json(body)
+    }
+}
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -28,13 +62,20 @@ pub struct PublicQuery {
     pub offset: Option<i64>,
 }
 
-/// The published self-evaluations, newest year first. Roles: anyone.
-#[utoipa::path(tag = "public", security(()), params(PublicQuery), responses(
-    (status = 200, description = "A page of published evaluations", body = EvaluationList),
+/// The published self-evaluations, newest year first. Cacheable for a minute by anyone, with
+/// an ETag to revalidate (`If-None-Match`). Roles: anyone.
+#[utoipa::path(tag = "public", security(()), params(PublicQuery,
+    ("If-None-Match" = Option<String>, Header, description = "The ETag of the page the client holds"),
+), responses(
+    (status = 200, description = "A page of published evaluations", body = EvaluationList, headers(
+        ("ETag" = String, description = "A validator of this page"),
+        ("Cache-Control" = String, description = "`public, max-age=60`"))),
+    (status = 304, description = "The page is as the client holds it"),
     (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/public/evaluations")]
 pub async fn list_published(
+    req: HttpRequest,
     store: web::Data<Store>,
     query: web::Query<PublicQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -47,24 +88,38 @@ pub async fn list_published(
         within: None,
     };
     let page = web::block(move || store.list_evaluations(&filter, window)).await??;
-    Ok(HttpResponse::Ok().json(EvaluationList {
+    let list = EvaluationList {
         items: page.items.iter().map(EvaluationMeta::from).collect(),
         total: page.total,
         limit: window.limit,
         offset: window.offset,
-    }))
+    };
+    let text = serde_json::to_vec(&list)
+        .map_err(|e| ApiError::Internal(format!("the list could not be written: {e}")))?;
+    let digest = Sha256::digest(&text);
+    let tag = digest[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    Ok(cacheable(&req, format!("W/\"{tag}\""), &list))
 }
 
-/// One published self-evaluation, whole. What is not published is not found. Roles: anyone.
+/// One published self-evaluation, whole. What is not published is not found. Cacheable for a
+/// minute by anyone, with its version as ETag to revalidate (`If-None-Match`). Roles: anyone.
 #[utoipa::path(tag = "public", security(()), params(
     ("code" = UnitCode, Path, description = "单位代码"),
     ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    ("If-None-Match" = Option<String>, Header, description = "The ETag of the version the client holds"),
 ), responses(
-    (status = 200, description = "The published evaluation", body = EvaluationView),
+    (status = 200, description = "The published evaluation", body = EvaluationView, headers(
+        ("ETag" = String, description = "The version, quoted"),
+        ("Cache-Control" = String, description = "`public, max-age=60`"))),
+    (status = 304, description = "The version is the one the client holds"),
     (status = 404, description = "No such published evaluation", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/public/departments/{code}/evaluations/{year}")]
 pub async fn get_published(
+    req: HttpRequest,
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
@@ -84,8 +139,13 @@ pub async fn get_published(
         Ok(_) | Err(crate::store::StoreError::NotFound(_)) => return Err(not_published()),
         Err(other) => return Err(other.into()),
     };
-    Ok(HttpResponse::Ok().json(EvaluationView {
-        meta: (&record.summary).into(),
-        report: record.report,
-    }))
+    let (_, tag) = etag(record.summary.version);
+    Ok(cacheable(
+        &req,
+        tag,
+        &EvaluationView {
+            meta: (&record.summary).into(),
+            report: record.report,
+        },
+    ))
 }

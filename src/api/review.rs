@@ -151,7 +151,8 @@ pub struct ApprovalView {
 /// Approves the targets of the evaluation's indicators as they stand (绩效目标审核), at the
 /// version named by `If-Match` (required: 428 without it, 412 when it is stale). From then on
 /// the approved target of an indicator stays, and a change is recorded as its adjusted target
-/// with a reason. Roles: reviewer, admin.
+/// with a reason; an approved indicator cannot be dropped or re-keyed, and one added later does
+/// not score until the targets are approved again. Roles: reviewer, admin.
 #[utoipa::path(tag = "review", params(
     ("code" = UnitCode, Path, description = "单位代码"),
     ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
@@ -278,7 +279,9 @@ pub async fn score(
             .map(|settings| (record, settings))
     })
     .await??;
-    let scorecard = record.report.scorecard(&settings.weights);
+    let scorecard = record
+        .report
+        .scorecard(&settings.weights, record.approved_goals.as_ref());
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.summary.version))
         .json(ScoreView {

@@ -165,7 +165,8 @@ pub enum Credential {
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Caller {
-    /// The user name, the portal's subject, or `service-token:<id>`.
+    /// Who is acting, as the history records it: the user name, `portal:<sub>` for a portal
+    /// token (so that the portal's users never pass for local ones), or `service-token:<id>`.
     pub subject: String,
     pub role: Role,
     /// For the unit role: the department it is bound to.

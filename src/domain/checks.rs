@@ -59,6 +59,10 @@ pub struct Finding {
 pub struct ApprovedTarget {
     pub indicator_id: String,
     pub target: String,
+    /// How the actual is compared with the target (absent in approvals recorded before the
+    /// comparison was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
 }
 
 /// 绩效目标审核 — the targets a reviewer approved, and when.
@@ -84,15 +88,37 @@ impl ApprovedGoals {
                 .map(|i| ApprovedTarget {
                     indicator_id: i.id.as_str().to_owned(),
                     target: i.target.as_str().to_owned(),
+                    comparison: Some(i.comparison),
                 })
                 .collect(),
         }
     }
 
-    /// What a write may not do once targets are approved: change an approved target in place,
-    /// or adjust one without a reason.
+    /// Whether the indicator with this id was among those approved.
+    pub fn covers(&self, indicator_id: &str) -> bool {
+        self.targets.iter().any(|t| t.indicator_id == indicator_id)
+    }
+
+    /// What a write may not do once targets are approved: drop an approved indicator (or
+    /// give it another id, which drops it), change its target or its comparison in place, or
+    /// adjust a target without a reason.
     pub fn violations(&self, goals: &Goals) -> Vec<FieldError> {
         let mut errors = Vec::new();
+        for approved in &self.targets {
+            if !goals
+                .indicators
+                .iter()
+                .any(|i| i.id.as_str() == approved.indicator_id)
+            {
+                errors.push(FieldError::new(
+                    "goals.indicators",
+                    format!(
+                        "indicator `{}` was approved with the target `{}` and stays; record a change as adjusted_target with an adjustment_reason",
+                        approved.indicator_id, approved.target
+                    ),
+                ));
+            }
+        }
         for (i, indicator) in goals.indicators.iter().enumerate() {
             let Some(approved) = self
                 .targets
@@ -108,6 +134,14 @@ impl ApprovedGoals {
                         "the approved target is `{}` and stays; record the change as adjusted_target with an adjustment_reason",
                         approved.target
                     ),
+                ));
+            }
+            if let Some(comparison) = approved.comparison
+                && comparison != indicator.comparison
+            {
+                errors.push(FieldError::new(
+                    format!("goals.indicators[{i}].comparison"),
+                    "the approved comparison of the actual with the target stays",
                 ));
             }
             if indicator.adjusted_target.is_some()
@@ -908,8 +942,8 @@ fn targets(report: &EvaluationReport, context: &CheckContext<'_>, findings: &mut
                 Severity::Warning,
                 format!("goals.indicators[{i}]"),
                 Vec::new(),
-                format!("指标“{name}”是绩效目标审核通过后新增的。"),
-                format!("Indicator “{name}” was added after the targets were approved."),
+                format!("指标“{name}”是绩效目标审核通过后新增的，审核通过前不计分。"),
+                format!("Indicator “{name}” was added after the targets were approved; it does not score until a reviewer approves it."),
             ),
         }
     }
@@ -1170,8 +1204,32 @@ mod tests {
             targets: vec![ApprovedTarget {
                 indicator_id: "o".to_owned(),
                 target: target.to_owned(),
+                comparison: Some(Comparison::AtLeast),
             }],
         }
+    }
+
+    #[test]
+    fn an_approved_indicator_may_be_neither_dropped_nor_given_another_comparison() {
+        let goals = |id: &str, comparison: &str| -> Goals {
+            serde_json::from_value(
+                json!({"indicators": [{"id": id, "level1": "output", "level2": "数量",
+                "name": "办文", "comparison": comparison, "target": "100", "weight": "90"}]}),
+            )
+            .unwrap()
+        };
+        let approved = approved("100");
+        assert_eq!(approved.violations(&goals("o", "at_least")), Vec::new());
+        let rekeyed = approved.violations(&goals("o-2", "at_least"));
+        assert_eq!(
+            rekeyed.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+            ["goals.indicators"]
+        );
+        let flipped = approved.violations(&goals("o", "at_most"));
+        assert_eq!(
+            flipped.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+            ["goals.indicators[0].comparison"]
+        );
     }
 
     #[test]

@@ -650,6 +650,11 @@ pub struct Publication {
     pub application: Option<String>,
 }
 
+/// How deep objects and arrays may nest in a report, counting the report itself as the first
+/// level: project lines and narrative sections are trees, and a stored report must read back
+/// well within what the JSON reader takes (128 levels).
+pub const MAX_NESTING: usize = 64;
+
 /// A headed section of the narrative, with sub-sections.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -10,6 +10,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::checks::ApprovedGoals;
 use super::figures::{DerivedFigures, Percent};
 use super::report::{
     Achieved, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1, IndicatorResult,
@@ -191,9 +192,21 @@ fn band(achieved: Achieved) -> (Decimal, Decimal) {
     }
 }
 
-fn score_indicator(indicator: &Indicator, result: Option<&IndicatorResult>) -> IndicatorScore {
+fn score_indicator(
+    indicator: &Indicator,
+    result: Option<&IndicatorResult>,
+    approved: Option<&ApprovedGoals>,
+) -> IndicatorScore {
     let mut missing = Vec::new();
     let id = indicator.id.as_str();
+    // An indicator added after the targets were approved could carry any target the unit
+    // likes: it counts only once a reviewer has approved it.
+    let awaits_approval = approved.is_some_and(|approved| !approved.covers(id));
+    if awaits_approval {
+        missing.push(format!(
+            "indicator {id} was added after the targets were approved; it scores once a reviewer approves the targets again"
+        ));
+    }
     let weight = indicator.weight.map(|w| w.value());
     if weight.is_none() {
         missing.push(format!("indicator {id} has no weight"));
@@ -245,6 +258,7 @@ fn score_indicator(indicator: &Indicator, result: Option<&IndicatorResult>) -> I
             }
         }
     };
+    let score = score.filter(|_| !awaits_approval);
     IndicatorScore {
         indicator_id: id.to_owned(),
         name: indicator.name.as_str().to_owned(),
@@ -265,8 +279,9 @@ fn score_indicator(indicator: &Indicator, result: Option<&IndicatorResult>) -> I
 }
 
 impl EvaluationReport {
-    /// The score by the rules, with the year's weights.
-    pub fn scorecard(&self, weights: &Weights) -> Scorecard {
+    /// The score by the rules, with the year's weights; once targets are approved, only
+    /// approved indicators score.
+    pub fn scorecard(&self, weights: &Weights, approved: Option<&ApprovedGoals>) -> Scorecard {
         let figures = self.derived_figures();
         let mut missing = Vec::new();
 
@@ -296,7 +311,7 @@ impl EvaluationReport {
                     .indicators
                     .iter()
                     .find(|r| r.indicator_id == indicator.id);
-                score_indicator(indicator, result)
+                score_indicator(indicator, result, approved)
             })
             .collect();
         if indicators.is_empty() {
@@ -396,7 +411,7 @@ mod tests {
                    {"indicator_id": "c", "actual": "12"}, {"indicator_id": "d", "actual": "较高", "self_score": "9",
                    "achievement": "partly_achieved"}]),
         )
-        .scorecard(&Weights::default());
+        .scorecard(&Weights::default(), None);
         assert_eq!(scored.missing, Vec::<String>::new());
         assert_eq!(scored.execution.score, Some(Score::of(dec("9"))));
         let scores: Vec<_> = scored
@@ -442,7 +457,7 @@ mod tests {
             json!([without_weight]),
             json!([{"indicator_id": "a", "actual": "100"}]),
         )
-        .scorecard(&Weights::default());
+        .scorecard(&Weights::default(), None);
         assert_eq!(scored.total, None);
         assert_eq!(scored.grade, None);
         assert!(
@@ -462,7 +477,7 @@ mod tests {
             ]),
             json!([{"indicator_id": "a", "actual": "3"}, {"indicator_id": "b", "actual": "0"}]),
         )
-        .scorecard(&Weights::default());
+        .scorecard(&Weights::default(), None);
         assert_eq!(scored.indicators[0].attainment, None);
         assert_eq!(scored.indicators[0].met, Some(true));
         assert_eq!(
@@ -482,7 +497,7 @@ mod tests {
             json!([indicator("a", "effect", "at_most", "-5", "30")]),
             json!([{"indicator_id": "a", "actual": "-3"}]),
         )
-        .scorecard(&Weights::default());
+        .scorecard(&Weights::default(), None);
         assert_eq!(scored.indicators[0].met, Some(false));
         assert_eq!(scored.indicators[0].attainment, None);
         assert_eq!(scored.indicators[0].score, None);
@@ -494,7 +509,7 @@ mod tests {
         let mut over = report(json!([]), json!([]));
         over.budget.total =
             serde_json::from_value(json!({"adjusted": "100", "executed": "130"})).unwrap();
-        let scored = over.scorecard(&Weights::default());
+        let scored = over.scorecard(&Weights::default(), None);
         assert_eq!(scored.execution.score.map(String::from), Some("10".into()));
         assert!(
             scored
@@ -519,11 +534,51 @@ mod tests {
             json!([indicator("q", "satisfaction", "qualitative", "高", "10")]),
             json!([{"indicator_id": "q", "actual": "高", "achievement": "achieved"}]),
         )
-        .scorecard(&Weights::default());
+        .scorecard(&Weights::default(), None);
         assert_eq!(
             scored.indicators[0].score.map(String::from),
             Some("8".into())
         );
         assert_eq!(scored.indicators[0].met, Some(true));
+    }
+
+    #[test]
+    fn an_indicator_the_approval_does_not_cover_scores_nothing_and_says_why() {
+        let goals = json!([
+            indicator("a", "output", "at_least", "100", "50"),
+            indicator("b", "output", "at_least", "1", "40")
+        ]);
+        let report = report(
+            goals,
+            json!([{"indicator_id": "a", "actual": "100"}, {"indicator_id": "b", "actual": "1"}]),
+        );
+        let approved = ApprovedGoals {
+            approved_by: "reviewer".to_owned(),
+            approved_at: chrono::Utc::now(),
+            version: 1,
+            targets: vec![crate::domain::checks::ApprovedTarget {
+                indicator_id: "a".to_owned(),
+                target: "100".to_owned(),
+                comparison: Some(Comparison::AtLeast),
+            }],
+        };
+        let scored = report.scorecard(&Weights::default(), Some(&approved));
+        assert_eq!(
+            scored.indicators[0].score.map(String::from),
+            Some("50".into())
+        );
+        assert_eq!(scored.indicators[1].score, None);
+        assert_eq!(scored.total, None);
+        assert!(
+            scored
+                .missing
+                .iter()
+                .any(|m| m.starts_with("indicator b was added after"))
+        );
+        let unapproved = report.scorecard(&Weights::default(), None);
+        assert_eq!(
+            unapproved.indicators[1].score.map(String::from),
+            Some("40".into())
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Storage: one code base over SQLite (embedded default) and PostgreSQL (production), chosen
 //! by the database URL. Turns rows into domain types; knows nothing of HTTP.
 
+pub mod audit;
 pub mod comparisons;
 mod connection;
 pub mod departments;

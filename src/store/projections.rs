@@ -109,7 +109,7 @@ fn project(conn: &mut DbConnection, evaluation_id: i64) -> Result<(i64, i32), St
         previous: previous.as_ref(),
     };
     let findings = report.findings(&context);
-    let scorecard = report.scorecard(&settings.weights);
+    let scorecard = report.scorecard(&settings.weights, approved.as_ref());
     let figures = &scorecard.figures;
     let amount = |value: Option<Decimal>| value.and_then(|v| to_scaled(v, AMOUNT_SCALE));
     let rate = |value: Option<crate::domain::figures::Percent>| {

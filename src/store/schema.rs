@@ -129,6 +129,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Nullable<Text>,
+        action -> Text,
+        target -> Nullable<Text>,
+        address -> Nullable<Text>,
+        status -> Integer,
+        outcome -> Text,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     year_settings,
     evaluation_metrics,

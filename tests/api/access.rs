@@ -4,9 +4,7 @@ use actix_web::http::Method;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    ADMIN_PASSWORD, TEST_SECRET, TestApp, evaluation_path, spawn_app, spawn_app_with,
-};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, evaluation_path, spawn_app, spawn_app_with};
 
 const ROLES: [&str; 5] = ["anonymous", "reviewer", "analyst", "unit", "admin"];
 
@@ -113,6 +111,12 @@ async fn every_endpoint_answers_every_role_as_the_role_matrix_says() {
         (
             Method::GET,
             "/api/v1/users/spare".into(),
+            None,
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            Method::GET,
+            "/api/v1/audit-log".into(),
             None,
             [401, 403, 403, 403, 200],
         ),
@@ -564,7 +568,7 @@ async fn role_or_department_smuggled_in_a_body_is_refused() {
     );
 }
 
-fn forge(claims: &Value, secret: &[u8]) -> String {
+pub fn forge(claims: &Value, secret: &[u8]) -> String {
     encode(
         &Header::new(Algorithm::HS256),
         claims,
@@ -573,13 +577,13 @@ fn forge(claims: &Value, secret: &[u8]) -> String {
     .unwrap()
 }
 
-fn claims(sub: &str, role: &str) -> Value {
+pub fn claims(sub: &str, role: &str) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"sub": sub, "role": role, "iat": now + 5, "exp": now + 600, "iss": "perfeval", "aud": "perfeval", "jti": "t", "generation": 0})
 }
 
 #[track_caller]
-fn assert_refused_token(answer: &crate::helpers::Answer) {
+pub fn assert_refused_token(answer: &crate::helpers::Answer) {
     answer.assert_problem(401, "unauthenticated");
     let challenge = answer.header("www-authenticate").unwrap_or_default();
     assert!(
@@ -611,82 +615,11 @@ async fn a_missing_or_malformed_token_is_refused_with_a_challenge() {
     assert_refused_token(&app.with_token("pev_0123").get("/api/v1/departments").await);
 }
 
-#[actix_rt::test]
-async fn a_token_with_alg_none_is_refused() {
-    let app = spawn_app().await;
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let payload = b64.encode(claims("admin", "admin").to_string());
-    for token in [
-        format!("{header}.{payload}."),
-        format!("{header}.{payload}"),
-    ] {
-        assert_refused_token(&app.with_token(&token).get("/api/v1/users").await);
-    }
-}
-
-#[actix_rt::test]
-async fn a_tampered_payload_is_refused() {
-    let world = world().await;
-    let token = world.token("unit");
-    let parts: Vec<&str> = token.split('.').collect();
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut payload: Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
-    payload["role"] = json!("admin");
-    let tampered = format!(
-        "{}.{}.{}",
-        parts[0],
-        b64.encode(payload.to_string()),
-        parts[2]
-    );
-    assert_refused_token(&world.app.with_token(&tampered).get("/api/v1/users").await);
-}
-
-#[actix_rt::test]
-async fn an_expired_token_or_a_wrong_issuer_or_audience_is_refused() {
-    let app = spawn_app().await;
-    assert_eq!(
-        app.with_token(&forge(&claims("admin", "admin"), TEST_SECRET.as_bytes()))
-            .get("/api/v1/users")
-            .await
-            .status,
-        200
-    );
-    let mut expired = claims("admin", "admin");
-    expired["exp"] = json!(chrono::Utc::now().timestamp() - 120);
-    assert_refused_token(
-        &app.with_token(&forge(&expired, TEST_SECRET.as_bytes()))
-            .get("/api/v1/users")
-            .await,
-    );
-    let mut issuer = claims("admin", "admin");
-    issuer["iss"] = json!("someone-else");
-    assert_refused_token(
-        &app.with_token(&forge(&issuer, TEST_SECRET.as_bytes()))
-            .get("/api/v1/users")
-            .await,
-    );
-    let mut audience = claims("admin", "admin");
-    audience["aud"] = json!("another-service");
-    assert_refused_token(
-        &app.with_token(&forge(&audience, TEST_SECRET.as_bytes()))
-            .get("/api/v1/users")
-            .await,
-    );
-    let wrong_key = forge(
-        &claims("admin", "admin"),
-        b"another-secret-that-is-32-bytes-long!!",
-    );
-    assert_refused_token(&app.with_token(&wrong_key).get("/api/v1/users").await);
-}
-
-fn key_path(name: &str) -> String {
+pub fn key_path(name: &str) -> String {
     format!("{}/tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-async fn portal_app(public_key: &str) -> TestApp {
+pub async fn portal_app(public_key: &str) -> TestApp {
     let public_key = key_path(public_key);
     spawn_app_with(move |settings| {
         settings.jwt_public_key = Some(public_key);
@@ -696,7 +629,7 @@ async fn portal_app(public_key: &str) -> TestApp {
     .await
 }
 
-fn portal_claims(role: &str, department: Option<&str>) -> Value {
+pub fn portal_claims(role: &str, department: Option<&str>) -> Value {
     let mut claims = claims("portal-user-7", role);
     claims["iss"] = json!("https://portal.example.gov.cn");
     if let Some(department) = department {
@@ -705,7 +638,7 @@ fn portal_claims(role: &str, department: Option<&str>) -> Value {
     claims
 }
 
-fn portal_token(claims: &Value, private_key: &str, algorithm: Algorithm) -> String {
+pub fn portal_token(claims: &Value, private_key: &str, algorithm: Algorithm) -> String {
     let pem = std::fs::read(key_path(private_key)).unwrap();
     let key = match algorithm {
         Algorithm::EdDSA => EncodingKey::from_ed_pem(&pem).unwrap(),
@@ -726,7 +659,7 @@ async fn tokens_signed_by_the_portal_are_accepted_with_their_role_and_department
     let me = app.with_token(&reviewer).get("/api/v1/auth/me").await;
     assert_eq!(
         me.body,
-        json!({"subject": "portal-user-7", "role": "reviewer", "credential": "portal"})
+        json!({"subject": "portal:portal-user-7", "role": "reviewer", "credential": "portal"})
     );
     let unit = portal_token(
         &portal_claims("unit", Some("200")),
@@ -784,21 +717,6 @@ async fn an_rsa_portal_key_verifies_rs256_tokens() {
             .await
             .status,
         200
-    );
-}
-
-#[actix_rt::test]
-async fn an_hs256_token_signed_with_the_portals_public_key_is_refused() {
-    let app = portal_app("portal-ed25519.pub.pem").await;
-    let public_pem = std::fs::read(key_path("portal-ed25519.pub.pem")).unwrap();
-    let confused = forge(&portal_claims("admin", None), &public_pem);
-    assert_refused_token(&app.with_token(&confused).get("/api/v1/users").await);
-    let mut ours = portal_claims("admin", None);
-    ours["iss"] = json!("perfeval");
-    assert_refused_token(
-        &app.with_token(&forge(&ours, &public_pem))
-            .get("/api/v1/users")
-            .await,
     );
 }
 
@@ -929,7 +847,7 @@ async fn a_burst_of_wrong_passwords_is_slowed_down() {
         .await;
     assert_eq!(
         right.status, 429,
-        "the name stays locked for the window, whatever the password"
+        "the name stays refused from this address for the window, whatever the password"
     );
 }
 

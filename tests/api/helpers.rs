@@ -196,6 +196,8 @@ pub fn settings_for(database_url: String) -> Settings {
         jwt_public_key: None,
         jwt_issuer: None,
         jwt_audience: None,
+        jwt_max_ttl_seconds: 3600,
+        cors_origins: Vec::new(),
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),

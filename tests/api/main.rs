@@ -12,5 +12,6 @@ mod evaluations;
 mod helpers;
 mod openapi;
 mod review;
+mod security;
 mod seed;
 mod timeouts;
