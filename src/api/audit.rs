@@ -166,8 +166,10 @@ fn entry_for(request: &HttpRequest, status: u16, address: Option<String>) -> Opt
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// How many to answer, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// How many to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

@@ -213,3 +213,26 @@ async fn the_docs_ui_logs_in_with_a_user_name_and_password_form() {
     .await;
     other_grant.assert_problem(422, "invalid_body");
 }
+
+#[test]
+fn every_paged_list_states_the_range_of_limit_and_offset() {
+    let document = committed();
+    let mut lists = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let schema = &parameter["schema"];
+                match parameter["name"].as_str() {
+                    Some("limit") => {
+                        lists += 1;
+                        assert_eq!(schema["minimum"], 1, "{method} {path}");
+                        assert_eq!(schema["maximum"], 500, "{method} {path}");
+                    }
+                    Some("offset") => assert_eq!(schema["minimum"], 0, "{method} {path}"),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(lists >= 5, "only {lists} paged lists");
+}
