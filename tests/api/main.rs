@@ -12,6 +12,7 @@ mod evaluations;
 mod helpers;
 mod openapi;
 mod review;
+mod schema;
 mod security;
 mod seed;
 mod timeouts;

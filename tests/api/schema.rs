@@ -1,0 +1,158 @@
+//! `src/store/schema.rs` is written by hand for both databases: it must say what the migrations
+//! make, table by table and column by column, with each column's type and whether it may be
+//! NULL, on SQLite and on PostgreSQL alike.
+
+use std::collections::BTreeMap;
+
+use diesel::sql_types::{Integer, Text};
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+
+use crate::helpers::spawn_app;
+
+/// A column as the database or schema.rs describes it: its type in the database's words, and
+/// whether it may hold NULL.
+type Columns = BTreeMap<String, (String, bool)>;
+
+/// The tables of `src/store/schema.rs`, with each column's diesel type.
+fn declared() -> BTreeMap<String, BTreeMap<String, String>> {
+    let text = include_str!("../../src/store/schema.rs");
+    let mut tables = BTreeMap::new();
+    for block in text.split("diesel::table! {").skip(1) {
+        let body = block.split("\n}").next().unwrap_or_default();
+        let mut lines = body.lines().map(str::trim).filter(|l| !l.is_empty());
+        let header = lines.next().expect("a table name");
+        let name = header.split_whitespace().next().expect("a name").to_owned();
+        let columns = lines
+            .filter_map(|line| line.trim_end_matches(',').split_once(" -> "))
+            .map(|(column, kind)| (column.to_owned(), kind.to_owned()))
+            .collect();
+        tables.insert(name, columns);
+    }
+    tables
+}
+
+/// What a diesel type is called by each database, and whether it is nullable.
+fn expected(kind: &str, postgres: bool) -> (String, bool) {
+    let (inner, nullable) = match kind.strip_prefix("Nullable<") {
+        Some(inner) => (inner.trim_end_matches('>'), true),
+        None => (kind, false),
+    };
+    let sql = match (inner, postgres) {
+        ("BigInt", false) => "BIGINT",
+        ("BigInt", true) => "bigint",
+        ("Integer", false) => "INTEGER",
+        ("Integer", true) => "integer",
+        ("Text", false) => "TEXT",
+        ("Text", true) => "text",
+        ("Bool", false) => "BOOLEAN",
+        ("Bool", true) => "boolean",
+        ("Timestamp", false) => "TIMESTAMP",
+        ("Timestamp", true) => "timestamp without time zone",
+        (other, _) => panic!("schema.rs uses {other}, which this test does not know"),
+    };
+    (sql.to_owned(), nullable)
+}
+
+#[derive(QueryableByName)]
+struct SqliteColumn {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Integer)]
+    not_null: i32,
+    #[diesel(sql_type = Integer)]
+    primary_key: i32,
+}
+
+#[derive(QueryableByName)]
+struct PostgresColumn {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    nullable: String,
+}
+
+const ROW_ID: &str = "INTEGER PRIMARY KEY";
+
+/// The tables the migrations made, without the migration bookkeeping.
+fn migrated(database_url: &str) -> (BTreeMap<String, Columns>, bool) {
+    let mut tables: BTreeMap<String, Columns> = BTreeMap::new();
+    let postgres = database_url.starts_with("postgres");
+    if postgres {
+        let mut conn = PgConnection::establish(database_url).expect("the test database");
+        let rows: Vec<PostgresColumn> = diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS name, \
+             data_type::text AS kind, is_nullable::text AS nullable \
+             FROM information_schema.columns WHERE table_schema = 'public'",
+        )
+        .load(&mut conn)
+        .expect("the columns");
+        for row in rows {
+            tables
+                .entry(row.table_name)
+                .or_default()
+                .insert(row.name, (row.kind, row.nullable == "YES"));
+        }
+    } else {
+        let mut conn = SqliteConnection::establish(database_url).expect("the test database");
+        let rows: Vec<SqliteColumn> = diesel::sql_query(
+            "SELECT m.name AS table_name, c.name AS name, c.type AS kind, \
+             c.\"notnull\" AS not_null, c.pk AS primary_key \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) c \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        )
+        .load(&mut conn)
+        .expect("the columns");
+        for row in rows {
+            // `INTEGER PRIMARY KEY` is SQLite's row id: never NULL, and as wide as the values it
+            // holds, so schema.rs may read it as `BigInt` (ids) or `Integer` (years).
+            let (kind, nullable) = if row.primary_key == 1 && row.kind == "INTEGER" {
+                (ROW_ID.to_owned(), false)
+            } else {
+                (row.kind, row.not_null == 0 && row.primary_key == 0)
+            };
+            tables
+                .entry(row.table_name)
+                .or_default()
+                .insert(row.name, (kind, nullable));
+        }
+    }
+    tables.remove("__diesel_schema_migrations");
+    (tables, postgres)
+}
+
+#[actix_rt::test]
+async fn schema_rs_says_what_the_migrations_make() {
+    let app = spawn_app().await;
+    let (migrated, postgres) = migrated(&app.database_url);
+    let declared = declared();
+    assert_eq!(
+        migrated.keys().collect::<Vec<_>>(),
+        declared.keys().collect::<Vec<_>>(),
+        "the tables differ"
+    );
+    for (table, columns) in &declared {
+        let made = &migrated[table];
+        assert_eq!(
+            made.keys().collect::<Vec<_>>(),
+            columns.keys().collect::<Vec<_>>(),
+            "the columns of {table} differ"
+        );
+        for (column, kind) in columns {
+            let wanted = expected(kind, postgres);
+            let found = &made[column];
+            let row_id = found.0 == ROW_ID && matches!(kind.as_str(), "BigInt" | "Integer");
+            assert!(
+                *found == wanted || row_id,
+                "{table}.{column}: schema.rs says {kind}, the migrations made {found:?}"
+            );
+        }
+    }
+}
