@@ -156,3 +156,42 @@ async fn schema_rs_says_what_the_migrations_make() {
         }
     }
 }
+
+/// The one line the two databases must say differently: a generated 64-bit id.
+const SQLITE_ID: &str = "id INTEGER PRIMARY KEY,";
+const POSTGRES_ID: &str = "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,";
+
+#[test]
+fn the_sqlite_and_postgres_migrations_say_the_same_but_for_generated_ids() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let names = |backend: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(root.join(backend))
+            .expect("a migrations folder")
+            .map(|entry| {
+                entry
+                    .expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let migrations = names("sqlite");
+    assert_eq!(migrations, names("postgres"), "the migrations differ");
+    assert!(!migrations.is_empty());
+    for migration in &migrations {
+        for file in ["up.sql", "down.sql"] {
+            let read = |backend: &str| {
+                std::fs::read_to_string(root.join(backend).join(migration).join(file))
+                    .unwrap_or_else(|e| panic!("{backend}/{migration}/{file}: {e}"))
+            };
+            assert_eq!(
+                read("sqlite").replace(SQLITE_ID, POSTGRES_ID),
+                read("postgres"),
+                "{migration}/{file}"
+            );
+        }
+    }
+}
