@@ -12,6 +12,7 @@ pub mod extract;
 pub mod health;
 pub mod openapi;
 pub mod public;
+pub mod publishing;
 pub mod review;
 pub mod users;
 pub mod years;
@@ -78,7 +79,8 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(comparisons::unmet)
         .service(comparisons::grades)
         .service(public::list_published)
-        .service(public::get_published);
+        .service(public::get_published)
+        .service(publishing::report);
 }
 
 /// Adds the service's routes to `app` and answers the app with the OpenAPI document of them.

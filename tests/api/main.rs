@@ -11,6 +11,7 @@ mod departments;
 mod evaluations;
 mod helpers;
 mod openapi;
+mod publishing;
 mod review;
 mod seed;
 mod timeouts;

@@ -1,0 +1,225 @@
+//! Publishing: the report as a document (HTML and Markdown).
+
+use actix_web::http::Method;
+use serde_json::Value;
+
+use crate::helpers::{Answer, TestApp, evaluation_path, seed_fixture, spawn_app};
+use crate::review::clean_report;
+
+/// The seed's original text, as the unit published it.
+fn seed_text() -> String {
+    let path = format!(
+        "{}/tests/fixtures/kaifu-2021-government-office/report.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The figures of a text in order: runs of digits with their decimals, leaving out the
+/// numbers that only number a part or an item (`1．`, `6.`, `（1）`).
+fn figures(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i + 1 < chars.len() && chars[i] == '.' && chars[i + 1].is_ascii_digit() {
+            i += 1;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+        }
+        let before = start.checked_sub(1).map(|b| chars[b]);
+        let after = chars.get(i).copied();
+        let numbering =
+            matches!(after, Some('．' | '.')) || (before == Some('（') && after == Some('）'));
+        if !numbering {
+            found.push(chars[start..i].iter().collect());
+        }
+    }
+    found
+}
+
+/// The first figure of `expected` that `rendered` does not carry in order, if any.
+fn first_missing(expected: &[String], rendered: &[String]) -> Option<(usize, String)> {
+    let mut rest = rendered.iter();
+    expected
+        .iter()
+        .enumerate()
+        .find(|(_, figure)| !rest.any(|r| r == *figure))
+        .map(|(i, figure)| (i, figure.clone()))
+}
+
+/// The text of an HTML page without its stylesheet and markup.
+fn page_text(html: &str) -> String {
+    let without_style = match (html.find("<style>"), html.find("</style>")) {
+        (Some(start), Some(end)) => format!("{}{}", &html[..start], &html[end..]),
+        _ => html.to_owned(),
+    };
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in without_style.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+async fn seeded() -> (TestApp, String) {
+    let app = spawn_app().await;
+    let fixture = seed_fixture();
+    let created = app
+        .post("/api/v1/departments", &fixture["department"])
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let code = fixture["department"]["code"].as_str().unwrap().to_owned();
+    let path = evaluation_path(&code, 2021);
+    let stored = app.put(&path, &fixture["report"]).await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    (app, path)
+}
+
+async fn document(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Answer {
+    app.send(Method::GET, path, headers, Vec::new()).await
+}
+
+fn text(answer: &Answer) -> &str {
+    answer.body.as_str().expect("a text answer")
+}
+
+#[actix_rt::test]
+async fn the_seed_report_renders_every_figure_of_the_original_in_order() {
+    let (app, path) = seeded().await;
+    let original = figures(&seed_text());
+    assert!(original.len() > 60, "{original:?}");
+
+    let markdown = document(&app, &format!("{path}/report?format=markdown"), &[]).await;
+    assert_eq!(markdown.status, 200, "{}", markdown.body);
+    assert_eq!(
+        markdown.header("content-type").as_deref(),
+        Some("text/markdown; charset=utf-8")
+    );
+    let missing = first_missing(&original, &figures(text(&markdown)));
+    assert_eq!(missing, None, "Markdown lacks a figure of the original");
+
+    let html = document(&app, &format!("{path}/report"), &[]).await;
+    assert_eq!(html.status, 200);
+    assert_eq!(
+        html.header("content-type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    let missing = first_missing(&original, &figures(&page_text(text(&html))));
+    assert_eq!(missing, None, "HTML lacks a figure of the original");
+}
+
+#[actix_rt::test]
+async fn the_report_follows_the_six_part_outline_with_a_budget_table_of_computed_rates() {
+    let (app, path) = seeded().await;
+    let html = document(&app, &format!("{path}/report"), &[("accept", "text/html")]).await;
+    let page = text(&html);
+    let headings = [
+        "<h2>一、部门、单位基本情况</h2>",
+        "<h2>二、一般公共预算支出情况</h2>",
+        "<h2>三、部门整体支出绩效情况</h2>",
+        "<h2>四、存在的主要问题及下一步改进措施</h2>",
+        "<h2>五、绩效自评结果拟应用和公开情况</h2>",
+        "<h2>六、其他需要说明的情况</h2>",
+    ];
+    let at: Vec<usize> = headings
+        .iter()
+        .map(|h| page.find(h).unwrap_or_else(|| panic!("no {h}")))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "headings out of order");
+    assert!(page.contains(
+        "<tr class=\"depth-0\"><th scope=\"row\">基本支出</th><td>1659.36</td><td>1695.04</td><td></td><td></td><td>2.15%</td></tr>"
+    ));
+    assert!(page.contains("<th scope=\"row\">禁毒办工作经费</th><td>1233.07</td>"));
+    assert!(
+        page.contains("改进措施见（一）（三）"),
+        "problem one and its measures"
+    );
+    assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"));
+}
+
+#[actix_rt::test]
+async fn markdown_is_chosen_by_accept_and_html_escapes_what_the_unit_wrote() {
+    let app = spawn_app().await;
+    app.create_department("100", None).await;
+    let path = evaluation_path("100", 2021);
+    let mut report = clean_report();
+    report["other_matters"] = Value::from("<script>alert(1)</script>");
+    assert_eq!(app.put(&path, &report).await.status, 201);
+
+    let markdown = document(
+        &app,
+        &format!("{path}/report"),
+        &[("accept", "text/markdown")],
+    )
+    .await;
+    assert_eq!(
+        markdown.header("content-type").as_deref(),
+        Some("text/markdown; charset=utf-8")
+    );
+    let text_md = text(&markdown);
+    assert!(text_md.starts_with("# 单位1002021年度部门整体支出绩效自评报告"));
+    assert!(
+        text_md.contains(
+            "| 产出指标 | 数量 | 办理文件 | ≥6000件 | 6205件 | 103.42% | 50 | 50 | 50 |  |"
+        ),
+        "{text_md}"
+    );
+    assert!(text_md.contains("自评总分99.5分，等级为“优”"));
+
+    let html = document(
+        &app,
+        &format!("{path}/report?format=html"),
+        &[("accept", "text/markdown")],
+    )
+    .await;
+    let page = text(&html);
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>"));
+    assert!(
+        html.header("content-security-policy")
+            .is_some_and(|p| p.starts_with("default-src 'none'"))
+    );
+}
+
+#[actix_rt::test]
+async fn a_report_that_is_not_there_or_not_the_callers_is_not_found() {
+    let app = spawn_app().await;
+    app.create_department("100", None).await;
+    app.create_department("200", None).await;
+    let path = evaluation_path("100", 2021);
+    app.get(&format!("{path}/report"))
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(app.put(&path, &clean_report()).await.status, 201);
+    let other = app.user_token("unit200", "unit", Some("200")).await;
+    app.with_token(&other)
+        .get(&format!("{path}/report"))
+        .await
+        .assert_problem(404, "not_found");
+    app.anonymous()
+        .get(&format!("{path}/report"))
+        .await
+        .assert_problem(401, "unauthenticated");
+}
