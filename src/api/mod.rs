@@ -80,7 +80,9 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(comparisons::grades)
         .service(public::list_published)
         .service(public::get_published)
-        .service(publishing::report);
+        .service(publishing::get_report)
+        .service(publishing::form_xlsx)
+        .service(publishing::read_form);
 }
 
 /// Adds the service's routes to `app` and answers the app with the OpenAPI document of them.

@@ -1,18 +1,24 @@
-//! The report as people read it: `…/report` as an HTML or Markdown document.
+//! The report as people read it and the forms people fill: `…/report` as an HTML or Markdown
+//! document, `…/form.xlsx` and `…/form` the self-evaluation table in Excel, out and back in.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::Deserialize;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::require_read;
-use super::error::ApiError;
-use super::extract::{EvaluationKey, etag};
+use super::access::{require_read, require_write};
+use super::error::{ApiError, Problem};
+use super::evaluations::{EvaluationMeta, answer, write};
+use super::export::XLSX;
+use super::extract::{EvaluationKey, IfMatch, WorkbookBody, etag};
+use crate::domain::FieldError;
 use crate::domain::access::Caller;
+use crate::domain::presentation::form::{self, UnreadableCell};
 use crate::domain::presentation::narrative::{self, DocumentFormat, Unit};
+use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, UnitCode};
-use crate::store::Store;
 use crate::store::evaluations::EvaluationRecord;
+use crate::store::{Store, StoreError};
 
 pub const HTML: &str = "text/html; charset=utf-8";
 pub const MARKDOWN: &str = "text/markdown; charset=utf-8";
@@ -104,12 +110,12 @@ pub async fn document(
 ), responses(
     (status = 200, description = "The report as a document", headers(("ETag" = String, description = "The version, quoted")),
         content((String = "text/html"), (String = "text/markdown"))),
-    (status = 400, description = "Invalid query", body = super::error::Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = super::error::Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such department or evaluation", body = super::error::Problem, content_type = "application/problem+json"),
+    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such department or evaluation", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/departments/{code}/evaluations/{year}/report")]
-pub async fn report(
+pub async fn get_report(
     req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
@@ -124,4 +130,166 @@ pub async fn report(
     })
     .await??;
     document(store, record, format).await
+}
+
+/// The self-evaluation table (部门整体支出绩效自评表) as an Excel workbook in its usual layout:
+/// the unit; the budget rows (年度资金总额, 基本支出, 项目支出) with 年初预算数, 全年预算数,
+/// 全年执行数, 分值, 执行率 and 得分; the overall goal; the indicator rows (一级, 二级, 三级指标,
+/// 年度指标值, 实际完成值, 分值, 得分, 偏差原因) with spare rows to fill; the total score and
+/// grade. A department without an evaluation of the year gets the blank table.
+/// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+), responses(
+    (status = 200, description = "The table as an XLSX workbook (sheet 自评表)",
+        content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments/{code}/evaluations/{year}/form.xlsx")]
+pub async fn form_xlsx(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+) -> Result<HttpResponse, ApiError> {
+    require_read(&store, &caller, &key.code).await?;
+    let name = format!("自评表-{}-{}.xlsx", key.code, key.year);
+    let workbook = web::block(move || {
+        let department = store.department(&key.code)?;
+        let stored = match store.evaluation(&key.code, key.year) {
+            Ok(record) => record.report,
+            Err(StoreError::NotFound(_)) => EvaluationReport::default(),
+            Err(other) => return Err(other.into()),
+        };
+        let settings = store.year_settings(key.year)?;
+        form::write(
+            Unit {
+                code: key.code.as_str(),
+                name: department.department.name.as_str(),
+            },
+            i32::from(key.year),
+            &stored,
+            &settings.weights,
+        )
+        .map_err(|e| ApiError::Internal(format!("the workbook could not be written: {e}")))
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .content_type(XLSX)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"form.xlsx\"; filename*=UTF-8''{}",
+                percent_encoded(&name)
+            ),
+        ))
+        .body(workbook))
+}
+
+/// A file name as `filename*` carries it (RFC 8187).
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FormQuery {
+    /// Store what could be read even when some cells could not (default false).
+    pub partial: Option<bool>,
+}
+
+/// What a filled-in table was read as.
+#[derive(Serialize, ToSchema)]
+pub struct FormReadingView {
+    #[serde(flatten)]
+    pub meta: EvaluationMeta,
+    /// The report as stored, with the table's parts in it.
+    pub report: EvaluationReport,
+    /// The cells that could not be read; left out of the report.
+    pub unreadable: Vec<UnreadableCell>,
+}
+
+/// Reads a filled-in self-evaluation table (the workbook of `form.xlsx`, sheet 自评表) into
+/// the evaluation: its budget rows, overall goal, indicators with their results and the stated
+/// scores replace those of the report; every other part stays. Cells holding formulas are
+/// not read. A cell that cannot be read — text where a number belongs, an unknown 一级指标, a
+/// required cell left empty in a filled row, another unit's code or another year — is
+/// answered with its sheet and address; then nothing is stored (422, `errors[].path` is
+/// `自评表!D6`), unless `partial=true`, which stores the rest and lists those cells in
+/// `unreadable`. Creates the evaluation as a draft when there is none.
+/// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
+    FormQuery,
+), request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    description = "The workbook"), responses(
+    (status = 200, description = "Read and stored (or unchanged)", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"))),
+    (status = 201, description = "Read and stored as a new draft", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The evaluation"))),
+    (status = 400, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not an XLSX workbook", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not a self-evaluation table, or cells that cannot be read (each named by sheet and address); nothing stored", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/departments/{code}/evaluations/{year}/form")]
+pub async fn read_form(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    if_match: IfMatch,
+    query: web::Query<FormQuery>,
+    body: WorkbookBody,
+) -> Result<HttpResponse, ApiError> {
+    require_write(&store, &caller, &key.code).await?;
+    let partial = query.partial.unwrap_or(false);
+    let table = web::block(move || form::parse(&body.0))
+        .await?
+        .map_err(|reason| ApiError::InvalidBody {
+            what: "self-evaluation table",
+            errors: vec![FieldError::new("", reason.0)],
+        })?;
+    let (code, year) = (key.code.to_string(), i32::from(key.year));
+    let saved = write(&caller, store, key, if_match, "read_form", move |stored| {
+        let reading = table.apply(stored, &code, year);
+        if !partial && !reading.unreadable.is_empty() {
+            return Err(ApiError::InvalidBody {
+                what: "self-evaluation table",
+                errors: reading
+                    .unreadable
+                    .iter()
+                    .map(|cell| {
+                        FieldError::new(format!("{}!{}", cell.sheet, cell.cell), &cell.reason)
+                    })
+                    .collect(),
+            });
+        }
+        *stored = reading.report;
+        Ok(reading.unreadable)
+    })
+    .await?;
+    let summary = &saved.record.summary;
+    Ok(answer(
+        saved.change,
+        summary,
+        FormReadingView {
+            meta: summary.into(),
+            report: saved.record.report.clone(),
+            unreadable: saved.outcome,
+        },
+    ))
 }

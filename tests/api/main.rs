@@ -9,6 +9,7 @@ mod concurrency;
 mod contract;
 mod departments;
 mod evaluations;
+mod forms;
 mod helpers;
 mod openapi;
 mod publishing;
