@@ -31,6 +31,21 @@ use error::ApiError;
 
 /// Every route of `/api/v1`, each registered with its OpenAPI operation.
 fn api_v1(config: &mut ServiceConfig) {
+    // The public pages come first: a request that accepts HTML is answered by them, any other
+    // by the JSON operation of the same path (whose document names the page's type).
+    config
+        .route(
+            "/public/evaluations",
+            web::get()
+                .guard(actix_web::guard::fn_guard(publishing::accepts_html))
+                .to(publishing::published_index),
+        )
+        .route(
+            "/public/departments/{code}/evaluations/{year}",
+            web::get()
+                .guard(actix_web::guard::fn_guard(publishing::accepts_html))
+                .to(publishing::published_page),
+        );
     config
         .service(auth::login)
         .service(auth::me)
@@ -102,7 +117,9 @@ where
         .service(health::readyz)
         .service(scope("/api/v1").configure(api_v1))
         .split_for_parts();
-    (app, openapi::finish(document))
+    let mut document = openapi::finish(document);
+    publishing::document_pages(&mut document);
+    (app, document)
 }
 
 /// The OpenAPI document, without starting anything.

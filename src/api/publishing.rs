@@ -10,13 +10,17 @@ use super::access::{require_read, require_write};
 use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationMeta, answer, write};
 use super::export::XLSX;
-use super::extract::{EvaluationKey, IfMatch, WorkbookBody, etag};
+use super::extract::{EvaluationKey, IfMatch, WorkbookBody, etag, window};
+use super::public::PublicQuery;
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
+use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::presentation::form::{self, UnreadableCell};
 use crate::domain::presentation::narrative::{self, DocumentFormat, Unit};
+use crate::domain::presentation::pages::{self, IndexEntry};
 use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, UnitCode};
+use crate::store::evaluations::EvaluationFilter;
 use crate::store::evaluations::EvaluationRecord;
 use crate::store::{Store, StoreError};
 
@@ -292,4 +296,111 @@ pub async fn read_form(
             unreadable: saved.outcome,
         },
     ))
+}
+
+/// Whether the client asks for a page: a browser's `Accept` names `text/html`.
+pub fn accepts_html(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// `/public/evaluations` as a page: the published reports, each linked to its page. Served
+/// beside the JSON operation for clients that accept `text/html`.
+pub async fn published_index(
+    store: web::Data<Store>,
+    query: web::Query<PublicQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let window = window(query.limit, query.offset)?;
+    let year = query.year.map(i32::from);
+    let filter = EvaluationFilter {
+        year: query.year,
+        department_code: query.department,
+        status: Some(EvaluationStatus::Published),
+        within: None,
+    };
+    let page = web::block(move || {
+        let page = store.list_evaluations(&filter, window)?;
+        let entries = page
+            .items
+            .iter()
+            .map(|summary| {
+                let code = &summary.department_code;
+                let name = store.department(code)?.department.name.as_str().to_owned();
+                Ok(IndexEntry {
+                    year: i32::from(summary.year),
+                    code: code.to_string(),
+                    name,
+                    version: summary.version,
+                    href: format!(
+                        "/api/v1/public/departments/{code}/evaluations/{}",
+                        summary.year
+                    ),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        pages::index(year, &entries, page.total)
+            .map_err(|e| ApiError::Internal(format!("the page could not be rendered: {e}")))
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .content_type(HTML)
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
+        .body(page))
+}
+
+/// `/public/departments/{code}/evaluations/{year}` as a page: the published report as a
+/// document. What is not published is not found. Served beside the JSON operation for
+/// clients that accept `text/html`.
+pub async fn published_page(
+    store: web::Data<Store>,
+    key: EvaluationKey,
+) -> Result<HttpResponse, ApiError> {
+    let not_published = ApiError::NotFound(format!(
+        "a published {} evaluation of department {}",
+        key.year, key.code
+    ));
+    let record = match web::block({
+        let store = store.clone();
+        move || store.evaluation(&key.code, key.year)
+    })
+    .await?
+    {
+        Ok(record) if record.summary.status == EvaluationStatus::Published => record,
+        Ok(_) | Err(StoreError::NotFound(_)) => return Err(not_published),
+        Err(other) => return Err(other.into()),
+    };
+    document(store, record, DocumentFormat::Html).await
+}
+
+/// The public operations that also answer a page (`Accept: text/html`): their paths.
+pub const PAGES: [&str; 2] = [
+    "/api/v1/public/evaluations",
+    "/api/v1/public/departments/{code}/evaluations/{year}",
+];
+
+/// Adds `text/html` to the 200 answer of the operations in [`PAGES`]: the pages are served by
+/// routes guarded on `Accept` beside those operations, so the operations document them.
+pub fn document_pages(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::content::ContentBuilder;
+    use utoipa::openapi::{ObjectBuilder, RefOr, Type};
+    for path in PAGES {
+        let Some(item) = document.paths.paths.get_mut(path) else {
+            continue;
+        };
+        let Some(operation) = item.get.as_mut() else {
+            continue;
+        };
+        if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
+            ok.content.insert(
+                "text/html".to_owned(),
+                ContentBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build(),
+            );
+        }
+    }
 }

@@ -223,3 +223,122 @@ async fn a_report_that_is_not_there_or_not_the_callers_is_not_found() {
         .await
         .assert_problem(401, "unauthenticated");
 }
+
+async fn act(app: &TestApp, path: &str, action: &str) {
+    let answer = app
+        .send(Method::POST, &format!("{path}/{action}"), &[], Vec::new())
+        .await;
+    assert_eq!(answer.status, 200, "{action}: {}", answer.body);
+}
+
+/// A report whose every page says `marker`.
+async fn report_with(app: &TestApp, code: &str, year: i32, marker: &str, actions: &[&str]) {
+    let path = evaluation_path(code, year);
+    let mut report = clean_report();
+    report["other_matters"] = Value::from(marker);
+    report["title"] = Value::from(format!("{marker} 绩效自评报告"));
+    let stored = app.put(&path, &report).await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    for action in actions {
+        act(app, &path, action).await;
+    }
+}
+
+#[actix_rt::test]
+async fn every_public_route_shows_the_published_report_and_nothing_unpublished() {
+    let app = spawn_app().await;
+    for code in ["100", "200", "300"] {
+        app.create_department(code, None).await;
+    }
+    report_with(
+        &app,
+        "100",
+        2021,
+        "PUBLISHED-100",
+        &["submit", "accept", "publish"],
+    )
+    .await;
+    report_with(&app, "100", 2022, "HIDDEN-100-2022", &[]).await;
+    report_with(&app, "200", 2021, "HIDDEN-200", &["submit", "accept"]).await;
+    report_with(&app, "300", 2021, "HIDDEN-300", &["submit"]).await;
+
+    let document = app.anonymous().get("/api/v1/openapi.json").await.body;
+    let public: Vec<String> = document["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|path| path.starts_with("/api/v1/public/"))
+        .cloned()
+        .collect();
+    assert_eq!(public.len(), 2, "{public:?}");
+
+    let mut seen_published = 0;
+    for template in &public {
+        let mut paths = Vec::new();
+        for code in ["100", "200", "300"] {
+            for year in ["2021", "2022"] {
+                let path = template.replace("{code}", code).replace("{year}", year);
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
+        }
+        let with_queries: Vec<String> = paths
+            .iter()
+            .flat_map(|path| {
+                [
+                    "",
+                    "?year=2021",
+                    "?year=2022",
+                    "?department=200",
+                    "?department=100&year=2022",
+                ]
+                .map(|query| format!("{path}{query}"))
+            })
+            .filter(|path| !path.contains("/departments/") || !path.contains('?'))
+            .collect();
+        for path in &with_queries {
+            for accept in ["application/json", "text/html"] {
+                let answer = app
+                    .anonymous()
+                    .send(Method::GET, path, &[("accept", accept)], Vec::new())
+                    .await;
+                let text = String::from_utf8_lossy(&answer.bytes);
+                assert!(
+                    !text.contains("HIDDEN"),
+                    "{path} ({accept}) shows an unpublished report: {text}"
+                );
+                let single = path.contains("/departments/");
+                let published = path.ends_with("/departments/100/evaluations/2021");
+                match (single, published) {
+                    (true, true) => {
+                        assert_eq!(answer.status, 200, "{path}");
+                        assert!(text.contains("PUBLISHED-100"), "{path} ({accept})");
+                        seen_published += 1;
+                    }
+                    (true, false) => {
+                        answer.assert_problem(404, "not_found");
+                    }
+                    (false, _) => {
+                        assert_eq!(answer.status, 200, "{path}");
+                        let listed = text.contains("<td>100</td>")
+                            || text.contains("\"department_code\":\"100\"");
+                        let expected = !path.contains("2022") && !path.contains("department=200");
+                        assert_eq!(listed, expected, "{path} ({accept}): {text}");
+                    }
+                };
+                if accept == "text/html" && answer.status == 200 {
+                    assert_eq!(
+                        answer.header("content-type").as_deref(),
+                        Some("text/html; charset=utf-8"),
+                        "{path}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(
+        seen_published, 2,
+        "the published report as JSON and as a page"
+    );
+}

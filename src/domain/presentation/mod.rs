@@ -4,6 +4,7 @@
 
 pub mod form;
 pub mod narrative;
+pub mod pages;
 
 use super::department::{FundingType, UnitKind};
 use super::report::{Comparison, Grade, IndicatorLevel1};
