@@ -217,3 +217,45 @@ async fn a_table_with_unreadable_cells_stores_nothing_unless_partial_is_asked() 
     let json_body = app.post(&format!("{path}/form"), &json!({})).await;
     json_body.assert_problem(415, "unsupported_media_type");
 }
+
+#[actix_rt::test]
+async fn the_command_line_writes_the_same_documents_as_the_service() {
+    let app = spawn_app().await;
+    let fixture = seed_fixture();
+    assert_eq!(
+        app.post("/api/v1/departments", &fixture["department"])
+            .await
+            .status,
+        201
+    );
+    let path = evaluation_path("101001", 2021);
+    assert_eq!(app.put(&path, &fixture["report"]).await.status, 201);
+
+    let out = std::env::temp_dir().join(format!("perfeval-render-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let fixtures = format!(
+        "{}/tests/fixtures/kaifu-2021-government-office",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_perfeval"))
+        .args(["render", "--year", "2021"])
+        .arg("--department")
+        .arg(format!("{fixtures}/department.json"))
+        .arg("--report")
+        .arg(format!("{fixtures}/report.json"))
+        .arg("--html")
+        .arg(out.join("report.html"))
+        .arg("--xlsx")
+        .arg(out.join("form.xlsx"))
+        .status()
+        .expect("perfeval runs");
+    assert!(status.success());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let served = app.get(&format!("{path}/report")).await;
+    assert_eq!(Some(html.as_str()), served.body.as_str());
+    let workbook = std::fs::read(out.join("form.xlsx")).unwrap();
+    let back = upload(&app, &path, "", workbook).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert!(back.body["report"] == fixture["report"]);
+    std::fs::remove_dir_all(&out).unwrap();
+}

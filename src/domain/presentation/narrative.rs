@@ -115,11 +115,10 @@ pub struct IndicatorRow {
 /// A percentage as the document shows it: two decimal places and the sign.
 fn percent(rate: Option<Percent>) -> String {
     rate.map(|r| {
-        format!(
-            "{}%",
-            r.value()
-                .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-        )
+        let shown = r
+            .value()
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        format!("{shown:.2}%")
     })
     .unwrap_or_default()
 }
