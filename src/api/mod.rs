@@ -3,6 +3,7 @@
 
 mod access;
 pub mod auth;
+pub mod charts;
 pub mod comparisons;
 pub mod departments;
 pub mod error;
@@ -95,6 +96,9 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(comparisons::grades)
         .service(public::list_published)
         .service(public::get_published)
+        .service(charts::execution_rates)
+        .service(charts::grades)
+        .service(charts::trend)
         .service(publishing::get_report)
         .service(publishing::form_xlsx)
         .service(publishing::read_form);

@@ -2,6 +2,7 @@
 //! the printer, Markdown for editors) and the standard self-evaluation table as a workbook.
 //! Rendering only: it reads the report and the figures the domain computes, never I/O.
 
+pub mod charts;
 pub mod form;
 pub mod narrative;
 pub mod pages;
