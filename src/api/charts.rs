@@ -90,7 +90,7 @@ fn drawn(result: Result<String, String>) -> Result<String, ApiError> {
     (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/public/charts/execution-rates")]
-pub async fn execution_rates(
+pub async fn execution_rate_chart(
     store: web::Data<Store>,
     query: web::Query<ChartQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -119,7 +119,7 @@ pub async fn execution_rates(
     (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/public/charts/grades")]
-pub async fn grades(
+pub async fn grade_chart(
     store: web::Data<Store>,
     query: web::Query<ChartQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -157,7 +157,10 @@ pub async fn grades(
     (status = 404, description = "No published evaluation of the department", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/public/departments/{code}/charts/trend")]
-pub async fn trend(req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+pub async fn trend_chart(
+    req: HttpRequest,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
     let code = path_parameter::<UnitCode>(&req, "code")?;
     let text = web::block(move || {
         let filter = EvaluationFilter {

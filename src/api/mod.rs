@@ -96,9 +96,9 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(comparisons::grades)
         .service(public::list_published)
         .service(public::get_published)
-        .service(charts::execution_rates)
-        .service(charts::grades)
-        .service(charts::trend)
+        .service(charts::execution_rate_chart)
+        .service(charts::grade_chart)
+        .service(charts::trend_chart)
         .service(publishing::get_report)
         .service(publishing::form_xlsx)
         .service(publishing::read_form);
