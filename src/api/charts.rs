@@ -31,7 +31,7 @@ pub struct ChartQuery {
 }
 
 /// The published reports that match, every page of them, with their units' names.
-fn published(
+pub(super) fn published(
     store: &Store,
     filter: &EvaluationFilter,
     most: Option<i64>,
@@ -63,7 +63,10 @@ fn published(
     Ok(found)
 }
 
-fn published_in(year: FiscalYear, department_code: Option<UnitCode>) -> EvaluationFilter {
+pub(super) fn published_in(
+    year: FiscalYear,
+    department_code: Option<UnitCode>,
+) -> EvaluationFilter {
     EvaluationFilter {
         year: Some(year),
         department_code,

@@ -11,6 +11,7 @@ pub mod evaluations;
 pub mod export;
 pub mod extract;
 pub mod health;
+pub mod open_data;
 pub mod openapi;
 pub mod public;
 pub mod publishing;
@@ -99,6 +100,9 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(charts::execution_rate_chart)
         .service(charts::grade_chart)
         .service(charts::trend_chart)
+        .service(open_data::descriptor)
+        .service(open_data::budget)
+        .service(open_data::scores)
         .service(publishing::get_report)
         .service(publishing::form_xlsx)
         .service(publishing::read_form);

@@ -45,7 +45,10 @@ fn every_operation_is_documented_with_a_description_a_tag_and_an_id_of_its_own()
         for (method, operation) in item.as_object().expect("a path item") {
             operations += 1;
             let id = operation["operationId"].as_str().unwrap_or_default();
-            assert!(ids.insert(id), "{method} {path}: operation id {id} is used twice");
+            assert!(
+                ids.insert(id),
+                "{method} {path}: operation id {id} is used twice"
+            );
             let described = operation["description"]
                 .as_str()
                 .or(operation["summary"].as_str());

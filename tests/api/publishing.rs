@@ -270,7 +270,7 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
         .filter(|path| path.starts_with("/api/v1/public/"))
         .cloned()
         .collect();
-    assert!(public.len() >= 5, "{public:?}");
+    assert!(public.len() >= 8, "{public:?}");
 
     let mut seen_published = 0;
     for template in &public {
@@ -283,7 +283,7 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
                 }
             }
         }
-        let queries: &[&str] = if template.contains("{code}") {
+        let queries: &[&str] = if template.contains("{code}") || template.contains("/open-data/") {
             &[""]
         } else if template.contains("/charts/") {
             &["?year=2021", "?year=2022"]
@@ -314,6 +314,13 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
                 }
                 let single = path.contains("/evaluations/");
                 let published = path.contains("/departments/100/");
+                if path.contains("/open-data/") {
+                    assert_eq!(answer.status, 200, "{path}");
+                    if !path.ends_with("datapackage.json") {
+                        assert_eq!(text.contains("单位100"), path.contains("/2021/"), "{path}");
+                    }
+                    continue;
+                }
                 if path.contains("/charts/") {
                     if path.contains("/departments/") && !published {
                         answer.assert_problem(404, "not_found");
@@ -415,4 +422,55 @@ async fn charts_draw_the_published_units_with_the_median_and_chinese_labels() {
         .get("/api/v1/public/charts/grades")
         .await
         .assert_problem(400, "invalid_parameters");
+}
+
+#[actix_rt::test]
+async fn the_open_data_package_holds_the_published_figures_and_describes_them() {
+    let app = spawn_app().await;
+    for code in ["100", "300"] {
+        app.create_department(code, None).await;
+    }
+    report_with(
+        &app,
+        "100",
+        2021,
+        "PUBLISHED-100",
+        &["submit", "accept", "publish"],
+    )
+    .await;
+    report_with(&app, "300", 2021, "HIDDEN-300", &["submit", "accept"]).await;
+    let base = "/api/v1/public/open-data/2021";
+
+    let descriptor = app
+        .anonymous()
+        .get(&format!("{base}/datapackage.json"))
+        .await;
+    assert_eq!(descriptor.status, 200);
+    let resources = descriptor.body["resources"].as_array().unwrap();
+    let paths: Vec<&str> = resources
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["budget.csv", "scores.csv"]);
+    assert_eq!(
+        descriptor.body["model"]["measures"]["executed"]["phase"],
+        "executed"
+    );
+
+    let budget = app.anonymous().get(&format!("{base}/budget.csv")).await;
+    assert_eq!(
+        budget.header("content-type").as_deref(),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&budget.bytes),
+        "fiscal_year,unit_code,unit_name,line_code,line_name,approved,adjusted,executed\r\n\
+         2021,100,单位100,total,合计,1000,1000,950\r\n"
+    );
+    let scores = app.anonymous().get(&format!("{base}/scores.csv")).await;
+    assert_eq!(
+        String::from_utf8_lossy(&scores.bytes),
+        "fiscal_year,unit_code,unit_name,execution_rate,score,grade\r\n\
+         2021,100,单位100,95,99.5,优\r\n"
+    );
 }

@@ -18,6 +18,11 @@ if [ -z "$CHROMIUM" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   CHROMIUM=$(command -v chromium)
 fi
+# The screenshots are for people: without a CJK font the text would be boxes.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  echo "installing fonts-noto-cjk"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null
+fi
 
 WORK=$(mktemp -d)
 PIDS=()

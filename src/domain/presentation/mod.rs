@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod form;
 pub mod narrative;
+pub mod open_data;
 pub mod pages;
 
 use super::department::{FundingType, UnitKind};
