@@ -48,7 +48,7 @@ pub fn execution_rates(year: i32, units: &[UnitRate]) -> Result<String, String> 
     let mut sorted = units.to_vec();
     sorted.sort_by(|a, b| b.rate.total_cmp(&a.rate).then_with(|| a.name.cmp(&b.name)));
     let rows = u32::try_from(sorted.len().max(1)).unwrap_or(u32::MAX);
-    let height = 110 + 26 * rows;
+    let height = 150 + 28 * rows;
     let top = sorted
         .iter()
         .map(|u| u.rate)
@@ -56,12 +56,16 @@ pub fn execution_rates(year: i32, units: &[UnitRate]) -> Result<String, String> 
         .ceil()
         + 10.0;
     let median = median(&sorted.iter().map(|u| u.rate).collect::<Vec<_>>());
+    let caption = match median {
+        Some(median) => format!("{year}年度各单位预算执行率（红线：全区中位数 {median:.2}%）"),
+        None => format!("{year}年度各单位预算执行率"),
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (860, height)).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{year}年度各单位预算执行率"), font(20))
+            .caption(caption, font(20))
             .margin(16)
             .x_label_area_size(36)
             .y_label_area_size(220)
@@ -74,11 +78,12 @@ pub fn execution_rates(year: i32, units: &[UnitRate]) -> Result<String, String> 
             .x_desc("预算执行率（%）")
             .y_labels(names.len().max(1))
             .y_label_formatter(&|segment| match segment {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => names
-                    .get(usize::try_from(rows - 1 - (*i).min(rows - 1)).unwrap_or(usize::MAX))
+                // The segment above the last row is left empty.
+                SegmentValue::CenterOf(i) if *i < rows => names
+                    .get(usize::try_from(rows - 1 - *i).unwrap_or(usize::MAX))
                     .cloned()
                     .unwrap_or_default(),
-                SegmentValue::Last => String::new(),
+                _ => String::new(),
             })
             .label_style(font(13))
             .axis_desc_style(font(14))
@@ -108,18 +113,6 @@ pub fn execution_rates(year: i32, units: &[UnitRate]) -> Result<String, String> 
                     ],
                     MEDIAN.stroke_width(2),
                 )))
-                .map_err(failed)?
-                .label(format!("全区中位数 {median:.2}%"))
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], MEDIAN.stroke_width(2))
-                });
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font(font(13))
-                .draw()
                 .map_err(failed)?;
         }
         root.present().map_err(failed)?;
@@ -152,11 +145,11 @@ pub fn grades(year: i32, counts: &[(Option<Grade>, u32)]) -> Result<String, Stri
             .y_desc("单位数")
             .x_labels(labels.len().max(1))
             .x_label_formatter(&|segment| match segment {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => labels
+                SegmentValue::CenterOf(i) => labels
                     .get(usize::try_from(*i).unwrap_or(usize::MAX))
                     .cloned()
                     .unwrap_or_default(),
-                SegmentValue::Last => String::new(),
+                SegmentValue::Exact(_) | SegmentValue::Last => String::new(),
             })
             .label_style(font(14))
             .axis_desc_style(font(14))
