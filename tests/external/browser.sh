@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-BIN=${PERFEVAL_BIN:-target/debug/perfeval}
+BIN=${PERFEVAL_BIN:-${CARGO_TARGET_DIR:-target}/debug/perfeval}
 OUT=${BROWSER_ARTIFACTS:-target/browser}
 mkdir -p "$OUT"
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
