@@ -259,3 +259,26 @@ async fn the_command_line_writes_the_same_documents_as_the_service() {
     assert!(back.body["report"] == fixture["report"]);
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[actix_rt::test]
+async fn a_cell_far_beyond_the_table_is_not_read_and_costs_nothing() {
+    let app = spawn_app().await;
+    app.create_department("100", None).await;
+    let path = evaluation_path("100", 2021);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("自评表").unwrap();
+    for (row, column, text) in [
+        (1, 0, "（2021年度）"),
+        (2, 6, "单位代码"),
+        (2, 7, "100"),
+        (7, 0, "年度总体目标"),
+        (7, 1, "确保政令畅通"),
+    ] {
+        sheet.write_string(row, column, text).unwrap();
+    }
+    sheet.write_string(1_048_575, 16_383, "far out").unwrap();
+    let read = upload(&app, &path, "", workbook.save_to_buffer().unwrap()).await;
+    assert_eq!(read.status, 201, "{}", read.body);
+    assert_eq!(read.body["report"]["goals"]["overall_goal"], "确保政令畅通");
+}

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader as _, Xlsx, open_workbook_from_rs};
+use calamine::{DataRef, Xlsx, open_workbook_from_rs};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError};
@@ -428,48 +428,58 @@ fn write_indicators(
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// Reads the sheet `自评表` of a workbook.
+/// The part of a sheet the table can take: cells beyond it are not read, so that a workbook
+/// with one cell far out (XFD1048576) costs no more than the table itself.
+const MAX_ROWS: u32 = 5000;
+const MAX_COLUMNS: u32 = 26;
+
+/// Reads the sheet `自评表` of a workbook, cell by cell as the file holds them.
 pub fn parse(bytes: &[u8]) -> Result<FilledTable, NotATable> {
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| NotATable(format!("the body is not an XLSX workbook: {e}")))?;
-    let values = workbook
-        .worksheet_range(SHEET)
+    let mut reader = workbook
+        .worksheet_cells_reader(SHEET)
         .map_err(|_| NotATable(format!("the workbook has no sheet named {SHEET}")))?;
-    let formulas = workbook
-        .worksheet_formula(SHEET)
-        .map_err(|e| NotATable(format!("the sheet {SHEET} could not be read: {e}")))?;
     let mut cells = HashMap::new();
     let mut rows = 0;
-    for (row, column, value) in values.used_cells() {
-        let Some(start) = values.start() else { break };
-        let row = start.0 + u32::try_from(row).unwrap_or(u32::MAX - start.0);
-        let Ok(column) = u16::try_from(start.1 as usize + column) else {
+    while let Some(record) = reader
+        .next_cell_with_formula()
+        .map_err(|e| NotATable(format!("the sheet {SHEET} could not be read: {e}")))?
+    {
+        let (row, column) = record.pos;
+        if row >= MAX_ROWS || column >= MAX_COLUMNS {
+            continue;
+        }
+        let Ok(column) = u16::try_from(column) else {
             continue;
         };
-        rows = rows.max(row + 1);
-        let cell = match value {
-            Data::Empty => Cell::Empty,
-            Data::String(text) if text.trim().is_empty() => Cell::Empty,
-            Data::String(text) => Cell::Text(text.trim().to_owned()),
-            Data::Int(n) => Cell::Number(Decimal::from(*n)),
-            Data::Float(f) => format!("{f}")
-                .parse::<Decimal>()
-                .map_or_else(|_| Cell::Other(format!("{f}")), Cell::Number),
-            other => Cell::Other(other.to_string()),
+        let cell = if record.formula.is_some_and(|f| !f.is_empty()) {
+            Cell::Formula
+        } else {
+            match record.value {
+                DataRef::Empty => Cell::Empty,
+                DataRef::String(text) => text_cell(&text),
+                DataRef::SharedString(text) => text_cell(text),
+                DataRef::Int(n) => Cell::Number(Decimal::from(n)),
+                DataRef::Float(f) => format!("{f}")
+                    .parse::<Decimal>()
+                    .map_or_else(|_| Cell::Other(format!("{f}")), Cell::Number),
+                other => Cell::Other(format!("{other:?}")),
+            }
         };
+        if cell != Cell::Empty {
+            rows = rows.max(row + 1);
+        }
         cells.insert((row, column), cell);
     }
-    for (row, column, formula) in formulas.used_cells() {
-        let Some(start) = formulas.start() else { break };
-        if formula.is_empty() {
-            continue;
-        }
-        let row = start.0 + u32::try_from(row).unwrap_or(u32::MAX - start.0);
-        if let Ok(column) = u16::try_from(start.1 as usize + column) {
-            cells.insert((row, column), Cell::Formula);
-        }
-    }
     Ok(FilledTable { cells, rows })
+}
+
+fn text_cell(text: &str) -> Cell {
+    match text.trim() {
+        "" => Cell::Empty,
+        text => Cell::Text(text.to_owned()),
+    }
 }
 
 /// Reads cells of one table, noting each it cannot read.
