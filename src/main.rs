@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use perfeval::config::Settings;
 use perfeval::domain::access::{Password, Role, Username};
-use perfeval::domain::values::UnitCode;
+use perfeval::domain::values::{FiscalYear, UnitCode};
 use perfeval::startup::Application;
 use perfeval::store::Store;
 use perfeval::store::users::{NewUser, UserChange};
@@ -46,6 +46,27 @@ enum Command {
     /// Manage users; passwords are read from standard input, never from the command line.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write a report (JSON as posted) as documents, without a database: the narrative as HTML
+    /// or Markdown, the self-evaluation table as XLSX. Scores use the default weights.
+    Render {
+        /// The unit, as `POST /departments` takes it (JSON).
+        #[arg(long)]
+        department: std::path::PathBuf,
+        /// The report, as `PUT …/evaluations/{year}` takes it (JSON).
+        #[arg(long)]
+        report: std::path::PathBuf,
+        #[arg(long)]
+        year: FiscalYear,
+        /// Write the report as an HTML page here.
+        #[arg(long)]
+        html: Option<std::path::PathBuf>,
+        /// Write the report as Markdown here.
+        #[arg(long)]
+        markdown: Option<std::path::PathBuf>,
+        /// Write the self-evaluation table here.
+        #[arg(long)]
+        xlsx: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -84,6 +105,14 @@ fn main() -> ExitCode {
             last_year,
             seed,
         } => demo(&cli.settings, departments, years, last_year, seed),
+        Command::Render {
+            department,
+            report,
+            year,
+            html,
+            markdown,
+            xlsx,
+        } => render(&department, &report, year, [html, markdown, xlsx]),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -161,6 +190,59 @@ fn demo(
         )
         .map_err(|e| e.to_string())?;
     log::info!("stored {departments} demo units with {stored} reports (seed {seed})");
+    Ok(())
+}
+
+/// Reads a JSON file as a `T`, naming the file and the field in what goes wrong.
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes the report's documents to the paths given: HTML, Markdown, XLSX.
+fn render(
+    department: &std::path::Path,
+    report: &std::path::Path,
+    year: FiscalYear,
+    [html, markdown, xlsx]: [Option<std::path::PathBuf>; 3],
+) -> Result<(), String> {
+    use perfeval::domain::presentation::{form, narrative};
+    let department: perfeval::domain::department::Department = read_json(department)?;
+    let report: perfeval::domain::report::EvaluationReport = read_json(report)?;
+    if let Some(error) = report.structural_errors().first() {
+        return Err(format!(
+            "the report is not valid: {}: {}",
+            error.path, error.message
+        ));
+    }
+    let weights = perfeval::domain::settings::Weights::default();
+    // Files carry no approval of targets: every indicator scores as the report states it.
+    let scorecard = report.scorecard(&weights, None);
+    let unit = narrative::Unit {
+        code: department.code.as_str(),
+        name: department.name.as_str(),
+    };
+    let year = i32::from(year);
+    let write = |path: &std::path::Path, bytes: &[u8]| {
+        std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    for (path, format) in [
+        (html, narrative::DocumentFormat::Html),
+        (markdown, narrative::DocumentFormat::Markdown),
+    ] {
+        if let Some(path) = path {
+            let text = narrative::render(format, unit, year, &report, &scorecard)
+                .map_err(|e| format!("the report could not be rendered: {e}"))?;
+            write(&path, text.as_bytes())?;
+        }
+    }
+    if let Some(path) = xlsx {
+        let workbook = form::write(unit, year, &report, &weights)
+            .map_err(|e| format!("the table could not be written: {e}"))?;
+        write(&path, &workbook)?;
+    }
     Ok(())
 }
 

@@ -106,7 +106,7 @@ async fn read(
 
 /// Applies `edit` to the stored report (an empty draft when there is none) in one transaction;
 /// the handler has checked the caller's right to write first.
-async fn write<T: Send + 'static>(
+pub(super) async fn write<T: Send + 'static>(
     caller: &Caller,
     store: web::Data<Store>,
     key: EvaluationKey,
@@ -122,7 +122,7 @@ async fn write<T: Send + 'static>(
 }
 
 /// 200 with the ETag, or 201 with the ETag and the evaluation's location when the write created it.
-fn answer<B: Serialize>(
+pub(super) fn answer<B: Serialize>(
     saved_change: Change,
     summary: &EvaluationSummary,
     body: B,

@@ -111,6 +111,26 @@ impl FromRequest for JsonBody {
     }
 }
 
+/// A workbook body (XLSX), read up to the limit; any other type is refused with 415.
+pub struct WorkbookBody(pub Bytes);
+
+impl FromRequest for WorkbookBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let workbook = media_type(req).as_deref() == Some(super::export::XLSX);
+        let body = read_body(req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            if !workbook {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            Ok(WorkbookBody(body))
+        })
+    }
+}
+
 /// A body that is JSON, or a form (`application/x-www-form-urlencoded`, as OAuth 2.0 clients
 /// send their token requests).
 pub enum JsonOrForm {

@@ -29,11 +29,14 @@ pub async fn security_headers(
     // Handlers and extractors answer their errors as responses, which pass through here.
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
-    let policy = if docs { DOCS_POLICY } else { API_POLICY };
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(policy),
-    );
+    // A page the service renders (a report, a chart) states its own policy; the rest are data.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let policy = if docs { DOCS_POLICY } else { API_POLICY };
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(policy),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

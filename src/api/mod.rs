@@ -4,6 +4,7 @@
 mod access;
 pub mod audit;
 pub mod auth;
+pub mod charts;
 pub mod comparisons;
 pub mod departments;
 pub mod error;
@@ -12,8 +13,10 @@ pub mod export;
 pub mod extract;
 pub mod headers;
 pub mod health;
+pub mod open_data;
 pub mod openapi;
 pub mod public;
+pub mod publishing;
 pub mod review;
 pub mod users;
 pub mod years;
@@ -32,6 +35,21 @@ use error::ApiError;
 
 /// Every route of `/api/v1`, each registered with its OpenAPI operation.
 fn api_v1(config: &mut ServiceConfig) {
+    // The public pages come first: a request that accepts HTML is answered by them, any other
+    // by the JSON operation of the same path (whose document names the page's type).
+    config
+        .route(
+            "/public/evaluations",
+            web::get()
+                .guard(actix_web::guard::fn_guard(publishing::accepts_html))
+                .to(publishing::published_index),
+        )
+        .route(
+            "/public/departments/{code}/evaluations/{year}",
+            web::get()
+                .guard(actix_web::guard::fn_guard(publishing::accepts_html))
+                .to(publishing::published_page),
+        );
     config
         .service(auth::login)
         .service(auth::me)
@@ -81,7 +99,16 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(comparisons::unmet)
         .service(comparisons::grades)
         .service(public::list_published)
-        .service(public::get_published);
+        .service(public::get_published)
+        .service(charts::execution_rate_chart)
+        .service(charts::grade_chart)
+        .service(charts::trend_chart)
+        .service(open_data::descriptor)
+        .service(open_data::budget)
+        .service(open_data::scores)
+        .service(publishing::get_report)
+        .service(publishing::form_xlsx)
+        .service(publishing::read_form);
 }
 
 /// Adds the service's routes to `app` and answers the app with the OpenAPI document of them.
@@ -101,7 +128,9 @@ where
         .service(health::readyz)
         .service(scope("/api/v1").configure(api_v1))
         .split_for_parts();
-    (app, openapi::finish(document))
+    let mut document = openapi::finish(document);
+    publishing::document_pages(&mut document);
+    (app, document)
 }
 
 /// The OpenAPI document, without starting anything.

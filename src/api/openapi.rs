@@ -9,7 +9,8 @@
 //! - one that reads a body can answer 408 when it does not arrive in time;
 //! - every one but `/healthz` can answer 503 with `Retry-After` while the database is
 //!   unreachable or busy (the caller is checked against it on every request);
-//! - a table that takes `format` answers CSV and XLSX besides JSON.
+//! - a table that takes `format` (json, csv, xlsx) answers CSV and XLSX besides JSON;
+//! - a workbook, in a request or an answer, is binary.
 //!
 //! Unsigned 32-bit numbers get their true range (utoipa writes them as `int32`).
 //!
@@ -51,7 +52,7 @@ department and its subordinate units; anything else is answered as if it did not
     servers((url = "/", description = "This service")),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("password" = [])),
-    components(schemas(super::export::Format, super::export::Lang, super::comparisons::SortOrder)),
+    components(schemas(super::export::Format, super::export::Lang, super::comparisons::SortOrder, super::publishing::DocumentKind)),
     tags(
         (name = "auth", description = "Logging in and who the caller is"),
         (name = "users", description = "Users and service tokens (admins)"),
@@ -166,7 +167,32 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
         .cloned()
         .unwrap_or_default();
     let has_body = operation.contains_key("requestBody");
-    let is_table = parameters.iter().any(|p| p["name"] == "format");
+    let is_table = parameters
+        .iter()
+        .any(|p| p["name"] == "format" && p["schema"]["$ref"] == "#/components/schemas/Format");
+    // A workbook, taken or answered, is bytes.
+    let binary =
+        json!({"schema": {"type": "string", "contentMediaType": XLSX, "format": "binary"}});
+    if let Some(content) = operation
+        .get_mut("requestBody")
+        .and_then(|body| body.get_mut("content"))
+        .and_then(Value::as_object_mut)
+        && content.contains_key(XLSX)
+    {
+        content.insert(XLSX.to_owned(), binary.clone());
+    }
+    if let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    {
+        for response in responses.values_mut() {
+            if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut)
+                && content.contains_key(XLSX)
+            {
+                content.insert(XLSX.to_owned(), binary.clone());
+            }
+        }
+    }
     let Some(responses) = operation
         .get_mut("responses")
         .and_then(Value::as_object_mut)

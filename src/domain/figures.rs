@@ -109,7 +109,7 @@ impl ColumnFigures {
         }
     }
 
-    fn of(columns: &BudgetColumns) -> Self {
+    pub fn of(columns: &BudgetColumns) -> Self {
         Self::new(
             columns.initial.map(|a| a.value()),
             columns.adjusted.map(|a| a.value()),

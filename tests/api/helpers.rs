@@ -94,11 +94,13 @@ impl Drop for TestDatabase {
     }
 }
 
-/// An answer: its status, headers and body (JSON, or `Value::Null` when empty).
+/// An answer: its status, headers and body (JSON, or `Value::Null` when empty), and the body's
+/// bytes as sent (for workbooks).
 pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Value,
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -274,6 +276,7 @@ impl Requester<'_> {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
             body,
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -36,13 +36,19 @@ async fn the_service_serves_the_committed_document_and_its_ui() {
 }
 
 #[test]
-fn every_operation_is_documented_with_a_description_and_a_tag() {
+fn every_operation_is_documented_with_a_description_a_tag_and_an_id_of_its_own() {
     let document = committed();
     let paths = document["paths"].as_object().expect("paths");
     let mut operations = 0;
+    let mut ids = std::collections::HashSet::new();
     for (path, item) in paths {
         for (method, operation) in item.as_object().expect("a path item") {
             operations += 1;
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(
+                ids.insert(id),
+                "{method} {path}: operation id {id} is used twice"
+            );
             let described = operation["description"]
                 .as_str()
                 .or(operation["summary"].as_str());

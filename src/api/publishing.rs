@@ -1,0 +1,408 @@
+//! The report as people read it and the forms people fill: `…/report` as an HTML or Markdown
+//! document, `…/form.xlsx` and `…/form` the self-evaluation table in Excel, out and back in.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::access::{require_read, require_write};
+use super::error::{ApiError, Problem};
+use super::evaluations::{EvaluationMeta, answer, write};
+use super::export::XLSX;
+use super::extract::{EvaluationKey, IfMatch, WorkbookBody, etag, window};
+use super::public::PublicQuery;
+use crate::domain::FieldError;
+use crate::domain::access::Caller;
+use crate::domain::evaluation::EvaluationStatus;
+use crate::domain::presentation::form::{self, UnreadableCell};
+use crate::domain::presentation::narrative::{self, DocumentFormat, Unit};
+use crate::domain::presentation::pages::{self, IndexEntry};
+use crate::domain::report::EvaluationReport;
+use crate::domain::values::{FiscalYear, UnitCode};
+use crate::store::evaluations::EvaluationFilter;
+use crate::store::evaluations::EvaluationRecord;
+use crate::store::{Store, StoreError};
+
+pub const HTML: &str = "text/html; charset=utf-8";
+pub const MARKDOWN: &str = "text/markdown; charset=utf-8";
+
+/// The page may show its own inline stylesheet and nothing from anywhere.
+pub const PAGE_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
+/// How the report is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Html,
+    Markdown,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentQuery {
+    /// `html` (default) or `markdown`; `Accept: text/markdown` works too.
+    pub format: Option<DocumentKind>,
+}
+
+/// `?format=` wins, else `Accept`, else HTML.
+pub fn negotiate(req: &HttpRequest, format: Option<DocumentKind>) -> DocumentFormat {
+    let accept = || {
+        req.headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .contains("text/markdown")
+    };
+    match format {
+        Some(DocumentKind::Markdown) => DocumentFormat::Markdown,
+        Some(DocumentKind::Html) => DocumentFormat::Html,
+        None if accept() => DocumentFormat::Markdown,
+        None => DocumentFormat::Html,
+    }
+}
+
+/// Renders a stored evaluation off the HTTP workers and answers the document.
+pub async fn document(
+    store: web::Data<Store>,
+    record: EvaluationRecord,
+    format: DocumentFormat,
+) -> Result<HttpResponse, ApiError> {
+    let version = record.summary.version;
+    let text = web::block(move || {
+        let code = record.summary.department_code.clone();
+        let year = record.summary.year;
+        let department = store.department(&code)?;
+        let settings = store.year_settings(year)?;
+        let scorecard = record
+            .report
+            .scorecard(&settings.weights, record.approved_goals.as_ref());
+        narrative::render(
+            format,
+            Unit {
+                code: code.as_str(),
+                name: department.department.name.as_str(),
+            },
+            i32::from(year),
+            &record.report,
+            &scorecard,
+        )
+        .map_err(|e| ApiError::Internal(format!("the report could not be rendered: {e}")))
+    })
+    .await??;
+    let mut response = HttpResponse::Ok();
+    response.insert_header(etag(version));
+    Ok(match format {
+        DocumentFormat::Html => response
+            .content_type(HTML)
+            .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
+            .body(text),
+        DocumentFormat::Markdown => response.content_type(MARKDOWN).body(text),
+    })
+}
+
+/// The self-evaluation as a document in the six-part outline of the reports (一 … 六):
+/// staffing, the budget with its execution and adjustment rates computed, the indicator table
+/// (target, actual, attainment, score), problems with the measures that answer them,
+/// publication. HTML is a print-ready A4 page with its own stylesheet and nothing loaded from
+/// elsewhere; Markdown is for editing. Every text is carried as the unit wrote it.
+/// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    DocumentQuery,
+), responses(
+    (status = 200, description = "The report as a document", headers(("ETag" = String, description = "The version, quoted")),
+        content((String = "text/html"), (String = "text/markdown"))),
+    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such department or evaluation", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments/{code}/evaluations/{year}/report")]
+pub async fn get_report(
+    req: HttpRequest,
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    query: web::Query<DocumentQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let format = negotiate(&req, query.format);
+    require_read(&store, &caller, &key.code).await?;
+    let record = web::block({
+        let store = store.clone();
+        move || store.evaluation(&key.code, key.year)
+    })
+    .await??;
+    document(store, record, format).await
+}
+
+/// The self-evaluation table (部门整体支出绩效自评表) as an Excel workbook in its usual layout:
+/// the unit; the budget rows (年度资金总额, 基本支出, 项目支出) with 年初预算数, 全年预算数,
+/// 全年执行数, 分值, 执行率 and 得分; the overall goal; the indicator rows (一级, 二级, 三级指标,
+/// 年度指标值, 实际完成值, 分值, 得分, 偏差原因) with spare rows to fill; the total score and
+/// grade. A department without an evaluation of the year gets the blank table.
+/// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+), responses(
+    (status = 200, description = "The table as an XLSX workbook (sheet 自评表)",
+        content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/departments/{code}/evaluations/{year}/form.xlsx")]
+pub async fn form_xlsx(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+) -> Result<HttpResponse, ApiError> {
+    require_read(&store, &caller, &key.code).await?;
+    let name = format!("自评表-{}-{}.xlsx", key.code, key.year);
+    let workbook = web::block(move || {
+        let department = store.department(&key.code)?;
+        let stored = match store.evaluation(&key.code, key.year) {
+            Ok(record) => record.report,
+            Err(StoreError::NotFound(_)) => EvaluationReport::default(),
+            Err(other) => return Err(other.into()),
+        };
+        let settings = store.year_settings(key.year)?;
+        form::write(
+            Unit {
+                code: key.code.as_str(),
+                name: department.department.name.as_str(),
+            },
+            i32::from(key.year),
+            &stored,
+            &settings.weights,
+        )
+        .map_err(|e| ApiError::Internal(format!("the workbook could not be written: {e}")))
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .content_type(XLSX)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"form.xlsx\"; filename*=UTF-8''{}",
+                percent_encoded(&name)
+            ),
+        ))
+        .body(workbook))
+}
+
+/// A file name as `filename*` carries it (RFC 8187).
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FormQuery {
+    /// Store what could be read even when some cells could not (default false).
+    pub partial: Option<bool>,
+}
+
+/// What a filled-in table was read as.
+#[derive(Serialize, ToSchema)]
+pub struct FormReadingView {
+    #[serde(flatten)]
+    pub meta: EvaluationMeta,
+    /// The report as stored, with the table's parts in it.
+    pub report: EvaluationReport,
+    /// The cells that could not be read; left out of the report.
+    pub unreadable: Vec<UnreadableCell>,
+}
+
+/// Reads a filled-in self-evaluation table (the workbook of `form.xlsx`, sheet 自评表) into
+/// the evaluation: its budget rows, overall goal, indicators with their results and the stated
+/// scores replace those of the report; every other part stays. Cells holding formulas are
+/// not read. A cell that cannot be read — text where a number belongs, an unknown 一级指标, a
+/// required cell left empty in a filled row, another unit's code or another year — is
+/// answered with its sheet and address; then nothing is stored (422, `errors[].path` is
+/// `自评表!D6`), unless `partial=true`, which stores the rest and lists those cells in
+/// `unreadable`. Creates the evaluation as a draft when there is none.
+/// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
+#[utoipa::path(tag = "evaluations", params(
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
+    FormQuery,
+), request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    description = "The workbook"), responses(
+    (status = 200, description = "Read and stored (or unchanged)", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"))),
+    (status = 201, description = "Read and stored as a new draft", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The evaluation"))),
+    (status = 400, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
+    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not an XLSX workbook", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not a self-evaluation table, or cells that cannot be read (each named by sheet and address); nothing stored", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/departments/{code}/evaluations/{year}/form")]
+pub async fn read_form(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    if_match: IfMatch,
+    query: web::Query<FormQuery>,
+    body: WorkbookBody,
+) -> Result<HttpResponse, ApiError> {
+    require_write(&store, &caller, &key.code).await?;
+    let partial = query.partial.unwrap_or(false);
+    let table = web::block(move || form::parse(&body.0))
+        .await?
+        .map_err(|reason| ApiError::InvalidBody {
+            what: "self-evaluation table",
+            errors: vec![FieldError::new("", reason.0)],
+        })?;
+    let (code, year) = (key.code.to_string(), i32::from(key.year));
+    let saved = write(&caller, store, key, if_match, "read_form", move |stored| {
+        let reading = table.apply(stored, &code, year);
+        if !partial && !reading.unreadable.is_empty() {
+            return Err(ApiError::InvalidBody {
+                what: "self-evaluation table",
+                errors: reading
+                    .unreadable
+                    .iter()
+                    .map(|cell| {
+                        FieldError::new(format!("{}!{}", cell.sheet, cell.cell), &cell.reason)
+                    })
+                    .collect(),
+            });
+        }
+        *stored = reading.report;
+        Ok(reading.unreadable)
+    })
+    .await?;
+    let summary = &saved.record.summary;
+    Ok(answer(
+        saved.change,
+        summary,
+        FormReadingView {
+            meta: summary.into(),
+            report: saved.record.report.clone(),
+            unreadable: saved.outcome,
+        },
+    ))
+}
+
+/// Whether the client asks for a page: a browser's `Accept` names `text/html`.
+pub fn accepts_html(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// `/public/evaluations` as a page: the published reports, each linked to its page. Served
+/// beside the JSON operation for clients that accept `text/html`.
+pub async fn published_index(
+    store: web::Data<Store>,
+    query: web::Query<PublicQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let window = window(query.limit, query.offset)?;
+    let year = query.year.map(i32::from);
+    let filter = EvaluationFilter {
+        year: query.year,
+        department_code: query.department,
+        status: Some(EvaluationStatus::Published),
+        within: None,
+    };
+    let page = web::block(move || {
+        let page = store.list_evaluations(&filter, window)?;
+        let entries = page
+            .items
+            .iter()
+            .map(|summary| {
+                let code = &summary.department_code;
+                let name = store.department(code)?.department.name.as_str().to_owned();
+                Ok(IndexEntry {
+                    year: i32::from(summary.year),
+                    code: code.to_string(),
+                    name,
+                    version: summary.version,
+                    href: format!(
+                        "/api/v1/public/departments/{code}/evaluations/{}",
+                        summary.year
+                    ),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        pages::index(year, &entries, page.total)
+            .map_err(|e| ApiError::Internal(format!("the page could not be rendered: {e}")))
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .content_type(HTML)
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
+        .body(page))
+}
+
+/// `/public/departments/{code}/evaluations/{year}` as a page: the published report as a
+/// document. What is not published is not found. Served beside the JSON operation for
+/// clients that accept `text/html`.
+pub async fn published_page(
+    store: web::Data<Store>,
+    key: EvaluationKey,
+) -> Result<HttpResponse, ApiError> {
+    let not_published = ApiError::NotFound(format!(
+        "a published {} evaluation of department {}",
+        key.year, key.code
+    ));
+    let record = match web::block({
+        let store = store.clone();
+        move || store.evaluation(&key.code, key.year)
+    })
+    .await?
+    {
+        Ok(record) if record.summary.status == EvaluationStatus::Published => record,
+        Ok(_) | Err(StoreError::NotFound(_)) => return Err(not_published),
+        Err(other) => return Err(other.into()),
+    };
+    document(store, record, DocumentFormat::Html).await
+}
+
+/// The public operations that also answer a page (`Accept: text/html`): their paths.
+pub const PAGES: [&str; 2] = [
+    "/api/v1/public/evaluations",
+    "/api/v1/public/departments/{code}/evaluations/{year}",
+];
+
+/// Adds `text/html` to the 200 answer of the operations in [`PAGES`]: the pages are served by
+/// routes guarded on `Accept` beside those operations, so the operations document them.
+pub fn document_pages(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::content::ContentBuilder;
+    use utoipa::openapi::{ObjectBuilder, RefOr, Type};
+    for path in PAGES {
+        let Some(item) = document.paths.paths.get_mut(path) else {
+            continue;
+        };
+        let Some(operation) = item.get.as_mut() else {
+            continue;
+        };
+        if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
+            ok.content.insert(
+                "text/html".to_owned(),
+                ContentBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build(),
+            );
+        }
+    }
+}

@@ -1,0 +1,859 @@
+//! 部门整体支出绩效自评表 — the self-evaluation table units fill in Excel: written from a
+//! report in its usual layout, and read back into a report.
+//!
+//! The sheet `自评表`, top to bottom: the title and year; the unit's name and code; the budget
+//! rows (年度资金总额, 其中：基本支出, 项目支出) with 年初预算数 / 全年预算数 / 全年执行数 /
+//! 分值 / 执行率 / 得分; the overall goal; the indicator rows (一级 / 二级 / 三级指标, 年度指标值,
+//! 实际完成值, 分值, 得分, 偏差原因); the total score and grade. The reader finds each part by
+//! its label, so rows inserted for more indicators read as well. Cells holding formulas
+//! (the computed total when the report states none, the execution rates) are not read.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{DataRef, Xlsx, open_workbook_from_rs};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::narrative::Unit;
+use super::{comparison_sign, grade_name, level1_name};
+use crate::domain::figures::overall;
+use crate::domain::report::{
+    BudgetColumns, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1, IndicatorResult,
+};
+use crate::domain::settings::Weights;
+use crate::domain::values::{Amount, Label, Points};
+
+pub const SHEET: &str = "自评表";
+const TITLE: &str = "部门整体支出绩效自评表";
+const CODE_LABEL: &str = "单位代码";
+const BUDGET_LABEL: &str = "年度预算执行情况（万元）";
+const TOTAL_ROW: &str = "年度资金总额";
+const BASIC_ROW: &str = "其中：基本支出";
+const PROJECTS_ROW: &str = "项目支出";
+const GOAL_LABEL: &str = "年度总体目标";
+const INDICATORS_LABEL: &str = "绩效指标";
+const LEVEL1_HEADING: &str = "一级指标";
+const SCORE_LABEL: &str = "总分";
+/// Empty indicator rows the written table offers for more indicators.
+const SPARE_ROWS: u32 = 3;
+const LAST_COLUMN: u16 = 8;
+
+/// A cell of the table that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct UnreadableCell {
+    /// The sheet, e.g. 自评表.
+    pub sheet: String,
+    /// The cell's address, e.g. `D6`.
+    pub cell: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Why a body is not a self-evaluation table at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotATable(pub String);
+
+/// A cell as the reader sees it: its value, or that it holds a formula.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Empty,
+    Text(String),
+    Number(Decimal),
+    Formula,
+    Other(String),
+}
+
+/// The sheet's cells, read once; merging them into a report is `FilledTable::apply`.
+#[derive(Debug, Clone)]
+pub struct FilledTable {
+    cells: HashMap<(u32, u16), Cell>,
+    rows: u32,
+}
+
+/// What was read: the report with the table's parts in it, and the cells it could not read.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub report: EvaluationReport,
+    pub unreadable: Vec<UnreadableCell>,
+}
+
+/// `D6` for row 5, column 3 (both from 0).
+pub fn address(row: u32, column: u16) -> String {
+    let mut letters = String::new();
+    let mut n = u32::from(column) + 1;
+    while n > 0 {
+        let rest = (n - 1) % 26;
+        letters.insert(0, char::from(b'A' + u8::try_from(rest).unwrap_or(0)));
+        n = (n - 1) / 26;
+    }
+    format!("{letters}{}", row + 1)
+}
+
+fn level1_of(text: &str) -> Option<IndicatorLevel1> {
+    [
+        IndicatorLevel1::Output,
+        IndicatorLevel1::Effect,
+        IndicatorLevel1::Satisfaction,
+        IndicatorLevel1::Input,
+        IndicatorLevel1::Process,
+        IndicatorLevel1::Outcome,
+    ]
+    .into_iter()
+    .find(|level| {
+        let name = level1_name(*level);
+        text == name || Some(text) == name.strip_suffix("指标")
+    })
+}
+
+fn grade_of(text: &str) -> Option<Grade> {
+    [Grade::Excellent, Grade::Good, Grade::Fair, Grade::Poor]
+        .into_iter()
+        .find(|grade| grade_name(*grade) == text)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+struct Styles {
+    title: Format,
+    heading: Format,
+    label: Format,
+    text: Format,
+    number: Format,
+    percent: Format,
+}
+
+impl Styles {
+    fn new() -> Self {
+        let cell = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_text_wrap();
+        Self {
+            title: Format::new()
+                .set_bold()
+                .set_font_size(16)
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter),
+            heading: cell
+                .clone()
+                .set_bold()
+                .set_align(FormatAlign::Center)
+                .set_background_color("#EDEDED"),
+            label: cell.clone().set_align(FormatAlign::Center),
+            text: cell.clone(),
+            number: cell.clone().set_num_format("#,##0.00####"),
+            percent: cell.set_num_format("0.00%"),
+        }
+    }
+}
+
+fn amount_number(amount: Option<Amount>) -> Option<f64> {
+    amount.and_then(|a| a.value().to_f64())
+}
+
+/// Writes the report as the self-evaluation table.
+pub fn write(
+    unit: Unit<'_>,
+    year: i32,
+    report: &EvaluationReport,
+    weights: &Weights,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let styles = Styles::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(SHEET)?;
+    for (column, width) in [14.0, 12.0, 12.0, 24.0, 14.0, 14.0, 9.0, 10.0, 32.0]
+        .into_iter()
+        .enumerate()
+    {
+        sheet.set_column_width(u16::try_from(column).unwrap_or(0), width)?;
+    }
+    sheet
+        .set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
+
+    sheet.set_row_height(0, 30)?;
+    sheet.merge_range(0, 0, 0, LAST_COLUMN, TITLE, &styles.title)?;
+    sheet.merge_range(
+        1,
+        0,
+        1,
+        LAST_COLUMN,
+        &format!("（{year}年度）"),
+        &Format::new().set_align(FormatAlign::Center),
+    )?;
+    sheet.merge_range(2, 0, 2, 1, "部门（单位）名称", &styles.heading)?;
+    sheet.merge_range(2, 2, 2, 5, unit.name, &styles.text)?;
+    sheet.write_string_with_format(2, 6, CODE_LABEL, &styles.heading)?;
+    sheet.merge_range(2, 7, 2, 8, unit.code, &styles.text)?;
+
+    write_budget(sheet, &styles, report, weights)?;
+
+    sheet.set_row_height(7, 48)?;
+    sheet.write_string_with_format(7, 0, GOAL_LABEL, &styles.heading)?;
+    sheet.merge_range(
+        7,
+        1,
+        7,
+        LAST_COLUMN,
+        report.goals.overall_goal.as_deref().unwrap_or_default(),
+        &styles.text,
+    )?;
+
+    let last = write_indicators(sheet, &styles, report)?;
+    let total = last + 1;
+    sheet.merge_range(total, 0, total, 5, SCORE_LABEL, &styles.heading)?;
+    sheet.write_number_with_format(total, 6, 100, &styles.label)?;
+    match report.results.stated_total_score {
+        Some(score) => sheet.write_number_with_format(
+            total,
+            7,
+            score.value().to_f64().unwrap_or_default(),
+            &styles.label,
+        )?,
+        None => sheet.write_blank(total, 7, &styles.label)?,
+    };
+    sheet.write_string_with_format(
+        total,
+        8,
+        report
+            .results
+            .stated_grade
+            .map(grade_name)
+            .unwrap_or_default(),
+        &styles.label,
+    )?;
+    workbook.save_to_buffer()
+}
+
+fn write_budget(
+    sheet: &mut Worksheet,
+    styles: &Styles,
+    report: &EvaluationReport,
+    weights: &Weights,
+) -> Result<(), XlsxError> {
+    sheet.merge_range(3, 0, 6, 0, BUDGET_LABEL, &styles.heading)?;
+    sheet.merge_range(3, 1, 3, 2, "", &styles.heading)?;
+    for (column, heading) in [
+        "年初预算数",
+        "全年预算数",
+        "全年执行数",
+        "分值",
+        "执行率",
+        "得分",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(3, 3 + column as u16, heading, &styles.heading)?;
+    }
+    let budget = &report.budget;
+    let basic = budget.basic.as_ref().map(|b| b.amounts.clone());
+    let projects = budget.projects.as_ref().map(|p| p.amounts.clone());
+    let rows = [
+        (4, TOTAL_ROW, budget.total.clone()),
+        (5, BASIC_ROW, basic),
+        (6, PROJECTS_ROW, projects),
+    ];
+    let (initial, adjusted, executed) = overall(budget);
+    for (row, label, columns) in rows {
+        sheet.merge_range(row, 1, row, 2, label, &styles.label)?;
+        let values = columns.map(|c| {
+            [
+                amount_number(c.initial),
+                amount_number(c.adjusted),
+                amount_number(c.executed),
+            ]
+        });
+        match values {
+            Some(values) => {
+                for (i, value) in values.into_iter().enumerate() {
+                    let column = 3 + i as u16;
+                    match value {
+                        Some(number) => {
+                            sheet.write_number_with_format(row, column, number, &styles.number)?
+                        }
+                        None => sheet.write_blank(row, column, &styles.number)?,
+                    };
+                }
+            }
+            None if row == 4 => {
+                // No stated total: the table adds basic and project expenditure itself.
+                let computed = [initial, adjusted, executed];
+                for (i, value) in computed.into_iter().enumerate() {
+                    let column = 3 + i as u16;
+                    let formula = Formula::new(format!(
+                        "=SUM({}:{})",
+                        address(5, column),
+                        address(6, column)
+                    ))
+                    .set_result(value.map(|v| v.normalize().to_string()).unwrap_or_default());
+                    sheet.write_formula_with_format(row, column, formula, &styles.number)?;
+                }
+            }
+            None => {
+                for column in 3..6 {
+                    sheet.write_blank(row, column, &styles.number)?;
+                }
+            }
+        }
+        if row == 4 {
+            sheet.write_number_with_format(
+                row,
+                6,
+                weights
+                    .budget_execution
+                    .value()
+                    .to_f64()
+                    .unwrap_or_default(),
+                &styles.label,
+            )?;
+            match report.results.stated_execution_score {
+                Some(score) => sheet.write_number_with_format(
+                    row,
+                    8,
+                    score.value().to_f64().unwrap_or_default(),
+                    &styles.label,
+                )?,
+                None => sheet.write_blank(row, 8, &styles.label)?,
+            };
+        } else {
+            sheet.write_blank(row, 6, &styles.label)?;
+            sheet.write_blank(row, 8, &styles.label)?;
+        }
+        let (planned, spent) = (address(row, 4), address(row, 5));
+        sheet.write_formula_with_format(
+            row,
+            7,
+            Formula::new(format!("=IF(N({planned})>0,N({spent})/N({planned}),\"\")")),
+            &styles.percent,
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the indicator rows; answers the last row written.
+fn write_indicators(
+    sheet: &mut Worksheet,
+    styles: &Styles,
+    report: &EvaluationReport,
+) -> Result<u32, XlsxError> {
+    let header = 8;
+    for (column, heading) in [
+        LEVEL1_HEADING,
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(header, 1 + column as u16, heading, &styles.heading)?;
+    }
+    let indicators = &report.goals.indicators;
+    let first = header + 1;
+    let count = u32::try_from(indicators.len()).unwrap_or(u32::MAX - SPARE_ROWS - first);
+    let last = first + count + SPARE_ROWS - 1;
+    sheet.merge_range(header, 0, last, 0, INDICATORS_LABEL, &styles.heading)?;
+    for (i, indicator) in indicators.iter().enumerate() {
+        let row = first + u32::try_from(i).unwrap_or(0);
+        let result = report
+            .results
+            .indicators
+            .iter()
+            .find(|r| r.indicator_id == indicator.id);
+        let unit = indicator.unit.as_deref().unwrap_or_default();
+        let texts = [
+            (1, level1_name(indicator.level1).to_owned()),
+            (2, indicator.level2.as_str().to_owned()),
+            (3, indicator.name.as_str().to_owned()),
+            (
+                4,
+                format!(
+                    "{}{}{unit}",
+                    comparison_sign(indicator.comparison),
+                    indicator.target.as_str()
+                ),
+            ),
+            (
+                5,
+                result
+                    .map(|r| format!("{}{unit}", r.actual.as_str()))
+                    .unwrap_or_default(),
+            ),
+            (
+                8,
+                result
+                    .and_then(|r| r.deviation_reason.clone())
+                    .unwrap_or_default(),
+            ),
+        ];
+        for (column, text) in texts {
+            sheet.write_string_with_format(row, column, text, &styles.text)?;
+        }
+        let numbers = [
+            (6, indicator.weight),
+            (7, result.and_then(|r| r.self_score)),
+        ];
+        for (column, points) in numbers {
+            match points {
+                Some(points) => sheet.write_number_with_format(
+                    row,
+                    column,
+                    points.value().to_f64().unwrap_or_default(),
+                    &styles.label,
+                )?,
+                None => sheet.write_blank(row, column, &styles.label)?,
+            };
+        }
+    }
+    for row in first + count..=last {
+        for column in 1..=LAST_COLUMN {
+            sheet.write_blank(row, column, &styles.text)?;
+        }
+    }
+    Ok(last)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// The part of a sheet the table can take: cells beyond it are not read, so that a workbook
+/// with one cell far out (XFD1048576) costs no more than the table itself.
+const MAX_ROWS: u32 = 5000;
+const MAX_COLUMNS: u32 = 26;
+
+/// Reads the sheet `自评表` of a workbook, cell by cell as the file holds them.
+pub fn parse(bytes: &[u8]) -> Result<FilledTable, NotATable> {
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e| NotATable(format!("the body is not an XLSX workbook: {e}")))?;
+    let mut reader = workbook
+        .worksheet_cells_reader(SHEET)
+        .map_err(|_| NotATable(format!("the workbook has no sheet named {SHEET}")))?;
+    let mut cells = HashMap::new();
+    let mut rows = 0;
+    while let Some(record) = reader
+        .next_cell_with_formula()
+        .map_err(|e| NotATable(format!("the sheet {SHEET} could not be read: {e}")))?
+    {
+        let (row, column) = record.pos;
+        if row >= MAX_ROWS || column >= MAX_COLUMNS {
+            continue;
+        }
+        let Ok(column) = u16::try_from(column) else {
+            continue;
+        };
+        let cell = if record.formula.is_some_and(|f| !f.is_empty()) {
+            Cell::Formula
+        } else {
+            match record.value {
+                DataRef::Empty => Cell::Empty,
+                DataRef::String(text) => text_cell(&text),
+                DataRef::SharedString(text) => text_cell(text),
+                DataRef::Int(n) => Cell::Number(Decimal::from(n)),
+                DataRef::Float(f) => format!("{f}")
+                    .parse::<Decimal>()
+                    .map_or_else(|_| Cell::Other(format!("{f}")), Cell::Number),
+                other => Cell::Other(format!("{other:?}")),
+            }
+        };
+        if cell != Cell::Empty {
+            rows = rows.max(row + 1);
+        }
+        cells.insert((row, column), cell);
+    }
+    Ok(FilledTable { cells, rows })
+}
+
+fn text_cell(text: &str) -> Cell {
+    match text.trim() {
+        "" => Cell::Empty,
+        text => Cell::Text(text.to_owned()),
+    }
+}
+
+/// Reads cells of one table, noting each it cannot read.
+struct Reader<'a> {
+    table: &'a FilledTable,
+    unreadable: Vec<UnreadableCell>,
+}
+
+impl Reader<'_> {
+    fn cell(&self, row: u32, column: u16) -> &Cell {
+        self.table.cells.get(&(row, column)).unwrap_or(&Cell::Empty)
+    }
+
+    fn text(&self, row: u32, column: u16) -> Option<String> {
+        match self.cell(row, column) {
+            Cell::Text(text) | Cell::Other(text) => Some(text.clone()),
+            Cell::Number(number) => Some(number.normalize().to_string()),
+            Cell::Empty | Cell::Formula => None,
+        }
+    }
+
+    fn unreadable(&mut self, row: u32, column: u16, reason: impl Into<String>) {
+        self.unreadable.push(UnreadableCell {
+            sheet: SHEET.to_owned(),
+            cell: address(row, column),
+            reason: reason.into(),
+        });
+    }
+
+    /// The row whose cell in `column` says `label`.
+    fn find(&self, column: u16, label: &str) -> Option<u32> {
+        (0..self.table.rows)
+            .find(|row| matches!(self.cell(*row, column), Cell::Text(t) if t == label))
+    }
+
+    fn number(&mut self, row: u32, column: u16) -> Option<Decimal> {
+        match self.cell(row, column).clone() {
+            Cell::Number(number) => Some(number),
+            Cell::Text(text) => match text.replace(',', "").parse::<Decimal>() {
+                Ok(number) => Some(number),
+                Err(_) => {
+                    self.unreadable(row, column, format!("`{text}` is not a number"));
+                    None
+                }
+            },
+            Cell::Other(text) => {
+                self.unreadable(row, column, format!("`{text}` is not a number"));
+                None
+            }
+            Cell::Empty | Cell::Formula => None,
+        }
+    }
+
+    /// An amount in 万元; the draft's own writing of the same value is kept (`8.00` stays).
+    fn amount(&mut self, row: u32, column: u16, before: Option<Amount>) -> Option<Amount> {
+        let number = self.number(row, column)?;
+        if let Some(before) = before.filter(|b| b.value() == number) {
+            return Some(before);
+        }
+        match number.normalize().to_string().parse::<Amount>() {
+            Ok(amount) => Some(amount),
+            Err(reason) => {
+                self.unreadable(row, column, reason);
+                None
+            }
+        }
+    }
+
+    fn points(&mut self, row: u32, column: u16) -> Option<Points> {
+        let number = self.number(row, column)?;
+        match number.normalize().to_string().parse::<Points>() {
+            Ok(points) => Some(points),
+            Err(reason) => {
+                self.unreadable(row, column, reason);
+                None
+            }
+        }
+    }
+
+    fn columns(&mut self, row: u32, before: Option<&BudgetColumns>) -> Option<BudgetColumns> {
+        let cells = [3, 4, 5].map(|column| matches!(self.cell(row, column), Cell::Formula));
+        if cells.iter().all(|formula| *formula) {
+            return before.cloned();
+        }
+        let before = before.cloned().unwrap_or_default();
+        let columns = BudgetColumns {
+            initial: self.amount(row, 3, before.initial),
+            adjusted: self.amount(row, 4, before.adjusted),
+            executed: self.amount(row, 5, before.executed),
+            prior_year_executed: before.prior_year_executed,
+        };
+        (columns != BudgetColumns::default() || before != BudgetColumns::default())
+            .then_some(columns)
+    }
+}
+
+/// Splits `≥6000件` into the comparison, the number and the unit.
+fn target_parts(text: &str) -> (Comparison, String, Option<String>) {
+    let (comparison, rest) = [
+        ('≥', Comparison::AtLeast),
+        ('≤', Comparison::AtMost),
+        ('=', Comparison::Equal),
+    ]
+    .into_iter()
+    .find_map(|(sign, comparison)| {
+        text.strip_prefix(sign)
+            .map(|rest| (comparison, rest.trim()))
+    })
+    .unwrap_or((Comparison::Qualitative, text));
+    if comparison == Comparison::Qualitative {
+        return (comparison, rest.to_owned(), None);
+    }
+    let (number, unit) = split_number(rest);
+    (comparison, number, unit)
+}
+
+/// `6205件` → (`6205`, `件`).
+fn split_number(text: &str) -> (String, Option<String>) {
+    let end = text
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+')))
+        .map_or(text.len(), |(i, _)| i);
+    let unit = text[end..].trim();
+    (
+        text[..end].to_owned(),
+        (!unit.is_empty()).then(|| unit.to_owned()),
+    )
+}
+
+impl FilledTable {
+    /// The report `draft` with what the table says in place of its budget rows, overall goal,
+    /// indicators and their results, and stated scores; `code` and `year` are the evaluation
+    /// the table is posted to.
+    pub fn apply(&self, draft: &EvaluationReport, code: &str, year: i32) -> Reading {
+        let mut reader = Reader {
+            table: self,
+            unreadable: Vec::new(),
+        };
+        let mut report = draft.clone();
+        match reader.find(6, CODE_LABEL) {
+            Some(row) => match reader.text(row, 7) {
+                Some(found) if found != code => {
+                    reader.unreadable(row, 7, format!("the table is of unit {found}, not {code}"))
+                }
+                Some(_) => {}
+                None => reader.unreadable(row, 7, "the unit code is missing"),
+            },
+            None => reader.unreadable(2, 6, format!("no cell says {CODE_LABEL}")),
+        }
+        let year_text = reader.text(1, 0).unwrap_or_default();
+        if !year_text.contains(&year.to_string()) {
+            reader.unreadable(1, 0, format!("the table is not of the year {year}"));
+        }
+
+        if let Some(row) = reader.find(1, TOTAL_ROW) {
+            report.budget.total = reader.columns(row, draft.budget.total.as_ref());
+            report.results.stated_execution_score = reader.points(row, 8);
+        }
+        if let Some(row) = reader.find(1, BASIC_ROW) {
+            let before = draft.budget.basic.as_ref().map(|b| &b.amounts);
+            if let Some(columns) = reader.columns(row, before) {
+                report
+                    .budget
+                    .basic
+                    .get_or_insert_with(Default::default)
+                    .amounts = columns;
+            } else if let Some(basic) = report.budget.basic.as_mut() {
+                basic.amounts = BudgetColumns::default();
+            }
+        }
+        if let Some(row) = reader.find(1, PROJECTS_ROW) {
+            let before = draft.budget.projects.as_ref().map(|p| &p.amounts);
+            if let Some(columns) = reader.columns(row, before) {
+                report
+                    .budget
+                    .projects
+                    .get_or_insert_with(Default::default)
+                    .amounts = columns;
+            } else if let Some(projects) = report.budget.projects.as_mut() {
+                projects.amounts = BudgetColumns::default();
+            }
+        }
+        if let Some(row) = reader.find(0, GOAL_LABEL) {
+            report.goals.overall_goal = reader.text(row, 1);
+        }
+        if let Some(header) = reader.find(1, LEVEL1_HEADING) {
+            let end = reader.find(0, SCORE_LABEL).unwrap_or(self.rows);
+            let (indicators, results) = read_indicators(&mut reader, draft, header + 1, end);
+            report.goals.indicators = indicators;
+            report.results.indicators = results;
+            if end < self.rows {
+                report.results.stated_total_score = reader.points(end, 7);
+                report.results.stated_grade = match reader.text(end, 8) {
+                    None => None,
+                    Some(text) => {
+                        let grade = grade_of(&text);
+                        if grade.is_none() {
+                            reader.unreadable(
+                                end,
+                                8,
+                                format!("`{text}` is not a grade (优, 良, 中, 差)"),
+                            );
+                        }
+                        grade
+                    }
+                };
+            }
+        }
+        Reading {
+            report,
+            unreadable: reader.unreadable,
+        }
+    }
+}
+
+fn label(reader: &mut Reader<'_>, row: u32, column: u16, what: &str) -> Option<Label> {
+    match reader.text(row, column) {
+        Some(text) => match Label::try_from(text) {
+            Ok(label) => Some(label),
+            Err(reason) => {
+                reader.unreadable(row, column, reason);
+                None
+            }
+        },
+        None => {
+            reader.unreadable(
+                row,
+                column,
+                format!("{what} is required in an indicator row"),
+            );
+            None
+        }
+    }
+}
+
+fn read_indicators(
+    reader: &mut Reader<'_>,
+    draft: &EvaluationReport,
+    first: u32,
+    end: u32,
+) -> (Vec<Indicator>, Vec<IndicatorResult>) {
+    let mut indicators: Vec<Indicator> = Vec::new();
+    let mut results = Vec::new();
+    let mut used = Vec::new();
+    let (mut level1, mut level2): (Option<IndicatorLevel1>, Option<Label>) = (None, None);
+    // An unreadable 一级指标 is named once, not again in each row below it.
+    let mut level1_written = false;
+    for row in first..end {
+        if (1..=LAST_COLUMN).all(|column| reader.text(row, column).is_none()) {
+            continue;
+        }
+        // A cell merged over several rows holds its value in the first of them.
+        if let Some(text) = reader.text(row, 1) {
+            level1_written = true;
+            level1 = level1_of(&text);
+            if level1.is_none() {
+                reader.unreadable(
+                    row,
+                    1,
+                    format!("`{text}` is not 产出, 效益, 满意度, 投入, 过程 or 效果"),
+                );
+            }
+        } else if !level1_written {
+            reader.unreadable(row, 1, "一级指标 is required in an indicator row");
+        }
+        if reader.text(row, 2).is_some() {
+            level2 = label(reader, row, 2, "二级指标");
+        }
+        let name = label(reader, row, 3, "三级指标");
+        let target = label(reader, row, 4, "年度指标值");
+        let weight = reader.points(row, 6);
+        let self_score = reader.points(row, 7);
+        let deviation_reason = reader.text(row, 8);
+        let actual_text = reader.text(row, 5);
+        let (Some(level1), Some(level2), Some(name), Some(target)) =
+            (level1, level2.clone(), name, target)
+        else {
+            if level2.is_none() {
+                reader.unreadable(row, 2, "二级指标 is required in an indicator row");
+            }
+            continue;
+        };
+        let (comparison, target_value, unit) = target_parts(target.as_str());
+        let Ok(target_value) = Label::try_from(target_value) else {
+            reader.unreadable(row, 4, "the target has no value");
+            continue;
+        };
+        let before = draft
+            .goals
+            .indicators
+            .iter()
+            .find(|i| i.level1 == level1 && i.name == name && !used.contains(&i.id));
+        let id = match before {
+            Some(before) => before.id.clone(),
+            None => match Label::try_from(format!("row{}", row + 1)) {
+                Ok(id) => id,
+                Err(_) => continue,
+            },
+        };
+        used.push(id.clone());
+        let actual = actual_text.map(|text| {
+            if comparison.is_quantitative() {
+                split_number(&text).0
+            } else {
+                text
+            }
+        });
+        match actual.map(Label::try_from) {
+            Some(Ok(actual)) => {
+                let achievement = draft
+                    .results
+                    .indicators
+                    .iter()
+                    .find(|r| r.indicator_id == id)
+                    .and_then(|r| r.achievement);
+                results.push(IndicatorResult {
+                    indicator_id: id.clone(),
+                    actual,
+                    self_score,
+                    deviation_reason,
+                    achievement,
+                });
+            }
+            Some(Err(reason)) => reader.unreadable(row, 5, reason),
+            None if self_score.is_some() => {
+                reader.unreadable(row, 5, "实际完成值 is empty while 得分 is given")
+            }
+            None => {}
+        }
+        indicators.push(Indicator {
+            id,
+            level1,
+            level2,
+            name,
+            unit,
+            comparison,
+            target: target_value,
+            adjusted_target: before.and_then(|b| b.adjusted_target.clone()),
+            adjustment_reason: before.and_then(|b| b.adjustment_reason.clone()),
+            weight,
+            core: before.is_some_and(|b| b.core),
+        });
+    }
+    (indicators, results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_addressed_as_a_spreadsheet_names_them() {
+        assert_eq!(address(0, 0), "A1");
+        assert_eq!(address(5, 3), "D6");
+        assert_eq!(address(9, 26), "AA10");
+    }
+
+    #[test]
+    fn a_target_is_split_into_its_comparison_number_and_unit() {
+        assert_eq!(
+            target_parts("≥6000件"),
+            (
+                Comparison::AtLeast,
+                "6000".to_owned(),
+                Some("件".to_owned())
+            )
+        );
+        assert_eq!(
+            target_parts("≤5%"),
+            (Comparison::AtMost, "5".to_owned(), Some("%".to_owned()))
+        );
+        assert_eq!(
+            target_parts("高"),
+            (Comparison::Qualitative, "高".to_owned(), None)
+        );
+    }
+}

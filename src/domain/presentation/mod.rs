@@ -1,0 +1,84 @@
+//! 公开文本 — the report as people read it: the narrative document (HTML for the screen and
+//! the printer, Markdown for editors) and the standard self-evaluation table as a workbook.
+//! Rendering only: it reads the report and the figures the domain computes, never I/O.
+
+pub mod charts;
+pub mod form;
+pub mod narrative;
+pub mod open_data;
+pub mod pages;
+
+use super::department::{FundingType, UnitKind};
+use super::report::{Comparison, Grade, IndicatorLevel1};
+
+/// 一, 二, 三 … for numbering the way the reports do (up to 99).
+pub fn chinese_number(n: usize) -> String {
+    const DIGITS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => DIGITS[n].to_owned(),
+        10 => "十".to_owned(),
+        11..=19 => format!("十{}", DIGITS[n % 10]),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", DIGITS[n / 10]),
+        20..=99 => format!("{}十{}", DIGITS[n / 10], DIGITS[n % 10]),
+        _ => n.to_string(),
+    }
+}
+
+pub fn level1_name(level: IndicatorLevel1) -> &'static str {
+    match level {
+        IndicatorLevel1::Output => "产出指标",
+        IndicatorLevel1::Effect => "效益指标",
+        IndicatorLevel1::Satisfaction => "满意度指标",
+        IndicatorLevel1::Input => "投入指标",
+        IndicatorLevel1::Process => "过程指标",
+        IndicatorLevel1::Outcome => "效果指标",
+    }
+}
+
+/// The sign written before a target: ≥, ≤, =, or nothing for words.
+pub fn comparison_sign(comparison: Comparison) -> &'static str {
+    match comparison {
+        Comparison::AtLeast => "≥",
+        Comparison::AtMost => "≤",
+        Comparison::Equal => "=",
+        Comparison::Qualitative => "",
+    }
+}
+
+pub fn grade_name(grade: Grade) -> &'static str {
+    match grade {
+        Grade::Excellent => "优",
+        Grade::Good => "良",
+        Grade::Fair => "中",
+        Grade::Poor => "差",
+    }
+}
+
+pub fn unit_kind_name(kind: UnitKind) -> &'static str {
+    match kind {
+        UnitKind::Administrative => "行政单位",
+        UnitKind::CivilServiceManaged => "参照公务员法管理单位",
+        UnitKind::PublicInstitution => "事业单位",
+        UnitKind::StreetOffice => "街道办事处",
+        UnitKind::Other => "单位",
+    }
+}
+
+pub fn funding_type_name(funding: FundingType) -> &'static str {
+    match funding {
+        FundingType::FullAppropriation => "全额拨款",
+        FundingType::PartialAppropriation => "差额拨款",
+        FundingType::SelfFunded => "自收自支",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_the_way_the_reports_number_parts() {
+        let written: Vec<String> = [1, 6, 10, 12, 20, 34].map(chinese_number).into();
+        assert_eq!(written, ["一", "六", "十", "十二", "二十", "三十四"]);
+    }
+}
