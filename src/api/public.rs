@@ -1,8 +1,9 @@
 //! `/public` — what anyone may read: the published reports.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::{Deserialize, Serialize};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, web};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
@@ -18,8 +19,14 @@ use crate::store::evaluations::EvaluationFilter;
 /// them this many seconds, then revalidate them with the ETag.
 const PUBLIC_MAX_AGE_SECONDS: u32 = 60;
 
-/// A public answer with its validator: 304 with no body when `If-None-Match` names it.
-fn cacheable(req: &HttpRequest, tag: String, body: &impl Serialize) -> HttpResponse {
+/// A public answer, JSON or page, with its validators and cache policy: 304 with no body when
+/// `If-None-Match` names `tag`. `Vary: Accept`, since one path answers JSON or a page.
+pub(super) fn cacheable(
+    req: &HttpRequest,
+    tag: String,
+    modified: Option<NaiveDateTime>,
+    body: impl FnOnce(HttpResponseBuilder) -> HttpResponse,
+) -> HttpResponse {
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -35,15 +42,30 @@ fn cacheable(req: &HttpRequest, tag: String, body: &impl Serialize) -> HttpRespo
     } else {
         HttpResponse::Ok()
     };
-    answer.insert_header((header::ETAG, tag)).insert_header((
-        header::CACHE_CONTROL,
-        format!("public, max-age={PUBLIC_MAX_AGE_SECONDS}"),
-    ));
+    answer
+        .insert_header((header::ETAG, tag))
+        .insert_header((
+            header::CACHE_CONTROL,
+            format!("public, max-age={PUBLIC_MAX_AGE_SECONDS}"),
+        ))
+        .insert_header((header::VARY, "Accept"));
+    if let Some(modified) = modified {
+        let seconds = u64::try_from(modified.and_utc().timestamp()).unwrap_or_default();
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
+        answer.insert_header(header::LastModified(at.into()));
+    }
     if matches {
         answer.finish()
     } else {
-        answer.json(body)
+        body(answer)
     }
+}
+
+/// A weak validator of a text: the first 16 bytes of its SHA-256.
+pub(super) fn digest_tag(text: &[u8]) -> String {
+    let digest = Sha256::digest(text);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("W/\"{hex}\"")
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -69,7 +91,9 @@ pub struct PublicQuery {
 ), responses(
     (status = 200, description = "A page of published evaluations", body = EvaluationList, headers(
         ("ETag" = String, description = "A validator of this page"),
-        ("Cache-Control" = String, description = "`public, max-age=60`"))),
+        ("Last-Modified" = String, description = "When the latest of its reports last changed"),
+        ("Cache-Control" = String, description = "`public, max-age=60`"),
+        ("Vary" = String, description = "`Accept`: the same path answers a page to browsers"))),
     (status = 304, description = "The page is as the client holds it"),
     (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -96,12 +120,10 @@ pub async fn list_published(
     };
     let text = serde_json::to_vec(&list)
         .map_err(|e| ApiError::Internal(format!("the list could not be written: {e}")))?;
-    let digest = Sha256::digest(&text);
-    let tag = digest[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
-    Ok(cacheable(&req, format!("W/\"{tag}\""), &list))
+    let modified = page.items.iter().map(|item| item.updated_at).max();
+    Ok(cacheable(&req, digest_tag(&text), modified, |mut ok| {
+        ok.json(list)
+    }))
 }
 
 /// One published self-evaluation, whole. What is not published is not found. Cacheable for a
@@ -112,8 +134,10 @@ pub async fn list_published(
     ("If-None-Match" = Option<String>, Header, description = "The ETag of the version the client holds"),
 ), responses(
     (status = 200, description = "The published evaluation", body = EvaluationView, headers(
-        ("ETag" = String, description = "The version, quoted"),
-        ("Cache-Control" = String, description = "`public, max-age=60`"))),
+        ("ETag" = String, description = "The version, quoted (the page's has `-html` after it)"),
+        ("Last-Modified" = String, description = "When the report last changed"),
+        ("Cache-Control" = String, description = "`public, max-age=60`"),
+        ("Vary" = String, description = "`Accept`: the same path answers a page to browsers"))),
     (status = 304, description = "The version is the one the client holds"),
     (status = 404, description = "No such published evaluation", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -140,12 +164,11 @@ pub async fn get_published(
         Err(other) => return Err(other.into()),
     };
     let (_, tag) = etag(record.summary.version);
-    Ok(cacheable(
-        &req,
-        tag,
-        &EvaluationView {
+    let modified = Some(record.summary.updated_at);
+    Ok(cacheable(&req, tag, modified, |mut ok| {
+        ok.json(EvaluationView {
             meta: (&record.summary).into(),
             report: record.report,
-        },
-    ))
+        })
+    }))
 }

@@ -2,7 +2,7 @@
 //! document, `…/form.xlsx` and `…/form` the self-evaluation table in Excel, out and back in.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,7 +11,7 @@ use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationMeta, answer, write};
 use super::export::XLSX;
 use super::extract::{EvaluationKey, IfMatch, WorkbookBody, etag, window};
-use super::public::PublicQuery;
+use super::public::{PublicQuery, cacheable, digest_tag};
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
 use crate::domain::evaluation::EvaluationStatus;
@@ -71,7 +71,25 @@ pub async fn document(
     format: DocumentFormat,
 ) -> Result<HttpResponse, ApiError> {
     let version = record.summary.version;
-    let text = web::block(move || {
+    let text = rendered(store, record, format).await?;
+    let mut response = HttpResponse::Ok();
+    response.insert_header(etag(version));
+    Ok(match format {
+        DocumentFormat::Html => response
+            .content_type(HTML)
+            .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
+            .body(text),
+        DocumentFormat::Markdown => response.content_type(MARKDOWN).body(text),
+    })
+}
+
+/// The report rendered as a document.
+async fn rendered(
+    store: web::Data<Store>,
+    record: EvaluationRecord,
+    format: DocumentFormat,
+) -> Result<String, ApiError> {
+    web::block(move || {
         let code = record.summary.department_code.clone();
         let year = record.summary.year;
         let department = store.department(&code)?;
@@ -91,16 +109,7 @@ pub async fn document(
         )
         .map_err(|e| ApiError::Internal(format!("the report could not be rendered: {e}")))
     })
-    .await??;
-    let mut response = HttpResponse::Ok();
-    response.insert_header(etag(version));
-    Ok(match format {
-        DocumentFormat::Html => response
-            .content_type(HTML)
-            .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
-            .body(text),
-        DocumentFormat::Markdown => response.content_type(MARKDOWN).body(text),
-    })
+    .await?
 }
 
 /// The self-evaluation as a document in the six-part outline of the reports (一 … 六):
@@ -312,6 +321,7 @@ pub fn accepts_html(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
 /// `/public/evaluations` as a page: the published reports, each linked to its page. Served
 /// beside the JSON operation for clients that accept `text/html`.
 pub async fn published_index(
+    req: HttpRequest,
     store: web::Data<Store>,
     query: web::Query<PublicQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -324,8 +334,9 @@ pub async fn published_index(
         status: Some(EvaluationStatus::Published),
         within: None,
     };
-    let page = web::block(move || {
+    let (page, modified) = web::block(move || {
         let page = store.list_evaluations(&filter, window)?;
+        let modified = page.items.iter().map(|item| item.updated_at).max();
         let entries = page
             .items
             .iter()
@@ -345,19 +356,23 @@ pub async fn published_index(
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         pages::index(year, &entries, page.total)
+            .map(|page| (page, modified))
             .map_err(|e| ApiError::Internal(format!("the page could not be rendered: {e}")))
     })
     .await??;
-    Ok(HttpResponse::Ok()
-        .content_type(HTML)
-        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
-        .body(page))
+    Ok(cacheable(
+        &req,
+        digest_tag(page.as_bytes()),
+        modified,
+        |mut ok| page_answer(&mut ok, page),
+    ))
 }
 
 /// `/public/departments/{code}/evaluations/{year}` as a page: the published report as a
 /// document. What is not published is not found. Served beside the JSON operation for
 /// clients that accept `text/html`.
 pub async fn published_page(
+    req: HttpRequest,
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
@@ -375,7 +390,21 @@ pub async fn published_page(
         Ok(_) | Err(StoreError::NotFound(_)) => return Err(not_published),
         Err(other) => return Err(other.into()),
     };
-    document(store, record, DocumentFormat::Html).await
+    // The page is another representation of the same version: its validator says so.
+    let tag = format!("\"{}-html\"", record.summary.version);
+    let modified = Some(record.summary.updated_at);
+    let page = rendered(store, record, DocumentFormat::Html).await?;
+    Ok(cacheable(&req, tag, modified, |mut ok| {
+        page_answer(&mut ok, page)
+    }))
+}
+
+/// A page of the service, with its own policy: its inline stylesheet and nothing else.
+fn page_answer(answer: &mut HttpResponseBuilder, page: String) -> HttpResponse {
+    answer
+        .content_type(HTML)
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
+        .body(page)
 }
 
 /// The public operations that also answer a page (`Accept: text/html`): their paths.

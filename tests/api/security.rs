@@ -480,20 +480,52 @@ async fn published_reports_are_cacheable_by_anyone_for_a_minute_with_a_validator
         "/api/v1/public/departments/100/evaluations/2021",
         "/api/v1/public/evaluations?year=2021",
     ] {
-        let first = app.anonymous().get(public).await;
-        assert_eq!(first.status, 200, "{}", first.body);
-        assert_eq!(
-            first.header("cache-control").as_deref(),
-            Some("public, max-age=60")
-        );
-        let tag = first.header("etag").expect("a validator");
-        let again = app
-            .anonymous()
-            .send(Method::GET, public, &[("if-none-match", &tag)], Vec::new())
-            .await;
-        assert_eq!(again.status, 304, "{public}");
-        assert_eq!(again.body, Value::Null);
-        assert_eq!(again.header("etag"), Some(tag));
+        // The JSON and the page of one path are two representations, each with its validator.
+        let mut tags = Vec::new();
+        for accept in ["application/json", "text/html"] {
+            let first = app
+                .anonymous()
+                .send(Method::GET, public, &[("accept", accept)], Vec::new())
+                .await;
+            assert_eq!(first.status, 200, "{}", first.body);
+            assert!(
+                first
+                    .header("content-type")
+                    .is_some_and(|t| t.starts_with(accept)),
+                "{public} as {accept}"
+            );
+            assert_eq!(
+                first.header("cache-control").as_deref(),
+                Some("public, max-age=60")
+            );
+            assert!(
+                first
+                    .header("vary")
+                    .is_some_and(|v| v.split(',').any(|name| name.trim() == "Accept")),
+                "{public} as {accept}"
+            );
+            assert!(
+                first
+                    .header("last-modified")
+                    .is_some_and(|d| d.ends_with(" GMT")),
+                "{public} as {accept}"
+            );
+            let tag = first.header("etag").expect("a validator");
+            let again = app
+                .anonymous()
+                .send(
+                    Method::GET,
+                    public,
+                    &[("accept", accept), ("if-none-match", &tag)],
+                    Vec::new(),
+                )
+                .await;
+            assert_eq!(again.status, 304, "{public} as {accept}");
+            assert_eq!(again.body, Value::Null);
+            assert_eq!(again.header("etag").as_ref(), Some(&tag));
+            tags.push(tag);
+        }
+        assert_ne!(tags[0], tags[1], "{public}");
     }
     assert_eq!(
         app.anonymous()

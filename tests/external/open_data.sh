@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 BIN=${PERFEVAL_BIN:-${CARGO_TARGET_DIR:-target}/debug/perfeval}
-VENV=${PERFEVAL_OPENDATA_VENV:-target/venv-opendata}
+VENV=$(realpath -m "${PERFEVAL_OPENDATA_VENV:-target/venv-opendata}")
 if [ ! -x "$VENV/bin/frictionless" ]; then
   echo "installing frictionless into $VENV"
   python3 -m venv "$VENV"
