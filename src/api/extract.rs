@@ -38,7 +38,8 @@ fn media_type(req: &HttpRequest) -> Option<String> {
         .map(|mime| mime.trim().to_ascii_lowercase())
 }
 
-fn is_json(media: &str) -> bool {
+/// A JSON media type: `application/json`, or `application/…+json` (problem+json).
+pub(super) fn is_json(media: &str) -> bool {
     media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
 }
 

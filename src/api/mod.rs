@@ -226,7 +226,7 @@ pub async fn json_ends_with_newline(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media == "application/json" || media.ends_with("+json"));
+        .is_some_and(|media| extract::is_json(&media.trim().to_ascii_lowercase()));
     if !is_json {
         return Ok(response.map_into_left_body());
     }

@@ -14,6 +14,7 @@ use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Store;
 use crate::store::evaluations::EvaluationFilter;
+use crate::store::service_tokens::hex;
 
 /// Published reports change seldom and are the same for everyone: shared caches may keep
 /// them this many seconds, then revalidate them with the ETag.
@@ -63,9 +64,7 @@ pub(super) fn cacheable(
 
 /// A weak validator of a text: the first 16 bytes of its SHA-256.
 pub(super) fn digest_tag(text: &[u8]) -> String {
-    let digest = Sha256::digest(text);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("W/\"{hex}\"")
+    format!("W/\"{}\"", hex(&Sha256::digest(text)[..16]))
 }
 
 #[derive(Deserialize, IntoParams)]
