@@ -487,10 +487,10 @@ fn unit_filter(
     grade: Option<Grade>,
 ) -> Result<UnitFilter, ApiError> {
     Ok(UnitFilter {
-        kind: kind.map(|k| k.as_str().to_owned()),
+        kind,
         parent_code: parent,
-        status: status.map(|s| s.as_str().to_owned()),
-        grade: grade.as_ref().and_then(text_of),
+        status,
+        grade,
         department_code: None,
         within: list_scope(caller)?,
     })

@@ -6,42 +6,20 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::names::named_enum;
 use super::values::UnitCode;
 
-/// 角色 — what a user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 管理员 — users, departments, year settings, everything.
-    Admin,
-    /// 财政局审核员 — reads everything; returns, accepts and publishes evaluations.
-    Reviewer,
-    /// 分析员 — reads everything, comparisons and exports; writes nothing.
-    Analyst,
-    /// 单位填报员 — bound to one department: its evaluations and those of its subordinate units.
-    Unit,
-}
-
-impl Role {
-    pub const ALL: [Self; 4] = [Self::Admin, Self::Reviewer, Self::Analyst, Self::Unit];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Reviewer => "reviewer",
-            Self::Analyst => "analyst",
-            Self::Unit => "unit",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == text)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+named_enum! {
+    /// 角色 — what a user may do.
+    pub enum Role {
+        /// 管理员 — users, departments, year settings, everything.
+        Admin = "admin",
+        /// 财政局审核员 — reads everything; returns, accepts and publishes evaluations.
+        Reviewer = "reviewer",
+        /// 分析员 — reads everything, comparisons and exports; writes nothing.
+        Analyst = "analyst",
+        /// 单位填报员 — bound to one department: its evaluations and those of its subordinate units.
+        Unit = "unit",
     }
 }
 

@@ -3,79 +3,34 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::names::named_enum;
 use super::values::{Label, UnitCode};
 
-/// 单位性质 — what kind of budget unit this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitKind {
-    /// 行政单位
-    Administrative,
-    /// 参照公务员法管理单位
-    CivilServiceManaged,
-    /// 事业单位
-    PublicInstitution,
-    /// 街道办事处 / 乡镇
-    StreetOffice,
-    /// 其他
-    Other,
-}
-
-impl UnitKind {
-    pub const ALL: [Self; 5] = [
-        Self::Administrative,
-        Self::CivilServiceManaged,
-        Self::PublicInstitution,
-        Self::StreetOffice,
-        Self::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Administrative => "administrative",
-            Self::CivilServiceManaged => "civil_service_managed",
-            Self::PublicInstitution => "public_institution",
-            Self::StreetOffice => "street_office",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+named_enum! {
+    /// 单位性质 — what kind of budget unit this is.
+    pub enum UnitKind {
+        /// 行政单位
+        Administrative = "administrative",
+        /// 参照公务员法管理单位
+        CivilServiceManaged = "civil_service_managed",
+        /// 事业单位
+        PublicInstitution = "public_institution",
+        /// 街道办事处 / 乡镇
+        StreetOffice = "street_office",
+        /// 其他
+        Other = "other",
     }
 }
 
-/// 经费形式 — how the unit is funded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FundingType {
-    /// 全额拨款
-    FullAppropriation,
-    /// 差额拨款
-    PartialAppropriation,
-    /// 自收自支
-    SelfFunded,
-}
-
-impl FundingType {
-    pub const ALL: [Self; 3] = [
-        Self::FullAppropriation,
-        Self::PartialAppropriation,
-        Self::SelfFunded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::FullAppropriation => "full_appropriation",
-            Self::PartialAppropriation => "partial_appropriation",
-            Self::SelfFunded => "self_funded",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|funding| funding.as_str() == text)
+named_enum! {
+    /// 经费形式 — how the unit is funded.
+    pub enum FundingType {
+        /// 全额拨款
+        FullAppropriation = "full_appropriation",
+        /// 差额拨款
+        PartialAppropriation = "partial_appropriation",
+        /// 自收自支
+        SelfFunded = "self_funded",
     }
 }
 

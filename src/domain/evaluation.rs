@@ -1,77 +1,41 @@
 //! Where a self-evaluation stands in the bureau's review cycle.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use super::names::named_enum;
 
-/// 状态 — where a self-evaluation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EvaluationStatus {
-    /// 草稿 — the unit is still writing it.
-    Draft,
-    /// 已提交 — handed in, waiting for review.
-    Submitted,
-    /// 已退回 — returned to the unit with comments.
-    Returned,
-    /// 已审核 — accepted by the bureau.
-    Accepted,
-    /// 已公开 — published.
-    Published,
+named_enum! {
+    /// 状态 — where a self-evaluation stands.
+    pub enum EvaluationStatus {
+        /// 草稿 — the unit is still writing it.
+        Draft = "draft",
+        /// 已提交 — handed in, waiting for review.
+        Submitted = "submitted",
+        /// 已退回 — returned to the unit with comments.
+        Returned = "returned",
+        /// 已审核 — accepted by the bureau.
+        Accepted = "accepted",
+        /// 已公开 — published.
+        Published = "published",
+    }
 }
 
 impl EvaluationStatus {
-    pub const ALL: [Self; 5] = [
-        Self::Draft,
-        Self::Submitted,
-        Self::Returned,
-        Self::Accepted,
-        Self::Published,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Submitted => "submitted",
-            Self::Returned => "returned",
-            Self::Accepted => "accepted",
-            Self::Published => "published",
-        }
-    }
-
     /// Units change a report only while it is with them: a draft, or returned to them.
     pub fn is_editable(self) -> bool {
         matches!(self, Self::Draft | Self::Returned)
     }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == text)
-    }
 }
 
-/// 审核动作 — what moves an evaluation from one state to the next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// 提交 — the unit hands it in (from draft or returned).
-    Submit,
-    /// 退回 — a reviewer sends it back with a comment (from submitted).
-    Return,
-    /// 审核通过 — a reviewer accepts it (from submitted).
-    Accept,
-    /// 公开 — a reviewer or admin publishes it (from accepted).
-    Publish,
-}
-
-impl Action {
-    pub const ALL: [Self; 4] = [Self::Submit, Self::Return, Self::Accept, Self::Publish];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Submit => "submit",
-            Self::Return => "return",
-            Self::Accept => "accept",
-            Self::Publish => "publish",
-        }
+named_enum! {
+    /// 审核动作 — what moves an evaluation from one state to the next.
+    pub enum Action {
+        /// 提交 — the unit hands it in (from draft or returned).
+        Submit = "submit",
+        /// 退回 — a reviewer sends it back with a comment (from submitted).
+        Return = "return",
+        /// 审核通过 — a reviewer accepts it (from submitted).
+        Accept = "accept",
+        /// 公开 — a reviewer or admin publishes it (from accepted).
+        Publish = "publish",
     }
 }
 

@@ -7,6 +7,7 @@ pub mod comparison;
 pub mod department;
 pub mod evaluation;
 pub mod figures;
+pub mod names;
 pub mod presentation;
 pub mod report;
 pub mod scoring;

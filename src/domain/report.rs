@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use super::FieldError;
 use super::department::{FundingType, UnitKind};
+use super::names::named_enum;
 use super::values::{Amount, Label, Points, Quantity, UnitCode};
 
 fn is_false(flag: &bool) -> bool {
@@ -462,18 +463,18 @@ pub struct Indicator {
     pub core: bool,
 }
 
-/// 自评等级
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Grade {
-    /// 优 (≥ 90)
-    Excellent,
-    /// 良 (80–89)
-    Good,
-    /// 中 (60–79)
-    Fair,
-    /// 差 (< 60)
-    Poor,
+named_enum! {
+    /// 自评等级
+    pub enum Grade {
+        /// 优 (≥ 90)
+        Excellent = "excellent",
+        /// 良 (80–89)
+        Good = "good",
+        /// 中 (60–79)
+        Fair = "fair",
+        /// 差 (< 60)
+        Poor = "poor",
+    }
 }
 
 /// 绩效目标完成情况 — per indicator results and the achievements narrative.

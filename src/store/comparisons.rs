@@ -9,16 +9,18 @@ use super::projections::{AMOUNT_SCALE, RATE_SCALE, SCORE_SCALE};
 use super::schema::{departments, evaluation_metrics, indicator_metrics};
 use super::{DbConnection, Store, StoreError};
 use crate::domain::comparison::{Amounts, IndicatorYear, UnitYear};
+use crate::domain::department::UnitKind;
+use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::report::Grade;
 use crate::domain::values::UnitCode;
 
 /// Which units a comparison covers.
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {
-    pub kind: Option<String>,
+    pub kind: Option<UnitKind>,
     pub parent_code: Option<UnitCode>,
-    pub status: Option<String>,
-    pub grade: Option<String>,
+    pub status: Option<EvaluationStatus>,
+    pub grade: Option<Grade>,
     pub department_code: Option<UnitCode>,
     /// Only units within this one's subtree (a unit caller's own).
     pub within: Option<UnitCode>,
@@ -68,16 +70,6 @@ fn scaled(value: Option<i64>, scale: u32) -> Option<Decimal> {
     value.map(|v| Decimal::new(v, scale))
 }
 
-fn grade(code: &str) -> Option<Grade> {
-    match code {
-        "excellent" => Some(Grade::Excellent),
-        "good" => Some(Grade::Good),
-        "fair" => Some(Grade::Fair),
-        "poor" => Some(Grade::Poor),
-        _ => None,
-    }
-}
-
 /// A department's name, kind and parent.
 type DepartmentColumns = (String, String, Option<String>);
 
@@ -115,7 +107,7 @@ fn unit_year(
         authorized_staff: row.authorized_staff,
         staff_on_payroll: row.staff_on_payroll,
         score: scaled(row.score, SCORE_SCALE),
-        grade: row.grade.as_deref().and_then(grade),
+        grade: row.grade.as_deref().and_then(Grade::parse),
         indicators_total: row.indicators_total.into(),
         indicators_met: row.indicators_met.into(),
         findings_errors: row.findings_errors.into(),
@@ -167,16 +159,16 @@ impl Store {
                 query = query.filter(evaluation_metrics::department_code.eq_any(codes.clone()));
             }
             if let Some(kind) = &filter.kind {
-                query = query.filter(departments::kind.eq(kind.clone()));
+                query = query.filter(departments::kind.eq(kind.as_str()));
             }
             if let Some(parent) = &filter.parent_code {
                 query = query.filter(departments::parent_code.eq(parent.as_str().to_owned()));
             }
             if let Some(status) = &filter.status {
-                query = query.filter(evaluation_metrics::status.eq(status.clone()));
+                query = query.filter(evaluation_metrics::status.eq(status.as_str()));
             }
             if let Some(grade) = &filter.grade {
-                query = query.filter(evaluation_metrics::grade.eq(grade.clone()));
+                query = query.filter(evaluation_metrics::grade.eq(grade.as_str()));
             }
             if let Some(code) = &filter.department_code {
                 query =

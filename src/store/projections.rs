@@ -12,7 +12,7 @@ use super::years::load_settings;
 use super::{DbConnection, Store, StoreError, now};
 use crate::domain::checks::{ApprovedGoals, CheckContext, Finding, Severity};
 use crate::domain::evaluation::EvaluationStatus;
-use crate::domain::report::EvaluationReport;
+use crate::domain::report::{EvaluationReport, Grade};
 use crate::domain::values::{FiscalYear, UnitCode};
 
 /// Amounts are kept in fen (万元 × 10⁶), rates in percent × 10⁴, scores in points × 100:
@@ -157,7 +157,7 @@ fn project(conn: &mut DbConnection, evaluation_id: i64) -> Result<(i64, i32), St
             evaluation_metrics::score.eq(scorecard
                 .total
                 .and_then(|s| to_scaled(s.value(), SCORE_SCALE))),
-            evaluation_metrics::grade.eq(scorecard.grade.map(grade_code)),
+            evaluation_metrics::grade.eq(scorecard.grade.map(Grade::as_str)),
             evaluation_metrics::indicators_total.eq(count(scorecard.indicators.len())),
             evaluation_metrics::indicators_met.eq(count(
                 scorecard
@@ -195,17 +195,6 @@ fn project(conn: &mut DbConnection, evaluation_id: i64) -> Result<(i64, i32), St
             .map_err(duplicate_is_contention)?;
     }
     Ok((source.department_id, source.year))
-}
-
-/// The code a grade is stored under.
-pub fn grade_code(grade: crate::domain::report::Grade) -> &'static str {
-    use crate::domain::report::Grade;
-    match grade {
-        Grade::Excellent => "excellent",
-        Grade::Good => "good",
-        Grade::Fair => "fair",
-        Grade::Poor => "poor",
-    }
 }
 
 /// Rewrites the projections of an evaluation and of the same department's next year, whose
