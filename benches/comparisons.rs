@@ -96,12 +96,12 @@ fn main() {
     let units = perfeval::demo::generate(departments, years, 2025, 1).expect("demo data");
     let generation = generated.elapsed();
     let imported = Instant::now();
-    let reports = store
-        .import(
-            units.iter().map(|u| (&u.department, u.reports.as_slice())),
-            "bench",
-        )
-        .expect("imported");
+    let reports = perfeval::app::maintenance::import(
+        &store,
+        units.iter().map(|u| (&u.department, u.reports.as_slice())),
+        "bench",
+    )
+    .expect("imported");
     let import = imported.elapsed();
     drop(units);
     eprintln!(

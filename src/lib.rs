@@ -4,6 +4,7 @@
 //! Layers point one way: `api → store → domain`.
 
 pub mod api;
+pub mod app;
 pub mod config;
 pub mod demo;
 pub mod domain;

@@ -166,7 +166,7 @@ fn reproject(settings: &Settings) -> Result<(), String> {
     store
         .migrate()
         .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
-    let count = store.reproject().map_err(|e| e.to_string())?;
+    let count = perfeval::app::maintenance::reproject(&store).map_err(|e| e.to_string())?;
     log::info!("rebuilt the projections of {count} evaluation(s)");
     Ok(())
 }
@@ -183,12 +183,12 @@ fn demo(
         .migrate()
         .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
     let units = perfeval::demo::generate(departments, years, last_year, seed)?;
-    let stored = store
-        .import(
-            units.iter().map(|u| (&u.department, u.reports.as_slice())),
-            "demo",
-        )
-        .map_err(|e| e.to_string())?;
+    let stored = perfeval::app::maintenance::import(
+        &store,
+        units.iter().map(|u| (&u.department, u.reports.as_slice())),
+        "demo",
+    )
+    .map_err(|e| e.to_string())?;
     log::info!("stored {departments} demo units with {stored} reports (seed {seed})");
     Ok(())
 }

@@ -10,11 +10,12 @@ use utoipa::IntoParams;
 use super::error::{ApiError, Problem};
 use super::extract::path_parameter;
 use super::publishing::PAGE_POLICY;
+use crate::domain::evaluation::Evaluation;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::presentation::charts::{self, UnitRate, YearPoint};
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, UnitCode};
-use crate::store::evaluations::{EvaluationFilter, EvaluationRecord};
+use crate::store::evaluations::EvaluationFilter;
 use crate::store::{Store, StoreError, Window};
 
 pub const SVG: &str = "image/svg+xml";
@@ -35,7 +36,7 @@ pub(super) fn published(
     store: &Store,
     filter: &EvaluationFilter,
     most: Option<i64>,
-) -> Result<Vec<(String, EvaluationRecord)>, StoreError> {
+) -> Result<Vec<(String, Evaluation)>, StoreError> {
     let mut found = Vec::new();
     let mut offset = 0;
     loop {

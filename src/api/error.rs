@@ -7,9 +7,10 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::AppError;
 use crate::domain::FieldError;
 use crate::domain::checks::Finding;
-use crate::domain::evaluation::{Action, EvaluationStatus};
+use crate::domain::evaluation::{Action, EvaluationStatus, Refusal};
 use crate::store::StoreError;
 
 /// A problem report (RFC 9457 problem details).
@@ -98,14 +99,34 @@ pub enum ApiError {
     Internal(String),
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
         match error {
-            StoreError::NotFound(what) => Self::NotFound(what),
-            StoreError::Conflict { code, detail } => Self::Conflict { code, detail },
-            StoreError::Invalid(errors) => Self::InvalidChange(errors),
-            StoreError::PreconditionFailed { current } => Self::PreconditionFailed { current },
-            StoreError::IllegalTransition {
+            AppError::NotFound(what) => Self::NotFound(what),
+            AppError::Forbidden(why) => Self::Forbidden(why),
+            AppError::PreconditionRequired(why) => Self::PreconditionRequired(why),
+            AppError::Refused(refusal) => refusal.into(),
+            AppError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Stale { current } => Self::PreconditionFailed { current },
+            Refusal::NotEditable {
+                department_code,
+                year,
+                status,
+            } => Self::Conflict {
+                code: "evaluation_not_editable",
+                detail: format!(
+                    "the {year} evaluation of department {department_code} is {status} and cannot be changed; only drafts and returned evaluations can"
+                ),
+            },
+            Refusal::Invalid(errors) => Self::InvalidChange(errors),
+            Refusal::IllegalTransition {
                 status,
                 action,
                 allowed,
@@ -114,7 +135,26 @@ impl From<StoreError> for ApiError {
                 action,
                 allowed,
             },
-            StoreError::Blocked(findings) => Self::Blocked(findings),
+            Refusal::Blocked(findings) => Self::Blocked(findings),
+            Refusal::NoTargets {
+                department_code,
+                year,
+            } => Self::Conflict {
+                code: "no_targets",
+                detail: format!(
+                    "the {year} evaluation of department {department_code} has no indicators to approve"
+                ),
+            },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Conflict { code, detail } => Self::Conflict { code, detail },
+            StoreError::Invalid(errors) => Self::InvalidChange(errors),
             StoreError::Contended => Self::Unavailable(
                 "the record is being changed by others at this moment; try again".to_owned(),
             ),

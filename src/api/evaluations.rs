@@ -7,20 +7,20 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::{list_scope, require_read, require_write};
 use super::error::{ApiError, Problem};
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter, window};
+use crate::app;
+use crate::app::access::list_scope;
+use crate::app::evaluations::Saved;
 use crate::domain::access::Caller;
-use crate::domain::evaluation::EvaluationStatus;
+use crate::domain::evaluation::{Change, Evaluation, EvaluationStatus, EvaluationSummary};
 use crate::domain::report::{
     Budget, EvaluationReport, Goals, IssueEditError, IssueItem, IssueItemPatch, NewIssueItem,
     ProblemsAndMeasures, Results,
 };
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Store;
-use crate::store::evaluations::{
-    Change, EvaluationFilter, EvaluationRecord, EvaluationSummary, Saved,
-};
+use crate::store::evaluations::EvaluationFilter;
 
 /// Where an evaluation stands and which version of it this is.
 #[derive(Serialize, ToSchema)]
@@ -99,26 +99,27 @@ async fn read(
     caller: &Caller,
     store: web::Data<Store>,
     key: EvaluationKey,
-) -> Result<EvaluationRecord, ApiError> {
-    require_read(&store, caller, &key.code).await?;
-    Ok(web::block(move || store.evaluation(&key.code, key.year)).await??)
+) -> Result<Evaluation, ApiError> {
+    let caller = caller.clone();
+    Ok(web::block(move || app::evaluations::read(&store, &caller, &key)).await??)
 }
 
-/// Applies `edit` to the stored report (an empty draft when there is none) in one transaction;
-/// the handler has checked the caller's right to write first.
-pub(super) async fn write<T: Send + 'static>(
+/// Edits the stored report (an empty draft when there is none) by `edit`, with `input` read
+/// from the request; see `app::evaluations::edit`.
+pub(super) async fn write<I: Send + 'static, T: Send + 'static>(
     caller: &Caller,
     store: web::Data<Store>,
     key: EvaluationKey,
     if_match: IfMatch,
     action: &'static str,
-    edit: impl FnMut(&mut EvaluationReport) -> Result<T, ApiError> + Send + 'static,
+    input: Result<I, ApiError>,
+    edit: impl FnMut(&mut EvaluationReport, &I) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<Saved<T>, ApiError> {
-    let subject = caller.subject.clone();
+    let caller = caller.clone();
     web::block(move || {
-        store.edit_evaluation(&key.code, key.year, if_match.0, (&subject, action), edit)
+        app::evaluations::edit(&store, &caller, &key, if_match.0, action, input, edit)
     })
-    .await?
+    .await??
 }
 
 /// 200 with the ETag, or 201 with the ETag and the evaluation's location when the write created it.
@@ -225,20 +226,27 @@ pub async fn put_evaluation(
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_write(&store, &caller, &key.code).await?;
-    let report: EvaluationReport = body.parse("", "report")?;
-    let saved = write(&caller, store, key, if_match, "replace", move |stored| {
-        *stored = report.clone();
-        Ok(())
-    })
+    let report = body.parse::<EvaluationReport>("", "report");
+    let saved = write(
+        &caller,
+        store,
+        key,
+        if_match,
+        "replace",
+        report,
+        |stored, report| {
+            *stored = report.clone();
+            Ok(())
+        },
+    )
     .await?;
-    let summary = &saved.record.summary;
+    let summary = &saved.evaluation.summary;
     Ok(answer(
         saved.change,
         summary,
         EvaluationView {
             meta: summary.into(),
-            report: saved.record.report.clone(),
+            report: saved.evaluation.report.clone(),
         },
     ))
 }
@@ -303,18 +311,17 @@ Error paths are from the root of the report. Roles: admin; unit (its own departm
             if_match: IfMatch,
             body: JsonBody,
         ) -> Result<HttpResponse, ApiError> {
-            require_write(&store, &caller, &key.code).await?;
-            let part: $part = body.parse(stringify!($field), stringify!($field))?;
-            let saved = write(&caller, store, key, if_match, $action, move |report| {
+            let part = body.parse::<$part>(stringify!($field), stringify!($field));
+            let saved = write(&caller, store, key, if_match, $action, part, |report, part| {
                 report.$field = part.clone();
                 Ok(())
             })
             .await?;
-            let summary = &saved.record.summary;
+            let summary = &saved.evaluation.summary;
             Ok(answer(
                 saved.change,
                 summary,
-                $view { meta: summary.into(), $field: saved.record.report.$field.clone() },
+                $view { meta: summary.into(), $field: saved.evaluation.report.$field.clone() },
             ))
         }
     };
@@ -405,13 +412,18 @@ pub async fn add_issue(
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_write(&store, &caller, &key.code).await?;
-    let item: NewIssueItem = body.parse("", "problem or measure")?;
-    let saved = write(&caller, store, key, if_match, "add_issue", move |report| {
-        Ok(report.issues.add(item.clone()))
-    })
+    let item = body.parse::<NewIssueItem>("", "problem or measure");
+    let saved = write(
+        &caller,
+        store,
+        key,
+        if_match,
+        "add_issue",
+        item,
+        |report, item| Ok(report.issues.add(item.clone())),
+    )
     .await?;
-    let summary = &saved.record.summary;
+    let summary = &saved.evaluation.summary;
     let id = match &saved.outcome {
         IssueItem::Problem(problem) => problem.id,
         IssueItem::Measure(measure) => measure.id,
@@ -489,15 +501,15 @@ pub async fn update_issue(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_parameter::<u32>(&req, "id")?;
-    require_write(&store, &caller, &key.code).await?;
-    let patch: IssueItemPatch = body.parse("", "change")?;
+    let patch = body.parse::<IssueItemPatch>("", "change");
     let saved = write(
         &caller,
         store,
         key,
         if_match,
         "change_issue",
-        move |report| {
+        patch,
+        move |report, patch| {
             report
                 .issues
                 .patch(id, patch.clone())
@@ -505,7 +517,7 @@ pub async fn update_issue(
         },
     )
     .await?;
-    let summary = &saved.record.summary;
+    let summary = &saved.evaluation.summary;
     Ok(HttpResponse::Ok()
         .insert_header(etag(summary.version))
         .json(IssueItemView {
@@ -539,17 +551,17 @@ pub async fn delete_issue(
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_parameter::<u32>(&req, "id")?;
-    require_write(&store, &caller, &key.code).await?;
     let saved = write(
         &caller,
         store,
         key,
         if_match,
         "remove_issue",
-        move |report| report.issues.remove(id).map_err(issue_edit_error),
+        Ok(()),
+        move |report, ()| report.issues.remove(id).map_err(issue_edit_error),
     )
     .await?;
-    let summary = &saved.record.summary;
+    let summary = &saved.evaluation.summary;
     Ok(HttpResponse::Ok()
         .insert_header(etag(summary.version))
         .json(EvaluationMeta::from(summary)))

@@ -14,11 +14,12 @@ use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
 use super::error::ApiError;
+pub use crate::app::evaluations::EvaluationKey;
 use crate::domain::FieldError;
+use crate::domain::evaluation::Precondition;
 use crate::domain::report::MAX_NESTING;
-use crate::domain::values::{FiscalYear, UnitCode};
+use crate::domain::values::UnitCode;
 use crate::store::Window;
-use crate::store::evaluations::Precondition;
 
 /// The most bytes a request body may have; a larger one is refused with 413.
 #[derive(Debug, Clone, Copy)]
@@ -378,12 +379,6 @@ impl FromRequest for DepartmentKey {
                 .map_err(|e| ApiError::InvalidParameters(vec![e])),
         )
     }
-}
-
-/// `{code}` and `{year}` in the URL: one department's evaluation of one year.
-pub struct EvaluationKey {
-    pub code: UnitCode,
-    pub year: FiscalYear,
 }
 
 impl FromRequest for EvaluationKey {

@@ -6,14 +6,16 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::{require_read, require_write};
+use super::access::require_read;
 use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationMeta, answer, write};
 use super::export::XLSX;
 use super::extract::{EvaluationKey, IfMatch, WorkbookBody, etag, window};
 use super::public::{PublicQuery, cacheable, digest_tag};
+use crate::app;
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
+use crate::domain::evaluation::Evaluation;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::presentation::form::{self, UnreadableCell};
 use crate::domain::presentation::narrative::{self, DocumentFormat, Unit};
@@ -21,7 +23,6 @@ use crate::domain::presentation::pages::{self, IndexEntry};
 use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::evaluations::EvaluationFilter;
-use crate::store::evaluations::EvaluationRecord;
 use crate::store::{Store, StoreError};
 
 pub const HTML: &str = "text/html; charset=utf-8";
@@ -67,7 +68,7 @@ pub fn negotiate(req: &HttpRequest, format: Option<DocumentKind>) -> DocumentFor
 /// Renders a stored evaluation off the HTTP workers and answers the document.
 pub async fn document(
     store: web::Data<Store>,
-    record: EvaluationRecord,
+    record: Evaluation,
     format: DocumentFormat,
 ) -> Result<HttpResponse, ApiError> {
     let version = record.summary.version;
@@ -86,7 +87,7 @@ pub async fn document(
 /// The report rendered as a document.
 async fn rendered(
     store: web::Data<Store>,
-    record: EvaluationRecord,
+    record: Evaluation,
     format: DocumentFormat,
 ) -> Result<String, ApiError> {
     web::block(move || {
@@ -94,9 +95,7 @@ async fn rendered(
         let year = record.summary.year;
         let department = store.department(&code)?;
         let settings = store.year_settings(year)?;
-        let scorecard = record
-            .report
-            .scorecard(&settings.weights, record.approved_goals.as_ref());
+        let scorecard = record.scorecard(&settings);
         narrative::render(
             format,
             Unit {
@@ -138,10 +137,9 @@ pub async fn get_report(
     query: web::Query<DocumentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format);
-    require_read(&store, &caller, &key.code).await?;
     let record = web::block({
         let store = store.clone();
-        move || store.evaluation(&key.code, key.year)
+        move || app::evaluations::read(&store, &caller, &key)
     })
     .await??;
     document(store, record, format).await
@@ -270,40 +268,47 @@ pub async fn read_form(
     query: web::Query<FormQuery>,
     body: WorkbookBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_write(&store, &caller, &key.code).await?;
     let partial = query.partial.unwrap_or(false);
     let table = web::block(move || form::parse(&body.0))
         .await?
         .map_err(|reason| ApiError::InvalidBody {
             what: "self-evaluation table",
             errors: vec![FieldError::new("", reason.0)],
-        })?;
+        });
     let (code, year) = (key.code.to_string(), i32::from(key.year));
-    let saved = write(&caller, store, key, if_match, "read_form", move |stored| {
-        let reading = table.apply(stored, &code, year);
-        if !partial && !reading.unreadable.is_empty() {
-            return Err(ApiError::InvalidBody {
-                what: "self-evaluation table",
-                errors: reading
-                    .unreadable
-                    .iter()
-                    .map(|cell| {
-                        FieldError::new(format!("{}!{}", cell.sheet, cell.cell), &cell.reason)
-                    })
-                    .collect(),
-            });
-        }
-        *stored = reading.report;
-        Ok(reading.unreadable)
-    })
+    let saved = write(
+        &caller,
+        store,
+        key,
+        if_match,
+        "read_form",
+        table,
+        move |stored, table| {
+            let reading = table.apply(stored, &code, year);
+            if !partial && !reading.unreadable.is_empty() {
+                return Err(ApiError::InvalidBody {
+                    what: "self-evaluation table",
+                    errors: reading
+                        .unreadable
+                        .iter()
+                        .map(|cell| {
+                            FieldError::new(format!("{}!{}", cell.sheet, cell.cell), &cell.reason)
+                        })
+                        .collect(),
+                });
+            }
+            *stored = reading.report;
+            Ok(reading.unreadable)
+        },
+    )
     .await?;
-    let summary = &saved.record.summary;
+    let summary = &saved.evaluation.summary;
     Ok(answer(
         saved.change,
         summary,
         FormReadingView {
             meta: summary.into(),
-            report: saved.record.report.clone(),
+            report: saved.evaluation.report.clone(),
             unreadable: saved.outcome,
         },
     ))

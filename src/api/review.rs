@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::access::{require_read, require_write};
 use super::error::{ApiError, Problem};
 use super::evaluations::EvaluationMeta;
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter};
+use crate::app;
 use crate::domain::FieldError;
-use crate::domain::access::{Caller, Role};
+use crate::domain::access::Caller;
 use crate::domain::checks::{ApprovedGoals, Finding, Severity};
 use crate::domain::evaluation::{Action, EvaluationStatus};
 use crate::domain::report::EvaluationReport;
@@ -19,7 +19,6 @@ use crate::domain::scoring::Scorecard;
 use crate::domain::settings::Weights;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Store;
-use crate::store::evaluations::Precondition;
 use crate::store::evaluations::Revision;
 
 /// A comment on an action; required when returning an evaluation.
@@ -30,16 +29,6 @@ pub struct ActionBody {
     pub comment: Option<String>,
 }
 
-/// Reviewers act on submitted and accepted evaluations; so do admins.
-fn require_reviewer(caller: &Caller) -> Result<(), ApiError> {
-    match caller.role {
-        Role::Admin | Role::Reviewer => Ok(()),
-        role => Err(ApiError::Forbidden(format!(
-            "this needs the reviewer or admin role; the caller is {role}"
-        ))),
-    }
-}
-
 async fn act(
     caller: Caller,
     store: web::Data<Store>,
@@ -48,34 +37,27 @@ async fn act(
     body: JsonBody,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
-    match action {
-        Action::Submit => require_write(&store, &caller, &key.code).await?,
-        Action::Return | Action::Accept | Action::Publish => require_reviewer(&caller)?,
-    }
     let comment = body
-        .parse_optional::<ActionBody>("", "action")?
-        .and_then(|b| b.comment)
-        .filter(|c| !c.trim().is_empty());
-    if action == Action::Return && comment.is_none() {
-        return Err(ApiError::InvalidBody {
-            what: "return",
-            errors: vec![FieldError::new(
-                "comment",
-                "a returned evaluation carries a comment saying what to change",
-            )],
+        .parse_optional::<ActionBody>("", "action")
+        .map(|body| {
+            body.and_then(|b| b.comment)
+                .filter(|c| !c.trim().is_empty())
+        })
+        .and_then(|comment| {
+            if action == Action::Return && comment.is_none() {
+                return Err(ApiError::InvalidBody {
+                    what: "return",
+                    errors: vec![FieldError::new(
+                        "comment",
+                        "a returned evaluation carries a comment saying what to change",
+                    )],
+                });
+            }
+            Ok(comment)
         });
-    }
-    let record = web::block(move || {
-        store.transition(
-            &key.code,
-            key.year,
-            if_match.0,
-            &caller.subject,
-            action,
-            comment.as_deref(),
-        )
-    })
-    .await??;
+    let record =
+        web::block(move || app::review::act(&store, &caller, &key, if_match.0, action, comment))
+            .await???;
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.summary.version))
         .json(EvaluationMeta::from(&record.summary)))
@@ -173,17 +155,8 @@ pub async fn approve_goals(
     key: EvaluationKey,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    require_reviewer(&caller)?;
-    // A reviewer approves the targets they read, not whatever is there by the time the
-    // request arrives.
-    if !matches!(if_match.0, Precondition::Version(_)) {
-        return Err(ApiError::PreconditionRequired(
-            "send the ETag of the goals you approve as If-Match".to_owned(),
-        ));
-    }
     let record =
-        web::block(move || store.approve_goals(&key.code, key.year, if_match.0, &caller.subject))
-            .await??;
+        web::block(move || app::review::approve_goals(&store, &caller, &key, if_match.0)).await??;
     let approved_goals = record
         .approved_goals
         .clone()
@@ -225,8 +198,8 @@ pub async fn findings(
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
-    require_read(&store, &caller, &key.code).await?;
-    let (record, findings) = web::block(move || store.findings(&key.code, key.year)).await??;
+    let (record, findings) =
+        web::block(move || app::review::findings(&store, &caller, &key)).await??;
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -271,17 +244,9 @@ pub async fn score(
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
-    require_read(&store, &caller, &key.code).await?;
-    let (record, settings) = web::block(move || {
-        let record = store.evaluation(&key.code, key.year)?;
-        store
-            .year_settings(key.year)
-            .map(|settings| (record, settings))
-    })
-    .await??;
-    let scorecard = record
-        .report
-        .scorecard(&settings.weights, record.approved_goals.as_ref());
+    let (record, settings) =
+        web::block(move || app::review::with_settings(&store, &caller, &key)).await??;
+    let scorecard = record.scorecard(&settings);
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.summary.version))
         .json(ScoreView {
@@ -340,8 +305,7 @@ pub async fn history(
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
-    require_read(&store, &caller, &key.code).await?;
-    let revisions = web::block(move || store.history(&key.code, key.year)).await??;
+    let revisions = web::block(move || app::review::history(&store, &caller, &key)).await??;
     Ok(HttpResponse::Ok().json(HistoryView {
         items: revisions.into_iter().map(RevisionView::from).collect(),
     }))
@@ -374,9 +338,8 @@ pub async fn version(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let n: i64 = path_parameter(&req, "n")?;
-    require_read(&store, &caller, &key.code).await?;
     let (revision, report) =
-        web::block(move || store.evaluation_version(&key.code, key.year, n)).await??;
+        web::block(move || app::review::version(&store, &caller, &key, n)).await??;
     Ok(HttpResponse::Ok()
         .insert_header(etag(revision.version))
         .json(VersionView {

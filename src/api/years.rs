@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::access::require_admin;
 use super::error::{ApiError, Problem};
 use super::extract::{JsonBody, path_parameter};
+use crate::app;
 use crate::domain::access::Caller;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::settings::YearSettings;
@@ -57,18 +57,20 @@ pub async fn put_settings(
     req: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let year = path_parameter::<FiscalYear>(&req, "year")?;
-    let settings: YearSettings = body.parse("", "year settings")?;
-    let errors = settings.errors();
-    if !errors.is_empty() {
-        return Err(ApiError::InvalidBody {
-            what: "year settings",
-            errors,
-        });
-    }
-    let stored = settings.clone();
-    web::block(move || store.set_year_settings(year, &stored, &caller.subject)).await??;
+    let input = path_parameter::<FiscalYear>(&req, "year").and_then(|year| {
+        let settings: YearSettings = body.parse("", "year settings")?;
+        let errors = settings.errors();
+        if errors.is_empty() {
+            Ok((year, settings))
+        } else {
+            Err(ApiError::InvalidBody {
+                what: "year settings",
+                errors,
+            })
+        }
+    });
+    let (year, settings) =
+        web::block(move || app::years::change_settings(&store, &caller, input)).await???;
     Ok(HttpResponse::Ok().json(YearSettingsView { year, settings }))
 }
 

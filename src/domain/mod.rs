@@ -9,6 +9,7 @@ pub mod evaluation;
 pub mod figures;
 pub mod names;
 pub mod presentation;
+pub mod projection;
 pub mod report;
 pub mod scoring;
 pub mod settings;

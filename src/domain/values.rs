@@ -267,6 +267,16 @@ impl FiscalYear {
     pub fn value(self) -> i32 {
         self.0
     }
+
+    /// The year before, where it is still a fiscal year.
+    pub fn previous(self) -> Option<Self> {
+        Self::try_from(i64::from(self.0) - 1).ok()
+    }
+
+    /// The year after, where it is still a fiscal year.
+    pub fn next(self) -> Option<Self> {
+        Self::try_from(i64::from(self.0) + 1).ok()
+    }
 }
 
 impl TryFrom<i64> for FiscalYear {

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{departments, evaluations, service_tokens, users};
-use super::{DbConnection, Page, Store, StoreError, Window, is_unique_violation, now};
+use super::{DbConnection, Page, Store, StoreError, Transaction, Window, is_unique_violation, now};
 use crate::domain::FieldError;
 use crate::domain::department::{Department, DepartmentPatch, FundingType, UnitKind};
 use crate::domain::values::UnitCode;
@@ -160,10 +160,7 @@ fn check_parent(conn: &mut DbConnection, department: &Department) -> Result<(), 
 }
 
 /// Adds a department whose parent, if any, exists already.
-pub(super) fn insert_department(
-    conn: &mut DbConnection,
-    department: &Department,
-) -> Result<(), StoreError> {
+fn insert_department(conn: &mut DbConnection, department: &Department) -> Result<(), StoreError> {
     check_parent(conn, department)?;
     let at = now();
     let inserted = diesel::insert_into(departments::table)
@@ -344,25 +341,40 @@ impl Store {
 
     /// Whether `code` is `root` or a unit below it.
     pub fn is_within(&self, code: &UnitCode, root: &UnitCode) -> Result<bool, StoreError> {
-        self.read(|conn| {
-            let mut current = Some(code.as_str().to_owned());
-            let mut steps = 0;
-            while let Some(at) = current {
-                if at == root.as_str() {
-                    return Ok(true);
-                }
-                steps += 1;
-                if steps > 64 {
-                    return Ok(false);
-                }
-                current = departments::table
-                    .filter(departments::code.eq(&at))
-                    .select(departments::parent_code)
-                    .first::<Option<String>>(conn)
-                    .optional()?
-                    .flatten();
-            }
-            Ok(false)
-        })
+        self.read(|conn| within(conn, code, root))
     }
+}
+
+impl Transaction<'_> {
+    /// Whether `code` is `root` or a unit below it.
+    pub fn is_within(&mut self, code: &UnitCode, root: &UnitCode) -> Result<bool, StoreError> {
+        within(self.conn, code, root)
+    }
+
+    /// Stores a new department; its parent must be stored already.
+    pub fn insert_department(&mut self, department: &Department) -> Result<(), StoreError> {
+        insert_department(self.conn, department)
+    }
+}
+
+/// Whether `code` is `root` or a unit below it, walking up from `code`.
+fn within(conn: &mut DbConnection, code: &UnitCode, root: &UnitCode) -> Result<bool, StoreError> {
+    let mut current = Some(code.as_str().to_owned());
+    let mut steps = 0;
+    while let Some(at) = current {
+        if at == root.as_str() {
+            return Ok(true);
+        }
+        steps += 1;
+        if steps > 64 {
+            return Ok(false);
+        }
+        current = departments::table
+            .filter(departments::code.eq(&at))
+            .select(departments::parent_code)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten();
+    }
+    Ok(false)
 }

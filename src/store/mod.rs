@@ -41,19 +41,6 @@ pub enum StoreError {
     Conflict { code: &'static str, detail: String },
     #[error("not valid: {}", .0.iter().map(|e| format!("{}: {}", e.path, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
-    /// The client's `If-Match` names a version that is not the current one.
-    #[error("the stored version is {current:?}")]
-    PreconditionFailed { current: Option<i64> },
-    /// The action is not allowed in the evaluation's current state.
-    #[error("an evaluation that is {} cannot be {}", .status.as_str(), .action.as_str())]
-    IllegalTransition {
-        status: crate::domain::evaluation::EvaluationStatus,
-        action: crate::domain::evaluation::Action,
-        allowed: Vec<crate::domain::evaluation::Action>,
-    },
-    /// The checks found errors that keep the evaluation from being submitted.
-    #[error("the checks found {} error(s)", .0.len())]
-    Blocked(Vec<crate::domain::checks::Finding>),
     /// Another writer kept winning the race; the client may try again.
     #[error("too many concurrent writers to the same record")]
     Contended,
@@ -279,60 +266,88 @@ impl Store {
         self.transaction(Isolation::Serializable, work)
     }
 
-    /// Runs `work` in one write transaction at READ COMMITTED on PostgreSQL: `work` must take
-    /// the row locks that keep it apart from other writers (`lock_department`,
-    /// `lock_all_departments`) before it reads.
-    fn write_locked<T>(
-        &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        self.transaction(Isolation::RowLocks, work)
-    }
-
     /// On SQLite the transaction begins IMMEDIATE: it takes the write lock before it reads,
     /// so that it waits its turn (busy timeout) instead of failing when a read would
     /// become a write while another connection writes.
-    fn transaction<T>(
+    fn transaction<T, E: From<StoreError>>(
         &self,
         isolation: Isolation,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        type Manager = <DbConnection as Connection>::TransactionManager;
+        work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
         let _writer = self.lock_writer();
         let mut pooled = self.conn()?;
         let conn = pooled.deref_mut();
-        match conn {
+        let begun = match conn {
             DbConnection::Sqlite(sqlite) => {
-                AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+                AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
             }
             DbConnection::Postgres(pg) => {
                 let begin = match isolation {
                     Isolation::Serializable => "BEGIN ISOLATION LEVEL SERIALIZABLE",
                     Isolation::RowLocks => "BEGIN ISOLATION LEVEL READ COMMITTED",
                 };
-                AnsiTransactionManager::begin_transaction_sql(pg, begin)?;
+                AnsiTransactionManager::begin_transaction_sql(pg, begin)
             }
-        }
-        match work(conn) {
-            Ok(value) => {
-                Manager::commit_transaction(conn)?;
-                Ok(value)
-            }
-            Err(error) => {
-                Manager::rollback_transaction(conn)?;
-                Err(error)
-            }
-        }
+        };
+        begun.map_err(StoreError::from)?;
+        finish(conn, work)
+    }
+
+    /// Runs `work` as one unit of work: one write transaction (READ COMMITTED on PostgreSQL,
+    /// IMMEDIATE on SQLite), all of it stored or none of it. `work` takes the row locks that keep
+    /// it apart from other writers (`Transaction::lock_department`, `lock_all_departments`)
+    /// before it reads. A race lost anyway is `StoreError::Contended`, for the caller to retry.
+    pub fn write_transaction<T, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.transaction(Isolation::RowLocks, |conn| work(&mut Transaction { conn }))
+    }
+
+    /// Runs `work` as one read transaction, so that what it reads agrees with itself.
+    pub fn read_transaction<T, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.read(|conn| work(&mut Transaction { conn }))
     }
 
     /// Runs `work` on a connection, in one read transaction so that a page and its total agree.
-    fn read<T>(
+    fn read<T, E: From<StoreError>>(
         &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let mut conn = self.conn()?;
-        conn.deref_mut().transaction(work)
+        work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        type Manager = <DbConnection as Connection>::TransactionManager;
+        let mut pooled = self.conn()?;
+        let conn = pooled.deref_mut();
+        Manager::begin_transaction(conn).map_err(StoreError::from)?;
+        finish(conn, work)
     }
+}
+
+/// Runs `work` in the transaction begun on `conn`, and commits what it did, or rolls it back
+/// when it failed.
+fn finish<T, E: From<StoreError>>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn).map_err(StoreError::from)?;
+            Ok(value)
+        }
+        Err(error) => {
+            Manager::rollback_transaction(conn).map_err(StoreError::from)?;
+            Err(error)
+        }
+    }
+}
+
+/// One transaction's connection, lent to a unit of work: what it reads and writes through it
+/// is committed together or not at all.
+pub struct Transaction<'c> {
+    conn: &'c mut DbConnection,
 }
 
 /// Whether the database can be reached, as the pool last found when it opened a connection.
@@ -366,7 +381,8 @@ impl HandleEvent for Reachability {
     }
 }
 
-fn now() -> chrono::NaiveDateTime {
+/// Now, as both databases keep it.
+pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;
     // Both databases keep microseconds; cut to them so that what is answered is what is stored.
     chrono::Utc::now().naive_utc().trunc_subsecs(6)

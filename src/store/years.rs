@@ -6,17 +6,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::departments::lock_all_departments;
-use super::projections::project_year;
 use super::schema::{departments, evaluation_metrics, evaluations, year_settings};
-use super::{DbConnection, Store, StoreError, now};
+use super::{DbConnection, Store, StoreError, Transaction, now};
 use crate::domain::settings::YearSettings;
 use crate::domain::values::FiscalYear;
 
 /// The settings of `year`: the stored ones, else the defaults.
-pub(super) fn load_settings(
-    conn: &mut DbConnection,
-    year: i32,
-) -> Result<YearSettings, StoreError> {
+fn load_settings(conn: &mut DbConnection, year: i32) -> Result<YearSettings, StoreError> {
     let stored: Option<String> = year_settings::table
         .filter(year_settings::year.eq(year))
         .select(year_settings::settings)
@@ -27,6 +23,53 @@ pub(super) fn load_settings(
         .transpose()
         .map_err(|e| StoreError::Internal(format!("the settings of {year} are not readable: {e}")))
         .map(Option::unwrap_or_default)
+}
+
+impl Transaction<'_> {
+    /// The settings of `year`: the stored ones, else the defaults.
+    pub fn year_settings(&mut self, year: FiscalYear) -> Result<YearSettings, StoreError> {
+        load_settings(self.conn, year.value())
+    }
+
+    /// Takes the row locks of every department (PostgreSQL), for a change that rewrites the
+    /// projections of many units: it waits for the report writes under way, and later ones
+    /// wait for it.
+    pub fn lock_all_departments(&mut self) -> Result<(), StoreError> {
+        lock_all_departments(self.conn)
+    }
+
+    /// Stores the year's settings.
+    pub fn save_year_settings(
+        &mut self,
+        year: FiscalYear,
+        settings: &YearSettings,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let text = serde_json::to_string(settings).map_err(|e| {
+            StoreError::Internal(format!("settings could not be written as JSON: {e}"))
+        })?;
+        let conn = &mut *self.conn;
+        let at = now();
+        let updated =
+            diesel::update(year_settings::table.filter(year_settings::year.eq(year.value())))
+                .set((
+                    year_settings::settings.eq(&text),
+                    year_settings::updated_by.eq(actor),
+                    year_settings::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(year_settings::table)
+                .values((
+                    year_settings::year.eq(year.value()),
+                    year_settings::settings.eq(&text),
+                    year_settings::updated_by.eq(actor),
+                    year_settings::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
 }
 
 /// One department's place in a year's collection.
@@ -45,43 +88,6 @@ pub struct ProgressRow {
 impl Store {
     pub fn year_settings(&self, year: FiscalYear) -> Result<YearSettings, StoreError> {
         self.read(|conn| load_settings(conn, year.value()))
-    }
-
-    /// Stores the year's settings and rescores that year's evaluations with them.
-    pub fn set_year_settings(
-        &self,
-        year: FiscalYear,
-        settings: &YearSettings,
-        actor: &str,
-    ) -> Result<(), StoreError> {
-        let text = serde_json::to_string(settings).map_err(|e| {
-            StoreError::Internal(format!("settings could not be written as JSON: {e}"))
-        })?;
-        self.retrying(&format!("the {year} settings"), |conn| {
-            // The year's projections are rewritten: no report may be written meanwhile.
-            lock_all_departments(conn)?;
-            let at = now();
-            let updated =
-                diesel::update(year_settings::table.filter(year_settings::year.eq(year.value())))
-                    .set((
-                        year_settings::settings.eq(&text),
-                        year_settings::updated_by.eq(actor),
-                        year_settings::updated_at.eq(at),
-                    ))
-                    .execute(conn)?;
-            if updated == 0 {
-                diesel::insert_into(year_settings::table)
-                    .values((
-                        year_settings::year.eq(year.value()),
-                        year_settings::settings.eq(&text),
-                        year_settings::updated_by.eq(actor),
-                        year_settings::updated_at.eq(at),
-                    ))
-                    .execute(conn)?;
-            }
-            project_year(conn, Some(year.value()))?;
-            Ok(())
-        })
     }
 
     /// Every department with its evaluation of `year`, if any, by code.

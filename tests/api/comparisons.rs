@@ -17,12 +17,12 @@ async fn dataset(departments: usize) -> (TestApp, String) {
     let app = spawn_app().await;
     let units = perfeval::demo::generate(departments, 3, YEAR, 11).expect("a dataset");
     let store = Store::connect(&app.database_url, 1, std::time::Duration::from_secs(10));
-    store
-        .import(
-            units.iter().map(|u| (&u.department, u.reports.as_slice())),
-            "test",
-        )
-        .expect("imported");
+    perfeval::app::maintenance::import(
+        &store,
+        units.iter().map(|u| (&u.department, u.reports.as_slice())),
+        "test",
+    )
+    .expect("imported");
     let analyst = app.user_token("analyst1", "analyst", None).await;
     (app, analyst)
 }
@@ -624,9 +624,12 @@ async fn a_unit_sees_only_its_own_rows_and_reprojection_rebuilds_the_tables() {
         .await
         .body;
     assert_eq!(emptied["total"], 0);
-    let rebuilt = Store::connect(&app.database_url, 1, std::time::Duration::from_secs(10))
-        .reproject()
-        .unwrap();
+    let rebuilt = perfeval::app::maintenance::reproject(&Store::connect(
+        &app.database_url,
+        1,
+        std::time::Duration::from_secs(10),
+    ))
+    .unwrap();
     assert_eq!(rebuilt, 45);
     let after = app
         .with_token(&analyst)

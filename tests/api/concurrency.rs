@@ -52,9 +52,12 @@ async fn assert_projections_exact(app: &TestApp, years: &[i32]) {
     for year in years {
         before.push(comparison(app, *year).await);
     }
-    Store::connect(&app.database_url, 1, Duration::from_secs(10))
-        .reproject()
-        .expect("rebuilt");
+    perfeval::app::maintenance::reproject(&Store::connect(
+        &app.database_url,
+        1,
+        Duration::from_secs(10),
+    ))
+    .expect("rebuilt");
     for (year, before) in years.iter().zip(before) {
         assert_eq!(
             comparison(app, *year).await,

@@ -1,0 +1,176 @@
+//! The self-evaluation reports: reading one, and every edit of one — a whole report, a part,
+//! one problem or measure.
+
+use super::access::{require_read, require_write};
+use super::{AppError, retrying};
+use crate::domain::access::Caller;
+use crate::domain::evaluation::{Change, Evaluation, Precondition};
+use crate::domain::projection::Projection;
+use crate::domain::report::EvaluationReport;
+use crate::domain::values::{FiscalYear, UnitCode};
+use crate::store::evaluations::{DepartmentId, EvaluationId, RevisionNote, document_text};
+use crate::store::{Store, StoreError, Transaction, now};
+
+/// Which evaluation: a department's, of a year.
+#[derive(Debug, Clone)]
+pub struct EvaluationKey {
+    pub code: UnitCode,
+    pub year: FiscalYear,
+}
+
+/// The evaluation after an edit, what the edit answered, and what the edit did.
+#[derive(Debug)]
+pub struct Saved<T> {
+    pub evaluation: Evaluation,
+    pub outcome: T,
+    pub change: Change,
+}
+
+/// One evaluation, if the caller may read it.
+pub fn read(store: &Store, caller: &Caller, key: &EvaluationKey) -> Result<Evaluation, AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, &key.code)?;
+        Ok(tx.existing_evaluation(&key.code, key.year)?.evaluation)
+    })
+}
+
+/// Edits the report (an empty draft when there is none) by `edit`, with `input` read from the
+/// request: the caller's right to write is checked first, then the input (its error is
+/// answered as it is), then `If-Match`, then the review cycle's rules; the next version is
+/// stored with its revision and fresh projections. `edit`'s own refusal is answered as it is
+/// and nothing is written. `action` names the edit in the history.
+pub fn edit<I, T, E>(
+    store: &Store,
+    caller: &Caller,
+    key: &EvaluationKey,
+    precondition: Precondition,
+    action: &str,
+    input: Result<I, E>,
+    mut edit: impl FnMut(&mut EvaluationReport, &I) -> Result<T, E>,
+) -> Result<Result<Saved<T>, E>, AppError> {
+    let what = format!("the {} evaluation of {}", key.year, key.code);
+    let attempt = retrying(store, &what, |tx| {
+        require_write(tx, caller, &key.code)?;
+        let Ok(input) = &input else {
+            return Ok(None);
+        };
+        let department = tx.lock_department(&key.code)?;
+        let stored = tx.evaluation(department, &key.code, key.year)?;
+        Evaluation::check(precondition, stored.as_ref().map(|s| &s.evaluation))?;
+        let at = now();
+        let mut evaluation = stored.as_ref().map_or_else(
+            || Evaluation::new_draft(key.code.clone(), key.year, at),
+            |s| s.evaluation.clone(),
+        );
+        let outcome = match evaluation.edit(|report| edit(report, input))? {
+            Ok(outcome) => outcome,
+            Err(refusal) => return Ok(Some(Err(refusal))),
+        };
+        let document = document_text(&evaluation.report)?;
+        // Compared as written, so that "8.00" replacing "8" counts as a change.
+        if let Some(stored) = &stored
+            && stored.document == document
+        {
+            return Ok(Some(Ok(Saved {
+                evaluation: stored.evaluation.clone(),
+                outcome,
+                change: Change::Unchanged,
+            })));
+        }
+        let change = if stored.is_some() {
+            Change::Updated
+        } else {
+            Change::Created
+        };
+        evaluation.advance(at);
+        let note = RevisionNote {
+            action,
+            actor: &caller.subject,
+            comment: None,
+        };
+        save(
+            tx,
+            department,
+            stored.map(|s| s.id),
+            &evaluation,
+            &document,
+            note,
+        )?;
+        Ok(Some(Ok(Saved {
+            evaluation,
+            outcome,
+            change,
+        })))
+    })?;
+    match (attempt, input) {
+        (Some(saved), _) => Ok(saved),
+        (None, Err(refusal)) => Ok(Err(refusal)),
+        // The work answers nothing only when the input was refused.
+        (None, Ok(_)) => {
+            Err(StoreError::Internal(format!("the edit of {what} answered nothing")).into())
+        }
+    }
+}
+
+/// Stores the evaluation's new version and rewrites the projections it moves.
+pub(super) fn save(
+    tx: &mut Transaction<'_>,
+    department: DepartmentId,
+    previous: Option<EvaluationId>,
+    evaluation: &Evaluation,
+    document: &str,
+    note: RevisionNote<'_>,
+) -> Result<(), AppError> {
+    let id = tx.save_evaluation(department, previous, evaluation, document, note)?;
+    project_with_follower(tx, department, id, evaluation)
+}
+
+/// Rewrites the projections of an evaluation, and of the same department's next year, whose
+/// checks read this one as the year before.
+pub(super) fn project_with_follower(
+    tx: &mut Transaction<'_>,
+    department: DepartmentId,
+    id: EvaluationId,
+    evaluation: &Evaluation,
+) -> Result<(), AppError> {
+    project(tx, department, id, evaluation)?;
+    let summary = &evaluation.summary;
+    if let Some(next) = summary.year.next()
+        && let Some(follower) = tx.evaluation(department, &summary.department_code, next)?
+    {
+        let settings = tx.year_settings(next)?;
+        let projection = Projection::of(&follower.evaluation, &settings, Some(&evaluation.report));
+        tx.write_projection(follower.id, &follower.evaluation, &projection)?;
+    }
+    Ok(())
+}
+
+/// Rewrites the projections of one evaluation, with its year's settings and the year before.
+pub(super) fn project(
+    tx: &mut Transaction<'_>,
+    department: DepartmentId,
+    id: EvaluationId,
+    evaluation: &Evaluation,
+) -> Result<(), AppError> {
+    let summary = &evaluation.summary;
+    let settings = tx.year_settings(summary.year)?;
+    let previous = previous_report(tx, department, evaluation)?;
+    let projection = Projection::of(evaluation, &settings, previous.as_ref());
+    tx.write_projection(id, evaluation, &projection)?;
+    Ok(())
+}
+
+/// The same department's report of the year before, where there is one.
+pub(super) fn previous_report(
+    tx: &mut Transaction<'_>,
+    department: DepartmentId,
+    evaluation: &Evaluation,
+) -> Result<Option<EvaluationReport>, AppError> {
+    let summary = &evaluation.summary;
+    let Some(before) = summary.year.previous() else {
+        return Ok(None);
+    };
+    Ok(tx
+        .evaluation(department, &summary.department_code, before)?
+        .map(|stored| stored.evaluation.report))
+}

@@ -1,0 +1,63 @@
+//! The command line's jobs on the whole database: rebuilding the projections, and storing
+//! demonstration data.
+
+use super::evaluations::project;
+use super::{AppError, retrying};
+use crate::domain::department::Department;
+use crate::domain::evaluation::{Evaluation, EvaluationStatus};
+use crate::domain::report::EvaluationReport;
+use crate::domain::values::FiscalYear;
+use crate::store::evaluations::{RevisionNote, document_text};
+use crate::store::{Store, now};
+
+/// Rebuilds every projection from the stored documents; answers how many evaluations.
+pub fn reproject(store: &Store) -> Result<usize, AppError> {
+    retrying(store, &"every projection", |tx| {
+        tx.lock_all_departments()?;
+        let all = tx.evaluations_of_year(None)?;
+        for stored in &all {
+            let department = tx.department_id(&stored.evaluation.summary.department_code)?;
+            project(tx, department, stored.id, &stored.evaluation)?;
+        }
+        Ok(all.len())
+    })
+}
+
+/// Stores departments with their reports in the states given, in one transaction: for
+/// demonstrations and benchmarks. A department's parent comes before it; its reports come
+/// oldest first. Answers how many reports were stored.
+pub fn import<'a>(
+    store: &Store,
+    units: impl IntoIterator<
+        Item = (
+            &'a Department,
+            &'a [(FiscalYear, EvaluationStatus, EvaluationReport)],
+        ),
+    >,
+    actor: &str,
+) -> Result<usize, AppError> {
+    store.write_transaction(|tx| {
+        let mut count = 0;
+        for (department, reports) in units {
+            tx.insert_department(department)?;
+            let department_id = tx.department_id(&department.code)?;
+            for (year, status, report) in reports {
+                let at = now();
+                let mut evaluation = Evaluation::new_draft(department.code.clone(), *year, at);
+                evaluation.summary.status = *status;
+                evaluation.report = report.clone();
+                evaluation.advance(at);
+                let note = RevisionNote {
+                    action: "import",
+                    actor,
+                    comment: None,
+                };
+                let document = document_text(&evaluation.report)?;
+                let id = tx.save_evaluation(department_id, None, &evaluation, &document, note)?;
+                project(tx, department_id, id, &evaluation)?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    })
+}

@@ -1,0 +1,82 @@
+//! The application layer: one function per use case, between the handlers and the store.
+//! Each runs authorize → load → decide (the domain's rules) → save as one unit of work, in
+//! one transaction; every write goes through one retry policy (`retrying`). Handlers extract
+//! the request, call one use case and answer; the store only reads and writes rows.
+
+pub mod access;
+pub mod evaluations;
+pub mod maintenance;
+pub mod review;
+pub mod years;
+
+use std::time::Duration;
+
+use crate::domain::evaluation::Refusal;
+use crate::store::{Store, StoreError, Transaction};
+
+/// Why a use case did not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not there — or not the caller's to see, which it is not told.
+    #[error("{0} was not found")]
+    NotFound(String),
+    /// The caller's role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The change must name the version it was made on (`If-Match`).
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// The review cycle's rules refused the change.
+    #[error("the review cycle refused the change: {0:?}")]
+    Refused(Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+/// How many times a write is tried in all when it loses a race it could not see coming (the
+/// row locks and SQLite's single writer leave none that are known); then it gives up.
+const WRITE_ATTEMPTS: u32 = 5;
+
+/// The first pause before trying again; it doubles with every attempt, times a random factor
+/// from 0.5 to 1.5 so that the losers do not meet again.
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+
+/// Runs `work` as one write transaction, again from a fresh read after a jittered pause when
+/// it lost a race (`StoreError::Contended`), a few times; a conflict that remains is logged
+/// and answered as such. The one retry policy of every write.
+pub(crate) fn retrying<T>(
+    store: &Store,
+    what: &dyn std::fmt::Display,
+    mut work: impl FnMut(&mut Transaction<'_>) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let mut pause = FIRST_BACKOFF;
+    for tried in 1..WRITE_ATTEMPTS {
+        match store.write_transaction(&mut work) {
+            Err(AppError::Store(StoreError::Contended)) => {
+                log::info!("write of {what} lost a race (attempt {tried}); trying again");
+                std::thread::sleep(jittered(pause));
+                pause *= 2;
+            }
+            other => return other,
+        }
+    }
+    let last = store.write_transaction(&mut work);
+    if matches!(last, Err(AppError::Store(StoreError::Contended))) {
+        log::warn!("write of {what} lost the race {WRITE_ATTEMPTS} times; giving up");
+    }
+    last
+}
+
+/// `pause` times a random factor from 0.5 to 1.5.
+fn jittered(pause: Duration) -> Duration {
+    let mut byte = [0_u8];
+    // Without randomness the pause is only not jittered; the retry still works.
+    let random = getrandom::fill(&mut byte).map_or(128, |()| u32::from(byte[0]));
+    pause * (128 + random) / 256
+}

@@ -1,0 +1,173 @@
+//! The review cycle of one evaluation: the actions that move it on, the approval of its
+//! targets, its checks and score, and its history.
+
+use super::access::{require_read, require_reviewer, require_write};
+use super::evaluations::{EvaluationKey, previous_report, save};
+use super::{AppError, retrying};
+use crate::domain::access::Caller;
+use crate::domain::checks::Finding;
+use crate::domain::evaluation::{Action, Evaluation, Precondition};
+use crate::domain::report::EvaluationReport;
+use crate::domain::settings::YearSettings;
+use crate::store::evaluations::{Revision, RevisionNote, document_text};
+use crate::store::{Store, now};
+
+/// Moves the evaluation on by `action`, with `comment` read from the request: a unit submits
+/// its own; reviewers and admins return, accept and publish. The caller's right is checked
+/// first, then the input (its error is answered as it is), then `If-Match`; a submission is
+/// refused while the checks find errors.
+pub fn act<E>(
+    store: &Store,
+    caller: &Caller,
+    key: &EvaluationKey,
+    precondition: Precondition,
+    action: Action,
+    comment: Result<Option<String>, E>,
+) -> Result<Result<Evaluation, E>, AppError> {
+    let what = format!("the {} evaluation of {}", key.year, key.code);
+    let attempt = retrying(store, &what, |tx| {
+        match action {
+            Action::Submit => require_write(tx, caller, &key.code)?,
+            Action::Return | Action::Accept | Action::Publish => require_reviewer(caller)?,
+        }
+        let Ok(comment) = &comment else {
+            return Ok(None);
+        };
+        let department = tx.lock_department(&key.code)?;
+        let stored = tx.existing_evaluation(&key.code, key.year)?;
+        Evaluation::check(precondition, Some(&stored.evaluation))?;
+        let mut evaluation = stored.evaluation.clone();
+        let findings = if action == Action::Submit {
+            let settings = tx.year_settings(key.year)?;
+            let previous = previous_report(tx, department, &evaluation)?;
+            evaluation.findings(&settings, previous.as_ref())
+        } else {
+            Vec::new()
+        };
+        evaluation.act(action, &findings)?;
+        evaluation.advance(now());
+        let note = RevisionNote {
+            action: action.as_str(),
+            actor: &caller.subject,
+            comment: comment.as_deref(),
+        };
+        save(
+            tx,
+            department,
+            Some(stored.id),
+            &evaluation,
+            &stored.document,
+            note,
+        )?;
+        Ok(Some(evaluation))
+    })?;
+    match (attempt, comment) {
+        (Some(evaluation), _) => Ok(Ok(evaluation)),
+        (None, Err(refusal)) => Ok(Err(refusal)),
+        // The work answers nothing only when the input was refused.
+        (None, Ok(_)) => Err(crate::store::StoreError::Internal(format!(
+            "the action on {what} answered nothing"
+        ))
+        .into()),
+    }
+}
+
+/// Approves the targets of the evaluation's indicators as they stand, at the version named by
+/// `If-Match` (required): a reviewer approves the targets they read, not whatever is there by
+/// the time the request arrives. Reviewers and admins.
+pub fn approve_goals(
+    store: &Store,
+    caller: &Caller,
+    key: &EvaluationKey,
+    precondition: Precondition,
+) -> Result<Evaluation, AppError> {
+    require_reviewer(caller)?;
+    if !matches!(precondition, Precondition::Version(_)) {
+        return Err(AppError::PreconditionRequired(
+            "send the ETag of the goals you approve as If-Match".to_owned(),
+        ));
+    }
+    let what = format!("the {} evaluation of {}", key.year, key.code);
+    retrying(store, &what, |tx| {
+        let department = tx.lock_department(&key.code)?;
+        let stored = tx.existing_evaluation(&key.code, key.year)?;
+        Evaluation::check(precondition, Some(&stored.evaluation))?;
+        let mut evaluation = stored.evaluation.clone();
+        let at = now();
+        evaluation.approve_goals(&caller.subject, at.and_utc())?;
+        evaluation.advance(at);
+        let document = document_text(&evaluation.report)?;
+        let note = RevisionNote {
+            action: "approve_goals",
+            actor: &caller.subject,
+            comment: None,
+        };
+        save(
+            tx,
+            department,
+            Some(stored.id),
+            &evaluation,
+            &document,
+            note,
+        )?;
+        Ok(evaluation)
+    })
+}
+
+/// The evaluation with the findings of the checks on it.
+pub fn findings(
+    store: &Store,
+    caller: &Caller,
+    key: &EvaluationKey,
+) -> Result<(Evaluation, Vec<Finding>), AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, &key.code)?;
+        let department = tx.department_id(&key.code)?;
+        let stored = tx.existing_evaluation(&key.code, key.year)?;
+        let settings = tx.year_settings(key.year)?;
+        let previous = previous_report(tx, department, &stored.evaluation)?;
+        let findings = stored.evaluation.findings(&settings, previous.as_ref());
+        Ok((stored.evaluation, findings))
+    })
+}
+
+/// The evaluation with its year's settings, which its score uses.
+pub fn with_settings(
+    store: &Store,
+    caller: &Caller,
+    key: &EvaluationKey,
+) -> Result<(Evaluation, YearSettings), AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, &key.code)?;
+        let stored = tx.existing_evaluation(&key.code, key.year)?;
+        let settings = tx.year_settings(key.year)?;
+        Ok((stored.evaluation, settings))
+    })
+}
+
+/// Who did what to the evaluation, oldest first.
+pub fn history(
+    store: &Store,
+    caller: &Caller,
+    key: &EvaluationKey,
+) -> Result<Vec<Revision>, AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, &key.code)?;
+        let stored = tx.existing_evaluation(&key.code, key.year)?;
+        Ok(tx.history(stored.id)?)
+    })
+}
+
+/// The evaluation as it was at `version`.
+pub fn version(
+    store: &Store,
+    caller: &Caller,
+    key: &EvaluationKey,
+    version: i64,
+) -> Result<(Revision, EvaluationReport), AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, &key.code)?;
+        let stored = tx.existing_evaluation(&key.code, key.year)?;
+        Ok(tx.evaluation_version(&stored, version)?)
+    })
+}
