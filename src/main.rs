@@ -90,8 +90,27 @@ fn parse_role(text: &str) -> Result<Role, String> {
     Role::parse(text).ok_or_else(|| "one of admin, reviewer, analyst, unit".to_owned())
 }
 
+/// Why a command failed, with the causes underneath.
+type Failure = Box<dyn std::error::Error>;
+
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format(|out, record| {
+            use std::io::Write;
+            // env_logger's own layout, with the id of the request being served, if any.
+            let request = perfeval::api::request_id::current()
+                .map(|id| format!(" request={id}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "[{} {:<5} {}{request}] {}",
+                out.timestamp(),
+                record.level(),
+                record.target(),
+                record.args()
+            )
+        })
+        .init();
     let cli = Cli::parse();
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.settings),
@@ -116,8 +135,15 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(failure) => {
             // Printed, not logged: `RUST_LOG=off` must not hide why the command failed.
+            let mut message = failure.to_string();
+            let mut cause = failure.source();
+            while let Some(underneath) = cause {
+                message.push_str(": ");
+                message.push_str(&underneath.to_string());
+                cause = underneath.source();
+            }
             eprintln!("perfeval: {message}");
             ExitCode::FAILURE
         }
@@ -125,31 +151,30 @@ fn main() -> ExitCode {
 }
 
 /// The document on standard output; a reader that stops early (`| head`) is no error.
-fn print_openapi() -> Result<(), String> {
+fn print_openapi() -> Result<(), Failure> {
     use std::io::Write;
-    let json = perfeval::api::openapi()
-        .to_pretty_json()
-        .map_err(|e| e.to_string())?;
+    let json = perfeval::api::openapi().to_pretty_json()?;
     match writeln!(std::io::stdout().lock(), "{json}") {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }
 }
 
-fn serve(settings: &Settings) -> Result<(), String> {
+fn serve(settings: &Settings) -> Result<(), Failure> {
     perfeval::startup::raise_open_file_limit(settings);
     actix_web::rt::System::new().block_on(async {
-        let app = Application::build(settings).map_err(|e| e.to_string())?;
+        let app = Application::build(settings)?;
         log::info!(
             "perfeval listening on http://{}:{} (API under /api/v1, docs at /docs)",
             settings.bind.ip(),
             app.port()
         );
-        app.run_until_signalled().await.map_err(|e| e.to_string())
+        app.run_until_signalled().await?;
+        Ok(())
     })
 }
 
-fn migrate(settings: &Settings) -> Result<(), String> {
+fn migrate(settings: &Settings) -> Result<(), Failure> {
     let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     let applied = store
         .migrate()
@@ -161,12 +186,12 @@ fn migrate(settings: &Settings) -> Result<(), String> {
     Ok(())
 }
 
-fn reproject(settings: &Settings) -> Result<(), String> {
+fn reproject(settings: &Settings) -> Result<(), Failure> {
     let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     store
         .migrate()
         .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
-    let count = perfeval::app::maintenance::reproject(&store).map_err(|e| e.to_string())?;
+    let count = perfeval::app::maintenance::reproject(&store)?;
     log::info!("rebuilt the projections of {count} evaluation(s)");
     Ok(())
 }
@@ -177,7 +202,7 @@ fn demo(
     years: usize,
     last_year: i32,
     seed: u64,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     store
         .migrate()
@@ -187,8 +212,7 @@ fn demo(
         &store,
         units.iter().map(|u| (&u.department, u.reports.as_slice())),
         "demo",
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     log::info!("stored {departments} demo units with {stored} reports (seed {seed})");
     Ok(())
 }
@@ -207,15 +231,12 @@ fn render(
     report: &std::path::Path,
     year: FiscalYear,
     [html, markdown, xlsx]: [Option<std::path::PathBuf>; 3],
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     use perfeval::domain::presentation::{form, narrative};
     let department: perfeval::domain::department::Department = read_json(department)?;
     let report: perfeval::domain::report::EvaluationReport = read_json(report)?;
     if let Some(error) = report.structural_errors().first() {
-        return Err(format!(
-            "the report is not valid: {}: {}",
-            error.path, error.message
-        ));
+        return Err(format!("the report is not valid: {}: {}", error.path, error.message).into());
     }
     let weights = perfeval::domain::settings::Weights::default();
     // Files carry no approval of targets: every indicator scores as the report states it.
@@ -268,7 +289,7 @@ fn read_password() -> Result<Password, String> {
     Password::try_from(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), String> {
+fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), Failure> {
     let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
     store
         .migrate()
@@ -280,19 +301,15 @@ fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), String> 
             department,
         } => {
             if role == Role::Unit && department.is_none() {
-                return Err(
-                    "a unit user is bound to a department: add --department CODE".to_owned(),
-                );
+                return Err("a unit user is bound to a department: add --department CODE".into());
             }
             let password = read_password()?;
-            let user = store
-                .create_user(NewUser {
-                    username,
-                    password,
-                    role,
-                    department,
-                })
-                .map_err(|e| e.to_string())?;
+            let user = store.create_user(NewUser {
+                username,
+                password,
+                role,
+                department,
+            })?;
             log::info!("added {} ({})", user.username, user.role);
         }
         UserCommand::SetPassword { username } => {
@@ -300,9 +317,7 @@ fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), String> 
                 password: Some(read_password()?),
                 ..UserChange::default()
             };
-            store
-                .change_user(&username, change)
-                .map_err(|e| e.to_string())?;
+            store.change_user(&username, change)?;
             log::info!("changed the password of {username}; its earlier tokens are refused");
         }
         UserCommand::Disable { username } => {
@@ -310,9 +325,7 @@ fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), String> 
                 disabled: Some(true),
                 ..UserChange::default()
             };
-            store
-                .change_user(&username, change)
-                .map_err(|e| e.to_string())?;
+            store.change_user(&username, change)?;
             log::info!("disabled {username}");
         }
     }

@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Logger, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -275,7 +275,7 @@ impl Application {
                 .wrap(from_fn(api::json_ends_with_newline))
                 .wrap(cors(&origins))
                 .wrap(from_fn(security_headers))
-                .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+                .wrap(from_fn(api::request_id::middleware))
                 .app_data(stopping_data.clone())
                 .app_data(store.clone())
                 .app_data(authenticator.clone())

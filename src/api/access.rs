@@ -24,7 +24,7 @@ pub async fn require_read(
         return Ok(());
     }
     let (store, caller, code) = (store.clone(), caller.clone(), code.clone());
-    Ok(web::block(move || app::access::check_read(&store, &caller, &code)).await??)
+    Ok(super::request_id::block(move || app::access::check_read(&store, &caller, &code)).await??)
 }
 
 /// The subtree a caller's lists and tables are confined to; see `app::access::list_scope`.

@@ -104,7 +104,7 @@ pub async fn audit(
     if let Some(entry) = entry_for(request, res.status().as_u16(), address)
         && let Some(store) = request.app_data::<web::Data<Store>>().cloned()
     {
-        let recorded = web::block(move || store.record_audit(entry)).await;
+        let recorded = super::request_id::block(move || store.record_audit(entry)).await;
         match recorded {
             Ok(Ok(())) => {}
             Ok(Err(error)) => log::error!("the audit log could not be written: {error}"),
@@ -240,7 +240,7 @@ pub async fn audit_log(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let window = window(query.limit, query.offset)?;
-    let page = web::block(move || store.audit_log(window)).await??;
+    let page = super::request_id::block(move || store.audit_log(window)).await??;
     Ok(HttpResponse::Ok().json(AuditLog {
         items: page.items.into_iter().map(AuditEntryView::from).collect(),
         total: page.total,

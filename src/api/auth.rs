@@ -190,7 +190,7 @@ impl Authenticator {
             generation: Some(user.token_generation),
         };
         let access_token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| ApiError::Internal(format!("token signing failed: {e}")))?;
+            .map_err(|e| ApiError::caused("token signing failed", e))?;
         Ok(TokenAnswer {
             access_token,
             token_type: "Bearer",
@@ -297,9 +297,7 @@ impl FromRequest for Caller {
         let req = req.clone();
         Box::pin(async move {
             let (Some(authenticator), Some(store)) = (authenticator, store) else {
-                return Err(ApiError::Internal(
-                    "authentication is not configured".to_owned(),
-                ));
+                return Err(ApiError::internal("authentication is not configured"));
             };
             let caller = authenticator.caller(store, authorization.as_deref()).await;
             // For the audit log: who acted, or why a credential that was shown was refused.

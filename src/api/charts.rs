@@ -86,7 +86,7 @@ fn svg(text: String) -> HttpResponse {
 }
 
 fn drawn(result: Result<String, String>) -> Result<String, ApiError> {
-    result.map_err(ApiError::Internal)
+    result.map_err(ApiError::internal)
 }
 
 /// 预算执行率 by unit for a year, highest first, with the district median drawn across; of

@@ -80,7 +80,7 @@ pub async fn create_department(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let department: Department = body.parse("", "department")?;
-    let record = web::block(move || store.create_department(department)).await??;
+    let record = super::request_id::block(move || store.create_department(department)).await??;
     Ok(HttpResponse::Created()
         .insert_header(location(&record.department.code))
         .json(DepartmentView::from(record)))
@@ -106,7 +106,7 @@ pub async fn list_departments(
         kind: query.kind,
         within: list_scope(&caller)?,
     };
-    let page = web::block(move || store.list_departments(&filter, window)).await??;
+    let page = super::request_id::block(move || store.list_departments(&filter, window)).await??;
     Ok(HttpResponse::Ok().json(DepartmentList {
         items: page.items.into_iter().map(DepartmentView::from).collect(),
         total: page.total,
@@ -128,7 +128,7 @@ pub async fn get_department(
     key: DepartmentKey,
 ) -> Result<HttpResponse, ApiError> {
     require_read(&store, &caller, &key.0).await?;
-    let record = web::block(move || store.department(&key.0)).await??;
+    let record = super::request_id::block(move || store.department(&key.0)).await??;
     Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
 }
 
@@ -150,7 +150,7 @@ pub async fn update_department(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let patch: DepartmentPatch = body.parse("", "department change")?;
-    let record = web::block(move || store.update_department(&key.0, patch)).await??;
+    let record = super::request_id::block(move || store.update_department(&key.0, patch)).await??;
     Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
 }
 
@@ -169,6 +169,6 @@ pub async fn delete_department(
     key: DepartmentKey,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
-    web::block(move || store.delete_department(&key.0)).await??;
+    super::request_id::block(move || store.delete_department(&key.0)).await??;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -11,7 +11,7 @@ use crate::app::AppError;
 use crate::domain::FieldError;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, EvaluationStatus, Refusal};
-use crate::store::StoreError;
+use crate::store::{Cause, StoreError};
 
 /// A problem report (RFC 9457 problem details).
 #[derive(Debug, Serialize, ToSchema)]
@@ -40,6 +40,22 @@ pub struct Problem {
     /// For a submission the checks block: the errors to correct.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
+    /// For a failure of the service (5xx): `urn:perfeval:request:<id>`, the request id under
+    /// which the cause is logged, as in the `X-Request-Id` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+}
+
+/// The error with the chain of its causes, for the log.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(underneath) = cause {
+        text.push_str(": ");
+        text.push_str(&underneath.to_string());
+        cause = underneath.source();
+    }
+    text
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,8 +111,12 @@ pub enum ApiError {
     PreconditionFailed { current: Option<i64> },
     #[error("{0}")]
     Unavailable(String),
-    #[error("{0}")]
-    Internal(String),
+    #[error("{context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<Cause>,
+    },
 }
 
 impl From<AppError> for ApiError {
@@ -165,99 +185,112 @@ impl From<StoreError> for ApiError {
                 log::error!("database unavailable: {cause}");
                 Self::Unavailable("the database is unavailable; try again shortly".to_owned())
             }
-            StoreError::Internal(cause) => Self::Internal(cause),
+            internal @ StoreError::Internal { .. } => Self::caused("storage failed", internal),
         }
     }
 }
 
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(error: actix_web::error::BlockingError) -> Self {
-        Self::Internal(format!("blocking task failed: {error}"))
+        Self::caused("blocking task failed", error)
     }
 }
 
 impl ApiError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::MalformedJson(_) => "malformed_json",
-            Self::InvalidBody { .. } => "invalid_body",
-            Self::InvalidParameters(_) => "invalid_parameters",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::RequestTimeout { .. } => "request_timeout",
-            Self::Unauthenticated(_) => "unauthenticated",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::Forbidden(_) => "forbidden",
-            Self::TooManyRequests { .. } => "too_many_requests",
-            Self::NotFound(_) => "not_found",
-            Self::Conflict { code, .. } => code,
-            Self::IllegalTransition { .. } => "illegal_transition",
-            Self::Blocked(_) => "findings_block_submission",
-            Self::PreconditionFailed { .. } => "precondition_failed",
-            Self::PreconditionRequired(_) => "precondition_required",
-            Self::MethodNotAllowed { .. } => "method_not_allowed",
-            Self::InvalidChange(_) => "invalid_body",
-            Self::Unavailable(_) => "unavailable",
-            Self::Internal(_) => "internal_error",
+    /// Something that cannot be so, in the service itself.
+    pub fn internal(context: impl Into<String>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: None,
         }
     }
 
-    fn title(&self) -> &'static str {
+    /// A failure of something underneath, with what was being done.
+    pub fn caused(context: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// The one table of what each error is answered as: its stable code, its title and its
+    /// status.
+    fn answered_as(&self) -> (&'static str, &'static str, StatusCode) {
+        use StatusCode as S;
         match self {
-            Self::MalformedJson(_) => "Malformed JSON",
-            Self::InvalidBody { .. } => "Invalid body",
-            Self::InvalidParameters(_) => "Invalid parameters",
-            Self::UnsupportedMediaType => "Unsupported media type",
-            Self::PayloadTooLarge { .. } => "Body too large",
-            Self::RequestTimeout { .. } => "Request timeout",
-            Self::Unauthenticated(_) => "Unauthenticated",
-            Self::InvalidCredentials => "Invalid credentials",
-            Self::Forbidden(_) => "Forbidden",
-            Self::TooManyRequests { .. } => "Too many requests",
-            Self::NotFound(_) => "Not found",
-            Self::Conflict { .. } => "Conflict",
-            Self::IllegalTransition { .. } => "Not allowed in this state",
-            Self::Blocked(_) => "The checks found errors",
-            Self::PreconditionFailed { .. } => "Precondition failed",
-            Self::PreconditionRequired(_) => "Precondition required",
-            Self::MethodNotAllowed { .. } => "Method not allowed",
-            Self::InvalidChange(_) => "Invalid change",
-            Self::Unavailable(_) => "Service unavailable",
-            Self::Internal(_) => "Internal error",
+            Self::MalformedJson(_) => ("malformed_json", "Malformed JSON", S::BAD_REQUEST),
+            Self::InvalidBody { .. } => ("invalid_body", "Invalid body", S::UNPROCESSABLE_ENTITY),
+            Self::InvalidParameters(_) => {
+                ("invalid_parameters", "Invalid parameters", S::BAD_REQUEST)
+            }
+            Self::UnsupportedMediaType => (
+                "unsupported_media_type",
+                "Unsupported media type",
+                S::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            Self::PayloadTooLarge { .. } => {
+                ("payload_too_large", "Body too large", S::PAYLOAD_TOO_LARGE)
+            }
+            Self::RequestTimeout { .. } => {
+                ("request_timeout", "Request timeout", S::REQUEST_TIMEOUT)
+            }
+            Self::Unauthenticated(_) => ("unauthenticated", "Unauthenticated", S::UNAUTHORIZED),
+            Self::InvalidCredentials => (
+                "invalid_credentials",
+                "Invalid credentials",
+                S::UNAUTHORIZED,
+            ),
+            Self::Forbidden(_) => ("forbidden", "Forbidden", S::FORBIDDEN),
+            Self::TooManyRequests { .. } => (
+                "too_many_requests",
+                "Too many requests",
+                S::TOO_MANY_REQUESTS,
+            ),
+            Self::NotFound(_) => ("not_found", "Not found", S::NOT_FOUND),
+            Self::Conflict { code, .. } => (code, "Conflict", S::CONFLICT),
+            Self::IllegalTransition { .. } => (
+                "illegal_transition",
+                "Not allowed in this state",
+                S::CONFLICT,
+            ),
+            Self::Blocked(_) => (
+                "findings_block_submission",
+                "The checks found errors",
+                S::CONFLICT,
+            ),
+            Self::PreconditionFailed { .. } => (
+                "precondition_failed",
+                "Precondition failed",
+                S::PRECONDITION_FAILED,
+            ),
+            Self::PreconditionRequired(_) => (
+                "precondition_required",
+                "Precondition required",
+                S::PRECONDITION_REQUIRED,
+            ),
+            Self::MethodNotAllowed { .. } => (
+                "method_not_allowed",
+                "Method not allowed",
+                S::METHOD_NOT_ALLOWED,
+            ),
+            Self::InvalidChange(_) => ("invalid_body", "Invalid change", S::UNPROCESSABLE_ENTITY),
+            Self::Unavailable(_) => ("unavailable", "Service unavailable", S::SERVICE_UNAVAILABLE),
+            Self::Internal { .. } => ("internal_error", "Internal error", S::INTERNAL_SERVER_ERROR),
         }
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::MalformedJson(_) | Self::InvalidParameters(_) => StatusCode::BAD_REQUEST,
-            Self::InvalidBody { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            Self::Unauthenticated(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict { .. } | Self::IllegalTransition { .. } | Self::Blocked(_) => {
-                StatusCode::CONFLICT
-            }
-            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::InvalidChange(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.answered_as().2
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
+        let (code, title, status) = self.answered_as();
         let detail = match self {
-            Self::Internal(cause) => {
-                log::error!("internal error: {cause}");
-                "the service failed to answer this request; the cause has been logged".to_owned()
+            Self::Internal { .. } => {
+                log::error!("internal error: {}", with_causes(self));
+                "the service failed to answer this request; the cause has been logged under the request id in `instance`".to_owned()
             }
             Self::NotFound(what) => format!("{what} was not found"),
             other => other.to_string(),
@@ -270,11 +303,16 @@ impl ResponseError for ApiError {
             _ => (Vec::new(), None),
         };
         let problem = Problem {
-            kind: format!("urn:perfeval:problem:{}", self.code()),
-            title: self.title(),
+            instance: status
+                .is_server_error()
+                .then(super::request_id::current)
+                .flatten()
+                .map(|id| format!("urn:perfeval:request:{id}")),
+            kind: format!("urn:perfeval:problem:{code}"),
+            title,
             status: status.as_u16(),
             detail,
-            code: self.code(),
+            code,
             errors,
             current_version,
             allowed_actions: match self {

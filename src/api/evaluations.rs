@@ -101,7 +101,7 @@ async fn read(
     key: EvaluationKey,
 ) -> Result<Evaluation, ApiError> {
     let caller = caller.clone();
-    Ok(web::block(move || app::evaluations::read(&store, &caller, &key)).await??)
+    Ok(super::request_id::block(move || app::evaluations::read(&store, &caller, &key)).await??)
 }
 
 /// Edits the stored report (an empty draft when there is none) by `edit`, with `input` read
@@ -116,7 +116,7 @@ pub(super) async fn write<I: Send + 'static, T: Send + 'static>(
     edit: impl FnMut(&mut EvaluationReport, &I) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<Saved<T>, ApiError> {
     let caller = caller.clone();
-    web::block(move || {
+    super::request_id::block(move || {
         app::evaluations::edit(&store, &caller, &key, if_match.0, action, input, edit)
     })
     .await??
@@ -162,7 +162,7 @@ pub async fn list_evaluations(
         status: query.status,
         within: list_scope(&caller)?,
     };
-    let page = web::block(move || store.list_evaluations(&filter, window)).await??;
+    let page = super::request_id::block(move || store.list_evaluations(&filter, window)).await??;
     Ok(HttpResponse::Ok().json(EvaluationList {
         items: page.items.iter().map(EvaluationMeta::from).collect(),
         total: page.total,

@@ -135,16 +135,14 @@ fn csv_line(fields: impl Iterator<Item = String>) -> String {
 fn rows_as_json<T: Serialize>(rows: &[T]) -> Result<Vec<Value>, ApiError> {
     rows.iter()
         .map(|row| {
-            serde_json::to_value(row)
-                .map_err(|e| ApiError::Internal(format!("a row could not be written: {e}")))
+            serde_json::to_value(row).map_err(|e| ApiError::caused("a row could not be written", e))
         })
         .collect()
 }
 
 /// The JSON text of an answer.
 pub fn json_text<T: Serialize>(answer: &T) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(answer)
-        .map_err(|e| ApiError::Internal(format!("the answer could not be written: {e}")))
+    serde_json::to_vec(answer).map_err(|e| ApiError::caused("the answer could not be written", e))
 }
 
 /// A table in the asked format, made off the HTTP workers; the CSV text is made as it is sent.
@@ -181,9 +179,8 @@ pub fn answer<T: Serialize>(
         },
         Format::Xlsx => Rendered::Xlsx {
             name,
-            workbook: xlsx(name, columns, &rows_as_json(rows)?, lang).map_err(|e| {
-                ApiError::Internal(format!("the workbook could not be written: {e}"))
-            })?,
+            workbook: xlsx(name, columns, &rows_as_json(rows)?, lang)
+                .map_err(|e| ApiError::caused("the workbook could not be written", e))?,
         },
     })
 }

@@ -80,7 +80,7 @@ pub async fn readyz(
             "the service is stopping; it answers what it has received".to_owned(),
         ));
     }
-    let ping = web::block(move || store.ping(READY_WAIT));
+    let ping = super::request_id::block(move || store.ping(READY_WAIT));
     match actix_web::rt::time::timeout(READY_WAIT, ping).await {
         Ok(answer) => answer??,
         Err(_) => {

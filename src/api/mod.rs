@@ -17,6 +17,7 @@ pub mod open_data;
 pub mod openapi;
 pub mod public;
 pub mod publishing;
+pub mod request_id;
 pub mod review;
 pub mod users;
 pub mod years;

@@ -26,7 +26,7 @@ async fn package_file(
     file: File,
 ) -> Result<HttpResponse, ApiError> {
     let year = path_parameter::<FiscalYear>(&req, "year")?;
-    let text = web::block(move || {
+    let text = super::request_id::block(move || {
         let weights = store.year_settings(year)?.weights;
         let found = published(&store, &published_in(year, None), None)?;
         let cards: Vec<_> = found

@@ -110,7 +110,7 @@ pub async fn list_published(
         status: Some(EvaluationStatus::Published),
         within: None,
     };
-    let page = web::block(move || store.list_evaluations(&filter, window)).await??;
+    let page = super::request_id::block(move || store.list_evaluations(&filter, window)).await??;
     let list = EvaluationList {
         items: page.items.iter().map(EvaluationMeta::from).collect(),
         total: page.total,
@@ -118,7 +118,7 @@ pub async fn list_published(
         offset: window.offset,
     };
     let text = serde_json::to_vec(&list)
-        .map_err(|e| ApiError::Internal(format!("the list could not be written: {e}")))?;
+        .map_err(|e| ApiError::caused("the list could not be written", e))?;
     let modified = page.items.iter().map(|item| item.updated_at).max();
     Ok(cacheable(&req, digest_tag(&text), modified, |mut ok| {
         ok.json(list)
@@ -152,7 +152,7 @@ pub async fn get_published(
             key.year, key.code
         ))
     };
-    let record = match web::block({
+    let record = match super::request_id::block({
         let (code, year) = (key.code.clone(), key.year);
         move || store.evaluation(&code, year)
     })

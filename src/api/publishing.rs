@@ -90,7 +90,7 @@ async fn rendered(
     record: Evaluation,
     format: DocumentFormat,
 ) -> Result<String, ApiError> {
-    web::block(move || {
+    super::request_id::block(move || {
         let code = record.summary.department_code.clone();
         let year = record.summary.year;
         let department = store.department(&code)?;
@@ -106,7 +106,7 @@ async fn rendered(
             &record.report,
             &scorecard,
         )
-        .map_err(|e| ApiError::Internal(format!("the report could not be rendered: {e}")))
+        .map_err(|e| ApiError::caused("the report could not be rendered", e))
     })
     .await?
 }
@@ -137,7 +137,7 @@ pub async fn get_report(
     query: web::Query<DocumentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format);
-    let record = web::block({
+    let record = super::request_id::block({
         let store = store.clone();
         move || app::evaluations::read(&store, &caller, &key)
     })
@@ -168,7 +168,7 @@ pub async fn form_xlsx(
 ) -> Result<HttpResponse, ApiError> {
     require_read(&store, &caller, &key.code).await?;
     let name = format!("自评表-{}-{}.xlsx", key.code, key.year);
-    let workbook = web::block(move || {
+    let workbook = super::request_id::block(move || {
         let department = store.department(&key.code)?;
         let stored = match store.evaluation(&key.code, key.year) {
             Ok(record) => record.report,
@@ -185,7 +185,7 @@ pub async fn form_xlsx(
             &stored,
             &settings.weights,
         )
-        .map_err(|e| ApiError::Internal(format!("the workbook could not be written: {e}")))
+        .map_err(|e| ApiError::caused("the workbook could not be written", e))
     })
     .await??;
     Ok(HttpResponse::Ok()
@@ -269,7 +269,7 @@ pub async fn read_form(
     body: WorkbookBody,
 ) -> Result<HttpResponse, ApiError> {
     let partial = query.partial.unwrap_or(false);
-    let table = web::block(move || form::parse(&body.0))
+    let table = super::request_id::block(move || form::parse(&body.0))
         .await?
         .map_err(|reason| ApiError::InvalidBody {
             what: "self-evaluation table",
@@ -339,7 +339,7 @@ pub async fn published_index(
         status: Some(EvaluationStatus::Published),
         within: None,
     };
-    let (page, modified) = web::block(move || {
+    let (page, modified) = super::request_id::block(move || {
         let page = store.list_evaluations(&filter, window)?;
         let modified = page.items.iter().map(|item| item.updated_at).max();
         let entries = page
@@ -362,7 +362,7 @@ pub async fn published_index(
             .collect::<Result<Vec<_>, StoreError>>()?;
         pages::index(year, &entries, page.total)
             .map(|page| (page, modified))
-            .map_err(|e| ApiError::Internal(format!("the page could not be rendered: {e}")))
+            .map_err(|e| ApiError::caused("the page could not be rendered", e))
     })
     .await??;
     Ok(cacheable(
@@ -385,7 +385,7 @@ pub async fn published_page(
         "a published {} evaluation of department {}",
         key.year, key.code
     ));
-    let record = match web::block({
+    let record = match super::request_id::block({
         let store = store.clone();
         move || store.evaluation(&key.code, key.year)
     })

@@ -55,9 +55,10 @@ async fn act(
             }
             Ok(comment)
         });
-    let record =
-        web::block(move || app::review::act(&store, &caller, &key, if_match.0, action, comment))
-            .await???;
+    let record = super::request_id::block(move || {
+        app::review::act(&store, &caller, &key, if_match.0, action, comment)
+    })
+    .await???;
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.summary.version))
         .json(EvaluationMeta::from(&record.summary)))
@@ -155,12 +156,14 @@ pub async fn approve_goals(
     key: EvaluationKey,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let record =
-        web::block(move || app::review::approve_goals(&store, &caller, &key, if_match.0)).await??;
+    let record = super::request_id::block(move || {
+        app::review::approve_goals(&store, &caller, &key, if_match.0)
+    })
+    .await??;
     let approved_goals = record
         .approved_goals
         .clone()
-        .ok_or_else(|| ApiError::Internal("approval was not recorded".to_owned()))?;
+        .ok_or_else(|| ApiError::internal("approval was not recorded"))?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.summary.version))
         .json(ApprovalView {
@@ -199,7 +202,7 @@ pub async fn findings(
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
     let (record, findings) =
-        web::block(move || app::review::findings(&store, &caller, &key)).await??;
+        super::request_id::block(move || app::review::findings(&store, &caller, &key)).await??;
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -245,7 +248,8 @@ pub async fn score(
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
     let (record, settings) =
-        web::block(move || app::review::with_settings(&store, &caller, &key)).await??;
+        super::request_id::block(move || app::review::with_settings(&store, &caller, &key))
+            .await??;
     let scorecard = record.scorecard(&settings);
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.summary.version))
@@ -305,7 +309,8 @@ pub async fn history(
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
-    let revisions = web::block(move || app::review::history(&store, &caller, &key)).await??;
+    let revisions =
+        super::request_id::block(move || app::review::history(&store, &caller, &key)).await??;
     Ok(HttpResponse::Ok().json(HistoryView {
         items: revisions.into_iter().map(RevisionView::from).collect(),
     }))
@@ -339,7 +344,7 @@ pub async fn version(
 ) -> Result<HttpResponse, ApiError> {
     let n: i64 = path_parameter(&req, "n")?;
     let (revision, report) =
-        web::block(move || app::review::version(&store, &caller, &key, n)).await??;
+        super::request_id::block(move || app::review::version(&store, &caller, &key, n)).await??;
     Ok(HttpResponse::Ok()
         .insert_header(etag(revision.version))
         .json(VersionView {

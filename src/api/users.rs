@@ -93,7 +93,7 @@ pub struct UserPatch {
 #[get("/users")]
 pub async fn list_users(caller: Caller, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
-    let users = web::block(move || store.list_users()).await??;
+    let users = super::request_id::block(move || store.list_users()).await??;
     Ok(HttpResponse::Ok().json(UserList {
         total: users.len(),
         items: users.into_iter().map(UserView::from).collect(),
@@ -122,7 +122,7 @@ pub async fn create_user(
         role: body.role,
         department: body.department,
     };
-    let created = web::block(move || store.create_user(user)).await??;
+    let created = super::request_id::block(move || store.create_user(user)).await??;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -146,7 +146,7 @@ pub async fn get_user(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let username = path_parameter::<Username>(&req, "username")?;
-    let user = web::block(move || store.user(&username)).await??;
+    let user = super::request_id::block(move || store.user(&username)).await??;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 
@@ -175,7 +175,7 @@ pub async fn update_user(
         disabled: patch.disabled,
         password: patch.password,
     };
-    let user = web::block(move || store.change_user(&username, change)).await??;
+    let user = super::request_id::block(move || store.change_user(&username, change)).await??;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 
@@ -235,7 +235,7 @@ pub async fn list_service_tokens(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
-    let tokens = web::block(move || store.list_service_tokens()).await??;
+    let tokens = super::request_id::block(move || store.list_service_tokens()).await??;
     Ok(HttpResponse::Ok().json(ServiceTokenList {
         total: tokens.len(),
         items: tokens.into_iter().map(ServiceTokenView::from).collect(),
@@ -258,7 +258,7 @@ pub async fn issue_service_token(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let body: NewServiceToken = body.parse("", "service token")?;
-    let (record, token) = web::block(move || {
+    let (record, token) = super::request_id::block(move || {
         store.issue_service_token(body.name.as_str(), &body.department, &caller.subject)
     })
     .await??;
@@ -289,6 +289,6 @@ pub async fn revoke_service_token(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let id: i64 = path_parameter(&req, "id")?;
-    let record = web::block(move || store.revoke_service_token(id)).await??;
+    let record = super::request_id::block(move || store.revoke_service_token(id)).await??;
     Ok(HttpResponse::Ok().json(ServiceTokenView::from(record)))
 }

@@ -37,7 +37,7 @@ pub async fn get_settings(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let year = path_parameter::<FiscalYear>(&req, "year")?;
-    let settings = web::block(move || store.year_settings(year)).await??;
+    let settings = super::request_id::block(move || store.year_settings(year)).await??;
     Ok(HttpResponse::Ok().json(YearSettingsView { year, settings }))
 }
 
@@ -70,7 +70,8 @@ pub async fn put_settings(
         }
     });
     let (year, settings) =
-        web::block(move || app::years::change_settings(&store, &caller, input)).await???;
+        super::request_id::block(move || app::years::change_settings(&store, &caller, input))
+            .await???;
     Ok(HttpResponse::Ok().json(YearSettingsView { year, settings }))
 }
 
@@ -124,7 +125,7 @@ pub async fn progress(
         ));
     }
     let year = path_parameter::<FiscalYear>(&req, "year")?;
-    let (rows, settings) = web::block(move || {
+    let (rows, settings) = super::request_id::block(move || {
         let rows = store.progress(year)?;
         store.year_settings(year).map(|settings| (rows, settings))
     })

@@ -107,7 +107,7 @@ pub fn edit<I, T, E>(
         (None, Err(refusal)) => Ok(Err(refusal)),
         // The work answers nothing only when the input was refused.
         (None, Ok(_)) => {
-            Err(StoreError::Internal(format!("the edit of {what} answered nothing")).into())
+            Err(StoreError::internal(format!("the edit of {what} answered nothing")).into())
         }
     }
 }

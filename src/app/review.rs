@@ -65,7 +65,7 @@ pub fn act<E>(
         (Some(evaluation), _) => Ok(Ok(evaluation)),
         (None, Err(refusal)) => Ok(Err(refusal)),
         // The work answers nothing only when the input was refused.
-        (None, Ok(_)) => Err(crate::store::StoreError::Internal(format!(
+        (None, Ok(_)) => Err(crate::store::StoreError::internal(format!(
             "the action on {what} answered nothing"
         ))
         .into()),

@@ -43,7 +43,7 @@ impl TryFrom<DepartmentRow> for DepartmentRecord {
 
     fn try_from(row: DepartmentRow) -> Result<Self, StoreError> {
         let corrupt = |what: &str, value: &str| {
-            StoreError::Internal(format!(
+            StoreError::internal(format!(
                 "department {}: stored {what} `{value}` is not valid",
                 row.code
             ))

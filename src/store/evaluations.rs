@@ -80,7 +80,7 @@ struct EvaluationRow {
 }
 
 fn corrupt(code: &UnitCode, year: i32, what: &str) -> StoreError {
-    StoreError::Internal(format!(
+    StoreError::internal(format!(
         "evaluation {code}/{year}: stored {what} is not valid"
     ))
 }
@@ -105,10 +105,13 @@ fn summary(
 
 fn decode(code: &UnitCode, row: EvaluationRow) -> Result<StoredEvaluation, StoreError> {
     let unreadable = |what: &str, e: serde_json::Error| {
-        StoreError::Internal(format!(
-            "evaluation {code}/{}: stored {what} is not readable: {e}",
-            row.year
-        ))
+        StoreError::caused(
+            format!(
+                "evaluation {code}/{}: stored {what} is not readable",
+                row.year
+            ),
+            e,
+        )
     };
     let report = serde_json::from_str(&row.document).map_err(|e| unreadable("document", e))?;
     let approved_goals = row
@@ -189,13 +192,13 @@ fn approval_text(approved: Option<&ApprovedGoals>) -> Result<Option<String>, Sto
     approved
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|e| StoreError::Internal(format!("approval could not be written as JSON: {e}")))
+        .map_err(|e| StoreError::caused("approval could not be written as JSON", e))
 }
 
 /// The document as stored: JSON text.
 pub fn document_text(report: &EvaluationReport) -> Result<String, StoreError> {
     serde_json::to_string(report)
-        .map_err(|e| StoreError::Internal(format!("document could not be written as JSON: {e}")))
+        .map_err(|e| StoreError::caused("document could not be written as JSON", e))
 }
 
 impl Transaction<'_> {
@@ -311,7 +314,7 @@ impl Transaction<'_> {
         rows.into_iter()
             .map(|(code, row)| {
                 let code: UnitCode = code.parse().map_err(|_| {
-                    StoreError::Internal(format!("stored unit code `{code}` is not valid"))
+                    StoreError::internal(format!("stored unit code `{code}` is not valid"))
                 })?;
                 decode(&code, row)
             })
@@ -367,7 +370,7 @@ impl Store {
                 .into_iter()
                 .map(|(code, year, status, version, created_at, updated_at)| {
                     let code = code.parse().map_err(|_| {
-                        StoreError::Internal(format!("stored unit code `{code}` is not valid"))
+                        StoreError::internal(format!("stored unit code `{code}` is not valid"))
                     })?;
                     summary(code, year, &status, version, created_at, updated_at)
                 })
@@ -417,9 +420,10 @@ impl Transaction<'_> {
             .select(evaluation_revisions::document)
             .first(self.conn)?;
         let report = serde_json::from_str(&document).map_err(|e| {
-            StoreError::Internal(format!(
-                "revision {version}: stored document is not readable: {e}"
-            ))
+            StoreError::caused(
+                format!("revision {version}: stored document is not readable"),
+                e,
+            )
         })?;
         Ok((Revision::try_from(row)?, report))
     }
@@ -441,7 +445,7 @@ impl TryFrom<RevisionRow> for Revision {
 
     fn try_from(row: RevisionRow) -> Result<Self, StoreError> {
         let status = EvaluationStatus::parse(&row.status).ok_or_else(|| {
-            StoreError::Internal(format!(
+            StoreError::internal(format!(
                 "revision {}: stored status is not valid",
                 row.version
             ))

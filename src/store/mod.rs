@@ -49,8 +49,33 @@ pub enum StoreError {
     /// No connection can be opened at this moment; the outage is logged once, when it begins.
     #[error("no connection to the database can be opened at this moment")]
     Outage,
-    #[error("storage failed: {0}")]
-    Internal(String),
+    #[error("storage failed: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<Cause>,
+    },
+}
+
+/// The error underneath another, kept for the log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+impl StoreError {
+    /// Something that cannot be so: stored data that does not read back, a broken promise.
+    pub fn internal(context: impl Into<String>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// A failure of something underneath, with what was being done.
+    pub fn caused(context: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
 }
 
 impl From<DieselError> for StoreError {
@@ -73,7 +98,7 @@ impl From<DieselError> for StoreError {
             }
             // A connection lost in a transaction cannot even roll back.
             DieselError::BrokenTransactionManager => Self::Unavailable(error.to_string()),
-            _ => Self::Internal(error.to_string()),
+            _ => Self::caused("the database failed", error),
         }
     }
 }
@@ -221,7 +246,7 @@ impl Store {
                 .run_pending_migrations(SQLITE_MIGRATIONS)
                 .map(|v| v.len()),
         };
-        applied.map_err(|e| StoreError::Internal(format!("migration failed: {e}")))
+        applied.map_err(|e| StoreError::caused("migration failed", e))
     }
 
     /// Answers whether the database takes a query now, waiting at most `wait` for a connection.

@@ -39,7 +39,7 @@ impl TryFrom<TokenRow> for ServiceTokenRecord {
     fn try_from(row: TokenRow) -> Result<Self, StoreError> {
         Ok(Self {
             department: row.department_code.parse().map_err(|_| {
-                StoreError::Internal(format!(
+                StoreError::internal(format!(
                     "service token {}: stored department is not valid",
                     row.id
                 ))
@@ -65,7 +65,7 @@ fn digest(token: &str) -> String {
 /// 32 random bytes from the operating system, as hex.
 pub fn random_hex() -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| StoreError::Internal(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::caused("no randomness", e))?;
     Ok(hex(&bytes))
 }
 

@@ -61,7 +61,7 @@ impl TryFrom<UserRow> for UserRecord {
 
     fn try_from(row: UserRow) -> Result<Self, StoreError> {
         let corrupt = |what: &str| {
-            StoreError::Internal(format!("user {}: stored {what} is not valid", row.username))
+            StoreError::internal(format!("user {}: stored {what} is not valid", row.username))
         };
         Ok(Self {
             username: row.username.parse().map_err(|_| corrupt("username"))?,
@@ -83,7 +83,7 @@ fn hash_password(password: &Password) -> Result<String, StoreError> {
     Argon2::default()
         .hash_password(password.expose().as_bytes())
         .map(|hash| hash.to_string())
-        .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))
+        .map_err(|e| StoreError::caused("password hashing failed", e))
 }
 
 /// A unit user is bound to one existing department; the bureau's roles to none.

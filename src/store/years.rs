@@ -21,7 +21,7 @@ fn load_settings(conn: &mut DbConnection, year: i32) -> Result<YearSettings, Sto
     stored
         .map(|s| serde_json::from_str(&s))
         .transpose()
-        .map_err(|e| StoreError::Internal(format!("the settings of {year} are not readable: {e}")))
+        .map_err(|e| StoreError::caused(format!("the settings of {year} are not readable"), e))
         .map(Option::unwrap_or_default)
 }
 
@@ -45,9 +45,8 @@ impl Transaction<'_> {
         settings: &YearSettings,
         actor: &str,
     ) -> Result<(), StoreError> {
-        let text = serde_json::to_string(settings).map_err(|e| {
-            StoreError::Internal(format!("settings could not be written as JSON: {e}"))
-        })?;
+        let text = serde_json::to_string(settings)
+            .map_err(|e| StoreError::caused("settings could not be written as JSON", e))?;
         let conn = &mut *self.conn;
         let at = now();
         let updated =

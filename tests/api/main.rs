@@ -13,6 +13,7 @@ mod forms;
 mod helpers;
 mod openapi;
 mod publishing;
+mod request_ids;
 mod review;
 mod schema;
 mod security;

@@ -106,7 +106,7 @@ class Server:
                 "JWT_SECRET": JWT_SECRET,
                 "PERFEVAL_ADMIN_PASSWORD": ADMIN_PASSWORD,
                 "PERFEVAL_WORKERS": "2",
-                "RUST_LOG": "info,actix_web::middleware::logger=warn",
+                "RUST_LOG": "info,perfeval::access=warn",
             }
         )
         environment.update(env or {})
@@ -570,10 +570,13 @@ def scenario_outage(args, processes, workdir):
             try:
                 answer = server.call("PUT", evaluation_path(code), report(index, n), timeout=15)
                 status, retry = answer.status, answer.headers.get("retry-after")
+                # A failure of the service names the request its log lines are under.
+                traced = status != 503 or json.loads(answer.body).get("instance") == \
+                    f"urn:perfeval:request:{answer.headers.get('x-request-id')}"
             except OSError:
-                status, retry = 0, None
+                status, retry, traced = 0, None, True
             with lock:
-                samples.append((began, "put", status, time.monotonic() - began, retry))
+                samples.append((began, "put", status, time.monotonic() - began, retry, traced))
             time.sleep(max(0.0, 0.08 - (time.monotonic() - began)))
 
     threads = [threading.Thread(target=load, args=pair) for pair in enumerate(units)]
@@ -604,6 +607,7 @@ def scenario_outage(args, processes, workdir):
     failing = [s for s in during if s[2] == 503]
     check(failing and all(s[2] in (200, 503) for s in during), f"during the outage: {sorted({s[2] for s in during})}")
     check(all(s[4] for s in failing), "a 503 without Retry-After")
+    check(all(s[5] for s in failing), "a 503 whose instance is not its X-Request-Id")
     latencies = [s[3] for s in failing]
     figure("outage", f"during the outage: {len(during)} PUTs, {len(during) - len(failing)} before the server was down, "
            f"then {len(failing)} answered 503 with Retry-After; latency median "
