@@ -195,3 +195,95 @@ fn the_sqlite_and_postgres_migrations_say_the_same_but_for_generated_ids() {
         }
     }
 }
+
+/// The names a `CHECK (column IN (…))` of the migrations allows, by table and column.
+fn checked_names() -> BTreeMap<(String, String), Vec<String>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut checked = BTreeMap::new();
+    let mut folders: Vec<_> = std::fs::read_dir(root)
+        .expect("a migrations folder")
+        .map(|entry| entry.expect("an entry").path())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let sql = std::fs::read_to_string(folder.join("up.sql")).expect("up.sql");
+        let mut table = String::new();
+        for line in sql.lines() {
+            if let Some(name) = line.strip_prefix("CREATE TABLE ") {
+                table = name.trim_end_matches(" (").to_owned();
+            }
+            let Some((column, rest)) = line.trim().split_once(' ') else {
+                continue;
+            };
+            let Some(list) = rest
+                .split_once(&format!("CHECK ({column} IN ("))
+                .and_then(|(_, list)| list.split_once("))"))
+                .map(|(list, _)| list)
+            else {
+                continue;
+            };
+            let names = list
+                .split(", ")
+                .map(|name| name.trim_matches('\'').to_owned())
+                .collect();
+            checked.insert((table.clone(), column.to_owned()), names);
+        }
+    }
+    checked
+}
+
+#[test]
+fn the_databases_allow_exactly_the_names_of_each_enum_column() {
+    use perfeval::domain::access::Role;
+    use perfeval::domain::department::{FundingType, UnitKind};
+    use perfeval::domain::evaluation::EvaluationStatus;
+    use perfeval::domain::report::Grade;
+    let names = |all: &[&str]| all.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+    let states = names(&EvaluationStatus::ALL.map(EvaluationStatus::as_str));
+    let expected: BTreeMap<(String, String), Vec<String>> = [
+        (
+            "departments",
+            "kind",
+            names(&UnitKind::ALL.map(UnitKind::as_str)),
+        ),
+        (
+            "departments",
+            "funding_type",
+            names(&FundingType::ALL.map(FundingType::as_str)),
+        ),
+        ("evaluations", "status", states.clone()),
+        ("evaluation_revisions", "status", states.clone()),
+        ("evaluation_metrics", "status", states),
+        ("users", "role", names(&Role::ALL.map(Role::as_str))),
+        (
+            "evaluation_metrics",
+            "grade",
+            names(&Grade::ALL.map(Grade::as_str)),
+        ),
+    ]
+    .into_iter()
+    .map(|(table, column, names)| ((table.to_owned(), column.to_owned()), names))
+    .collect();
+    assert_eq!(checked_names(), expected);
+}
+
+#[actix_rt::test]
+async fn the_database_refuses_a_state_that_is_not_one() {
+    let app = spawn_app().await;
+    app.create_department("100", None).await;
+    let insert = "INSERT INTO evaluations (department_id, year, status, version, document, \
+                  created_at, updated_at) SELECT id, 2025, 'lost', 1, '{}', \
+                  CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM departments WHERE code = '100'";
+    let refused = if app.database_url.starts_with("postgres") {
+        let mut conn = PgConnection::establish(&app.database_url).expect("the test database");
+        diesel::sql_query(insert).execute(&mut conn)
+    } else {
+        let mut conn = SqliteConnection::establish(&app.database_url).expect("the test database");
+        diesel::sql_query(insert).execute(&mut conn)
+    };
+    let error = refused.expect_err("an unknown state is refused");
+    assert!(
+        error.to_string().to_lowercase().contains("check"),
+        "{error}"
+    );
+}

@@ -3,7 +3,7 @@ CREATE TABLE users (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
-    role TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'reviewer', 'analyst', 'unit')),
     department_code TEXT REFERENCES departments (code),
     disabled BOOLEAN NOT NULL DEFAULT FALSE,
     -- Goes up with every change of password or rights; a login token carries the generation
