@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::access::require_admin;
-use super::error::{ApiError, Problem};
+use super::error::ApiError;
 use super::extract::window;
+use super::responses::{AdminOnly, InvalidQuery};
 use crate::domain::access::{Caller, Username};
 use crate::store::Store;
 use crate::store::audit::{AuditEntry, NewAuditEntry};
@@ -228,9 +229,7 @@ pub struct AuditLog {
 /// never holds a password or a token. Roles: admin.
 #[utoipa::path(tag = "audit", params(AuditQuery), responses(
     (status = 200, description = "A page of the log", body = AuditLog),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    AdminOnly, InvalidQuery,
 ))]
 #[get("/audit-log")]
 pub async fn audit_log(

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::access::{list_scope, require_admin, require_read};
 use super::error::{ApiError, Problem};
 use super::extract::{DepartmentKey, JsonBody, window};
+use super::responses::{AdminOnly, InvalidQuery, Unauthenticated};
 use crate::domain::access::Caller;
 use crate::domain::department::{Department, DepartmentPatch, UnitKind};
 use crate::domain::values::UnitCode;
@@ -67,10 +68,9 @@ fn location(code: &UnitCode) -> (header::HeaderName, String) {
 /// Registers a budget unit. A parent, if named, must exist already. Roles: admin.
 #[utoipa::path(tag = "departments", request_body = Department, responses(
     (status = 201, description = "Created", body = DepartmentView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid body, or unknown parent", body = Problem, content_type = "application/problem+json"),
+    AdminOnly,
 ))]
 #[post("/departments")]
 pub async fn create_department(
@@ -90,8 +90,7 @@ pub async fn create_department(
 /// reviewer, analyst (all units); unit (its own and its subordinate units).
 #[utoipa::path(tag = "departments", params(DepartmentQuery), responses(
     (status = 200, description = "A page of departments", body = DepartmentList),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
 ))]
 #[get("/departments")]
 pub async fn list_departments(
@@ -118,8 +117,8 @@ pub async fn list_departments(
 /// One budget unit. Roles: admin, reviewer, analyst; unit (its own and its subordinate units).
 #[utoipa::path(tag = "departments", params(("code" = UnitCode, Path, description = "单位代码")), responses(
     (status = 200, description = "The department", body = DepartmentView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/departments/{code}")]
 pub async fn get_department(
@@ -137,9 +136,9 @@ pub async fn get_department(
 #[utoipa::path(tag = "departments", params(("code" = UnitCode, Path, description = "单位代码")),
     request_body = DepartmentPatch, responses(
     (status = 200, description = "The department as it is now", body = DepartmentView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid body, unknown parent, or a parent cycle", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[patch("/departments/{code}")]
 pub async fn update_department(
@@ -158,9 +157,9 @@ pub async fn update_department(
 /// (else 409). Roles: admin.
 #[utoipa::path(tag = "departments", params(("code" = UnitCode, Path, description = "单位代码")), responses(
     (status = 204, description = "Deleted"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "It has evaluations or subordinate units", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[delete("/departments/{code}")]
 pub async fn delete_department(

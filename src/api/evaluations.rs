@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, Problem};
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter, window};
+use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::app::access::list_scope;
 use crate::app::evaluations::Saved;
@@ -145,8 +146,7 @@ pub(super) fn answer<B: Serialize>(
 /// Roles: admin, reviewer, analyst (all); unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(EvaluationQuery), responses(
     (status = 200, description = "A page of evaluations", body = EvaluationList),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
 ))]
 #[get("/evaluations")]
 pub async fn list_evaluations(
@@ -174,12 +174,11 @@ pub async fn list_evaluations(
 /// One self-evaluation, whole. The ETag is its version.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
 ), responses(
     (status = 200, description = "The evaluation", body = EvaluationView, headers(("ETag" = String, description = "The version, quoted"))),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department or evaluation", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/departments/{code}/evaluations/{year}")]
 pub async fn get_evaluation(
@@ -202,21 +201,16 @@ pub async fn get_evaluation(
 /// overwritten (412 when it is stale). Error paths are from the root of the report.
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
-    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
+    EvaluationKey,
+    IfMatch,
 ), request_body = EvaluationReport, responses(
     (status = 200, description = "Replaced (or unchanged)", body = EvaluationView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 201, description = "Created as a draft", body = EvaluationView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The evaluation"))),
     (status = 400, description = "Malformed JSON or parameters", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
-    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not a valid report; `errors` names each field. Besides the schema, the report's parts must agree with each other: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number", body = Problem, content_type = "application/problem+json"),
+    EvaluationEdit,
 ))]
 #[put("/departments/{code}/evaluations/{year}")]
 pub async fn put_evaluation(
@@ -266,13 +260,12 @@ macro_rules! report_part {
             summary = concat!("Reads ", $summary, " of one evaluation"),
             description = "The ETag is the evaluation's version. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).",
             params(
-            ("code" = UnitCode, Path, description = "单位代码"),
-            ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+            EvaluationKey,
         ), responses(
             (status = 200, description = "The part", body = $view, headers(("ETag" = String, description = "The version, quoted"))),
-            (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department or evaluation", body = Problem, content_type = "application/problem+json"),
-        ))]
+    Unauthenticated,
+))]
         #[get($route)]
         pub async fn $get(caller: Caller, store: web::Data<Store>, key: EvaluationKey) -> Result<HttpResponse, ApiError> {
             let record = read(&caller, store, key).await?;
@@ -287,22 +280,17 @@ macro_rules! report_part {
 Amounts are in 万元 as decimal strings. `If-Match` guards against overwriting a newer version (412). \
 Error paths are from the root of the report. Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).",
             params(
-            ("code" = UnitCode, Path, description = "单位代码"),
-            ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
-            ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
+            EvaluationKey,
+            IfMatch,
         ), request_body = $part, responses(
             (status = 200, description = "Replaced (or unchanged)", body = $view, headers(("ETag" = String, description = "The new version, quoted"))),
             (status = 201, description = "The evaluation was created as a draft", body = $view, headers(("ETag" = String, description = "The new version, quoted"))),
             (status = 400, description = "Malformed JSON or parameters", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
-            (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
             (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
             (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
             (status = 422, description = "Not valid; `errors` names each field. Besides the schema, the part must agree with the rest of the report: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number", body = Problem, content_type = "application/problem+json"),
-        ))]
+    EvaluationEdit,
+))]
         #[put($route)]
         pub async fn $put(
             caller: Caller,
@@ -392,17 +380,12 @@ fn issue_edit_error(error: IssueEditError) -> ApiError {
 /// Adds one problem or measure; the service gives it the next free id.
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
-    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
+    EvaluationKey,
+    IfMatch,
 ), request_body = NewIssueItem, responses(
     (status = 201, description = "Added", body = IssueItemView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The new item"))),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
-    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not valid; `errors` names each field. Besides the schema, the part must agree with the rest of the report: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number", body = Problem, content_type = "application/problem+json"),
+    EvaluationEdit,
 ))]
 #[post("/departments/{code}/evaluations/{year}/issues")]
 pub async fn add_issue(
@@ -445,13 +428,12 @@ pub async fn add_issue(
 
 /// One problem or measure. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
     ("id" = u32, Path, maximum = 4294967295.0, description = "The problem's or measure's id"),
 ), responses(
     (status = 200, description = "The item", body = IssueItemView, headers(("ETag" = String, description = "The version, quoted"))),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/departments/{code}/evaluations/{year}/issues/{id}")]
 pub async fn get_issue(
@@ -478,18 +460,17 @@ pub async fn get_issue(
 /// Changes one problem or measure: fields left out stay as they are.
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
     ("id" = u32, Path, maximum = 4294967295.0, description = "The problem's or measure's id"),
-    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
+    IfMatch,
 ), request_body = IssueItemPatch, responses(
     (status = 200, description = "Changed", body = IssueItemView, headers(("ETag" = String, description = "The new version, quoted"))),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not valid; `errors` names each field. Besides the schema, the part must agree with the rest of the report: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[patch("/departments/{code}/evaluations/{year}/issues/{id}")]
 pub async fn update_issue(
@@ -530,17 +511,16 @@ pub async fn update_issue(
 /// `problem_addressed`, naming the measures).
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
     ("id" = u32, Path, maximum = 4294967295.0, description = "The problem's or measure's id"),
-    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
+    IfMatch,
 ), responses(
     (status = 200, description = "Removed; the evaluation's new version", body = EvaluationMeta, headers(("ETag" = String, description = "The new version, quoted"))),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation or item", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The evaluation is not a draft or returned, or a measure still answers this problem", body = Problem, content_type = "application/problem+json"),
     (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[delete("/departments/{code}/evaluations/{year}/issues/{id}")]
 pub async fn delete_issue(

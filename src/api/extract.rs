@@ -399,6 +399,33 @@ impl FromRequest for EvaluationKey {
 /// `If-Match`: absent, `*`, or the ETag of the version the client read (`"3"`).
 pub struct IfMatch(pub Precondition);
 
+/// The form of `If-Match` the service reads: `*` or one ETag as it sent it.
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|"[0-9]{1,18}")$"#;
+
+/// `If-Match` as an operation's parameter, optional.
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .description(Some("The ETag last read, or `*`"))
+                .required(Required::False)
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(IF_MATCH_PATTERN)),
+                ))
+                .example(Some(serde_json::json!("\"3\"")))
+                .build(),
+        ]
+    }
+}
+
 impl FromRequest for IfMatch {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;

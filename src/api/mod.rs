@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod public;
 pub mod publishing;
 pub mod request_id;
+pub mod responses;
 pub mod review;
 pub mod users;
 pub mod years;

@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationList, EvaluationMeta, EvaluationView};
 use super::extract::{EvaluationKey, etag, window};
+use super::responses::InvalidQuery;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Store;
@@ -94,7 +95,7 @@ pub struct PublicQuery {
         ("Cache-Control" = String, description = "`public, max-age=60`"),
         ("Vary" = String, description = "`Accept`: the same path answers a page to browsers"))),
     (status = 304, description = "The page is as the client holds it"),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    InvalidQuery,
 ))]
 #[get("/public/evaluations")]
 pub async fn list_published(
@@ -128,8 +129,7 @@ pub async fn list_published(
 /// One published self-evaluation, whole. What is not published is not found. Cacheable for a
 /// minute by anyone, with its version as ETag to revalidate (`If-None-Match`). Roles: anyone.
 #[utoipa::path(tag = "public", security(()), params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
     ("If-None-Match" = Option<String>, Header, description = "The ETag of the version the client holds"),
 ), responses(
     (status = 200, description = "The published evaluation", body = EvaluationView, headers(

@@ -12,6 +12,7 @@ use super::evaluations::{EvaluationMeta, answer, write};
 use super::export::XLSX;
 use super::extract::{EvaluationKey, IfMatch, WorkbookBody, etag, window};
 use super::public::{PublicQuery, cacheable, digest_tag};
+use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
@@ -21,7 +22,6 @@ use crate::domain::presentation::form::{self, UnreadableCell};
 use crate::domain::presentation::narrative::{self, DocumentFormat, Unit};
 use crate::domain::presentation::pages::{self, IndexEntry};
 use crate::domain::report::EvaluationReport;
-use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::evaluations::EvaluationFilter;
 use crate::store::{Store, StoreError};
 
@@ -118,15 +118,13 @@ async fn rendered(
 /// elsewhere; Markdown is for editing. Every text is carried as the unit wrote it.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
     DocumentQuery,
 ), responses(
     (status = 200, description = "The report as a document", headers(("ETag" = String, description = "The version, quoted")),
         content((String = "text/html"), (String = "text/markdown"))),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department or evaluation", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
 ))]
 #[get("/departments/{code}/evaluations/{year}/report")]
 pub async fn get_report(
@@ -152,13 +150,12 @@ pub async fn get_report(
 /// grade. A department without an evaluation of the year gets the blank table.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
 ), responses(
     (status = 200, description = "The table as an XLSX workbook (sheet 自评表)",
         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/departments/{code}/evaluations/{year}/form.xlsx")]
 pub async fn form_xlsx(
@@ -241,23 +238,18 @@ pub struct FormReadingView {
 /// `unreadable`. Creates the evaluation as a draft when there is none.
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
-    ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
+    EvaluationKey,
+    IfMatch,
     FormQuery,
 ), request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     description = "The workbook"), responses(
     (status = 200, description = "Read and stored (or unchanged)", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 201, description = "Read and stored as a new draft", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The evaluation"))),
     (status = 400, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "The role does not change reports", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "The evaluation is not a draft or returned", body = Problem, content_type = "application/problem+json"),
-    (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not an XLSX workbook", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not a self-evaluation table, or cells that cannot be read (each named by sheet and address); nothing stored", body = Problem, content_type = "application/problem+json"),
+    EvaluationEdit,
 ))]
 #[post("/departments/{code}/evaluations/{year}/form")]
 pub async fn read_form(

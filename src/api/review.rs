@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, Problem};
 use super::evaluations::EvaluationMeta;
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter};
+use super::responses::Unauthenticated;
 use crate::app;
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
@@ -17,7 +18,6 @@ use crate::domain::evaluation::{Action, EvaluationStatus};
 use crate::domain::report::EvaluationReport;
 use crate::domain::scoring::Scorecard;
 use crate::domain::settings::Weights;
-use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Store;
 use crate::store::evaluations::Revision;
 
@@ -67,20 +67,19 @@ async fn act(
 macro_rules! action_endpoint {
     ($name:ident, $action:expr, $route:literal, $summary:literal, $roles:literal) => {
         #[utoipa::path(tag = "review", summary = $summary, description = $roles, params(
-            ("code" = UnitCode, Path, description = "单位代码"),
-            ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
-            ("If-Match" = Option<String>, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag last read, or `*`"),
+            EvaluationKey,
+            IfMatch,
         ), request_body(content = Option<ActionBody>, description = "Optional; `comment` is required to return"), responses(
             (status = 200, description = "Done; the evaluation's new state and version", body = EvaluationMeta,
                 headers(("ETag" = String, description = "The new version, quoted"))),
-            (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "The role may not do this", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "Not allowed in the current state (`allowed_actions` says what is), or the checks found errors (`findings`)",
                 body = Problem, content_type = "application/problem+json"),
             (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
             (status = 422, description = "A return without a comment", body = Problem, content_type = "application/problem+json"),
-        ))]
+    Unauthenticated,
+))]
         #[post($route)]
         pub async fn $name(
             caller: Caller,
@@ -137,17 +136,16 @@ pub struct ApprovalView {
 /// with a reason; an approved indicator cannot be dropped or re-keyed, and one added later does
 /// not score until the targets are approved again. Roles: reviewer, admin.
 #[utoipa::path(tag = "review", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
         ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag of the version whose targets are approved"),
 ), responses(
     (status = 200, description = "Approved", body = ApprovalView, headers(("ETag" = String, description = "The new version, quoted"))),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Not a reviewer or admin", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "No indicators to approve", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[post("/departments/{code}/evaluations/{year}/goals/approve")]
 pub async fn approve_goals(
@@ -188,12 +186,11 @@ pub struct FindingsView {
 /// the figures involved (万元, %, persons) and a message in Chinese and English.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "review", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
 ), responses(
     (status = 200, description = "The findings, errors first", body = FindingsView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/departments/{code}/evaluations/{year}/findings")]
 pub async fn findings(
@@ -234,12 +231,11 @@ pub struct ScoreView {
 /// computed, `missing` says what. The unit's stated score and grade are shown beside the
 /// computed ones. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "review", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
 ), responses(
     (status = 200, description = "The scorecard", body = ScoreView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/departments/{code}/evaluations/{year}/score")]
 pub async fn score(
@@ -296,12 +292,11 @@ pub struct HistoryView {
 /// Every write and every action on the evaluation — who, when, what, the version, the
 /// comment — oldest first. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "review", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
 ), responses(
     (status = 200, description = "The history", body = HistoryView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/departments/{code}/evaluations/{year}/history")]
 pub async fn history(
@@ -327,13 +322,12 @@ pub struct VersionView {
 /// The evaluation as it was at version `n` — a submitted or accepted version reads the same
 /// whatever was done after it. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "review", params(
-    ("code" = UnitCode, Path, description = "单位代码"),
-    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    EvaluationKey,
     ("n" = i64, Path, minimum = 1, description = "The version"),
 ), responses(
     (status = 200, description = "That version", body = VersionView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation or version", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/departments/{code}/evaluations/{year}/versions/{n}")]
 pub async fn version(

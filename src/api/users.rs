@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::access::require_admin;
 use super::error::{ApiError, Problem};
 use super::extract::{JsonBody, path_parameter};
+use super::responses::AdminOnly;
 use crate::domain::access::{Caller, Password, Role, Username};
 use crate::domain::report::present;
 use crate::domain::values::{Label, UnitCode};
@@ -87,8 +88,7 @@ pub struct UserPatch {
 /// Lists users by name. Roles: admin.
 #[utoipa::path(tag = "users", responses(
         (status = 200, description = "All users", body = UserList),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    AdminOnly,
 ))]
 #[get("/users")]
 pub async fn list_users(caller: Caller, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
@@ -103,10 +103,9 @@ pub async fn list_users(caller: Caller, store: web::Data<Store>) -> Result<HttpR
 /// Creates a user. Roles: admin.
 #[utoipa::path(tag = "users", request_body = NewUserBody, responses(
     (status = 201, description = "Created", body = UserView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+    AdminOnly,
 ))]
 #[post("/users")]
 pub async fn create_user(
@@ -134,9 +133,8 @@ pub async fn create_user(
 /// One user. Roles: admin.
 #[utoipa::path(tag = "users", params(("username" = Username, Path)), responses(
     (status = 200, description = "The user", body = UserView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+    AdminOnly,
 ))]
 #[get("/users/{username}")]
 pub async fn get_user(
@@ -154,10 +152,9 @@ pub async fn get_user(
 /// current tokens from their next request. Roles: admin.
 #[utoipa::path(tag = "users", params(("username" = Username, Path)), request_body = UserPatch, responses(
     (status = 200, description = "The user as it is now", body = UserView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+    AdminOnly,
 ))]
 #[patch("/users/{username}")]
 pub async fn update_user(
@@ -226,8 +223,7 @@ pub struct NewServiceToken {
 /// Lists service tokens, revoked ones included. Roles: admin.
 #[utoipa::path(tag = "users", responses(
         (status = 200, description = "All service tokens", body = ServiceTokenList),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    AdminOnly,
 ))]
 #[get("/service-tokens")]
 pub async fn list_service_tokens(
@@ -246,9 +242,8 @@ pub async fn list_service_tokens(
 /// with the unit role. The token is in this answer only. Roles: admin.
 #[utoipa::path(tag = "users", request_body = NewServiceToken, responses(
     (status = 201, description = "Issued", body = IssuedServiceToken),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    AdminOnly,
 ))]
 #[post("/service-tokens")]
 pub async fn issue_service_token(
@@ -277,9 +272,8 @@ pub async fn issue_service_token(
 /// Revokes a service token: its next request is refused. Roles: admin.
 #[utoipa::path(tag = "users", params(("id" = i64, Path)), responses(
     (status = 200, description = "Revoked", body = ServiceTokenView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
+    AdminOnly,
 ))]
 #[delete("/service-tokens/{id}")]
 pub async fn revoke_service_token(

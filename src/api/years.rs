@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
 use super::extract::{JsonBody, path_parameter};
+use super::responses::{AdminOnly, Unauthenticated};
 use crate::app;
 use crate::domain::access::Caller;
 use crate::domain::evaluation::EvaluationStatus;
@@ -28,7 +29,7 @@ pub struct YearSettingsView {
 /// authenticated caller.
 #[utoipa::path(tag = "years", params(("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100")), responses(
     (status = 200, description = "The settings", body = YearSettingsView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/years/{year}/settings")]
 pub async fn get_settings(
@@ -46,9 +47,8 @@ pub async fn get_settings(
 #[utoipa::path(tag = "years", params(("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100")),
     request_body = YearSettings, responses(
     (status = 200, description = "The settings as stored", body = YearSettingsView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-    (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Weights that do not add up to 100, or an invalid body", body = Problem, content_type = "application/problem+json"),
+    AdminOnly,
 ))]
 #[put("/years/{year}/settings")]
 pub async fn put_settings(
@@ -110,8 +110,8 @@ pub struct ProgressView {
 /// Roles: admin, reviewer, analyst.
 #[utoipa::path(tag = "years", params(("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100")), responses(
     (status = 200, description = "The progress", body = ProgressView),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "A unit", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
 ))]
 #[get("/years/{year}/progress")]
 pub async fn progress(

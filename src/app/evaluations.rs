@@ -11,10 +11,13 @@ use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::evaluations::{DepartmentId, EvaluationId, RevisionNote, document_text};
 use crate::store::{Store, StoreError, Transaction, now};
 
-/// Which evaluation: a department's, of a year.
-#[derive(Debug, Clone)]
+/// Which evaluation: a department's, of a year (the path parameters `{code}` and `{year}`).
+#[derive(Debug, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct EvaluationKey {
+    /// 单位代码
     pub code: UnitCode,
+    /// Fiscal year, 2000–2100
     pub year: FiscalYear,
 }
 

@@ -338,11 +338,6 @@ impl Store {
             Ok(codes)
         })
     }
-
-    /// Whether `code` is `root` or a unit below it.
-    pub fn is_within(&self, code: &UnitCode, root: &UnitCode) -> Result<bool, StoreError> {
-        self.read(|conn| within(conn, code, root))
-    }
 }
 
 impl Transaction<'_> {
