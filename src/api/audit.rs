@@ -105,7 +105,10 @@ pub async fn audit(
     if let Some(entry) = entry_for(request, res.status().as_u16(), address)
         && let Some(store) = request.app_data::<web::Data<Store>>().cloned()
     {
-        let recorded = super::request_id::block(move || store.record_audit(entry)).await;
+        let recorded = super::request_id::block(move || {
+            crate::app::administer("an audit entry", || store.record_audit(entry.clone()))
+        })
+        .await;
         match recorded {
             Ok(Ok(())) => {}
             Ok(Err(error)) => log::error!("the audit log could not be written: {error}"),

@@ -10,6 +10,7 @@ use super::access::{list_scope, require_admin, require_read};
 use super::error::{ApiError, Problem};
 use super::extract::{DepartmentKey, JsonBody, window};
 use super::responses::{AdminOnly, InvalidQuery, Unauthenticated};
+use crate::app;
 use crate::domain::access::Caller;
 use crate::domain::department::{Department, DepartmentPatch, UnitKind};
 use crate::domain::values::UnitCode;
@@ -80,7 +81,12 @@ pub async fn create_department(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let department: Department = body.parse("", "department")?;
-    let record = super::request_id::block(move || store.create_department(department)).await??;
+    let record = super::request_id::block(move || {
+        app::administer("a new department", || {
+            store.create_department(department.clone())
+        })
+    })
+    .await??;
     Ok(HttpResponse::Created()
         .insert_header(location(&record.department.code))
         .json(DepartmentView::from(record)))
@@ -149,7 +155,12 @@ pub async fn update_department(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let patch: DepartmentPatch = body.parse("", "department change")?;
-    let record = super::request_id::block(move || store.update_department(&key.0, patch)).await??;
+    let record = super::request_id::block(move || {
+        app::administer("a department", || {
+            store.update_department(&key.0, patch.clone())
+        })
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
 }
 
@@ -168,6 +179,9 @@ pub async fn delete_department(
     key: DepartmentKey,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
-    super::request_id::block(move || store.delete_department(&key.0)).await??;
+    super::request_id::block(move || {
+        app::administer("a department", || store.delete_department(&key.0))
+    })
+    .await??;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,6 +10,7 @@ use super::access::require_admin;
 use super::error::{ApiError, Problem};
 use super::extract::{JsonBody, path_parameter};
 use super::responses::AdminOnly;
+use crate::app;
 use crate::domain::access::{Caller, Password, Role, Username};
 use crate::domain::report::present;
 use crate::domain::values::{Label, UnitCode};
@@ -121,7 +122,10 @@ pub async fn create_user(
         role: body.role,
         department: body.department,
     };
-    let created = super::request_id::block(move || store.create_user(user)).await??;
+    let created = super::request_id::block(move || {
+        app::administer("a new user", || store.create_user(user.clone()))
+    })
+    .await??;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -172,7 +176,10 @@ pub async fn update_user(
         disabled: patch.disabled,
         password: patch.password,
     };
-    let user = super::request_id::block(move || store.change_user(&username, change)).await??;
+    let user = super::request_id::block(move || {
+        app::administer("a user", || store.change_user(&username, change.clone()))
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 
@@ -254,7 +261,9 @@ pub async fn issue_service_token(
     require_admin(&caller)?;
     let body: NewServiceToken = body.parse("", "service token")?;
     let (record, token) = super::request_id::block(move || {
-        store.issue_service_token(body.name.as_str(), &body.department, &caller.subject)
+        app::administer("a new service token", || {
+            store.issue_service_token(body.name.as_str(), &body.department, &caller.subject)
+        })
     })
     .await??;
     Ok(HttpResponse::Created()
@@ -283,6 +292,9 @@ pub async fn revoke_service_token(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let id: i64 = path_parameter(&req, "id")?;
-    let record = super::request_id::block(move || store.revoke_service_token(id)).await??;
+    let record = super::request_id::block(move || {
+        app::administer("a service token", || store.revoke_service_token(id))
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(ServiceTokenView::from(record)))
 }

@@ -48,16 +48,25 @@ const WRITE_ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 
 /// Runs `work` as one write transaction, again from a fresh read after a jittered pause when
-/// it lost a race (`StoreError::Contended`), a few times; a conflict that remains is logged
-/// and answered as such. The one retry policy of every write.
+/// it lost a race (`StoreError::Contended`), a few times; see `retry`.
 pub(crate) fn retrying<T>(
     store: &Store,
     what: &dyn std::fmt::Display,
     mut work: impl FnMut(&mut Transaction<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
+    retry(what, || store.write_transaction(&mut work))
+}
+
+/// The one retry policy of every write: `attempt` (one whole transaction) is tried again after
+/// a jittered pause when it lost a race it could not see coming, a few times; a conflict that
+/// remains is logged and answered as such.
+pub(crate) fn retry<T>(
+    what: &dyn std::fmt::Display,
+    mut attempt: impl FnMut() -> Result<T, AppError>,
+) -> Result<T, AppError> {
     let mut pause = FIRST_BACKOFF;
     for tried in 1..WRITE_ATTEMPTS {
-        match store.write_transaction(&mut work) {
+        match attempt() {
             Err(AppError::Store(StoreError::Contended)) => {
                 log::info!("write of {what} lost a race (attempt {tried}); trying again");
                 std::thread::sleep(jittered(pause));
@@ -66,7 +75,7 @@ pub(crate) fn retrying<T>(
             other => return other,
         }
     }
-    let last = store.write_transaction(&mut work);
+    let last = attempt();
     if matches!(last, Err(AppError::Store(StoreError::Contended))) {
         log::warn!("write of {what} lost the race {WRITE_ATTEMPTS} times; giving up");
     }
@@ -79,4 +88,13 @@ fn jittered(pause: Duration) -> Duration {
     // Without randomness the pause is only not jittered; the retry still works.
     let random = getrandom::fill(&mut byte).map_or(128, |()| u32::from(byte[0]));
     pause * (128 + random) / 256
+}
+
+/// An administrative write — departments, users, service tokens — that the store makes in a
+/// transaction of its own, under the same retry policy as every other write.
+pub fn administer<T>(
+    what: &str,
+    mut write: impl FnMut() -> Result<T, StoreError>,
+) -> Result<T, AppError> {
+    retry(&what, || write().map_err(AppError::from))
 }
