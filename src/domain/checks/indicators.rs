@@ -1,0 +1,271 @@
+//! Rules 7 to 9: indicator weights, self-scores, deviation reasons and the stated score.
+
+use rust_decimal::Decimal;
+
+use super::{CheckContext, Findings, Rule, TOLERANCE, amount, figure};
+use crate::domain::report::{Achieved, Comparison, EvaluationReport, Grade, IndicatorLevel1};
+use crate::domain::scoring::attainment;
+
+/// Rules 7 to 10: weights, self-scores, deviation reasons, changed targets.
+pub(super) fn indicators(
+    report: &EvaluationReport,
+    context: &CheckContext<'_>,
+    findings: &mut Findings,
+) {
+    let indicators = &report.goals.indicators;
+    if indicators.is_empty() {
+        findings.add(
+            Rule::NoIndicators,
+            "goals.indicators",
+            Vec::new(),
+            "报告未设置绩效指标（指标值、权重），无法按指标评分。".to_owned(),
+            "The report sets no performance indicators (targets, weights), so it cannot be scored by indicator.".to_owned(),
+        );
+        return;
+    }
+    let weights = context.weights;
+    for (i, indicator) in indicators.iter().enumerate() {
+        if indicator.weight.is_none() {
+            findings.add(
+                Rule::IndicatorWithoutWeight,
+                format!("goals.indicators[{i}].weight"),
+                Vec::new(),
+                format!("指标“{}”未设置分值。", indicator.name.as_str()),
+                format!("Indicator “{}” has no weight.", indicator.name.as_str()),
+            );
+        }
+    }
+    let all_weighted: Option<Decimal> =
+        indicators.iter().map(|i| i.weight.map(|w| w.value())).sum();
+    if let Some(indicator_total) = all_weighted {
+        let total = indicator_total + weights.budget_execution.value();
+        if total != Decimal::ONE_HUNDRED {
+            findings.add(
+                Rule::WeightsNot100,
+                "goals.indicators",
+                vec![
+                    figure("sum of goals.indicators[*].weight", amount(indicator_total)),
+                    figure(
+                        "budget execution weight (year settings)",
+                        amount(weights.budget_execution.value()),
+                    ),
+                    figure("total", amount(total)),
+                ],
+                format!(
+                    "指标分值合计{}分，加预算执行{}分，共{}分，不等于100分。",
+                    amount(indicator_total),
+                    amount(weights.budget_execution.value()),
+                    amount(total)
+                ),
+                format!(
+                    "Indicator weights ({}) plus budget execution ({}) make {}, not 100.",
+                    amount(indicator_total),
+                    amount(weights.budget_execution.value()),
+                    amount(total)
+                ),
+            );
+        }
+        for level1 in [
+            IndicatorLevel1::Output,
+            IndicatorLevel1::Effect,
+            IndicatorLevel1::Satisfaction,
+        ] {
+            let Some(configured) = weights.of(level1) else {
+                continue;
+            };
+            let group: Decimal = indicators
+                .iter()
+                .filter(|i| i.level1 == level1)
+                .filter_map(|i| i.weight.map(|w| w.value()))
+                .sum();
+            let present = indicators.iter().any(|i| i.level1 == level1);
+            if present && group != configured.value() {
+                let name = serde_json::to_value(level1)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                findings.add(
+                    Rule::GroupWeightMismatch,
+                    "goals.indicators",
+                    vec![
+                        figure(format!("sum of {name} weights"), amount(group)),
+                        figure(
+                            format!("{name} weight (year settings)"),
+                            amount(configured.value()),
+                        ),
+                    ],
+                    format!(
+                        "{name}类指标分值合计{}分，与年度设置的{}分不一致。",
+                        amount(group),
+                        amount(configured.value())
+                    ),
+                    format!(
+                        "The {name} indicators weigh {} in all; the year's settings give {}.",
+                        amount(group),
+                        amount(configured.value())
+                    ),
+                );
+            }
+        }
+    }
+    for (i, result) in report.results.indicators.iter().enumerate() {
+        let Some(indicator) = indicators.iter().find(|ind| ind.id == result.indicator_id) else {
+            continue;
+        };
+        let path = format!("results.indicators[{i}]");
+        let name = indicator.name.as_str();
+        let weight = indicator.weight.map(|w| w.value());
+        let self_score = result.self_score.map(|s| s.value());
+        if let (Some(own), Some(weight)) = (self_score, weight)
+            && own > weight
+        {
+            findings.add(
+                Rule::SelfScoreAboveWeight,
+                format!("{path}.self_score"),
+                vec![
+                    figure(format!("{path}.self_score"), amount(own)),
+                    figure(
+                        format!(
+                            "goals.indicators[{}].weight",
+                            indicators
+                                .iter()
+                                .position(|x| x.id == indicator.id)
+                                .unwrap_or(0)
+                        ),
+                        amount(weight),
+                    ),
+                ],
+                format!(
+                    "指标“{name}”自评得分{}分，高于其分值{}分。",
+                    amount(own),
+                    amount(weight)
+                ),
+                format!(
+                    "Indicator “{name}” scores itself {}, above its weight of {}.",
+                    amount(own),
+                    amount(weight)
+                ),
+            );
+        }
+        let mut missed = matches!(self_score.zip(weight), Some((own, weight)) if own < weight);
+        if indicator.comparison == Comparison::Qualitative {
+            missed |= matches!(
+                result.achievement,
+                Some(Achieved::PartlyAchieved | Achieved::NotAchieved)
+            );
+        } else if let (Ok(target), Ok(actual)) = (
+            indicator.effective_target().parse::<Decimal>(),
+            result.actual.as_str().parse::<Decimal>(),
+        ) {
+            let (met, fraction) = attainment(indicator.comparison, target, actual);
+            missed |= !met;
+            if !met
+                && let (Some(own), Some(weight), Some(fraction)) = (self_score, weight, fraction)
+            {
+                let allowed = (weight * fraction).clamp(Decimal::ZERO, weight);
+                if own > allowed + TOLERANCE {
+                    findings.add(
+                        Rule::SelfScoreAboveRule,
+                        format!("{path}.self_score"),
+                        vec![
+                            figure(format!("{path}.actual"), result.actual.as_str()),
+                            figure("target", indicator.effective_target()),
+                            figure(format!("{path}.self_score"), amount(own)),
+                            figure("weight × attainment", amount(allowed.round_dp(2))),
+                        ],
+                        format!("指标“{name}”未完成目标（完成{}，目标{}），按比例最多得{}分，自评{}分偏高。", result.actual.as_str(), indicator.effective_target(), amount(allowed.round_dp(2)), amount(own)),
+                        format!("Indicator “{name}” missed its target ({} against {}); the proportional rule allows {}, not {}.", result.actual.as_str(), indicator.effective_target(), amount(allowed.round_dp(2)), amount(own)),
+                    );
+                }
+            }
+        }
+        if missed
+            && result
+                .deviation_reason
+                .as_deref()
+                .is_none_or(|r| r.trim().is_empty())
+        {
+            findings.add(
+                Rule::DeviationReasonMissing,
+                format!("{path}.deviation_reason"),
+                vec![figure(format!("{path}.actual"), result.actual.as_str()), figure("target", indicator.effective_target())],
+                format!("指标“{name}”未完全完成或未得满分，请填写偏差原因分析及改进措施。"),
+                format!("Indicator “{name}” missed its target or its full weight; give the reason for the deviation."),
+            );
+        }
+    }
+}
+
+/// Rule 7, the stated score: the stated total is the sum of the stated parts, and the stated
+/// grade is the grade of the stated total.
+pub(super) fn stated_score(report: &EvaluationReport, findings: &mut Findings) {
+    let indicators = &report.goals.indicators;
+    let results = &report.results;
+    let self_scores: Option<Decimal> = indicators
+        .iter()
+        .map(|ind| {
+            let result = results.indicators.iter().find(|r| r.indicator_id == ind.id);
+            result.and_then(|r| r.self_score).map(|s| s.value())
+        })
+        .sum();
+    let parts = results
+        .stated_execution_score
+        .map(|s| s.value())
+        .zip(self_scores)
+        .map(|(execution, indicators)| execution + indicators);
+    if let (Some(stated), Some(parts)) = (results.stated_total_score.map(|s| s.value()), parts)
+        && (stated - parts).abs() > TOLERANCE
+    {
+        findings.add(
+            Rule::StatedTotalMismatch,
+            "results.stated_total_score",
+            vec![
+                figure("results.stated_total_score", amount(stated)),
+                figure("stated execution score + self-scores", amount(parts)),
+            ],
+            format!(
+                "自评总分{}分与各项自评得分之和{}分不一致。",
+                amount(stated),
+                amount(parts)
+            ),
+            format!(
+                "The stated total ({}) is not the sum of the stated parts ({}).",
+                amount(stated),
+                amount(parts)
+            ),
+        );
+    }
+    if let (Some(stated), Some(grade)) = (results.stated_total_score, results.stated_grade) {
+        let expected = Grade::of(stated.value());
+        if expected != grade {
+            findings.add(
+                Rule::StatedGradeMismatch,
+                "results.stated_grade",
+                vec![
+                    figure("results.stated_total_score", amount(stated.value())),
+                    figure("results.stated_grade", format!("{grade:?}")),
+                ],
+                format!(
+                    "自评总分{}分对应等级应为“{}”，与所填等级不符。",
+                    amount(stated.value()),
+                    grade_zh(expected)
+                ),
+                format!(
+                    "A total of {} is graded {:?}, not {:?}.",
+                    amount(stated.value()),
+                    expected,
+                    grade
+                ),
+            );
+        }
+    }
+}
+
+fn grade_zh(grade: Grade) -> &'static str {
+    match grade {
+        Grade::Excellent => "优",
+        Grade::Good => "良",
+        Grade::Fair => "中",
+        Grade::Poor => "差",
+    }
+}
