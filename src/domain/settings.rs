@@ -41,7 +41,10 @@ impl Weights {
             IndicatorLevel1::Output => Some(self.output),
             IndicatorLevel1::Effect => Some(self.effect),
             IndicatorLevel1::Satisfaction => Some(self.satisfaction),
-            IndicatorLevel1::Input | IndicatorLevel1::Process | IndicatorLevel1::Outcome => None,
+            IndicatorLevel1::Input
+            | IndicatorLevel1::Process
+            | IndicatorLevel1::Outcome
+            | IndicatorLevel1::Decision => None,
         }
     }
 

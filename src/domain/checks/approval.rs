@@ -42,8 +42,8 @@ impl ApprovedGoals {
                 .iter()
                 .map(|i| ApprovedTarget {
                     indicator_id: i.id.as_str().to_owned(),
-                    target: i.target.as_str().to_owned(),
-                    comparison: Some(i.comparison),
+                    target: i.initial_target().to_owned(),
+                    comparison: i.kind(),
                 })
                 .collect(),
         }
@@ -82,7 +82,7 @@ impl ApprovedGoals {
             else {
                 continue;
             };
-            if approved.target != indicator.target.as_str() {
+            if approved.target != indicator.initial_target() {
                 errors.push(FieldError::new(
                     format!("goals.indicators[{i}].target"),
                     format!(
@@ -92,7 +92,7 @@ impl ApprovedGoals {
                 ));
             }
             if let Some(comparison) = approved.comparison
-                && comparison != indicator.comparison
+                && Some(comparison) != indicator.kind()
             {
                 errors.push(FieldError::new(
                     format!("goals.indicators[{i}].comparison"),
@@ -135,7 +135,7 @@ pub(super) fn targets(
                 vec![
                     figure(
                         format!("goals.indicators[{i}].target"),
-                        indicator.target.as_str(),
+                        indicator.initial_target(),
                     ),
                     figure(
                         format!("goals.indicators[{i}].adjusted_target"),
@@ -150,10 +150,10 @@ pub(super) fn targets(
             continue;
         };
         match approved.targets.iter().find(|t| t.indicator_id == indicator.id.as_str()) {
-            Some(target) if target.target != indicator.target.as_str() => findings.add(
+            Some(target) if target.target != indicator.initial_target() => findings.add(
                 Rule::TargetChangedAfterApproval,
                 format!("goals.indicators[{i}].target"),
-                vec![figure("approved target", target.target.clone()), figure(format!("goals.indicators[{i}].target"), indicator.target.as_str())],
+                vec![figure("approved target", target.target.clone()), figure(format!("goals.indicators[{i}].target"), indicator.initial_target())],
                 format!("指标“{name}”的指标值与审核通过的{}不一致；变更应作为调整指标值填写并说明原因。", target.target),
                 format!("Indicator “{name}” no longer has its approved target {}; record a change as adjusted_target with a reason.", target.target),
             ),

@@ -3,7 +3,9 @@
 use rust_decimal::Decimal;
 
 use super::{CheckContext, Findings, Rule, TOLERANCE, amount, figure};
-use crate::domain::report::{Achieved, Comparison, EvaluationReport, Grade, IndicatorLevel1};
+use crate::domain::report::{
+    Achieved, Assessment, EvaluationReport, Grade, IndicatorLevel1, Reading,
+};
 use crate::domain::scoring::attainment;
 
 /// Rules 7 to 10: weights, self-scores, deviation reasons, changed targets.
@@ -25,6 +27,16 @@ pub(super) fn indicators(
     }
     let weights = context.weights;
     for (i, indicator) in indicators.iter().enumerate() {
+        if indicator.reading() == Reading::Unreadable {
+            let (name, target) = (indicator.name.as_str(), indicator.target_text());
+            findings.add(
+                Rule::IndicatorUnscorable,
+                format!("goals.indicators[{i}].target"),
+                vec![figure(format!("goals.indicators[{i}].target"), target)],
+                format!("指标“{name}”的指标值“{target}”读不出数值，无法按定量指标计分。"),
+                format!("Indicator “{name}”: no figure can be read from the target `{target}`, so it is not scored."),
+            );
+        }
         if indicator.weight.is_none() {
             findings.add(
                 Rule::IndicatorWithoutWeight,
@@ -75,10 +87,10 @@ pub(super) fn indicators(
             };
             let group: Decimal = indicators
                 .iter()
-                .filter(|i| i.level1 == level1)
+                .filter(|i| i.level1 == Some(level1))
                 .filter_map(|i| i.weight.map(|w| w.value()))
                 .sum();
-            let present = indicators.iter().any(|i| i.level1 == level1);
+            let present = indicators.iter().any(|i| i.level1 == Some(level1));
             if present && group != configured.value() {
                 let name = serde_json::to_value(level1)
                     .ok()
@@ -147,35 +159,59 @@ pub(super) fn indicators(
                 ),
             );
         }
+        let actual = result.actual.as_ref().map_or("", |a| a.as_str());
         let mut missed = matches!(self_score.zip(weight), Some((own, weight)) if own < weight);
-        if indicator.comparison == Comparison::Qualitative {
-            missed |= matches!(
-                result.achievement,
-                Some(Achieved::PartlyAchieved | Achieved::NotAchieved)
-            );
-        } else if let (Ok(target), Ok(actual)) = (
-            indicator.effective_target().parse::<Decimal>(),
-            result.actual.as_str().parse::<Decimal>(),
-        ) {
-            let (met, fraction) = attainment(indicator.comparison, target, actual);
-            missed |= !met;
-            if !met
-                && let (Some(own), Some(weight), Some(fraction)) = (self_score, weight, fraction)
-            {
-                let allowed = (weight * fraction).clamp(Decimal::ZERO, weight);
-                if own > allowed + TOLERANCE {
+        match indicator.assess(result) {
+            Assessment::Qualitative => {
+                missed |= matches!(
+                    result.achievement,
+                    Some(Achieved::PartlyAchieved | Achieved::NotAchieved)
+                );
+            }
+            Assessment::Unscorable {
+                message,
+                message_en,
+            } => {
+                if indicator.reading() != Reading::Unreadable {
                     findings.add(
-                        Rule::SelfScoreAboveRule,
-                        format!("{path}.self_score"),
+                        Rule::IndicatorUnscorable,
+                        format!("{path}.actual"),
                         vec![
-                            figure(format!("{path}.actual"), result.actual.as_str()),
-                            figure("target", indicator.effective_target()),
-                            figure(format!("{path}.self_score"), amount(own)),
-                            figure("weight × attainment", amount(allowed.round_dp(2))),
+                            figure(format!("{path}.actual"), actual),
+                            figure("target", indicator.target_text()),
                         ],
-                        format!("指标“{name}”未完成目标（完成{}，目标{}），按比例最多得{}分，自评{}分偏高。", result.actual.as_str(), indicator.effective_target(), amount(allowed.round_dp(2)), amount(own)),
-                        format!("Indicator “{name}” missed its target ({} against {}); the proportional rule allows {}, not {}.", result.actual.as_str(), indicator.effective_target(), amount(allowed.round_dp(2)), amount(own)),
+                        message,
+                        message_en,
                     );
+                }
+            }
+            Assessment::Figures {
+                comparison,
+                target,
+                actual: value,
+            } => {
+                let (met, fraction) = attainment(comparison, target, value);
+                missed |= !met;
+                if !met
+                    && let (Some(own), Some(weight), Some(fraction)) =
+                        (self_score, weight, fraction)
+                {
+                    let allowed = (weight * fraction).clamp(Decimal::ZERO, weight);
+                    if own > allowed + TOLERANCE {
+                        let target = indicator.target_text();
+                        findings.add(
+                            Rule::SelfScoreAboveRule,
+                            format!("{path}.self_score"),
+                            vec![
+                                figure(format!("{path}.actual"), actual),
+                                figure("target", target),
+                                figure(format!("{path}.self_score"), amount(own)),
+                                figure("weight × attainment", amount(allowed.round_dp(2))),
+                            ],
+                            format!("指标“{name}”未完成目标（完成{actual}，目标{target}），按比例最多得{}分，自评{}分偏高。", amount(allowed.round_dp(2)), amount(own)),
+                            format!("Indicator “{name}” missed its target ({actual} against {target}); the proportional rule allows {}, not {}.", amount(allowed.round_dp(2)), amount(own)),
+                        );
+                    }
                 }
             }
         }
@@ -188,7 +224,7 @@ pub(super) fn indicators(
             findings.add(
                 Rule::DeviationReasonMissing,
                 format!("{path}.deviation_reason"),
-                vec![figure(format!("{path}.actual"), result.actual.as_str()), figure("target", indicator.effective_target())],
+                vec![figure(format!("{path}.actual"), actual), figure("target", indicator.target_text())],
                 format!("指标“{name}”未完全完成或未得满分，请填写偏差原因分析及改进措施。"),
                 format!("Indicator “{name}” missed its target or its full weight; give the reason for the deviation."),
             );

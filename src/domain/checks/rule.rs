@@ -49,6 +49,8 @@ named_enum! {
         TargetChangedAfterApproval = "target_changed_after_approval",
         /// An indicator added after the approval (rule 10).
         IndicatorAddedAfterApproval = "indicator_added_after_approval",
+        /// An indicator whose target or actual cannot be read, or that has no actual (rule 8).
+        IndicatorUnscorable = "indicator_unscorable",
         /// A prior-year figure that the previous year's report does not give (rule 11).
         PriorYearFigureDiffers = "prior_year_figure_differs",
     }
@@ -79,6 +81,7 @@ impl Rule {
             | Self::NoIndicators
             | Self::IndicatorWithoutWeight
             | Self::IndicatorAddedAfterApproval
+            | Self::IndicatorUnscorable
             | Self::PriorYearFigureDiffers => Severity::Warning,
         }
     }

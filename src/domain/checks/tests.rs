@@ -136,6 +136,11 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
             json!({"goals": {"indicators": [{"id": "o", "level1": "output", "level2": "数量", "name": "办文", "comparison": "at_least", "target": "100", "adjusted_target": "90", "weight": "90"}]}}),
             json!({"goals": {"indicators": [{"id": "o", "level1": "output", "level2": "数量", "name": "办文", "comparison": "at_least", "target": "100", "adjusted_target": "90", "adjustment_reason": "机构改革", "weight": "90"}]}}),
         ),
+        (
+            "indicator_unscorable",
+            json!({"goals": goals.clone(), "results": {"indicators": [{"indicator_id": "o"}]}}),
+            json!({"goals": goals.clone(), "results": {"indicators": [{"indicator_id": "o", "actual": "120篇"}]}}),
+        ),
     ]
 }
 
@@ -258,4 +263,43 @@ fn a_breakdown_finding_names_the_figures_and_speaks_both_languages() {
         finding.message
     );
     assert!(finding.message_en.contains("413.77"));
+}
+
+/// A target in words where a figure is asked for is a finding, not a refusal at the door; an
+/// actual left out with a reason is a finding that says the reason; both leave the indicator
+/// unscored.
+#[test]
+fn what_cannot_be_read_is_named_and_not_scored() {
+    let report: EvaluationReport = serde_json::from_value(json!({
+        "budget": {"total": {"adjusted": "100", "executed": "100"}},
+        "goals": {"indicators": [
+            {"id": "a", "name": "采用率", "unit": "%", "comparison": "at_least", "target": "较高", "weight": "45"},
+            {"id": "b", "name": "满意度", "target": "≥95%", "weight": "45"}
+        ]},
+        "results": {"indicators": [
+            {"indicator_id": "a", "actual": "40%"},
+            {"indicator_id": "b", "no_actual_reason": "未开展调查"}
+        ]}
+    }))
+    .unwrap();
+    let weights = Weights::default();
+    let context = CheckContext {
+        weights: &weights,
+        approved: None,
+        previous: None,
+    };
+    let unscorable: Vec<(String, String)> = report
+        .findings(&context)
+        .into_iter()
+        .filter(|f| f.rule == Rule::IndicatorUnscorable)
+        .map(|f| (f.path, f.message))
+        .collect();
+    assert_eq!(unscorable.len(), 2, "{unscorable:?}");
+    assert_eq!(unscorable[0].0, "goals.indicators[0].target");
+    assert_eq!(unscorable[1].0, "results.indicators[1].actual");
+    assert!(unscorable[1].1.contains("未开展调查"));
+    let card = report.scorecard(&weights, None);
+    assert!(card.indicators.iter().all(|i| i.score.is_none()));
+    assert!(card.total.is_none());
+    assert_eq!(card.missing.len(), 2, "{:?}", card.missing);
 }

@@ -14,6 +14,7 @@ mod issues;
 mod profile;
 mod publication;
 mod results;
+mod target;
 #[cfg(test)]
 mod tests;
 
@@ -23,7 +24,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::FieldError;
-use super::values::{Label, Quantity};
 
 pub use budget::*;
 pub use goals::*;
@@ -31,10 +31,7 @@ pub use issues::*;
 pub use profile::*;
 pub use publication::*;
 pub use results::*;
-
-pub(crate) fn is_false(flag: &bool) -> bool {
-    !flag
-}
+pub use target::{Reading, read, read_figure};
 
 /// Parts left empty are left out of the document, so that it reads back as it was posted.
 pub(crate) fn is_empty<T: Default + PartialEq>(part: &T) -> bool {
@@ -91,37 +88,25 @@ impl EvaluationReport {
         for (i, result) in self.results.indicators.iter().enumerate() {
             let path = format!("results.indicators[{i}]");
             let id = result.indicator_id.as_str();
-            let Some(indicator) = self
+            if !self
                 .goals
                 .indicators
                 .iter()
-                .find(|ind| ind.id.as_str() == id)
-            else {
+                .any(|ind| ind.id.as_str() == id)
+            {
                 errors.push(FieldError::new(
                     format!("{path}.indicator_id"),
                     format!("there is no indicator `{id}` in goals.indicators"),
                 ));
                 continue;
-            };
+            }
             if !seen.insert(id) {
                 errors.push(FieldError::new(
                     format!("{path}.indicator_id"),
                     format!("indicator `{id}` has more than one result"),
                 ));
             }
-            if indicator.comparison.is_quantitative() {
-                errors.extend(quantity_error(format!("{path}.actual"), &result.actual));
-            }
         }
         errors
     }
-}
-
-pub(super) fn quantity_error(path: String, value: &Label) -> Option<FieldError> {
-    value.as_str().parse::<Quantity>().err().map(|reason| {
-        FieldError::new(
-            path,
-            format!("{reason}; a quantitative indicator (≥, ≤, =) takes a number, with its unit in `unit`"),
-        )
-    })
 }

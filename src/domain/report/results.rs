@@ -33,8 +33,13 @@ pub struct Results {
 pub struct IndicatorResult {
     /// The `id` of an indicator in `goals.indicators`.
     pub indicator_id: Label,
-    /// 实际完成值 — a decimal string for a quantitative indicator, words for a qualitative one.
-    pub actual: Label,
+    /// 实际完成值 as written (`2350篇`, `100%`, `好`); absent where the form gives none, and
+    /// then `no_actual_reason` says why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Label>,
+    /// Why there is no actual (e.g. the survey was not held); the indicator is not scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_actual_reason: Option<String>,
     /// 自评得分 — the unit's own score (points).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_score: Option<Points>,

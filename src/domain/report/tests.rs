@@ -1,6 +1,7 @@
-//! What the door refuses: broken references, words where numbers belong, unknown fields.
+//! What the door refuses — broken references, duplicate ids — and what it takes as written.
 
 use super::*;
+use crate::domain::values::Label;
 
 fn report(json: serde_json::Value) -> EvaluationReport {
     serde_json::from_value(json).unwrap()
@@ -23,22 +24,30 @@ fn results_must_name_indicators_that_exist() {
     assert_eq!(errors[0].path, "results.indicators[0].indicator_id");
 }
 
+/// Real forms list indicators flat, write targets with their sign and unit, as `—` or not at
+/// all, leave actuals out with a reason and say 否 to 核心指标: none of it is refused.
 #[test]
-fn quantitative_targets_and_actuals_must_be_numbers() {
+fn forms_as_written_are_taken_at_the_door() {
     let doc = report(serde_json::json!({
-        "goals": {"indicators": [{"id": "a", "level1": "effect", "level2": "社会效益", "name": "采用率",
-                                   "unit": "%", "comparison": "at_least", "target": "较高"}]},
-        "results": {"indicators": [{"indicator_id": "a", "actual": "40%"}]}
+        "goals": {"indicators": [
+            {"id": "1", "name": "发文篇数", "target": "≥2200篇", "weight": "10", "core": false},
+            {"id": "2", "name": "安全事故", "target": "到0次", "weight": "10", "core": true},
+            {"id": "3", "name": "采用率", "unit": "%", "comparison": "at_least", "target": "较高"},
+            {"id": "4", "name": "经费节约", "target": "—"},
+            {"id": "5", "name": "满意度调查"}
+        ]},
+        "results": {"indicators": [
+            {"indicator_id": "1", "actual": "2350篇"},
+            {"indicator_id": "3", "actual": "40%"},
+            {"indicator_id": "5", "no_actual_reason": "本年度未开展满意度调查"}
+        ]}
     }));
-    let paths: Vec<_> = doc
-        .structural_errors()
-        .into_iter()
-        .map(|e| e.path)
-        .collect();
-    assert_eq!(
-        paths,
-        ["goals.indicators[0].target", "results.indicators[0].actual"]
-    );
+    assert!(doc.structural_errors().is_empty());
+    let core: Vec<Option<bool>> = doc.goals.indicators.iter().map(|i| i.core).collect();
+    assert_eq!(core, [Some(false), Some(true), None, None, None]);
+    let back = serde_json::to_value(&doc).unwrap();
+    assert_eq!(back["goals"]["indicators"][0]["core"], false);
+    assert!(back["goals"]["indicators"][2].get("core").is_none());
 }
 
 #[test]
