@@ -105,7 +105,7 @@ fn optional_points<S: serde::Serializer>(
 pub struct Subtotal {
     /// 一级指标; none for the indicators of a flat form.
     pub level1: Option<IndicatorLevel1>,
-    /// The weight the year's settings give the group (none for the older framework's groups).
+    /// The weight the year's default framework gives the group (none on another framework).
     #[schema(value_type = Option<String>)]
     #[serde(serialize_with = "optional_points")]
     pub configured_weight: Option<Decimal>,
@@ -287,21 +287,37 @@ impl EvaluationReport {
         let figures = self.derived_figures();
         let mut missing = Vec::new();
 
-        let execution_weight = weights.budget_execution.value();
+        // On another framework than the default, execution scored apart takes the points the
+        // indicators leave (none where it is scored inside them, as an indicator): a score is
+        // out of 100 whatever the framework.
+        let on_default = self.goals.on_default_framework();
+        let execution_weight = if on_default {
+            weights.budget_execution.value()
+        } else {
+            self.goals
+                .total_weight()
+                .map_or(weights.budget_execution.value(), |indicators| {
+                    (Decimal::ONE_HUNDRED - indicators).max(Decimal::ZERO)
+                })
+        };
         let rate = figures.total.execution_rate;
-        if rate.is_none() {
+        if rate.is_none() && !execution_weight.is_zero() {
             missing.push(match (figures.total.executed, figures.total.adjusted) {
                 (None, _) => "the budget gives no executed amount (执行数)".to_owned(),
                 (_, None) => "the budget gives no adjusted budget (调整预算)".to_owned(),
                 _ => "the adjusted budget is zero".to_owned(),
             });
         }
-        let execution_points = rate.map(|r| {
-            let capped = (r.value() / Decimal::ONE_HUNDRED)
-                .min(Decimal::ONE)
-                .max(Decimal::ZERO);
-            execution_weight * capped
-        });
+        let execution_points = if execution_weight.is_zero() {
+            Some(Decimal::ZERO)
+        } else {
+            rate.map(|r| {
+                let capped = (r.value() / Decimal::ONE_HUNDRED)
+                    .min(Decimal::ONE)
+                    .max(Decimal::ZERO);
+                execution_weight * capped
+            })
+        };
 
         let indicators: Vec<IndicatorScore> = self
             .goals
@@ -335,7 +351,10 @@ impl EvaluationReport {
                 let raw: Option<Decimal> = members.iter().map(|i| i.score.map(|s| s.value())).sum();
                 Subtotal {
                     level1,
-                    configured_weight: level1.and_then(|l| weights.of(l)).map(|w| w.value()),
+                    configured_weight: level1
+                        .filter(|_| on_default)
+                        .and_then(|l| weights.of(l))
+                        .map(|w| w.value()),
                     indicator_weights: members.iter().filter_map(|i| i.weight).sum(),
                     score: raw.map(Score::of),
                 }

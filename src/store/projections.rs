@@ -55,7 +55,7 @@ pub(super) fn findings_of(
     let settings = load_settings(conn, year.value())?;
     let previous = previous_report(conn, department, year.value())?;
     let context = CheckContext {
-        weights: &settings.weights,
+        settings: &settings,
         approved: record.approved_goals.as_ref(),
         previous: previous.as_ref(),
     };
@@ -104,7 +104,7 @@ fn project(conn: &mut DbConnection, evaluation_id: i64) -> Result<(i64, i32), St
     let settings = load_settings(conn, source.year)?;
     let previous = previous_report(conn, source.department_id, source.year)?;
     let context = CheckContext {
-        weights: &settings.weights,
+        settings: &settings,
         approved: approved.as_ref(),
         previous: previous.as_ref(),
     };

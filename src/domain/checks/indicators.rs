@@ -2,18 +2,12 @@
 
 use rust_decimal::Decimal;
 
-use super::{CheckContext, Findings, Rule, TOLERANCE, amount, figure};
-use crate::domain::report::{
-    Achieved, Assessment, EvaluationReport, Grade, IndicatorLevel1, Reading,
-};
+use super::{Findings, Rule, TOLERANCE, amount, figure};
+use crate::domain::report::{Achieved, Assessment, EvaluationReport, Grade, Reading};
 use crate::domain::scoring::attainment;
 
 /// Rules 7 to 10: weights, self-scores, deviation reasons, changed targets.
-pub(super) fn indicators(
-    report: &EvaluationReport,
-    context: &CheckContext<'_>,
-    findings: &mut Findings,
-) {
+pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
     let indicators = &report.goals.indicators;
     if indicators.is_empty() {
         findings.add(
@@ -25,7 +19,6 @@ pub(super) fn indicators(
         );
         return;
     }
-    let weights = context.weights;
     for (i, indicator) in indicators.iter().enumerate() {
         if indicator.reading() == Reading::Unreadable {
             let (name, target) = (indicator.name.as_str(), indicator.target_text());
@@ -45,79 +38,6 @@ pub(super) fn indicators(
                 format!("指标“{}”未设置分值。", indicator.name.as_str()),
                 format!("Indicator “{}” has no weight.", indicator.name.as_str()),
             );
-        }
-    }
-    let all_weighted: Option<Decimal> =
-        indicators.iter().map(|i| i.weight.map(|w| w.value())).sum();
-    if let Some(indicator_total) = all_weighted {
-        let total = indicator_total + weights.budget_execution.value();
-        if total != Decimal::ONE_HUNDRED {
-            findings.add(
-                Rule::WeightsNot100,
-                "goals.indicators",
-                vec![
-                    figure("sum of goals.indicators[*].weight", amount(indicator_total)),
-                    figure(
-                        "budget execution weight (year settings)",
-                        amount(weights.budget_execution.value()),
-                    ),
-                    figure("total", amount(total)),
-                ],
-                format!(
-                    "指标分值合计{}分，加预算执行{}分，共{}分，不等于100分。",
-                    amount(indicator_total),
-                    amount(weights.budget_execution.value()),
-                    amount(total)
-                ),
-                format!(
-                    "Indicator weights ({}) plus budget execution ({}) make {}, not 100.",
-                    amount(indicator_total),
-                    amount(weights.budget_execution.value()),
-                    amount(total)
-                ),
-            );
-        }
-        for level1 in [
-            IndicatorLevel1::Output,
-            IndicatorLevel1::Effect,
-            IndicatorLevel1::Satisfaction,
-        ] {
-            let Some(configured) = weights.of(level1) else {
-                continue;
-            };
-            let group: Decimal = indicators
-                .iter()
-                .filter(|i| i.level1 == Some(level1))
-                .filter_map(|i| i.weight.map(|w| w.value()))
-                .sum();
-            let present = indicators.iter().any(|i| i.level1 == Some(level1));
-            if present && group != configured.value() {
-                let name = serde_json::to_value(level1)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                findings.add(
-                    Rule::GroupWeightMismatch,
-                    "goals.indicators",
-                    vec![
-                        figure(format!("sum of {name} weights"), amount(group)),
-                        figure(
-                            format!("{name} weight (year settings)"),
-                            amount(configured.value()),
-                        ),
-                    ],
-                    format!(
-                        "{name}类指标分值合计{}分，与年度设置的{}分不一致。",
-                        amount(group),
-                        amount(configured.value())
-                    ),
-                    format!(
-                        "The {name} indicators weigh {} in all; the year's settings give {}.",
-                        amount(group),
-                        amount(configured.value())
-                    ),
-                );
-            }
         }
     }
     for (i, result) in report.results.indicators.iter().enumerate() {

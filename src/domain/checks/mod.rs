@@ -9,6 +9,7 @@
 mod approval;
 mod breakdowns;
 mod execution;
+mod framework;
 mod indicators;
 mod prior_year;
 mod rates;
@@ -22,7 +23,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::report::EvaluationReport;
-use super::settings::Weights;
+use super::settings::YearSettings;
 
 pub use approval::{ApprovedGoals, ApprovedTarget};
 pub use rule::Rule;
@@ -65,7 +66,9 @@ pub struct Finding {
 /// What the checks need besides the report itself.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckContext<'a> {
-    pub weights: &'a Weights,
+    /// The year's settings: its default framework (the weights), the others it accepts, and
+    /// the floor of a line's execution.
+    pub settings: &'a YearSettings,
     pub approved: Option<&'a ApprovedGoals>,
     /// The same department's report of the year before, where there is one.
     pub previous: Option<&'a EvaluationReport>,
@@ -112,7 +115,8 @@ impl EvaluationReport {
         execution::execution_and_adjustment(self, &mut findings);
         staffing::staffing(self, &mut findings);
         rates::stated_rates(self, &mut findings);
-        indicators::indicators(self, context, &mut findings);
+        framework::weights(self, context, &mut findings);
+        indicators::indicators(self, &mut findings);
         indicators::stated_score(self, &mut findings);
         approval::targets(self, context, &mut findings);
         prior_year::prior_year(self, context, &mut findings);

@@ -31,6 +31,8 @@ named_enum! {
         IndicatorWithoutWeight = "indicator_without_weight",
         /// Weights that do not make 100 (rule 7).
         WeightsNot100 = "weights_not_100",
+        /// Indicators that follow another framework than the year's default (rule 7).
+        FrameworkNotDefault = "framework_not_default",
         /// A 一级 group's weights differ from the framework (rule 7).
         GroupWeightMismatch = "group_weight_mismatch",
         /// A self-score above the indicator's weight (rule 7).
@@ -79,6 +81,7 @@ impl Rule {
             | Self::PayrollAboveEstablishment
             | Self::StatedRateMismatch
             | Self::NoIndicators
+            | Self::FrameworkNotDefault
             | Self::IndicatorWithoutWeight
             | Self::IndicatorAddedAfterApproval
             | Self::IndicatorUnscorable

@@ -6,6 +6,9 @@ use super::*;
 use chrono::Utc;
 
 use crate::domain::report::{Comparison, EvaluationReport, Goals};
+use rust_decimal::Decimal;
+
+use crate::domain::settings::YearSettings;
 
 fn weighted_goals(weights: [&str; 3]) -> Value {
     json!({"indicators": [
@@ -22,9 +25,9 @@ fn rules(
 ) -> Vec<&'static str> {
     let report: EvaluationReport = serde_json::from_value(report).unwrap();
     let previous: Option<EvaluationReport> = previous.map(|p| serde_json::from_value(p).unwrap());
-    let weights = Weights::default();
+    let settings = YearSettings::default();
     let context = CheckContext {
-        weights: &weights,
+        settings: &settings,
         approved,
         previous: previous.as_ref(),
     };
@@ -243,9 +246,9 @@ fn a_rate_stated_in_whole_percent_may_round() {
 fn a_breakdown_finding_names_the_figures_and_speaks_both_languages() {
     let report: EvaluationReport = serde_json::from_value(json!({"budget": {"projects": {"amounts": {"initial": "1081"},
         "lines": [{"name": "业务", "amounts": {"initial": "185"}}, {"name": "专项", "amounts": {"initial": "1309.77"}}]}}})).unwrap();
-    let weights = Weights::default();
+    let settings = YearSettings::default();
     let findings = report.findings(&CheckContext {
-        weights: &weights,
+        settings: &settings,
         approved: None,
         previous: None,
     });
@@ -282,9 +285,9 @@ fn what_cannot_be_read_is_named_and_not_scored() {
         ]}
     }))
     .unwrap();
-    let weights = Weights::default();
+    let settings = YearSettings::default();
     let context = CheckContext {
-        weights: &weights,
+        settings: &settings,
         approved: None,
         previous: None,
     };
@@ -298,8 +301,92 @@ fn what_cannot_be_read_is_named_and_not_scored() {
     assert_eq!(unscorable[0].0, "goals.indicators[0].target");
     assert_eq!(unscorable[1].0, "results.indicators[1].actual");
     assert!(unscorable[1].1.contains("未开展调查"));
-    let card = report.scorecard(&weights, None);
+    let card = report.scorecard(&settings.weights, None);
     assert!(card.indicators.iter().all(|i| i.score.is_none()));
     assert!(card.total.is_none());
     assert_eq!(card.missing.len(), 2, "{:?}", card.missing);
+}
+
+fn findings_with(report: Value, settings: &YearSettings) -> Vec<(Rule, Severity)> {
+    let report: EvaluationReport = serde_json::from_value(report).unwrap();
+    let context = CheckContext {
+        settings,
+        approved: None,
+        previous: None,
+    };
+    report
+        .findings(&context)
+        .into_iter()
+        .map(|f| (f.rule, f.severity))
+        .collect()
+}
+
+/// 决策 20, 过程 20 (execution scored inside, as an indicator), 产出 40, 效益 20.
+fn decision_process_form(framework: Option<&str>, output: &str) -> Value {
+    json!({
+        "budget": {"total": {"adjusted": "100", "executed": "95"}},
+        "goals": {"framework": framework, "indicators": [
+            {"id": "1", "level1": "decision", "name": "目标设定", "comparison": "qualitative", "target": "合理", "weight": "20"},
+            {"id": "2", "level1": "process", "name": "预算执行率", "target": "≥90%", "weight": "20"},
+            {"id": "3", "level1": "output", "name": "办文", "target": "≥100件", "weight": output},
+            {"id": "4", "level1": "effect", "name": "采用率", "target": "≥40%", "weight": "20"}
+        ]}
+    })
+}
+
+/// A form on 决策 / 过程 / 产出 / 效益 whose weights make 100 is right on its own framework: a
+/// warning that it is not the year's, no error.
+#[test]
+fn a_form_on_another_framework_is_a_warning_not_an_error() {
+    let settings = YearSettings::default();
+    let found = findings_with(decision_process_form(None, "40"), &settings);
+    assert!(found.contains(&(Rule::FrameworkNotDefault, Severity::Warning)));
+    assert!(
+        !found.iter().any(|(_, s)| *s == Severity::Error),
+        "{found:?}"
+    );
+    let report: EvaluationReport =
+        serde_json::from_value(decision_process_form(None, "40")).unwrap();
+    let card = report.scorecard(&settings.weights, None);
+    // Execution is scored inside (the indicators take all 100 points): no points apart.
+    assert_eq!(card.execution.weight, Decimal::ZERO);
+    assert!(card.subtotals.iter().all(|s| s.configured_weight.is_none()));
+}
+
+/// A framework the year names is held to its own groups' points.
+#[test]
+fn a_named_framework_is_held_to_its_groups() {
+    let settings: YearSettings = serde_json::from_value(json!({
+        "frameworks": [{"name": "决策过程产出效益", "groups": [
+            {"level1": "decision", "points": "20"}, {"level1": "process", "points": "20"},
+            {"level1": "output", "points": "40"}, {"level1": "effect", "points": "20"}
+        ]}]
+    }))
+    .unwrap();
+    assert!(settings.errors().is_empty());
+    let right = findings_with(
+        decision_process_form(Some("决策过程产出效益"), "40"),
+        &settings,
+    );
+    assert!(
+        !right.iter().any(|(_, s)| *s == Severity::Error),
+        "{right:?}"
+    );
+    let wrong = findings_with(
+        decision_process_form(Some("决策过程产出效益"), "30"),
+        &settings,
+    );
+    assert!(wrong.contains(&(Rule::GroupWeightMismatch, Severity::Error)));
+    assert!(wrong.contains(&(Rule::WeightsNot100, Severity::Error)));
+}
+
+/// A flat form (no 一级) whose weights leave 10 for execution is its own framework.
+#[test]
+fn a_flat_form_is_a_framework_too() {
+    let flat = json!({"goals": {"indicators": [
+        {"id": "1", "name": "办文", "target": "≥100件", "weight": "60"},
+        {"id": "2", "name": "满意度", "target": "≥95%", "weight": "30"}
+    ]}});
+    let found = findings_with(flat, &YearSettings::default());
+    assert_eq!(found, [(Rule::FrameworkNotDefault, Severity::Warning)]);
 }

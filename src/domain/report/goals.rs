@@ -10,6 +10,8 @@ use rust_decimal::Decimal;
 use super::IndicatorResult;
 use super::target::{Reading, read, read_figure};
 use crate::domain::FieldError;
+use crate::domain::names::named_enum;
+use crate::domain::settings::DEFAULT_FRAMEWORK;
 use crate::domain::values::{Label, Points};
 
 /// 绩效目标 — how goals were set, the overall goal and the indicators.
@@ -22,29 +24,64 @@ pub struct Goals {
     /// 年度总体目标
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overall_goal: Option<String>,
+    /// 指标体系 — the name of the year's framework the indicators follow; left out, the
+    /// year's default (产出 / 效益 / 满意度 with execution apart), or the form's own where its
+    /// groups are others or it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub framework: Option<Label>,
     /// 绩效指标
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub indicators: Vec<Indicator>,
 }
 
-/// 一级指标
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum IndicatorLevel1 {
-    /// 产出
-    Output,
-    /// 效益
-    Effect,
-    /// 满意度
-    Satisfaction,
-    /// 投入 (older common framework)
-    Input,
-    /// 过程 (older common framework)
-    Process,
-    /// 效果 (older common framework)
-    Outcome,
-    /// 决策 (the framework of 决策 / 过程 / 产出 / 效益)
-    Decision,
+impl Goals {
+    /// Whether the indicators follow the year's default framework: the report names no other,
+    /// and every indicator is in one of its groups (产出, 效益, 满意度).
+    pub fn on_default_framework(&self) -> bool {
+        let named_other = self
+            .framework
+            .as_ref()
+            .is_some_and(|name| name.as_str() != DEFAULT_FRAMEWORK);
+        !named_other
+            && self.indicators.iter().all(|i| {
+                matches!(
+                    i.level1,
+                    Some(
+                        IndicatorLevel1::Output
+                            | IndicatorLevel1::Effect
+                            | IndicatorLevel1::Satisfaction
+                    )
+                )
+            })
+    }
+
+    /// The indicators' weights added up; none while one has no weight.
+    pub fn total_weight(&self) -> Option<Decimal> {
+        self.indicators
+            .iter()
+            .map(|i| i.weight.map(|w| w.value()))
+            .sum()
+    }
+}
+
+named_enum! {
+    /// 一级指标
+    pub enum IndicatorLevel1 {
+        /// 产出
+        Output = "output",
+        /// 效益
+        Effect = "effect",
+        /// 满意度
+        Satisfaction = "satisfaction",
+        /// 投入 (older common framework)
+        Input = "input",
+        /// 过程 (older common framework)
+        Process = "process",
+        /// 效果 (older common framework)
+        Outcome = "outcome",
+        /// 决策 (the framework of 决策 / 过程 / 产出 / 效益)
+        Decision = "decision",
+    }
 }
 
 /// 指标性质 — how the actual is compared with the target.
