@@ -25,7 +25,8 @@ pub struct YearSettingsView {
     pub settings: YearSettings,
 }
 
-/// The year's weights (default 10 / 50 / 30 / 10 points) and deadline. Roles: any
+/// The year's weights (its default framework, 10 / 50 / 30 / 10 points), the other frameworks
+/// it accepts, the floor of a budget line's execution and the deadline. Roles: any
 /// authenticated caller.
 #[utoipa::path(tag = "years", params(("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100")), responses(
     (status = 200, description = "The settings", body = YearSettingsView),
@@ -42,7 +43,8 @@ pub async fn get_settings(
     Ok(HttpResponse::Ok().json(YearSettingsView { year, settings }))
 }
 
-/// Sets the year's weights (they add up to 100) and deadline; the year's evaluations are
+/// Sets the year's weights (they add up to 100), other frameworks (each adding up to 100, named
+/// once), the floor of a line's execution and the deadline; the year's evaluations are
 /// rescored with them at once. Roles: admin.
 #[utoipa::path(tag = "years", params(("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100")),
     request_body = YearSettings, responses(

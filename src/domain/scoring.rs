@@ -13,7 +13,8 @@ use utoipa::ToSchema;
 use super::checks::ApprovedGoals;
 use super::figures::{DerivedFigures, Percent};
 use super::report::{
-    Achieved, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1, IndicatorResult,
+    Achieved, Assessment, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1,
+    IndicatorResult, Reading,
 };
 use super::settings::Weights;
 
@@ -59,10 +60,15 @@ impl Grade {
 pub struct IndicatorScore {
     pub indicator_id: String,
     pub name: String,
-    pub level1: IndicatorLevel1,
-    pub comparison: Comparison,
-    /// The target scored against: the adjusted target where there is one.
+    /// 一级指标; none on a flat form.
+    pub level1: Option<IndicatorLevel1>,
+    /// How the actual is compared: the stated comparison, or what the target reads as.
+    pub comparison: Option<Comparison>,
+    /// The target scored against, as written: the adjusted target where there is one.
     pub target: String,
+    /// What the target says: a figure (comparison, value, unit), words, not applicable, not
+    /// stated, or unreadable.
+    pub reading: Reading,
     pub actual: Option<String>,
     /// Whether the target was met (for a qualitative indicator: fully achieved).
     pub met: Option<bool>,
@@ -97,8 +103,9 @@ fn optional_points<S: serde::Serializer>(
 /// The score of one 一级 group.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Subtotal {
-    pub level1: IndicatorLevel1,
-    /// The weight the year's settings give the group (none for the older framework's groups).
+    /// 一级指标; none for the indicators of a flat form.
+    pub level1: Option<IndicatorLevel1>,
+    /// The weight the year's default framework gives the group (none on another framework).
     #[schema(value_type = Option<String>)]
     #[serde(serialize_with = "optional_points")]
     pub configured_weight: Option<Decimal>,
@@ -143,16 +150,6 @@ pub struct Scorecard {
     pub stated_total_difference: Option<Score>,
     /// Everything that keeps the score from being computed in full.
     pub missing: Vec<String>,
-}
-
-impl Indicator {
-    /// The target scored against: the adjusted one where the target was changed.
-    pub fn effective_target(&self) -> &str {
-        self.adjusted_target
-            .as_ref()
-            .unwrap_or(&self.target)
-            .as_str()
-    }
 }
 
 /// Whether `actual` meets `target` under `comparison`, and the attainment as an exact
@@ -212,12 +209,16 @@ fn score_indicator(
         missing.push(format!("indicator {id} has no weight"));
     }
     let self_score = result.and_then(|r| r.self_score).map(|s| s.value());
-    let (met, attainment, score) = match (result, indicator.comparison) {
-        (None, _) => {
+    let (met, attainment, score) = match result.map(|r| (r, indicator.assess(r))) {
+        None => {
             missing.push(format!("indicator {id} has no result"));
             (None, None, None)
         }
-        (Some(result), Comparison::Qualitative) => match result.achievement {
+        Some((_, Assessment::Unscorable { message_en, .. })) => {
+            missing.push(message_en);
+            (None, None, None)
+        }
+        Some((result, Assessment::Qualitative)) => match result.achievement {
             None => {
                 missing.push(format!(
                     "qualitative indicator {id} does not say how far it was achieved"
@@ -233,29 +234,29 @@ fn score_indicator(
                 (Some(achieved == Achieved::Achieved), None, score)
             }
         },
-        (Some(result), comparison) => {
-            let target = indicator.effective_target().parse::<Decimal>().ok();
-            let actual = result.actual.as_str().parse::<Decimal>().ok();
-            match target.zip(actual) {
-                None => (None, None, None),
-                Some((target, actual)) => {
-                    let (met, fraction) = attainment(comparison, target, actual);
-                    let score = weight.and_then(|w| {
-                        if met {
-                            Some(w)
-                        } else {
-                            fraction.map(|f| (w * f).clamp(Decimal::ZERO, w))
-                        }
-                    });
-                    if !met && fraction.is_none() {
-                        missing.push(format!(
-                            "indicator {id}: the attainment is undefined (zero denominator)"
-                        ));
-                    }
-                    let percent = fraction.and_then(|f| Percent::of(f, Decimal::ONE));
-                    (Some(met), percent, score)
+        Some((
+            _,
+            Assessment::Figures {
+                comparison,
+                target,
+                actual,
+            },
+        )) => {
+            let (met, fraction) = attainment(comparison, target, actual);
+            let score = weight.and_then(|w| {
+                if met {
+                    Some(w)
+                } else {
+                    fraction.map(|f| (w * f).clamp(Decimal::ZERO, w))
                 }
+            });
+            if !met && fraction.is_none() {
+                missing.push(format!(
+                    "indicator {id}: the attainment is undefined (zero denominator)"
+                ));
             }
+            let percent = fraction.and_then(|f| Percent::of(f, Decimal::ONE));
+            (Some(met), percent, score)
         }
     };
     let score = score.filter(|_| !awaits_approval);
@@ -263,9 +264,10 @@ fn score_indicator(
         indicator_id: id.to_owned(),
         name: indicator.name.as_str().to_owned(),
         level1: indicator.level1,
-        comparison: indicator.comparison,
-        target: indicator.effective_target().to_owned(),
-        actual: result.map(|r| r.actual.as_str().to_owned()),
+        comparison: indicator.kind(),
+        target: indicator.target_text().to_owned(),
+        reading: indicator.reading(),
+        actual: result.and_then(|r| r.actual.as_ref().map(|a| a.as_str().to_owned())),
         met,
         attainment,
         weight,
@@ -285,21 +287,37 @@ impl EvaluationReport {
         let figures = self.derived_figures();
         let mut missing = Vec::new();
 
-        let execution_weight = weights.budget_execution.value();
+        // On another framework than the default, execution scored apart takes the points the
+        // indicators leave (none where it is scored inside them, as an indicator): a score is
+        // out of 100 whatever the framework.
+        let on_default = self.goals.on_default_framework();
+        let execution_weight = if on_default {
+            weights.budget_execution.value()
+        } else {
+            self.goals
+                .total_weight()
+                .map_or(weights.budget_execution.value(), |indicators| {
+                    (Decimal::ONE_HUNDRED - indicators).max(Decimal::ZERO)
+                })
+        };
         let rate = figures.total.execution_rate;
-        if rate.is_none() {
+        if rate.is_none() && !execution_weight.is_zero() {
             missing.push(match (figures.total.executed, figures.total.adjusted) {
                 (None, _) => "the budget gives no executed amount (执行数)".to_owned(),
                 (_, None) => "the budget gives no adjusted budget (调整预算)".to_owned(),
                 _ => "the adjusted budget is zero".to_owned(),
             });
         }
-        let execution_points = rate.map(|r| {
-            let capped = (r.value() / Decimal::ONE_HUNDRED)
-                .min(Decimal::ONE)
-                .max(Decimal::ZERO);
-            execution_weight * capped
-        });
+        let execution_points = if execution_weight.is_zero() {
+            Some(Decimal::ZERO)
+        } else {
+            rate.map(|r| {
+                let capped = (r.value() / Decimal::ONE_HUNDRED)
+                    .min(Decimal::ONE)
+                    .max(Decimal::ZERO);
+                execution_weight * capped
+            })
+        };
 
         let indicators: Vec<IndicatorScore> = self
             .goals
@@ -319,7 +337,7 @@ impl EvaluationReport {
         }
         missing.extend(indicators.iter().flat_map(|i| i.missing.iter().cloned()));
 
-        let mut groups: Vec<IndicatorLevel1> = Vec::new();
+        let mut groups: Vec<Option<IndicatorLevel1>> = Vec::new();
         for indicator in &indicators {
             if !groups.contains(&indicator.level1) {
                 groups.push(indicator.level1);
@@ -333,7 +351,10 @@ impl EvaluationReport {
                 let raw: Option<Decimal> = members.iter().map(|i| i.score.map(|s| s.value())).sum();
                 Subtotal {
                     level1,
-                    configured_weight: weights.of(level1).map(|w| w.value()),
+                    configured_weight: level1
+                        .filter(|_| on_default)
+                        .and_then(|l| weights.of(l))
+                        .map(|w| w.value()),
                     indicator_weights: members.iter().filter_map(|i| i.weight).sum(),
                     score: raw.map(Score::of),
                 }
@@ -580,5 +601,34 @@ mod tests {
             unapproved.indicators[1].score.map(String::from),
             Some("40".into())
         );
+    }
+
+    /// Targets as forms write them score by what they say: `≥2200篇` met by `2350篇`, `到0次`
+    /// missed by one, `100%` reached to 96 %.
+    #[test]
+    fn targets_written_with_sign_and_unit_score_by_what_they_say() {
+        let report = report(
+            json!([
+                {"id": "a", "name": "发文篇数", "target": "≥2200篇", "weight": "30"},
+                {"id": "b", "name": "安全事故", "target": "到0次", "weight": "30"},
+                {"id": "c", "name": "完成率", "target": "100%", "weight": "30"}
+            ]),
+            json!([
+                {"indicator_id": "a", "actual": "2350篇"},
+                {"indicator_id": "b", "actual": "1次"},
+                {"indicator_id": "c", "actual": "96%"}
+            ]),
+        );
+        let card = report.scorecard(&Weights::default(), None);
+        let scores: Vec<Option<Decimal>> = card
+            .indicators
+            .iter()
+            .map(|i| i.score.map(|s| s.value()))
+            .collect();
+        // a: met, 30; b: at most 0, actual 1: 0 ÷ 1 = 0, 0 points; c: 96 ÷ 100 × 30 = 28.8.
+        assert_eq!(scores, [Some(dec("30")), Some(dec("0")), Some(dec("28.8"))]);
+        assert_eq!(card.indicators[1].comparison, Some(Comparison::AtMost));
+        // Execution 1080 ÷ 1200 = 90 % of 10 = 9; 9 + 30 + 0 + 28.8 = 67.8.
+        assert_eq!(card.total.map(|t| t.value()), Some(dec("67.8")));
     }
 }

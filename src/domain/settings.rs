@@ -1,4 +1,6 @@
-//! 年度设置 — what the bureau sets per fiscal year: the weights of the score and the deadline.
+//! 年度设置 — what the bureau sets per fiscal year: the weights of the score (its default
+//! indicator framework), the other frameworks it accepts, the share of a budget line's budget
+//! below which its execution is flagged, and the deadline.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -7,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::FieldError;
 use super::report::IndicatorLevel1;
-use super::values::Points;
+use super::values::{Label, Points};
 
 /// 权重 — how the 100 points of a self-evaluation are shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -41,7 +43,10 @@ impl Weights {
             IndicatorLevel1::Output => Some(self.output),
             IndicatorLevel1::Effect => Some(self.effect),
             IndicatorLevel1::Satisfaction => Some(self.satisfaction),
-            IndicatorLevel1::Input | IndicatorLevel1::Process | IndicatorLevel1::Outcome => None,
+            IndicatorLevel1::Input
+            | IndicatorLevel1::Process
+            | IndicatorLevel1::Outcome
+            | IndicatorLevel1::Decision => None,
         }
     }
 
@@ -53,12 +58,78 @@ impl Weights {
     }
 }
 
+/// The name by which a report names the year's default framework (the `weights`); a report
+/// that names none is on it too.
+pub const DEFAULT_FRAMEWORK: &str = "default";
+
+/// Below this share of its budget (percent) a budget line's execution is flagged, unless the
+/// year sets another.
+const LINE_EXECUTION_FLOOR: u32 = 90;
+
+/// 指标体系 — the 一级 groups of a form and their points, and where budget execution is scored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Framework {
+    /// How reports name it in `goals.framework`, e.g. `决策过程产出效益`.
+    pub name: Label,
+    /// Its groups and their points; none for a flat form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<FrameworkGroup>,
+    /// The points of budget execution scored apart from the groups; left out where execution
+    /// is scored inside them (as an indicator of 过程 or 投入).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_execution: Option<Points>,
+}
+
+/// One 一级 group of a framework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkGroup {
+    pub level1: IndicatorLevel1,
+    pub points: Points,
+}
+
+impl Framework {
+    /// The points of the groups and of execution outside them.
+    pub fn total(&self) -> Decimal {
+        self.groups
+            .iter()
+            .map(|g| g.points.value())
+            .sum::<Decimal>()
+            + self.budget_execution.map_or(Decimal::ZERO, |p| p.value())
+    }
+}
+
+impl Weights {
+    /// The weights as a framework: output, effect and satisfaction, execution outside.
+    pub fn framework(&self) -> Framework {
+        let group = |level1, points| FrameworkGroup { level1, points };
+        Framework {
+            name: Label::try_from(DEFAULT_FRAMEWORK.to_owned())
+                .unwrap_or_else(|_| unreachable!("the default framework's name is not blank")),
+            groups: vec![
+                group(IndicatorLevel1::Output, self.output),
+                group(IndicatorLevel1::Effect, self.effect),
+                group(IndicatorLevel1::Satisfaction, self.satisfaction),
+            ],
+            budget_execution: Some(self.budget_execution),
+        }
+    }
+}
+
 /// The settings of one fiscal year.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct YearSettings {
+    /// The default framework: 预算执行 10, 产出 50, 效益 30, 满意度 10 unless set.
     #[serde(default)]
     pub weights: Weights,
+    /// Other frameworks the year accepts; a report on one of them is a warning, not an error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frameworks: Vec<Framework>,
+    /// 预算执行率 (percent) below which a budget line's execution is flagged (default 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_execution_floor: Option<Points>,
     /// 报送截止时间 — when reports are due; submitted after it, or not at all, is overdue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<DateTime<Utc>>,
@@ -66,14 +137,53 @@ pub struct YearSettings {
 
 impl YearSettings {
     pub fn errors(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
         let total = self.weights.total();
-        if total == Decimal::ONE_HUNDRED {
-            Vec::new()
-        } else {
-            vec![FieldError::new(
+        if total != Decimal::ONE_HUNDRED {
+            errors.push(FieldError::new(
                 "weights",
                 format!("the weights add up to {}, not 100", total.normalize()),
-            )]
+            ));
         }
+        for (i, framework) in self.frameworks.iter().enumerate() {
+            let total = framework.total();
+            if !framework.groups.is_empty() && total != Decimal::ONE_HUNDRED {
+                errors.push(FieldError::new(
+                    format!("frameworks[{i}]"),
+                    format!(
+                        "the groups and execution add up to {}, not 100",
+                        total.normalize()
+                    ),
+                ));
+            }
+            let name = framework.name.as_str();
+            if name == DEFAULT_FRAMEWORK
+                || self.frameworks[..i].iter().any(|f| f.name.as_str() == name)
+            {
+                errors.push(FieldError::new(
+                    format!("frameworks[{i}].name"),
+                    format!("the name `{name}` is taken"),
+                ));
+            }
+        }
+        errors
+    }
+
+    /// The framework a report names (the default where it names none or `default`).
+    pub fn framework(&self, name: Option<&str>) -> Option<Framework> {
+        match name {
+            None | Some(DEFAULT_FRAMEWORK) => Some(self.weights.framework()),
+            Some(name) => self
+                .frameworks
+                .iter()
+                .find(|f| f.name.as_str() == name)
+                .cloned(),
+        }
+    }
+
+    /// The execution rate below which a line is flagged, in percent.
+    pub fn line_execution_floor(&self) -> Decimal {
+        self.line_execution_floor
+            .map_or(Decimal::from(LINE_EXECUTION_FLOOR), |p| p.value())
     }
 }

@@ -242,20 +242,28 @@ async fn a_body_that_is_not_json_is_refused() {
     assert_unchanged(&app).await;
 }
 
+/// A form's target in words is stored as written; the checks say it cannot be scored.
 #[actix_rt::test]
-async fn a_quantitative_target_in_words_is_refused_with_its_path() {
+async fn a_quantitative_target_in_words_is_stored_and_named_unscorable() {
     let app = app_with_report().await;
     let goals = json!({"indicators": [{"id": "1", "level1": "effect", "level2": "社会效益", "name": "采用率",
         "unit": "%", "comparison": "at_least", "target": "较高"}]});
     let answer = app
         .put(&format!("{}/goals", evaluation_path(CODE, 2021)), &goals)
         .await;
-    assert_field(
-        &answer,
-        "goals.indicators[0].target",
-        "not a decimal number",
-    );
-    assert_unchanged(&app).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let findings = app
+        .get(&format!("{}/findings", evaluation_path(CODE, 2021)))
+        .await
+        .body;
+    let unscorable: Vec<&Value> = findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "indicator_unscorable")
+        .collect();
+    assert_eq!(unscorable.len(), 1, "{findings}");
+    assert_eq!(unscorable[0]["path"], "goals.indicators[0].target");
 }
 
 #[actix_rt::test]

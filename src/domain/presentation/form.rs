@@ -19,7 +19,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::narrative::Unit;
-use super::{comparison_sign, grade_name, level1_name};
+use super::{actual_cell, grade_name, level1_cell, level1_name, target_cell};
 use crate::domain::figures::overall;
 use crate::domain::report::{
     BudgetColumns, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1, IndicatorResult,
@@ -372,23 +372,22 @@ fn write_indicators(
             .indicators
             .iter()
             .find(|r| r.indicator_id == indicator.id);
-        let unit = indicator.unit.as_deref().unwrap_or_default();
         let texts = [
-            (1, level1_name(indicator.level1).to_owned()),
-            (2, indicator.level2.as_str().to_owned()),
-            (3, indicator.name.as_str().to_owned()),
+            (1, level1_cell(indicator.level1).to_owned()),
             (
-                4,
-                format!(
-                    "{}{}{unit}",
-                    comparison_sign(indicator.comparison),
-                    indicator.target.as_str()
-                ),
+                2,
+                indicator
+                    .level2
+                    .as_ref()
+                    .map_or("", Label::as_str)
+                    .to_owned(),
             ),
+            (3, indicator.name.as_str().to_owned()),
+            (4, target_cell(indicator)),
             (
                 5,
                 result
-                    .map(|r| format!("{}{unit}", r.actual.as_str()))
+                    .map(|r| actual_cell(indicator, r))
                     .unwrap_or_default(),
             ),
             (
@@ -771,7 +770,7 @@ fn read_indicators(
             .goals
             .indicators
             .iter()
-            .find(|i| i.level1 == level1 && i.name == name && !used.contains(&i.id));
+            .find(|i| i.level1 == Some(level1) && i.name == name && !used.contains(&i.id));
         let id = match before {
             Some(before) => before.id.clone(),
             None => match Label::try_from(format!("row{}", row + 1)) {
@@ -797,7 +796,8 @@ fn read_indicators(
                     .and_then(|r| r.achievement);
                 results.push(IndicatorResult {
                     indicator_id: id.clone(),
-                    actual,
+                    actual: Some(actual),
+                    no_actual_reason: None,
                     self_score,
                     deviation_reason,
                     achievement,
@@ -811,16 +811,16 @@ fn read_indicators(
         }
         indicators.push(Indicator {
             id,
-            level1,
-            level2,
+            level1: Some(level1),
+            level2: Some(level2),
             name,
             unit,
-            comparison,
-            target: target_value,
+            comparison: Some(comparison),
+            target: Some(target_value),
             adjusted_target: before.and_then(|b| b.adjusted_target.clone()),
             adjustment_reason: before.and_then(|b| b.adjustment_reason.clone()),
             weight,
-            core: before.is_some_and(|b| b.core),
+            core: before.and_then(|b| b.core),
         });
     }
     (indicators, results)

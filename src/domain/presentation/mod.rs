@@ -9,7 +9,7 @@ pub mod open_data;
 pub mod pages;
 
 use super::department::{FundingType, UnitKind};
-use super::report::{Comparison, Grade, IndicatorLevel1};
+use super::report::{Comparison, Grade, Indicator, IndicatorLevel1, IndicatorResult, read_figure};
 
 /// 一, 二, 三 … for numbering the way the reports do (up to 99).
 pub fn chinese_number(n: usize) -> String {
@@ -32,6 +32,38 @@ pub fn level1_name(level: IndicatorLevel1) -> &'static str {
         IndicatorLevel1::Input => "投入指标",
         IndicatorLevel1::Process => "过程指标",
         IndicatorLevel1::Outcome => "效果指标",
+        IndicatorLevel1::Decision => "决策指标",
+    }
+}
+
+/// 一级指标 as a cell: empty on a flat form.
+pub fn level1_cell(level: Option<IndicatorLevel1>) -> &'static str {
+    level.map_or("", level1_name)
+}
+
+/// The target as a form shows it: as written where the text carries its own sign, else with
+/// the sign of the stated comparison before it and the unit after a bare number.
+pub fn target_cell(indicator: &Indicator) -> String {
+    let text = indicator.target_text();
+    let unit = indicator.unit.as_deref().unwrap_or_default();
+    match read_figure(text) {
+        Some((None, _, None)) => format!(
+            "{}{text}{unit}",
+            indicator.comparison.map_or("", comparison_sign)
+        ),
+        Some(_) => text.to_owned(),
+        None => format!("{}{text}", indicator.comparison.map_or("", comparison_sign)),
+    }
+}
+
+/// The actual as a form shows it: with the indicator's unit after a bare number.
+pub fn actual_cell(indicator: &Indicator, result: &IndicatorResult) -> String {
+    let Some(actual) = result.actual.as_ref().map(|a| a.as_str()) else {
+        return String::new();
+    };
+    match read_figure(actual) {
+        Some((_, _, None)) => format!("{actual}{}", indicator.unit.as_deref().unwrap_or_default()),
+        _ => actual.to_owned(),
     }
 }
 

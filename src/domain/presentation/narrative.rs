@@ -11,7 +11,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use super::{
-    chinese_number, comparison_sign, funding_type_name, grade_name, level1_name, unit_kind_name,
+    actual_cell, chinese_number, funding_type_name, grade_name, level1_cell, target_cell,
+    unit_kind_name,
 };
 use crate::domain::figures::{ColumnFigures, Percent};
 use crate::domain::report::{
@@ -613,23 +614,22 @@ fn performance(report: &EvaluationReport, scorecard: &Scorecard) -> Vec<Part> {
         .iter()
         .zip(&scorecard.indicators)
         .map(|(indicator, scored)| {
-            let unit = indicator.unit.as_deref().unwrap_or_default();
             let result = report
                 .results
                 .indicators
                 .iter()
                 .find(|r| r.indicator_id == indicator.id);
             IndicatorRow {
-                level1: level1_name(indicator.level1).to_owned(),
-                level2: indicator.level2.as_str().to_owned(),
+                level1: level1_cell(indicator.level1).to_owned(),
+                level2: indicator
+                    .level2
+                    .as_ref()
+                    .map_or("", |l| l.as_str())
+                    .to_owned(),
                 name: indicator.name.as_str().to_owned(),
-                target: format!(
-                    "{}{}{unit}",
-                    comparison_sign(indicator.comparison),
-                    indicator.effective_target()
-                ),
+                target: target_cell(indicator),
                 actual: result
-                    .map(|r| format!("{}{unit}", r.actual.as_str()))
+                    .map(|r| actual_cell(indicator, r))
                     .unwrap_or_default(),
                 attainment: percent(scored.attainment),
                 weight: points(scored.weight),

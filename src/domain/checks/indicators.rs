@@ -1,0 +1,227 @@
+//! Rules 7 to 9: indicator weights, self-scores, deviation reasons and the stated score.
+
+use rust_decimal::Decimal;
+
+use super::{Findings, Rule, TOLERANCE, amount, figure};
+use crate::domain::report::{Achieved, Assessment, EvaluationReport, Grade, Reading};
+use crate::domain::scoring::attainment;
+
+/// Rules 7 to 10: weights, self-scores, deviation reasons, changed targets.
+pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
+    let indicators = &report.goals.indicators;
+    if indicators.is_empty() {
+        findings.add(
+            Rule::NoIndicators,
+            "goals.indicators",
+            Vec::new(),
+            "报告未设置绩效指标（指标值、权重），无法按指标评分。".to_owned(),
+            "The report sets no performance indicators (targets, weights), so it cannot be scored by indicator.".to_owned(),
+        );
+        return;
+    }
+    for (i, indicator) in indicators.iter().enumerate() {
+        if indicator.reading() == Reading::Unreadable {
+            let (name, target) = (indicator.name.as_str(), indicator.target_text());
+            findings.add(
+                Rule::IndicatorUnscorable,
+                format!("goals.indicators[{i}].target"),
+                vec![figure(format!("goals.indicators[{i}].target"), target)],
+                format!("指标“{name}”的指标值“{target}”读不出数值，无法按定量指标计分。"),
+                format!("Indicator “{name}”: no figure can be read from the target `{target}`, so it is not scored."),
+            );
+        }
+        if indicator.weight.is_none() {
+            findings.add(
+                Rule::IndicatorWithoutWeight,
+                format!("goals.indicators[{i}].weight"),
+                Vec::new(),
+                format!("指标“{}”未设置分值。", indicator.name.as_str()),
+                format!("Indicator “{}” has no weight.", indicator.name.as_str()),
+            );
+        }
+    }
+    for (i, result) in report.results.indicators.iter().enumerate() {
+        let Some(indicator) = indicators.iter().find(|ind| ind.id == result.indicator_id) else {
+            continue;
+        };
+        let path = format!("results.indicators[{i}]");
+        let name = indicator.name.as_str();
+        let weight = indicator.weight.map(|w| w.value());
+        let self_score = result.self_score.map(|s| s.value());
+        if let (Some(own), Some(weight)) = (self_score, weight)
+            && own > weight
+        {
+            findings.add(
+                Rule::SelfScoreAboveWeight,
+                format!("{path}.self_score"),
+                vec![
+                    figure(format!("{path}.self_score"), amount(own)),
+                    figure(
+                        format!(
+                            "goals.indicators[{}].weight",
+                            indicators
+                                .iter()
+                                .position(|x| x.id == indicator.id)
+                                .unwrap_or(0)
+                        ),
+                        amount(weight),
+                    ),
+                ],
+                format!(
+                    "指标“{name}”自评得分{}分，高于其分值{}分。",
+                    amount(own),
+                    amount(weight)
+                ),
+                format!(
+                    "Indicator “{name}” scores itself {}, above its weight of {}.",
+                    amount(own),
+                    amount(weight)
+                ),
+            );
+        }
+        let actual = result.actual.as_ref().map_or("", |a| a.as_str());
+        let mut missed = matches!(self_score.zip(weight), Some((own, weight)) if own < weight);
+        match indicator.assess(result) {
+            Assessment::Qualitative => {
+                missed |= matches!(
+                    result.achievement,
+                    Some(Achieved::PartlyAchieved | Achieved::NotAchieved)
+                );
+            }
+            Assessment::Unscorable {
+                message,
+                message_en,
+            } => {
+                if indicator.reading() != Reading::Unreadable {
+                    findings.add(
+                        Rule::IndicatorUnscorable,
+                        format!("{path}.actual"),
+                        vec![
+                            figure(format!("{path}.actual"), actual),
+                            figure("target", indicator.target_text()),
+                        ],
+                        message,
+                        message_en,
+                    );
+                }
+            }
+            Assessment::Figures {
+                comparison,
+                target,
+                actual: value,
+            } => {
+                let (met, fraction) = attainment(comparison, target, value);
+                missed |= !met;
+                if !met
+                    && let (Some(own), Some(weight), Some(fraction)) =
+                        (self_score, weight, fraction)
+                {
+                    let allowed = (weight * fraction).clamp(Decimal::ZERO, weight);
+                    if own > allowed + TOLERANCE {
+                        let target = indicator.target_text();
+                        findings.add(
+                            Rule::SelfScoreAboveRule,
+                            format!("{path}.self_score"),
+                            vec![
+                                figure(format!("{path}.actual"), actual),
+                                figure("target", target),
+                                figure(format!("{path}.self_score"), amount(own)),
+                                figure("weight × attainment", amount(allowed.round_dp(2))),
+                            ],
+                            format!("指标“{name}”未完成目标（完成{actual}，目标{target}），按比例最多得{}分，自评{}分偏高。", amount(allowed.round_dp(2)), amount(own)),
+                            format!("Indicator “{name}” missed its target ({actual} against {target}); the proportional rule allows {}, not {}.", amount(allowed.round_dp(2)), amount(own)),
+                        );
+                    }
+                }
+            }
+        }
+        if missed
+            && result
+                .deviation_reason
+                .as_deref()
+                .is_none_or(|r| r.trim().is_empty())
+        {
+            findings.add(
+                Rule::DeviationReasonMissing,
+                format!("{path}.deviation_reason"),
+                vec![figure(format!("{path}.actual"), actual), figure("target", indicator.target_text())],
+                format!("指标“{name}”未完全完成或未得满分，请填写偏差原因分析及改进措施。"),
+                format!("Indicator “{name}” missed its target or its full weight; give the reason for the deviation."),
+            );
+        }
+    }
+}
+
+/// Rule 7, the stated score: the stated total is the sum of the stated parts, and the stated
+/// grade is the grade of the stated total.
+pub(super) fn stated_score(report: &EvaluationReport, findings: &mut Findings) {
+    let indicators = &report.goals.indicators;
+    let results = &report.results;
+    let self_scores: Option<Decimal> = indicators
+        .iter()
+        .map(|ind| {
+            let result = results.indicators.iter().find(|r| r.indicator_id == ind.id);
+            result.and_then(|r| r.self_score).map(|s| s.value())
+        })
+        .sum();
+    let parts = results
+        .stated_execution_score
+        .map(|s| s.value())
+        .zip(self_scores)
+        .map(|(execution, indicators)| execution + indicators);
+    if let (Some(stated), Some(parts)) = (results.stated_total_score.map(|s| s.value()), parts)
+        && (stated - parts).abs() > TOLERANCE
+    {
+        findings.add(
+            Rule::StatedTotalMismatch,
+            "results.stated_total_score",
+            vec![
+                figure("results.stated_total_score", amount(stated)),
+                figure("stated execution score + self-scores", amount(parts)),
+            ],
+            format!(
+                "自评总分{}分与各项自评得分之和{}分不一致。",
+                amount(stated),
+                amount(parts)
+            ),
+            format!(
+                "The stated total ({}) is not the sum of the stated parts ({}).",
+                amount(stated),
+                amount(parts)
+            ),
+        );
+    }
+    if let (Some(stated), Some(grade)) = (results.stated_total_score, results.stated_grade) {
+        let expected = Grade::of(stated.value());
+        if expected != grade {
+            findings.add(
+                Rule::StatedGradeMismatch,
+                "results.stated_grade",
+                vec![
+                    figure("results.stated_total_score", amount(stated.value())),
+                    figure("results.stated_grade", format!("{grade:?}")),
+                ],
+                format!(
+                    "自评总分{}分对应等级应为“{}”，与所填等级不符。",
+                    amount(stated.value()),
+                    grade_zh(expected)
+                ),
+                format!(
+                    "A total of {} is graded {:?}, not {:?}.",
+                    amount(stated.value()),
+                    expected,
+                    grade
+                ),
+            );
+        }
+    }
+}
+
+fn grade_zh(grade: Grade) -> &'static str {
+    match grade {
+        Grade::Excellent => "优",
+        Grade::Good => "良",
+        Grade::Fair => "中",
+        Grade::Poor => "差",
+    }
+}

@@ -1,0 +1,125 @@
+//! The rules of the consistency checks: each finding names one, by a code that stays stable.
+//! `docs/review.md` lists them in a table that a test keeps equal to this enum.
+
+use super::Severity;
+use crate::domain::names::named_enum;
+
+named_enum! {
+    /// A rule of the consistency checks (勾稽关系), by the code a finding carries.
+    pub enum Rule {
+        /// Parts above their total (rule 2).
+        BreakdownExceedsTotal = "breakdown_exceeds_total",
+        /// Parts short of their total (rule 2).
+        BreakdownShortOfTotal = "breakdown_short_of_total",
+        /// The posts by kind differ from 编制数 (rule 2).
+        PostsDoNotAddUp = "posts_do_not_add_up",
+        /// Executed above the adjusted budget without a note (rule 3).
+        ExecutionAboveBudget = "execution_above_budget",
+        /// Execution below 90 % without a note (rule 3).
+        ExecutionBelow90 = "execution_below_90",
+        /// Adjustment above 30 % without a note (rule 4).
+        AdjustmentOver30 = "adjustment_over_30",
+        /// 在岗 above 在职 (rule 5).
+        OnDutyAbovePayroll = "on_duty_above_payroll",
+        /// 在职 above 编制 (rule 5).
+        PayrollAboveEstablishment = "payroll_above_establishment",
+        /// A stated rate that its own figures do not give (rule 6).
+        StatedRateMismatch = "stated_rate_mismatch",
+        /// No indicators at all (rule 7).
+        NoIndicators = "no_indicators",
+        /// An indicator without a weight (rule 7).
+        IndicatorWithoutWeight = "indicator_without_weight",
+        /// Weights that do not make 100 (rule 7).
+        WeightsNot100 = "weights_not_100",
+        /// Indicators that follow another framework than the year's default (rule 7).
+        FrameworkNotDefault = "framework_not_default",
+        /// A 一级 group's weights differ from the framework (rule 7).
+        GroupWeightMismatch = "group_weight_mismatch",
+        /// A self-score above the indicator's weight (rule 7).
+        SelfScoreAboveWeight = "self_score_above_weight",
+        /// The stated total is not the sum of the stated parts (rule 7).
+        StatedTotalMismatch = "stated_total_mismatch",
+        /// The stated grade is not the stated total's (rule 7).
+        StatedGradeMismatch = "stated_grade_mismatch",
+        /// A missed target claiming more than its scoring rule gives (rule 8).
+        SelfScoreAboveRule = "self_score_above_rule",
+        /// A shortfall without a deviation reason (rule 9).
+        DeviationReasonMissing = "deviation_reason_missing",
+        /// An adjusted target without its reason (rule 10).
+        AdjustedTargetWithoutReason = "adjusted_target_without_reason",
+        /// A target that is not the approved one (rule 10).
+        TargetChangedAfterApproval = "target_changed_after_approval",
+        /// An indicator added after the approval (rule 10).
+        IndicatorAddedAfterApproval = "indicator_added_after_approval",
+        /// An indicator whose target or actual cannot be read, or that has no actual (rule 8).
+        IndicatorUnscorable = "indicator_unscorable",
+        /// A prior-year figure that the previous year's report does not give (rule 11).
+        PriorYearFigureDiffers = "prior_year_figure_differs",
+    }
+}
+
+impl Rule {
+    /// Whether a finding of this rule blocks submission.
+    pub fn severity(self) -> Severity {
+        match self {
+            Self::BreakdownExceedsTotal
+            | Self::ExecutionAboveBudget
+            | Self::ExecutionBelow90
+            | Self::AdjustmentOver30
+            | Self::OnDutyAbovePayroll
+            | Self::WeightsNot100
+            | Self::GroupWeightMismatch
+            | Self::SelfScoreAboveWeight
+            | Self::StatedTotalMismatch
+            | Self::StatedGradeMismatch
+            | Self::SelfScoreAboveRule
+            | Self::DeviationReasonMissing
+            | Self::AdjustedTargetWithoutReason
+            | Self::TargetChangedAfterApproval => Severity::Error,
+            Self::BreakdownShortOfTotal
+            | Self::PostsDoNotAddUp
+            | Self::PayrollAboveEstablishment
+            | Self::StatedRateMismatch
+            | Self::NoIndicators
+            | Self::FrameworkNotDefault
+            | Self::IndicatorWithoutWeight
+            | Self::IndicatorAddedAfterApproval
+            | Self::IndicatorUnscorable
+            | Self::PriorYearFigureDiffers => Severity::Warning,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of the rules table in `docs/review.md`: `| \`code\` | severity | … |`.
+    fn documented() -> Vec<(String, String)> {
+        include_str!("../../../docs/review.md")
+            .lines()
+            .filter_map(|line| {
+                let mut cells = line.split('|').map(str::trim).skip(1);
+                let code = cells.next()?.strip_prefix('`')?.strip_suffix('`')?;
+                let severity = cells.next()?;
+                Some((code.to_owned(), severity.to_owned()))
+            })
+            .filter(|(_, severity)| severity == "error" || severity == "warning")
+            .collect()
+    }
+
+    #[test]
+    fn the_rules_table_of_the_review_page_is_the_enum() {
+        let expected: Vec<(String, String)> = Rule::ALL
+            .iter()
+            .map(|rule| {
+                let severity = match rule.severity() {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                };
+                (rule.as_str().to_owned(), severity.to_owned())
+            })
+            .collect();
+        assert_eq!(documented(), expected);
+    }
+}

@@ -1,0 +1,303 @@
+//! 三（一）绩效目标设置情况 — the overall goal and the indicators with their targets.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use rust_decimal::Decimal;
+
+use super::IndicatorResult;
+use super::target::{Reading, read, read_figure};
+use crate::domain::FieldError;
+use crate::domain::names::named_enum;
+use crate::domain::settings::DEFAULT_FRAMEWORK;
+use crate::domain::values::{Label, Points};
+
+/// 绩效目标 — how goals were set, the overall goal and the indicators.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Goals {
+    /// 绩效目标设置情况 — narrative, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setting_narrative: Option<String>,
+    /// 年度总体目标
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overall_goal: Option<String>,
+    /// 指标体系 — the name of the year's framework the indicators follow; left out, the
+    /// year's default (产出 / 效益 / 满意度 with execution apart), or the form's own where its
+    /// groups are others or it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub framework: Option<Label>,
+    /// 绩效指标
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub indicators: Vec<Indicator>,
+}
+
+impl Goals {
+    /// Whether the indicators follow the year's default framework: the report names no other,
+    /// and every indicator is in one of its groups (产出, 效益, 满意度).
+    pub fn on_default_framework(&self) -> bool {
+        let named_other = self
+            .framework
+            .as_ref()
+            .is_some_and(|name| name.as_str() != DEFAULT_FRAMEWORK);
+        !named_other
+            && self.indicators.iter().all(|i| {
+                matches!(
+                    i.level1,
+                    Some(
+                        IndicatorLevel1::Output
+                            | IndicatorLevel1::Effect
+                            | IndicatorLevel1::Satisfaction
+                    )
+                )
+            })
+    }
+
+    /// The indicators' weights added up; none while one has no weight.
+    pub fn total_weight(&self) -> Option<Decimal> {
+        self.indicators
+            .iter()
+            .map(|i| i.weight.map(|w| w.value()))
+            .sum()
+    }
+}
+
+named_enum! {
+    /// 一级指标
+    pub enum IndicatorLevel1 {
+        /// 产出
+        Output = "output",
+        /// 效益
+        Effect = "effect",
+        /// 满意度
+        Satisfaction = "satisfaction",
+        /// 投入 (older common framework)
+        Input = "input",
+        /// 过程 (older common framework)
+        Process = "process",
+        /// 效果 (older common framework)
+        Outcome = "outcome",
+        /// 决策 (the framework of 决策 / 过程 / 产出 / 效益)
+        Decision = "decision",
+    }
+}
+
+/// 指标性质 — how the actual is compared with the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    /// ≥ — at least the target.
+    AtLeast,
+    /// ≤ — at most the target.
+    AtMost,
+    /// = — exactly the target.
+    Equal,
+    /// 定性 — judged in words (高, 好, 达标 …).
+    Qualitative,
+}
+
+impl Comparison {
+    pub fn is_quantitative(self) -> bool {
+        self != Self::Qualitative
+    }
+}
+
+/// 绩效指标 — one indicator with its target, as the form writes it. A flat form (no 一级 / 二级
+/// columns) leaves `level1` and `level2` out; a form with no 指标性质 column leaves
+/// `comparison` out, and the target's own sign (`≥`, `≤`, `不低于` …) says it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    /// The indicator's key within the report, chosen by the unit (e.g. `1.1.1`); results refer to it.
+    pub id: Label,
+    /// 一级指标, where the form has the column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level1: Option<IndicatorLevel1>,
+    /// 二级指标, e.g. 数量, 质量, 时效, 成本, 社会效益, 服务对象满意度.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level2: Option<Label>,
+    /// 三级指标 — the indicator's name.
+    pub name: Label,
+    /// 计量单位, e.g. 件, %, 万元.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// 指标性质, where the form states it apart from the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+    /// 年初指标值 exactly as written (`≥2200篇`, `100%`, `—`, `高`); absent when the cell is
+    /// blank. What it says is [`Indicator::reading`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Label>,
+    /// 调整指标值 — the changed target, if it was changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjusted_target: Option<Label>,
+    /// 调整原因
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjustment_reason: Option<String>,
+    /// 分值 — the indicator's weight in points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<Points>,
+    /// 是否核心指标: yes, no, or not said — each read back as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core: Option<bool>,
+}
+
+impl Indicator {
+    /// The target scored against, as written: the adjusted one where the target was changed.
+    pub fn effective_target(&self) -> Option<&str> {
+        self.adjusted_target
+            .as_ref()
+            .or(self.target.as_ref())
+            .map(Label::as_str)
+    }
+
+    /// 年初指标值 as written, or `""` where the form leaves it blank.
+    pub fn initial_target(&self) -> &str {
+        self.target.as_ref().map_or("", Label::as_str)
+    }
+
+    /// The target scored against, as written, or `""` where the form leaves it blank.
+    pub fn target_text(&self) -> &str {
+        self.effective_target().unwrap_or_default()
+    }
+
+    /// What the target scored against says.
+    pub fn reading(&self) -> Reading {
+        read(self.effective_target(), self.comparison)
+    }
+
+    /// How the actual is compared with the target: the stated comparison, else the one the
+    /// target reads as; qualitative where the target is words.
+    pub fn kind(&self) -> Option<Comparison> {
+        match self.reading() {
+            Reading::Figure { comparison, .. } => Some(comparison),
+            Reading::Words => Some(Comparison::Qualitative),
+            _ => self.comparison,
+        }
+    }
+
+    /// What this indicator's result can be scored as: its figures against the target's, by
+    /// the bands of a qualitative indicator, or not at all — and then why, in both languages.
+    pub fn assess(&self, result: &IndicatorResult) -> Assessment {
+        if self.kind() == Some(Comparison::Qualitative) {
+            return Assessment::Qualitative;
+        }
+        let id = self.id.as_str();
+        let target = self.target_text();
+        let (comparison, target) = match self.reading() {
+            Reading::Figure {
+                comparison, value, ..
+            } => (comparison, value),
+            Reading::NotApplicable => {
+                return Assessment::unscorable(
+                    format!(
+                        "指标“{}”的指标值为“{target}”（不适用），无法计分。",
+                        self.name.as_str()
+                    ),
+                    format!(
+                        "indicator {id}: the target is written `{target}` (not applicable), so it is not scored"
+                    ),
+                );
+            }
+            Reading::NotStated => {
+                return Assessment::unscorable(
+                    format!("指标“{}”未填写指标值，无法计分。", self.name.as_str()),
+                    format!("indicator {id} states no target, so it is not scored"),
+                );
+            }
+            Reading::Words | Reading::Unreadable => {
+                return Assessment::unscorable(
+                    format!(
+                        "指标“{}”的指标值“{target}”读不出数值，无法按定量指标计分。",
+                        self.name.as_str()
+                    ),
+                    format!(
+                        "indicator {id}: no figure can be read from the target `{target}`, so it is not scored"
+                    ),
+                );
+            }
+        };
+        let Some(actual) = result.actual.as_ref() else {
+            return match result.no_actual_reason.as_deref().map(str::trim) {
+                Some(reason) if !reason.is_empty() => Assessment::unscorable(
+                    format!(
+                        "指标“{}”无实际完成值（{reason}），不计分。",
+                        self.name.as_str()
+                    ),
+                    format!("indicator {id} has no actual ({reason}), so it is not scored"),
+                ),
+                _ => Assessment::unscorable(
+                    format!(
+                        "指标“{}”未填写实际完成值，也未说明原因。",
+                        self.name.as_str()
+                    ),
+                    format!("indicator {id} has no actual and no reason for it"),
+                ),
+            };
+        };
+        match read_figure(actual.as_str()) {
+            Some((_, actual, _)) => Assessment::Figures {
+                comparison,
+                target,
+                actual,
+            },
+            None => Assessment::unscorable(
+                format!(
+                    "指标“{}”的实际完成值“{}”读不出数值，无法计分。",
+                    self.name.as_str(),
+                    actual.as_str()
+                ),
+                format!(
+                    "indicator {id}: no figure can be read from the actual `{}`, so it is not scored",
+                    actual.as_str()
+                ),
+            ),
+        }
+    }
+}
+
+/// How an indicator's result is scored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assessment {
+    /// The actual against the target, both read as figures.
+    Figures {
+        comparison: Comparison,
+        target: Decimal,
+        actual: Decimal,
+    },
+    /// In the band of how far it was achieved.
+    Qualitative,
+    /// Not at all: what cannot be read or is not there, said in Chinese and in English.
+    Unscorable { message: String, message_en: String },
+}
+
+impl Assessment {
+    fn unscorable(message: String, message_en: String) -> Self {
+        Self::Unscorable {
+            message,
+            message_en,
+        }
+    }
+}
+
+impl Goals {
+    pub(super) fn structural_errors(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, indicator) in self.indicators.iter().enumerate() {
+            let path = format!("goals.indicators[{i}]");
+            if !seen.insert(indicator.id.as_str()) {
+                errors.push(FieldError::new(
+                    format!("{path}.id"),
+                    format!(
+                        "indicator id `{}` is used more than once",
+                        indicator.id.as_str()
+                    ),
+                ));
+            }
+        }
+        errors
+    }
+}
