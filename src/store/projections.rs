@@ -194,6 +194,7 @@ fn project(conn: &mut DbConnection, evaluation_id: i64) -> Result<(i64, i32), St
             .execute(conn)
             .map_err(duplicate_is_contention)?;
     }
+    super::generations::bump(conn, Some(source.year))?;
     Ok((source.department_id, source.year))
 }
 
