@@ -1,6 +1,6 @@
 //! Tables as JSON, CSV (UTF-8 with a BOM, so that Excel shows Chinese) or XLSX, chosen by
-//! `?format=` or `Accept`. CSV and XLSX are made from the JSON rows themselves, column by
-//! column, so the three always say the same.
+//! `?format=` or `Accept`. Each column is one typed accessor of a row, which CSV and XLSX (and
+//! the units table's JSON) read, so the three always say the same.
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::web::{self, Bytes};
@@ -9,7 +9,6 @@ use futures_util::stream;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::error::ApiError;
@@ -20,7 +19,7 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 /// How many rows go into one chunk of a streamed CSV answer.
 const CSV_ROWS_PER_CHUNK: usize = 500;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     Json,
@@ -56,27 +55,73 @@ pub fn negotiate(req: &HttpRequest, format: Option<Format>) -> Format {
     }
 }
 
-/// What a column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    /// A decimal string in JSON; a number in XLSX.
-    Decimal,
-    Integer,
-    /// A JSON array, written as its items joined by ", ".
-    List,
+/// The typed value of one cell, read from a row by its column's accessor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell<'a> {
+    Text(Option<&'a str>),
+    /// An exact decimal (amount, rate, points): a decimal string in JSON and CSV, a number in
+    /// XLSX.
+    Decimal(Option<Decimal>),
+    Integer(Option<i64>),
+    /// Items written joined by ", ".
+    List(Vec<String>),
 }
 
-/// A column of a table: the JSON field, its headings, what it holds.
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub key: &'static str,
+impl Cell<'_> {
+    /// The text of the cell, as CSV writes it.
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(text) => text.unwrap_or_default().to_owned(),
+            Cell::Decimal(number) => number.map(decimal_text).unwrap_or_default(),
+            Cell::Integer(number) => number.map(|n| n.to_string()).unwrap_or_default(),
+            Cell::List(items) => items.join(", "),
+        }
+    }
+
+    /// Orders two cells of one column, the empty ones last whichever way the rest go.
+    pub fn compare(&self, other: &Self, descending: bool) -> std::cmp::Ordering {
+        use crate::domain::comparison::compare_missing_last;
+        match (self, other) {
+            (Cell::Text(a), Cell::Text(b)) => compare_missing_last(a, b, descending),
+            (Cell::Decimal(a), Cell::Decimal(b)) => compare_missing_last(a, b, descending),
+            (Cell::Integer(a), Cell::Integer(b)) => compare_missing_last(a, b, descending),
+            _ => std::cmp::Ordering::Equal,
+        }
+    }
+}
+
+/// A decimal as the JSON answers write it: without trailing zeros.
+fn decimal_text(number: Decimal) -> String {
+    number.normalize().to_string()
+}
+
+impl Serialize for Cell<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Text(text) => text.serialize(serializer),
+            Cell::Decimal(number) => number.map(decimal_text).serialize(serializer),
+            Cell::Integer(number) => number.serialize(serializer),
+            Cell::List(items) => items.serialize(serializer),
+        }
+    }
+}
+
+/// A column of a table: its headings and the accessor that reads its cell from a row.
+pub struct Column<R> {
     pub en: &'static str,
     pub zh: &'static str,
-    pub kind: Kind,
+    pub cell: fn(&R) -> Cell<'_>,
 }
 
-impl Column {
+impl<R> Clone for Column<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for Column<R> {}
+
+impl<R> Column<R> {
     fn heading(&self, lang: Lang) -> &'static str {
         match lang {
             Lang::En => self.en,
@@ -85,13 +130,23 @@ impl Column {
     }
 }
 
-/// The text of one cell, as CSV writes it.
-fn text(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
+/// The rows of a table as the exports read them, one at a time by position.
+pub trait Rows: Send + 'static {
+    type Row;
+    /// How many rows.
+    fn count(&self) -> usize;
+    fn row(&self, at: usize) -> &Self::Row;
+}
+
+impl<R: Send + 'static> Rows for Vec<R> {
+    type Row = R;
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn row(&self, at: usize) -> &R {
+        &self[at]
     }
 }
 
@@ -110,8 +165,9 @@ fn starts_like_a_formula(field: &str) -> bool {
 
 /// A text cell that a spreadsheet could take for a formula is written with a leading `'`, so
 /// that a name a unit typed cannot run in the bureau's Excel. Numbers are left alone.
-fn defused(kind: Kind, field: String) -> String {
-    if starts_like_a_formula(&field) && matches!(kind, Kind::Text | Kind::List) {
+fn defused(cell: &Cell<'_>) -> String {
+    let field = cell.text();
+    if starts_like_a_formula(&field) && matches!(cell, Cell::Text(_) | Cell::List(_)) {
         format!("'{field}")
     } else {
         field
@@ -132,14 +188,6 @@ fn csv_line(fields: impl Iterator<Item = String>) -> String {
     line
 }
 
-fn rows_as_json<T: Serialize>(rows: &[T]) -> Result<Vec<Value>, ApiError> {
-    rows.iter()
-        .map(|row| {
-            serde_json::to_value(row).map_err(|e| ApiError::caused("a row could not be written", e))
-        })
-        .collect()
-}
-
 /// The JSON text of an answer.
 pub fn json_text<T: Serialize>(answer: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(answer).map_err(|e| ApiError::caused("the answer could not be written", e))
@@ -150,9 +198,8 @@ pub enum Rendered {
     Json(Vec<u8>),
     Csv {
         name: &'static str,
-        columns: &'static [Column],
-        lang: Lang,
-        rows: Vec<Value>,
+        /// The heading line, then one line per row, each made when it is asked for.
+        lines: Box<dyn Iterator<Item = String> + Send>,
     },
     Xlsx {
         name: &'static str,
@@ -161,25 +208,36 @@ pub enum Rendered {
 }
 
 /// The table in the asked format; `json` writes the JSON answer.
-pub fn answer<T: Serialize>(
+pub fn answer<S: Rows>(
     format: Format,
     lang: Lang,
     name: &'static str,
-    columns: &'static [Column],
-    rows: &[T],
-    json: impl FnOnce() -> Result<Vec<u8>, ApiError>,
-) -> Result<Rendered, ApiError> {
+    columns: Vec<Column<S::Row>>,
+    rows: S,
+    json: impl FnOnce(&S) -> Result<Vec<u8>, ApiError>,
+) -> Result<Rendered, ApiError>
+where
+    S::Row: 'static,
+{
     Ok(match format {
-        Format::Json => Rendered::Json(json()?),
-        Format::Csv => Rendered::Csv {
-            name,
-            columns,
-            lang,
-            rows: rows_as_json(rows)?,
-        },
+        Format::Json => Rendered::Json(json(&rows)?),
+        Format::Csv => {
+            let heading = format!(
+                "\u{feff}{}",
+                csv_line(columns.iter().map(|c| c.heading(lang).to_owned()))
+            );
+            let body = (0..rows.count()).map(move |at| {
+                let row = rows.row(at);
+                csv_line(columns.iter().map(|c| defused(&(c.cell)(row))))
+            });
+            Rendered::Csv {
+                name,
+                lines: Box::new(std::iter::once(heading).chain(body)),
+            }
+        }
         Format::Xlsx => Rendered::Xlsx {
             name,
-            workbook: xlsx(name, columns, &rows_as_json(rows)?, lang)
+            workbook: xlsx(name, &columns, &rows, lang)
                 .map_err(|e| ApiError::caused("the workbook could not be written", e))?,
         },
     })
@@ -194,15 +252,10 @@ pub async fn off_the_workers(
         Rendered::Json(text) => HttpResponse::Ok()
             .content_type(ContentType::json())
             .body(text),
-        Rendered::Csv {
-            name,
-            columns,
-            lang,
-            rows,
-        } => HttpResponse::Ok()
+        Rendered::Csv { name, lines } => HttpResponse::Ok()
             .content_type(CSV)
             .insert_header(attachment(name, "csv"))
-            .streaming(csv_stream(columns, lang, rows)),
+            .streaming(csv_stream(lines)),
         Rendered::Xlsx { name, workbook } => HttpResponse::Ok()
             .content_type(XLSX)
             .insert_header(attachment(name, "xlsx"))
@@ -220,28 +273,16 @@ fn attachment(name: &str, extension: &str) -> (header::HeaderName, String) {
 /// How many chunks of CSV text may wait for a slow client; the writer waits beyond that.
 const CSV_CHUNKS_AHEAD: usize = 16;
 
-/// The CSV text, made chunk by chunk on the blocking pool while the chunks before are sent.
-/// A client that goes away ends the making.
+/// The CSV text, made chunk by chunk on the blocking pool while the chunks before are sent:
+/// at most `CSV_CHUNKS_AHEAD` chunks wait in memory. A client that goes away ends the making.
 fn csv_stream(
-    columns: &'static [Column],
-    lang: Lang,
-    rows: Vec<Value>,
+    mut lines: Box<dyn Iterator<Item = String> + Send>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
     let (chunks, received) = tokio::sync::mpsc::channel(CSV_CHUNKS_AHEAD);
     actix_web::rt::task::spawn_blocking(move || {
-        let header = format!(
-            "\u{feff}{}",
-            csv_line(columns.iter().map(|c| c.heading(lang).to_owned()))
-        );
-        if chunks.blocking_send(Bytes::from(header)).is_err() {
-            return;
-        }
-        for chunk in rows.chunks(CSV_ROWS_PER_CHUNK) {
-            let text: String = chunk
-                .iter()
-                .map(|row| csv_line(columns.iter().map(|c| defused(c.kind, text(&row[c.key])))))
-                .collect();
-            if chunks.blocking_send(Bytes::from(text)).is_err() {
+        loop {
+            let chunk: String = lines.by_ref().take(CSV_ROWS_PER_CHUNK).collect();
+            if chunk.is_empty() || chunks.blocking_send(Bytes::from(chunk)).is_err() {
                 return;
             }
         }
@@ -251,10 +292,10 @@ fn csv_stream(
     })
 }
 
-fn xlsx(
+fn xlsx<S: Rows>(
     name: &str,
-    columns: &[Column],
-    rows: &[Value],
+    columns: &[Column<S::Row>],
+    rows: &S,
     lang: Lang,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
@@ -266,33 +307,29 @@ fn xlsx(
         sheet.write_string_with_format(0, c, column.heading(lang), &bold)?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    for (r, row) in rows.iter().enumerate() {
-        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+    for at in 0..rows.count() {
+        let row = rows.row(at);
+        let r = u32::try_from(at + 1).unwrap_or(u32::MAX);
         for (c, column) in columns.iter().enumerate() {
             let c = u16::try_from(c).unwrap_or(u16::MAX);
-            let value = &row[column.key];
-            match (column.kind, value) {
-                (_, Value::Null) => {}
-                (Kind::Decimal, Value::String(s)) => {
-                    match s.parse::<Decimal>().ok().and_then(|d| d.to_f64()) {
-                        Some(number) => {
-                            sheet.write_number(r, c, number)?;
-                        }
-                        None => {
-                            sheet.write_string(r, c, s)?;
-                        }
-                    }
-                }
-                (Kind::Integer, Value::Number(n)) => match n.as_f64() {
+            let cell = (column.cell)(row);
+            match &cell {
+                Cell::Text(None) | Cell::Decimal(None) | Cell::Integer(None) => {}
+                Cell::Decimal(Some(number)) => match number.to_f64() {
                     Some(number) => {
                         sheet.write_number(r, c, number)?;
                     }
                     None => {
-                        sheet.write_string(r, c, n.to_string())?;
+                        sheet.write_string(r, c, cell.text())?;
                     }
                 },
-                (_, other) => {
-                    sheet.write_string(r, c, text(other))?;
+                Cell::Integer(Some(number)) => {
+                    // Counts and years stay far below 2^53, where a double is exact.
+                    #[expect(clippy::cast_precision_loss, reason = "counts and years are small")]
+                    sheet.write_number(r, c, *number as f64)?;
+                }
+                Cell::Text(Some(_)) | Cell::List(_) => {
+                    sheet.write_string(r, c, cell.text())?;
                 }
             }
         }
@@ -307,18 +344,24 @@ mod tests {
     #[test]
     fn a_text_cell_that_looks_like_a_formula_is_defused_and_numbers_are_not() {
         assert_eq!(
-            defused(Kind::Text, "=HYPERLINK(\"x\")".to_owned()),
+            defused(&Cell::Text(Some("=HYPERLINK(\"x\")"))),
             "'=HYPERLINK(\"x\")"
         );
-        assert_eq!(defused(Kind::List, "@SUM(A1)".to_owned()), "'@SUM(A1)");
-        assert_eq!(defused(Kind::Decimal, "-35.533".to_owned()), "-35.533");
-        assert_eq!(defused(Kind::Text, "区教育局".to_owned()), "区教育局");
+        assert_eq!(
+            defused(&Cell::List(vec!["@SUM(A1)".to_owned()])),
+            "'@SUM(A1)"
+        );
+        assert_eq!(
+            defused(&Cell::Decimal(Some(Decimal::new(-35533, 3)))),
+            "-35.533"
+        );
+        assert_eq!(defused(&Cell::Text(Some("区教育局"))), "区教育局");
         for prefix in [
             "=", "+", "-", "@", "\t", "\r", "\n", " ", "\u{a0}", "\u{200b}", "\u{feff}",
             "\u{3000}", "＝", "＋", "－", "＠",
         ] {
             let field = format!("{prefix}cmd|' /C calc'!A0");
-            assert_eq!(defused(Kind::Text, field.clone()), format!("'{field}"));
+            assert_eq!(defused(&Cell::Text(Some(&field))), format!("'{field}"));
         }
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
     }

@@ -21,6 +21,19 @@ use crate::store::service_tokens::hex;
 /// them this many seconds, then revalidate them with the ETag.
 const PUBLIC_MAX_AGE_SECONDS: u32 = 60;
 
+/// Whether the request's `If-None-Match` names `tag` (or `*`), weak or strong.
+pub(super) fn if_none_match(req: &HttpRequest, tag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|asked| {
+            asked.split(',').map(str::trim).any(|candidate| {
+                candidate == "*"
+                    || candidate.trim_start_matches("W/") == tag.trim_start_matches("W/")
+            })
+        })
+}
+
 /// A public answer, JSON or page, with its validators and cache policy: 304 with no body when
 /// `If-None-Match` names `tag`. `Vary: Accept`, since one path answers JSON or a page.
 pub(super) fn cacheable(
@@ -29,16 +42,7 @@ pub(super) fn cacheable(
     modified: Option<NaiveDateTime>,
     body: impl FnOnce(HttpResponseBuilder) -> HttpResponse,
 ) -> HttpResponse {
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|asked| {
-            asked.split(',').map(str::trim).any(|candidate| {
-                candidate == "*"
-                    || candidate.trim_start_matches("W/") == tag.trim_start_matches("W/")
-            })
-        });
+    let matches = if_none_match(req, &tag);
     let mut answer = if matches {
         HttpResponse::NotModified()
     } else {

@@ -20,7 +20,7 @@ impl Evaluation {
         previous: Option<&EvaluationReport>,
     ) -> Vec<Finding> {
         self.report.findings(&CheckContext {
-            weights: &settings.weights,
+            settings,
             approved: self.approved_goals.as_ref(),
             previous,
         })

@@ -1,21 +1,25 @@
 //! Reads the projections for the comparison tables: plain indexed SQL, no document parsed.
+//! A year's units table is computed once per generation of the year's data and shared by the
+//! requests that follow (`Store::year_table`).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 
+use super::generations::{Stamp, stamp};
 use super::projections::{AMOUNT_SCALE, RATE_SCALE, SCORE_SCALE};
 use super::schema::{departments, evaluation_metrics, indicator_metrics};
 use super::{DbConnection, Store, StoreError};
-use crate::domain::comparison::{Amounts, IndicatorYear, UnitYear};
+use crate::domain::comparison::{Amounts, IndicatorYear, UnitYear, YearTable};
 use crate::domain::department::UnitKind;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::report::Grade;
 use crate::domain::values::UnitCode;
 
 /// Which units a comparison covers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct UnitFilter {
     pub kind: Option<UnitKind>,
     pub parent_code: Option<UnitCode>,
@@ -134,7 +138,121 @@ fn three_public_actuals(
         .collect())
 }
 
+/// How many computed tables are kept: each distinct filter (and each unit caller's subtree)
+/// is a table of its own.
+const TABLES_KEPT: usize = 32;
+
+/// Which table: the year, the filter and whether parents are rolled up.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct TableKey {
+    year: i32,
+    filter: UnitFilter,
+    rollup: bool,
+}
+
+/// Row orders by the caller's key of the order (column, direction).
+type Orders = HashMap<(usize, bool), Arc<[u32]>>;
+
+/// A year's table as computed at one stamp of its data, with the row orders asked of it so far.
+#[derive(Debug)]
+pub struct CachedTable {
+    pub stamp: Stamp,
+    pub table: YearTable,
+    /// Row indices in sorted order, by the caller's key of the order (column, direction).
+    orders: Mutex<Orders>,
+}
+
+impl CachedTable {
+    /// The rows' order under `key`, sorted by `sort` the first time it is asked for.
+    pub fn order(
+        &self,
+        key: (usize, bool),
+        sort: impl FnOnce(&YearTable) -> Vec<u32>,
+    ) -> Arc<[u32]> {
+        // A poisoned lock holds only finished orders; taking it over is safe.
+        let known = self
+            .orders
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        known.unwrap_or_else(|| {
+            let order: Arc<[u32]> = sort(&self.table).into();
+            self.orders
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, order.clone());
+            order
+        })
+    }
+}
+
+/// The tables computed so far, each at the stamp it was computed at.
+#[derive(Debug, Default)]
+pub struct TableCache {
+    tables: Mutex<HashMap<TableKey, Arc<CachedTable>>>,
+}
+
+impl TableCache {
+    fn get(&self, key: &TableKey, stamp: Stamp) -> Option<Arc<CachedTable>> {
+        self.tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .filter(|cached| cached.stamp == stamp)
+            .cloned()
+    }
+
+    fn keep(&self, key: TableKey, table: Arc<CachedTable>) {
+        let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        tables.retain(|k, cached| k.year != key.year || cached.stamp == table.stamp);
+        if tables.len() >= TABLES_KEPT
+            && let Some(oldest) = tables
+                .iter()
+                .min_by_key(|(_, cached)| cached.stamp.generation)
+                .map(|(k, _)| k.clone())
+        {
+            tables.remove(&oldest);
+        }
+        tables.insert(key, table);
+    }
+}
+
 impl Store {
+    /// The stamp of `year`'s data now: what a table and its ETag are computed from.
+    pub fn table_stamp(&self, year: i32) -> Result<Stamp, StoreError> {
+        let mut conn = self.conn()?;
+        stamp(&mut conn, year)
+    }
+
+    /// `year`'s units table for `filter` as of `at` (from `table_stamp`): computed the first
+    /// time, then shared until the year's data changes.
+    pub fn year_table(
+        &self,
+        year: i32,
+        filter: &UnitFilter,
+        rollup: bool,
+        at: Stamp,
+    ) -> Result<Arc<CachedTable>, StoreError> {
+        let key = TableKey {
+            year,
+            filter: filter.clone(),
+            rollup,
+        };
+        if let Some(cached) = self.tables.get(&key, at) {
+            return Ok(cached);
+        }
+        let units = self.unit_years(year, year, filter)?;
+        let parents = if rollup { Some(self.parents()?) } else { None };
+        let table = Arc::new(CachedTable {
+            stamp: at,
+            table: YearTable::build(units, parents.as_ref()),
+            orders: Mutex::default(),
+        });
+        self.tables.keep(key, table.clone());
+        Ok(table)
+    }
+
     /// The units' figures for the years `from..=to`, filtered, by year then code.
     pub fn unit_years(
         &self,

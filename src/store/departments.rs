@@ -259,6 +259,7 @@ impl Store {
                     departments::updated_at.eq(now()),
                 ))
                 .execute(conn)?;
+            super::generations::bump(conn, None)?;
             load(conn, code)
         })
     }

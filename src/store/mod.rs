@@ -6,6 +6,7 @@ pub mod comparisons;
 mod connection;
 pub mod departments;
 pub mod evaluations;
+pub mod generations;
 mod projections;
 mod schema;
 pub mod service_tokens;
@@ -179,6 +180,8 @@ pub struct Store {
     /// SQLite allows one writer at a time; writers of this process queue here rather than in
     /// SQLite's busy handler, which polls.
     sqlite_writer: Arc<Mutex<()>>,
+    /// The comparison tables computed so far, shared by the requests of this process.
+    tables: Arc<comparisons::TableCache>,
 }
 
 /// How long the service waits at start for its first connection, when migrations run: a
@@ -218,6 +221,7 @@ impl Store {
             backend,
             reachability,
             sqlite_writer: Arc::new(Mutex::new(())),
+            tables: Arc::default(),
         }
     }
 

@@ -143,6 +143,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    table_changes (id) {
+        id -> BigInt,
+        year -> Nullable<Integer>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     year_settings,
     evaluation_metrics,

@@ -640,3 +640,236 @@ async fn a_unit_sees_only_its_own_rows_and_reprojection_rebuilds_the_tables() {
         .body;
     assert_eq!(after, before);
 }
+
+/// A GET of `path` with `If-None-Match: tag`.
+async fn revalidate(app: &TestApp, token: &str, path: &str, tag: &str) -> crate::helpers::Answer {
+    app.with_token(token)
+        .send(
+            actix_web::http::Method::GET,
+            path,
+            &[("if-none-match", tag)],
+            Vec::new(),
+        )
+        .await
+}
+
+#[actix_rt::test]
+async fn a_table_is_not_modified_until_its_year_changes_and_each_answer_has_its_own_etag() {
+    let (app, analyst) = dataset(6).await;
+    let path = format!("/api/v1/comparisons/departments?year={YEAR}&limit=500");
+    let first = app.with_token(&analyst).get(&path).await;
+    let tag = first.header("etag").expect("an ETag");
+    let again = revalidate(&app, &analyst, &path, &tag).await;
+    assert_eq!(again.status, 304);
+    assert_eq!(again.header("etag").as_deref(), Some(tag.as_str()));
+    assert!(again.bytes.is_empty());
+    for other in [
+        format!("{path}&format=csv"),
+        format!("{path}&sort=score"),
+        format!("/api/v1/comparisons/departments?year={YEAR}&limit=1"),
+        format!(
+            "/api/v1/comparisons/departments?year={}&limit=500",
+            YEAR - 1
+        ),
+    ] {
+        let answer = revalidate(&app, &analyst, &other, &tag).await;
+        assert_eq!(answer.status, 200, "{other} is another answer");
+        assert_ne!(answer.header("etag").as_deref(), Some(tag.as_str()));
+    }
+    for table in ["deviation", "grades"] {
+        let path = format!("/api/v1/comparisons/{table}?year={YEAR}");
+        let answer = app.with_token(&analyst).get(&path).await;
+        let own = answer.header("etag").expect("an ETag");
+        assert_eq!(revalidate(&app, &analyst, &path, &own).await.status, 304);
+    }
+
+    // A change of another year leaves this year's table as it was.
+    let weights = json!({"weights": {"budget_execution": "20", "output": "40", "effect": "30", "satisfaction": "10"}});
+    let settings = app
+        .put(&format!("/api/v1/years/{}/settings", YEAR - 2), &weights)
+        .await;
+    assert!(settings.status < 300, "{}", settings.status);
+    assert_eq!(revalidate(&app, &analyst, &path, &tag).await.status, 304);
+    let code = first.body["items"][0]["department_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Renaming a unit changes every year's tables.
+    let renamed = app
+        .patch(
+            &format!("/api/v1/departments/{code}"),
+            &json!({"name": "更名后的单位"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200);
+    let after = revalidate(&app, &analyst, &path, &tag).await;
+    assert_eq!(after.status, 200);
+    assert_ne!(after.header("etag"), Some(tag));
+    assert_eq!(after.body["items"][0]["department_name"], "更名后的单位");
+}
+
+#[actix_rt::test]
+async fn a_change_made_through_another_server_is_seen_at_the_next_request() {
+    let (app, analyst) = dataset(5).await;
+    let path = format!("/api/v1/comparisons/departments?year={YEAR}&limit=500");
+    let before = app.with_token(&analyst).get(&path).await;
+    let tag = before.header("etag").expect("an ETag");
+    let code = before.body["items"][1]["department_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let patch = json!({"name": "另一台服务器改的名"});
+    if app.database_url.starts_with("postgres") {
+        // A second server on the same PostgreSQL database makes the change.
+        let url = app.database_url.clone();
+        let other = crate::helpers::spawn_app_with(move |s| s.database_url = url).await;
+        let renamed = other
+            .patch(&format!("/api/v1/departments/{code}"), &patch)
+            .await;
+        assert_eq!(renamed.status, 200);
+    } else {
+        // A SQLite file is served by one process; the change comes from another connection
+        // pool with no memory shared with the server, as a command-line job's would.
+        let other = Store::connect(&app.database_url, 1, std::time::Duration::from_secs(10));
+        other
+            .update_department(
+                &code.parse().unwrap(),
+                serde_json::from_value(patch).unwrap(),
+            )
+            .unwrap();
+    }
+    let after = revalidate(&app, &analyst, &path, &tag).await;
+    assert_eq!(after.status, 200);
+    assert_eq!(
+        after.body["items"][1]["department_name"],
+        "另一台服务器改的名"
+    );
+}
+
+#[actix_rt::test]
+async fn limit_one_pages_walk_the_sorted_table_row_by_row() {
+    let (app, analyst) = dataset(8).await;
+    let analyst = app.with_token(&analyst);
+    let whole = analyst
+        .get(&format!(
+            "/api/v1/comparisons/departments?year={YEAR}&sort=execution_rate&order=desc&limit=500"
+        ))
+        .await
+        .body;
+    let rows = whole["items"].as_array().unwrap();
+    for (at, row) in rows.iter().enumerate() {
+        let page = analyst
+            .get(&format!(
+                "/api/v1/comparisons/departments?year={YEAR}&sort=execution_rate&order=desc&limit=1&offset={at}"
+            ))
+            .await
+            .body;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        assert_eq!(&page["items"][0], row);
+        assert_eq!(page["total"], rows.len());
+        assert_eq!(page["district"], whole["district"]);
+        assert_eq!(page["medians"], whole["medians"]);
+    }
+    let past = analyst
+        .get(&format!(
+            "/api/v1/comparisons/departments?year={YEAR}&limit=1&offset={}",
+            rows.len()
+        ))
+        .await
+        .body;
+    assert_eq!(past["items"], json!([]));
+}
+
+#[actix_rt::test]
+async fn the_streamed_csv_says_what_the_json_table_says_cell_by_cell() {
+    let (app, analyst) = dataset(40).await;
+    let analyst = app.with_token(&analyst);
+    let path = format!("/api/v1/comparisons/departments?year={YEAR}&sort=score&order=desc");
+    let json = analyst.get(&format!("{path}&limit=500")).await.body;
+    let rows = json["items"].as_array().unwrap();
+    let csv = analyst.get(&format!("{path}&format=csv")).await;
+    let records: Vec<csv::StringRecord> = csv::Reader::from_reader(
+        csv.body
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches('\u{feff}')
+            .as_bytes(),
+    )
+    .records()
+    .map(Result::unwrap)
+    .collect();
+    assert_eq!(records.len(), rows.len());
+    for (record, row) in records.iter().zip(rows) {
+        let fields: Vec<&Value> = perfeval::api::comparisons::departments::DepartmentColumn::ALL
+            .iter()
+            .map(|column| &row[column.as_str()])
+            .collect();
+        assert_eq!(record.len(), fields.len());
+        assert_eq!(row.as_object().unwrap().len(), fields.len());
+        for (cell, value) in record.iter().zip(fields) {
+            let expected = match value {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            assert_eq!(cell, expected, "in {row}");
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn the_table_sorts_by_every_column_either_way_with_the_empty_cells_last() {
+    const TEXT: [&str; 6] = [
+        "department_code",
+        "department_name",
+        "kind",
+        "parent_code",
+        "status",
+        "grade",
+    ];
+    let (app, analyst) = dataset(12).await;
+    let analyst = app.with_token(&analyst);
+    let columns: Vec<String> = perfeval::api::comparisons::departments::DepartmentColumn::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect();
+    for column in &columns {
+        for order in ["asc", "desc"] {
+            let body = analyst
+                .get(&format!(
+                    "/api/v1/comparisons/departments?year={YEAR}&sort={column}&order={order}&limit=500"
+                ))
+                .await
+                .body;
+            let values: Vec<&Value> = body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| &r[column.as_str()])
+                .collect();
+            let present = values.iter().take_while(|v| !v.is_null()).count();
+            assert!(
+                values[present..].iter().all(|v| v.is_null()),
+                "{column} {order}: the empty cells come last"
+            );
+            for pair in values[..present].windows(2) {
+                let ordering = match (pair[0], pair[1]) {
+                    (Value::Number(a), Value::Number(b)) => a.as_i64().cmp(&b.as_i64()),
+                    (a, b) if TEXT.contains(&column.as_str()) => a.as_str().cmp(&b.as_str()),
+                    (a, b) => dec(a).cmp(&dec(b)),
+                };
+                let wrong = if order == "asc" {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Less
+                };
+                assert_ne!(
+                    ordering, wrong,
+                    "{column} {order}: {} then {}",
+                    pair[0], pair[1]
+                );
+            }
+        }
+    }
+}

@@ -7,8 +7,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::figures::Percent;
-use super::report::Grade;
+use crate::domain::figures::Percent;
+use crate::domain::names::named_enum;
+use crate::domain::report::Grade;
+
+mod table;
+
+pub use table::{Line, Medians, Ranks, YearTable};
 
 /// Initial, adjusted and executed amounts (万元).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -307,22 +312,56 @@ pub fn totals(units: &[&UnitYear]) -> Totals {
     }
 }
 
-/// PEFA-style bands of execution against the approved (initial) budget.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviationBand {
-    /// |deviation| ≤ 5 %
-    Within5,
-    /// 5 % < |deviation| ≤ 10 %
-    Within10,
-    /// 10 % < |deviation| ≤ 15 %
-    Within15,
-    /// |deviation| > 15 %
-    Beyond15,
-    /// No executed or no initial amount, or an initial budget of zero.
-    Undefined,
+/// One year of a series: a unit's own, or the district's over the units of that year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendYear {
+    pub year: i32,
+    /// The sums and the rates of the sums over the year's units.
+    pub totals: Totals,
+    /// The unit's score, or the median of the units' scores.
+    pub score: Option<Decimal>,
+    /// The unit's grade; none for the district.
+    pub grade: Option<Grade>,
+}
+
+/// The units grouped by year, oldest first: when `single` (one unit's series) its own score
+/// and grade, else the median score.
+pub fn trend(units: &[UnitYear], single: bool) -> Vec<TrendYear> {
+    let mut by_year: BTreeMap<i32, Vec<&UnitYear>> = BTreeMap::new();
+    for unit in units {
+        by_year.entry(unit.year).or_default().push(unit);
+    }
+    by_year
+        .into_iter()
+        .map(|(year, units)| {
+            let own = units.first().filter(|_| single);
+            TrendYear {
+                year,
+                totals: totals(&units),
+                score: match own {
+                    Some(unit) => unit.score,
+                    None => median(units.iter().map(|u| u.score)),
+                },
+                grade: own.and_then(|unit| unit.grade),
+            }
+        })
+        .collect()
+}
+
+named_enum! {
+    /// PEFA-style bands of execution against the approved (initial) budget.
+    pub enum DeviationBand {
+        /// |deviation| ≤ 5 %
+        Within5 = "within5",
+        /// 5 % < |deviation| ≤ 10 %
+        Within10 = "within10",
+        /// 10 % < |deviation| ≤ 15 %
+        Within15 = "within15",
+        /// |deviation| > 15 %
+        Beyond15 = "beyond15",
+        /// No executed or no initial amount, or an initial budget of zero.
+        Undefined = "undefined",
+    }
 }
 
 /// The deviation of execution from the approved budget, (executed − initial) ÷ initial (%),
@@ -407,22 +446,17 @@ pub fn unmet_goals(indicators: &[IndicatorYear], at_least: usize) -> Vec<UnmetGo
     unmet
 }
 
-/// How a set of units' grades are spread: a count per grade, and the ungraded.
-pub fn grade_distribution(units: &[&UnitYear]) -> (BTreeMap<&'static str, usize>, usize) {
-    let mut counts: BTreeMap<&'static str, usize> =
-        [("excellent", 0), ("good", 0), ("fair", 0), ("poor", 0)]
-            .into_iter()
-            .collect();
-    let mut ungraded = 0;
-    for unit in units {
-        match unit.grade {
-            Some(Grade::Excellent) => *counts.entry("excellent").or_default() += 1,
-            Some(Grade::Good) => *counts.entry("good").or_default() += 1,
-            Some(Grade::Fair) => *counts.entry("fair").or_default() += 1,
-            Some(Grade::Poor) => *counts.entry("poor").or_default() += 1,
-            None => ungraded += 1,
-        }
-    }
+/// How a set of units' grades are spread: a count per grade (in the grades' order), and the
+/// ungraded.
+pub fn grade_distribution(units: &[&UnitYear]) -> (Vec<(Grade, usize)>, usize) {
+    let counts = Grade::ALL
+        .iter()
+        .map(|&grade| {
+            let count = units.iter().filter(|u| u.grade == Some(grade)).count();
+            (grade, count)
+        })
+        .collect();
+    let ungraded = units.iter().filter(|u| u.grade.is_none()).count();
     (counts, ungraded)
 }
 

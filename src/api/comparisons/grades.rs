@@ -1,0 +1,81 @@
+//! `/comparisons/grades` — how the year's units are spread over the grades.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::deviations::YearQuery;
+use super::{GRADE, UNITS, column, from_year_table, unit_filter};
+use crate::api::error::{ApiError, Problem};
+use crate::api::export::{Cell, Column, answer, json_text, negotiate};
+use crate::domain::access::Caller;
+use crate::domain::comparison::{UnitYear, grade_distribution};
+use crate::domain::values::FiscalYear;
+use crate::store::Store;
+
+/// How many units have each grade.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GradeRow {
+    /// `excellent` 优, `good` 良, `fair` 中, `poor` 差, or `ungraded` (no computable score).
+    pub grade: String,
+    pub units: usize,
+}
+
+fn grade_columns() -> Vec<Column<GradeRow>> {
+    vec![
+        column(GRADE, |r| Cell::Text(Some(r.grade.as_str()))),
+        column(UNITS, |r| Cell::Integer(i64::try_from(r.units).ok())),
+    ]
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GradeDistribution<'a> {
+    pub year: FiscalYear,
+    pub items: &'a [GradeRow],
+}
+
+/// The distribution of the year's grades (computed scores), read from the year's table with
+/// its ETag. Also as CSV or XLSX. Roles:
+/// admin, reviewer, analyst; unit (its own department and subordinate units only).
+#[utoipa::path(tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
+    (status = 200, description = "The distribution", body = GradeDistribution, headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
+    (status = 304, description = "The answer the client holds (`If-None-Match`) is still the table's", headers(("ETag" = String, description = "The validator held"))),
+    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/comparisons/grades")]
+pub async fn grades(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let format = negotiate(&req, query.format);
+    let year = query.year;
+    let filter = unit_filter(&caller, None, None, None, None)?;
+    from_year_table(store, &req, year, format, (filter, false), move |table| {
+        let units: Vec<&UnitYear> = table.table.lines.iter().map(|line| &line.unit).collect();
+        let (counts, ungraded) = grade_distribution(&units);
+        let mut rows: Vec<GradeRow> = counts
+            .into_iter()
+            .map(|(grade, units)| GradeRow {
+                grade: grade.as_str().to_owned(),
+                units,
+            })
+            .collect();
+        rows.push(GradeRow {
+            grade: "ungraded".to_owned(),
+            units: ungraded,
+        });
+        answer(
+            format,
+            query.lang.unwrap_or_default(),
+            "grades",
+            grade_columns(),
+            rows,
+            |rows| json_text(&GradeDistribution { year, items: rows }),
+        )
+    })
+    .await
+}

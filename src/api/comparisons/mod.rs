@@ -1,0 +1,166 @@
+//! `/comparisons` — units side by side, year over year, against their approved budgets and
+//! their goals; every table also as CSV and XLSX. One file per table; what they share is here.
+//! The tables of one year (units, deviation, grades) are read from the year's table computed
+//! once per generation of its data (`Store::year_table`), with an ETag from that generation.
+
+pub mod departments;
+pub mod deviations;
+pub mod grades;
+pub mod trends;
+pub mod unmet;
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::access::list_scope;
+use super::error::ApiError;
+use super::export::{Cell, Column, Format, Rendered, off_the_workers};
+use crate::domain::access::Caller;
+use crate::domain::department::UnitKind;
+use crate::domain::evaluation::EvaluationStatus;
+use crate::domain::figures::Percent;
+use crate::domain::report::Grade;
+use crate::domain::values::{FiscalYear, UnitCode};
+use crate::store::Store;
+use crate::store::comparisons::{CachedTable, UnitFilter};
+use crate::store::generations::Stamp;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// Headings that more than one table has: English, Chinese.
+type Heading = (&'static str, &'static str);
+
+const DEPARTMENT_CODE: Heading = ("Unit code", "单位代码");
+const DEPARTMENT_NAME: Heading = ("Unit", "单位名称");
+const TOTAL_INITIAL: Heading = ("Total, initial (10k CNY)", "合计年初预算（万元）");
+const TOTAL_ADJUSTED: Heading = ("Total, adjusted (10k CNY)", "合计调整预算（万元）");
+const TOTAL_EXECUTED: Heading = ("Total, executed (10k CNY)", "合计执行数（万元）");
+const EXECUTION_RATE: Heading = ("Execution rate (%)", "预算执行率（%）");
+const ADJUSTMENT_RATE: Heading = ("Adjustment rate (%)", "预算调整率（%）");
+const THREE_PUBLIC_ACTUAL: Heading = (
+    "Three public, actual (10k CNY)",
+    "“三公”经费实际支出（万元）",
+);
+const THREE_PUBLIC_CHANGE_RATE: Heading = ("Three public, change (%)", "“三公”经费变动率（%）");
+const STAFFING_CONTROL_RATE: Heading = ("Staffing control rate (%)", "在职人员控制率（%）");
+const GRADE: Heading = ("Grade", "等级");
+const INDICATORS_MET_SHARE: Heading = ("Indicators met (%)", "指标完成率（%）");
+const FINDINGS_COUNT: Heading = ("Findings", "审核发现问题数");
+const PROBLEMS_COUNT: Heading = ("Problems stated", "存在问题数");
+const UNITS: Heading = ("Units", "单位数");
+
+/// A column with these headings, read by `cell`.
+const fn column<R>((en, zh): Heading, cell: fn(&R) -> super::export::Cell<'_>) -> Column<R> {
+    Column { en, zh, cell }
+}
+
+fn unit_filter(
+    caller: &Caller,
+    kind: Option<UnitKind>,
+    parent: Option<UnitCode>,
+    status: Option<EvaluationStatus>,
+    grade: Option<Grade>,
+) -> Result<UnitFilter, ApiError> {
+    Ok(UnitFilter {
+        kind,
+        parent_code: parent,
+        status,
+        grade,
+        department_code: None,
+        within: list_scope(caller)?,
+    })
+}
+
+/// The years from `from` to `to`, by default the five years up to the latest with data.
+fn span(
+    store: &Store,
+    within: Option<&UnitCode>,
+    from: Option<FiscalYear>,
+    to: Option<FiscalYear>,
+) -> Result<(i32, i32), crate::store::StoreError> {
+    let to = match to {
+        Some(to) => to.value(),
+        None => store.latest_year(within)?.unwrap_or(FiscalYear::FIRST),
+    };
+    let from = from
+        .map_or(to - 4, FiscalYear::value)
+        .max(FiscalYear::FIRST);
+    Ok((from, to))
+}
+
+fn rate(rate: Option<Percent>) -> Cell<'static> {
+    Cell::Decimal(rate.map(Percent::value))
+}
+
+/// An answer read from `year`'s table for `filter` (rolled up or not): 304 when the client
+/// holds this answer already, else what `render` makes of the table, off the HTTP workers,
+/// with the answer's ETag.
+async fn from_year_table(
+    store: web::Data<Store>,
+    req: &HttpRequest,
+    year: FiscalYear,
+    format: Format,
+    (filter, rollup): (UnitFilter, bool),
+    render: impl FnOnce(Arc<CachedTable>) -> Result<Rendered, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let fresh = freshness(&store, req, year, format, &filter).await?;
+    if fresh.held {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, fresh.etag))
+            .finish());
+    }
+    let stamp = fresh.stamp;
+    let mut answer =
+        off_the_workers(move || render(store.year_table(year.value(), &filter, rollup, stamp)?))
+            .await?;
+    if let Ok(value) = header::HeaderValue::from_str(&fresh.etag) {
+        answer.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(answer)
+}
+
+/// A table of one year as of the year's current data: its stamp, the ETag of this answer, and
+/// whether the client already holds it.
+struct Fresh {
+    stamp: Stamp,
+    etag: String,
+    held: bool,
+}
+
+/// Reads the year's stamp (two index lookups, off the HTTP workers) and makes the answer's
+/// ETag: the stamp, and a digest of everything else the answer depends on — the path and query,
+/// the format the request negotiated, and whose subtree the caller sees.
+async fn freshness(
+    store: &web::Data<Store>,
+    req: &HttpRequest,
+    year: FiscalYear,
+    format: Format,
+    filter: &UnitFilter,
+) -> Result<Fresh, ApiError> {
+    let store = store.clone();
+    let stamp = web::block(move || store.table_stamp(year.value())).await??;
+    let mut digest = std::hash::DefaultHasher::new();
+    req.path().hash(&mut digest);
+    req.query_string().hash(&mut digest);
+    format.hash(&mut digest);
+    filter.within.hash(&mut digest);
+    let etag = format!(
+        "\"{}-{}-{:016x}\"",
+        year.value(),
+        stamp.text(),
+        digest.finish()
+    );
+    let held = super::public::if_none_match(req, &etag);
+    Ok(Fresh { stamp, etag, held })
+}
