@@ -1,5 +1,6 @@
 //! Reading requests: bodies parsed with the path of whatever is wrong, keys from the URL,
-//! `If-Match`, pagination.
+//! `If-Match`, pagination. One file, a little over the usual length: every extractor answers
+//! its refusals through the same field paths and messages.
 
 use std::future::Future;
 use std::pin::Pin;

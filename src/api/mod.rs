@@ -13,6 +13,7 @@ pub mod export;
 pub mod extract;
 pub mod headers;
 pub mod health;
+pub mod issues;
 pub mod open_data;
 pub mod openapi;
 pub mod public;
@@ -79,10 +80,10 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(evaluations::put_results)
         .service(evaluations::get_issues)
         .service(evaluations::put_issues)
-        .service(evaluations::add_issue)
-        .service(evaluations::get_issue)
-        .service(evaluations::update_issue)
-        .service(evaluations::delete_issue)
+        .service(issues::add_issue)
+        .service(issues::get_issue)
+        .service(issues::update_issue)
+        .service(issues::delete_issue)
         .service(review::submit)
         .service(review::return_evaluation)
         .service(review::accept)
