@@ -121,7 +121,7 @@ pub async fn list_departments(
 }
 
 /// One budget unit. Roles: admin, reviewer, analyst; unit (its own and its subordinate units).
-#[utoipa::path(tag = "departments", params(("code" = UnitCode, Path, description = "单位代码")), responses(
+#[utoipa::path(tag = "departments", params(DepartmentKey), responses(
     (status = 200, description = "The department", body = DepartmentView),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     Unauthenticated,
@@ -132,14 +132,14 @@ pub async fn get_department(
     store: web::Data<Store>,
     key: DepartmentKey,
 ) -> Result<HttpResponse, ApiError> {
-    require_read(&store, &caller, &key.0).await?;
-    let record = super::request_id::block(move || store.department(&key.0)).await??;
+    require_read(&store, &caller, &key.code).await?;
+    let record = super::request_id::block(move || store.department(&key.code)).await??;
     Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
 }
 
 /// Changes a budget unit's name, kind, funding type or parent. Fields left out stay as they
 /// are; `null` clears `funding_type` or `parent_code`. The code cannot change. Roles: admin.
-#[utoipa::path(tag = "departments", params(("code" = UnitCode, Path, description = "单位代码")),
+#[utoipa::path(tag = "departments", params(DepartmentKey),
     request_body = DepartmentPatch, responses(
     (status = 200, description = "The department as it is now", body = DepartmentView),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
@@ -157,7 +157,7 @@ pub async fn update_department(
     let patch: DepartmentPatch = body.parse("", "department change")?;
     let record = super::request_id::block(move || {
         app::administer("a department", || {
-            store.update_department(&key.0, patch.clone())
+            store.update_department(&key.code, patch.clone())
         })
     })
     .await??;
@@ -166,7 +166,7 @@ pub async fn update_department(
 
 /// Deletes a budget unit that has no evaluations, subordinate units, users or service tokens
 /// (else 409). Roles: admin.
-#[utoipa::path(tag = "departments", params(("code" = UnitCode, Path, description = "单位代码")), responses(
+#[utoipa::path(tag = "departments", params(DepartmentKey), responses(
     (status = 204, description = "Deleted"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "It has evaluations or subordinate units", body = Problem, content_type = "application/problem+json"),
@@ -180,7 +180,7 @@ pub async fn delete_department(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     super::request_id::block(move || {
-        app::administer("a department", || store.delete_department(&key.0))
+        app::administer("a department", || store.delete_department(&key.code))
     })
     .await??;
     Ok(HttpResponse::NoContent().finish())

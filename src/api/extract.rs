@@ -367,7 +367,12 @@ where
 }
 
 /// `{code}` in the URL: a department.
-pub struct DepartmentKey(pub UnitCode);
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct DepartmentKey {
+    /// 单位代码
+    pub code: UnitCode,
+}
 
 impl FromRequest for DepartmentKey {
     type Error = ApiError;
@@ -376,7 +381,7 @@ impl FromRequest for DepartmentKey {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(
             parameter(req, "code")
-                .map(Self)
+                .map(|code| Self { code })
                 .map_err(|e| ApiError::InvalidParameters(vec![e])),
         )
     }
