@@ -568,7 +568,7 @@ impl Reader<'_> {
             initial: self.amount(row, 3, before.initial),
             adjusted: self.amount(row, 4, before.adjusted),
             executed: self.amount(row, 5, before.executed),
-            prior_year_executed: before.prior_year_executed,
+            ..before.clone()
         };
         (columns != BudgetColumns::default() || before != BudgetColumns::default())
             .then_some(columns)
@@ -821,6 +821,8 @@ fn read_indicators(
             adjustment_reason: before.and_then(|b| b.adjustment_reason.clone()),
             weight,
             core: before.and_then(|b| b.core),
+            metric: before.and_then(|b| b.metric),
+            scoring_standard: before.and_then(|b| b.scoring_standard.clone()),
         });
     }
     (indicators, results)

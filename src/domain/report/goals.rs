@@ -142,6 +142,58 @@ pub struct Indicator {
     /// 是否核心指标: yes, no, or not said — each read back as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub core: Option<bool>,
+    /// The figure the service computes that this indicator states (预算执行率 …); left out,
+    /// it is recognised by the indicator's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<Metric>,
+    /// 评分标准 — how the form says the indicator is scored, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scoring_standard: Option<String>,
+}
+
+named_enum! {
+    /// A figure the service computes from the report itself, which an indicator may state.
+    pub enum Metric {
+        /// 预算执行率 = executed ÷ adjusted (the total).
+        ExecutionRate = "execution_rate",
+        /// 预算调整率 = (adjusted − initial) ÷ initial.
+        AdjustmentRate = "adjustment_rate",
+        /// 在职人员控制率 = 在职 ÷ 编制数.
+        StaffingControlRate = "staffing_control_rate",
+        /// 结转结余率 = (结转 + 结余) ÷ adjusted.
+        CarryOverRate = "carry_over_rate",
+        /// "三公"经费控制率 = actual ÷ budget.
+        ThreePublicControlRate = "three_public_control_rate",
+        /// "三公"经费变动率 = (actual − prior-year actual) ÷ prior-year actual.
+        ThreePublicChangeRate = "three_public_change_rate",
+        /// 政府采购执行率 = actual ÷ planned procurement.
+        ProcurementExecutionRate = "procurement_execution_rate",
+    }
+}
+
+impl Metric {
+    /// The words by which forms name the figure, most specific first.
+    const NAMES: [(&'static str, Metric); 7] = [
+        ("三公经费控制率", Metric::ThreePublicControlRate),
+        ("三公经费变动率", Metric::ThreePublicChangeRate),
+        ("政府采购执行率", Metric::ProcurementExecutionRate),
+        ("在职人员控制率", Metric::StaffingControlRate),
+        ("结转结余率", Metric::CarryOverRate),
+        ("预算调整率", Metric::AdjustmentRate),
+        ("预算执行率", Metric::ExecutionRate),
+    ];
+
+    /// The metric a standard indicator name states (quotes and spaces aside).
+    pub fn recognise(name: &str) -> Option<Self> {
+        let bare: String = name
+            .chars()
+            .filter(|c| !matches!(c, '“' | '”' | '"' | ' ' | '　'))
+            .collect();
+        Self::NAMES
+            .iter()
+            .find(|(words, _)| bare.contains(words))
+            .map(|(_, metric)| *metric)
+    }
 }
 
 impl Indicator {
@@ -176,6 +228,12 @@ impl Indicator {
             Reading::Words => Some(Comparison::Qualitative),
             _ => self.comparison,
         }
+    }
+
+    /// The computed figure this indicator states: the one it names, else the one its name is.
+    pub fn metric(&self) -> Option<Metric> {
+        self.metric
+            .or_else(|| Metric::recognise(self.name.as_str()))
     }
 
     /// What this indicator's result can be scored as: its figures against the target's, by
