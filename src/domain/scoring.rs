@@ -14,7 +14,7 @@ use super::checks::ApprovedGoals;
 use super::figures::{DerivedFigures, Percent};
 use super::report::{
     Achieved, Assessment, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1,
-    IndicatorResult, Reading,
+    IndicatorResult, Reading, ScoringRule,
 };
 use super::settings::Weights;
 
@@ -69,6 +69,10 @@ pub struct IndicatorScore {
     /// What the target says: a figure (comparison, value, unit), words, not applicable, not
     /// stated, or unreadable.
     pub reading: Reading,
+    /// The rule it is scored by (the form's, else proportional, or bands when qualitative).
+    pub rule: ScoringRule,
+    /// 得分系数 as the form states it, beside `score` ÷ `weight`.
+    pub stated_coefficient: Option<String>,
     pub actual: Option<String>,
     /// Whether the target was met (for a qualitative indicator: fully achieved).
     pub met: Option<bool>,
@@ -243,13 +247,7 @@ fn score_indicator(
             },
         )) => {
             let (met, fraction) = attainment(comparison, target, actual);
-            let score = weight.and_then(|w| {
-                if met {
-                    Some(w)
-                } else {
-                    fraction.map(|f| (w * f).clamp(Decimal::ZERO, w))
-                }
-            });
+            let score = weight.and_then(|w| indicator.rule().score(w, met, fraction));
             if !met && fraction.is_none() {
                 missing.push(format!(
                     "indicator {id}: the attainment is undefined (zero denominator)"
@@ -267,6 +265,10 @@ fn score_indicator(
         comparison: indicator.kind(),
         target: indicator.target_text().to_owned(),
         reading: indicator.reading(),
+        rule: indicator.rule(),
+        stated_coefficient: result
+            .and_then(|r| r.stated_coefficient)
+            .map(|c| c.value().normalize().to_string()),
         actual: result.and_then(|r| r.actual.as_ref().map(|a| a.as_str().to_owned())),
         met,
         attainment,
@@ -630,5 +632,42 @@ mod tests {
         assert_eq!(card.indicators[1].comparison, Some(Comparison::AtMost));
         // Execution 1080 ÷ 1200 = 90 % of 10 = 9; 9 + 30 + 0 + 28.8 = 67.8.
         assert_eq!(card.total.map(|t| t.value()), Some(dec("67.8")));
+    }
+
+    /// Forms score by rules other than proportion: 每低5%扣2分, and all or nothing.
+    #[test]
+    fn each_indicator_scores_by_its_own_rule() {
+        let report = report(
+            json!([
+                {"id": "a", "name": "完成率", "target": "≥100%", "weight": "10",
+                 "scoring_rule": {"kind": "step_deduction", "points": "2", "per_percent": "5"},
+                 "scoring_standard": "每低5%扣2分"},
+                {"id": "b", "name": "验收", "target": "100", "weight": "10",
+                 "scoring_rule": {"kind": "all_or_nothing"}},
+                {"id": "c", "name": "办文", "target": "100", "weight": "10"}
+            ]),
+            json!([
+                {"indicator_id": "a", "actual": "88%", "stated_coefficient": "0.6"},
+                {"indicator_id": "b", "actual": "99"},
+                {"indicator_id": "c", "actual": "99"}
+            ]),
+        );
+        let card = report.scorecard(&Weights::default(), None);
+        let scores: Vec<Option<Decimal>> = card
+            .indicators
+            .iter()
+            .map(|i| i.score.map(|s| s.value()))
+            .collect();
+        // a: 12 % short, two whole steps of 5 %: 10 − 2 × 2 = 6; b: missed, nothing;
+        // c: 99 ÷ 100 × 10 = 9.9.
+        assert_eq!(scores, [Some(dec("6")), Some(dec("0")), Some(dec("9.9"))]);
+        assert_eq!(card.indicators[1].rule, ScoringRule::AllOrNothing);
+        assert_eq!(card.indicators[2].rule, ScoringRule::Proportional);
+        assert_eq!(
+            card.indicators[0].stated_coefficient.as_deref(),
+            Some("0.6")
+        );
+        let shown = serde_json::to_value(&card.indicators[0]).unwrap();
+        assert_eq!(shown["rule"]["kind"], "step_deduction");
     }
 }

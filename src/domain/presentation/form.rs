@@ -798,6 +798,7 @@ fn read_indicators(
                     indicator_id: id.clone(),
                     actual: Some(actual),
                     no_actual_reason: None,
+                    stated_coefficient: None,
                     self_score,
                     deviation_reason,
                     achievement,
@@ -823,6 +824,7 @@ fn read_indicators(
             core: before.and_then(|b| b.core),
             metric: before.and_then(|b| b.metric),
             scoring_standard: before.and_then(|b| b.scoring_standard.clone()),
+            scoring_rule: before.and_then(|b| b.scoring_rule),
         });
     }
     (indicators, results)

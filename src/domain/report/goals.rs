@@ -149,6 +149,57 @@ pub struct Indicator {
     /// 评分标准 — how the form says the indicator is scored, as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scoring_standard: Option<String>,
+    /// The rule the form scores the indicator by; left out, proportional (a qualitative
+    /// indicator: its bands).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scoring_rule: Option<ScoringRule>,
+}
+
+/// 评分规则 — how a quantitative indicator that missed its target scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScoringRule {
+    /// 按比例: weight × attainment.
+    Proportional,
+    /// 每低 `per_percent` % 扣 `points` 分: each whole step short of the target takes
+    /// `points` off the weight, never below `floor` (0 when left out).
+    StepDeduction {
+        points: Points,
+        per_percent: Points,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        floor: Option<Points>,
+    },
+    /// 达到得满分，否则不得分: the full weight or nothing.
+    AllOrNothing,
+    /// 定性分档: the bands of achieved (80–100 %), partly (60–80 %), not (0–60 %).
+    Bands,
+}
+
+impl ScoringRule {
+    /// The points a quantitative indicator of `weight` scores: its full weight when `met`,
+    /// else by the rule from its attainment `fraction` (none when that is undefined).
+    pub fn score(self, weight: Decimal, met: bool, fraction: Option<Decimal>) -> Option<Decimal> {
+        if met {
+            return Some(weight);
+        }
+        match self {
+            Self::AllOrNothing => Some(Decimal::ZERO),
+            Self::Proportional | Self::Bands => {
+                fraction.map(|f| (weight * f).clamp(Decimal::ZERO, weight))
+            }
+            Self::StepDeduction {
+                points,
+                per_percent,
+                floor,
+            } => {
+                let fraction = fraction?;
+                let short = (Decimal::ONE - fraction).max(Decimal::ZERO) * Decimal::ONE_HUNDRED;
+                let steps = short.checked_div(per_percent.value())?.floor();
+                let floor = floor.map_or(Decimal::ZERO, |f| f.value());
+                Some((weight - steps * points.value()).clamp(floor.min(weight), weight))
+            }
+        }
+    }
 }
 
 named_enum! {
@@ -227,6 +278,16 @@ impl Indicator {
             Reading::Figure { comparison, .. } => Some(comparison),
             Reading::Words => Some(Comparison::Qualitative),
             _ => self.comparison,
+        }
+    }
+
+    /// The rule this indicator scores by: the stated one, else proportional, or the bands for
+    /// a qualitative indicator.
+    pub fn rule(&self) -> ScoringRule {
+        match (self.scoring_rule, self.kind()) {
+            (Some(rule), _) => rule,
+            (None, Some(Comparison::Qualitative)) => ScoringRule::Bands,
+            (None, _) => ScoringRule::Proportional,
         }
     }
 
