@@ -122,3 +122,33 @@ async fn an_anhui_table_whose_total_row_is_zero() {
     assert_eq!(first["score"], "8");
     assert_eq!(score["indicators"][4]["score"], "8");
 }
+
+/// 北京市海淀区学院路街道 (a street office), 项目支出绩效自评表 2016, 自管道路清扫保洁外包工作
+/// 经费. The form has no 调整预算 column: execution is read against the initial budget. The
+/// page is cut after the first indicator (whose cells run together in the copy: 分值 12.5,
+/// 指标值 1, 实际值 1, 得分 12.5 as transcribed); the rest of the table is not transcribed.
+#[actix_rt::test]
+async fn a_street_office_table_without_an_adjusted_budget() {
+    let app = spawn_app().await;
+    let (findings, score) = post(&app, "xueyuanlu-2016-street-cleaning", 2016).await;
+    // Weights 12.5 + execution 10 = 22.5, not 100, and 产出 12.5 of 50 (the cut rows);
+    // the line executed 154.74 ÷ 310.2 = 49.8839 % of its initial budget, below 90 %.
+    assert_eq!(
+        findings,
+        [
+            finding("weights_not_100", "error", "goals.indicators"),
+            finding("group_weight_mismatch", "error", "goals.indicators"),
+            finding(
+                "line_execution_below_floor",
+                "warning",
+                "budget.projects.lines[0].amounts.note"
+            ),
+        ]
+    );
+    assert_eq!(score["figures"]["lines"][0]["execution_rate"], "49.8839");
+    // The unit's total has no adjusted budget: no execution score (the form's own, 5 of 10 by
+    // 执行率 × 分值 with 50 %, is kept as stated) and no total.
+    assert_eq!(score["execution"]["rate"], Value::Null);
+    assert_eq!(score["total"], Value::Null);
+    assert_eq!(score["indicators"][0]["score"], "12.5");
+}
