@@ -152,3 +152,71 @@ async fn a_street_office_table_without_an_adjusted_budget() {
     assert_eq!(score["total"], Value::Null);
     assert_eq!(score["indicators"][0]["score"], "12.5");
 }
+
+/// 西部（重庆）科学城融媒体中心 (a public institution), 部门整体绩效自评表 2021: a flat form (no
+/// 一级 / 二级), 19 indicators with 得分系数, weight and score columns and 是否核心指标. The
+/// page is a text copy of the table: the budget amounts of the header are illegible (only
+/// 执行率 76 %, weight 10, score 7.6 and the total 97.6 are transcribed), some targets are
+/// damaged by the copy and kept as shown (`26次`, `到0次`, `第O份`), the two "三公" rows give no
+/// target or actual, and the page is cut after 业务保障能力提升 (70 of the 90 indicator points).
+/// A 得分系数 of 100 % is transcribed as 1, and achieved for the 定性 rows.
+#[actix_rt::test]
+async fn a_flat_form_with_a_score_column_for_nineteen_indicators() {
+    let app = spawn_app().await;
+    let (findings, score) = post(&app, "chongqing-science-city-media-centre-2021", 2021).await;
+    let mut found: Vec<(String, String)> = findings
+        .into_iter()
+        .map(|(rule, _, path)| (rule, path))
+        .collect();
+    found.sort();
+    // The targets state no direction: a bare figure reads as at least. So 92 % of 100 %,
+    // 0 of 3 %, 0 of 2 %, 97 % of 100 %, 72.74 % of 100 %, 12 of 26 次 and 43 against 到0次
+    // (at most 0) are missed — rows 1, 5, 6, 7, 9, 15, 16 — while each claims its full
+    // weight: self_score_above_rule (2 > 2 × 0.92 = 1.84; 2 > 0; 2 > 0; 2 > 1.94;
+    // 2 > 1.4548; 5 > 5 × 12 ÷ 26 = 2.31; 10 > 0) and deviation_reason_missing for each.
+    // The two "三公" rows state no target: indicator_unscorable. The stated total 97.6 is
+    // not 7.6 + the 70 points transcribed = 77.6 (the cut rows). A flat form: its own
+    // framework, a warning; its 70 points stay under 100.
+    let mut expected: Vec<(String, String)> = [0, 4, 5, 6, 8, 14, 15]
+        .into_iter()
+        .flat_map(|i| {
+            [
+                (
+                    "self_score_above_rule".to_owned(),
+                    format!("results.indicators[{i}].self_score"),
+                ),
+                (
+                    "deviation_reason_missing".to_owned(),
+                    format!("results.indicators[{i}].deviation_reason"),
+                ),
+            ]
+        })
+        .chain([1, 7].map(|i| {
+            (
+                "indicator_unscorable".to_owned(),
+                format!("results.indicators[{i}].actual"),
+            )
+        }))
+        .chain([
+            (
+                "stated_total_mismatch".to_owned(),
+                "results.stated_total_score".to_owned(),
+            ),
+            (
+                "framework_not_default".to_owned(),
+                "goals.framework".to_owned(),
+            ),
+        ])
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected);
+    // ≥2200篇 read from `2200篇`, met by 2859篇: full weight, 10.
+    let articles = &score["indicators"][17];
+    assert_eq!(articles["reading"]["unit"], "篇");
+    assert_eq!(articles["score"], "10");
+    assert_eq!(articles["stated_coefficient"], "1");
+    // `第O份` is words: read as qualitative, and unscored without an achievement.
+    assert_eq!(score["indicators"][16]["reading"]["reading"], "words");
+    assert_eq!(score["indicators"][16]["score"], Value::Null);
+    assert_eq!(score["total"], Value::Null);
+}
