@@ -220,3 +220,32 @@ async fn a_flat_form_with_a_score_column_for_nineteen_indicators() {
     assert_eq!(score["indicators"][16]["score"], Value::Null);
     assert_eq!(score["total"], Value::Null);
 }
+
+/// 南县政协 (Hunan's outline: 一、基本情况 with its three parts), 部门整体支出绩效评价报告 2021.
+/// Only executed amounts are stated. The page is cut inside the list of project lines (after
+/// 派出纪检监察组专项经费, at 调研协商…).
+#[actix_rt::test]
+async fn a_hunan_report_that_states_only_what_was_spent() {
+    let app = spawn_app().await;
+    let (findings, score) = post(&app, "nanxian-cppcc-2021", 2021).await;
+    // Project lines 36.3 + 1 + 5 + 10.5 + 5 = 57.8 of 286.83 (the cut lines): a shortfall
+    // with every line giving the column, a warning. 合计 799.12 against 基本 (no total stated:
+    // blank) + 项目 286.83: a shortfall with a blank part, a note that names it. (人员 434.89 +
+    // 公用 77.4 + 项目 286.83 = 799.12 does add up; the form states no 基本支出 total.)
+    assert_eq!(
+        findings,
+        [
+            finding(
+                "breakdown_short_of_total",
+                "warning",
+                "budget.projects.amounts.executed"
+            ),
+            finding("breakdown_parts_blank", "note", "budget.total.executed"),
+            finding("no_indicators", "warning", "goals.indicators"),
+        ]
+    );
+    // Nothing but executed amounts: no rates, no score.
+    assert_eq!(score["figures"]["total"]["executed"], "799.12");
+    assert_eq!(score["execution"]["rate"], Value::Null);
+    assert_eq!(score["total"], Value::Null);
+}
