@@ -9,6 +9,8 @@
 mod approval;
 mod breakdowns;
 mod execution;
+#[cfg(test)]
+mod form_tests;
 mod framework;
 mod indicators;
 mod lines;

@@ -7,6 +7,9 @@
 //! 实际完成值, 分值, 得分, 偏差原因); the total score and grade. The reader finds each part by
 //! its label, so rows inserted for more indicators read as well. Cells holding formulas
 //! (the computed total when the report states none, the execution rates) are not read.
+//!
+//! One file, longer than most: the writer and the reader share the layout's rows and
+//! columns, and keeping them side by side is what keeps a table round-tripping.
 
 use std::collections::HashMap;
 use std::io::Cursor;
