@@ -116,6 +116,17 @@ impl ColumnFigures {
             columns.executed.map(|a| a.value()),
         )
     }
+
+    /// A line's figures: its execution rate is against the initial budget where the form
+    /// states no adjustment.
+    fn of_line(columns: &BudgetColumns) -> Self {
+        let mut figures = Self::of(columns);
+        figures.execution_rate = columns
+            .executed
+            .zip(columns.budget())
+            .and_then(|(e, b)| Percent::of(e.value(), b.value()));
+        figures
+    }
 }
 
 /// "三公"经费 as numbers, with control and change rates (万元, %).
@@ -155,6 +166,21 @@ pub struct DerivedFigures {
     pub staffing_control_rate: Option<Percent>,
     /// 结转结余率 = (结转 + 结余) ÷ adjusted total budget (%)
     pub carry_over_rate: Option<Percent>,
+    /// Every line below the totals (人员经费, 公用经费 and its lines, project lines and
+    /// sub-lines) with its rates; a line's execution rate is against its adjusted budget, else
+    /// its initial one where the form states no adjustment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<LineFigures>,
+}
+
+/// One budget line's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct LineFigures {
+    /// Where the line's columns are, e.g. `budget.projects.lines[0].amounts`.
+    pub path: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: ColumnFigures,
 }
 
 /// The unit's totals column by column: the stated 合计, else basic + projects where both
@@ -242,6 +268,15 @@ impl EvaluationReport {
                 .on_payroll
                 .zip(staffing.authorized_total)
                 .and_then(|(on, authorized)| Percent::of(on.into(), authorized.into())),
+            lines: budget
+                .lines()
+                .into_iter()
+                .map(|(path, name, columns)| LineFigures {
+                    path,
+                    name,
+                    figures: ColumnFigures::of_line(columns),
+                })
+                .collect(),
         }
     }
 }

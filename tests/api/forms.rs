@@ -282,3 +282,23 @@ async fn a_cell_far_beyond_the_table_is_not_read_and_costs_nothing() {
     assert_eq!(read.status, 201, "{}", read.body);
     assert_eq!(read.body["report"]["goals"]["overall_goal"], "确保政令畅通");
 }
+
+/// A flat form (no 一级 / 二级) goes out to the table and comes back as it was.
+#[actix_rt::test]
+async fn a_flat_form_round_trips_through_the_table() {
+    let app = spawn_app().await;
+    app.create_department("100", None).await;
+    let path = evaluation_path("100", 2021);
+    let report = json!({
+        "budget": {"total": {"initial": "100", "adjusted": "100", "executed": "95"}},
+        "goals": {"indicators": [
+            {"id": "1", "name": "办理文件", "unit": "件", "comparison": "at_least", "target": "6000",
+             "weight": "90", "core": false}
+        ]},
+        "results": {"indicators": [{"indicator_id": "1", "actual": "6205", "self_score": "90"}]}
+    });
+    assert_eq!(app.put(&path, &report).await.status, 201);
+    let back = upload(&app, &path, "", download(&app, &path).await).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert_eq!(back.body["report"], report);
+}

@@ -13,6 +13,7 @@ mod forms;
 mod helpers;
 mod openapi;
 mod publishing;
+mod real_reports;
 mod request_ids;
 mod review;
 mod schema;

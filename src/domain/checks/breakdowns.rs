@@ -4,13 +4,13 @@
 use rust_decimal::Decimal;
 
 use super::{Findings, Rule, TOLERANCE, amount, figure};
-use crate::domain::report::{BudgetColumns, EvaluationReport, ThreePublicColumns};
+use crate::domain::report::{BudgetColumns, EvaluationReport, ProjectLine, ThreePublicColumns};
 
 /// A column of a line: its name, its Chinese name, and how to read it.
 type Column<T> = (&'static str, &'static str, fn(&T) -> Option<Decimal>);
 
 /// The columns of a budget line.
-const BUDGET_COLUMNS: [Column<BudgetColumns>; 4] = [
+const BUDGET_COLUMNS: [Column<BudgetColumns>; 6] = [
     ("initial", "年初预算", |c| c.initial.map(|a| a.value())),
     ("adjusted", "调整预算", |c| {
         c.adjusted.map(|a| a.value())
@@ -19,6 +19,10 @@ const BUDGET_COLUMNS: [Column<BudgetColumns>; 4] = [
     ("prior_year_executed", "上年执行数", |c| {
         c.prior_year_executed.map(|a| a.value())
     }),
+    ("carried_in", "年初结转结余", |c| {
+        c.carried_in.map(|a| a.value())
+    }),
+    ("added", "本年追加", |c| c.added.map(|a| a.value())),
 ];
 
 /// The columns of a "三公" line.
@@ -48,30 +52,49 @@ fn breakdown<T>(
     }
     for (column, column_zh, get) in columns {
         let Some(total) = get(parent) else { continue };
-        let Some(sum) = parts
-            .iter()
-            .map(|(_, part)| get(part))
-            .sum::<Option<Decimal>>()
-        else {
+        let given: Vec<Decimal> = parts.iter().filter_map(|(_, part)| get(part)).collect();
+        if given.is_empty() {
             continue;
-        };
+        }
+        let blank: Vec<String> = parts
+            .iter()
+            .filter(|(_, part)| get(part).is_none())
+            .map(|(p, _)| format!("{p}.{column}"))
+            .collect();
+        let sum: Decimal = given.iter().sum();
         let difference = sum - total;
         if difference.abs() <= TOLERANCE {
             continue;
         }
         let path = format!("{parent_path}.{column}");
-        let part_paths: Vec<String> = parts.iter().map(|(p, _)| format!("{p}.{column}")).collect();
+        let part_paths: Vec<String> = parts
+            .iter()
+            .filter(|(_, part)| get(part).is_some())
+            .map(|(p, _)| format!("{p}.{column}"))
+            .collect();
         let mut figures = vec![figure(path.clone(), amount(total))];
         figures.extend(
-            parts
+            part_paths
                 .iter()
-                .zip(&part_paths)
-                .filter_map(|((_, part), p)| get(part).map(|v| figure(p.clone(), amount(v)))),
+                .zip(&given)
+                .map(|(p, v)| figure(p.clone(), amount(*v))),
         );
         figures.push(figure(
             format!("sum of {}", part_paths.join(" + ")),
             amount(sum),
         ));
+        // Parts above their total are wrong whatever the others leave blank; a shortfall
+        // may be the blank parts, and then the finding names them.
+        if difference < Decimal::ZERO && !blank.is_empty() {
+            findings.add(
+                Rule::BreakdownPartsBlank,
+                path,
+                figures,
+                format!("{parent_name}{column_zh}为{}万元，填写的明细合计{}万元，另有{}项未填写（{}）。", amount(total), amount(sum), blank.len(), blank.join("、")),
+                format!("The parts of {parent_path} ({column}) that give it add up to {} 万元 of {}; {} left blank: {}.", amount(sum), amount(total), blank.len(), blank.join(", ")),
+            );
+            continue;
+        }
         if difference > Decimal::ZERO {
             findings.add(
                 Rule::BreakdownExceedsTotal,
@@ -92,51 +115,81 @@ fn breakdown<T>(
     }
 }
 
-pub(super) fn budget_breakdowns(report: &EvaluationReport, findings: &mut Findings) {
-    let budget = &report.budget;
-    if let Some(projects) = &budget.projects {
-        let lines: Vec<(String, &BudgetColumns)> = projects
-            .lines
+/// A total and its tree of lines (项目, 公用经费): the top lines against the total, and each
+/// line against its sub-lines.
+fn tree(
+    findings: &mut Findings,
+    (total_path, lines_path): (&str, &str),
+    total_name: &str,
+    total: &BudgetColumns,
+    lines: &[ProjectLine],
+) {
+    let top: Vec<(String, &BudgetColumns)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| (format!("{lines_path}[{i}].amounts"), &line.amounts))
+        .collect();
+    breakdown(
+        findings,
+        &BUDGET_COLUMNS,
+        total_path,
+        total_name,
+        total,
+        &top,
+    );
+    let mut stack: Vec<(String, &ProjectLine)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| (format!("{lines_path}[{i}]"), line))
+        .collect();
+    while let Some((path, line)) = stack.pop() {
+        let children: Vec<(String, &BudgetColumns)> = line
+            .children
             .iter()
             .enumerate()
-            .map(|(i, line)| (format!("budget.projects.lines[{i}].amounts"), &line.amounts))
+            .map(|(i, child)| (format!("{path}.children[{i}].amounts"), &child.amounts))
             .collect();
         breakdown(
             findings,
             &BUDGET_COLUMNS,
-            "budget.projects.amounts",
-            "项目支出",
-            &projects.amounts,
-            &lines,
+            &format!("{path}.amounts"),
+            line.name.as_str(),
+            &line.amounts,
+            &children,
         );
-        let mut stack: Vec<(String, &crate::domain::report::ProjectLine)> = projects
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(i, line)| (format!("budget.projects.lines[{i}]"), line))
-            .collect();
-        while let Some((path, line)) = stack.pop() {
-            let children: Vec<(String, &BudgetColumns)> = line
-                .children
+        stack.extend(
+            line.children
                 .iter()
                 .enumerate()
-                .map(|(i, child)| (format!("{path}.children[{i}].amounts"), &child.amounts))
-                .collect();
-            breakdown(
-                findings,
-                &BUDGET_COLUMNS,
-                &format!("{path}.amounts"),
-                line.name.as_str(),
-                &line.amounts,
-                &children,
-            );
-            stack.extend(
-                line.children
-                    .iter()
-                    .enumerate()
-                    .map(|(i, child)| (format!("{path}.children[{i}]"), child)),
-            );
-        }
+                .map(|(i, child)| (format!("{path}.children[{i}]"), child)),
+        );
+    }
+}
+
+pub(super) fn budget_breakdowns(report: &EvaluationReport, findings: &mut Findings) {
+    let budget = &report.budget;
+    if let Some(projects) = &budget.projects {
+        tree(
+            findings,
+            ("budget.projects.amounts", "budget.projects.lines"),
+            "项目支出",
+            &projects.amounts,
+            &projects.lines,
+        );
+    }
+    if let Some(basic) = &budget.basic
+        && let Some(public_operation) = &basic.public_operation
+    {
+        tree(
+            findings,
+            (
+                "budget.basic.public_operation",
+                "budget.basic.public_operation_lines",
+            ),
+            "公用经费",
+            public_operation,
+            &basic.public_operation_lines,
+        );
     }
     if let Some(basic) = &budget.basic {
         let parts: Vec<(String, &BudgetColumns)> = [

@@ -113,25 +113,23 @@ pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
                 let (met, fraction) = attainment(comparison, target, value);
                 missed |= !met;
                 if !met
-                    && let (Some(own), Some(weight), Some(fraction)) =
-                        (self_score, weight, fraction)
+                    && let (Some(own), Some(weight)) = (self_score, weight)
+                    && let Some(allowed) = indicator.rule().score(weight, met, fraction)
+                    && own > allowed + TOLERANCE
                 {
-                    let allowed = (weight * fraction).clamp(Decimal::ZERO, weight);
-                    if own > allowed + TOLERANCE {
-                        let target = indicator.target_text();
-                        findings.add(
-                            Rule::SelfScoreAboveRule,
-                            format!("{path}.self_score"),
-                            vec![
-                                figure(format!("{path}.actual"), actual),
-                                figure("target", target),
-                                figure(format!("{path}.self_score"), amount(own)),
-                                figure("weight × attainment", amount(allowed.round_dp(2))),
-                            ],
-                            format!("指标“{name}”未完成目标（完成{actual}，目标{target}），按比例最多得{}分，自评{}分偏高。", amount(allowed.round_dp(2)), amount(own)),
-                            format!("Indicator “{name}” missed its target ({actual} against {target}); the proportional rule allows {}, not {}.", amount(allowed.round_dp(2)), amount(own)),
-                        );
-                    }
+                    let target = indicator.target_text();
+                    findings.add(
+                        Rule::SelfScoreAboveRule,
+                        format!("{path}.self_score"),
+                        vec![
+                            figure(format!("{path}.actual"), actual),
+                            figure("target", target),
+                            figure(format!("{path}.self_score"), amount(own)),
+                            figure("score by the indicator's rule", amount(allowed.round_dp(2))),
+                        ],
+                        format!("指标“{name}”未完成目标（完成{actual}，目标{target}），按评分规则最多得{}分，自评{}分偏高。", amount(allowed.round_dp(2)), amount(own)),
+                        format!("Indicator “{name}” missed its target ({actual} against {target}); its scoring rule allows {}, not {}.", amount(allowed.round_dp(2)), amount(own)),
+                    );
                 }
             }
         }

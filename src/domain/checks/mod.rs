@@ -9,8 +9,11 @@
 mod approval;
 mod breakdowns;
 mod execution;
+#[cfg(test)]
+mod form_tests;
 mod framework;
 mod indicators;
+mod lines;
 mod prior_year;
 mod rates;
 mod rule;
@@ -38,6 +41,8 @@ pub enum Severity {
     Error,
     /// Worth a look; does not block.
     Warning,
+    /// Said for the reader, e.g. which parts a form leaves blank; does not block.
+    Note,
 }
 
 /// One figure a finding is about.
@@ -113,8 +118,11 @@ impl EvaluationReport {
         let mut findings = Findings(Vec::new());
         breakdowns::budget_breakdowns(self, &mut findings);
         execution::execution_and_adjustment(self, &mut findings);
+        lines::line_execution(self, context, &mut findings);
+        lines::adjusted_budget(self, &mut findings);
         staffing::staffing(self, &mut findings);
         rates::stated_rates(self, &mut findings);
+        rates::stated_metrics(self, &mut findings);
         framework::weights(self, context, &mut findings);
         indicators::indicators(self, &mut findings);
         indicators::stated_score(self, &mut findings);

@@ -1,10 +1,11 @@
-//! Rule 6: rates stated in the narrative against their own numerator and denominator.
+//! Rule 6: rates stated in the narrative against their own numerator and denominator, and
+//! figures stated by indicators against the same figures computed from the report.
 
 use rust_decimal::Decimal;
 
 use super::{Findings, Rule, amount, figure};
 use crate::domain::figures::Percent;
-use crate::domain::report::EvaluationReport;
+use crate::domain::report::{EvaluationReport, Metric, read_figure};
 
 /// Rule 6: a stated rate agrees with its own numerator and denominator, to the precision it
 /// is stated with.
@@ -49,5 +50,79 @@ pub(super) fn stated_rates(report: &EvaluationReport, findings: &mut Findings) {
                 );
             }
         }
+    }
+}
+
+/// The figure a metric names, computed from the report, with how it is computed.
+fn computed(report: &EvaluationReport, metric: Metric) -> Option<(Percent, &'static str)> {
+    let figures = report.derived_figures();
+    match metric {
+        Metric::ExecutionRate => figures
+            .total
+            .execution_rate
+            .map(|r| (r, "executed ÷ adjusted (budget total)")),
+        Metric::AdjustmentRate => figures
+            .total
+            .adjustment_rate
+            .map(|r| (r, "(adjusted − initial) ÷ initial (budget total)")),
+        Metric::StaffingControlRate => figures
+            .staffing_control_rate
+            .map(|r| (r, "on_payroll ÷ authorized_total")),
+        Metric::CarryOverRate => figures
+            .carry_over_rate
+            .map(|r| (r, "(carried_over + balance) ÷ adjusted total")),
+        Metric::ThreePublicControlRate => figures
+            .three_public
+            .control_rate
+            .map(|r| (r, "三公 actual ÷ 三公 budget")),
+        Metric::ThreePublicChangeRate => figures
+            .three_public
+            .actual_change_rate
+            .map(|r| (r, "(三公 actual − prior-year actual) ÷ prior-year actual")),
+        Metric::ProcurementExecutionRate => {
+            let procurement = report.budget.procurement.as_ref()?;
+            Percent::of(procurement.actual?.value(), procurement.planned?.value())
+                .map(|r| (r, "procurement actual ÷ planned"))
+        }
+    }
+}
+
+/// Rule 6 for indicators: an indicator that states a figure the service computes (by its
+/// `metric`, or its standard name) agrees with it to the precision the actual is written with.
+pub(super) fn stated_metrics(report: &EvaluationReport, findings: &mut Findings) {
+    for (i, result) in report.results.indicators.iter().enumerate() {
+        let Some(indicator) = report
+            .goals
+            .indicators
+            .iter()
+            .find(|ind| ind.id == result.indicator_id)
+        else {
+            continue;
+        };
+        let (Some(metric), Some(actual)) = (indicator.metric(), result.actual.as_ref()) else {
+            continue;
+        };
+        let Some((_, stated, _)) = read_figure(actual.as_str()) else {
+            continue;
+        };
+        let Some((computed, formula)) = computed(report, metric) else {
+            continue;
+        };
+        let half_unit = Decimal::new(5, stated.scale() + 1);
+        if (computed.value() - stated).abs() <= half_unit {
+            continue;
+        }
+        let path = format!("results.indicators[{i}].actual");
+        let name = indicator.name.as_str();
+        findings.add(
+            Rule::StatedRateMismatch,
+            path.clone(),
+            vec![
+                figure(path, amount(stated)),
+                figure(format!("{metric}: {formula} (%)"), String::from(computed)),
+            ],
+            format!("指标“{name}”填报为{}%，但按报告本身的数据计算（{formula}）为{}%。", amount(stated), String::from(computed)),
+            format!("Indicator “{name}” states {} %, but the report's own figures give {} % ({formula}).", amount(stated), String::from(computed)),
+        );
     }
 }

@@ -11,6 +11,8 @@ named_enum! {
         BreakdownExceedsTotal = "breakdown_exceeds_total",
         /// Parts short of their total (rule 2).
         BreakdownShortOfTotal = "breakdown_short_of_total",
+        /// Parts short of their total where some parts leave the column blank (rule 2).
+        BreakdownPartsBlank = "breakdown_parts_blank",
         /// The posts by kind differ from 编制数 (rule 2).
         PostsDoNotAddUp = "posts_do_not_add_up",
         /// Executed above the adjusted budget without a note (rule 3).
@@ -19,6 +21,12 @@ named_enum! {
         ExecutionBelow90 = "execution_below_90",
         /// Adjustment above 30 % without a note (rule 4).
         AdjustmentOver30 = "adjustment_over_30",
+        /// A budget line executed above its budget without a note on the line (rule 3).
+        LineExecutionAboveBudget = "line_execution_above_budget",
+        /// A budget line executed below the year's floor without a note on the line (rule 3).
+        LineExecutionBelowFloor = "line_execution_below_floor",
+        /// Initial + carried in + added differ from the adjusted budget (rule 4).
+        AdjustedBudgetDoesNotAddUp = "adjusted_budget_does_not_add_up",
         /// 在岗 above 在职 (rule 5).
         OnDutyAbovePayroll = "on_duty_above_payroll",
         /// 在职 above 编制 (rule 5).
@@ -66,6 +74,7 @@ impl Rule {
             | Self::ExecutionAboveBudget
             | Self::ExecutionBelow90
             | Self::AdjustmentOver30
+            | Self::LineExecutionAboveBudget
             | Self::OnDutyAbovePayroll
             | Self::WeightsNot100
             | Self::GroupWeightMismatch
@@ -78,6 +87,8 @@ impl Rule {
             | Self::TargetChangedAfterApproval => Severity::Error,
             Self::BreakdownShortOfTotal
             | Self::PostsDoNotAddUp
+            | Self::LineExecutionBelowFloor
+            | Self::AdjustedBudgetDoesNotAddUp
             | Self::PayrollAboveEstablishment
             | Self::StatedRateMismatch
             | Self::NoIndicators
@@ -86,6 +97,7 @@ impl Rule {
             | Self::IndicatorAddedAfterApproval
             | Self::IndicatorUnscorable
             | Self::PriorYearFigureDiffers => Severity::Warning,
+            Self::BreakdownPartsBlank => Severity::Note,
         }
     }
 }
@@ -104,7 +116,7 @@ mod tests {
                 let severity = cells.next()?;
                 Some((code.to_owned(), severity.to_owned()))
             })
-            .filter(|(_, severity)| severity == "error" || severity == "warning")
+            .filter(|(_, severity)| ["error", "warning", "note"].contains(&severity.as_str()))
             .collect()
     }
 
@@ -116,6 +128,7 @@ mod tests {
                 let severity = match rule.severity() {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
+                    Severity::Note => "note",
                 };
                 (rule.as_str().to_owned(), severity.to_owned())
             })

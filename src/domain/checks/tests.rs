@@ -1,13 +1,10 @@
 //! Each rule fires on what does not add up and stays quiet on its correction.
 
+use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::*;
-use chrono::Utc;
-
 use crate::domain::report::{Comparison, EvaluationReport, Goals};
-use rust_decimal::Decimal;
-
 use crate::domain::settings::YearSettings;
 
 fn weighted_goals(weights: [&str; 3]) -> Value {
@@ -305,88 +302,4 @@ fn what_cannot_be_read_is_named_and_not_scored() {
     assert!(card.indicators.iter().all(|i| i.score.is_none()));
     assert!(card.total.is_none());
     assert_eq!(card.missing.len(), 2, "{:?}", card.missing);
-}
-
-fn findings_with(report: Value, settings: &YearSettings) -> Vec<(Rule, Severity)> {
-    let report: EvaluationReport = serde_json::from_value(report).unwrap();
-    let context = CheckContext {
-        settings,
-        approved: None,
-        previous: None,
-    };
-    report
-        .findings(&context)
-        .into_iter()
-        .map(|f| (f.rule, f.severity))
-        .collect()
-}
-
-/// 决策 20, 过程 20 (execution scored inside, as an indicator), 产出 40, 效益 20.
-fn decision_process_form(framework: Option<&str>, output: &str) -> Value {
-    json!({
-        "budget": {"total": {"adjusted": "100", "executed": "95"}},
-        "goals": {"framework": framework, "indicators": [
-            {"id": "1", "level1": "decision", "name": "目标设定", "comparison": "qualitative", "target": "合理", "weight": "20"},
-            {"id": "2", "level1": "process", "name": "预算执行率", "target": "≥90%", "weight": "20"},
-            {"id": "3", "level1": "output", "name": "办文", "target": "≥100件", "weight": output},
-            {"id": "4", "level1": "effect", "name": "采用率", "target": "≥40%", "weight": "20"}
-        ]}
-    })
-}
-
-/// A form on 决策 / 过程 / 产出 / 效益 whose weights make 100 is right on its own framework: a
-/// warning that it is not the year's, no error.
-#[test]
-fn a_form_on_another_framework_is_a_warning_not_an_error() {
-    let settings = YearSettings::default();
-    let found = findings_with(decision_process_form(None, "40"), &settings);
-    assert!(found.contains(&(Rule::FrameworkNotDefault, Severity::Warning)));
-    assert!(
-        !found.iter().any(|(_, s)| *s == Severity::Error),
-        "{found:?}"
-    );
-    let report: EvaluationReport =
-        serde_json::from_value(decision_process_form(None, "40")).unwrap();
-    let card = report.scorecard(&settings.weights, None);
-    // Execution is scored inside (the indicators take all 100 points): no points apart.
-    assert_eq!(card.execution.weight, Decimal::ZERO);
-    assert!(card.subtotals.iter().all(|s| s.configured_weight.is_none()));
-}
-
-/// A framework the year names is held to its own groups' points.
-#[test]
-fn a_named_framework_is_held_to_its_groups() {
-    let settings: YearSettings = serde_json::from_value(json!({
-        "frameworks": [{"name": "决策过程产出效益", "groups": [
-            {"level1": "decision", "points": "20"}, {"level1": "process", "points": "20"},
-            {"level1": "output", "points": "40"}, {"level1": "effect", "points": "20"}
-        ]}]
-    }))
-    .unwrap();
-    assert!(settings.errors().is_empty());
-    let right = findings_with(
-        decision_process_form(Some("决策过程产出效益"), "40"),
-        &settings,
-    );
-    assert!(
-        !right.iter().any(|(_, s)| *s == Severity::Error),
-        "{right:?}"
-    );
-    let wrong = findings_with(
-        decision_process_form(Some("决策过程产出效益"), "30"),
-        &settings,
-    );
-    assert!(wrong.contains(&(Rule::GroupWeightMismatch, Severity::Error)));
-    assert!(wrong.contains(&(Rule::WeightsNot100, Severity::Error)));
-}
-
-/// A flat form (no 一级) whose weights leave 10 for execution is its own framework.
-#[test]
-fn a_flat_form_is_a_framework_too() {
-    let flat = json!({"goals": {"indicators": [
-        {"id": "1", "name": "办文", "target": "≥100件", "weight": "60"},
-        {"id": "2", "name": "满意度", "target": "≥95%", "weight": "30"}
-    ]}});
-    let found = findings_with(flat, &YearSettings::default());
-    assert_eq!(found, [(Rule::FrameworkNotDefault, Severity::Warning)]);
 }

@@ -7,6 +7,9 @@
 //! 实际完成值, 分值, 得分, 偏差原因); the total score and grade. The reader finds each part by
 //! its label, so rows inserted for more indicators read as well. Cells holding formulas
 //! (the computed total when the report states none, the execution rates) are not read.
+//!
+//! One file, longer than most: the writer and the reader share the layout's rows and
+//! columns, and keeping them side by side is what keeps a table round-tripping.
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -94,16 +97,7 @@ pub fn address(row: u32, column: u16) -> String {
 }
 
 fn level1_of(text: &str) -> Option<IndicatorLevel1> {
-    [
-        IndicatorLevel1::Output,
-        IndicatorLevel1::Effect,
-        IndicatorLevel1::Satisfaction,
-        IndicatorLevel1::Input,
-        IndicatorLevel1::Process,
-        IndicatorLevel1::Outcome,
-    ]
-    .into_iter()
-    .find(|level| {
+    IndicatorLevel1::ALL.into_iter().find(|level| {
         let name = level1_name(*level);
         text == name || Some(text) == name.strip_suffix("指标")
     })
@@ -568,7 +562,7 @@ impl Reader<'_> {
             initial: self.amount(row, 3, before.initial),
             adjusted: self.amount(row, 4, before.adjusted),
             executed: self.amount(row, 5, before.executed),
-            prior_year_executed: before.prior_year_executed,
+            ..before.clone()
         };
         (columns != BudgetColumns::default() || before != BudgetColumns::default())
             .then_some(columns)
@@ -723,26 +717,28 @@ fn read_indicators(
     let mut indicators: Vec<Indicator> = Vec::new();
     let mut results = Vec::new();
     let mut used = Vec::new();
+    // A flat form leaves 一级 and 二级 empty; a cell merged over several rows holds its value
+    // in the first of them, and the rows below it follow it.
     let (mut level1, mut level2): (Option<IndicatorLevel1>, Option<Label>) = (None, None);
-    // An unreadable 一级指标 is named once, not again in each row below it.
-    let mut level1_written = false;
+    let mut under_unreadable = false;
     for row in first..end {
         if (1..=LAST_COLUMN).all(|column| reader.text(row, column).is_none()) {
             continue;
         }
-        // A cell merged over several rows holds its value in the first of them.
         if let Some(text) = reader.text(row, 1) {
-            level1_written = true;
             level1 = level1_of(&text);
-            if level1.is_none() {
+            under_unreadable = level1.is_none();
+            if under_unreadable {
                 reader.unreadable(
                     row,
                     1,
-                    format!("`{text}` is not 产出, 效益, 满意度, 投入, 过程 or 效果"),
+                    format!("`{text}` is not 产出, 效益, 满意度, 投入, 过程, 效果 or 决策"),
                 );
             }
-        } else if !level1_written {
-            reader.unreadable(row, 1, "一级指标 is required in an indicator row");
+        }
+        // The rows under an unreadable 一级指标 are not taken: it is named once, above them.
+        if under_unreadable {
+            continue;
         }
         if reader.text(row, 2).is_some() {
             level2 = label(reader, row, 2, "二级指标");
@@ -753,12 +749,7 @@ fn read_indicators(
         let self_score = reader.points(row, 7);
         let deviation_reason = reader.text(row, 8);
         let actual_text = reader.text(row, 5);
-        let (Some(level1), Some(level2), Some(name), Some(target)) =
-            (level1, level2.clone(), name, target)
-        else {
-            if level2.is_none() {
-                reader.unreadable(row, 2, "二级指标 is required in an indicator row");
-            }
+        let (Some(name), Some(target)) = (name, target) else {
             continue;
         };
         let (comparison, target_value, unit) = target_parts(target.as_str());
@@ -770,7 +761,7 @@ fn read_indicators(
             .goals
             .indicators
             .iter()
-            .find(|i| i.level1 == Some(level1) && i.name == name && !used.contains(&i.id));
+            .find(|i| i.level1 == level1 && i.name == name && !used.contains(&i.id));
         let id = match before {
             Some(before) => before.id.clone(),
             None => match Label::try_from(format!("row{}", row + 1)) {
@@ -798,6 +789,7 @@ fn read_indicators(
                     indicator_id: id.clone(),
                     actual: Some(actual),
                     no_actual_reason: None,
+                    stated_coefficient: None,
                     self_score,
                     deviation_reason,
                     achievement,
@@ -811,8 +803,8 @@ fn read_indicators(
         }
         indicators.push(Indicator {
             id,
-            level1: Some(level1),
-            level2: Some(level2),
+            level1,
+            level2: level2.clone(),
             name,
             unit,
             comparison: Some(comparison),
@@ -821,6 +813,9 @@ fn read_indicators(
             adjustment_reason: before.and_then(|b| b.adjustment_reason.clone()),
             weight,
             core: before.and_then(|b| b.core),
+            metric: before.and_then(|b| b.metric),
+            scoring_standard: before.and_then(|b| b.scoring_standard.clone()),
+            scoring_rule: before.and_then(|b| b.scoring_rule),
         });
     }
     (indicators, results)

@@ -5,6 +5,9 @@
 //!
 //! Every text the unit wrote is carried as written, so every figure of the original report is
 //! in the document in the order the original states it.
+//!
+//! One file, longer than most: it follows the outline part by part, and a part's rows sit
+//! next to the template fields they fill.
 
 use minijinja::Environment;
 use rust_decimal::{Decimal, RoundingStrategy};

@@ -22,6 +22,28 @@ pub struct BudgetColumns {
     /// 上年执行数 — the previous year's executed amount, where the form lays it beside the line (万元).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prior_year_executed: Option<Amount>,
+    /// 年初结转结余 — money carried in from earlier years (万元).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried_in: Option<Amount>,
+    /// 本年追加 — added during the year (万元); initial + carried in + added = adjusted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added: Option<Amount>,
+    /// 说明 — what the form says of this line (e.g. why it was executed above its budget).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl BudgetColumns {
+    /// The budget execution is measured against: the adjusted budget, else the initial one
+    /// where the form states no adjustment.
+    pub fn budget(&self) -> Option<Amount> {
+        self.adjusted.or(self.initial)
+    }
+
+    /// Whether the form explains this line.
+    pub fn explained(&self) -> bool {
+        self.note.as_deref().is_some_and(|n| !n.trim().is_empty())
+    }
 }
 
 /// 一般公共预算支出情况 — budget execution, in 万元.
@@ -54,6 +76,54 @@ pub struct Budget {
     pub adjustment_note: Option<String>,
 }
 
+impl Budget {
+    /// Every line below the totals, in document order: 人员经费, 公用经费 and its lines, then
+    /// the project lines and their sub-lines; each with its path and name.
+    pub fn lines(&self) -> Vec<(String, String, &BudgetColumns)> {
+        fn walk<'a>(
+            out: &mut Vec<(String, String, &'a BudgetColumns)>,
+            path: &str,
+            lines: &'a [ProjectLine],
+        ) {
+            for (i, line) in lines.iter().enumerate() {
+                let here = format!("{path}[{i}]");
+                out.push((
+                    format!("{here}.amounts"),
+                    line.name.as_str().to_owned(),
+                    &line.amounts,
+                ));
+                walk(out, &format!("{here}.children"), &line.children);
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(basic) = &self.basic {
+            if let Some(personnel) = &basic.personnel {
+                out.push((
+                    "budget.basic.personnel".to_owned(),
+                    "人员经费".to_owned(),
+                    personnel,
+                ));
+            }
+            if let Some(public) = &basic.public_operation {
+                out.push((
+                    "budget.basic.public_operation".to_owned(),
+                    "公用经费".to_owned(),
+                    public,
+                ));
+            }
+            walk(
+                &mut out,
+                "budget.basic.public_operation_lines",
+                &basic.public_operation_lines,
+            );
+        }
+        if let Some(projects) = &self.projects {
+            walk(&mut out, "budget.projects.lines", &projects.lines);
+        }
+        out
+    }
+}
+
 /// 基本支出 — spending that keeps the unit running.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -67,6 +137,9 @@ pub struct BasicExpenditure {
     /// 公用经费 (万元), where split.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_operation: Option<BudgetColumns>,
+    /// 公用经费 by line (办公费, 差旅费 …), a tree like the project lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub public_operation_lines: Vec<ProjectLine>,
     /// What the report says the money is for, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -163,6 +236,9 @@ pub struct Procurement {
     /// 实际采购 (万元)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual: Option<Amount>,
+    /// 上年实际采购 — the prior year's column (万元).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prior_year_actual: Option<Amount>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }

@@ -142,6 +142,109 @@ pub struct Indicator {
     /// 是否核心指标: yes, no, or not said — each read back as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub core: Option<bool>,
+    /// The figure the service computes that this indicator states (预算执行率 …); left out,
+    /// it is recognised by the indicator's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<Metric>,
+    /// 评分标准 — how the form says the indicator is scored, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scoring_standard: Option<String>,
+    /// The rule the form scores the indicator by; left out, proportional (a qualitative
+    /// indicator: its bands).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scoring_rule: Option<ScoringRule>,
+}
+
+/// 评分规则 — how a quantitative indicator that missed its target scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScoringRule {
+    /// 按比例: weight × attainment.
+    Proportional,
+    /// 每低 `per_percent` % 扣 `points` 分: each whole step short of the target takes
+    /// `points` off the weight, never below `floor` (0 when left out).
+    StepDeduction {
+        points: Points,
+        per_percent: Points,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        floor: Option<Points>,
+    },
+    /// 达到得满分，否则不得分: the full weight or nothing.
+    AllOrNothing,
+    /// 定性分档: the bands of achieved (80–100 %), partly (60–80 %), not (0–60 %).
+    Bands,
+}
+
+impl ScoringRule {
+    /// The points a quantitative indicator of `weight` scores: its full weight when `met`,
+    /// else by the rule from its attainment `fraction` (none when that is undefined).
+    pub fn score(self, weight: Decimal, met: bool, fraction: Option<Decimal>) -> Option<Decimal> {
+        if met {
+            return Some(weight);
+        }
+        match self {
+            Self::AllOrNothing => Some(Decimal::ZERO),
+            Self::Proportional | Self::Bands => {
+                fraction.map(|f| (weight * f).clamp(Decimal::ZERO, weight))
+            }
+            Self::StepDeduction {
+                points,
+                per_percent,
+                floor,
+            } => {
+                let fraction = fraction?;
+                let short = (Decimal::ONE - fraction).max(Decimal::ZERO) * Decimal::ONE_HUNDRED;
+                let steps = short.checked_div(per_percent.value())?.floor();
+                let floor = floor.map_or(Decimal::ZERO, |f| f.value());
+                Some((weight - steps * points.value()).clamp(floor.min(weight), weight))
+            }
+        }
+    }
+}
+
+named_enum! {
+    /// A figure the service computes from the report itself, which an indicator may state.
+    pub enum Metric {
+        /// 预算执行率 = executed ÷ adjusted (the total).
+        ExecutionRate = "execution_rate",
+        /// 预算调整率 = (adjusted − initial) ÷ initial.
+        AdjustmentRate = "adjustment_rate",
+        /// 在职人员控制率 = 在职 ÷ 编制数.
+        StaffingControlRate = "staffing_control_rate",
+        /// 结转结余率 = (结转 + 结余) ÷ adjusted.
+        CarryOverRate = "carry_over_rate",
+        /// "三公"经费控制率 = actual ÷ budget.
+        ThreePublicControlRate = "three_public_control_rate",
+        /// "三公"经费变动率 = (actual − prior-year actual) ÷ prior-year actual.
+        ThreePublicChangeRate = "three_public_change_rate",
+        /// 政府采购执行率 = actual ÷ planned procurement.
+        ProcurementExecutionRate = "procurement_execution_rate",
+    }
+}
+
+impl Metric {
+    /// The words by which forms name the figure, most specific first.
+    const NAMES: [(&'static str, Metric); 7] = [
+        ("三公经费控制率", Metric::ThreePublicControlRate),
+        ("三公经费变动率", Metric::ThreePublicChangeRate),
+        ("政府采购执行率", Metric::ProcurementExecutionRate),
+        ("在职人员控制率", Metric::StaffingControlRate),
+        ("结转结余率", Metric::CarryOverRate),
+        ("预算调整率", Metric::AdjustmentRate),
+        ("预算执行率", Metric::ExecutionRate),
+    ];
+
+    /// The metric a standard indicator name states (quotes and spaces aside).
+    pub fn recognise(name: &str) -> Option<Self> {
+        let bare: String = name
+            .chars()
+            .filter(|c| !matches!(c, '“' | '”' | '"' | ' ' | '　'))
+            .collect();
+        Self::NAMES
+            .iter()
+            .find(|(words, _)| bare.contains(words))
+            .map(|(_, metric)| *metric)
+    }
 }
 
 impl Indicator {
@@ -176,6 +279,22 @@ impl Indicator {
             Reading::Words => Some(Comparison::Qualitative),
             _ => self.comparison,
         }
+    }
+
+    /// The rule this indicator scores by: the stated one, else proportional, or the bands for
+    /// a qualitative indicator.
+    pub fn rule(&self) -> ScoringRule {
+        match (self.scoring_rule, self.kind()) {
+            (Some(rule), _) => rule,
+            (None, Some(Comparison::Qualitative)) => ScoringRule::Bands,
+            (None, _) => ScoringRule::Proportional,
+        }
+    }
+
+    /// The computed figure this indicator states: the one it names, else the one its name is.
+    pub fn metric(&self) -> Option<Metric> {
+        self.metric
+            .or_else(|| Metric::recognise(self.name.as_str()))
     }
 
     /// What this indicator's result can be scored as: its figures against the target's, by

@@ -45,6 +45,9 @@ pub struct EvaluationReport {
     /// 报告标题 — the report's title as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Date, basis documents, method, evaluation body and publisher.
+    #[serde(skip_serializing_if = "is_empty")]
+    pub metadata: ReportMetadata,
     /// 一、部门、单位基本情况
     #[serde(skip_serializing_if = "is_empty")]
     pub profile: Profile,

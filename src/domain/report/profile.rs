@@ -61,6 +61,18 @@ pub struct Staffing {
     /// 离退休人员 — retired persons.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retired: Option<u32>,
+    /// 在职人员 by kind (行政, 事业, 工勤 …), as the form counts them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_kind: Vec<StaffCount>,
+}
+
+/// Persons of one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCount {
+    /// The kind as the form names it, e.g. 行政人员, 事业人员, 工勤人员.
+    pub kind: Label,
+    pub count: u32,
 }
 
 /// 编制类型
@@ -122,6 +134,9 @@ pub struct Division {
 #[serde(deny_unknown_fields)]
 pub struct SubordinateInstitution {
     pub name: Label,
+    /// 是否独立法人: yes, no, or not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_person: Option<bool>,
     /// Its own unit code, where it reports as a department of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_code: Option<UnitCode>,

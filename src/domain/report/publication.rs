@@ -1,4 +1,5 @@
-//! 五、绩效自评结果拟应用和公开情况, and the narrative outline of headed sections.
+//! 五、绩效自评结果拟应用和公开情况, the report's own particulars (date, basis, method, who
+//! evaluated and published it), and the narrative outline of headed sections.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -45,4 +46,36 @@ pub struct Section {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schema(no_recursion)]
     pub subsections: Vec<Section>,
+}
+
+/// The report's particulars, as its cover and closing lines give them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportMetadata {
+    /// 报告日期
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_date: Option<NaiveDate>,
+    /// 评价依据 — the notices and documents the evaluation follows.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub basis_documents: Vec<BasisDocument>,
+    /// 评价方法, as written (e.g. 比较法、因素分析法).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// 评价主体 — who evaluated (the unit itself, a working group, a third party).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluation_body: Option<String>,
+    /// 发布单位 — who published the report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+}
+
+/// One document the evaluation follows: its title and its number (文号).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BasisDocument {
+    /// 文件名称, e.g. 关于开展2021年度部门整体支出绩效自评工作的通知.
+    pub title: Label,
+    /// 文号, e.g. 开财绩〔2022〕3号.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
 }

@@ -43,6 +43,9 @@ pub struct IndicatorResult {
     /// 自评得分 — the unit's own score (points).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_score: Option<Points>,
+    /// 得分系数 — the share of the weight the form says the indicator earned (0–1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_coefficient: Option<Quantity>,
     /// 偏差原因分析及改进措施
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deviation_reason: Option<String>,

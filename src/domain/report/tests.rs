@@ -103,3 +103,36 @@ fn a_problem_cannot_be_given_a_measures_fields() {
     ));
     assert_eq!(part.remove(9), Err(IssueEditError::NoSuchItem(9)));
 }
+
+/// What real reports carry and had no place: each field reads back exactly as posted.
+#[test]
+fn the_fields_of_real_reports_read_back_as_written() {
+    let posted = serde_json::json!({
+        "title": "2021年度部门整体支出绩效自评报告",
+        "metadata": {
+            "report_date": "2022-04-15",
+            "basis_documents": [{"title": "关于开展2021年度绩效自评工作的通知", "number": "财绩〔2022〕3号"}],
+            "method": "比较法、因素分析法",
+            "evaluation_body": "单位绩效自评工作小组",
+            "publisher": "某街道办事处"
+        },
+        "profile": {
+            "staffing": {"on_payroll": 40, "by_kind": [{"kind": "行政人员", "count": 25}, {"kind": "事业人员", "count": 15}]},
+            "subordinate_institutions": [{"name": "社区服务中心", "legal_person": false, "rank": "正科级"}]
+        },
+        "budget": {
+            "total": {"initial": "1000", "carried_in": "50", "added": "150", "adjusted": "1200", "executed": "1150"},
+            "basic": {"amounts": {"adjusted": "800"}, "public_operation": {"adjusted": "100"},
+                      "public_operation_lines": [{"name": "办公费", "amounts": {"adjusted": "60", "executed": "61", "note": "年底集中采购"}}]},
+            "procurement": {"planned": "80", "actual": "75", "prior_year_actual": "70"}
+        },
+        "goals": {"framework": "default", "indicators": [
+            {"id": "1", "name": "预算执行率", "target": "≥90%", "core": false, "metric": "execution_rate",
+             "scoring_standard": "每低5%扣2分", "scoring_rule": {"kind": "step_deduction", "points": "2", "per_percent": "5", "floor": "0"}}
+        ]},
+        "results": {"indicators": [{"indicator_id": "1", "actual": "95.83%", "stated_coefficient": "1"}]}
+    });
+    let doc = report(posted.clone());
+    assert!(doc.structural_errors().is_empty());
+    assert_eq!(serde_json::to_value(&doc).unwrap(), posted);
+}
