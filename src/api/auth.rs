@@ -213,9 +213,12 @@ impl Authenticator {
                 .to_owned(),
         };
         if token.starts_with(TOKEN_PREFIX) {
-            let record = web::block(move || store.service_token(&token))
-                .await??
-                .ok_or_else(|| invalid_token("the service token is unknown or revoked"))?;
+            let record = match store.recent_service_token(&token) {
+                Some(live) => live,
+                None => super::request_id::block(move || store.service_token(&token))
+                    .await??
+                    .ok_or_else(|| invalid_token("the service token is unknown or revoked"))?,
+            };
             return Ok(Caller {
                 subject: format!("service-token:{}", record.id),
                 role: Role::Unit,
@@ -230,7 +233,11 @@ impl Authenticator {
                 .sub
                 .parse()
                 .map_err(|_| invalid_token("the token names no user"))?;
-            let user = match web::block(move || store.user(&name)).await? {
+            let read = match store.recent_user(&name) {
+                Some(user) => Ok(user),
+                None => super::request_id::block(move || store.user(&name)).await?,
+            };
+            let user = match read {
                 Ok(user) => user,
                 Err(crate::store::StoreError::NotFound(_)) => {
                     return Err(invalid_token("the token's user does not exist"));
@@ -652,7 +659,9 @@ pub async fn login(
         actix_web::rt::time::sleep(LoginLimiter::SLOW_DOWN).await;
     }
     let username = login.username.clone();
-    let user = web::block(move || store.authenticate(&login.username, &login.password)).await??;
+    let user =
+        super::request_id::block(move || store.authenticate(&login.username, &login.password))
+            .await??;
     match user {
         Some(user) => {
             limiter.succeeded(&username, address, attempt);

@@ -101,7 +101,7 @@ pub async fn execution_rate_chart(
     query: web::Query<ChartQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let year = query.year;
-    let text = web::block(move || {
+    let text = super::request_id::block(move || {
         let units: Vec<UnitRate> = published(&store, &published_in(year, None), None)?
             .into_iter()
             .filter_map(|(name, record)| {
@@ -130,7 +130,7 @@ pub async fn grade_chart(
     query: web::Query<ChartQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let year = query.year;
-    let text = web::block(move || {
+    let text = super::request_id::block(move || {
         let weights = store.year_settings(year)?.weights;
         let mut counts: Vec<(Option<Grade>, u32)> = [
             Some(Grade::Excellent),
@@ -171,7 +171,7 @@ pub async fn trend_chart(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
     let code = path_parameter::<UnitCode>(&req, "code")?;
-    let text = web::block(move || {
+    let text = super::request_id::block(move || {
         let filter = EvaluationFilter {
             year: None,
             department_code: Some(code.clone()),

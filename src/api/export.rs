@@ -3,7 +3,7 @@
 //! the units table's JSON) read, so the three always say the same.
 
 use actix_web::http::header::{self, ContentType};
-use actix_web::web::{self, Bytes};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::stream;
 use rust_decimal::Decimal;
@@ -248,7 +248,7 @@ where
 pub async fn off_the_workers(
     work: impl FnOnce() -> Result<Rendered, ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(match web::block(work).await?? {
+    Ok(match super::request_id::block(work).await?? {
         Rendered::Json(text) => HttpResponse::Ok()
             .content_type(ContentType::json())
             .body(text),

@@ -182,6 +182,9 @@ pub struct Store {
     sqlite_writer: Arc<Mutex<()>>,
     /// The comparison tables computed so far, shared by the requests of this process.
     tables: Arc<comparisons::TableCache>,
+    /// Users and service tokens as read for recent requests (`users::Recent`).
+    recent_users: Arc<users::Recent<users::UserRecord>>,
+    recent_service_tokens: Arc<users::Recent<service_tokens::ServiceTokenRecord>>,
 }
 
 /// How long the service waits at start for its first connection, when migrations run: a
@@ -222,6 +225,8 @@ impl Store {
             reachability,
             sqlite_writer: Arc::new(Mutex::new(())),
             tables: Arc::default(),
+            recent_users: Arc::new(users::Recent::of(database_url)),
+            recent_service_tokens: Arc::new(users::Recent::of(database_url)),
         }
     }
 

@@ -111,7 +111,7 @@ impl Store {
 
     /// Revokes a token from its next use on. Revoking a revoked token changes nothing.
     pub fn revoke_service_token(&self, id: i64) -> Result<ServiceTokenRecord, StoreError> {
-        self.write(|conn| {
+        let revoked = self.write(|conn| {
             let target = service_tokens::table.filter(service_tokens::id.eq(id));
             let row: TokenRow = target
                 .select(TokenRow::as_select())
@@ -124,13 +124,16 @@ impl Store {
                     .execute(conn)?;
             }
             target.select(TokenRow::as_select()).first(conn)?.try_into()
-        })
+        });
+        self.recent_service_tokens.forget();
+        revoked
     }
 
     /// The live (not revoked) service token that `token` is, if any.
     pub fn service_token(&self, token: &str) -> Result<Option<ServiceTokenRecord>, StoreError> {
         let hash = digest(token);
-        self.read(|conn| {
+        let read_at = self.recent_service_tokens.reading();
+        let record: Option<ServiceTokenRecord> = self.read(|conn| {
             service_tokens::table
                 .filter(service_tokens::token_hash.eq(&hash))
                 .filter(service_tokens::revoked_at.is_null())
@@ -139,6 +142,16 @@ impl Store {
                 .optional()?
                 .map(TryInto::try_into)
                 .transpose()
-        })
+        })?;
+        if let Some(live) = &record {
+            self.recent_service_tokens.keep(hash, live.clone(), read_at);
+        }
+        Ok(record)
+    }
+
+    /// The live service token that `token` was a moment ago (see `users::RIGHTS_FRESH_FOR`),
+    /// without asking the database.
+    pub fn recent_service_token(&self, token: &str) -> Option<ServiceTokenRecord> {
+        self.recent_service_tokens.get(&digest(token))
     }
 }

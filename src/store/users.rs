@@ -1,6 +1,10 @@
 //! 用户 — people who log in; passwords kept only as argon2 hashes.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::NaiveDateTime;
@@ -11,6 +15,98 @@ use super::{DbConnection, Store, StoreError, is_unique_violation, now};
 use crate::domain::FieldError;
 use crate::domain::access::{Password, Role, Username};
 use crate::domain::values::UnitCode;
+
+/// How long what the database said of a caller (a user, a service token) may serve later
+/// requests. Only on SQLite: a change made through this server forgets it at once, and one
+/// made by another process on the same file (a command-line job) moves the WAL file, which is
+/// looked at (one `stat`) on every request. On PostgreSQL another server or a command-line job
+/// may change a user at any moment with nothing to see locally, and a token must end at its
+/// next request: there the database is asked every time.
+const RIGHTS_FRESH_FOR: Duration = Duration::from_millis(500);
+
+/// How many callers are remembered; past it, the stale ones are dropped, and all if none is.
+const RIGHTS_KEPT: usize = 10_000;
+
+/// The size and time of a SQLite database's WAL file: every commit, by any process, moves them.
+type FileMark = Option<(u64, Option<SystemTime>)>;
+
+/// When an answer was read: the epoch of this server's changes and the WAL file's mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Reading {
+    epoch: u64,
+    file: FileMark,
+}
+
+/// Answers the database gave a moment ago, by key, each used for at most `RIGHTS_FRESH_FOR`
+/// and only while nothing was written to the SQLite file since; nothing is kept on PostgreSQL.
+#[derive(Debug)]
+pub(super) struct Recent<V> {
+    entries: Mutex<HashMap<String, (Instant, Reading, V)>>,
+    /// Moves on with every change made here, so that an answer read before a change is not
+    /// remembered after it.
+    epoch: AtomicU64,
+    /// The WAL file of a SQLite database; none for PostgreSQL.
+    wal: Option<PathBuf>,
+}
+
+impl<V: Clone> Recent<V> {
+    /// Answers about the database at `database_url`.
+    pub(super) fn of(database_url: &str) -> Self {
+        Self {
+            entries: Mutex::default(),
+            epoch: AtomicU64::default(),
+            wal: super::connection::sqlite_path(database_url)
+                .map(|path| PathBuf::from(format!("{path}-wal"))),
+        }
+    }
+
+    /// What an answer read now is read at.
+    pub(super) fn reading(&self) -> Reading {
+        Reading {
+            epoch: self.epoch.load(Ordering::Acquire),
+            file: self.wal.as_ref().and_then(|wal| {
+                std::fs::metadata(wal)
+                    .ok()
+                    .map(|m| (m.len(), m.modified().ok()))
+            }),
+        }
+    }
+
+    pub(super) fn get(&self, key: &str) -> Option<V> {
+        self.wal.as_ref()?;
+        let now = self.reading();
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|(at, read, _)| at.elapsed() < RIGHTS_FRESH_FOR && *read == now)
+            .map(|(_, _, value)| value.clone())
+    }
+
+    /// Remembers `value`, read at `read`, unless this server changed something since.
+    pub(super) fn keep(&self, key: String, value: V, read: Reading) {
+        if self.wal.is_none() {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if self.epoch.load(Ordering::Acquire) != read.epoch {
+            return;
+        }
+        if entries.len() >= RIGHTS_KEPT {
+            entries.retain(|_, (at, _, _)| at.elapsed() < RIGHTS_FRESH_FOR);
+            if entries.len() >= RIGHTS_KEPT {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (Instant::now(), read, value));
+    }
+
+    /// Forgets everything: a change was made.
+    pub(super) fn forget(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+}
 
 /// A user as stored, without the password hash.
 #[derive(Debug, Clone)]
@@ -152,7 +248,16 @@ impl Store {
     }
 
     pub fn user(&self, username: &Username) -> Result<UserRecord, StoreError> {
-        self.read(|conn| load_row(conn, username)?.try_into())
+        let read_at = self.recent_users.reading();
+        let user: UserRecord = self.read(|conn| load_row(conn, username)?.try_into())?;
+        self.recent_users
+            .keep(username.as_str().to_owned(), user.clone(), read_at);
+        Ok(user)
+    }
+
+    /// The user as the database said a moment ago (see `RIGHTS_FRESH_FOR`), without asking it.
+    pub fn recent_user(&self, username: &Username) -> Option<UserRecord> {
+        self.recent_users.get(username.as_str())
     }
 
     pub fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
@@ -173,7 +278,7 @@ impl Store {
         change: UserChange,
     ) -> Result<UserRecord, StoreError> {
         let password_hash = change.password.as_ref().map(hash_password).transpose()?;
-        self.write(|conn| {
+        let changed = self.write(|conn| {
             let current: UserRecord = load_row(conn, username)?.try_into()?;
             let role = change.role.unwrap_or(current.role);
             let department = change
@@ -207,7 +312,9 @@ impl Store {
                     .execute(conn)?;
             }
             load_row(conn, username)?.try_into()
-        })
+        });
+        self.recent_users.forget();
+        changed
     }
 
     /// The user whose name and password these are, if it may log in. The work of checking a

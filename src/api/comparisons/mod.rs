@@ -149,7 +149,7 @@ async fn freshness(
     filter: &UnitFilter,
 ) -> Result<Fresh, ApiError> {
     let store = store.clone();
-    let stamp = web::block(move || store.table_stamp(year.value())).await??;
+    let stamp = crate::api::request_id::block(move || store.table_stamp(year.value())).await??;
     let mut digest = std::hash::DefaultHasher::new();
     req.path().hash(&mut digest);
     req.query_string().hash(&mut digest);
