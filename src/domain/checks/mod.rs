@@ -18,6 +18,7 @@ mod prior_year;
 mod rates;
 mod rule;
 mod staffing;
+mod stated_scores;
 #[cfg(test)]
 mod tests;
 
@@ -126,6 +127,7 @@ impl EvaluationReport {
         framework::weights(self, context, &mut findings);
         indicators::indicators(self, &mut findings);
         indicators::stated_score(self, &mut findings);
+        stated_scores::stated_scores(self, &mut findings);
         approval::targets(self, context, &mut findings);
         prior_year::prior_year(self, context, &mut findings);
         let mut findings = findings.0;
