@@ -432,3 +432,38 @@ fn a_stated_score_mismatch_names_both_figures_and_the_rule() {
         "Indicator “办文” states a score of 4 and a 得分系数 of 0.4 (× weight 10 = 4), but its scoring rule (step_deduction: −1 per 1 % short, floor 0) gives 5."
     );
 }
+
+/// A 完成率 stated beside an indicator is its actual against its target: 92 of ≥100 is 92 %,
+/// ≤10 met by 8 is 10 ÷ 8 = 125 % (or 100 % where the form caps it).
+#[test]
+fn a_stated_completion_rate_is_the_rows_own_actual_against_its_target() {
+    let report = |first: &str, second: &str| {
+        json!({
+            "goals": {"indicators": [
+                {"id": "1", "name": "办文", "target": "≥100件", "weight": "10"},
+                {"id": "2", "name": "投诉", "target": "≤10次", "weight": "10"}
+            ]},
+            "results": {"indicators": [
+                {"indicator_id": "1", "actual": "92件", "stated_attainment": first, "deviation_reason": "说明"},
+                {"indicator_id": "2", "actual": "8次", "stated_attainment": second}
+            ]}
+        })
+    };
+    let mismatches = |report: Value| -> Vec<String> {
+        rules_of(report)
+            .into_iter()
+            .filter(|(r, _, _)| *r == Rule::StatedRateMismatch)
+            .map(|(_, _, p)| p)
+            .collect()
+    };
+    assert!(mismatches(report("92", "125")).is_empty());
+    assert!(mismatches(report("92.0", "100")).is_empty());
+    // 95 is not 92, and 80 (8 ÷ 10, the ratio the wrong way round) is neither 125 nor 100.
+    assert_eq!(
+        mismatches(report("95", "80")),
+        [
+            "results.indicators[0].stated_attainment",
+            "results.indicators[1].stated_attainment"
+        ]
+    );
+}

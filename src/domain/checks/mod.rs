@@ -124,6 +124,7 @@ impl EvaluationReport {
         staffing::staffing(self, &mut findings);
         rates::stated_rates(self, &mut findings);
         rates::stated_metrics(self, &mut findings);
+        rates::stated_attainments(self, &mut findings);
         framework::weights(self, context, &mut findings);
         indicators::indicators(self, &mut findings);
         indicators::stated_score(self, &mut findings);
