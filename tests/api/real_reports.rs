@@ -57,17 +57,26 @@ async fn a_yunnan_table_that_docks_points_on_met_targets() {
     let (findings, score) = post(&app, "lijiang-gucheng-2020-satellite-enforcement", 2020).await;
     // Every target is met (72890 = 72890 元; 100 = 100 %, twice; 95 ≥ 95 %), yet the form
     // gives 9 of 10, 19 of 20, 19 of 20 and 27 of 30 with no deviation reason: four errors.
-    // Weights 10 + 20 + 20 + 30 + 10 = 90, with execution 10: 100; groups 50 / 30 / 10.
-    assert_eq!(
-        findings,
-        (0..4)
-            .map(|i| finding(
-                "deviation_reason_missing",
-                "error",
-                &format!("results.indicators[{i}].deviation_reason")
-            ))
-            .collect::<Vec<_>>()
-    );
+    // A met target scores its full weight by the rule, so each stated score is a point or
+    // three short of it, beyond the precision it is written with (|9.00 − 10| = 1 > 0.005,
+    // |19 − 20| = 1 > 0.5, |19.00 − 20| = 1 > 0.005, |27.00 − 30| = 3 > 0.005): four
+    // warnings. Weights 10 + 20 + 20 + 30 + 10 = 90, with execution 10: 100; groups
+    // 50 / 30 / 10.
+    let reasons = (0..4).map(|i| {
+        finding(
+            "deviation_reason_missing",
+            "error",
+            &format!("results.indicators[{i}].deviation_reason"),
+        )
+    });
+    let scores = (0..4).map(|i| {
+        finding(
+            "stated_score_mismatch",
+            "warning",
+            &format!("results.indicators[{i}].self_score"),
+        )
+    });
+    assert_eq!(findings, reasons.chain(scores).collect::<Vec<_>>());
     // Execution 7.29 ÷ 7.29 = 100 % → 10; every indicator met → 90; total 100, 优.
     assert_eq!(score["execution"]["rate"], "100");
     assert_eq!(score["execution"]["score"], "10");
@@ -174,6 +183,9 @@ async fn a_flat_form_with_a_score_column_for_nineteen_indicators() {
     // (at most 0) are missed — rows 1, 5, 6, 7, 9, 15, 16 — while each claims its full
     // weight: self_score_above_rule (2 > 2 × 0.92 = 1.84; 2 > 0; 2 > 0; 2 > 1.94;
     // 2 > 1.4548; 5 > 5 × 12 ÷ 26 = 2.31; 10 > 0) and deviation_reason_missing for each.
+    // Each missed row's stated score is held to its rule by that error alone; every met row
+    // states 得分系数 1 × weight = its score = the rule's full weight, and the rows without a
+    // figure are not scored: no stated_score_mismatch.
     // The two "三公" rows state no target: indicator_unscorable. The stated total 97.6 is
     // not 7.6 + the 70 points transcribed = 77.6 (the cut rows). A flat form: its own
     // framework, a warning; its 70 points stay under 100.

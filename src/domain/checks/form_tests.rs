@@ -279,3 +279,191 @@ fn the_adjusted_budget_is_initial_plus_carried_in_plus_added() {
             .any(|(r, _, _)| *r == Rule::AdjustedBudgetDoesNotAddUp)
     );
 }
+
+/// One quantitative indicator of weight 10 on `≥100件`, with what the form states.
+fn stated_score_form(actual: &str, rule: Value, stated: Value) -> Value {
+    let mut result = json!({"indicator_id": "1", "actual": actual, "deviation_reason": "说明"});
+    if let (Some(result), Some(stated)) = (result.as_object_mut(), stated.as_object()) {
+        result.extend(stated.clone());
+    }
+    json!({
+        "goals": {"indicators": [
+            {"id": "1", "name": "办文", "target": "≥100件", "weight": "10", "scoring_rule": rule}
+        ]},
+        "results": {"indicators": [result]}
+    })
+}
+
+fn stated_score_findings(report: Value) -> Vec<(Rule, String)> {
+    rules_of(report)
+        .into_iter()
+        .filter(|(r, _, _)| [Rule::StatedScoreMismatch, Rule::SelfScoreAboveRule].contains(r))
+        .map(|(r, _, p)| (r, p))
+        .collect()
+}
+
+/// The score and the 得分系数 a form states are held to the score of the indicator's rule, to
+/// the precision each is written with.
+#[test]
+fn a_stated_score_or_coefficient_is_held_to_the_rule() {
+    let proportional = Value::Null;
+    let path = |field: &str| format!("results.indicators[0].{field}");
+    // Met (120 ≥ 100): the rule gives the full 10. A form that docks a point: a warning.
+    assert_eq!(
+        stated_score_findings(stated_score_form(
+            "120件",
+            proportional.clone(),
+            json!({"self_score": "9"})
+        )),
+        [(Rule::StatedScoreMismatch, path("self_score"))]
+    );
+    // 92 of 100, proportional: 10 × 0.92 = 9.2. A 得分系数 of 0.92 (× 10 = 9.2) and a score
+    // of 9.2 agree; a 得分系数 of 1 (× 10 = 10) does not, whatever the score says.
+    assert!(
+        stated_score_findings(stated_score_form(
+            "92件",
+            proportional.clone(),
+            json!({"self_score": "9.2", "stated_coefficient": "0.92"})
+        ))
+        .is_empty()
+    );
+    assert_eq!(
+        stated_score_findings(stated_score_form(
+            "92件",
+            proportional.clone(),
+            json!({"self_score": "9.2", "stated_coefficient": "1"})
+        )),
+        [(Rule::StatedScoreMismatch, path("stated_coefficient"))]
+    );
+    // Within the stated precision: `9` is 9.2 to the unit (|9 − 9.2| = 0.2 ≤ 0.5), and a
+    // 得分系数 of `0.9` is 0.92 to the tenth (|0.9 − 0.92| × 10 = 0.2 ≤ 0.05 × 10); `9.0` is
+    // not (0.2 > 0.05), nor is a 得分系数 of `1`, read to the tenth at least
+    // (|1 − 0.92| × 10 = 0.8 > 0.5).
+    assert!(
+        stated_score_findings(stated_score_form(
+            "92件",
+            proportional.clone(),
+            json!({"self_score": "9", "stated_coefficient": "0.9"})
+        ))
+        .is_empty()
+    );
+    assert_eq!(
+        stated_score_findings(stated_score_form(
+            "92件",
+            proportional.clone(),
+            json!({"self_score": "9.0"})
+        )),
+        [(Rule::StatedScoreMismatch, path("self_score"))]
+    );
+    // A missed target claiming more than the rule: the error alone, not said twice.
+    assert_eq!(
+        stated_score_findings(stated_score_form(
+            "92件",
+            proportional,
+            json!({"self_score": "10", "stated_coefficient": "1"})
+        )),
+        [(Rule::SelfScoreAboveRule, path("self_score"))]
+    );
+    // 每低1%扣1分 from 10: 95 of 100 is 5 % short → 10 − 5 = 5. A form stating 4 gives away
+    // a point its rule keeps; all or nothing gives 0, and a stated 0 agrees.
+    let steps = json!({"kind": "step_deduction", "points": "1", "per_percent": "1"});
+    assert_eq!(
+        stated_score_findings(stated_score_form("95件", steps, json!({"self_score": "4"}))),
+        [(Rule::StatedScoreMismatch, path("self_score"))]
+    );
+    let all_or_nothing = json!({"kind": "all_or_nothing"});
+    assert!(
+        stated_score_findings(stated_score_form(
+            "95件",
+            all_or_nothing,
+            json!({"self_score": "0", "stated_coefficient": "0"})
+        ))
+        .is_empty()
+    );
+}
+
+/// The finding gives both figures and the rule, in both languages.
+#[test]
+fn a_stated_score_mismatch_names_both_figures_and_the_rule() {
+    let steps = json!({"kind": "step_deduction", "points": "1", "per_percent": "1"});
+    let report: EvaluationReport = serde_json::from_value(stated_score_form(
+        "95件",
+        steps,
+        json!({"self_score": "4", "stated_coefficient": "0.4"}),
+    ))
+    .unwrap();
+    let settings = YearSettings::default();
+    let context = CheckContext {
+        settings: &settings,
+        approved: None,
+        previous: None,
+    };
+    let findings = report.findings(&context);
+    let finding = findings
+        .iter()
+        .find(|f| f.rule == Rule::StatedScoreMismatch)
+        .unwrap();
+    assert_eq!(finding.severity, Severity::Warning);
+    let figures: Vec<(&str, &str)> = finding
+        .figures
+        .iter()
+        .map(|f| (f.label.as_str(), f.value.as_str()))
+        .collect();
+    assert_eq!(
+        figures,
+        [
+            ("results.indicators[0].actual", "95件"),
+            ("target", "≥100件"),
+            ("results.indicators[0].self_score", "4"),
+            ("results.indicators[0].stated_coefficient", "0.4"),
+            ("stated_coefficient × weight", "4"),
+            (
+                "score by the indicator's rule (step_deduction: −1 per 1 % short, floor 0)",
+                "5"
+            ),
+        ]
+    );
+    assert_eq!(
+        finding.message,
+        "指标“办文”填报自评得分4分、得分系数0.4（× 分值10 = 4分），但按其评分规则（step_deduction: −1 per 1 % short, floor 0）应得5分。"
+    );
+    assert_eq!(
+        finding.message_en,
+        "Indicator “办文” states a score of 4 and a 得分系数 of 0.4 (× weight 10 = 4), but its scoring rule (step_deduction: −1 per 1 % short, floor 0) gives 5."
+    );
+}
+
+/// A 完成率 stated beside an indicator is its actual against its target: 92 of ≥100 is 92 %,
+/// ≤10 met by 8 is 10 ÷ 8 = 125 % (or 100 % where the form caps it).
+#[test]
+fn a_stated_completion_rate_is_the_rows_own_actual_against_its_target() {
+    let report = |first: &str, second: &str| {
+        json!({
+            "goals": {"indicators": [
+                {"id": "1", "name": "办文", "target": "≥100件", "weight": "10"},
+                {"id": "2", "name": "投诉", "target": "≤10次", "weight": "10"}
+            ]},
+            "results": {"indicators": [
+                {"indicator_id": "1", "actual": "92件", "stated_attainment": first, "deviation_reason": "说明"},
+                {"indicator_id": "2", "actual": "8次", "stated_attainment": second}
+            ]}
+        })
+    };
+    let mismatches = |report: Value| -> Vec<String> {
+        rules_of(report)
+            .into_iter()
+            .filter(|(r, _, _)| *r == Rule::StatedRateMismatch)
+            .map(|(_, _, p)| p)
+            .collect()
+    };
+    assert!(mismatches(report("92", "125")).is_empty());
+    assert!(mismatches(report("92.0", "100")).is_empty());
+    // 95 is not 92, and 80 (8 ÷ 10, the ratio the wrong way round) is neither 125 nor 100.
+    assert_eq!(
+        mismatches(report("95", "80")),
+        [
+            "results.indicators[0].stated_attainment",
+            "results.indicators[1].stated_attainment"
+        ]
+    );
+}

@@ -18,6 +18,7 @@ mod prior_year;
 mod rates;
 mod rule;
 mod staffing;
+mod stated_scores;
 #[cfg(test)]
 mod tests;
 
@@ -123,9 +124,11 @@ impl EvaluationReport {
         staffing::staffing(self, &mut findings);
         rates::stated_rates(self, &mut findings);
         rates::stated_metrics(self, &mut findings);
+        rates::stated_attainments(self, &mut findings);
         framework::weights(self, context, &mut findings);
         indicators::indicators(self, &mut findings);
         indicators::stated_score(self, &mut findings);
+        stated_scores::stated_scores(self, &mut findings);
         approval::targets(self, context, &mut findings);
         prior_year::prior_year(self, context, &mut findings);
         let mut findings = findings.0;

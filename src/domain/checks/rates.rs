@@ -1,11 +1,13 @@
-//! Rule 6: rates stated in the narrative against their own numerator and denominator, and
-//! figures stated by indicators against the same figures computed from the report.
+//! Rule 6: rates stated in the narrative against their own numerator and denominator, figures
+//! stated by indicators against the same figures computed from the report, and an indicator's
+//! stated 完成率 against its own actual and target.
 
 use rust_decimal::Decimal;
 
 use super::{Findings, Rule, amount, figure};
 use crate::domain::figures::Percent;
-use crate::domain::report::{EvaluationReport, Metric, read_figure};
+use crate::domain::report::{Assessment, EvaluationReport, Metric, read_figure};
+use crate::domain::scoring::attainment;
 
 /// Rule 6: a stated rate agrees with its own numerator and denominator, to the precision it
 /// is stated with.
@@ -123,6 +125,60 @@ pub(super) fn stated_metrics(report: &EvaluationReport, findings: &mut Findings)
             ],
             format!("指标“{name}”填报为{}%，但按报告本身的数据计算（{formula}）为{}%。", amount(stated), String::from(computed)),
             format!("Indicator “{name}” states {} %, but the report's own figures give {} % ({formula}).", amount(stated), String::from(computed)),
+        );
+    }
+}
+
+/// Rule 6 for an indicator's 完成率: the stated figure agrees with the attainment computed
+/// from the row's own actual and target (actual ÷ target for at least, target ÷ actual for at
+/// most), to the precision it is written with; a form that caps it at 100 % agrees too.
+pub(super) fn stated_attainments(report: &EvaluationReport, findings: &mut Findings) {
+    for (i, result) in report.results.indicators.iter().enumerate() {
+        let Some(stated) = result.stated_attainment.map(|s| s.value()) else {
+            continue;
+        };
+        let Some(indicator) = report
+            .goals
+            .indicators
+            .iter()
+            .find(|ind| ind.id == result.indicator_id)
+        else {
+            continue;
+        };
+        let Assessment::Figures {
+            comparison,
+            target,
+            actual,
+        } = indicator.assess(result)
+        else {
+            continue;
+        };
+        let Some(computed) = attainment(comparison, target, actual)
+            .1
+            .and_then(|fraction| Percent::of(fraction, Decimal::ONE))
+        else {
+            continue;
+        };
+        let half_unit = Decimal::new(5, stated.scale() + 1);
+        let capped = computed.value().min(Decimal::ONE_HUNDRED);
+        if (computed.value() - stated).abs() <= half_unit || (capped - stated).abs() <= half_unit {
+            continue;
+        }
+        let path = format!("results.indicators[{i}]");
+        let name = indicator.name.as_str();
+        let actual = result.actual.as_ref().map_or("", |a| a.as_str());
+        let target = indicator.target_text();
+        findings.add(
+            Rule::StatedRateMismatch,
+            format!("{path}.stated_attainment"),
+            vec![
+                figure(format!("{path}.stated_attainment"), amount(stated)),
+                figure(format!("{path}.actual"), actual),
+                figure("target", target),
+                figure("attainment: actual ÷ target, or target ÷ actual for at most (%)", String::from(computed)),
+            ],
+            format!("指标“{name}”填报完成率{}%，但按实际完成值{actual}与指标值{target}计算为{}%。", amount(stated), String::from(computed)),
+            format!("Indicator “{name}” states a completion rate of {} %, but its actual {actual} against its target {target} gives {} %.", amount(stated), String::from(computed)),
         );
     }
 }

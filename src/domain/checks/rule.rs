@@ -51,6 +51,9 @@ named_enum! {
         StatedGradeMismatch = "stated_grade_mismatch",
         /// A missed target claiming more than its scoring rule gives (rule 8).
         SelfScoreAboveRule = "self_score_above_rule",
+        /// A stated score, or 得分系数 × weight, that is not the score by the indicator's
+        /// rule (rule 8).
+        StatedScoreMismatch = "stated_score_mismatch",
         /// A shortfall without a deviation reason (rule 9).
         DeviationReasonMissing = "deviation_reason_missing",
         /// An adjusted target without its reason (rule 10).
@@ -91,6 +94,7 @@ impl Rule {
             | Self::AdjustedBudgetDoesNotAddUp
             | Self::PayrollAboveEstablishment
             | Self::StatedRateMismatch
+            | Self::StatedScoreMismatch
             | Self::NoIndicators
             | Self::FrameworkNotDefault
             | Self::IndicatorWithoutWeight

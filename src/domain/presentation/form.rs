@@ -790,6 +790,7 @@ fn read_indicators(
                     actual: Some(actual),
                     no_actual_reason: None,
                     stated_coefficient: None,
+                    stated_attainment: None,
                     self_score,
                     deviation_reason,
                     achievement,

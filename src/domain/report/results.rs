@@ -46,6 +46,10 @@ pub struct IndicatorResult {
     /// 得分系数 — the share of the weight the form says the indicator earned (0–1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stated_coefficient: Option<Quantity>,
+    /// 完成率 as the form states it, in percent (`95.83` for 95.83 %), held to the actual ÷
+    /// target the service computes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_attainment: Option<Quantity>,
     /// 偏差原因分析及改进措施
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deviation_reason: Option<String>,

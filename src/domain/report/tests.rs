@@ -130,7 +130,7 @@ fn the_fields_of_real_reports_read_back_as_written() {
             {"id": "1", "name": "预算执行率", "target": "≥90%", "core": false, "metric": "execution_rate",
              "scoring_standard": "每低5%扣2分", "scoring_rule": {"kind": "step_deduction", "points": "2", "per_percent": "5", "floor": "0"}}
         ]},
-        "results": {"indicators": [{"indicator_id": "1", "actual": "95.83%", "stated_coefficient": "1"}]}
+        "results": {"indicators": [{"indicator_id": "1", "actual": "95.83%", "stated_coefficient": "1", "stated_attainment": "106.48"}]}
     });
     let doc = report(posted.clone());
     assert!(doc.structural_errors().is_empty());
