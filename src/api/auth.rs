@@ -2,6 +2,9 @@
 //! tokens signed by the bureau's portal (`JWT_PUBLIC_KEY`). Every request's token is checked
 //! against the store, so that disabling a user, changing a password or revoking a service
 //! token takes effect on the token's next request.
+//!
+//! One file, longer than most: the three kinds of token, the login with its limiter and the
+//! `Caller` extractor share the refusals they answer and the audit notes they leave.
 
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};

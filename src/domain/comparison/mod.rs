@@ -1,6 +1,8 @@
 //! 比较分析 — the tables the bureau compares units with, computed from one row of figures per
 //! unit and year (the projections). Rates are exact decimals in percent; an undefined rate is
 //! `None`, never zero.
+//!
+//! A little over the usual length with its tests; the year's table itself is `table.rs`.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
