@@ -1,6 +1,7 @@
 //! `/public/charts/…` and `/public/departments/{code}/charts/trend` — charts of the published
 //! reports as SVG, for the portal to embed. Only published reports are drawn.
 
+use crate::api::responses::InvalidQuery;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use rust_decimal::prelude::ToPrimitive;
@@ -93,7 +94,7 @@ fn drawn(result: Result<String, String>) -> Result<String, ApiError> {
 /// the published reports whose execution rate can be computed. Roles: anyone.
 #[utoipa::path(tag = "public", security(()), params(ChartQuery), responses(
     (status = 200, description = "The chart", content((String = "image/svg+xml"))),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    InvalidQuery,
 ))]
 #[get("/public/charts/execution-rates")]
 pub async fn execution_rate_chart(
@@ -122,7 +123,7 @@ pub async fn execution_rate_chart(
 /// scoring, and how many cannot be graded yet. Roles: anyone.
 #[utoipa::path(tag = "public", security(()), params(ChartQuery), responses(
     (status = 200, description = "The chart", content((String = "image/svg+xml"))),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    InvalidQuery,
 ))]
 #[get("/public/charts/grades")]
 pub async fn grade_chart(

@@ -2,6 +2,7 @@
 //! once per change of its data, sliced into pages, sorted by any column (each order computed
 //! once), streamed as CSV or written as XLSX.
 
+use crate::api::responses::{InvalidQuery, Unauthenticated};
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -14,7 +15,7 @@ use super::{
     THREE_PUBLIC_CHANGE_RATE, TOTAL_ADJUSTED, TOTAL_EXECUTED, TOTAL_INITIAL, column,
     from_year_table, rate, unit_filter,
 };
-use crate::api::error::{ApiError, Problem};
+use crate::api::error::ApiError;
 use crate::api::export::{Cell, Column, Format, Lang, Rows, answer, json_text, negotiate};
 use crate::api::extract::window;
 use crate::domain::access::Caller;
@@ -386,8 +387,7 @@ pub struct DepartmentComparisonQuery {
         content((DepartmentComparison = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
         headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
     (status = 304, description = "The answer the client holds (`If-None-Match`) is still the table's", headers(("ETag" = String, description = "The validator held"))),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
 ))]
 #[get("/comparisons/departments")]
 pub async fn departments(

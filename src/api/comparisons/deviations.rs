@@ -1,5 +1,6 @@
 //! `/comparisons/deviation` — execution against the approved budget, in PEFA-style bands.
 
+use crate::api::responses::{InvalidQuery, Unauthenticated};
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -7,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{DEPARTMENT_CODE, DEPARTMENT_NAME, column, from_year_table, unit_filter};
-use crate::api::error::{ApiError, Problem};
+use crate::api::error::ApiError;
 use crate::api::export::{Cell, Column, Format, Lang, answer, json_text, negotiate};
 use crate::domain::access::Caller;
 use crate::domain::comparison::{DeviationBand, compare_missing_last, deviation};
@@ -75,8 +76,7 @@ pub struct YearQuery {
 #[utoipa::path(tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
     (status = 200, description = "The bands", body = Deviation, headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
     (status = 304, description = "The answer the client holds (`If-None-Match`) is still the table's", headers(("ETag" = String, description = "The validator held"))),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
 ))]
 #[get("/comparisons/deviation")]
 pub async fn deviations(

@@ -1,12 +1,13 @@
 //! `/comparisons/grades` — how the year's units are spread over the grades.
 
+use crate::api::responses::{InvalidQuery, Unauthenticated};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::deviations::YearQuery;
 use super::{GRADE, UNITS, column, from_year_table, unit_filter};
-use crate::api::error::{ApiError, Problem};
+use crate::api::error::ApiError;
 use crate::api::export::{Cell, Column, answer, json_text, negotiate};
 use crate::domain::access::Caller;
 use crate::domain::comparison::{UnitYear, grade_distribution};
@@ -40,8 +41,7 @@ pub struct GradeDistribution<'a> {
 #[utoipa::path(tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
     (status = 200, description = "The distribution", body = GradeDistribution, headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
     (status = 304, description = "The answer the client holds (`If-None-Match`) is still the table's", headers(("ETag" = String, description = "The validator held"))),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
 ))]
 #[get("/comparisons/grades")]
 pub async fn grades(

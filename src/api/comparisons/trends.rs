@@ -1,5 +1,6 @@
 //! `/comparisons/trends` — a unit's figures, or the district's, year by year.
 
+use crate::api::responses::{InvalidQuery, Unauthenticated};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -101,9 +102,8 @@ pub struct Trend<'a> {
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units only).
 #[utoipa::path(tag = "comparisons", params(TrendQuery), responses(
     (status = 200, description = "The series", body = Trend),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
 ))]
 #[get("/comparisons/trends")]
 pub async fn trends(

@@ -1,12 +1,13 @@
 //! `/comparisons/unmet-goals` — goals a unit missed in consecutive years.
 
+use crate::api::responses::{InvalidQuery, Unauthenticated};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{DEPARTMENT_CODE, column, span};
 use crate::api::access::list_scope;
-use crate::api::error::{ApiError, Problem};
+use crate::api::error::ApiError;
 use crate::api::export::{
     Cell, Column, Format, Lang, answer, json_text, negotiate, off_the_workers,
 };
@@ -86,8 +87,7 @@ pub struct UnmetGoals<'a> {
 /// analyst; unit (its own department and subordinate units only).
 #[utoipa::path(tag = "comparisons", params(UnmetGoalsQuery), responses(
     (status = 200, description = "The goals missed", body = UnmetGoals),
-    (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-    (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
 ))]
 #[get("/comparisons/unmet-goals")]
 pub async fn unmet(
