@@ -709,6 +709,41 @@ async fn a_table_is_not_modified_until_its_year_changes_and_each_answer_has_its_
     assert_eq!(after.body["items"][0]["department_name"], "更名后的单位");
 }
 
+/// A unit's "三公" change in a year is against its own previous year's report: a change of that
+/// report changes this year's table.
+#[actix_rt::test]
+async fn a_change_of_the_previous_years_report_changes_this_years_table() {
+    let app = spawn_app().await;
+    let analyst = app.user_token("analyst1", "analyst", None).await;
+    assert_eq!(app.create_department("D77001", None).await.status, 201);
+    let mut report = crate::helpers::seed_fixture()["report"].take();
+    report["budget"]["three_public"]["total"]["actual"] = json!("2.50");
+    for year in [YEAR - 1, YEAR] {
+        let put = app.put(&evaluation_path("D77001", year), &report).await;
+        assert!(put.status < 300, "{}", put.status);
+    }
+    let path = format!("/api/v1/comparisons/departments?year={YEAR}");
+    let before = app.with_token(&analyst).get(&path).await;
+    let tag = before.header("etag").expect("an ETag");
+    assert_eq!(before.body["items"][0]["three_public_prior_actual"], "2.5");
+
+    report["budget"]["three_public"]["total"]["actual"] = json!("1.5");
+    let previous = app.get(&evaluation_path("D77001", YEAR - 1)).await;
+    let etag = previous.header("etag").expect("an ETag");
+    let put = app
+        .json_with(
+            actix_web::http::Method::PUT,
+            &evaluation_path("D77001", YEAR - 1),
+            &[("if-match", etag.as_str())],
+            &report,
+        )
+        .await;
+    assert!(put.status < 300, "{}", put.status);
+    let after = revalidate(&app, &analyst, &path, &tag).await;
+    assert_eq!(after.status, 200);
+    assert_eq!(after.body["items"][0]["three_public_prior_actual"], "1.5");
+}
+
 #[actix_rt::test]
 async fn a_change_made_through_another_server_is_seen_at_the_next_request() {
     let (app, analyst) = dataset(5).await;

@@ -15,11 +15,12 @@ use crate::api::export::{
     Cell, Column, Format, Lang, answer, json_text, negotiate, off_the_workers,
 };
 use crate::domain::access::Caller;
-use crate::domain::comparison::trend;
+use crate::domain::comparison::{TrendYear, unit_trend};
 use crate::domain::figures::{Exact, Percent};
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Store;
+use crate::store::comparisons::UnitFilter;
 
 /// One year of a series: a unit's, or the district's.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -121,8 +122,12 @@ pub async fn trends(
     filter.department_code = query.department.clone();
     off_the_workers(move || {
         let (from, to) = span(&store, filter.within.as_ref(), query.from, query.to)?;
-        let units = store.unit_years(from, to, &filter)?;
-        let rows: Vec<TrendRow> = trend(&units, query.department.is_some())
+        let years = if query.department.is_some() {
+            unit_trend(&store.unit_years(from, to, &filter)?)
+        } else {
+            district_trend(&store, from, to, &filter)?
+        };
+        let rows: Vec<TrendRow> = years
             .into_iter()
             .map(|year| {
                 let sums = year.totals;
@@ -162,4 +167,27 @@ pub async fn trends(
         )
     })
     .await
+}
+
+/// The district's series: each year's row read from that year's units table (computed once per
+/// change of the year's data and shared with the tables), so a series over many units costs
+/// what the tables already cost, not a read of every unit of every year.
+fn district_trend(
+    store: &Store,
+    from: i32,
+    to: i32,
+    filter: &UnitFilter,
+) -> Result<Vec<TrendYear>, ApiError> {
+    let mut years = Vec::new();
+    for year in from..=to {
+        let stamp = store.table_stamp(year)?;
+        if stamp.empty {
+            continue;
+        }
+        let table = store.year_table(year, filter, false, stamp)?;
+        if !table.table.lines.is_empty() {
+            years.push(table.table.district_year(year));
+        }
+    }
+    Ok(years)
 }

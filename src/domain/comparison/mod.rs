@@ -326,28 +326,19 @@ pub struct TrendYear {
     pub grade: Option<Grade>,
 }
 
-/// The units grouped by year, oldest first: when `single` (one unit's series) its own score
-/// and grade, else the median score.
-pub fn trend(units: &[UnitYear], single: bool) -> Vec<TrendYear> {
-    let mut by_year: BTreeMap<i32, Vec<&UnitYear>> = BTreeMap::new();
-    for unit in units {
-        by_year.entry(unit.year).or_default().push(unit);
-    }
-    by_year
-        .into_iter()
-        .map(|(year, units)| {
-            let own = units.first().filter(|_| single);
-            TrendYear {
-                year,
-                totals: totals(&units),
-                score: match own {
-                    Some(unit) => unit.score,
-                    None => median(units.iter().map(|u| u.score)),
-                },
-                grade: own.and_then(|unit| unit.grade),
-            }
+/// One unit's series, a year per row of its own, oldest first: its figures, score and grade.
+pub fn unit_trend(units: &[UnitYear]) -> Vec<TrendYear> {
+    let mut years: Vec<TrendYear> = units
+        .iter()
+        .map(|unit| TrendYear {
+            year: unit.year,
+            totals: totals(&[unit]),
+            score: unit.score,
+            grade: unit.grade,
         })
-        .collect()
+        .collect();
+    years.sort_by_key(|year| year.year);
+    years
 }
 
 named_enum! {

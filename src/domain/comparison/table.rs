@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use super::{Rates, Totals, UnitYear, median, ranks, roll_up, totals};
+use super::{Rates, Totals, TrendYear, UnitYear, median, ranks, roll_up, totals};
 use crate::domain::figures::Percent;
 
 /// The ranks of one row among the table's rows: 1 for the highest value (ties share a rank),
@@ -110,6 +110,17 @@ impl YearTable {
             lines,
             district,
             medians,
+        }
+    }
+
+    /// The district's row of a trend for this table's year: the sums over the units and the
+    /// median score.
+    pub fn district_year(&self, year: i32) -> TrendYear {
+        TrendYear {
+            year,
+            totals: self.district.clone(),
+            score: self.medians.score,
+            grade: None,
         }
     }
 }
