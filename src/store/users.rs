@@ -17,11 +17,11 @@ use crate::domain::access::{Password, Role, Username};
 use crate::domain::values::UnitCode;
 
 /// How long what the database said of a caller (a user, a service token) may serve later
-/// requests. Only on SQLite: a change made through this server forgets it at once, and one
-/// made by another process on the same file (a command-line job) moves the WAL file, which is
-/// looked at (one `stat`) on every request. On PostgreSQL another server or a command-line job
-/// may change a user at any moment with nothing to see locally, and a token must end at its
-/// next request: there the database is asked every time.
+/// requests: a change of password, role or department, a disabling or a revocation ends a token
+/// within this time on every server, however it was made. A change made through this server
+/// forgets everything at once; on SQLite, one made by another process on the same file (a
+/// command-line job) moves the WAL file, which is looked at (one `stat`) on every request, so
+/// there it takes effect at once too.
 const RIGHTS_FRESH_FOR: Duration = Duration::from_millis(500);
 
 /// How many callers are remembered; past it, the stale ones are dropped, and all if none is.
@@ -37,8 +37,8 @@ pub(super) struct Reading {
     file: FileMark,
 }
 
-/// Answers the database gave a moment ago, by key, each used for at most `RIGHTS_FRESH_FOR`
-/// and only while nothing was written to the SQLite file since; nothing is kept on PostgreSQL.
+/// Answers the database gave a moment ago, by key, each used for at most `RIGHTS_FRESH_FOR`,
+/// and on SQLite only while nothing was written to the file since.
 #[derive(Debug)]
 pub(super) struct Recent<V> {
     entries: Mutex<HashMap<String, (Instant, Reading, V)>>,
@@ -73,7 +73,6 @@ impl<V: Clone> Recent<V> {
     }
 
     pub(super) fn get(&self, key: &str) -> Option<V> {
-        self.wal.as_ref()?;
         let now = self.reading();
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
@@ -84,9 +83,6 @@ impl<V: Clone> Recent<V> {
 
     /// Remembers `value`, read at `read`, unless this server changed something since.
     pub(super) fn keep(&self, key: String, value: V, read: Reading) {
-        if self.wal.is_none() {
-            return;
-        }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if self.epoch.load(Ordering::Acquire) != read.epoch {
             return;

@@ -407,6 +407,21 @@ impl TestApp {
         self.login(username, &password).await
     }
 
+    /// Whether `token` is refused on `/auth/me` within one second: how long a change made
+    /// elsewhere (another server, a command-line job) may take to end a token.
+    pub async fn refused_within_a_second(&self, token: &str) -> bool {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        loop {
+            if self.with_token(token).get("/api/v1/auth/me").await.status == 401 {
+                return true;
+            }
+            if std::time::Instant::now() > until {
+                return false;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Registers a department with a code, a name and a kind; asserts that it was created.
     pub async fn create_department(&self, code: &str, parent: Option<&str>) -> Answer {
         let mut body = serde_json::json!({"code": code, "name": format!("单位{code}"), "kind": "administrative"});

@@ -836,3 +836,54 @@ async fn the_audit_log_records_who_did_what_from_where_and_never_a_secret() {
         .await
         .assert_problem(403, "forbidden");
 }
+
+/// What a server remembers of a caller serves later requests for at most half a second: a user
+/// disabled through another server on the same PostgreSQL database (on SQLite, through another
+/// connection pool on the same file, as a command-line job would) is refused within a second,
+/// and a change made through this server ends the token at once.
+#[actix_rt::test]
+async fn a_user_disabled_elsewhere_is_refused_within_a_second_and_here_at_once() {
+    let app = spawn_app().await;
+    let token = app.user_token("clerk1", "analyst", None).await;
+    assert_eq!(
+        app.with_token(&token).get("/api/v1/auth/me").await.status,
+        200
+    );
+    let disable = json!({"disabled": true});
+    if app.database_url.starts_with("postgres") {
+        let url = app.database_url.clone();
+        let other = crate::helpers::spawn_app_with(move |s| s.database_url = url).await;
+        assert_eq!(
+            other.patch("/api/v1/users/clerk1", &disable).await.status,
+            200
+        );
+    } else {
+        let other = perfeval::store::Store::connect(
+            &app.database_url,
+            1,
+            std::time::Duration::from_secs(10),
+        );
+        let change = perfeval::store::users::UserChange {
+            disabled: Some(true),
+            ..Default::default()
+        };
+        other
+            .change_user(&"clerk1".parse().unwrap(), change)
+            .unwrap();
+    }
+    assert!(app.refused_within_a_second(&token).await);
+
+    let token = app.user_token("clerk2", "analyst", None).await;
+    assert_eq!(
+        app.with_token(&token).get("/api/v1/auth/me").await.status,
+        200
+    );
+    let disabled = app
+        .patch("/api/v1/users/clerk2", &json!({"disabled": true}))
+        .await;
+    assert_eq!(disabled.status, 200);
+    assert_eq!(
+        app.with_token(&token).get("/api/v1/auth/me").await.status,
+        401
+    );
+}
