@@ -8,5 +8,6 @@ pub mod app;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod memory;
 pub mod startup;
 pub mod store;

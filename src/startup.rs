@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api;
 use crate::api::audit::audit;
@@ -38,6 +38,9 @@ pub enum StartupError {
 
 /// The shortest `JWT_SECRET` accepted, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Where the OpenAPI document is served; the Swagger UI reads it from there.
+const OPENAPI_DOCUMENT_PATH: &str = "/api/v1/openapi.json";
 
 /// The token authority the settings describe: refuses a missing or short secret unless `--dev`.
 pub fn authenticator(settings: &Settings) -> Result<Authenticator, StartupError> {
@@ -264,6 +267,12 @@ impl Application {
         let body_deadline = BodyDeadline(settings.limits.body_timeout());
         let openapi = api::openapi();
         let routes = web::Data::new(api::Routes::of(&openapi));
+        let document = web::Data::new(
+            api::OpenApiDocument::of(&openapi)
+                .map_err(|e| StartupError::Configuration(format!("the OpenAPI document: {e}")))?,
+        );
+        drop(openapi);
+        let written_answers = web::Data::new(api::comparisons::WrittenAnswers::default());
         let stopping = Stopping::default();
         let stopping_data = web::Data::new(stopping.clone());
         let limits = &settings.limits;
@@ -284,11 +293,18 @@ impl Application {
                 .app_data(body_deadline)
                 .app_data(query_config())
                 .app_data(routes.clone())
+                .app_data(written_answers.clone())
+                .app_data(document.clone())
                 .service(
-                    SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
+                    SwaggerUi::new("/docs/{_:.*}").config(Config::new([OPENAPI_DOCUMENT_PATH])),
                 )
+                .route(OPENAPI_DOCUMENT_PATH, web::get().to(api::openapi_document))
                 .route("/docs", web::get().to(api::to_docs));
-            api::register(app).0.default_service(web::to(api::no_route))
+            let app = api::register(app).0.default_service(web::to(api::no_route));
+            // Registering writes the document's parts again in each worker; give back what
+            // that left behind.
+            crate::memory::give_back();
+            app
         })
         .client_request_timeout(limits.header_timeout())
         .max_connections(usize::try_from(limits.max_connections).unwrap_or(usize::MAX))
