@@ -188,14 +188,17 @@ fn csv_line(fields: impl Iterator<Item = String>) -> String {
     line
 }
 
-/// The JSON text of an answer.
+/// The JSON text of an answer, with the newline every JSON answer ends with.
 pub fn json_text<T: Serialize>(answer: &T) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(answer).map_err(|e| ApiError::caused("the answer could not be written", e))
+    let mut text = serde_json::to_vec(answer)
+        .map_err(|e| ApiError::caused("the answer could not be written", e))?;
+    text.push(b'\n');
+    Ok(text)
 }
 
 /// A table in the asked format, made off the HTTP workers; the CSV text is made as it is sent.
 pub enum Rendered {
-    Json(Vec<u8>),
+    Json(actix_web::web::Bytes),
     Csv {
         name: &'static str,
         /// The heading line, then one line per row, each made when it is asked for.
@@ -220,7 +223,7 @@ where
     S::Row: 'static,
 {
     Ok(match format {
-        Format::Json => Rendered::Json(json(&rows)?),
+        Format::Json => Rendered::Json(json(&rows)?.into()),
         Format::Csv => {
             let heading = format!(
                 "\u{feff}{}",

@@ -210,6 +210,25 @@ pub async fn no_route(
     }
 }
 
+/// The OpenAPI document as served at `/api/v1/openapi.json`: written once at start, shared by
+/// every worker, instead of a copy of the document's tree in each worker written per request.
+pub struct OpenApiDocument(Bytes);
+
+impl OpenApiDocument {
+    pub fn of(openapi: &utoipa::openapi::OpenApi) -> Result<Self, serde_json::Error> {
+        let mut text = serde_json::to_vec(openapi)?;
+        text.push(b'\n');
+        Ok(Self(text.into()))
+    }
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn openapi_document(document: web::Data<OpenApiDocument>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(document.0.clone())
+}
+
 /// `/docs` without the slash leads to the Swagger UI.
 pub async fn to_docs() -> HttpResponse {
     HttpResponse::PermanentRedirect()
@@ -218,7 +237,8 @@ pub async fn to_docs() -> HttpResponse {
 }
 
 /// JSON answers end with a newline, as a line of text on a terminal should (`curl` leaves the
-/// prompt on a line of its own). JSON bodies are serialised whole, so this costs a copy.
+/// prompt on a line of its own). JSON bodies are serialised whole; one written with its newline
+/// already (the tables, the document) goes through as it is, any other costs a copy.
 pub async fn json_ends_with_newline(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -238,9 +258,12 @@ pub async fn json_ends_with_newline(
     let bytes = actix_web::body::to_bytes(body)
         .await
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
-    let mut body = BytesMut::from(bytes);
-    if !body.ends_with(b"\n") {
+    let body = if bytes.ends_with(b"\n") {
+        bytes
+    } else {
+        let mut body = BytesMut::from(bytes);
         body.extend_from_slice(b"\n");
-    }
-    Ok(ServiceResponse::new(req, head.set_body(body.freeze())).map_into_right_body())
+        body.freeze()
+    };
+    Ok(ServiceResponse::new(req, head.set_body(body)).map_into_right_body())
 }

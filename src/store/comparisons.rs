@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 
-use super::generations::{Stamp, stamp};
+use super::generations::{Changes, Stamp, stamp};
 use super::projections::{AMOUNT_SCALE, RATE_SCALE, SCORE_SCALE};
 use super::schema::{departments, evaluation_metrics, indicator_metrics};
 use super::{DbConnection, Store, StoreError};
@@ -120,13 +120,19 @@ fn unit_year(
     }
 }
 
-/// Each department's "三公" actual in `year`.
+/// Each department's "三公" actual in `year` (of the departments `only`, when given).
 fn three_public_actuals(
     conn: &mut DbConnection,
     year: i32,
+    only: Option<&[String]>,
 ) -> Result<HashMap<String, i64>, StoreError> {
-    let rows: Vec<(String, Option<i64>)> = evaluation_metrics::table
+    let mut query = evaluation_metrics::table
         .filter(evaluation_metrics::year.eq(year))
+        .into_boxed();
+    if let Some(codes) = only {
+        query = query.filter(evaluation_metrics::department_code.eq_any(codes));
+    }
+    let rows: Vec<(String, Option<i64>)> = query
         .select((
             evaluation_metrics::department_code,
             evaluation_metrics::three_public_actual,
@@ -136,6 +142,96 @@ fn three_public_actuals(
         .into_iter()
         .filter_map(|(code, actual)| actual.map(|a| (code, a)))
         .collect())
+}
+
+/// The units' figures for the years `from..=to`, filtered, within `scope` (a unit's subtree)
+/// and of the units `only` when given, by year then code.
+fn unit_years_of(
+    conn: &mut DbConnection,
+    (from, to): (i32, i32),
+    filter: &UnitFilter,
+    scope: Option<&[String]>,
+    only: Option<&[String]>,
+) -> Result<Vec<UnitYear>, StoreError> {
+    let mut query = evaluation_metrics::table
+        .inner_join(
+            departments::table.on(departments::code.eq(evaluation_metrics::department_code)),
+        )
+        .filter(evaluation_metrics::year.between(from, to))
+        .into_boxed();
+    for codes in [scope, only].into_iter().flatten() {
+        query = query.filter(evaluation_metrics::department_code.eq_any(codes));
+    }
+    if let Some(kind) = &filter.kind {
+        query = query.filter(departments::kind.eq(kind.as_str()));
+    }
+    if let Some(parent) = &filter.parent_code {
+        query = query.filter(departments::parent_code.eq(parent.as_str().to_owned()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(evaluation_metrics::status.eq(status.as_str()));
+    }
+    if let Some(grade) = &filter.grade {
+        query = query.filter(evaluation_metrics::grade.eq(grade.as_str()));
+    }
+    if let Some(code) = &filter.department_code {
+        query = query.filter(evaluation_metrics::department_code.eq(code.as_str().to_owned()));
+    }
+    let rows: Vec<(MetricsRow, DepartmentColumns)> = query
+        .order((
+            evaluation_metrics::year.asc(),
+            evaluation_metrics::department_code.asc(),
+        ))
+        .select((
+            MetricsRow::as_select(),
+            (
+                departments::name,
+                departments::kind,
+                departments::parent_code,
+            ),
+        ))
+        .load(conn)?;
+    let mut priors: HashMap<i32, HashMap<String, i64>> = HashMap::new();
+    for year in from..=to {
+        priors.insert(year, three_public_actuals(conn, year - 1, only)?);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(row, department)| {
+            let prior = priors
+                .get(&row.year)
+                .and_then(|p| p.get(&row.department_code))
+                .copied();
+            unit_year(row, department, prior)
+        })
+        .collect())
+}
+
+/// More changed units than one in `REREAD_AT_MOST` of a table's rows, and the table is
+/// computed anew rather than brought up to date.
+const REREAD_AT_MOST: usize = 10;
+
+/// The units whose rows changed since `previous` was computed: the changes it has not seen.
+/// `None` when the table must be computed anew: a change of every unit, changes dropped since
+/// it was computed (it may have missed one), or too many units to read again.
+fn units_changed_since(previous: &CachedTable, changes: &Changes) -> Option<Vec<String>> {
+    let dropped_since = match (changes.oldest_kept, previous.read_through) {
+        (Some(oldest), Some(read_through)) => oldest > read_through + 1,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if dropped_since {
+        return None;
+    }
+    let mut codes = Vec::new();
+    for (id, code) in &changes.of_year {
+        if previous.seen.binary_search(id).is_err() {
+            codes.push(code.clone()?);
+        }
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    (codes.len() <= previous.table.lines.len() / REREAD_AT_MOST).then_some(codes)
 }
 
 /// How many computed tables are kept: each distinct filter (and each unit caller's subtree)
@@ -158,6 +254,10 @@ type Orders = HashMap<(usize, bool), Arc<[u32]>>;
 pub struct CachedTable {
     pub stamp: Stamp,
     pub table: YearTable,
+    /// The year's changes the table includes, by id, and the latest change of any year when
+    /// they were read: what a later table need not read again.
+    seen: Vec<i64>,
+    read_through: Option<i64>,
     /// Row indices in sorted order, by the caller's key of the order (column, direction).
     orders: Mutex<Orders>,
 }
@@ -194,6 +294,15 @@ pub struct TableCache {
 }
 
 impl TableCache {
+    /// The table kept under `key`, whatever its stamp.
+    fn latest(&self, key: &TableKey) -> Option<Arc<CachedTable>> {
+        self.tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+    }
+
     fn get(&self, key: &TableKey, stamp: Stamp) -> Option<Arc<CachedTable>> {
         self.tables
             .lock()
@@ -221,12 +330,27 @@ impl TableCache {
 impl Store {
     /// The stamp of `year`'s data now: what a table and its ETag are computed from.
     pub fn table_stamp(&self, year: i32) -> Result<Stamp, StoreError> {
+        if let Some(stamp) = self.recent_table_stamp(year) {
+            return Ok(stamp);
+        }
+        let read_at = self.recent_stamps.reading();
         let mut conn = self.conn()?;
-        stamp(&mut conn, year)
+        let stamp = stamp(&mut conn, year)?;
+        self.recent_stamps.keep(year.to_string(), stamp, read_at);
+        Ok(stamp)
+    }
+
+    /// The stamp of `year`'s data as read a moment ago, while nothing has been written to the
+    /// database since, by this server or another process (SQLite only: on PostgreSQL another
+    /// server's change leaves nothing to see here, and the database is asked every time).
+    pub fn recent_table_stamp(&self, year: i32) -> Option<Stamp> {
+        self.recent_stamps.get(&year.to_string())
     }
 
     /// `year`'s units table for `filter` as of `at` (from `table_stamp`): computed the first
-    /// time, then shared until the year's data changes.
+    /// time, then shared until the year's data changes; then brought up to date from the table
+    /// before by reading again only the units changed since (a table rolled up, or after a
+    /// change of every unit, is computed anew).
     pub fn year_table(
         &self,
         year: i32,
@@ -242,14 +366,52 @@ impl Store {
         if let Some(cached) = self.tables.get(&key, at) {
             return Ok(cached);
         }
-        let units = self.unit_years(year, year, filter)?;
+        // A year emptied by hand (see `Stamp::empty`) changed without a change recorded: then,
+        // and from then, the table is computed anew.
+        let previous = self
+            .tables
+            .latest(&key)
+            .filter(|previous| !rollup && !at.empty && !previous.stamp.empty);
+        let scope = filter
+            .within
+            .as_ref()
+            .map(|root| self.subtree(root))
+            .transpose()?;
         let parents = if rollup { Some(self.parents()?) } else { None };
-        let table = Arc::new(CachedTable {
-            stamp: at,
-            table: YearTable::build(units, parents.as_ref()),
-            orders: Mutex::default(),
-        });
+        let (table, anew) = self.read(|conn| -> Result<(CachedTable, bool), StoreError> {
+            // The changes are read before the rows: a change committed in between is read
+            // again next time, never missed.
+            let changes = super::generations::changes(conn, year)?;
+            let changed = previous
+                .as_deref()
+                .and_then(|previous| units_changed_since(previous, &changes));
+            let (table, anew) = match (&previous, changed) {
+                (Some(previous), Some(codes)) => {
+                    let units =
+                        unit_years_of(conn, (year, year), filter, scope.as_deref(), Some(&codes))?;
+                    let read_again = codes.iter().map(String::as_str).collect();
+                    (previous.table.with_changes(units, &read_again), false)
+                }
+                _ => {
+                    let units = unit_years_of(conn, (year, year), filter, scope.as_deref(), None)?;
+                    (YearTable::build(units, parents.as_ref()), true)
+                }
+            };
+            let table = CachedTable {
+                stamp: at,
+                table,
+                seen: changes.of_year.iter().map(|(id, _)| *id).collect(),
+                read_through: changes.latest,
+                orders: Mutex::default(),
+            };
+            Ok((table, anew))
+        })?;
+        let table = Arc::new(table);
         self.tables.keep(key, table.clone());
+        if anew {
+            // Reading every row of the year left as much free again; the table stays.
+            crate::memory::give_back();
+        }
         Ok(table)
     }
 
@@ -265,62 +427,7 @@ impl Store {
             .as_ref()
             .map(|root| self.subtree(root))
             .transpose()?;
-        self.read(|conn| {
-            let mut query = evaluation_metrics::table
-                .inner_join(
-                    departments::table
-                        .on(departments::code.eq(evaluation_metrics::department_code)),
-                )
-                .filter(evaluation_metrics::year.between(from, to))
-                .into_boxed();
-            if let Some(codes) = &scope {
-                query = query.filter(evaluation_metrics::department_code.eq_any(codes.clone()));
-            }
-            if let Some(kind) = &filter.kind {
-                query = query.filter(departments::kind.eq(kind.as_str()));
-            }
-            if let Some(parent) = &filter.parent_code {
-                query = query.filter(departments::parent_code.eq(parent.as_str().to_owned()));
-            }
-            if let Some(status) = &filter.status {
-                query = query.filter(evaluation_metrics::status.eq(status.as_str()));
-            }
-            if let Some(grade) = &filter.grade {
-                query = query.filter(evaluation_metrics::grade.eq(grade.as_str()));
-            }
-            if let Some(code) = &filter.department_code {
-                query =
-                    query.filter(evaluation_metrics::department_code.eq(code.as_str().to_owned()));
-            }
-            let rows: Vec<(MetricsRow, DepartmentColumns)> = query
-                .order((
-                    evaluation_metrics::year.asc(),
-                    evaluation_metrics::department_code.asc(),
-                ))
-                .select((
-                    MetricsRow::as_select(),
-                    (
-                        departments::name,
-                        departments::kind,
-                        departments::parent_code,
-                    ),
-                ))
-                .load(conn)?;
-            let mut priors: HashMap<i32, HashMap<String, i64>> = HashMap::new();
-            for year in from..=to {
-                priors.insert(year, three_public_actuals(conn, year - 1)?);
-            }
-            Ok(rows
-                .into_iter()
-                .map(|(row, department)| {
-                    let prior = priors
-                        .get(&row.year)
-                        .and_then(|p| p.get(&row.department_code))
-                        .copied();
-                    unit_year(row, department, prior)
-                })
-                .collect())
-        })
+        self.read(|conn| unit_years_of(conn, (from, to), filter, scope.as_deref(), None))
     }
 
     /// Every department's parent, for rolling units up.

@@ -4,7 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{departments, evaluations, service_tokens, users};
-use super::{DbConnection, Page, Store, StoreError, Transaction, Window, is_unique_violation, now};
+use super::{
+    DbConnection, Page, Store, StoreError, Transaction, UniqueRow, Window, is_unique_violation, now,
+};
 use crate::domain::FieldError;
 use crate::domain::department::{Department, DepartmentPatch, FundingType, UnitKind};
 use crate::domain::values::UnitCode;
@@ -82,8 +84,7 @@ pub(super) fn department_id(conn: &mut DbConnection, code: &UnitCode) -> Result<
     departments::table
         .filter(departments::code.eq(code.as_str()))
         .select(departments::id)
-        .first(conn)
-        .optional()?
+        .unique_row(conn)?
         .ok_or_else(|| StoreError::NotFound(format!("department {code}")))
 }
 
@@ -128,8 +129,7 @@ fn load(conn: &mut DbConnection, code: &UnitCode) -> Result<DepartmentRecord, St
     departments::table
         .filter(departments::code.eq(code.as_str()))
         .select(DepartmentRow::as_select())
-        .first(conn)
-        .optional()?
+        .unique_row(conn)?
         .ok_or_else(|| StoreError::NotFound(format!("department {code}")))?
         .try_into()
 }
@@ -259,7 +259,7 @@ impl Store {
                     departments::updated_at.eq(now()),
                 ))
                 .execute(conn)?;
-            super::generations::bump(conn, None)?;
+            super::generations::bump(conn, None, None)?;
             load(conn, code)
         })
     }

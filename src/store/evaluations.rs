@@ -7,7 +7,9 @@ use diesel::prelude::*;
 
 use super::departments::{department_id, lock_department};
 use super::schema::{departments, evaluation_revisions, evaluations};
-use super::{DbConnection, Page, Store, StoreError, Transaction, Window, is_unique_violation};
+use super::{
+    DbConnection, Page, Store, StoreError, Transaction, UniqueRow, Window, is_unique_violation,
+};
 use crate::domain::checks::ApprovedGoals;
 use crate::domain::evaluation::{Evaluation, EvaluationStatus, EvaluationSummary};
 use crate::domain::report::EvaluationReport;
@@ -149,8 +151,7 @@ fn load(
         .filter(evaluations::department_id.eq(department.0))
         .filter(evaluations::year.eq(year.value()))
         .select(EvaluationRow::as_select())
-        .first(conn)
-        .optional()?
+        .unique_row(conn)?
         .map(|row| decode(code, row))
         .transpose()
 }
@@ -407,8 +408,7 @@ impl Transaction<'_> {
             .filter(evaluation_revisions::version.eq(version));
         let row: RevisionRow = at_version
             .select(RevisionRow::as_select())
-            .first(self.conn)
-            .optional()?
+            .unique_row(self.conn)?
             .ok_or_else(|| {
                 let summary = &stored.evaluation.summary;
                 StoreError::NotFound(format!(

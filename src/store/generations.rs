@@ -1,68 +1,127 @@
-//! The generation of a year's comparison tables: the id of the latest change that touches
-//! them, kept in the database (`table_changes`), so that every server reading the same database
-//! sees a change made through another at its next request, and a table computed once can be
-//! served until the generation moves.
+//! The generation of a year's comparison tables, kept in the database (`table_changes`: one row
+//! per change, with the unit it is about), so that every server reading the same database sees
+//! a change made through another at its next request, a table computed once is served until its
+//! year changes, and a table computed before is brought up to date by reading again only the
+//! units changed since.
 
 use diesel::prelude::*;
 
 use super::schema::{evaluation_metrics, table_changes};
 use super::{DbConnection, StoreError};
 
-/// How many changes a year gathers before the older rows are dropped: only the latest counts.
+/// How many changes are kept: every `PRUNE_EVERY`th change drops those older than the last
+/// `PRUNE_EVERY`. A table older than that is computed anew, not brought up to date.
 const PRUNE_EVERY: i64 = 1024;
 
-/// Records, inside the caller's transaction, that what `year`'s tables show has changed (every
-/// year's when `None`: a unit's name, kind or parent).
-pub fn bump(conn: &mut DbConnection, year: Option<i32>) -> Result<(), StoreError> {
+/// Records, inside the caller's transaction, that what `year`'s tables show of `department`
+/// has changed; every year's when `year` is `None`, every unit's when `department` is `None`
+/// (a unit's name, kind or parent, which filters and roll-ups read).
+pub fn bump(
+    conn: &mut DbConnection,
+    year: Option<i32>,
+    department: Option<&str>,
+) -> Result<(), StoreError> {
     let id: i64 = diesel::insert_into(table_changes::table)
-        .values(table_changes::year.eq(year))
+        .values((
+            table_changes::year.eq(year),
+            table_changes::department_code.eq(department),
+        ))
         .returning(table_changes::id)
         .get_result(conn)?;
     if id % PRUNE_EVERY == 0 {
-        let older = table_changes::table.filter(table_changes::id.lt(id));
-        match year {
-            Some(year) => diesel::delete(older.filter(table_changes::year.eq(year))).execute(conn),
-            None => diesel::delete(older.filter(table_changes::year.is_null())).execute(conn),
-        }?;
+        diesel::delete(table_changes::table.filter(table_changes::id.le(id - PRUNE_EVERY)))
+            .execute(conn)?;
     }
     Ok(())
 }
 
-/// What a year's tables were computed from: its generation, and whether it has any row at all
-/// (projections emptied by hand, before a `reproject`, answer as empty at once).
+/// What a year's tables were computed from: the latest change, how many changes there are
+/// (so that a change whose transaction began first but committed last still moves the stamp),
+/// and whether the year has any row at all (projections emptied by hand, before a
+/// `reproject`, answer as empty at once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Stamp {
     pub generation: i64,
+    pub changes: i64,
     pub empty: bool,
 }
 
 impl Stamp {
     /// The stamp as a validator's text.
     pub fn text(self) -> String {
-        if self.empty {
-            format!("{}e", self.generation)
-        } else {
-            self.generation.to_string()
-        }
+        let empty = if self.empty { "e" } else { "" };
+        format!("{}.{}{empty}", self.generation, self.changes)
     }
 }
 
-/// The year's current stamp: two index lookups, no table read.
+/// The year's current stamp, in one query of index lookups and no table read. The year's
+/// changes and those that touch every year are looked up apart: each is a range of the index
+/// on (year, id), where an `OR` of the two would walk the index.
 pub(super) fn stamp(conn: &mut DbConnection, year: i32) -> Result<Stamp, StoreError> {
-    let generation: Option<i64> = table_changes::table
-        .filter(
-            table_changes::year
-                .eq(year)
-                .or(table_changes::year.is_null()),
-        )
-        .select(diesel::dsl::max(table_changes::id))
-        .get_result(conn)?;
-    let present: bool = diesel::select(diesel::dsl::exists(
-        evaluation_metrics::table.filter(evaluation_metrics::year.eq(year)),
+    let of_year = || table_changes::table.filter(table_changes::year.eq(year));
+    let of_all = || table_changes::table.filter(table_changes::year.is_null());
+    let (latest_of_year, latest_of_all, count_of_year, count_of_all, present): (
+        Option<i64>,
+        Option<i64>,
+        i64,
+        i64,
+        bool,
+    ) = diesel::select((
+        of_year()
+            .select(diesel::dsl::max(table_changes::id))
+            .single_value(),
+        of_all()
+            .select(diesel::dsl::max(table_changes::id))
+            .single_value(),
+        of_year().count().single_value().assume_not_null(),
+        of_all().count().single_value().assume_not_null(),
+        diesel::dsl::exists(evaluation_metrics::table.filter(evaluation_metrics::year.eq(year))),
     ))
     .get_result(conn)?;
     Ok(Stamp {
-        generation: generation.unwrap_or(0),
+        generation: latest_of_year.max(latest_of_all).unwrap_or(0),
+        changes: count_of_year + count_of_all,
         empty: !present,
+    })
+}
+
+/// One change of a year's tables: its id, and the unit it is about (`None`: every unit).
+pub(super) type Change = (i64, Option<String>);
+
+/// The changes kept that touch a year's tables, and the range of ids kept of every year's.
+pub(super) struct Changes {
+    /// By id.
+    pub of_year: Vec<Change>,
+    /// The oldest change kept, of any year: those before it were dropped.
+    pub oldest_kept: Option<i64>,
+    /// The latest change of any year when these were read.
+    pub latest: Option<i64>,
+}
+
+/// The changes kept that touch `year`'s tables.
+pub(super) fn changes(conn: &mut DbConnection, year: i32) -> Result<Changes, StoreError> {
+    let (oldest_kept, latest): (Option<i64>, Option<i64>) = table_changes::table
+        .select((
+            diesel::dsl::min(table_changes::id),
+            diesel::dsl::max(table_changes::id),
+        ))
+        .get_result(conn)?;
+    let of_year: Vec<Change> = table_changes::table
+        .filter(table_changes::year.eq(year))
+        .select((table_changes::id, table_changes::department_code))
+        .load(conn)?;
+    let of_all: Vec<i64> = table_changes::table
+        .filter(table_changes::year.is_null())
+        .select(table_changes::id)
+        .load(conn)?;
+    let mut of_year: Vec<Change> = of_year
+        .into_iter()
+        .chain(of_all.into_iter().map(|id| (id, None)))
+        .collect();
+    of_year.sort_unstable_by_key(|(id, _)| *id);
+    Ok(Changes {
+        of_year,
+        oldest_kept,
+        latest,
     })
 }

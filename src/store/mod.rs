@@ -185,6 +185,9 @@ pub struct Store {
     /// Users and service tokens as read for recent requests (`users::Recent`).
     recent_users: Arc<users::Recent<users::UserRecord>>,
     recent_service_tokens: Arc<users::Recent<service_tokens::ServiceTokenRecord>>,
+    /// The stamps of the years' tables read a moment ago (SQLite only), forgotten at every
+    /// write made here.
+    recent_stamps: Arc<users::Recent<generations::Stamp>>,
 }
 
 /// How long the service waits at start for its first connection, when migrations run: a
@@ -227,6 +230,7 @@ impl Store {
             tables: Arc::default(),
             recent_users: Arc::new(users::Recent::of(database_url)),
             recent_service_tokens: Arc::new(users::Recent::of(database_url)),
+            recent_stamps: Arc::new(users::Recent::at_once(database_url)),
         }
     }
 
@@ -324,7 +328,9 @@ impl Store {
             }
         };
         begun.map_err(StoreError::from)?;
-        finish(conn, work)
+        let finished = finish(conn, work);
+        self.recent_stamps.forget();
+        finished
     }
 
     /// Runs `work` as one unit of work: one write transaction (READ COMMITTED on PostgreSQL,
@@ -427,4 +433,20 @@ fn is_unique_violation(error: &DieselError) -> bool {
         error,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+/// `first` without its `LIMIT ?`, for a filter on a unique key (it finds one row at most).
+/// SQLite (3.47 on) prepares a statement whose LIMIT is a bound parameter anew after every
+/// binding, which would undo the statement cache on every lookup by key.
+pub(crate) trait UniqueRow<U> {
+    fn unique_row(self, conn: &mut DbConnection) -> diesel::QueryResult<Option<U>>;
+}
+
+impl<'q, Q, U> UniqueRow<U> for Q
+where
+    Q: diesel::RunQueryDsl<DbConnection> + diesel::query_dsl::LoadQuery<'q, DbConnection, U>,
+{
+    fn unique_row(self, conn: &mut DbConnection) -> diesel::QueryResult<Option<U>> {
+        Ok(self.load(conn)?.into_iter().next())
+    }
 }

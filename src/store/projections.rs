@@ -101,7 +101,7 @@ impl Transaction<'_> {
                 .execute(conn)
                 .map_err(duplicate_is_contention)?;
         }
-        super::generations::bump(conn, Some(year))?;
+        super::generations::bump(conn, Some(year), Some(code))?;
         Ok(())
     }
 }

@@ -147,6 +147,7 @@ diesel::table! {
     table_changes (id) {
         id -> BigInt,
         year -> Nullable<Integer>,
+        department_code -> Nullable<Text>,
     }
 }
 

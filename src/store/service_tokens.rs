@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::schema::service_tokens;
-use super::{Store, StoreError, now};
+use super::{Store, StoreError, UniqueRow, now};
 use crate::domain::values::UnitCode;
 
 /// Every service token starts with this, so that it is told from a JWT at a glance.
@@ -115,8 +115,7 @@ impl Store {
             let target = service_tokens::table.filter(service_tokens::id.eq(id));
             let row: TokenRow = target
                 .select(TokenRow::as_select())
-                .first(conn)
-                .optional()?
+                .unique_row(conn)?
                 .ok_or_else(|| StoreError::NotFound(format!("service token {id}")))?;
             if row.revoked_at.is_none() {
                 diesel::update(target)
@@ -138,8 +137,7 @@ impl Store {
                 .filter(service_tokens::token_hash.eq(&hash))
                 .filter(service_tokens::revoked_at.is_null())
                 .select(TokenRow::as_select())
-                .first(conn)
-                .optional()?
+                .unique_row(conn)?
                 .map(TryInto::try_into)
                 .transpose()
         })?;

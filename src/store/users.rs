@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::users;
-use super::{DbConnection, Store, StoreError, is_unique_violation, now};
+use super::{DbConnection, Store, StoreError, UniqueRow, is_unique_violation, now};
 use crate::domain::FieldError;
 use crate::domain::access::{Password, Role, Username};
 use crate::domain::values::UnitCode;
@@ -47,6 +47,8 @@ pub(super) struct Recent<V> {
     epoch: AtomicU64,
     /// The WAL file of a SQLite database; none for PostgreSQL.
     wal: Option<PathBuf>,
+    /// Whether answers are kept only where the WAL file tells of other processes' changes.
+    sqlite_only: bool,
 }
 
 impl<V: Clone> Recent<V> {
@@ -57,7 +59,22 @@ impl<V: Clone> Recent<V> {
             epoch: AtomicU64::default(),
             wal: super::connection::sqlite_path(database_url)
                 .map(|path| PathBuf::from(format!("{path}-wal"))),
+            sqlite_only: false,
         }
+    }
+
+    /// Answers about the database at `database_url` that must follow every change at once:
+    /// kept on SQLite, where a change by any process moves the WAL file, and not on PostgreSQL,
+    /// where another server's change leaves nothing to see here.
+    pub(super) fn at_once(database_url: &str) -> Self {
+        Self {
+            sqlite_only: true,
+            ..Self::of(database_url)
+        }
+    }
+
+    fn keeps(&self) -> bool {
+        !self.sqlite_only || self.wal.is_some()
     }
 
     /// What an answer read now is read at.
@@ -73,6 +90,9 @@ impl<V: Clone> Recent<V> {
     }
 
     pub(super) fn get(&self, key: &str) -> Option<V> {
+        if !self.keeps() {
+            return None;
+        }
         let now = self.reading();
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
@@ -83,6 +103,9 @@ impl<V: Clone> Recent<V> {
 
     /// Remembers `value`, read at `read`, unless this server changed something since.
     pub(super) fn keep(&self, key: String, value: V, read: Reading) {
+        if !self.keeps() {
+            return;
+        }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if self.epoch.load(Ordering::Acquire) != read.epoch {
             return;
@@ -199,8 +222,7 @@ fn load_row(conn: &mut DbConnection, username: &Username) -> Result<UserRow, Sto
     users::table
         .filter(users::username.eq(username.as_str()))
         .select(UserRow::as_select())
-        .first(conn)
-        .optional()?
+        .unique_row(conn)?
         .ok_or_else(|| StoreError::NotFound(format!("user {username}")))
 }
 

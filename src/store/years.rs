@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::departments::lock_all_departments;
 use super::schema::{departments, evaluation_metrics, evaluations, year_settings};
-use super::{DbConnection, Store, StoreError, Transaction, now};
+use super::{DbConnection, Store, StoreError, Transaction, UniqueRow, now};
 use crate::domain::settings::YearSettings;
 use crate::domain::values::FiscalYear;
 
@@ -16,8 +16,7 @@ fn load_settings(conn: &mut DbConnection, year: i32) -> Result<YearSettings, Sto
     let stored: Option<String> = year_settings::table
         .filter(year_settings::year.eq(year))
         .select(year_settings::settings)
-        .first(conn)
-        .optional()?;
+        .unique_row(conn)?;
     stored
         .map(|s| serde_json::from_str(&s))
         .transpose()

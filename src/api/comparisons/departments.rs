@@ -283,6 +283,15 @@ fn sort(lines: &[Line], by: DepartmentColumn, order: SortOrder) -> Vec<u32> {
     let cell = by.column().cell;
     let descending = order == SortOrder::Desc;
     let mut indices: Vec<u32> = (0..u32::try_from(lines.len()).unwrap_or(u32::MAX)).collect();
+    // A year's table comes in unit code order: the default order needs no sorting.
+    if by == DepartmentColumn::DepartmentCode
+        && lines.is_sorted_by(|a, b| a.unit.department_code < b.unit.department_code)
+    {
+        if descending {
+            indices.reverse();
+        }
+        return indices;
+    }
     indices.sort_by(|&a, &b| {
         let (a, b) = (&lines[a as usize], &lines[b as usize]);
         cell(a)

@@ -9,10 +9,13 @@ pub mod grades;
 pub mod trends;
 pub mod unmet;
 
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use actix_web::http::header;
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -103,9 +106,43 @@ fn rate(rate: Option<Percent>) -> Cell<'static> {
     Cell::Decimal(rate.map(Percent::value))
 }
 
+/// JSON answers already written from the year tables, by ETag. An ETag names the year's data
+/// generation and everything else an answer depends on, so the answer kept under it is the one
+/// that would be written again: a page asked for again is sent as it was, not written anew.
+#[derive(Debug, Default)]
+pub struct WrittenAnswers {
+    /// The answers, and how many bytes they hold together.
+    kept: Mutex<(HashMap<String, Bytes>, usize)>,
+}
+
+/// How many bytes of answers are kept; past it, all are dropped and the keeping starts over
+/// (answers of an older generation are never asked for again, and go the same way).
+const ANSWERS_KEPT_BYTES: usize = 16 << 20;
+
+impl WrittenAnswers {
+    fn get(&self, etag: &str) -> Option<Bytes> {
+        // A poisoned lock holds only whole answers; taking it over is safe.
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.0.get(etag).cloned()
+    }
+
+    fn keep(&self, etag: String, body: Bytes) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        let (answers, bytes) = &mut *kept;
+        if *bytes + body.len() > ANSWERS_KEPT_BYTES {
+            answers.clear();
+            *bytes = 0;
+        }
+        if body.len() <= ANSWERS_KEPT_BYTES {
+            *bytes += body.len();
+            answers.insert(etag, body);
+        }
+    }
+}
+
 /// An answer read from `year`'s table for `filter` (rolled up or not): 304 when the client
-/// holds this answer already, else what `render` makes of the table, off the HTTP workers,
-/// with the answer's ETag.
+/// holds this answer already; else the JSON answer written for the same ETag before, if any;
+/// else what `render` makes of the table, off the HTTP workers, with the answer's ETag.
 async fn from_year_table(
     store: web::Data<Store>,
     req: &HttpRequest,
@@ -120,10 +157,26 @@ async fn from_year_table(
             .insert_header((header::ETAG, fresh.etag))
             .finish());
     }
+    let written = req
+        .app_data::<web::Data<WrittenAnswers>>()
+        .filter(|_| format == Format::Json)
+        .cloned();
+    if let Some(body) = written.as_ref().and_then(|w| w.get(&fresh.etag)) {
+        return Ok(HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .insert_header((header::ETAG, fresh.etag))
+            .body(body));
+    }
     let stamp = fresh.stamp;
-    let mut answer =
-        off_the_workers(move || render(store.year_table(year.value(), &filter, rollup, stamp)?))
-            .await?;
+    let etag = fresh.etag.clone();
+    let mut answer = off_the_workers(move || {
+        let rendered = render(store.year_table(year.value(), &filter, rollup, stamp)?)?;
+        if let (Some(written), Rendered::Json(body)) = (written, &rendered) {
+            written.keep(etag, body.clone());
+        }
+        Ok(rendered)
+    })
+    .await?;
     if let Ok(value) = header::HeaderValue::from_str(&fresh.etag) {
         answer.headers_mut().insert(header::ETAG, value);
     }
@@ -138,7 +191,8 @@ struct Fresh {
     held: bool,
 }
 
-/// Reads the year's stamp (two index lookups, off the HTTP workers) and makes the answer's
+/// Reads the year's stamp (as read a moment ago, else from the database off the HTTP workers)
+/// and makes the answer's
 /// ETag: the stamp, and a digest of everything else the answer depends on — the path and query,
 /// the format the request negotiated, and whose subtree the caller sees.
 async fn freshness(
@@ -148,8 +202,13 @@ async fn freshness(
     format: Format,
     filter: &UnitFilter,
 ) -> Result<Fresh, ApiError> {
-    let store = store.clone();
-    let stamp = crate::api::request_id::block(move || store.table_stamp(year.value())).await??;
+    let stamp = match store.recent_table_stamp(year.value()) {
+        Some(stamp) => stamp,
+        None => {
+            let store = store.clone();
+            crate::api::request_id::block(move || store.table_stamp(year.value())).await??
+        }
+    };
     let mut digest = std::hash::DefaultHasher::new();
     req.path().hash(&mut digest);
     req.query_string().hash(&mut digest);

@@ -196,12 +196,50 @@ pub fn roll_up(
 
 /// Competition ranks ("1224") of `values`, highest first; `None` stays unranked.
 pub fn ranks(values: &[Option<Decimal>]) -> Vec<Option<usize>> {
-    let mut descending: Vec<Decimal> = values.iter().flatten().copied().collect();
-    descending.sort_by(|a, b| b.cmp(a));
+    match ordering_keys(values) {
+        Some(keys) => ranks_of(&keys),
+        None => ranks_of(values),
+    }
+}
+
+/// The values as integers at the scale of the finest of them, which order as the values do:
+/// comparing two decimals of different scales rescales one of them at every comparison, which
+/// ordering a whole year's units would do millions of times. `None` when one would not fit.
+fn ordering_keys(values: &[Option<Decimal>]) -> Option<Vec<Option<i128>>> {
+    let finest = values
+        .iter()
+        .flatten()
+        .map(Decimal::scale)
+        .max()
+        .unwrap_or(0);
     values
         .iter()
-        .map(|value| value.map(|v| 1 + descending.partition_point(|higher| *higher > v)))
+        .map(|value| match value {
+            None => Some(None),
+            Some(v) => 10i128
+                .checked_pow(finest - v.scale())
+                .and_then(|factor| v.mantissa().checked_mul(factor))
+                .map(Some),
+        })
         .collect()
+}
+
+fn ranks_of<K: Ord + Copy>(values: &[Option<K>]) -> Vec<Option<usize>> {
+    let mut descending: Vec<(K, usize)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(at, value)| value.map(|v| (v, at)))
+        .collect();
+    descending.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    let mut ranks = vec![None; values.len()];
+    let mut rank = 0;
+    for (position, &(value, at)) in descending.iter().enumerate() {
+        if position == 0 || descending[position - 1].0 != value {
+            rank = position + 1;
+        }
+        ranks[at] = Some(rank);
+    }
+    ranks
 }
 
 /// The median of the values that are there, to four decimal places.
@@ -210,12 +248,12 @@ pub fn median(values: impl IntoIterator<Item = Option<Decimal>>) -> Option<Decim
     if present.is_empty() {
         return None;
     }
-    present.sort();
     let middle = present.len() / 2;
-    let median = if present.len() % 2 == 1 {
-        present[middle]
-    } else {
-        (present[middle - 1] + present[middle]) / Decimal::TWO
+    let odd = present.len() % 2 == 1;
+    let (below, &mut upper, _) = present.select_nth_unstable(middle);
+    let median = match below.iter().max() {
+        Some(&lower) if !odd => (lower + upper) / Decimal::TWO,
+        _ => upper,
     };
     Some(median.round_dp_with_strategy(Percent::SCALE, RoundingStrategy::MidpointAwayFromZero))
 }
@@ -252,65 +290,63 @@ impl Totals {
     }
 }
 
-fn pair_rate(
-    units: &[&UnitYear],
-    pick: impl Fn(&UnitYear) -> Option<(Decimal, Decimal)>,
-    change: bool,
-) -> Option<Percent> {
-    let pairs: Vec<(Decimal, Decimal)> = units.iter().filter_map(|u| pick(u)).collect();
-    if pairs.is_empty() {
-        return None;
+/// The two sums of a rate over the units that give both of its figures.
+#[derive(Default)]
+struct RateSums(Option<(Decimal, Decimal)>);
+
+impl RateSums {
+    fn add(&mut self, pair: Option<(Decimal, Decimal)>) {
+        if let Some((a, b)) = pair {
+            let (x, y) = self.0.unwrap_or_default();
+            self.0 = Some((x + a, y + b));
+        }
     }
-    let (a, b) = pairs
-        .iter()
-        .fold((Decimal::ZERO, Decimal::ZERO), |(x, y), (a, b)| {
-            (x + a, y + b)
-        });
-    if change {
-        Percent::change(a, b)
-    } else {
-        Percent::of(a, b)
+
+    fn share(self) -> Option<Percent> {
+        self.0.and_then(|(a, b)| Percent::of(a, b))
+    }
+
+    fn change(self) -> Option<Percent> {
+        self.0.and_then(|(a, b)| Percent::change(a, b))
     }
 }
 
+/// The sums over `units` and the rates of the sums, in one pass over them.
 pub fn totals(units: &[&UnitYear]) -> Totals {
-    let sum = |pick: &dyn Fn(&UnitYear) -> Option<Decimal>| {
-        units.iter().fold(None, |acc, u| add(acc, pick(u)))
-    };
-    let amounts = |pick: &dyn Fn(&UnitYear) -> Amounts| Amounts {
-        initial: sum(&|u| pick(u).initial),
-        adjusted: sum(&|u| pick(u).adjusted),
-        executed: sum(&|u| pick(u).executed),
-    };
-    let met: i64 = units.iter().map(|u| u.indicators_met).sum();
-    let indicators: i64 = units.iter().map(|u| u.indicators_total).sum();
-    Totals {
+    let mut sums = Totals {
         units: units.len(),
-        basic: amounts(&|u| u.basic),
-        projects: amounts(&|u| u.projects),
-        total: amounts(&|u| u.total),
-        three_public_budget: sum(&|u| u.three_public_budget),
-        three_public_actual: sum(&|u| u.three_public_actual),
-        execution_rate: pair_rate(units, |u| u.total.executed.zip(u.total.adjusted), false),
-        adjustment_rate: pair_rate(units, |u| u.total.adjusted.zip(u.total.initial), true),
-        three_public_change_rate: pair_rate(
-            units,
-            |u| u.three_public_actual.zip(u.three_public_prior_actual),
-            true,
-        ),
-        staffing_control_rate: pair_rate(
-            units,
-            |u| {
-                u.staff_on_payroll
-                    .zip(u.authorized_staff)
-                    .map(|(a, b)| (a.into(), b.into()))
-            },
-            false,
-        ),
+        ..Totals::default()
+    };
+    let (mut execution, mut adjustment) = (RateSums::default(), RateSums::default());
+    let (mut three_public, mut staffing) = (RateSums::default(), RateSums::default());
+    let (mut met, mut indicators) = (0_i64, 0_i64);
+    for u in units {
+        sums.basic = sums.basic.plus(u.basic);
+        sums.projects = sums.projects.plus(u.projects);
+        sums.total = sums.total.plus(u.total);
+        sums.three_public_budget = add(sums.three_public_budget, u.three_public_budget);
+        sums.three_public_actual = add(sums.three_public_actual, u.three_public_actual);
+        execution.add(u.total.executed.zip(u.total.adjusted));
+        adjustment.add(u.total.adjusted.zip(u.total.initial));
+        three_public.add(u.three_public_actual.zip(u.three_public_prior_actual));
+        staffing.add(
+            u.staff_on_payroll
+                .zip(u.authorized_staff)
+                .map(|(on, authorized)| (on.into(), authorized.into())),
+        );
+        met += u.indicators_met;
+        indicators += u.indicators_total;
+        sums.findings_errors += u.findings_errors;
+        sums.findings_warnings += u.findings_warnings;
+        sums.problems_count += u.problems_count;
+    }
+    Totals {
+        execution_rate: execution.share(),
+        adjustment_rate: adjustment.change(),
+        three_public_change_rate: three_public.change(),
+        staffing_control_rate: staffing.share(),
         indicators_met_share: Percent::of(met.into(), indicators.into()),
-        findings_errors: units.iter().map(|u| u.findings_errors).sum(),
-        findings_warnings: units.iter().map(|u| u.findings_warnings).sum(),
-        problems_count: units.iter().map(|u| u.problems_count).sum(),
+        ..sums
     }
 }
 
@@ -511,6 +547,61 @@ mod tests {
     fn ranks_share_places_and_leave_the_undefined_out() {
         let values = [Some(dec("90")), None, Some(dec("95")), Some(dec("90"))];
         assert_eq!(ranks(&values), [Some(2), None, Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn a_table_with_changes_is_the_table_built_from_the_changed_units() {
+        let before = vec![
+            unit("D00001", None, "90", "100"),
+            unit("D00002", None, "80", "100"),
+            unit("D00004", None, "70", "100"),
+        ];
+        let table = YearTable::build(before, None);
+        // D00002 changes, D00003 joins, D00004 leaves.
+        let changed = vec![
+            unit("D00003", None, "95", "100"),
+            unit("D00002", None, "99", "100"),
+        ];
+        let read_again = ["D00002", "D00003", "D00004"].into_iter().collect();
+        let after = vec![
+            unit("D00001", None, "90", "100"),
+            unit("D00002", None, "99", "100"),
+            unit("D00003", None, "95", "100"),
+        ];
+        assert_eq!(
+            table.with_changes(changed, &read_again),
+            YearTable::build(after, None)
+        );
+    }
+
+    #[test]
+    fn ranks_compare_values_of_any_scale_as_numbers() {
+        let values = [
+            Some(dec("1.5")),
+            Some(dec("1.50")),
+            Some(dec("2")),
+            Some(dec("0.0001")),
+            Some(dec("-3")),
+        ];
+        assert_eq!(
+            ranks(&values),
+            [Some(2), Some(2), Some(1), Some(4), Some(5)]
+        );
+        // Too far apart in scale to share one integer scale: ranked as decimals.
+        let values = [
+            Some(Decimal::MAX),
+            Some(dec("0.0000000000000000000000000001")),
+        ];
+        assert_eq!(ranks(&values), [Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn the_median_of_an_odd_count_is_the_middle_value() {
+        assert_eq!(
+            median([Some(dec("7")), Some(dec("1")), Some(dec("3"))]),
+            Some(dec("3"))
+        );
+        assert_eq!(median([None]), None);
     }
 
     #[test]

@@ -1,0 +1,1 @@
+ALTER TABLE table_changes DROP COLUMN department_code;
