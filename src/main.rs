@@ -94,6 +94,7 @@ fn parse_role(text: &str) -> Result<Role, String> {
 type Failure = Box<dyn std::error::Error>;
 
 fn main() -> ExitCode {
+    perfeval::memory::map_large_blocks_apart();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
         .format(|out, record| {
             use std::io::Write;

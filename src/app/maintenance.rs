@@ -12,7 +12,7 @@ use crate::store::{Store, now};
 
 /// Rebuilds every projection from the stored documents; answers how many evaluations.
 pub fn reproject(store: &Store) -> Result<usize, AppError> {
-    retrying(store, &"every projection", |tx| {
+    let count = retrying(store, &"every projection", |tx| {
         tx.lock_all_departments()?;
         let all = tx.evaluations_of_year(None)?;
         for stored in &all {
@@ -20,7 +20,9 @@ pub fn reproject(store: &Store) -> Result<usize, AppError> {
             project(tx, department, stored.id, &stored.evaluation)?;
         }
         Ok(all.len())
-    })
+    })?;
+    store.refresh_statistics()?;
+    Ok(count)
 }
 
 /// Stores departments with their reports in the states given, in one transaction: for
@@ -36,7 +38,7 @@ pub fn import<'a>(
     >,
     actor: &str,
 ) -> Result<usize, AppError> {
-    store.write_transaction(|tx| {
+    let count = store.write_transaction(|tx| {
         let mut count = 0;
         for (department, reports) in units {
             tx.insert_department(department)?;
@@ -58,6 +60,8 @@ pub fn import<'a>(
                 count += 1;
             }
         }
-        Ok(count)
-    })
+        Ok::<_, AppError>(count)
+    })?;
+    store.refresh_statistics()?;
+    Ok(count)
 }

@@ -162,9 +162,23 @@ fn load_existing(
     code: &UnitCode,
     year: FiscalYear,
 ) -> Result<StoredEvaluation, StoreError> {
-    let department = DepartmentId(department_id(conn, code)?);
-    load(conn, department, code, year)?
-        .ok_or_else(|| StoreError::NotFound(format!("the {year} evaluation of department {code}")))
+    // One query for the department and its evaluation: most reads are of one report.
+    let found: Option<Option<EvaluationRow>> = departments::table
+        .left_join(
+            evaluations::table.on(evaluations::department_id
+                .eq(departments::id)
+                .and(evaluations::year.eq(year.value()))),
+        )
+        .filter(departments::code.eq(code.as_str()))
+        .select(Option::<EvaluationRow>::as_select())
+        .unique_row(conn)?;
+    match found {
+        None => Err(StoreError::NotFound(format!("department {code}"))),
+        Some(None) => Err(StoreError::NotFound(format!(
+            "the {year} evaluation of department {code}"
+        ))),
+        Some(Some(row)) => decode(code, row),
+    }
 }
 
 fn record_revision(

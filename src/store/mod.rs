@@ -262,6 +262,21 @@ impl Store {
         applied.map_err(|e| StoreError::caused("migration failed", e))
     }
 
+    /// After a bulk load (an import, a reprojection): on PostgreSQL, the tables read on every
+    /// request vacuumed and analysed, so that the planner reads their indexes at once instead
+    /// of after autovacuum's next round. Nothing on SQLite, where statistics (`ANALYZE`) would
+    /// have SQLite prepare a statement anew whenever a value bound to it changes.
+    pub fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        let mut conn = self.conn()?;
+        conn.batch_execute(
+            "VACUUM ANALYZE table_changes, evaluation_metrics, indicator_metrics, evaluations, departments",
+        )?;
+        Ok(())
+    }
+
     /// Answers whether the database takes a query now, waiting at most `wait` for a connection.
     pub fn ping(&self, wait: Duration) -> Result<(), StoreError> {
         self.refuse_during_outage()?;

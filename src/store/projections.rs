@@ -8,7 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::evaluations::EvaluationId;
 use super::schema::{evaluation_metrics, indicator_metrics};
-use super::{StoreError, Transaction, now};
+use super::{DbConnection, StoreError, Transaction, now};
 use crate::domain::evaluation::Evaluation;
 use crate::domain::figures::Percent;
 use crate::domain::projection::Projection;
@@ -84,9 +84,14 @@ impl Transaction<'_> {
             ))
             .execute(conn)
             .map_err(duplicate_is_contention)?;
-        for indicator in &projection.indicators {
-            diesel::insert_into(indicator_metrics::table)
-                .values((
+        // On PostgreSQL one statement for every indicator: a round trip each would be most of a
+        // write's time there. SQLite runs in this process, and diesel writes no multi-row
+        // insert for it.
+        let indicators: Vec<_> = projection
+            .indicators
+            .iter()
+            .map(|indicator| {
+                (
                     indicator_metrics::evaluation_id.eq(evaluation_id),
                     indicator_metrics::indicator_id.eq(&indicator.indicator_id),
                     indicator_metrics::department_code.eq(code),
@@ -97,10 +102,22 @@ impl Transaction<'_> {
                     indicator_metrics::met.eq(indicator.met),
                     indicator_metrics::attainment.eq(rate(indicator.attainment)),
                     indicator_metrics::score.eq(score(indicator.score)),
-                ))
-                .execute(conn)
-                .map_err(duplicate_is_contention)?;
-        }
+                )
+            })
+            .collect();
+        let inserted = match conn {
+            _ if indicators.is_empty() => Ok(0),
+            DbConnection::Postgres(pg) => diesel::insert_into(indicator_metrics::table)
+                .values(&indicators)
+                .execute(pg),
+            DbConnection::Sqlite(sqlite) => indicators.into_iter().try_fold(0, |sum, row| {
+                diesel::insert_into(indicator_metrics::table)
+                    .values(row)
+                    .execute(sqlite)
+                    .map(|n| sum + n)
+            }),
+        };
+        inserted.map_err(duplicate_is_contention)?;
         super::generations::bump(conn, Some(year), Some(code))?;
         Ok(())
     }
