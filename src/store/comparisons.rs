@@ -84,12 +84,12 @@ fn unit_year(
 ) -> UnitYear {
     let amount = |v| scaled(v, AMOUNT_SCALE);
     UnitYear {
-        department_code: row.department_code,
-        department_name: name,
-        kind,
-        parent_code: parent,
+        department_code: row.department_code.into(),
+        department_name: name.into(),
+        kind: kind.into(),
+        parent_code: parent.map(Into::into),
         year: row.year,
-        status: row.status,
+        status: row.status.into(),
         basic: Amounts {
             initial: amount(row.basic_initial),
             adjusted: amount(row.basic_adjusted),
@@ -314,16 +314,26 @@ impl TableCache {
 
     fn keep(&self, key: TableKey, table: Arc<CachedTable>) {
         let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
-        tables.retain(|k, cached| k.year != key.year || cached.stamp == table.stamp);
+        let mut dropped: Vec<Arc<CachedTable>> = Vec::new();
+        tables.retain(|k, cached| {
+            let kept = k.year != key.year || cached.stamp == table.stamp;
+            if !kept {
+                dropped.push(cached.clone());
+            }
+            kept
+        });
         if tables.len() >= TABLES_KEPT
             && let Some(oldest) = tables
                 .iter()
                 .min_by_key(|(_, cached)| cached.stamp.generation)
                 .map(|(k, _)| k.clone())
         {
-            tables.remove(&oldest);
+            dropped.extend(tables.remove(&oldest));
         }
-        tables.insert(key, table);
+        dropped.extend(tables.insert(key, table));
+        // The tables let go are freed after the lock, not while other requests wait on it.
+        drop(tables);
+        drop(dropped);
     }
 }
 

@@ -80,20 +80,16 @@ impl DepartmentColumn {
     pub fn column(self) -> Column<Line> {
         match self {
             Self::DepartmentCode => column(DEPARTMENT_CODE, |l| {
-                Cell::Text(Some(l.unit.department_code.as_str()))
+                Cell::Text(Some(&l.unit.department_code))
             }),
             Self::DepartmentName => column(DEPARTMENT_NAME, |l| {
-                Cell::Text(Some(l.unit.department_name.as_str()))
+                Cell::Text(Some(&l.unit.department_name))
             }),
-            Self::Kind => column(("Kind", "单位性质"), |l| {
-                Cell::Text(Some(l.unit.kind.as_str()))
-            }),
+            Self::Kind => column(("Kind", "单位性质"), |l| Cell::Text(Some(&l.unit.kind))),
             Self::ParentCode => column(("Parent", "上级单位"), |l| {
                 Cell::Text(l.unit.parent_code.as_deref())
             }),
-            Self::Status => column(("Status", "状态"), |l| {
-                Cell::Text(Some(l.unit.status.as_str()))
-            }),
+            Self::Status => column(("Status", "状态"), |l| Cell::Text(Some(&l.unit.status))),
             Self::BasicInitial => column(
                 ("Basic, initial (10k CNY)", "基本支出年初预算（万元）"),
                 |l| Cell::Decimal(l.unit.basic.initial),

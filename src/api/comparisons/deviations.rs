@@ -98,8 +98,8 @@ pub async fn deviations(
                 let unit = &line.unit;
                 let (deviation, band) = deviation(unit);
                 DeviationRow {
-                    department_code: unit.department_code.clone(),
-                    department_name: unit.department_name.clone(),
+                    department_code: unit.department_code.to_string(),
+                    department_name: unit.department_name.to_string(),
                     total_initial: unit.total.initial.map(Exact),
                     total_executed: unit.total.executed.map(Exact),
                     deviation,

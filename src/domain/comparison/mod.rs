@@ -6,6 +6,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -47,15 +48,16 @@ fn add(a: Option<Decimal>, b: Option<Decimal>) -> Option<Decimal> {
     }
 }
 
-/// One unit's figures for one year, as the projections hold them.
+/// One unit's figures for one year, as the projections hold them. The texts are shared: a
+/// year's table brought up to date copies every row it keeps.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitYear {
-    pub department_code: String,
-    pub department_name: String,
-    pub kind: String,
-    pub parent_code: Option<String>,
+    pub department_code: Arc<str>,
+    pub department_name: Arc<str>,
+    pub kind: Arc<str>,
+    pub parent_code: Option<Arc<str>>,
     pub year: i32,
-    pub status: String,
+    pub status: Arc<str>,
     pub basic: Amounts,
     pub projects: Amounts,
     pub total: Amounts,
@@ -153,7 +155,7 @@ pub fn roll_up(
     let present: HashMap<String, usize> = units
         .iter()
         .enumerate()
-        .map(|(i, u)| (u.department_code.clone(), i))
+        .map(|(i, u)| (u.department_code.to_string(), i))
         .collect();
     let root_of = |code: &str| -> String {
         let mut root = code.to_owned();
@@ -175,13 +177,13 @@ pub fn roll_up(
     let mut groups: Vec<(UnitYear, Vec<&UnitYear>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (unit, root) in units.iter().zip(&roots) {
-        if unit.department_code == *root {
+        if *unit.department_code == **root {
             index.insert(root.clone(), groups.len());
             groups.push((unit.clone(), vec![unit]));
         }
     }
     for (unit, root) in units.iter().zip(&roots) {
-        if unit.department_code != *root
+        if *unit.department_code != **root
             && let Some(&at) = index.get(root)
         {
             groups[at].0.absorb(unit);
@@ -515,12 +517,12 @@ mod tests {
 
     fn unit(code: &str, parent: Option<&str>, executed: &str, adjusted: &str) -> UnitYear {
         UnitYear {
-            department_code: code.to_owned(),
-            department_name: code.to_owned(),
-            kind: "administrative".to_owned(),
-            parent_code: parent.map(str::to_owned),
+            department_code: code.into(),
+            department_name: code.into(),
+            kind: "administrative".into(),
+            parent_code: parent.map(Into::into),
             year: 2021,
-            status: "draft".to_owned(),
+            status: "draft".into(),
             basic: Amounts::default(),
             projects: Amounts::default(),
             total: Amounts {

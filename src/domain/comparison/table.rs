@@ -104,7 +104,7 @@ impl YearTable {
                 }
                 lines.extend(fresh.next());
             }
-            if !read_again.contains(line.unit.department_code.as_str()) {
+            if !read_again.contains(&*line.unit.department_code) {
                 lines.push(Line::unranked(line.unit.clone(), line.rates));
             }
         }
