@@ -232,7 +232,7 @@ fn ranks_of<K: Ord + Copy>(values: &[Option<K>]) -> Vec<Option<usize>> {
         .enumerate()
         .filter_map(|(at, value)| value.map(|v| (v, at)))
         .collect();
-    descending.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    descending.sort_unstable_by_key(|&(value, _)| std::cmp::Reverse(value));
     let mut ranks = vec![None; values.len()];
     let mut rank = 0;
     for (position, &(value, at)) in descending.iter().enumerate() {
