@@ -215,12 +215,7 @@ const REREAD_AT_MOST: usize = 10;
 /// `None` when the table must be computed anew: a change of every unit, changes dropped since
 /// it was computed (it may have missed one), or too many units to read again.
 fn units_changed_since(previous: &CachedTable, changes: &Changes) -> Option<Vec<String>> {
-    let dropped_since = match (changes.oldest_kept, previous.read_through) {
-        (Some(oldest), Some(read_through)) => oldest > read_through + 1,
-        (Some(_), None) => true,
-        (None, _) => false,
-    };
-    if dropped_since {
+    if changes.may_have_dropped_unseen(previous.read_through) {
         return None;
     }
     let mut codes = Vec::new();
@@ -232,6 +227,14 @@ fn units_changed_since(previous: &CachedTable, changes: &Changes) -> Option<Vec<
     codes.sort_unstable();
     codes.dedup();
     (codes.len() <= previous.table.lines.len() / REREAD_AT_MOST).then_some(codes)
+}
+
+/// Every department's parent, for rolling units up.
+fn parents_of(conn: &mut DbConnection) -> Result<HashMap<String, Option<String>>, StoreError> {
+    let rows: Vec<(String, Option<String>)> = departments::table
+        .select((departments::code, departments::parent_code))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 /// How many computed tables are kept: each distinct filter (and each unit caller's subtree)
@@ -382,16 +385,21 @@ impl Store {
             .tables
             .latest(&key)
             .filter(|previous| !rollup && !at.empty && !previous.stamp.empty);
-        let scope = filter
-            .within
-            .as_ref()
-            .map(|root| self.subtree(root))
-            .transpose()?;
-        let parents = if rollup { Some(self.parents()?) } else { None };
         let (table, anew) = self.read(|conn| -> Result<(CachedTable, bool), StoreError> {
-            // The changes are read before the rows: a change committed in between is read
-            // again next time, never missed.
+            // The changes are read before everything the table is made of (the caller's
+            // subtree, the parents, the rows): a change committed in between is read again
+            // next time, never missed.
             let changes = super::generations::changes(conn, year)?;
+            let scope = filter
+                .within
+                .as_ref()
+                .map(|root| super::departments::subtree_codes(conn, root))
+                .transpose()?;
+            let parents = if rollup {
+                Some(parents_of(conn)?)
+            } else {
+                None
+            };
             let changed = previous
                 .as_deref()
                 .and_then(|previous| units_changed_since(previous, &changes));
@@ -438,16 +446,6 @@ impl Store {
             .map(|root| self.subtree(root))
             .transpose()?;
         self.read(|conn| unit_years_of(conn, (from, to), filter, scope.as_deref(), None))
-    }
-
-    /// Every department's parent, for rolling units up.
-    pub fn parents(&self) -> Result<HashMap<String, Option<String>>, StoreError> {
-        self.read(|conn| {
-            let rows: Vec<(String, Option<String>)> = departments::table
-                .select((departments::code, departments::parent_code))
-                .load(conn)?;
-            Ok(rows.into_iter().collect())
-        })
     }
 
     /// The indicators of the years `from..=to`, within a unit's subtree when one is given.

@@ -321,24 +321,30 @@ impl Store {
 impl Store {
     /// The codes of `root` and of every unit below it, however deep.
     pub fn subtree(&self, root: &UnitCode) -> Result<Vec<String>, StoreError> {
-        self.read(|conn| {
-            let mut codes = vec![root.as_str().to_owned()];
-            let mut frontier = codes.clone();
-            while !frontier.is_empty() {
-                let children: Vec<String> = departments::table
-                    .filter(departments::parent_code.eq_any(&frontier))
-                    .select(departments::code)
-                    .load(conn)?;
-                // A cycle cannot be stored, but a walk that never ends must not be possible either.
-                frontier = children
-                    .into_iter()
-                    .filter(|c| !codes.contains(c))
-                    .collect();
-                codes.extend(frontier.iter().cloned());
-            }
-            Ok(codes)
-        })
+        self.read(|conn| subtree_codes(conn, root))
     }
+}
+
+/// The codes of `root` and of every unit below it, read on `conn`.
+pub(super) fn subtree_codes(
+    conn: &mut DbConnection,
+    root: &UnitCode,
+) -> Result<Vec<String>, StoreError> {
+    let mut codes = vec![root.as_str().to_owned()];
+    let mut frontier = codes.clone();
+    while !frontier.is_empty() {
+        let children: Vec<String> = departments::table
+            .filter(departments::parent_code.eq_any(&frontier))
+            .select(departments::code)
+            .load(conn)?;
+        // A cycle cannot be stored, but a walk that never ends must not be possible either.
+        frontier = children
+            .into_iter()
+            .filter(|c| !codes.contains(c))
+            .collect();
+        codes.extend(frontier.iter().cloned());
+    }
+    Ok(codes)
 }
 
 impl Transaction<'_> {

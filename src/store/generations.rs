@@ -9,8 +9,10 @@ use diesel::prelude::*;
 use super::schema::{evaluation_metrics, table_changes};
 use super::{DbConnection, StoreError};
 
-/// How many changes are kept: every `PRUNE_EVERY`th change drops those older than the last
-/// `PRUNE_EVERY`. A table older than that is computed anew, not brought up to date.
+/// Every `PRUNE_EVERY`th change drops the changes older than the last two `PRUNE_EVERY`. A
+/// transaction that commits its change more than `PRUNE_EVERY` changes after it took the change's
+/// id is taken not to happen; a table that read the changes less than `PRUNE_EVERY` ids above the
+/// oldest kept is computed anew, not brought up to date (`Changes::may_have_dropped_unseen`).
 const PRUNE_EVERY: i64 = 1024;
 
 /// Records, inside the caller's transaction, that what `year`'s tables show of `department`
@@ -29,20 +31,21 @@ pub fn bump(
         .returning(table_changes::id)
         .get_result(conn)?;
     if id % PRUNE_EVERY == 0 {
-        diesel::delete(table_changes::table.filter(table_changes::id.le(id - PRUNE_EVERY)))
+        diesel::delete(table_changes::table.filter(table_changes::id.le(id - 2 * PRUNE_EVERY)))
             .execute(conn)?;
     }
     Ok(())
 }
 
 /// What a year's tables were computed from: the latest change, how many changes there are
-/// (so that a change whose transaction began first but committed last still moves the stamp),
-/// and whether the year has any row at all (projections emptied by hand, before a
-/// `reproject`, answer as empty at once).
+/// and the oldest change kept (so that a change whose transaction began first but committed
+/// last still moves the stamp, even when a pruning drops as many), and whether the year has any
+/// row at all (projections emptied by hand, before a `reproject`, answer as empty at once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Stamp {
     pub generation: i64,
     pub changes: i64,
+    pub oldest: i64,
     pub empty: bool,
 }
 
@@ -50,7 +53,10 @@ impl Stamp {
     /// The stamp as a validator's text.
     pub fn text(self) -> String {
         let empty = if self.empty { "e" } else { "" };
-        format!("{}.{}{empty}", self.generation, self.changes)
+        format!(
+            "{}.{}.{}{empty}",
+            self.generation, self.changes, self.oldest
+        )
     }
 }
 
@@ -60,11 +66,12 @@ impl Stamp {
 pub(super) fn stamp(conn: &mut DbConnection, year: i32) -> Result<Stamp, StoreError> {
     let of_year = || table_changes::table.filter(table_changes::year.eq(year));
     let of_all = || table_changes::table.filter(table_changes::year.is_null());
-    let (latest_of_year, latest_of_all, count_of_year, count_of_all, present): (
+    let (latest_of_year, latest_of_all, count_of_year, count_of_all, oldest, present): (
         Option<i64>,
         Option<i64>,
         i64,
         i64,
+        Option<i64>,
         bool,
     ) = diesel::select((
         of_year()
@@ -75,12 +82,16 @@ pub(super) fn stamp(conn: &mut DbConnection, year: i32) -> Result<Stamp, StoreEr
             .single_value(),
         of_year().count().single_value().assume_not_null(),
         of_all().count().single_value().assume_not_null(),
+        table_changes::table
+            .select(diesel::dsl::min(table_changes::id))
+            .single_value(),
         diesel::dsl::exists(evaluation_metrics::table.filter(evaluation_metrics::year.eq(year))),
     ))
     .get_result(conn)?;
     Ok(Stamp {
         generation: latest_of_year.max(latest_of_all).unwrap_or(0),
         changes: count_of_year + count_of_all,
+        oldest: oldest.unwrap_or(0),
         empty: !present,
     })
 }
@@ -98,14 +109,23 @@ pub(super) struct Changes {
     pub latest: Option<i64>,
 }
 
-/// The changes kept that touch `year`'s tables.
+impl Changes {
+    /// Whether a change that a table read through `read_through` had not seen may have been
+    /// dropped since (see `PRUNE_EVERY`). Nothing is dropped before the first pruning.
+    pub fn may_have_dropped_unseen(&self, read_through: Option<i64>) -> bool {
+        match (self.oldest_kept, read_through) {
+            (None, _) => false,
+            (Some(oldest), _) if oldest <= 1 => false,
+            (Some(oldest), Some(read_through)) => read_through < oldest + PRUNE_EVERY,
+            (Some(_), None) => true,
+        }
+    }
+}
+
+/// The changes kept that touch `year`'s tables. The range of ids is read last: on PostgreSQL
+/// each statement sees what is committed when it runs, and a pruning committed in between
+/// then shows in the range, which errs towards computing a table anew.
 pub(super) fn changes(conn: &mut DbConnection, year: i32) -> Result<Changes, StoreError> {
-    let (oldest_kept, latest): (Option<i64>, Option<i64>) = table_changes::table
-        .select((
-            diesel::dsl::min(table_changes::id),
-            diesel::dsl::max(table_changes::id),
-        ))
-        .get_result(conn)?;
     let of_year: Vec<Change> = table_changes::table
         .filter(table_changes::year.eq(year))
         .select((table_changes::id, table_changes::department_code))
@@ -119,9 +139,40 @@ pub(super) fn changes(conn: &mut DbConnection, year: i32) -> Result<Changes, Sto
         .chain(of_all.into_iter().map(|id| (id, None)))
         .collect();
     of_year.sort_unstable_by_key(|(id, _)| *id);
+    let (oldest_kept, latest): (Option<i64>, Option<i64>) = table_changes::table
+        .select((
+            diesel::dsl::min(table_changes::id),
+            diesel::dsl::max(table_changes::id),
+        ))
+        .get_result(conn)?;
     Ok(Changes {
         of_year,
         oldest_kept,
         latest,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(oldest_kept: Option<i64>) -> Changes {
+        Changes {
+            of_year: Vec::new(),
+            oldest_kept,
+            latest: None,
+        }
+    }
+
+    #[test]
+    fn unseen_changes_may_be_dropped_only_after_a_pruning_that_reached_near_the_table() {
+        // Nothing pruned yet: every change since is still there.
+        assert!(!kept(None).may_have_dropped_unseen(None));
+        assert!(!kept(Some(1)).may_have_dropped_unseen(Some(40)));
+        // Pruned far below what the table read: a late commit there would be older still.
+        assert!(!kept(Some(2_049)).may_have_dropped_unseen(Some(2_049 + PRUNE_EVERY)));
+        // Pruned up to near what the table read, or the table read before any change.
+        assert!(kept(Some(2_049)).may_have_dropped_unseen(Some(2_049 + PRUNE_EVERY - 1)));
+        assert!(kept(Some(2_049)).may_have_dropped_unseen(None));
+    }
 }
