@@ -1,11 +1,23 @@
-//! The problem answers that many operations share, declared once for the OpenAPI document
-//! (`responses(…, Unauthenticated)` in an operation's attribute). What the document adds by
+//! The answers that many operations share — problems, and the 304 of the year tables —
+//! declared once for the OpenAPI document (`responses(…, Unauthenticated)` in an operation's
+//! attribute). What the document adds by
 //! rule to every operation (400/408/413/415/422 where a body is read, 503 …) is
 //! `openapi::finish`'s.
 
 use utoipa::IntoResponses;
 
 use super::error::Problem;
+
+/// 304 for a year's table whose answer the client holds (`If-None-Match`).
+#[derive(IntoResponses)]
+pub enum TableNotModified {
+    #[response(
+        status = 304,
+        description = "The answer the client holds (`If-None-Match`) is still the table's",
+        headers(("ETag" = String, description = "The validator held"))
+    )]
+    NotModified,
+}
 
 /// 401 for an operation that needs a token.
 #[derive(IntoResponses)]

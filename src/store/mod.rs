@@ -8,6 +8,7 @@ pub mod departments;
 pub mod evaluations;
 pub mod generations;
 mod projections;
+mod recent;
 mod schema;
 pub mod service_tokens;
 pub mod users;
@@ -182,12 +183,12 @@ pub struct Store {
     sqlite_writer: Arc<Mutex<()>>,
     /// The comparison tables computed so far, shared by the requests of this process.
     tables: Arc<comparisons::TableCache>,
-    /// Users and service tokens as read for recent requests (`users::Recent`).
-    recent_users: Arc<users::Recent<users::UserRecord>>,
-    recent_service_tokens: Arc<users::Recent<service_tokens::ServiceTokenRecord>>,
+    /// Users and service tokens as read for recent requests (`recent::Recent`).
+    recent_users: Arc<recent::Recent<users::UserRecord>>,
+    recent_service_tokens: Arc<recent::Recent<service_tokens::ServiceTokenRecord>>,
     /// The stamps of the years' tables read a moment ago (SQLite only), forgotten at every
     /// write made here.
-    recent_stamps: Arc<users::Recent<generations::Stamp>>,
+    recent_stamps: Arc<recent::Recent<generations::Stamp>>,
 }
 
 /// How long the service waits at start for its first connection, when migrations run: a
@@ -228,9 +229,9 @@ impl Store {
             reachability,
             sqlite_writer: Arc::new(Mutex::new(())),
             tables: Arc::default(),
-            recent_users: Arc::new(users::Recent::of(database_url)),
-            recent_service_tokens: Arc::new(users::Recent::of(database_url)),
-            recent_stamps: Arc::new(users::Recent::at_once(database_url)),
+            recent_users: Arc::new(recent::Recent::of(database_url)),
+            recent_service_tokens: Arc::new(recent::Recent::of(database_url)),
+            recent_stamps: Arc::new(recent::Recent::at_once(database_url)),
         }
     }
 

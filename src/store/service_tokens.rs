@@ -147,7 +147,7 @@ impl Store {
         Ok(record)
     }
 
-    /// The live service token that `token` was a moment ago (see `users::RIGHTS_FRESH_FOR`),
+    /// The live service token that `token` was a moment ago (see `recent::FRESH_FOR`),
     /// without asking the database.
     pub fn recent_service_token(&self, token: &str) -> Option<ServiceTokenRecord> {
         self.recent_service_tokens.get(&digest(token))

@@ -2,7 +2,7 @@
 //! once per change of its data, sliced into pages, sorted by any column (each order computed
 //! once), streamed as CSV or written as XLSX.
 
-use crate::api::responses::{InvalidQuery, Unauthenticated};
+use crate::api::responses::{InvalidQuery, TableNotModified, Unauthenticated};
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -391,8 +391,7 @@ pub struct DepartmentComparisonQuery {
     (status = 200, description = "The table (JSON, CSV or XLSX)", body = DepartmentComparison,
         content((DepartmentComparison = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
         headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
-    (status = 304, description = "The answer the client holds (`If-None-Match`) is still the table's", headers(("ETag" = String, description = "The validator held"))),
-    Unauthenticated, InvalidQuery,
+    TableNotModified, Unauthenticated, InvalidQuery,
 ))]
 #[get("/comparisons/departments")]
 pub async fn departments(

@@ -1,6 +1,6 @@
 //! `/comparisons/deviation` — execution against the approved budget, in PEFA-style bands.
 
-use crate::api::responses::{InvalidQuery, Unauthenticated};
+use crate::api::responses::{InvalidQuery, TableNotModified, Unauthenticated};
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -75,8 +75,7 @@ pub struct YearQuery {
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units only).
 #[utoipa::path(tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
     (status = 200, description = "The bands", body = Deviation, headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
-    (status = 304, description = "The answer the client holds (`If-None-Match`) is still the table's", headers(("ETag" = String, description = "The validator held"))),
-    Unauthenticated, InvalidQuery,
+    TableNotModified, Unauthenticated, InvalidQuery,
 ))]
 #[get("/comparisons/deviation")]
 pub async fn deviations(

@@ -1,6 +1,6 @@
 //! `/comparisons/grades` — how the year's units are spread over the grades.
 
-use crate::api::responses::{InvalidQuery, Unauthenticated};
+use crate::api::responses::{InvalidQuery, TableNotModified, Unauthenticated};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -40,8 +40,7 @@ pub struct GradeDistribution<'a> {
 /// admin, reviewer, analyst; unit (its own department and subordinate units only).
 #[utoipa::path(tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
     (status = 200, description = "The distribution", body = GradeDistribution, headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
-    (status = 304, description = "The answer the client holds (`If-None-Match`) is still the table's", headers(("ETag" = String, description = "The validator held"))),
-    Unauthenticated, InvalidQuery,
+    TableNotModified, Unauthenticated, InvalidQuery,
 ))]
 #[get("/comparisons/grades")]
 pub async fn grades(
