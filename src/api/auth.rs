@@ -757,6 +757,40 @@ mod tests {
     }
 
     #[test]
+    fn a_login_is_cross_site_when_the_browser_says_it_comes_from_another_sites_page() {
+        let allowed = vec!["https://portal.example.gov.cn".to_owned()];
+        let cross = |headers: &[(&str, &str)]| {
+            let mut req = actix_web::test::TestRequest::default()
+                .insert_header(("host", "perfeval.example.gov.cn"));
+            for header in headers {
+                req = req.insert_header(*header);
+            }
+            cross_site(&req.to_http_request(), &allowed).is_some()
+        };
+        // Not a browser, or a browser on the service's own page or an allowed origin.
+        assert!(!cross(&[]));
+        assert!(!cross(&[("sec-fetch-site", "same-origin")]));
+        assert!(!cross(&[("sec-fetch-site", "none")]));
+        assert!(!cross(&[("origin", "https://perfeval.example.gov.cn")]));
+        assert!(!cross(&[("origin", "http://PERFEVAL.example.gov.cn")]));
+        assert!(!cross(&[
+            ("origin", "https://portal.example.gov.cn"),
+            ("sec-fetch-site", "cross-site")
+        ]));
+        // Another site's page, whatever the browser sends.
+        assert!(cross(&[("sec-fetch-site", "cross-site")]));
+        assert!(cross(&[("sec-fetch-site", "same-site")]));
+        assert!(cross(&[("origin", "null")]));
+        assert!(cross(&[("origin", "https://evil.example")]));
+        assert!(cross(&[(
+            "origin",
+            "https://perfeval.example.gov.cn.evil.example"
+        )]));
+        assert!(cross(&[("origin", "https://perfeval.example.gov.cn:8443")]));
+        assert!(cross(&[("origin", "ftp://perfeval.example.gov.cn")]));
+    }
+
+    #[test]
     fn a_name_that_failed_too_often_from_one_address_waits_there_only() {
         let limiter = LoginLimiter::default();
         for _ in 0..LoginLimiter::PER_NAME_AND_ADDRESS {
