@@ -100,6 +100,12 @@ pub struct Settings {
     )]
     pub admin_password: Option<Secret>,
 
+    /// Days the audit log keeps an entry; older ones are removed as new ones are written (at
+    /// most 16 with each).
+    #[arg(long, env = "PERFEVAL_AUDIT_RETENTION_DAYS", default_value_t = 730,
+          value_parser = clap::value_parser!(u32).range(1..=36_500), global = true)]
+    pub audit_retention_days: u32,
+
     #[command(flatten)]
     pub limits: Limits,
 }

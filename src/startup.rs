@@ -10,10 +10,11 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api;
 use crate::api::audit::audit;
-use crate::api::auth::{Authenticator, LoginLimiter, PortalKey};
+use crate::api::auth::{Authenticator, LoginLimiter, LoginOrigins, PortalKey};
 use crate::api::extract::{BodyDeadline, BodyLimit, query_config};
 use crate::api::headers::{allowed_origins, cors, security_headers};
 use crate::api::health::{Stopping, close_when_stopping};
+use crate::app::audit::AuditPolicy;
 use crate::config::Settings;
 use crate::domain::access::{Password, Role};
 use crate::store::service_tokens::random_hex;
@@ -263,6 +264,8 @@ impl Application {
         let authenticator = web::Data::new(authenticator);
         // One limiter for all workers, so that a burst is counted whichever worker takes it.
         let limiter = web::Data::new(LoginLimiter::default());
+        let audit_policy = web::Data::new(AuditPolicy::new(settings.audit_retention_days));
+        let login_origins = web::Data::new(LoginOrigins(origins.clone()));
         let body_limit = BodyLimit(usize::try_from(settings.max_body_bytes).unwrap_or(usize::MAX));
         let body_deadline = BodyDeadline(settings.limits.body_timeout());
         let openapi = api::openapi();
@@ -289,6 +292,8 @@ impl Application {
                 .app_data(store.clone())
                 .app_data(authenticator.clone())
                 .app_data(limiter.clone())
+                .app_data(audit_policy.clone())
+                .app_data(login_origins.clone())
                 .app_data(body_limit)
                 .app_data(body_deadline)
                 .app_data(query_config())

@@ -94,6 +94,7 @@ async fn failed_logins_with_megabyte_names_do_not_stay_in_memory() {
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from("admin-password-for-tests".to_owned())),
+        audit_retention_days: 730,
         limits: Limits::default(),
     };
     let app = Application::build(&settings).expect("the service starts");

@@ -20,6 +20,7 @@ fn settings(secret: Option<&str>, dev: bool) -> Settings {
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: None,
+        audit_retention_days: 730,
         limits: Limits::default(),
     }
 }

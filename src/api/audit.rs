@@ -1,11 +1,14 @@
 //! The audit log: a middleware that records every administrative and review action and every
-//! failed authentication once it is answered, and the admins' endpoint that reads it.
+//! failed authentication once it is answered, and the admins' endpoint that reads it. A login
+//! whose password was checked is recorded by the login itself, before it is answered.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, get, web};
+use std::net::IpAddr;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,7 +17,8 @@ use super::access::require_admin;
 use super::error::ApiError;
 use super::extract::window;
 use super::responses::{AdminOnly, InvalidQuery};
-use crate::domain::access::{Caller, Username};
+use crate::app::audit::{AuditPolicy, Kind};
+use crate::domain::access::Caller;
 use crate::store::Store;
 use crate::store::audit::{AuditEntry, NewAuditEntry};
 
@@ -22,9 +26,21 @@ use crate::store::audit::{AuditEntry, NewAuditEntry};
 #[derive(Debug, Clone)]
 pub struct AuthenticationRefused(pub String);
 
-/// The user name a login attempt gave.
+/// What an action changed, in words for the log (never a secret).
 #[derive(Debug, Clone)]
-pub struct LoginAttempt(pub String);
+pub struct AuditDetail(pub String);
+
+/// The handler has recorded the request itself (a login whose password was checked).
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded;
+
+/// What a login refused before its password was checked is recorded as.
+pub const CROSS_SITE_LOGIN: &str = "a login posted by a page of another site was refused";
+const LOGIN_THROTTLED: &str = "too many failed logins from this address";
+const LOGIN_UNREAD: &str = "the login was refused before its password was checked";
+
+/// The longest request path an entry keeps, in characters.
+const PATH_KEPT: usize = 200;
 
 /// The writes that are administrative or review actions, by method and route, with the name
 /// the log gives them.
@@ -94,19 +110,21 @@ fn outcome(status: u16) -> &'static str {
 }
 
 /// Records what the answered request was, when it is one the log keeps. A log that cannot be
-/// written is reported in the service's log; the answer stands.
+/// written is reported in the service's log; the answer stands (a login is recorded before it
+/// is answered, and refused when it cannot be).
 pub async fn audit(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let address = req.peer_addr().map(|a| a.ip().to_string());
+    let peer = req.peer_addr().map(|a| a.ip());
     let res = next.call(req).await?;
     let request = res.request();
-    if let Some(entry) = entry_for(request, res.status().as_u16(), address)
+    if let Some((entry, kind)) = entry_for(request, res.status().as_u16(), peer)
         && let Some(store) = request.app_data::<web::Data<Store>>().cloned()
+        && let Some(policy) = request.app_data::<web::Data<AuditPolicy>>().cloned()
     {
         let recorded = super::request_id::block(move || {
-            crate::app::administer("an audit entry", || store.record_audit(entry.clone()))
+            crate::app::audit::record(&store, &policy, &entry, kind)
         })
         .await;
         match recorded {
@@ -118,8 +136,35 @@ pub async fn audit(
     Ok(res)
 }
 
-/// What the log keeps of an answered request, if anything.
-fn entry_for(request: &HttpRequest, status: u16, address: Option<String>) -> Option<NewAuditEntry> {
+/// The client's address as the log keeps it. Anonymous refusals are summed per address, and an
+/// IPv6 client commonly holds a whole /64: for them it is the network.
+pub fn logged_address(peer: IpAddr, kind: Kind) -> String {
+    match peer {
+        IpAddr::V6(v6) if kind == Kind::Anonymous && v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or_else(|| v6.to_string(), |v4| v4.to_string()),
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
+/// At most `PATH_KEPT` characters of `text`, marked when cut.
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(PATH_KEPT) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// What the log keeps of an answered request, if anything, and how.
+fn entry_for(
+    request: &HttpRequest,
+    status: u16,
+    peer: Option<IpAddr>,
+) -> Option<(NewAuditEntry, Kind)> {
     let audited = request.match_pattern().and_then(|pattern| {
         AUDITED
             .iter()
@@ -127,40 +172,57 @@ fn entry_for(request: &HttpRequest, status: u16, address: Option<String>) -> Opt
             .map(|(_, _, action)| *action)
     });
     let extensions = request.extensions();
-    match (audited, extensions.get::<AuthenticationRefused>()) {
-        (_, Some(refused)) => Some(NewAuditEntry {
-            actor: None,
-            action: "authenticate".to_owned(),
-            target: Some(format!("{} {}", request.method(), request.path())),
-            address,
-            status,
-            outcome: "refused",
-            detail: Some(refused.0.clone()),
-        }),
-        (Some("login"), None) => Some(NewAuditEntry {
-            // A name that is not a user name may be a password typed in the wrong field.
-            actor: extensions
-                .get::<LoginAttempt>()
-                .and_then(|attempt| attempt.0.parse::<Username>().ok())
-                .map(|name| name.as_str().to_owned()),
-            action: "login".to_owned(),
-            target: None,
-            address,
+    if extensions.get::<Recorded>().is_some() {
+        return None;
+    }
+    let entry = |kind: Kind, actor, action: &str, target, detail| {
+        let entry = NewAuditEntry {
+            actor,
+            action: action.to_owned(),
+            target,
+            address: peer.map(|peer| logged_address(peer, kind)),
             status,
             outcome: outcome(status),
-            detail: None,
-        }),
-        (Some(action), None) => Some(NewAuditEntry {
-            actor: extensions
+            detail,
+        };
+        Some((entry, kind))
+    };
+    match (audited, extensions.get::<AuthenticationRefused>()) {
+        // A refused token names no one that can be told: summed per address.
+        (_, Some(refused)) => entry(
+            Kind::Anonymous,
+            None,
+            "authenticate",
+            Some(cut(&format!("{} {}", request.method(), request.path()))),
+            Some(refused.0.clone()),
+        ),
+        // A login answered before its password was checked: whatever name it gave is not
+        // known to be anyone's, and is not kept.
+        (Some("login"), None) => entry(
+            Kind::Anonymous,
+            None,
+            "login",
+            None,
+            Some(
+                match status {
+                    403 => CROSS_SITE_LOGIN,
+                    429 => LOGIN_THROTTLED,
+                    _ => LOGIN_UNREAD,
+                }
+                .to_owned(),
+            ),
+        ),
+        (Some(action), None) => entry(
+            Kind::Own,
+            extensions
                 .get::<Caller>()
                 .map(|caller| caller.subject.clone()),
-            action: action.to_owned(),
-            target: Some(request.path().to_owned()),
-            address,
-            status,
-            outcome: outcome(status),
-            detail: None,
-        }),
+            action,
+            Some(cut(request.path())),
+            extensions
+                .get::<AuditDetail>()
+                .map(|detail| detail.0.clone()),
+        ),
         (None, None) => None,
     }
 }
@@ -183,7 +245,8 @@ pub struct AuditEntryView {
     pub id: i64,
     pub at: DateTime<Utc>,
     /// Who: the subject that acted (`admin`, `portal:<sub>`, `service-token:<id>`), the user
-    /// name a login gave, or none when no one could be told.
+    /// a login named when that user exists, or none when no one could be told (an unknown
+    /// login name is never kept: `detail` says "unknown user").
     pub actor: Option<String>,
     /// What: `login`, `authenticate` (a token refused), `user.create`, `user.update`,
     /// `service_token.issue`, `service_token.revoke`, `department.create`, `department.update`,
@@ -192,14 +255,21 @@ pub struct AuditEntryView {
     pub action: String,
     /// The path acted on (for `authenticate`, the request).
     pub target: Option<String>,
-    /// From where: the client's address.
+    /// From where: the client's address (for summed refusals from IPv6, its /64 network).
     pub address: Option<String>,
     /// The HTTP status answered.
     pub status: i32,
     /// `succeeded`, `refused` (4xx) or `failed` (5xx).
     pub outcome: String,
-    /// Why a credential was refused.
+    /// What changed (`user.update`: `role: unit → admin`, `department: 001 → none`,
+    /// `password reset`, `enabled → disabled`; `user.create`: the role and department), or
+    /// why a credential or login was refused (`wrong password`, `unknown user`, the token's
+    /// fault …). Never a secret.
     pub detail: Option<String>,
+    /// How many requests the entry stands for: 1, or, for refusals that name no one (a bad
+    /// token, an unknown user name, a login refused before its password was checked), how many
+    /// of that kind came from the address in the 10 minutes from `at`.
+    pub occurrences: i32,
 }
 
 impl From<AuditEntry> for AuditEntryView {
@@ -214,6 +284,7 @@ impl From<AuditEntry> for AuditEntryView {
             status: entry.status,
             outcome: entry.outcome,
             detail: entry.detail,
+            occurrences: entry.occurrences,
         }
     }
 }
@@ -228,8 +299,10 @@ pub struct AuditLog {
 }
 
 /// The audit log, newest first: every administrative and review action (refused ones too)
-/// and every login and refused credential — who, what, when, from where, how it ended. It
-/// never holds a password or a token. Roles: admin.
+/// and every login and refused credential — who, what, when, from where, how it ended, and
+/// what changed. It never holds a password or a token. Refusals that name no one are summed
+/// per address over 10 minutes (`occurrences`); entries older than
+/// `PERFEVAL_AUDIT_RETENTION_DAYS` are removed. Roles: admin.
 #[utoipa::path(tag = "audit", params(AuditQuery), responses(
     (status = 200, description = "A page of the log", body = AuditLog),
     AdminOnly, InvalidQuery,

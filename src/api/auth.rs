@@ -23,9 +23,11 @@ use jsonwebtoken::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audit::{AuthenticationRefused, LoginAttempt};
+use super::audit::{AuthenticationRefused, Recorded, logged_address};
 use super::error::{ApiError, Problem};
 use super::extract::JsonOrForm;
+use crate::app::audit::{AuditPolicy, Kind};
+use crate::app::login::{LoginRequest, log_in};
 use crate::domain::FieldError;
 use crate::domain::access::{Caller, Credential, Role};
 use crate::domain::values::UnitCode;
@@ -618,15 +620,59 @@ pub struct TokenAnswer {
     pub expires_in: i64,
 }
 
+/// The web origins, besides the service's own, whose pages may post the login form
+/// (`PERFEVAL_CORS_ORIGINS`).
+#[derive(Debug, Clone, Default)]
+pub struct LoginOrigins(pub Vec<String>);
+
+/// Why a browser's request comes from a page of another site that may not log in here, if it
+/// does. The form login is a CORS-simple request: a page anywhere can make a browser post it
+/// (`no-cors`), without reading the answer but spending the limiter's budget for the
+/// browser's address. Browsers say where a request comes from: `Sec-Fetch-Site` (every
+/// current browser) and `Origin` (every cross-origin POST); clients that are not browsers send
+/// neither and are not concerned.
+fn cross_site(req: &HttpRequest, allowed: &[String]) -> Option<String> {
+    let headers = req.headers();
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|value| value.to_str().unwrap_or("null"));
+    if origin.is_some_and(|origin| allowed.iter().any(|a| a == origin)) {
+        return None;
+    }
+    let refused = |from: &str| {
+        Some(format!(
+            "a login posted by a page of {from} is refused: log in from this service's own pages, \
+             from an origin in PERFEVAL_CORS_ORIGINS, or from a client that is not a browser"
+        ))
+    };
+    match headers.get("sec-fetch-site").map(|v| v.as_bytes()) {
+        Some(b"same-origin" | b"none") => return None,
+        Some(_) => return refused(origin.unwrap_or("another site")),
+        None => {}
+    }
+    let origin = origin?;
+    let own = req.connection_info().host().to_ascii_lowercase();
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    match authority {
+        Some(authority) if authority.eq_ignore_ascii_case(&own) => None,
+        _ => refused(origin),
+    }
+}
+
 /// Logs in with a user name and password and answers a bearer token (HS256 JWT with `sub`,
 /// `role`, `department` for units, `iat`, `exp`, `iss`, `aud`, `jti`, and `generation`, which
 /// ends the token when the user's password or rights change). The body is JSON, or the OAuth
 /// 2.0 password grant as a form (`grant_type=password&username=…&password=…`), which is how the
 /// docs UI's Authorize dialog logs in; either way the answer is the OAuth 2.0 token response.
-/// Roles: anyone. After 5 failed logins for one user name from one address, or 20 from one
-/// address, within 5 minutes, further attempts from that address get 429 with `Retry-After`;
-/// after 10 failed logins for a name from anywhere, every attempt at it waits a second before
-/// it is answered.
+/// Roles: anyone. A browser may post it only from this service's own pages or from an origin in
+/// `PERFEVAL_CORS_ORIGINS`: a post that `Sec-Fetch-Site` or `Origin` shows to come from another
+/// site is refused with 403 and counts as no failed login. After 5 failed logins for one user
+/// name from one address, or 20 from one address, within 5 minutes, further attempts from that
+/// address get 429 with `Retry-After`; after 10 failed logins for a name from anywhere, every
+/// attempt at it waits a second before it is answered. The login is written to the audit log
+/// before it is answered: when it cannot be, the answer is 503 and no token is issued.
 #[utoipa::path(tag = "auth", security(()),
     request_body(content(
         (Login = "application/json"),
@@ -635,8 +681,10 @@ pub struct TokenAnswer {
     responses(
     (status = 200, description = "Logged in", body = TokenAnswer),
     (status = 401, description = "Wrong user name or password, or the user is disabled", body = Problem, content_type = "application/problem+json"),
+    (status = 403, description = "A browser posted the login from a page of another site (`cross_site_request`)", body = Problem, content_type = "application/problem+json"),
     (status = 429, description = "Too many failed logins from this address", body = Problem, content_type = "application/problem+json",
         headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    (status = 503, description = "The audit log cannot be written, or the database is unavailable: no token is issued", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/auth/token")]
 pub async fn login(
@@ -644,14 +692,17 @@ pub async fn login(
     store: web::Data<Store>,
     authenticator: web::Data<Authenticator>,
     limiter: web::Data<LoginLimiter>,
+    policy: web::Data<AuditPolicy>,
+    origins: web::Data<LoginOrigins>,
     body: JsonOrForm,
 ) -> Result<HttpResponse, ApiError> {
+    // Before anything is counted: a page of another site spends no one's budget.
+    if let Some(refused) = cross_site(&req, &origins.0) {
+        return Err(ApiError::CrossSite(refused));
+    }
     let login = read_login(body)?;
-    req.extensions_mut()
-        .insert(LoginAttempt(login.username.clone()));
-    let address = req
-        .peer_addr()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+    let peer = req.peer_addr().map(|a| a.ip());
+    let address = peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let attempt =
         limiter
             .begin(&login.username, address)
@@ -662,9 +713,19 @@ pub async fn login(
         actix_web::rt::time::sleep(LoginLimiter::SLOW_DOWN).await;
     }
     let username = login.username.clone();
-    let user =
-        super::request_id::block(move || store.authenticate(&login.username, &login.password))
-            .await??;
+    let user = super::request_id::block(move || {
+        log_in(
+            &store,
+            &policy,
+            LoginRequest {
+                username: &login.username,
+                password: &login.password,
+                address: peer.map(|peer| logged_address(peer, Kind::Own)),
+            },
+        )
+    })
+    .await??;
+    req.extensions_mut().insert(Recorded);
     match user {
         Some(user) => {
             limiter.succeeded(&username, address, attempt);
@@ -693,6 +754,40 @@ mod tests {
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_login_is_cross_site_when_the_browser_says_it_comes_from_another_sites_page() {
+        let allowed = vec!["https://portal.example.gov.cn".to_owned()];
+        let cross = |headers: &[(&str, &str)]| {
+            let mut req = actix_web::test::TestRequest::default()
+                .insert_header(("host", "perfeval.example.gov.cn"));
+            for header in headers {
+                req = req.insert_header(*header);
+            }
+            cross_site(&req.to_http_request(), &allowed).is_some()
+        };
+        // Not a browser, or a browser on the service's own page or an allowed origin.
+        assert!(!cross(&[]));
+        assert!(!cross(&[("sec-fetch-site", "same-origin")]));
+        assert!(!cross(&[("sec-fetch-site", "none")]));
+        assert!(!cross(&[("origin", "https://perfeval.example.gov.cn")]));
+        assert!(!cross(&[("origin", "http://PERFEVAL.example.gov.cn")]));
+        assert!(!cross(&[
+            ("origin", "https://portal.example.gov.cn"),
+            ("sec-fetch-site", "cross-site")
+        ]));
+        // Another site's page, whatever the browser sends.
+        assert!(cross(&[("sec-fetch-site", "cross-site")]));
+        assert!(cross(&[("sec-fetch-site", "same-site")]));
+        assert!(cross(&[("origin", "null")]));
+        assert!(cross(&[("origin", "https://evil.example")]));
+        assert!(cross(&[(
+            "origin",
+            "https://perfeval.example.gov.cn.evil.example"
+        )]));
+        assert!(cross(&[("origin", "https://perfeval.example.gov.cn:8443")]));
+        assert!(cross(&[("origin", "ftp://perfeval.example.gov.cn")]));
     }
 
     #[test]

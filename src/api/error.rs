@@ -82,6 +82,9 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("{0}")]
     Forbidden(String),
+    /// A browser posted from a page of another site what only the service's own pages may.
+    #[error("{0}")]
+    CrossSite(String),
     #[error("too many failed logins; try again in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
     #[error("{0} was not found")]
@@ -127,6 +130,13 @@ impl From<AppError> for ApiError {
             AppError::PreconditionRequired(why) => Self::PreconditionRequired(why),
             AppError::Refused(refusal) => refusal.into(),
             AppError::Store(error) => error.into(),
+            AppError::Unrecorded(cause) => {
+                log::error!("the audit log could not be written: {cause}");
+                Self::Unavailable(
+                    "the audit log cannot be written at this moment, so nothing is granted; try again shortly"
+                        .to_owned(),
+                )
+            }
         }
     }
 }
@@ -241,6 +251,11 @@ impl ApiError {
                 S::UNAUTHORIZED,
             ),
             Self::Forbidden(_) => ("forbidden", "Forbidden", S::FORBIDDEN),
+            Self::CrossSite(_) => (
+                "cross_site_request",
+                "Cross-site request refused",
+                S::FORBIDDEN,
+            ),
             Self::TooManyRequests { .. } => (
                 "too_many_requests",
                 "Too many requests",

@@ -1,12 +1,13 @@
 //! `/users` and `/service-tokens` — who may use the service. Roles: admin.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access::require_admin;
+use super::audit::AuditDetail;
 use super::error::{ApiError, Problem};
 use super::extract::{JsonBody, path_parameter};
 use super::responses::AdminOnly;
@@ -112,6 +113,7 @@ pub async fn list_users(caller: Caller, store: web::Data<Store>) -> Result<HttpR
 pub async fn create_user(
     caller: Caller,
     store: web::Data<Store>,
+    req: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
@@ -122,10 +124,9 @@ pub async fn create_user(
         role: body.role,
         department: body.department,
     };
-    let created = super::request_id::block(move || {
-        app::administer("a new user", || store.create_user(user.clone()))
-    })
-    .await??;
+    let (created, described) =
+        super::request_id::block(move || app::users::create_user(&store, user)).await??;
+    req.extensions_mut().insert(AuditDetail(described));
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -176,10 +177,10 @@ pub async fn update_user(
         disabled: patch.disabled,
         password: patch.password,
     };
-    let user = super::request_id::block(move || {
-        app::administer("a user", || store.change_user(&username, change.clone()))
-    })
-    .await??;
+    let (user, changed) =
+        super::request_id::block(move || app::users::change_user(&store, &username, change))
+            .await??;
+    req.extensions_mut().insert(AuditDetail(changed));
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 

@@ -4,9 +4,12 @@
 //! the request, call one use case and answer; the store only reads and writes rows.
 
 pub mod access;
+pub mod audit;
 pub mod evaluations;
+pub mod login;
 pub mod maintenance;
 pub mod review;
+pub mod users;
 pub mod years;
 
 use std::time::Duration;
@@ -31,6 +34,9 @@ pub enum AppError {
     Refused(Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The audit entry that must be written before the answer could not be.
+    #[error("the audit log could not be written: {0}")]
+    Unrecorded(StoreError),
 }
 
 impl From<Refusal> for AppError {

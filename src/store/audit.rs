@@ -1,5 +1,6 @@
 //! 审计日志 — who did what, when, from where, and how it ended: every administrative and
-//! review action and every failed authentication. Entries are only ever added.
+//! review action and every failed authentication. Entries are added; refusals of one kind from
+//! one address are summed in one entry per window; entries older than the retention go.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -32,23 +33,84 @@ pub struct AuditEntry {
     pub status: i32,
     pub outcome: String,
     pub detail: Option<String>,
+    /// How many requests the entry stands for: 1, or more for summed refusals.
+    pub occurrences: i32,
+}
+
+/// How an entry is kept.
+#[derive(Debug, Clone, Copy)]
+pub enum Keeping {
+    /// A row of its own.
+    Own,
+    /// Added to the latest entry recorded since then from the same address with the same
+    /// action, status and detail and no actor, if there is one.
+    SummedSince(NaiveDateTime),
+}
+
+/// Which old entries go when one is recorded: at most `at_most` of those before `before`,
+/// oldest first, so that each write costs a bounded amount.
+#[derive(Debug, Clone, Copy)]
+pub struct Pruning {
+    pub before: NaiveDateTime,
+    pub at_most: i64,
 }
 
 impl Store {
-    pub fn record_audit(&self, entry: NewAuditEntry) -> Result<(), StoreError> {
-        self.write(|conn| {
-            diesel::insert_into(audit_log::table)
-                .values((
-                    audit_log::at.eq(now()),
-                    audit_log::actor.eq(entry.actor),
-                    audit_log::action.eq(entry.action),
-                    audit_log::target.eq(entry.target),
-                    audit_log::address.eq(entry.address),
-                    audit_log::status.eq(i32::from(entry.status)),
-                    audit_log::outcome.eq(entry.outcome),
-                    audit_log::detail.eq(entry.detail),
-                ))
-                .execute(conn)?;
+    /// Records `entry` as `keeping` says, and prunes as `pruning` says, in one transaction
+    /// (READ COMMITTED: a sum is one row's update, and two writers pruning the same rows
+    /// wait for each other rather than fail).
+    pub fn record_audit(
+        &self,
+        entry: &NewAuditEntry,
+        keeping: Keeping,
+        pruning: Pruning,
+    ) -> Result<(), StoreError> {
+        self.write_transaction(|tx| {
+            let conn = &mut *tx.conn;
+            let summed_into = match (keeping, &entry.address, &entry.detail) {
+                (Keeping::SummedSince(since), Some(address), Some(detail)) => audit_log::table
+                    .filter(audit_log::address.eq(address))
+                    .filter(audit_log::action.eq(&entry.action))
+                    .filter(audit_log::status.eq(i32::from(entry.status)))
+                    .filter(audit_log::detail.eq(detail))
+                    .filter(audit_log::actor.is_null())
+                    .filter(audit_log::at.ge(since))
+                    .order(audit_log::id.desc())
+                    .select(audit_log::id)
+                    .first::<i64>(conn)
+                    .optional()?,
+                _ => None,
+            };
+            match summed_into {
+                Some(id) => {
+                    diesel::update(audit_log::table.find(id))
+                        .set(audit_log::occurrences.eq(audit_log::occurrences + 1))
+                        .execute(conn)?;
+                }
+                None => {
+                    diesel::insert_into(audit_log::table)
+                        .values((
+                            audit_log::at.eq(now()),
+                            audit_log::actor.eq(&entry.actor),
+                            audit_log::action.eq(&entry.action),
+                            audit_log::target.eq(&entry.target),
+                            audit_log::address.eq(&entry.address),
+                            audit_log::status.eq(i32::from(entry.status)),
+                            audit_log::outcome.eq(entry.outcome),
+                            audit_log::detail.eq(&entry.detail),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+            let old: Vec<i64> = audit_log::table
+                .filter(audit_log::at.lt(pruning.before))
+                .order(audit_log::at.asc())
+                .select(audit_log::id)
+                .limit(pruning.at_most)
+                .load(conn)?;
+            if !old.is_empty() {
+                diesel::delete(audit_log::table.filter(audit_log::id.eq_any(old))).execute(conn)?;
+            }
             Ok(())
         })
     }

@@ -140,6 +140,7 @@ diesel::table! {
         status -> Integer,
         outcome -> Text,
         detail -> Nullable<Text>,
+        occurrences -> Integer,
     }
 }
 

@@ -34,6 +34,26 @@ pub struct NewUser {
     pub department: Option<UnitCode>,
 }
 
+/// What a login's name and password turned out to be.
+#[derive(Debug, Clone)]
+pub enum Authentication {
+    /// The user's, and the user may log in.
+    Accepted(UserRecord),
+    /// A real user's name with a wrong password.
+    WrongPassword(Username),
+    /// A real user's name and password, but the user is disabled.
+    Disabled(Username),
+    /// No user has this name: what was given may be anything, a password too.
+    UnknownUser,
+}
+
+/// A user before and after a change.
+#[derive(Debug, Clone)]
+pub struct ChangedUser {
+    pub before: UserRecord,
+    pub after: UserRecord,
+}
+
 /// Changes to a user; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct UserChange {
@@ -173,13 +193,13 @@ impl Store {
         })
     }
 
-    /// Changes a user. A new password, a new role or department, or disabling ends every
-    /// token issued before.
+    /// Changes a user, and answers it as it was and as it is. A new password, a new role or
+    /// department, or disabling ends every token issued before.
     pub fn change_user(
         &self,
         username: &Username,
         change: UserChange,
-    ) -> Result<UserRecord, StoreError> {
+    ) -> Result<ChangedUser, StoreError> {
         let password_hash = change.password.as_ref().map(hash_password).transpose()?;
         let changed = self.write(|conn| {
             let current: UserRecord = load_row(conn, username)?.try_into()?;
@@ -214,19 +234,23 @@ impl Store {
                     .set(users::token_generation.eq(users::token_generation + 1))
                     .execute(conn)?;
             }
-            load_row(conn, username)?.try_into()
+            Ok(ChangedUser {
+                before: current,
+                after: load_row(conn, username)?.try_into()?,
+            })
         });
         self.recent_users.forget();
         changed
     }
 
-    /// The user whose name and password these are, if it may log in. The work of checking a
-    /// password is done even for an unknown name, so that timing does not tell names apart.
+    /// Whose name and password these are, and whether the user may log in. The work of
+    /// checking a password is done even for an unknown name, so that timing does not tell
+    /// names apart.
     pub fn authenticate(
         &self,
         username: &str,
         password: &str,
-    ) -> Result<Option<UserRecord>, StoreError> {
+    ) -> Result<Authentication, StoreError> {
         let row = match username.parse::<Username>() {
             Ok(name) => self.read(|conn| match load_row(conn, &name) {
                 Ok(row) => Ok(Some(row)),
@@ -242,10 +266,15 @@ impl Store {
         let matches = Argon2::default()
             .verify_password(password.as_bytes(), stored_hash.as_str())
             .is_ok();
-        match row {
-            Some(row) if matches && !row.disabled => Ok(Some(row.try_into()?)),
-            _ => Ok(None),
-        }
+        let Some(row) = row else {
+            return Ok(Authentication::UnknownUser);
+        };
+        let user: UserRecord = row.try_into()?;
+        Ok(match (matches, user.disabled) {
+            (false, _) => Authentication::WrongPassword(user.username),
+            (true, true) => Authentication::Disabled(user.username),
+            (true, false) => Authentication::Accepted(user),
+        })
     }
 }
 

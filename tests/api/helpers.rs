@@ -203,6 +203,7 @@ pub fn settings_for(database_url: String) -> Settings {
         token_ttl_seconds: 3600,
         admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),
+        audit_retention_days: 730,
         limits: Limits::default(),
     }
 }

@@ -1,0 +1,3 @@
+DROP INDEX audit_log_address;
+DROP INDEX audit_log_at;
+ALTER TABLE audit_log DROP COLUMN occurrences;
