@@ -19,4 +19,5 @@ mod review;
 mod schema;
 mod security;
 mod seed;
+mod texts;
 mod timeouts;
