@@ -387,7 +387,7 @@ pub fn text_faults(document: &serde_json::Value) -> Vec<FieldError> {
 /// characters, no U+0000 (names, headings, titles).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "区政府办公室")]
+#[schema(value_type = String, example = "区政府办公室", pattern = r"^[^\u0000]*$")]
 pub struct Label(String);
 
 impl Label {
@@ -430,6 +430,7 @@ impl utoipa::PartialSchema for Text {
                 "A text as written: at most 32,767 characters (a spreadsheet cell), no U+0000.",
             ))
             .max_length(Some(MAX_CELL_CHARS))
+            .pattern(Some(r"^[^\u0000]*$"))
             .into()
     }
 }
