@@ -4,7 +4,8 @@
 //! publication — and written by a template as HTML (print-ready, A4) or Markdown.
 //!
 //! Every text the unit wrote is carried as written, so every figure of the original report is
-//! in the document in the order the original states it.
+//! in the document in the order the original states it — escaped for the format, so that it
+//! reads as text and never as markup (HTML by minijinja, Markdown by `markdown`).
 //!
 //! One file, longer than most: it follows the outline part by part, and a part's rows sit
 //! next to the template fields they fill.
