@@ -232,7 +232,8 @@ impl Application {
             &settings.database_url,
             settings.pool_size,
             settings.limits.pool_timeout(),
-        );
+        )
+        .with_document_limit(usize::try_from(settings.max_body_bytes).unwrap_or(usize::MAX));
         let applied = store.migrate().map_err(database)?;
         log::info!(
             "database {} ready ({applied} migration(s) applied)",

@@ -73,6 +73,11 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// The report the change would store is larger, as JSON, than a body may be.
+    #[error(
+        "the report would be stored as {size} bytes of JSON, more than the limit of {limit} bytes a body may have (PERFEVAL_MAX_BODY_BYTES); nothing was stored"
+    )]
+    DocumentTooLarge { size: usize, limit: usize },
     #[error("the body did not arrive within {seconds} s")]
     RequestTimeout { seconds: u64 },
     /// No token, or one that is not valid; `Some` says why.
@@ -129,6 +134,7 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(why) => Self::Forbidden(why),
             AppError::PreconditionRequired(why) => Self::PreconditionRequired(why),
             AppError::Refused(refusal) => refusal.into(),
+            AppError::DocumentTooLarge { size, limit } => Self::DocumentTooLarge { size, limit },
             AppError::Store(error) => error.into(),
             AppError::Unrecorded(cause) => {
                 log::error!("the audit log could not be written: {cause}");
@@ -241,6 +247,11 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => {
                 ("payload_too_large", "Body too large", S::PAYLOAD_TOO_LARGE)
             }
+            Self::DocumentTooLarge { .. } => (
+                "document_too_large",
+                "Report too large",
+                S::PAYLOAD_TOO_LARGE,
+            ),
             Self::RequestTimeout { .. } => {
                 ("request_timeout", "Request timeout", S::REQUEST_TIMEOUT)
             }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
+use crate::domain::presentation::csv::{self, Field};
 
 pub const CSV: &str = "text/csv; charset=utf-8";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -150,42 +151,13 @@ impl<R: Send + 'static> Rows for Vec<R> {
     }
 }
 
-/// What a spreadsheet may read as the start of a formula: the formula signs, in their ASCII
-/// and full-width forms (some spreadsheets fold the latter), and what it may skip before them.
-fn starts_like_a_formula(field: &str) -> bool {
-    field.chars().next().is_some_and(|first| {
-        matches!(
-            first,
-            '=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠'
-                // zero-width space, non-joiner, joiner, word joiner, byte order mark
-                | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
-        ) || first.is_whitespace()
-    })
-}
-
-/// A text cell that a spreadsheet could take for a formula is written with a leading `'`, so
-/// that a name a unit typed cannot run in the bureau's Excel. Numbers are left alone.
-fn defused(cell: &Cell<'_>) -> String {
-    let field = cell.text();
-    if starts_like_a_formula(&field) && matches!(cell, Cell::Text(_) | Cell::List(_)) {
-        format!("'{field}")
-    } else {
-        field
+/// A cell as a CSV field: a text or a list is a text, which `csv::line` defuses; a number is
+/// written as it is.
+fn csv_field(cell: &Cell<'_>) -> Field<'static> {
+    match cell {
+        Cell::Text(_) | Cell::List(_) => Field::text(cell.text()),
+        Cell::Decimal(_) | Cell::Integer(_) => Field::plain(cell.text()),
     }
-}
-
-fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_owned()
-    }
-}
-
-fn csv_line(fields: impl Iterator<Item = String>) -> String {
-    let mut line = fields.map(|f| csv_field(&f)).collect::<Vec<_>>().join(",");
-    line.push_str("\r\n");
-    line
 }
 
 /// The JSON text of an answer, with the newline every JSON answer ends with.
@@ -227,11 +199,11 @@ where
         Format::Csv => {
             let heading = format!(
                 "\u{feff}{}",
-                csv_line(columns.iter().map(|c| c.heading(lang).to_owned()))
+                csv::heading(columns.iter().map(|c| c.heading(lang)))
             );
             let body = (0..rows.count()).map(move |at| {
                 let row = rows.row(at);
-                csv_line(columns.iter().map(|c| defused(&(c.cell)(row))))
+                csv::line(columns.iter().map(|c| csv_field(&(c.cell)(row))))
             });
             Rendered::Csv {
                 name,
@@ -346,26 +318,19 @@ mod tests {
 
     #[test]
     fn a_text_cell_that_looks_like_a_formula_is_defused_and_numbers_are_not() {
+        let written = |cell: Cell<'_>| csv::line([csv_field(&cell)]);
         assert_eq!(
-            defused(&Cell::Text(Some("=HYPERLINK(\"x\")"))),
-            "'=HYPERLINK(\"x\")"
+            written(Cell::Text(Some("=HYPERLINK(\"x\")"))),
+            "\"'=HYPERLINK(\"\"x\"\")\"\r\n"
         );
         assert_eq!(
-            defused(&Cell::List(vec!["@SUM(A1)".to_owned()])),
-            "'@SUM(A1)"
+            written(Cell::List(vec!["@SUM(A1)".to_owned()])),
+            "'@SUM(A1)\r\n"
         );
         assert_eq!(
-            defused(&Cell::Decimal(Some(Decimal::new(-35533, 3)))),
-            "-35.533"
+            written(Cell::Decimal(Some(Decimal::new(-35533, 3)))),
+            "-35.533\r\n"
         );
-        assert_eq!(defused(&Cell::Text(Some("区教育局"))), "区教育局");
-        for prefix in [
-            "=", "+", "-", "@", "\t", "\r", "\n", " ", "\u{a0}", "\u{200b}", "\u{feff}",
-            "\u{3000}", "＝", "＋", "－", "＠",
-        ] {
-            let field = format!("{prefix}cmd|' /C calc'!A0");
-            assert_eq!(defused(&Cell::Text(Some(&field))), format!("'{field}"));
-        }
-        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+        assert_eq!(written(Cell::Text(Some("区教育局"))), "区教育局\r\n");
     }
 }

@@ -226,7 +226,9 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
         add_response(
             responses,
             "413",
-            problem("The body is larger than the service accepts"),
+            problem(
+                "The body, or the report a change would store, is larger than the service accepts",
+            ),
         );
         add_response(
             responses,

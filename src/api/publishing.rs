@@ -246,7 +246,7 @@ pub struct FormReadingView {
     (status = 200, description = "Read and stored (or unchanged)", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 201, description = "Read and stored as a new draft", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The evaluation"))),
     (status = 400, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body over the size limit, or a report that would be stored larger than it as JSON (`document_too_large`)", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not an XLSX workbook", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not a self-evaluation table, or cells that cannot be read (each named by sheet and address); nothing stored", body = Problem, content_type = "application/problem+json"),
     EvaluationEdit,

@@ -18,6 +18,7 @@ use crate::domain::evaluation::{Action, EvaluationStatus};
 use crate::domain::report::EvaluationReport;
 use crate::domain::scoring::Scorecard;
 use crate::domain::settings::Weights;
+use crate::domain::values::Text;
 use crate::store::Store;
 use crate::store::evaluations::Revision;
 
@@ -25,8 +26,9 @@ use crate::store::evaluations::Revision;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
-    /// 审核意见 — what the unit should change, or any remark.
-    pub comment: Option<String>,
+    /// 审核意见 — what the unit should change, or any remark: at most 32,767 characters, no
+    /// U+0000.
+    pub comment: Option<Text>,
 }
 
 async fn act(
@@ -41,6 +43,7 @@ async fn act(
         .parse_optional::<ActionBody>("", "action")
         .map(|body| {
             body.and_then(|b| b.comment)
+                .map(String::from)
                 .filter(|c| !c.trim().is_empty())
         })
         .and_then(|comment| {

@@ -41,7 +41,8 @@ pub fn read(store: &Store, caller: &Caller, key: &EvaluationKey) -> Result<Evalu
 /// request: the caller's right to write is checked first, then the input (its error is
 /// answered as it is), then `If-Match`, then the review cycle's rules; the next version is
 /// stored with its revision and fresh projections. `edit`'s own refusal is answered as it is
-/// and nothing is written. `action` names the edit in the history.
+/// and nothing is written; so is a document whose JSON would be larger than the store's
+/// document limit (`DocumentTooLarge`). `action` names the edit in the history.
 pub fn edit<I, T, E>(
     store: &Store,
     caller: &Caller,
@@ -70,6 +71,14 @@ pub fn edit<I, T, E>(
             Err(refusal) => return Ok(Some(Err(refusal))),
         };
         let document = document_text(&evaluation.report)?;
+        // Bounded as stored, not as sent: parts, or a table's shared strings, could otherwise
+        // build a document no body could carry.
+        if document.len() > store.document_limit() {
+            return Err(AppError::DocumentTooLarge {
+                size: document.len(),
+                limit: store.document_limit(),
+            });
+        }
         // Compared as written, so that "8.00" replacing "8" counts as a change.
         if let Some(stored) = &stored
             && stored.document == document

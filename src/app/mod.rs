@@ -32,6 +32,11 @@ pub enum AppError {
     /// The review cycle's rules refused the change.
     #[error("the review cycle refused the change: {0:?}")]
     Refused(Refusal),
+    /// The report would be stored larger than a request body may be.
+    #[error(
+        "the report would be stored as {size} bytes of JSON, more than the {limit} bytes a body may have (PERFEVAL_MAX_BODY_BYTES); nothing was stored"
+    )]
+    DocumentTooLarge { size: usize, limit: usize },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The audit entry that must be written before the answer could not be.

@@ -7,6 +7,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::FieldError;
+
 /// Reads a plain, non-negative decimal such as `1659.36`, within the given numbers of digits.
 fn parse_plain_decimal(
     text: &str,
@@ -318,11 +320,74 @@ impl fmt::Display for FiscalYear {
     }
 }
 
-/// A short piece of text that must say something: kept as written, never blank, and at
-/// most 500 characters (names, headings, titles).
+/// The most characters one spreadsheet cell holds (Excel's limit): every text the
+/// self-evaluation table may carry is at most this long.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// Why `text` cannot be stored as it is, if it cannot: PostgreSQL's `text` holds every
+/// character but U+0000 (SQLite would keep it, so both refuse it alike).
+pub fn unstorable(text: &str) -> Option<String> {
+    text.contains('\0')
+        .then(|| "contains the character U+0000 (NUL), which cannot be stored".to_owned())
+}
+
+/// Why `text` cannot be a text of a report, if it cannot: a character that cannot be stored,
+/// or more characters than a spreadsheet cell holds.
+pub fn text_fault(text: &str) -> Option<String> {
+    unstorable(text).or_else(|| {
+        // Counted only past the byte length that could not exceed it.
+        (text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS).then(|| {
+            format!("is longer than {MAX_CELL_CHARS} characters, what a spreadsheet cell holds")
+        })
+    })
+}
+
+/// The texts of a JSON document that `text_fault` refuses, each with its path from the
+/// document's root (`goals.indicators[2].name`, a key that is not an identifier quoted).
+/// Keys are texts too.
+pub fn text_faults(document: &serde_json::Value) -> Vec<FieldError> {
+    fn walk(value: &serde_json::Value, path: &mut String, faults: &mut Vec<FieldError>) {
+        match value {
+            serde_json::Value::String(text) => {
+                if let Some(fault) = text_fault(text) {
+                    faults.push(FieldError::new(path.clone(), fault));
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let before = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(item, path, faults);
+                    path.truncate(before);
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (key, item) in fields {
+                    let before = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(key);
+                    if let Some(fault) = unstorable(key) {
+                        faults.push(FieldError::new(path.clone(), format!("its key {fault}")));
+                    }
+                    walk(item, path, faults);
+                    path.truncate(before);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut faults = Vec::new();
+    walk(document, &mut String::new(), &mut faults);
+    faults
+}
+
+/// A short piece of text that must say something: kept as written, never blank, at most 500
+/// characters, no U+0000 (names, headings, titles).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "区政府办公室")]
+#[schema(value_type = String, example = "区政府办公室", pattern = r"^[^\u0000]*$")]
 pub struct Label(String);
 
 impl Label {
@@ -341,9 +406,57 @@ impl TryFrom<String> for Label {
             Err("must not be blank".to_owned())
         } else if text.chars().count() > Self::MAX_CHARS {
             Err(format!("is longer than {} characters", Self::MAX_CHARS))
+        } else if let Some(fault) = unstorable(&text) {
+            Err(fault)
         } else {
             Ok(Self(text))
         }
+    }
+}
+
+/// A longer text as written — a comment, a narrative: at most 32,767 characters (what a
+/// spreadsheet cell holds), no U+0000; may be blank.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Text(String);
+
+// By hand: the derive cannot give a newtype's text its length.
+impl utoipa::PartialSchema for Text {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A text as written: at most 32,767 characters (a spreadsheet cell), no U+0000.",
+            ))
+            .max_length(Some(MAX_CELL_CHARS))
+            .pattern(Some(r"^[^\u0000]*$"))
+            .into()
+    }
+}
+
+impl ToSchema for Text {}
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Text {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        match text_fault(&text) {
+            Some(fault) => Err(fault),
+            None => Ok(Self(text)),
+        }
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> Self {
+        text.0
     }
 }
 
@@ -391,6 +504,39 @@ mod tests {
         assert!("100".parse::<Points>().is_ok());
         assert!("100.01".parse::<Points>().is_err());
         assert!("9.999".parse::<Points>().is_err());
+    }
+
+    #[test]
+    fn texts_refuse_nul_and_what_a_spreadsheet_cell_cannot_hold() {
+        assert!(
+            Label::try_from("a\0b".to_owned())
+                .unwrap_err()
+                .contains("U+0000")
+        );
+        assert!(
+            Text::try_from("a\0".to_owned())
+                .unwrap_err()
+                .contains("U+0000")
+        );
+        assert!(Text::try_from("字".repeat(MAX_CELL_CHARS)).is_ok());
+        assert!(
+            Text::try_from("字".repeat(MAX_CELL_CHARS + 1))
+                .unwrap_err()
+                .contains("32767")
+        );
+        // Bytes are not characters: 32,767 three-byte characters are within the limit.
+        assert!(text_fault(&"a".repeat(MAX_CELL_CHARS + 1)).is_some());
+    }
+
+    #[test]
+    fn text_faults_name_the_path_of_each_text_refused() {
+        let document = serde_json::json!({
+            "goals": {"indicators": [{"name": "ok"}, {"name": "x\0"}]},
+            "profile": {"functions": ["fine", "y".repeat(MAX_CELL_CHARS + 1)]},
+            "count": 3
+        });
+        let paths: Vec<String> = text_faults(&document).into_iter().map(|f| f.path).collect();
+        assert_eq!(paths, ["goals.indicators[1].name", "profile.functions[1]"]);
     }
 
     #[test]

@@ -189,6 +189,8 @@ pub struct Store {
     /// The stamps of the years' tables read a moment ago (SQLite only), forgotten at every
     /// write made here.
     recent_stamps: Arc<recent::Recent<generations::Stamp>>,
+    /// The most bytes a report's stored JSON may have (`with_document_limit`).
+    document_limit: usize,
 }
 
 /// How long the service waits at start for its first connection, when migrations run: a
@@ -232,7 +234,21 @@ impl Store {
             recent_users: Arc::new(recent::Recent::of(database_url)),
             recent_service_tokens: Arc::new(recent::Recent::of(database_url)),
             recent_stamps: Arc::new(recent::Recent::at_once(database_url)),
+            document_limit: usize::MAX,
         }
+    }
+
+    /// Bounds the report documents written through this store to `bytes` of JSON: the server
+    /// gives it its body limit, so that what is stored is never more than a body could be,
+    /// whichever way it came in (a whole report, parts, a table). Unbounded by default.
+    pub fn with_document_limit(mut self, bytes: usize) -> Self {
+        self.document_limit = bytes;
+        self
+    }
+
+    /// The most bytes a report's stored JSON may have.
+    pub fn document_limit(&self) -> usize {
+        self.document_limit
     }
 
     pub fn backend(&self) -> Backend {

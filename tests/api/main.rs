@@ -20,4 +20,5 @@ mod review;
 mod schema;
 mod security;
 mod seed;
+mod texts;
 mod timeouts;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The open data package judged by the Frictionless validator (PyPI `frictionless`): the
-# running service publishes two units' reports; the year's datapackage.json, budget.csv and
+# running service publishes three units' reports (one named like a spreadsheet formula); the year's datapackage.json, budget.csv and
 # scores.csv are downloaded as a portal would mirror them and validated together (schema,
 # types, primary keys). The validator lives in a virtual environment under target/
 # (PERFEVAL_OPENDATA_VENV), installed when missing.
@@ -57,6 +57,9 @@ publish 100 区教育局 '{"budget": {"total": {"initial": "1000", "adjusted": "
 publish 200 "区卫生健康局, 机关" '{"budget": {
   "basic": {"amounts": {"initial": "600.50", "adjusted": "610", "executed": "600"}},
   "projects": {"amounts": {"initial": "400", "adjusted": "390", "executed": "370.25"}}}}'
+# A name a spreadsheet would take for a formula: written defused (a leading `'`), and the
+# package must still validate, its number columns numbers.
+publish 300 "=SUM(1,2) 区审计局" '{"budget": {"total": {"initial": "80", "adjusted": "80", "executed": "79.5"}}}'
 
 PACKAGE="$WORK/package"
 mkdir -p "$PACKAGE"
@@ -64,5 +67,8 @@ for file in datapackage.json budget.csv scores.csv; do
   curl -fs "$BASE/api/v1/public/open-data/2021/$file" -o "$PACKAGE/$file"
 done
 grep -q '区卫生健康局' "$PACKAGE/budget.csv" || { echo "budget.csv lacks a published unit"; exit 1; }
+for file in budget.csv scores.csv; do
+  grep -q "\"'=SUM(1,2) 区审计局\"" "$PACKAGE/$file" || { echo "$file does not defuse a formula"; cat "$PACKAGE/$file"; exit 1; }
+done
 (cd "$PACKAGE" && "$VENV/bin/frictionless" validate datapackage.json)
 echo "open data package valid"

@@ -3,7 +3,9 @@
 //! Rendering only: it reads the report and the figures the domain computes, never I/O.
 
 pub mod charts;
+pub mod csv;
 pub mod form;
+pub mod markdown;
 pub mod narrative;
 pub mod open_data;
 pub mod pages;

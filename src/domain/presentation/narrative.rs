@@ -4,15 +4,17 @@
 //! publication — and written by a template as HTML (print-ready, A4) or Markdown.
 //!
 //! Every text the unit wrote is carried as written, so every figure of the original report is
-//! in the document in the order the original states it.
+//! in the document in the order the original states it — escaped for the format, so that it
+//! reads as text and never as markup (HTML by minijinja, Markdown by `markdown`).
 //!
 //! One file, longer than most: it follows the outline part by part, and a part's rows sit
 //! next to the template fields they fill.
 
-use minijinja::Environment;
+use minijinja::{AutoEscape, Environment, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
+use super::markdown;
 use super::{
     actual_cell, chinese_number, funding_type_name, grade_name, level1_cell, target_cell,
     unit_kind_name,
@@ -160,15 +162,28 @@ pub fn render(
 ) -> Result<String, minijinja::Error> {
     let document = document(unit, year, report, scorecard);
     let mut env = Environment::new();
-    env.add_filter("cell", |text: String| {
-        text.replace('|', "\\|").replace(['\n', '\r'], " ")
-    });
     let name = match format {
         DocumentFormat::Html => {
             env.add_template("report.html", HTML)?;
             "report.html"
         }
         DocumentFormat::Markdown => {
+            // Every value is escaped as Markdown text as it is written out (the HTML template
+            // escapes as HTML); `line` keeps a cell or a heading on its line.
+            // As an escaping of its own, so that a macro's output is taken as written.
+            env.set_auto_escape_callback(|_| AutoEscape::Custom("markdown"));
+            env.set_formatter(|out, _, value| {
+                let text = value.to_string();
+                if value.is_safe() {
+                    out.write_str(&text)?;
+                } else {
+                    out.write_str(&markdown::escape(&text))?;
+                }
+                Ok(())
+            });
+            env.add_filter("line", |text: String| {
+                Value::from_safe_string(markdown::one_line(&text))
+            });
             env.add_template("report.md", MARKDOWN)?;
             "report.md"
         }

@@ -7,6 +7,7 @@
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use super::csv::{self, Field};
 use super::grade_name;
 use crate::domain::figures::ColumnFigures;
 use crate::domain::report::EvaluationReport;
@@ -44,27 +45,10 @@ fn number(value: Option<Decimal>) -> String {
     value.map(|v| v.normalize().to_string()).unwrap_or_default()
 }
 
-/// A CSV line (RFC 4180, CRLF), every value as it is.
-pub fn csv_line(fields: &[String]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|field| {
-            if field.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", field.replace('"', "\"\""))
-            } else {
-                field.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
-fn text(header: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut out = csv_line(&header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>());
+fn text(header: &[&str], rows: Vec<Vec<Field<'_>>>) -> String {
+    let mut out = csv::heading(header.iter().copied());
     for row in rows {
-        out.push_str(&csv_line(&row));
+        out.push_str(&csv::line(row));
     }
     out
 }
@@ -96,14 +80,14 @@ pub fn budget_csv(year: i32, units: &[PublishedUnit<'_>]) -> String {
                 continue;
             };
             rows.push(vec![
-                year.to_string(),
-                unit.code.to_owned(),
-                unit.name.to_owned(),
-                code.to_owned(),
-                name.to_owned(),
-                number(columns.initial),
-                number(columns.adjusted),
-                number(columns.executed),
+                Field::plain(year.to_string()),
+                Field::text(unit.code),
+                Field::text(unit.name),
+                Field::plain(code),
+                Field::text(name),
+                Field::plain(number(columns.initial)),
+                Field::plain(number(columns.adjusted)),
+                Field::plain(number(columns.executed)),
             ]);
         }
     }
@@ -117,12 +101,12 @@ pub fn scores_csv(year: i32, units: &[PublishedUnit<'_>]) -> String {
         .map(|unit| {
             let card = unit.scorecard;
             vec![
-                year.to_string(),
-                unit.code.to_owned(),
-                unit.name.to_owned(),
-                number(card.figures.total.execution_rate.map(|r| r.value())),
-                number(card.total.map(|s| s.value())),
-                card.grade.map(grade_name).unwrap_or_default().to_owned(),
+                Field::plain(year.to_string()),
+                Field::text(unit.code),
+                Field::text(unit.name),
+                Field::plain(number(card.figures.total.execution_rate.map(|r| r.value()))),
+                Field::plain(number(card.total.map(|s| s.value()))),
+                Field::text(card.grade.map(grade_name).unwrap_or_default()),
             ]
         })
         .collect();

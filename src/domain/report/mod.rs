@@ -3,7 +3,8 @@
 //! The document is stored as it is posted, figures that do not add up included: the
 //! consistency checks point at those. What is refused here is only what cannot be a report at
 //! all: unknown fields, wrong types, negative or over-precise money, references to things
-//! that are not there.
+//! that are not there, texts that cannot be stored (U+0000) or are longer than the
+//! spreadsheet cell (32,767 characters) the self-evaluation table would carry them in.
 //!
 //! Each part of the outline has a module of its own; their types are re-exported here, so a
 //! part is named `report::Budget` wherever it is used.
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::FieldError;
+use super::values::text_faults;
 
 pub use budget::*;
 pub use goals::*;
@@ -82,7 +84,19 @@ impl EvaluationReport {
         let mut errors = self.goals.structural_errors();
         errors.extend(self.results_errors());
         errors.extend(self.issues.structural_errors());
+        errors.extend(self.text_errors());
         errors
+    }
+
+    /// Texts that cannot be stored (U+0000) or that the self-evaluation table could not carry
+    /// (longer than a spreadsheet cell), whichever way they came in: read from the document as
+    /// it is stored, so that no text field, of this or any later part, is left out.
+    fn text_errors(&self) -> Vec<FieldError> {
+        match serde_json::to_value(self) {
+            Ok(document) => text_faults(&document),
+            // A report is always JSON; were it not, storing it would say so.
+            Err(_) => Vec::new(),
+        }
     }
 
     fn results_errors(&self) -> Vec<FieldError> {
