@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod evaluations;
+pub mod forms;
 pub mod maintenance;
 pub mod review;
 pub mod years;

@@ -7,6 +7,7 @@ pub mod form;
 pub mod narrative;
 pub mod open_data;
 pub mod pages;
+pub mod workbook;
 
 use super::department::{FundingType, UnitKind};
 use super::report::{Comparison, Grade, Indicator, IndicatorLevel1, IndicatorResult, read_figure};
