@@ -20,3 +20,8 @@ mod schema;
 mod security;
 mod seed;
 mod timeouts;
+mod upload_bounds;
+
+/// The workbooks of the reader's attack corpus, made as `tests/workbooks` makes them.
+#[path = "../workbooks/make.rs"]
+mod make;

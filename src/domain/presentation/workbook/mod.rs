@@ -14,6 +14,7 @@
 
 mod zip;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::BufReader;
@@ -255,19 +256,21 @@ impl<'a, 'i> Xml<'a, 'i> {
     }
 }
 
-/// The attribute whose local name is `name`, unescaped.
-fn attribute(element: &BytesStart<'_>, name: &str) -> Result<Option<String>, WorkbookError> {
+/// The attribute whose local name is `name`, unescaped (borrowed when it has no escapes).
+fn attribute<'e>(
+    element: &'e BytesStart<'_>,
+    name: &str,
+) -> Result<Option<Cow<'e, str>>, WorkbookError> {
+    let unreadable = |e: &dyn fmt::Display| {
+        WorkbookError::Unreadable(format!("an attribute could not be read: {e}"))
+    };
     for attribute in element.attributes().with_checks(false) {
-        let attribute = attribute.map_err(|e| {
-            WorkbookError::Unreadable(format!("an attribute could not be read: {e}"))
-        })?;
+        let attribute = attribute.map_err(|e| unreadable(&e))?;
         if attribute.key.local_name().as_ref() == name {
             let value = attribute
                 .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|e| {
-                    WorkbookError::Unreadable(format!("an attribute could not be read: {e}"))
-                })?;
-            return Ok(Some(value.into_owned()));
+                .map_err(|e| unreadable(&e))?;
+            return Ok(Some(value));
         }
     }
     Ok(None)
@@ -291,7 +294,7 @@ fn sheet_id(
                     return Err(WorkbookError::TooLarge(Bound::Sheets));
                 }
                 if found.is_none() && attribute(&e, "name")?.as_deref() == Some(name) {
-                    found = attribute(&e, "id")?;
+                    found = attribute(&e, "id")?.map(Cow::into_owned);
                 }
             }
             Event::Eof => break,
@@ -633,7 +636,11 @@ impl SheetReader<'_, '_, '_> {
                     let open = OpenCell {
                         row,
                         column,
-                        kind: if kept { attribute(e, "t")? } else { None },
+                        kind: if kept {
+                            attribute(e, "t")?.map(Cow::into_owned)
+                        } else {
+                            None
+                        },
                         kept,
                         formula: false,
                         formula_bytes: 0,
@@ -667,8 +674,9 @@ impl SheetReader<'_, '_, '_> {
     fn child(&self, cell: &mut OpenCell, event: &Event<'_>) -> Result<(), WorkbookError> {
         match event {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "f" => {
-                // A cell sharing another's formula writes only `<f t="shared" si="0"/>`.
-                if attribute(e, "t")?.as_deref() == Some("shared") {
+                // A cell sharing another's formula writes only `<f t="shared" si="0"/>`. Only
+                // a kept cell's formula matters; any other's is only measured.
+                if cell.kept && attribute(e, "t")?.as_deref() == Some("shared") {
                     cell.formula = true;
                 }
                 cell.in_formula = matches!(event, Event::Start(_));
