@@ -363,3 +363,70 @@ fn mutated_workbooks_never_panic_nor_hold_or_take_more_than_the_bounds() {
     );
     assert!(read > 100, "the mutations leave some workbooks readable");
 }
+
+/// A figure as the documents write it: bytes in MiB, counts with thousands separators.
+fn written(value: u64, bytes: bool) -> String {
+    if bytes {
+        return format!("{} MiB", value / (1024 * 1024));
+    }
+    let digits = value.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+#[test]
+fn the_documented_bounds_are_the_enforced_ones() {
+    let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    use perfeval::domain::presentation::workbook::{
+        MAX_KEPT_TEXT_BYTES, MAX_PART_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_SHARED_TEXT_BYTES,
+    };
+    let read = |path: &str| {
+        std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    let document: serde_json::Value =
+        serde_json::from_str(&read("openapi/openapi.json")).expect("the document is JSON");
+    let operation =
+        &document["paths"]["/api/v1/departments/{code}/evaluations/{year}/form"]["post"];
+    let description = operation["description"].as_str().expect("a description");
+    let security = read("docs/security.md");
+    let wide = |value: usize| u64::try_from(value).unwrap_or(u64::MAX);
+    let bounds = [
+        ("MAX_ENTRIES", wide(MAX_ENTRIES), false),
+        ("MAX_SHEETS", wide(MAX_SHEETS), false),
+        ("MAX_SHEET_BYTES", MAX_SHEET_BYTES, true),
+        ("MAX_SHARED_STRINGS_BYTES", MAX_SHARED_STRINGS_BYTES, true),
+        ("MAX_PART_BYTES", MAX_PART_BYTES, true),
+        ("MAX_ROWS", MAX_ROWS, false),
+        ("MAX_CELLS", MAX_CELLS, false),
+        ("MAX_TEXT_CHARS", wide(MAX_TEXT_CHARS), false),
+        ("MAX_SHARED_STRINGS", wide(MAX_SHARED_STRINGS), false),
+        ("MAX_SHARED_TEXT_BYTES", wide(MAX_SHARED_TEXT_BYTES), true),
+        ("MAX_FORMULA_BYTES", wide(MAX_FORMULA_BYTES), false),
+        ("MAX_KEPT_TEXT_BYTES", wide(MAX_KEPT_TEXT_BYTES), true),
+    ];
+    for (name, value, bytes) in bounds {
+        let figure = written(value, bytes);
+        assert!(
+            description.contains(&figure),
+            "the operation's description does not say {name} = {figure}"
+        );
+        let row = security
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{name}`")))
+            .unwrap_or_else(|| panic!("docs/security.md has no row for {name}"));
+        assert!(
+            row.contains(&figure),
+            "docs/security.md: {name} is not {figure}: {row}"
+        );
+    }
+    let seconds = format!("{} s", TIME_BUDGET.as_secs());
+    assert!(description.contains(&seconds));
+    assert!(security.contains(&format!("| `TIME_BUDGET` reading | {seconds} |")));
+}
