@@ -313,6 +313,10 @@ impl Application {
             app
         })
         .client_request_timeout(limits.header_timeout())
+        // A client that closes its side has gone: its request's future is dropped then, and
+        // the work it started stops (a workbook being read checks). Clients do not half-close
+        // a connection to wait for an answer.
+        .h1_allow_half_closed(false)
         .max_connections(usize::try_from(limits.max_connections).unwrap_or(usize::MAX))
         .worker_max_blocking_threads(usize::from(limits.blocking_threads))
         .shutdown_timeout(limits.shutdown_timeout)

@@ -8,9 +8,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppError;
+use crate::app::forms::FormRefusal;
 use crate::domain::FieldError;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, EvaluationStatus, Refusal};
+use crate::domain::presentation::workbook::{Stop, WorkbookError};
 use crate::store::{Cause, StoreError};
 
 /// A problem report (RFC 9457 problem details).
@@ -80,6 +82,9 @@ pub enum ApiError {
     DocumentTooLarge { size: usize, limit: usize },
     #[error("the body did not arrive within {seconds} s")]
     RequestTimeout { seconds: u64 },
+    /// A workbook past one of the reader's bounds; says which.
+    #[error("{0}")]
+    WorkbookTooLarge(String),
     /// No token, or one that is not valid; `Some` says why.
     #[error("{}", .0.as_deref().unwrap_or("this needs a bearer token (POST /api/v1/auth/token)"))]
     Unauthenticated(Option<String>),
@@ -143,6 +148,37 @@ impl From<AppError> for ApiError {
                         .to_owned(),
                 )
             }
+        }
+    }
+}
+
+impl From<FormRefusal> for ApiError {
+    fn from(refusal: FormRefusal) -> Self {
+        let what = "self-evaluation table";
+        match refusal {
+            FormRefusal::Workbook(WorkbookError::Unreadable(why)) => Self::InvalidBody {
+                what,
+                errors: vec![FieldError::new("", why)],
+            },
+            FormRefusal::Workbook(WorkbookError::TooLarge(bound)) => {
+                Self::WorkbookTooLarge(bound.to_string())
+            }
+            FormRefusal::Workbook(WorkbookError::Stopped(stop @ Stop::OutOfTime)) => {
+                Self::WorkbookTooLarge(stop.to_string())
+            }
+            // Nobody reads this answer: the client is gone.
+            FormRefusal::Workbook(WorkbookError::Stopped(stop @ Stop::Abandoned)) => {
+                Self::Unavailable(stop.to_string())
+            }
+            FormRefusal::Cells(cells) => Self::InvalidBody {
+                what,
+                errors: cells
+                    .iter()
+                    .map(|cell| {
+                        FieldError::new(format!("{}!{}", cell.sheet, cell.cell), &cell.reason)
+                    })
+                    .collect(),
+            },
         }
     }
 }
@@ -255,6 +291,11 @@ impl ApiError {
             Self::RequestTimeout { .. } => {
                 ("request_timeout", "Request timeout", S::REQUEST_TIMEOUT)
             }
+            Self::WorkbookTooLarge(_) => (
+                "workbook_too_large",
+                "Workbook too large",
+                S::PAYLOAD_TOO_LARGE,
+            ),
             Self::Unauthenticated(_) => ("unauthenticated", "Unauthenticated", S::UNAUTHORIZED),
             Self::InvalidCredentials => (
                 "invalid_credentials",

@@ -8,13 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::access::require_read;
 use super::error::{ApiError, Problem};
-use super::evaluations::{EvaluationMeta, answer, write};
+use super::evaluations::{EvaluationMeta, answer};
 use super::export::XLSX;
 use super::extract::{EvaluationKey, IfMatch, WorkbookBody, etag, window};
 use super::public::{PublicQuery, cacheable, digest_tag};
 use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use crate::app;
-use crate::domain::FieldError;
+use crate::app::forms::ClientGone;
 use crate::domain::access::Caller;
 use crate::domain::evaluation::Evaluation;
 use crate::domain::evaluation::EvaluationStatus;
@@ -236,6 +236,17 @@ pub struct FormReadingView {
 /// answered with its sheet and address; then nothing is stored (422, `errors[].path` is
 /// `自评表!D6`), unless `partial=true`, which stores the rest and lists those cells in
 /// `unreadable`. Creates the evaluation as a draft when there is none.
+///
+/// The caller's right, the department and whether the evaluation takes an edit (and
+/// `If-Match`) are checked before the workbook is read. The workbook is read within bounds,
+/// each refused with 413 `workbook_too_large` whose `detail` names it: at most 1,000 zip
+/// entries and 1,000 sheets; the sheet's XML at most 16 MiB inflated, the shared strings'
+/// 16 MiB, the workbook's and its relationships' 1 MiB each (whatever the file declares);
+/// at most 100,000 rows and 1,000,000 cells in the sheet; texts of at most 32,767
+/// characters; at most 100,000 shared strings holding 8 MiB of text (the counts the file
+/// declares are not read); formulas of at most 32,768 bytes (a formula is never evaluated or
+/// expanded); at most 2 MiB of text in the cells the table reads (A1:Z5000; cells beyond
+/// are not read), a shared string counted for each cell naming it; and 3 s of reading.
 /// Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).
 #[utoipa::path(tag = "evaluations", params(
     EvaluationKey,
@@ -246,7 +257,7 @@ pub struct FormReadingView {
     (status = 200, description = "Read and stored (or unchanged)", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 201, description = "Read and stored as a new draft", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The evaluation"))),
     (status = 400, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
-    (status = 413, description = "Body over the size limit, or a report that would be stored larger than it as JSON (`document_too_large`)", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body over the size limit, a workbook past one of the reader's bounds (`workbook_too_large`, the bound named in `detail`), or a report that would be stored larger than the body limit as JSON (`document_too_large`)", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not an XLSX workbook", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not a self-evaluation table, or cells that cannot be read (each named by sheet and address); nothing stored", body = Problem, content_type = "application/problem+json"),
     EvaluationEdit,
@@ -261,39 +272,13 @@ pub async fn read_form(
     body: WorkbookBody,
 ) -> Result<HttpResponse, ApiError> {
     let partial = query.partial.unwrap_or(false);
-    let table = super::request_id::block(move || form::parse(&body.0))
-        .await?
-        .map_err(|reason| ApiError::InvalidBody {
-            what: "self-evaluation table",
-            errors: vec![FieldError::new("", reason.0)],
-        });
-    let (code, year) = (key.code.to_string(), i32::from(key.year));
-    let saved = write(
-        &caller,
-        store,
-        key,
-        if_match,
-        "read_form",
-        table,
-        move |stored, table| {
-            let reading = table.apply(stored, &code, year);
-            if !partial && !reading.unreadable.is_empty() {
-                return Err(ApiError::InvalidBody {
-                    what: "self-evaluation table",
-                    errors: reading
-                        .unreadable
-                        .iter()
-                        .map(|cell| {
-                            FieldError::new(format!("{}!{}", cell.sheet, cell.cell), &cell.reason)
-                        })
-                        .collect(),
-                });
-            }
-            *stored = reading.report;
-            Ok(reading.unreadable)
-        },
-    )
-    .await?;
+    // Dropped with this future, which actix drops when the client goes: the reading stops.
+    let (gone, _raise_when_dropped) = ClientGone::watch();
+    let saved = super::request_id::block(move || {
+        app::forms::read_form(&store, &caller, &key, if_match.0, partial, &body.0, &gone)
+    })
+    .await??
+    .map_err(ApiError::from)?;
     let summary = &saved.evaluation.summary;
     Ok(answer(
         saved.change,

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod evaluations;
+pub mod forms;
 pub mod login;
 pub mod maintenance;
 pub mod review;

@@ -192,13 +192,9 @@ impl Evaluation {
         }
     }
 
-    /// Applies `edit` to the report: refused unless it is a draft or returned; the result must
-    /// still be a report and keep the approved targets. `edit`'s own refusal is passed back as
-    /// the inner error, and then nothing is changed.
-    pub fn edit<T, E>(
-        &mut self,
-        edit: impl FnOnce(&mut EvaluationReport) -> Result<T, E>,
-    ) -> Result<Result<T, E>, Refusal> {
+    /// Whether its report takes an edit now: refused unless it is a draft or returned (or
+    /// not stored yet).
+    pub fn check_editable(&self) -> Result<(), Refusal> {
         let status = self.summary.status;
         if self.is_stored() && !status.is_editable() {
             return Err(Refusal::NotEditable {
@@ -207,6 +203,17 @@ impl Evaluation {
                 status,
             });
         }
+        Ok(())
+    }
+
+    /// Applies `edit` to the report: refused unless it is a draft or returned; the result must
+    /// still be a report and keep the approved targets. `edit`'s own refusal is passed back as
+    /// the inner error, and then nothing is changed.
+    pub fn edit<T, E>(
+        &mut self,
+        edit: impl FnOnce(&mut EvaluationReport) -> Result<T, E>,
+    ) -> Result<Result<T, E>, Refusal> {
+        self.check_editable()?;
         let mut report = self.report.clone();
         let outcome = match edit(&mut report) {
             Ok(outcome) => outcome,

@@ -22,3 +22,8 @@ mod security;
 mod seed;
 mod texts;
 mod timeouts;
+mod upload_bounds;
+
+/// The workbooks of the reader's attack corpus, made as `tests/workbooks` makes them.
+#[path = "../workbooks/make.rs"]
+mod make;

@@ -6,15 +6,15 @@
 //! 分值 / 执行率 / 得分; the overall goal; the indicator rows (一级 / 二级 / 三级指标, 年度指标值,
 //! 实际完成值, 分值, 得分, 偏差原因); the total score and grade. The reader finds each part by
 //! its label, so rows inserted for more indicators read as well. Cells holding formulas
-//! (the computed total when the report states none, the execution rates) are not read.
+//! (the computed total when the report states none, the execution rates) are not read. The
+//! workbook itself is read by `workbook::read_sheet`, within its bounds.
 //!
 //! One file, longer than most: the writer and the reader share the layout's rows and
 //! columns, and keeping them side by side is what keeps a table round-tripping.
 
 use std::collections::HashMap;
-use std::io::Cursor;
+use std::sync::Arc;
 
-use calamine::{DataRef, Xlsx, open_workbook_from_rs};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError};
@@ -22,6 +22,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::narrative::Unit;
+use super::workbook::{self, Interrupt, Value, Window, WorkbookError};
 use super::{actual_cell, grade_name, level1_cell, level1_name, target_cell};
 use crate::domain::figures::overall;
 use crate::domain::report::{
@@ -56,15 +57,12 @@ pub struct UnreadableCell {
     pub reason: String,
 }
 
-/// Why a body is not a self-evaluation table at all.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotATable(pub String);
-
-/// A cell as the reader sees it: its value, or that it holds a formula.
+/// A cell as the reader sees it: its value, or that it holds a formula. A text is shared
+/// with every cell of the workbook that names the same string.
 #[derive(Debug, Clone, PartialEq)]
 enum Cell {
     Empty,
-    Text(String),
+    Text(Arc<str>),
     Number(Decimal),
     Formula,
     Other(String),
@@ -421,57 +419,43 @@ fn write_indicators(
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// The part of a sheet the table can take: cells beyond it are not read, so that a workbook
+/// The part of a sheet the table can take: cells beyond it are not kept, so that a workbook
 /// with one cell far out (XFD1048576) costs no more than the table itself.
 const MAX_ROWS: u32 = 5000;
-const MAX_COLUMNS: u32 = 26;
+const MAX_COLUMNS: u16 = 26;
 
-/// Reads the sheet `自评表` of a workbook, cell by cell as the file holds them.
-pub fn parse(bytes: &[u8]) -> Result<FilledTable, NotATable> {
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e| NotATable(format!("the body is not an XLSX workbook: {e}")))?;
-    let mut reader = workbook
-        .worksheet_cells_reader(SHEET)
-        .map_err(|_| NotATable(format!("the workbook has no sheet named {SHEET}")))?;
+/// Reads the sheet `自评表` of a workbook, cell by cell as the file holds them, within the
+/// reader's bounds; `interrupt` is asked between every few kilobytes whether to go on.
+pub fn parse(bytes: &[u8], interrupt: &dyn Interrupt) -> Result<FilledTable, WorkbookError> {
+    let window = Window {
+        rows: MAX_ROWS,
+        columns: MAX_COLUMNS,
+    };
     let mut cells = HashMap::new();
     let mut rows = 0;
-    while let Some(record) = reader
-        .next_cell_with_formula()
-        .map_err(|e| NotATable(format!("the sheet {SHEET} could not be read: {e}")))?
-    {
-        let (row, column) = record.pos;
-        if row >= MAX_ROWS || column >= MAX_COLUMNS {
-            continue;
-        }
-        let Ok(column) = u16::try_from(column) else {
-            continue;
-        };
-        let cell = if record.formula.is_some_and(|f| !f.is_empty()) {
-            Cell::Formula
-        } else {
-            match record.value {
-                DataRef::Empty => Cell::Empty,
-                DataRef::String(text) => text_cell(&text),
-                DataRef::SharedString(text) => text_cell(text),
-                DataRef::Int(n) => Cell::Number(Decimal::from(n)),
-                DataRef::Float(f) => format!("{f}")
-                    .parse::<Decimal>()
-                    .map_or_else(|_| Cell::Other(format!("{f}")), Cell::Number),
-                other => Cell::Other(format!("{other:?}")),
-            }
+    for ((row, column), value) in workbook::read_sheet(bytes, SHEET, window, interrupt)? {
+        let cell = match value {
+            Value::Text(text) => text_cell(text),
+            Value::Number(number) => format!("{number}")
+                .parse::<Decimal>()
+                .map_or_else(|_| Cell::Other(format!("{number}")), Cell::Number),
+            Value::Other(text) => Cell::Other(text),
+            Value::Formula => Cell::Formula,
         };
         if cell != Cell::Empty {
             rows = rows.max(row + 1);
+            cells.insert((row, column), cell);
         }
-        cells.insert((row, column), cell);
     }
     Ok(FilledTable { cells, rows })
 }
 
-fn text_cell(text: &str) -> Cell {
+/// A text cell, without the blanks around it; only a text that has any is copied.
+fn text_cell(text: Arc<str>) -> Cell {
     match text.trim() {
         "" => Cell::Empty,
-        text => Cell::Text(text.to_owned()),
+        trimmed if trimmed.len() == text.len() => Cell::Text(text),
+        trimmed => Cell::Text(Arc::from(trimmed)),
     }
 }
 
@@ -488,7 +472,8 @@ impl Reader<'_> {
 
     fn text(&self, row: u32, column: u16) -> Option<String> {
         match self.cell(row, column) {
-            Cell::Text(text) | Cell::Other(text) => Some(text.clone()),
+            Cell::Text(text) => Some(text.to_string()),
+            Cell::Other(text) => Some(text.clone()),
             Cell::Number(number) => Some(number.normalize().to_string()),
             Cell::Empty | Cell::Formula => None,
         }
@@ -505,7 +490,7 @@ impl Reader<'_> {
     /// The row whose cell in `column` says `label`.
     fn find(&self, column: u16, label: &str) -> Option<u32> {
         (0..self.table.rows)
-            .find(|row| matches!(self.cell(*row, column), Cell::Text(t) if t == label))
+            .find(|row| matches!(self.cell(*row, column), Cell::Text(t) if &**t == label))
     }
 
     fn number(&mut self, row: u32, column: u16) -> Option<Decimal> {

@@ -1,0 +1,154 @@
+//! The self-evaluation table (自评表) read back into an evaluation: a workbook a stranger
+//! sends, so its cost comes after the caller's right. The caller's right to write the
+//! evaluation, the department, and whether the evaluation takes an edit now are checked in
+//! a read transaction before a byte of the workbook is read; the workbook is read within
+//! its bounds (`domain::presentation::workbook`) and a time budget, and stops when the
+//! client goes; then the table is merged and saved as every edit is (`evaluations::edit`,
+//! which checks all of it again in its own transaction). The reading happens between the
+//! two transactions, so that no lock is held while a file is read.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use super::AppError;
+use super::access::require_write;
+use super::evaluations::{EvaluationKey, Saved, edit};
+use crate::domain::access::Caller;
+use crate::domain::evaluation::{Evaluation, Precondition};
+use crate::domain::presentation::form::{self, UnreadableCell};
+use crate::domain::presentation::workbook::{Interrupt, Stop, TIME_BUDGET, WorkbookError};
+use crate::store::Store;
+
+/// Raised when nobody waits for the work any more. The handler holds the `RaiseOnDrop` in
+/// its future, which actix drops when the client goes; the work, on another thread, sees the
+/// flag and stops.
+#[derive(Debug, Clone, Default)]
+pub struct ClientGone(Arc<AtomicBool>);
+
+/// Raises its `ClientGone` when dropped.
+#[derive(Debug)]
+pub struct RaiseOnDrop(Arc<AtomicBool>);
+
+impl Drop for RaiseOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+impl ClientGone {
+    /// A flag, and the guard that raises it when dropped.
+    pub fn watch() -> (Self, RaiseOnDrop) {
+        let flag = Arc::new(AtomicBool::new(false));
+        (Self(Arc::clone(&flag)), RaiseOnDrop(flag))
+    }
+
+    pub fn is_raised(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// What stops a reading: the client gone, or the time budget spent since `started`.
+struct Budget<'a> {
+    gone: &'a ClientGone,
+    until: Instant,
+}
+
+impl Interrupt for Budget<'_> {
+    fn stop(&self) -> Option<Stop> {
+        if self.gone.is_raised() {
+            Some(Stop::Abandoned)
+        } else if Instant::now() >= self.until {
+            Some(Stop::OutOfTime)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why a table was not taken.
+#[derive(Debug)]
+pub enum FormRefusal {
+    /// The workbook: not one, without the sheet 自评表, past a bound, or stopped.
+    Workbook(WorkbookError),
+    /// Cells that could not be read, and `partial` was not asked: nothing is stored.
+    Cells(Vec<UnreadableCell>),
+}
+
+/// Reads the table in `workbook` into the evaluation `key` (a new draft when there is
+/// none): its budget rows, overall goal, indicators and stated scores replace the report's.
+/// With `partial`, what could be read is stored and the unreadable cells are answered with
+/// it; without, one unreadable cell stores nothing.
+pub fn read_form(
+    store: &Store,
+    caller: &Caller,
+    key: &EvaluationKey,
+    precondition: Precondition,
+    partial: bool,
+    workbook: &[u8],
+    gone: &ClientGone,
+) -> Result<Result<Saved<Vec<UnreadableCell>>, FormRefusal>, AppError> {
+    store.read_transaction(|tx| {
+        require_write(tx, caller, &key.code)?;
+        let department = tx.department_id(&key.code)?;
+        let stored = tx.evaluation(department, &key.code, key.year)?;
+        let stored = stored.as_ref().map(|s| &s.evaluation);
+        Evaluation::check(precondition, stored)?;
+        if let Some(stored) = stored {
+            stored.check_editable()?;
+        }
+        Ok::<_, AppError>(())
+    })?;
+    let budget = Budget {
+        gone,
+        until: Instant::now() + TIME_BUDGET,
+    };
+    let table = match form::parse(workbook, &budget) {
+        Ok(table) => table,
+        Err(refusal) => return Ok(Err(FormRefusal::Workbook(refusal))),
+    };
+    let (code, year) = (key.code.to_string(), i32::from(key.year));
+    edit(
+        store,
+        caller,
+        key,
+        precondition,
+        "read_form",
+        Ok(table),
+        |report, table| {
+            let reading = table.apply(report, &code, year);
+            if !partial && !reading.unreadable.is_empty() {
+                return Err(FormRefusal::Cells(reading.unreadable));
+            }
+            *report = reading.report;
+            Ok(reading.unreadable)
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_is_raised_when_the_guard_goes_and_stops_a_reading_at_once() {
+        let (gone, guard) = ClientGone::watch();
+        let budget = Budget {
+            gone: &gone,
+            until: Instant::now() + TIME_BUDGET,
+        };
+        assert_eq!(budget.stop(), None);
+        drop(guard);
+        assert_eq!(budget.stop(), Some(Stop::Abandoned));
+    }
+
+    #[test]
+    fn a_spent_budget_stops_a_reading() {
+        let (gone, _guard) = ClientGone::watch();
+        let budget = Budget {
+            gone: &gone,
+            until: Instant::now(),
+        };
+        assert_eq!(budget.stop(), Some(Stop::OutOfTime));
+    }
+}
