@@ -2,6 +2,7 @@
 //! own; set `TEST_DATABASE_URL=postgres://…` to run them all on PostgreSQL.
 
 mod access;
+mod approval_coverage;
 mod bad_input;
 mod cli;
 mod comparisons;
