@@ -5,6 +5,7 @@
 
 use actix_web::http::Method;
 use calamine::{Data, Reader, Xlsx};
+use diesel::{Connection, RunQueryDsl};
 use rust_xlsxwriter::Workbook;
 use serde_json::{Value, json};
 
@@ -307,4 +308,33 @@ async fn a_table_upload_that_changes_the_unit_of_measure_after_approval_is_refus
     let paths: Vec<&str> = errors.iter().map(|(path, _)| path.as_str()).collect();
     assert_eq!(paths, ["goals.indicators[1].unit"], "{errors:?}");
     a.stays_approved().await;
+}
+
+#[actix_rt::test]
+async fn an_approval_stored_before_it_covered_every_term_holds_writes_to_the_version_it_approved() {
+    let a = approved().await;
+    // The approval as it was stored before it covered more than targets and comparisons.
+    let legacy = json!({"approved_by": "reviewer1", "approved_at": "2026-03-01T09:00:00Z", "version": 2, "targets": [
+        {"indicator_id": "o", "target": "6000", "comparison": "at_least"},
+        {"indicator_id": "q", "target": "4", "comparison": "at_least"},
+        {"indicator_id": "e", "target": "40", "comparison": "at_least"},
+        {"indicator_id": "s", "target": "高", "comparison": "qualitative"}
+    ]});
+    let mut conn =
+        perfeval::store::DbConnection::establish(&a.app.database_url).expect("a connection");
+    diesel::sql_query(format!(
+        "UPDATE evaluations SET approved_goals = '{legacy}'"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    assert_eq!(a.total().await, APPROVED_TOTAL, "it loads and scores");
+
+    let mut dodge = with_q(json!({"weight": "0.01"}), json!({"self_score": "0.01"}));
+    dodge["goals"]["indicators"][0]["weight"] = json!("49.99");
+    dodge["results"]["indicators"][0]["self_score"] = json!("49.99");
+    a.refuses(
+        &dodge,
+        &["goals.indicators[0].weight", "goals.indicators[1].weight"],
+    )
+    .await;
 }

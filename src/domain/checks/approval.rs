@@ -160,6 +160,33 @@ impl ApprovedGoals {
         }
     }
 
+    /// Whether it records all it covers: approvals stored before the framework, unit, weight,
+    /// scoring rule and group were kept do not.
+    pub fn is_complete(&self) -> bool {
+        self.framework.is_some() && self.targets.iter().all(|t| t.terms.is_some())
+    }
+
+    /// Completes an approval stored before it covered all that decides a score from
+    /// `approved`, the goals of the version it approved (what the reviewer read then): each
+    /// indicator's terms and adjusted target, and the framework. What it recorded stays.
+    pub fn complete_from(&mut self, approved: &Goals) {
+        self.framework
+            .get_or_insert_with(|| framework_of(approved).to_owned());
+        for target in self.targets.iter_mut().filter(|t| t.terms.is_none()) {
+            if let Some(indicator) = approved
+                .indicators
+                .iter()
+                .find(|i| i.id.as_str() == target.indicator_id)
+            {
+                target.terms = Some(ApprovedTerms::of(indicator));
+                target.adjusted_target = indicator
+                    .adjusted_target
+                    .as_ref()
+                    .map(|t| t.as_str().to_owned());
+            }
+        }
+    }
+
     /// Whether the indicator with this id was among those approved.
     pub fn covers(&self, indicator_id: &str) -> bool {
         self.target(indicator_id).is_some()

@@ -341,6 +341,18 @@ fn an_approval_stored_before_it_covered_every_term_loads_and_holds_what_it_recor
         changed_paths(&approved, |g| g["indicators"][0]["weight"] = json!("45")),
         Vec::<String>::new()
     );
+    // Completed from the goals of the version it approved, it holds all of them, and what
+    // it recorded stays.
+    let mut completed = approved.clone();
+    let mut then = approved_goals();
+    then.indicators[0].target = crate::domain::values::Label::try_from("5".to_owned()).ok();
+    completed.complete_from(&then);
+    assert!(completed.is_complete() && !approved.is_complete());
+    assert_eq!(completed.targets[0].target, "4");
+    assert_eq!(
+        changed_paths(&completed, |g| g["indicators"][0]["weight"] = json!("45")),
+        ["goals.indicators[0].weight"]
+    );
     // Written again, it reads back the same.
     let again: ApprovedGoals =
         serde_json::from_str(&serde_json::to_string(&approved).unwrap()).unwrap();
