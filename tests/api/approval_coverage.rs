@@ -165,14 +165,19 @@ async fn a_floor_equal_to_the_weight_after_approval_is_refused() {
         .await;
 }
 
-#[actix_rt::test]
-async fn weight_shifted_within_the_group_after_approval_is_refused() {
-    let a = approved().await;
+/// [`missed_report`] with the weight of the missed `q` moved to the met `o`: 0.01 / 49.99.
+fn weight_shifted() -> Value {
     let mut dodge = with_q(json!({"weight": "0.01"}), json!({"self_score": "0.01"}));
     dodge["goals"]["indicators"][0]["weight"] = json!("49.99");
     dodge["results"]["indicators"][0]["self_score"] = json!("49.99");
+    dodge
+}
+
+#[actix_rt::test]
+async fn weight_shifted_within_the_group_after_approval_is_refused() {
+    let a = approved().await;
     a.refuses(
-        &dodge,
+        &weight_shifted(),
         &["goals.indicators[0].weight", "goals.indicators[1].weight"],
     )
     .await;
@@ -329,11 +334,8 @@ async fn an_approval_stored_before_it_covered_every_term_holds_writes_to_the_ver
     .unwrap();
     assert_eq!(a.total().await, APPROVED_TOTAL, "it loads and scores");
 
-    let mut dodge = with_q(json!({"weight": "0.01"}), json!({"self_score": "0.01"}));
-    dodge["goals"]["indicators"][0]["weight"] = json!("49.99");
-    dodge["results"]["indicators"][0]["self_score"] = json!("49.99");
     a.refuses(
-        &dodge,
+        &weight_shifted(),
         &["goals.indicators[0].weight", "goals.indicators[1].weight"],
     )
     .await;

@@ -83,7 +83,8 @@ pub struct ApprovedTarget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adjusted_target: Option<String>,
     /// The unit of measure, weight, scoring rule and group approved (absent in approvals
-    /// recorded before these were kept: those cover the target and comparison only).
+    /// recorded before these were kept, until the next write or action completes them from the
+    /// version approved).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms: Option<ApprovedTerms>,
 }
@@ -124,7 +125,7 @@ pub struct ApprovedGoals {
     /// The version of the evaluation whose targets were approved.
     pub version: i64,
     /// 指标体系 as approved (`default` for the year's default; absent in approvals recorded
-    /// before it was kept).
+    /// before it was kept, until they are completed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub framework: Option<String>,
     pub targets: Vec<ApprovedTarget>,
