@@ -198,7 +198,7 @@ pub async fn get_evaluation(
     (status = 400, description = "Malformed JSON or parameters", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "Body over the size limit, or a report that would be stored larger than it as JSON (`document_too_large`)", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Not a valid report; `errors` names each field. Besides the schema, the report's parts must agree with each other: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not a valid report; `errors` names each field. Besides the schema, the report's parts must agree with each other: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number; and once targets are approved, what decides a score stays: an approved indicator's target, comparison, unit, weight, scoring rule and group, and the framework (each change is refused at its field; a changed target is an `adjusted_target` with an `adjustment_reason` of at least 8 Chinese characters or 16 letters, and counts once a reviewer approves it again)", body = Problem, content_type = "application/problem+json"),
     EvaluationEdit,
 ))]
 #[put("/departments/{code}/evaluations/{year}")]
@@ -277,7 +277,7 @@ Error paths are from the root of the report. Roles: admin; unit (its own departm
             (status = 400, description = "Malformed JSON or parameters", body = Problem, content_type = "application/problem+json"),
             (status = 413, description = "Body over the size limit, or a report that would be stored larger than it as JSON (`document_too_large`)", body = Problem, content_type = "application/problem+json"),
             (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-            (status = 422, description = "Not valid; `errors` names each field. Besides the schema, the part must agree with the rest of the report: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number", body = Problem, content_type = "application/problem+json"),
+            (status = 422, description = "Not valid; `errors` names each field. Besides the schema, the part must agree with the rest of the report: ids unique, results and measures naming indicators and problems that exist, a quantitative target (≥, ≤, =) a number; and once targets are approved, what decides a score stays: an approved indicator's target, comparison, unit, weight, scoring rule and group, and the framework (each change is refused at its field; a changed target is an `adjusted_target` with an `adjustment_reason` of at least 8 Chinese characters or 16 letters, and counts once a reviewer approves it again)", body = Problem, content_type = "application/problem+json"),
     EvaluationEdit,
 ))]
         #[put($route)]

@@ -259,7 +259,7 @@ pub struct FormReadingView {
     (status = 400, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "Body over the size limit, a workbook past one of the reader's bounds (`workbook_too_large`, the bound named in `detail`), or a report that would be stored larger than the body limit as JSON (`document_too_large`)", body = Problem, content_type = "application/problem+json"),
     (status = 415, description = "Body is not an XLSX workbook", body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "Not a self-evaluation table, or cells that cannot be read (each named by sheet and address); nothing stored", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not a self-evaluation table, or cells that cannot be read (each named by sheet and address), or a table that changes what was approved of an indicator (target, unit of measure, weight, group …: named at its field of the report, e.g. `goals.indicators[1].unit`); nothing stored", body = Problem, content_type = "application/problem+json"),
     EvaluationEdit,
 ))]
 #[post("/departments/{code}/evaluations/{year}/form")]

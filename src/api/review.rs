@@ -133,11 +133,17 @@ pub struct ApprovalView {
     pub approved_goals: ApprovedGoals,
 }
 
-/// Approves the targets of the evaluation's indicators as they stand (绩效目标审核), at the
-/// version named by `If-Match` (required: 428 without it, 412 when it is stale). From then on
-/// the approved target of an indicator stays, and a change is recorded as its adjusted target
-/// with a reason; an approved indicator cannot be dropped or re-keyed, and one added later does
-/// not score until the targets are approved again. Roles: reviewer, admin.
+/// Approves the evaluation's indicators as they stand (绩效目标审核), at the version named by
+/// `If-Match` (required: 428 without it, 412 when it is stale). The approval covers all that
+/// decides a score: each indicator's target and adjusted target, comparison, unit of measure,
+/// weight, scoring rule with its parameters and group (一级指标), and the framework. From then
+/// on a write that changes one of them is refused (422 at the field); a changed target is
+/// proposed as the indicator's `adjusted_target` with an `adjustment_reason` (at least 8
+/// Chinese characters or 16 letters or digits, 5 of them distinct), shown beside the approved
+/// target in the score, which stays on the approved target until a reviewer approves again.
+/// An approved indicator cannot be dropped or re-keyed, and one added later does not score
+/// until the targets are approved again. An adjusted target without such a reason is not
+/// approved (422). Roles: reviewer, admin.
 #[utoipa::path(tag = "review", params(
     EvaluationKey,
         ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag of the version whose targets are approved"),
@@ -146,6 +152,7 @@ pub struct ApprovalView {
     (status = 403, description = "Not a reviewer or admin", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "No such evaluation", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "No indicators to approve", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "An adjusted target without a real reason (`errors` names each `adjustment_reason`); nothing approved", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
     (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
     Unauthenticated,

@@ -8,7 +8,9 @@ use crate::domain::evaluation::{Change, Evaluation, Precondition};
 use crate::domain::projection::Projection;
 use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, UnitCode};
-use crate::store::evaluations::{DepartmentId, EvaluationId, RevisionNote, document_text};
+use crate::store::evaluations::{
+    DepartmentId, EvaluationId, RevisionNote, StoredEvaluation, document_text,
+};
 use crate::store::{Store, StoreError, Transaction, now};
 
 /// Which evaluation: a department's, of a year (the path parameters `{code}` and `{year}`).
@@ -66,6 +68,9 @@ pub fn edit<I, T, E>(
             || Evaluation::new_draft(key.code.clone(), key.year, at),
             |s| s.evaluation.clone(),
         );
+        if let Some(stored) = &stored {
+            complete_approval(tx, stored, &mut evaluation)?;
+        }
         let outcome = match evaluation.edit(|report| edit(report, input))? {
             Ok(outcome) => outcome,
             Err(refusal) => return Ok(Some(Err(refusal))),
@@ -122,6 +127,30 @@ pub fn edit<I, T, E>(
             Err(StoreError::internal(format!("the edit of {what} answered nothing")).into())
         }
     }
+}
+
+/// Completes an approval stored before it covered all that decides a score (unit, weight,
+/// scoring rule, group, framework) from the version it approved, so that a write is held to
+/// all of them; it is stored so with the next version. A version no longer kept leaves it as
+/// it is.
+pub(super) fn complete_approval(
+    tx: &mut Transaction<'_>,
+    stored: &StoredEvaluation,
+    evaluation: &mut Evaluation,
+) -> Result<(), AppError> {
+    let Some(approved) = evaluation
+        .approved_goals
+        .as_mut()
+        .filter(|approved| !approved.is_complete())
+    else {
+        return Ok(());
+    };
+    match tx.evaluation_version(stored, approved.version) {
+        Ok((_, report)) => approved.complete_from(&report.goals),
+        Err(StoreError::NotFound(_)) => {}
+        Err(other) => return Err(other.into()),
+    }
+    Ok(())
 }
 
 /// Stores the evaluation's new version and rewrites the projections it moves.

@@ -2,7 +2,7 @@
 //! targets, its checks and score, and its history.
 
 use super::access::{require_read, require_reviewer, require_write};
-use super::evaluations::{EvaluationKey, previous_report, save};
+use super::evaluations::{EvaluationKey, complete_approval, previous_report, save};
 use super::{AppError, retrying};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
@@ -37,6 +37,7 @@ pub fn act<E>(
         let stored = tx.existing_evaluation(&key.code, key.year)?;
         Evaluation::check(precondition, Some(&stored.evaluation))?;
         let mut evaluation = stored.evaluation.clone();
+        complete_approval(tx, &stored, &mut evaluation)?;
         let findings = if action == Action::Submit {
             let settings = tx.year_settings(key.year)?;
             let previous = previous_report(tx, department, &evaluation)?;

@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDateTime};
 
 use super::FieldError;
-use super::checks::{ApprovedGoals, Finding, Severity};
+use super::checks::{ApprovedGoals, Finding, Severity, unreasoned_adjustments};
 use super::names::named_enum;
 use super::report::EvaluationReport;
 use super::values::{FiscalYear, UnitCode};
@@ -254,8 +254,11 @@ impl Evaluation {
         Ok(())
     }
 
-    /// Approves the targets of its indicators as they are now, as of the version this change
-    /// makes; from then on a changed target is kept as an adjusted target with a reason.
+    /// Approves its indicators as they are now — each one's target, adjusted target,
+    /// comparison, unit of measure, weight, scoring rule and group, and the framework — as of
+    /// the version this change makes. From then on those stay: a changed target is proposed as
+    /// an adjusted target with a real reason, and counts once approved again. An adjusted
+    /// target without a real reason is not approved (nothing is).
     pub fn approve_goals(
         &mut self,
         approved_by: &str,
@@ -266,6 +269,10 @@ impl Evaluation {
                 department_code: self.summary.department_code.clone(),
                 year: self.summary.year,
             });
+        }
+        let unreasoned = unreasoned_adjustments(&self.report.goals);
+        if !unreasoned.is_empty() {
+            return Err(Refusal::Invalid(unreasoned));
         }
         self.approved_goals = Some(ApprovedGoals::of(
             &self.report.goals,
@@ -422,5 +429,36 @@ mod tests {
             Err(Refusal::NoTargets { .. })
         ));
         assert!(evaluation.approved_goals.is_none());
+    }
+
+    #[test]
+    fn an_adjusted_target_is_approved_only_with_a_real_reason() {
+        let mut evaluation = stored_draft();
+        let goals = |reason: &str| {
+            serde_json::from_value(
+                serde_json::json!({"indicators": [{"id": "o", "level1": "output",
+                "name": "办文", "comparison": "at_least", "target": "100", "adjusted_target": "80",
+                "adjustment_reason": reason, "weight": "90"}]}),
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+        };
+        evaluation.report.goals = goals("调整");
+        let refused = evaluation.approve_goals("reviewer1", chrono::Utc::now());
+        assert!(
+            matches!(&refused, Err(Refusal::Invalid(errors))
+                if errors.iter().map(|e| e.path.as_str()).eq(["goals.indicators[0].adjustment_reason"])),
+            "{refused:?}"
+        );
+        assert!(evaluation.approved_goals.is_none());
+        evaluation.report.goals = goals("区级机构改革，职能划转至街道");
+        assert_eq!(
+            evaluation.approve_goals("reviewer1", chrono::Utc::now()),
+            Ok(())
+        );
+        let approved = evaluation
+            .approved_goals
+            .as_ref()
+            .map(|a| a.targets[0].counted_target());
+        assert_eq!(approved, Some("80"));
     }
 }

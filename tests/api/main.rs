@@ -2,6 +2,7 @@
 //! own; set `TEST_DATABASE_URL=postgres://…` to run them all on PostgreSQL.
 
 mod access;
+mod approval_coverage;
 mod audit_and_login;
 mod bad_input;
 mod cli;

@@ -436,7 +436,8 @@ async fn approved_targets_stay_and_changes_are_kept_as_adjusted_targets_with_a_r
     assert_eq!(approved.body["approved_goals"]["approved_by"], "reviewer1");
     assert_eq!(
         approved.body["approved_goals"]["targets"][0],
-        json!({"indicator_id": "o", "target": "6000", "comparison": "at_least"})
+        json!({"indicator_id": "o", "target": "6000", "comparison": "at_least",
+               "terms": {"unit": "件", "weight": "50", "level1": "output"}})
     );
 
     let mut changed = goals.clone();

@@ -29,7 +29,10 @@ use utoipa::ToSchema;
 use super::report::EvaluationReport;
 use super::settings::YearSettings;
 
-pub use approval::{ApprovedGoals, ApprovedTarget};
+pub use approval::{
+    ApprovedGoals, ApprovedTarget, ApprovedTerms, REASON_MIN_DISTINCT, REASON_MIN_WEIGHT,
+    is_real_reason, unreasoned_adjustments,
+};
 pub use rule::Rule;
 
 /// Differences up to this many 万元 are rounding, not findings.

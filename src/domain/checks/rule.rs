@@ -62,6 +62,8 @@ named_enum! {
         TargetChangedAfterApproval = "target_changed_after_approval",
         /// An indicator added after the approval (rule 10).
         IndicatorAddedAfterApproval = "indicator_added_after_approval",
+        /// An adjusted target a reviewer has not approved: the approved one counts (rule 10).
+        AdjustedTargetAwaitsApproval = "adjusted_target_awaits_approval",
         /// An indicator whose target or actual cannot be read, or that has no actual (rule 8).
         IndicatorUnscorable = "indicator_unscorable",
         /// A prior-year figure that the previous year's report does not give (rule 11).
@@ -99,6 +101,7 @@ impl Rule {
             | Self::FrameworkNotDefault
             | Self::IndicatorWithoutWeight
             | Self::IndicatorAddedAfterApproval
+            | Self::AdjustedTargetAwaitsApproval
             | Self::IndicatorUnscorable
             | Self::PriorYearFigureDiffers => Severity::Warning,
             Self::BreakdownPartsBlank => Severity::Note,

@@ -134,7 +134,7 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
         (
             "adjusted_target_without_reason",
             json!({"goals": {"indicators": [{"id": "o", "level1": "output", "level2": "数量", "name": "办文", "comparison": "at_least", "target": "100", "adjusted_target": "90", "weight": "90"}]}}),
-            json!({"goals": {"indicators": [{"id": "o", "level1": "output", "level2": "数量", "name": "办文", "comparison": "at_least", "target": "100", "adjusted_target": "90", "adjustment_reason": "机构改革", "weight": "90"}]}}),
+            json!({"goals": {"indicators": [{"id": "o", "level1": "output", "level2": "数量", "name": "办文", "comparison": "at_least", "target": "100", "adjusted_target": "90", "adjustment_reason": "机构改革，职能划转", "weight": "90"}]}}),
         ),
         (
             "indicator_unscorable",
@@ -158,15 +158,19 @@ fn each_rule_fires_on_what_does_not_add_up_and_not_on_its_correction() {
     }
 }
 
+/// An approval as recorded before it kept more than the target and comparison.
 fn approved(target: &str) -> ApprovedGoals {
     ApprovedGoals {
         approved_by: "reviewer".to_owned(),
         approved_at: Utc::now(),
         version: 1,
+        framework: None,
         targets: vec![ApprovedTarget {
             indicator_id: "o".to_owned(),
             target: target.to_owned(),
             comparison: Some(Comparison::AtLeast),
+            adjusted_target: None,
+            terms: None,
         }],
     }
 }
@@ -205,6 +209,214 @@ fn a_target_that_left_its_approved_value_is_an_error_and_a_new_indicator_a_warni
     let found = rules(kept, Some(&approved("100")), None);
     assert!(!found.contains(&"target_changed_after_approval"));
     assert!(!found.contains(&"indicator_added_after_approval"));
+}
+
+fn approved_goals() -> Goals {
+    serde_json::from_value(json!({"framework": "default", "indicators": [
+        {"id": "o", "level1": "output", "level2": "数量", "name": "办文", "unit": "万项",
+         "comparison": "at_least", "target": "4", "weight": "50",
+         "scoring_rule": {"kind": "step_deduction", "points": "5", "per_percent": "10"}},
+        {"id": "e", "level1": "effect", "level2": "社会效益", "name": "采用率", "unit": "%",
+         "comparison": "at_least", "target": "40", "weight": "40"}
+    ]}))
+    .unwrap()
+}
+
+fn changed_paths(
+    approved: &ApprovedGoals,
+    change: impl FnOnce(&mut serde_json::Value),
+) -> Vec<String> {
+    let mut goals = serde_json::to_value(approved_goals()).unwrap();
+    change(&mut goals);
+    let goals: Goals = serde_json::from_value(goals).unwrap();
+    approved
+        .violations(&goals)
+        .into_iter()
+        .map(|e| e.path)
+        .collect()
+}
+
+#[test]
+fn an_approval_covers_every_term_that_decides_a_score_and_names_the_one_changed() {
+    let approved = ApprovedGoals::of(&approved_goals(), "reviewer", Utc::now(), 2);
+    assert_eq!(changed_paths(&approved, |_| {}), Vec::<String>::new());
+    let step = |points: &str, floor: Option<&str>| {
+        let mut rule = json!({"kind": "step_deduction", "points": points, "per_percent": "10"});
+        if let Some(floor) = floor {
+            rule["floor"] = json!(floor);
+        }
+        rule
+    };
+    let cases = [
+        (
+            "goals.indicators[0].scoring_rule",
+            0,
+            "scoring_rule",
+            step("0", None),
+        ),
+        (
+            "goals.indicators[0].scoring_rule",
+            0,
+            "scoring_rule",
+            step("5", Some("50")),
+        ),
+        (
+            "goals.indicators[0].scoring_rule",
+            0,
+            "scoring_rule",
+            json!({"kind": "all_or_nothing"}),
+        ),
+        (
+            "goals.indicators[1].scoring_rule",
+            1,
+            "scoring_rule",
+            json!({"kind": "proportional"}),
+        ),
+        ("goals.indicators[0].unit", 0, "unit", json!("项")),
+        ("goals.indicators[1].unit", 1, "unit", Value::Null),
+        ("goals.indicators[0].level1", 0, "level1", json!("effect")),
+        ("goals.indicators[0].target", 0, "target", json!("3")),
+        (
+            "goals.indicators[0].comparison",
+            0,
+            "comparison",
+            json!("at_most"),
+        ),
+    ];
+    for (path, i, field, value) in cases {
+        assert_eq!(
+            changed_paths(&approved, |g| g["indicators"][i][field] = value),
+            [path]
+        );
+    }
+    assert_eq!(
+        changed_paths(&approved, |g| g["framework"] = json!("决策过程产出效益")),
+        ["goals.framework"]
+    );
+    // Weight shifted within the group: both weights are named.
+    assert_eq!(
+        changed_paths(&approved, |g| {
+            g["indicators"][0]["weight"] = json!("89.99");
+            g["indicators"][1]["weight"] = json!("0.01");
+        }),
+        ["goals.indicators[0].weight", "goals.indicators[1].weight"]
+    );
+    // The default framework named or left out is the same framework.
+    assert_eq!(
+        changed_paths(&approved, |g| {
+            g.as_object_mut().unwrap().remove("framework");
+        }),
+        Vec::<String>::new()
+    );
+    // A changed target is proposed as the adjusted target, with a real reason.
+    assert_eq!(
+        changed_paths(&approved, |g| {
+            g["indicators"][0]["adjusted_target"] = json!("2");
+            g["indicators"][0]["adjustment_reason"] = json!("调整");
+        }),
+        ["goals.indicators[0].adjustment_reason"]
+    );
+    assert_eq!(
+        changed_paths(&approved, |g| {
+            g["indicators"][0]["adjusted_target"] = json!("2");
+            g["indicators"][0]["adjustment_reason"] = json!("区级机构改革，职能划转至街道");
+        }),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn an_approval_stored_before_it_covered_every_term_loads_and_holds_what_it_recorded() {
+    let stored = r#"{"approved_by": "reviewer", "approved_at": "2026-03-01T09:00:00Z", "version": 2,
+        "targets": [{"indicator_id": "o", "target": "4", "comparison": "at_least"}]}"#;
+    let approved: ApprovedGoals = serde_json::from_str(stored).unwrap();
+    assert_eq!(approved.framework, None);
+    assert_eq!(approved.targets[0].terms, None);
+    assert_eq!(
+        changed_paths(&approved, |g| g["indicators"][0]["target"] = json!("3")),
+        ["goals.indicators[0].target"]
+    );
+    // What it did not record, it cannot hold; a reviewer's next approval records it all.
+    assert_eq!(
+        changed_paths(&approved, |g| g["indicators"][0]["weight"] = json!("45")),
+        Vec::<String>::new()
+    );
+    // Completed from the goals of the version it approved, it holds all of them, and what
+    // it recorded stays.
+    let mut completed = approved.clone();
+    let mut then = approved_goals();
+    then.indicators[0].target = crate::domain::values::Label::try_from("5".to_owned()).ok();
+    completed.complete_from(&then);
+    assert!(completed.is_complete() && !approved.is_complete());
+    assert_eq!(completed.targets[0].target, "4");
+    assert_eq!(
+        changed_paths(&completed, |g| g["indicators"][0]["weight"] = json!("45")),
+        ["goals.indicators[0].weight"]
+    );
+    // Written again, it reads back the same.
+    let again: ApprovedGoals =
+        serde_json::from_str(&serde_json::to_string(&approved).unwrap()).unwrap();
+    assert_eq!(again, approved);
+}
+
+#[test]
+fn a_reason_is_real_only_past_its_length_and_variety() {
+    for word in [
+        None,
+        Some(""),
+        Some("调整"),
+        Some("政策调整"),
+        Some("changed"),
+        Some("policy change"),
+        Some("aaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        Some("调调调调调调调调调调"),
+        Some("。。。。。。。。……………"),
+    ] {
+        assert!(!is_real_reason(word), "{word:?} is not a reason");
+    }
+    for reason in [
+        "机构改革，职能划转",
+        "因区级机构改革任务量减少",
+        "the district cut the budget in June",
+    ] {
+        assert!(is_real_reason(Some(reason)), "{reason} is a reason");
+    }
+}
+
+#[test]
+fn an_adjusted_target_not_yet_approved_is_a_warning_that_names_both_targets() {
+    let approved = ApprovedGoals::of(&approved_goals(), "reviewer", Utc::now(), 2);
+    let mut goals = serde_json::to_value(approved_goals()).unwrap();
+    goals["indicators"][0]["adjusted_target"] = json!("2");
+    goals["indicators"][0]["adjustment_reason"] = json!("区级机构改革，职能划转至街道");
+    let report: EvaluationReport = serde_json::from_value(json!({"goals": goals})).unwrap();
+    let context = CheckContext {
+        settings: &YearSettings::default(),
+        approved: Some(&approved),
+        previous: None,
+    };
+    let found: Vec<_> = report
+        .findings(&context)
+        .into_iter()
+        .filter(|f| f.rule == Rule::AdjustedTargetAwaitsApproval)
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "goals.indicators[0].adjusted_target");
+    let figures: Vec<_> = found[0].figures.iter().map(|f| f.value.as_str()).collect();
+    assert_eq!(figures, ["4", "2"]);
+    // Approved again, the adjustment is the approved target and nothing awaits.
+    let reapproved = ApprovedGoals::of(&report.goals, "reviewer", Utc::now(), 3);
+    assert_eq!(reapproved.targets[0].counted_target(), "2");
+    let context = CheckContext {
+        approved: Some(&reapproved),
+        ..context
+    };
+    assert!(
+        report
+            .findings(&context)
+            .iter()
+            .all(|f| f.rule != Rule::AdjustedTargetAwaitsApproval)
+    );
 }
 
 #[test]

@@ -64,8 +64,12 @@ pub struct IndicatorScore {
     pub level1: Option<IndicatorLevel1>,
     /// How the actual is compared: the stated comparison, or what the target reads as.
     pub comparison: Option<Comparison>,
-    /// The target scored against, as written: the adjusted target where there is one.
+    /// The target scored against, as written: the adjusted target where there is one — once
+    /// targets are approved, the approved target (or the approved adjusted target).
     pub target: String,
+    /// An adjusted target the unit proposed after the approval, which a reviewer has not
+    /// approved yet: shown beside `target`, which the score still uses.
+    pub proposed_target: Option<String>,
     /// What the target says: a figure (comparison, value, unit), words, not applicable, not
     /// stated, or unreadable.
     pub reading: Reading,
@@ -193,8 +197,11 @@ fn band(achieved: Achieved) -> (Decimal, Decimal) {
     }
 }
 
+/// The score of `indicator` as it counts (its approved figures, once approved), beside the
+/// target `written` proposes where that is not the one counted.
 fn score_indicator(
     indicator: &Indicator,
+    written: &Indicator,
     result: Option<&IndicatorResult>,
     approved: Option<&ApprovedGoals>,
 ) -> IndicatorScore {
@@ -264,6 +271,8 @@ fn score_indicator(
         level1: indicator.level1,
         comparison: indicator.kind(),
         target: indicator.target_text().to_owned(),
+        proposed_target: (written.target_text() != indicator.target_text())
+            .then(|| written.target_text().to_owned()),
         reading: indicator.reading(),
         rule: indicator.rule(),
         stated_coefficient: result
@@ -284,19 +293,23 @@ fn score_indicator(
 
 impl EvaluationReport {
     /// The score by the rules, with the year's weights; once targets are approved, only
-    /// approved indicators score.
+    /// approved indicators score, each on what was approved of it — target (or approved
+    /// adjusted target), comparison, unit, weight, scoring rule, group — and on the approved
+    /// framework, whatever the report states now.
     pub fn scorecard(&self, weights: &Weights, approved: Option<&ApprovedGoals>) -> Scorecard {
+        let counted = approved.map(|approved| approved.counted(&self.goals));
+        let goals = counted.as_ref().unwrap_or(&self.goals);
         let figures = self.derived_figures();
         let mut missing = Vec::new();
 
         // On another framework than the default, execution scored apart takes the points the
         // indicators leave (none where it is scored inside them, as an indicator): a score is
         // out of 100 whatever the framework.
-        let on_default = self.goals.on_default_framework();
+        let on_default = goals.on_default_framework();
         let execution_weight = if on_default {
             weights.budget_execution.value()
         } else {
-            self.goals
+            goals
                 .total_weight()
                 .map_or(weights.budget_execution.value(), |indicators| {
                     (Decimal::ONE_HUNDRED - indicators).max(Decimal::ZERO)
@@ -321,17 +334,17 @@ impl EvaluationReport {
             })
         };
 
-        let indicators: Vec<IndicatorScore> = self
-            .goals
+        let indicators: Vec<IndicatorScore> = goals
             .indicators
             .iter()
-            .map(|indicator| {
+            .zip(&self.goals.indicators)
+            .map(|(indicator, written)| {
                 let result = self
                     .results
                     .indicators
                     .iter()
                     .find(|r| r.indicator_id == indicator.id);
-                score_indicator(indicator, result, approved)
+                score_indicator(indicator, written, result, approved)
             })
             .collect();
         if indicators.is_empty() {

@@ -187,10 +187,13 @@ fn an_indicator_the_approval_does_not_cover_scores_nothing_and_says_why() {
         approved_by: "reviewer".to_owned(),
         approved_at: chrono::Utc::now(),
         version: 1,
+        framework: None,
         targets: vec![crate::domain::checks::ApprovedTarget {
             indicator_id: "a".to_owned(),
             target: "100".to_owned(),
             comparison: Some(Comparison::AtLeast),
+            adjusted_target: None,
+            terms: None,
         }],
     };
     let scored = report.scorecard(&Weights::default(), Some(&approved));
@@ -277,4 +280,86 @@ fn each_indicator_scores_by_its_own_rule() {
     );
     let shown = serde_json::to_value(&card.indicators[0]).unwrap();
     assert_eq!(shown["rule"]["kind"], "step_deduction");
+}
+
+#[test]
+fn an_approved_indicator_scores_on_its_approved_figures_whatever_the_report_states_now() {
+    // Execution 9; a (≥ 100, actual 100) met: 40; b (≥ 200 万项, actual 100) half: 20;
+    // c (qualitative, achieved, no self-score): 8 of 10 — on the approved figures, 77.
+    let goals = json!([
+        indicator("a", "output", "at_least", "100", "40"),
+        {"id": "b", "level1": "output", "level2": "质量", "name": "指标b", "unit": "万项",
+         "comparison": "at_least", "target": "200", "weight": "40"},
+        indicator("c", "satisfaction", "qualitative", "高", "10")
+    ]);
+    let results = json!([{"indicator_id": "a", "actual": "100"}, {"indicator_id": "b", "actual": "100"},
+                         {"indicator_id": "c", "actual": "高", "achievement": "achieved"}]);
+    let as_approved = report(goals.clone(), results.clone());
+    let approved = ApprovedGoals::of(&as_approved.goals, "reviewer", chrono::Utc::now(), 2);
+    let total = |report: &EvaluationReport, approved: Option<&ApprovedGoals>| {
+        report
+            .scorecard(&Weights::default(), approved)
+            .total
+            .map(String::from)
+    };
+    assert_eq!(total(&as_approved, Some(&approved)), Some("77".into()));
+    // What the writes now refuse, stored anyway (as a report changed while its approval
+    // covered less could be): each dodge still scores as approved.
+    let reason = json!("区级机构改革，职能划转至街道");
+    let dodges: [(&str, serde_json::Value, &str); 6] = [
+        (
+            "scoring_rule",
+            json!({"kind": "step_deduction", "points": "0", "per_percent": "10"}),
+            "97",
+        ),
+        (
+            "scoring_rule",
+            json!({"kind": "step_deduction", "points": "1", "per_percent": "10", "floor": "40"}),
+            "97",
+        ),
+        ("adjusted_target", json!("100"), "97"),
+        ("comparison", json!("at_most"), "97"),
+        ("unit", json!("项"), "77"),
+        ("level1", json!("effect"), "77"),
+    ];
+    for (field, value, unapproved) in dodges {
+        let mut dodged = goals.clone();
+        dodged[1][field] = value;
+        dodged[1]["adjustment_reason"] = reason.clone();
+        let dodged = report(dodged, results.clone());
+        assert_eq!(total(&dodged, None), Some(unapproved.into()), "{field}");
+        assert_eq!(
+            total(&dodged, Some(&approved)),
+            Some("77".into()),
+            "{field}"
+        );
+        let card = dodged.scorecard(&Weights::default(), Some(&approved));
+        assert_eq!(card.subtotals[0].level1, Some(IndicatorLevel1::Output));
+        assert_eq!(card.subtotals[0].score.map(String::from), Some("60".into()));
+    }
+    let mut shifted = goals.clone();
+    shifted[0]["weight"] = json!("79.99");
+    shifted[1]["weight"] = json!("0.01");
+    let shifted = report(shifted, results.clone());
+    assert_eq!(total(&shifted, None), Some("97".into()));
+    assert_eq!(total(&shifted, Some(&approved)), Some("77".into()));
+
+    // A proposed adjustment is shown beside the approved target it is scored against, and
+    // counts once approved.
+    let mut proposed = goals;
+    proposed[1]["adjusted_target"] = json!("100");
+    proposed[1]["adjustment_reason"] = reason;
+    let proposed = report(proposed, results);
+    let card = proposed.scorecard(&Weights::default(), Some(&approved));
+    assert_eq!(card.indicators[1].target, "200");
+    assert_eq!(card.indicators[1].proposed_target.as_deref(), Some("100"));
+    assert_eq!(
+        card.indicators[1].score.map(String::from),
+        Some("20".into())
+    );
+    let reapproved = ApprovedGoals::of(&proposed.goals, "reviewer", chrono::Utc::now(), 4);
+    let card = proposed.scorecard(&Weights::default(), Some(&reapproved));
+    assert_eq!(card.indicators[1].target, "100");
+    assert_eq!(card.indicators[1].proposed_target, None);
+    assert_eq!(card.total.map(String::from), Some("97".into()));
 }
