@@ -8,6 +8,7 @@ pub mod audit;
 pub mod evaluations;
 pub mod login;
 pub mod maintenance;
+pub mod progress;
 pub mod review;
 pub mod users;
 pub mod years;
