@@ -79,7 +79,7 @@ fn latency_histogram() -> Histogram {
 }
 
 fn pool_wait_histogram() -> Histogram {
-    // 0.1 ms to about 3 s, past the longest `DATABASE_POOL_TIMEOUT` worth waiting.
+    // 0.1 ms to about 1.6 s, past the default `DATABASE_POOL_TIMEOUT` (1 s).
     Histogram::new(exponential_buckets(0.0001, 2.0, 15))
 }
 
