@@ -249,7 +249,7 @@ impl Application {
             .metrics_bind
             .map(|bind| {
                 MetricsListener::bind(bind, store.clone()).map_err(|source| StartupError::Listen {
-                    bind: bind.to_string(),
+                    bind: format!("{bind} (PERFEVAL_METRICS_BIND)"),
                     source,
                 })
             })
