@@ -20,10 +20,17 @@ RUN apt-get update \
 COPY --from=build /usr/local/bin/perfeval /usr/local/bin/perfeval
 USER perfeval
 WORKDIR /data
+# The SQLite file lives in the volume, so that it outlives the container; PostgreSQL is
+# chosen by giving DATABASE_URL=postgres://… instead.
 ENV PERFEVAL_BIND=0.0.0.0:8080 \
     DATABASE_URL=/data/perfeval.db \
     RUST_LOG=info
 VOLUME ["/data"]
 EXPOSE 8080
+# The image has no HTTP client, but bash (essential in Debian) opens TCP connections itself:
+# /healthz on the port PERFEVAL_BIND names, over loopback. Liveness, not readiness: a database
+# outage is answered with 503s and heals by itself, and restarting the process would not help.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PERFEVAL_BIND##*:} && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["perfeval"]
 CMD ["serve"]

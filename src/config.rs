@@ -106,6 +106,12 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=36_500), global = true)]
     pub audit_retention_days: u32,
 
+    /// Address and port of a second listener that answers only `GET /metrics` (Prometheus);
+    /// none by default. Whoever reaches it reads the traffic and the collection's progress:
+    /// bind it to loopback or a monitoring network, never where the API's clients are.
+    #[arg(long, env = "PERFEVAL_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+
     #[command(flatten)]
     pub limits: Limits,
 }

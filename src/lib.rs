@@ -9,5 +9,6 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod memory;
+pub mod metrics;
 pub mod startup;
 pub mod store;

@@ -14,6 +14,7 @@ use crate::api::auth::{Authenticator, LoginLimiter, LoginOrigins, PortalKey};
 use crate::api::extract::{BodyDeadline, BodyLimit, query_config};
 use crate::api::headers::{allowed_origins, cors, security_headers};
 use crate::api::health::{Stopping, close_when_stopping};
+use crate::api::metrics::{MetricsListener, count_requests};
 use crate::app::audit::AuditPolicy;
 use crate::config::Settings;
 use crate::domain::access::{Password, Role};
@@ -214,6 +215,7 @@ pub struct Application {
     shutdown_timeout: u64,
     /// Held while the server runs: no second server opens the same SQLite file.
     claim: Option<ServerClaim>,
+    metrics: Option<MetricsListener>,
 }
 
 impl Application {
@@ -244,8 +246,18 @@ impl Application {
             bind: settings.bind.to_string(),
             source,
         })?;
+        let metrics = settings
+            .metrics_bind
+            .map(|bind| {
+                MetricsListener::bind(bind, store.clone()).map_err(|source| StartupError::Listen {
+                    bind: format!("{bind} (PERFEVAL_METRICS_BIND)"),
+                    source,
+                })
+            })
+            .transpose()?;
         let mut application = Self::serve(listener, store, authenticator, origins, settings)?;
         application.claim = claim;
+        application.metrics = metrics;
         Ok(application)
     }
 
@@ -289,6 +301,7 @@ impl Application {
                 .wrap(cors(&origins))
                 .wrap(from_fn(security_headers))
                 .wrap(from_fn(api::request_id::middleware))
+                .wrap(from_fn(count_requests))
                 .app_data(stopping_data.clone())
                 .app_data(store.clone())
                 .app_data(authenticator.clone())
@@ -333,11 +346,17 @@ impl Application {
             stopping,
             shutdown_timeout: limits.shutdown_timeout,
             claim: None,
+            metrics: None,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the metrics listener, when `PERFEVAL_METRICS_BIND` asks for one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(MetricsListener::port)
     }
 
     /// Runs until SIGTERM or SIGINT; then answers what is queued for a moment (`DRAIN`), stops
@@ -360,7 +379,10 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let stopped = self.server.await;
+        let stopped = match self.metrics {
+            Some(metrics) => metrics.serve_until(self.server).await,
+            None => self.server.await,
+        };
         drop(self.claim);
         stopped
     }

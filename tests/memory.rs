@@ -64,6 +64,7 @@ async fn failed_logins_with_megabyte_names_do_not_stay_in_memory() {
         admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from("admin-password-for-tests".to_owned())),
         audit_retention_days: 730,
+        metrics_bind: None,
         limits: Limits::default(),
     };
     let app = Application::build(&settings).expect("the service starts");

@@ -21,6 +21,7 @@ fn settings(secret: Option<&str>, dev: bool) -> Settings {
         admin_user: "admin".to_owned(),
         admin_password: None,
         audit_retention_days: 730,
+        metrics_bind: None,
         limits: Limits::default(),
     }
 }

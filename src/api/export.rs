@@ -254,7 +254,9 @@ fn csv_stream(
     mut lines: Box<dyn Iterator<Item = String> + Send>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
     let (chunks, received) = tokio::sync::mpsc::channel(CSV_CHUNKS_AHEAD);
+    let in_flight = crate::metrics::BlockingWork::start();
     actix_web::rt::task::spawn_blocking(move || {
+        let _in_flight = in_flight;
         loop {
             let chunk: String = lines.by_ref().take(CSV_ROWS_PER_CHUNK).collect();
             if chunk.is_empty() || chunks.blocking_send(Bytes::from(chunk)).is_err() {

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod headers;
 pub mod health;
 pub mod issues;
+pub mod metrics;
 pub mod open_data;
 pub mod openapi;
 pub mod public;

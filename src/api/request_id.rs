@@ -94,7 +94,10 @@ where
     R: Send + 'static,
 {
     let id = current();
+    // Counted from the hand-off until the work ends, even when the request is gone before.
+    let in_flight = crate::metrics::BlockingWork::start();
     web::block(move || {
+        let _in_flight = in_flight;
         ON_BLOCKING_THREAD.with(|current| *current.borrow_mut() = id);
         let result = work();
         ON_BLOCKING_THREAD.with(|current| *current.borrow_mut() = None);

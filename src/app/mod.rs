@@ -9,6 +9,7 @@ pub mod evaluations;
 pub mod forms;
 pub mod login;
 pub mod maintenance;
+pub mod progress;
 pub mod review;
 pub mod users;
 pub mod years;

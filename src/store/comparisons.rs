@@ -307,12 +307,15 @@ impl TableCache {
     }
 
     fn get(&self, key: &TableKey, stamp: Stamp) -> Option<Arc<CachedTable>> {
-        self.tables
+        let found = self
+            .tables
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(key)
             .filter(|cached| cached.stamp == stamp)
-            .cloned()
+            .cloned();
+        crate::metrics::cache_lookup(crate::metrics::Cache::YearTables, found.is_some());
+        found
     }
 
     fn keep(&self, key: TableKey, table: Arc<CachedTable>) {

@@ -9,6 +9,7 @@ pub mod evaluations;
 pub mod generations;
 mod projections;
 mod recent;
+pub mod report_counts;
 mod schema;
 pub mod service_tokens;
 pub mod users;
@@ -21,7 +22,7 @@ use std::time::Duration;
 
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::r2d2::event::AcquireEvent;
+use diesel::r2d2::event::{AcquireEvent, CheckoutEvent, TimeoutEvent};
 use diesel::r2d2::{HandleError, HandleEvent, Pool, PooledConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -307,6 +308,7 @@ impl Store {
 
     fn refuse_during_outage(&self) -> Result<(), StoreError> {
         if self.reachability.is_lost() && self.pool.state().idle_connections == 0 {
+            crate::metrics::pool_refused(crate::metrics::PoolRefusal::Outage);
             return Err(StoreError::Outage);
         }
         Ok(())
@@ -450,6 +452,14 @@ impl HandleEvent for Reachability {
         if self.lost.swap(false, Ordering::Relaxed) {
             log::info!("the database answers again");
         }
+    }
+
+    fn handle_checkout(&self, event: CheckoutEvent) {
+        crate::metrics::pool_waited(event.duration());
+    }
+
+    fn handle_timeout(&self, _: TimeoutEvent) {
+        crate::metrics::pool_refused(crate::metrics::PoolRefusal::Timeout);
     }
 }
 

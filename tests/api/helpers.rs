@@ -148,6 +148,8 @@ pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:port` of the metrics listener, when the settings ask for one.
+    pub metrics_address: Option<String>,
     client: awc::Client,
     /// The first administrator's token, which the plain request methods send.
     pub admin_token: String,
@@ -170,9 +172,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let database_url = settings.database_url.clone();
     let app = Application::build(&settings).expect("the service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     actix_rt::spawn(app.run_until_stopped());
     let mut app = TestApp {
         address,
+        metrics_address,
         client: awc::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
             .disable_redirects()
@@ -204,6 +210,7 @@ pub fn settings_for(database_url: String) -> Settings {
         admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),
         audit_retention_days: 730,
+        metrics_bind: None,
         limits: Limits::default(),
     }
 }

@@ -13,6 +13,7 @@ mod departments;
 mod evaluations;
 mod forms;
 mod helpers;
+mod metrics;
 mod openapi;
 mod publishing;
 mod real_reports;

@@ -123,7 +123,10 @@ impl WrittenAnswers {
     fn get(&self, etag: &str) -> Option<Bytes> {
         // A poisoned lock holds only whole answers; taking it over is safe.
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.0.get(etag).cloned()
+        let found = kept.0.get(etag).cloned();
+        drop(kept);
+        crate::metrics::cache_lookup(crate::metrics::Cache::WrittenAnswers, found.is_some());
+        found
     }
 
     fn keep(&self, etag: String, body: Bytes) {
