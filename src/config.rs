@@ -133,6 +133,11 @@ pub struct Limits {
           value_parser = clap::value_parser!(u64).range(1..=60), global = true)]
     pub pool_timeout: u64,
 
+    /// Seconds the service waits at start for PostgreSQL to accept a connection before it exits.
+    #[arg(long, env = "DATABASE_STARTUP_TIMEOUT", default_value_t = Limits::STARTUP_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    pub startup_timeout: u64,
+
     /// Seconds given, at SIGTERM or SIGINT, to the requests under way before the process exits.
     #[arg(long, env = "PERFEVAL_SHUTDOWN_TIMEOUT", default_value_t = Limits::SHUTDOWN_TIMEOUT,
           value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
@@ -145,6 +150,7 @@ impl Limits {
     pub const MAX_CONNECTIONS: u32 = 1000;
     pub const BLOCKING_THREADS: u16 = 32;
     pub const POOL_TIMEOUT: u64 = 1;
+    pub const STARTUP_TIMEOUT: u64 = crate::store::Waits::STARTUP.as_secs();
     pub const SHUTDOWN_TIMEOUT: u64 = 10;
 
     pub fn header_timeout(&self) -> Duration {
@@ -158,6 +164,14 @@ impl Limits {
     pub fn pool_timeout(&self) -> Duration {
         Duration::from_secs(self.pool_timeout)
     }
+
+    /// What the store waits for, from these settings.
+    pub fn store_waits(&self) -> crate::store::Waits {
+        crate::store::Waits {
+            pool: self.pool_timeout(),
+            startup: Duration::from_secs(self.startup_timeout),
+        }
+    }
 }
 
 /// The documented defaults, for code that builds settings without a command line.
@@ -169,6 +183,7 @@ impl Default for Limits {
             max_connections: Self::MAX_CONNECTIONS,
             blocking_threads: Self::BLOCKING_THREADS,
             pool_timeout: Self::POOL_TIMEOUT,
+            startup_timeout: Self::STARTUP_TIMEOUT,
             shutdown_timeout: Self::SHUTDOWN_TIMEOUT,
         }
     }

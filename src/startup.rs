@@ -227,10 +227,10 @@ impl Application {
             source,
         };
         let claim = claim_for_server(&settings.database_url).map_err(database)?;
-        let store = Store::connect(
+        let store = Store::connect_with(
             &settings.database_url,
             settings.pool_size,
-            settings.limits.pool_timeout(),
+            settings.limits.store_waits(),
         );
         let applied = store.migrate().map_err(database)?;
         log::info!(

@@ -9,6 +9,7 @@ mod concurrency;
 mod contract;
 mod departments;
 mod evaluations;
+mod faults;
 mod forms;
 mod helpers;
 mod openapi;

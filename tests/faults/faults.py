@@ -405,16 +405,22 @@ def scenario_contention(args, processes, workdir):
             second.login()
             servers.append(second)
         else:
-            refused = subprocess.run(
-                [args.binary, "serve"],
-                env=dict(os.environ, DATABASE_URL=url, JWT_SECRET=JWT_SECRET,
-                         PERFEVAL_BIND=f"127.0.0.1:{free_port()}"),
-                capture_output=True, text=True, timeout=60,
-            )
-            check(refused.returncode != 0 and "another perfeval server is serving" in refused.stderr,
-                  f"a second server on the SQLite file: {refused.returncode} {refused.stderr[-500:]}")
+            # The same file under another name: a symlink, and a path through `..`.
+            link = os.path.join(workdir, "contention-link.db")
+            os.symlink(url, link)
+            os.makedirs(os.path.join(workdir, "sub"), exist_ok=True)
+            for name in (url, link, os.path.join(workdir, "sub", "..", "contention-link.db")):
+                refused = subprocess.run(
+                    [args.binary, "serve"],
+                    env=dict(os.environ, DATABASE_URL=name, JWT_SECRET=JWT_SECRET,
+                             PERFEVAL_BIND=f"127.0.0.1:{free_port()}"),
+                    capture_output=True, text=True, timeout=60,
+                )
+                check(refused.returncode != 0 and "another perfeval server is serving" in refused.stderr,
+                      f"a second server on the SQLite file as {name}: {refused.returncode} {refused.stderr[-500:]}")
             said = refused.stderr[refused.stderr.index("another perfeval server"):].split(";")[0]
-            figure("contention", f"sqlite: a second server on the same file refused to start: {said}")
+            figure("contention", f"sqlite: a second server on the same file refused to start, under its name, "
+                   f"a symlink and a path through '..': {said}")
         units = [f"40{i:04d}" for i in range(16)]
         for code in units:
             department(first, code)
