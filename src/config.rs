@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::store::PostgresDeadlines;
+
 /// How the service runs. Every setting has an environment variable; a flag wins over it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
@@ -138,6 +140,37 @@ pub struct Limits {
           value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
     pub startup_timeout: u64,
 
+    /// Seconds a PostgreSQL connection may take to open (libpq's `connect_timeout`; 2 at least).
+    #[arg(long, env = "DATABASE_CONNECT_TIMEOUT", default_value_t = Limits::CONNECT_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(2..=60), global = true)]
+    pub connect_timeout: u64,
+
+    /// Seconds one PostgreSQL statement of a request may run (`statement_timeout`); a statement
+    /// that gets no answer one second after that has its connection cut.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT", default_value_t = Limits::STATEMENT_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub statement_timeout: u64,
+
+    /// Seconds one PostgreSQL statement of a request may wait for a lock (`lock_timeout`).
+    #[arg(long, env = "DATABASE_LOCK_TIMEOUT", default_value_t = Limits::LOCK_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub lock_timeout: u64,
+
+    /// TCP keep-alive on PostgreSQL connections: seconds idle before the first probe.
+    #[arg(long, env = "DATABASE_KEEPALIVES_IDLE", default_value_t = Limits::KEEPALIVES_IDLE,
+          value_parser = clap::value_parser!(u64).range(1..=7200), global = true)]
+    pub keepalives_idle: u64,
+
+    /// TCP keep-alive: seconds between probes.
+    #[arg(long, env = "DATABASE_KEEPALIVES_INTERVAL", default_value_t = Limits::KEEPALIVES_INTERVAL,
+          value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    pub keepalives_interval: u64,
+
+    /// TCP keep-alive: probes unanswered before the connection is given up.
+    #[arg(long, env = "DATABASE_KEEPALIVES_COUNT", default_value_t = Limits::KEEPALIVES_COUNT,
+          value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
+    pub keepalives_count: u32,
+
     /// Seconds given, at SIGTERM or SIGINT, to the requests under way before the process exits.
     #[arg(long, env = "PERFEVAL_SHUTDOWN_TIMEOUT", default_value_t = Limits::SHUTDOWN_TIMEOUT,
           value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
@@ -151,6 +184,12 @@ impl Limits {
     pub const BLOCKING_THREADS: u16 = 32;
     pub const POOL_TIMEOUT: u64 = 1;
     pub const STARTUP_TIMEOUT: u64 = crate::store::Waits::STARTUP.as_secs();
+    pub const CONNECT_TIMEOUT: u64 = PostgresDeadlines::CONNECT.as_secs();
+    pub const STATEMENT_TIMEOUT: u64 = PostgresDeadlines::STATEMENT.as_secs();
+    pub const LOCK_TIMEOUT: u64 = PostgresDeadlines::LOCK.as_secs();
+    pub const KEEPALIVES_IDLE: u64 = PostgresDeadlines::KEEPALIVE_IDLE.as_secs();
+    pub const KEEPALIVES_INTERVAL: u64 = PostgresDeadlines::KEEPALIVE_INTERVAL.as_secs();
+    pub const KEEPALIVES_COUNT: u32 = PostgresDeadlines::KEEPALIVE_COUNT;
     pub const SHUTDOWN_TIMEOUT: u64 = 10;
 
     pub fn header_timeout(&self) -> Duration {
@@ -165,11 +204,21 @@ impl Limits {
         Duration::from_secs(self.pool_timeout)
     }
 
-    /// What the store waits for, from these settings.
-    pub fn store_waits(&self) -> crate::store::Waits {
+    /// What the store waits for, from these settings: for the server, or for a command-line
+    /// job (`server: false`), whose statements are not bounded.
+    pub fn store_waits(&self, server: bool) -> crate::store::Waits {
+        let seconds = Duration::from_secs;
         crate::store::Waits {
             pool: self.pool_timeout(),
-            startup: Duration::from_secs(self.startup_timeout),
+            startup: seconds(self.startup_timeout),
+            postgres: PostgresDeadlines {
+                connect: seconds(self.connect_timeout),
+                keepalive_idle: seconds(self.keepalives_idle),
+                keepalive_interval: seconds(self.keepalives_interval),
+                keepalive_count: self.keepalives_count,
+                statement: server.then(|| seconds(self.statement_timeout)),
+                lock: server.then(|| seconds(self.lock_timeout)),
+            },
         }
     }
 }
@@ -184,6 +233,12 @@ impl Default for Limits {
             blocking_threads: Self::BLOCKING_THREADS,
             pool_timeout: Self::POOL_TIMEOUT,
             startup_timeout: Self::STARTUP_TIMEOUT,
+            connect_timeout: Self::CONNECT_TIMEOUT,
+            statement_timeout: Self::STATEMENT_TIMEOUT,
+            lock_timeout: Self::LOCK_TIMEOUT,
+            keepalives_idle: Self::KEEPALIVES_IDLE,
+            keepalives_interval: Self::KEEPALIVES_INTERVAL,
+            keepalives_count: Self::KEEPALIVES_COUNT,
             shutdown_timeout: Self::SHUTDOWN_TIMEOUT,
         }
     }

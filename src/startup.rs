@@ -230,7 +230,7 @@ impl Application {
         let store = Store::connect_with(
             &settings.database_url,
             settings.pool_size,
-            settings.limits.store_waits(),
+            settings.limits.store_waits(true),
         );
         let applied = store.migrate().map_err(database)?;
         log::info!(

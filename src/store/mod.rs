@@ -12,9 +12,9 @@ mod recent;
 mod schema;
 pub mod service_tokens;
 pub mod users;
+mod watchdog;
 pub mod years;
 
-use std::ops::DerefMut;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,7 +28,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::domain::FieldError;
 use connection::ConnectionManager;
-pub use connection::{Backend, DbConnection};
+pub use connection::{Backend, DbConnection, PostgresDeadlines};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -48,6 +48,11 @@ pub enum StoreError {
     Contended,
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The database's disk (or SQLite's page limit) is full: nothing more can be stored until
+    /// room is made. SQLite's `SQLITE_FULL`, PostgreSQL's 53100 (disk full), recognised by their
+    /// messages, which is all diesel passes on.
+    #[error("the database cannot store more: {0}")]
+    StorageFull(String),
     /// No connection can be opened at this moment; the outage is logged once, when it begins.
     #[error("no connection to the database can be opened at this moment")]
     Outage,
@@ -98,11 +103,34 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(_, info) if is_lost_connection(info.message()) => {
                 Self::Unavailable(error.to_string())
             }
+            DieselError::DatabaseError(_, info) if is_storage_full(info.message()) => {
+                Self::StorageFull(info.message().to_owned())
+            }
+            // `statement_timeout` and `lock_timeout` (PostgreSQL's 57014 and 55P03).
+            DieselError::DatabaseError(_, info)
+                if info.message().starts_with("canceling statement due to") =>
+            {
+                Self::Unavailable(error.to_string())
+            }
             // A connection lost in a transaction cannot even roll back.
             DieselError::BrokenTransactionManager => Self::Unavailable(error.to_string()),
             _ => Self::caused("the database failed", error),
         }
     }
+}
+
+/// The words of a full disk: SQLite's for `SQLITE_FULL`, and the system's for `ENOSPC`, which
+/// PostgreSQL appends to its disk-full errors (53100: "could not extend file …: No space left
+/// on device"), and for a quota.
+fn is_storage_full(message: &str) -> bool {
+    [
+        "database or disk is full",
+        "No space left on device",
+        "could not extend file",
+        "Disk quota exceeded",
+    ]
+    .iter()
+    .any(|phrase| message.contains(phrase))
 }
 
 /// PostgreSQL's words for a connection that a shutdown or restart of the server ended.
@@ -113,6 +141,9 @@ fn is_lost_connection(message: &str) -> bool {
         "the database system is shutting down",
         "the database system is starting up",
         "no connection to the server",
+        // The socket cut by the watchdog, or lost underneath.
+        "could not receive data from server",
+        "could not send data to server",
     ]
     .iter()
     .any(|phrase| message.contains(phrase))
@@ -227,6 +258,8 @@ pub struct Waits {
     /// that is starting up together with the service gets a while to come up, and one that
     /// stays unreachable is reported after it.
     pub startup: Duration,
+    /// What PostgreSQL connections wait for.
+    pub postgres: PostgresDeadlines,
 }
 
 impl Waits {
@@ -253,7 +286,7 @@ impl Store {
     /// background: an unreachable database is reported by the first use, and the pool keeps
     /// trying to reconnect.
     pub fn connect_with(database_url: &str, pool_size: u32, waits: Waits) -> Self {
-        let manager = ConnectionManager::new(database_url);
+        let manager = ConnectionManager::new(database_url, waits.postgres);
         let backend = manager.backend();
         let reachability = Reachability::default();
         let pool = Pool::builder()
@@ -280,6 +313,7 @@ impl Store {
         let waits = Waits {
             pool: pool_timeout,
             startup: Waits::STARTUP,
+            postgres: PostgresDeadlines::default(),
         };
         Self::connect_with(database_url, pool_size, waits)
     }
@@ -303,7 +337,9 @@ impl Store {
                 wait.as_secs_f32()
             ))
         })?;
-        let applied = match &mut *conn {
+        // A migration may rewrite a large table: not bounded like a request's statements.
+        conn.without_deadlines()?;
+        let applied = match &mut **conn {
             DbConnection::Postgres(pg) => pg
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|v| v.len()),
@@ -381,7 +417,7 @@ impl Store {
     ) -> Result<T, E> {
         let _writer = self.lock_writer();
         let mut pooled = self.conn()?;
-        let conn = pooled.deref_mut();
+        let conn: &mut DbConnection = &mut pooled;
         let begun = match conn {
             DbConnection::Sqlite(sqlite) => {
                 AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
@@ -426,7 +462,7 @@ impl Store {
     ) -> Result<T, E> {
         type Manager = <DbConnection as Connection>::TransactionManager;
         let mut pooled = self.conn()?;
-        let conn = pooled.deref_mut();
+        let conn: &mut DbConnection = &mut pooled;
         Manager::begin_transaction(conn).map_err(StoreError::from)?;
         finish(conn, work)
     }
@@ -515,5 +551,24 @@ where
 {
     fn unique_row(self, conn: &mut DbConnection) -> diesel::QueryResult<Option<U>> {
         Ok(self.load(conn)?.into_iter().next())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_told_from_other_failures_on_both_databases() {
+        for full in [
+            "database or disk is full",
+            "could not extend file \"base/16384/16385\": No space left on device",
+            "could not write to file \"pg_wal/xlogtemp.42\": No space left on device",
+        ] {
+            assert!(is_storage_full(full), "{full}");
+        }
+        for other in ["disk I/O error", "relation \"x\" does not exist"] {
+            assert!(!is_storage_full(other), "{other}");
+        }
     }
 }
