@@ -205,9 +205,57 @@ pub fn command_as_run() -> &'static str {
 /// closed connection.
 const DRAIN: Duration = Duration::from_secs(1);
 
+/// How long, once the listener takes no new connection, the server goes on accepting those the
+/// kernel had already queued before it stops accepting.
+const EMPTY_QUEUE: Duration = Duration::from_millis(300);
+
+/// Makes the listening socket take no new connection while those already queued can still be
+/// accepted: a socket filter that drops every packet to the listener. A client that connects
+/// from now on gets no handshake; its next attempt (a second later) finds the listener closed
+/// and is refused. Without it, closing the listener would reset the connections still queued,
+/// after their clients had sent their requests. The filter is the kernel's (classic BPF), so
+/// Linux only; elsewhere the queue is closed as before.
+fn refuse_new_connections(listener: std::os::fd::RawFd) {
+    #[cfg(target_os = "linux")]
+    {
+        // One instruction: return 0, i.e. keep none of the packet.
+        let drop_all = [libc::sock_filter {
+            code: 0x06, // BPF_RET | BPF_K
+            jt: 0,
+            jf: 0,
+            k: 0,
+        }];
+        let program = libc::sock_fprog {
+            len: 1,
+            filter: drop_all.as_ptr().cast_mut(),
+        };
+        // SAFETY: `listener` is the open listening socket of the server, which is not closed
+        // before the server stops; the kernel copies the program, which lives through the call.
+        let set = unsafe {
+            libc::setsockopt(
+                listener,
+                libc::SOL_SOCKET,
+                libc::SO_ATTACH_FILTER,
+                std::ptr::from_ref(&program).cast(),
+                u32::try_from(std::mem::size_of::<libc::sock_fprog>()).unwrap_or(u32::MAX),
+            )
+        };
+        if set != 0 {
+            log::warn!(
+                "cannot stop new connections before the queue is emptied: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = listener;
+}
+
 /// A server bound to its port, not yet running.
 pub struct Application {
     port: u16,
+    /// The listening socket, open until the server stops.
+    listener: std::os::fd::RawFd,
     server: Server,
     stopping: Stopping,
     shutdown_timeout: u64,
@@ -259,6 +307,7 @@ impl Application {
             source,
         };
         let port = listener.local_addr().map_err(listen_error)?.port();
+        let listener_fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
         let store = web::Data::new(store);
         let authenticator = web::Data::new(authenticator);
         // One limiter for all workers, so that a burst is counted whichever worker takes it.
@@ -319,6 +368,7 @@ impl Application {
         }
         Ok(Self {
             port,
+            listener: listener_fd,
             server: server.run(),
             stopping,
             shutdown_timeout: limits.shutdown_timeout,
@@ -330,12 +380,14 @@ impl Application {
         self.port
     }
 
-    /// Runs until SIGTERM or SIGINT; then answers what is queued for a moment (`DRAIN`), stops
-    /// accepting, and gives the requests under way `PERFEVAL_SHUTDOWN_TIMEOUT` to finish.
+    /// Runs until SIGTERM or SIGINT; then answers what comes for a moment (`DRAIN`), takes no
+    /// new connection but accepts those queued (`EMPTY_QUEUE`), stops accepting, and gives the
+    /// requests under way `PERFEVAL_SHUTDOWN_TIMEOUT` to finish.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let stopping = self.stopping.clone();
         let grace = self.shutdown_timeout;
+        let listener = self.listener;
         actix_web::rt::spawn(async move {
             let signal = stop_signal().await;
             log::info!(
@@ -344,6 +396,8 @@ impl Application {
             );
             stopping.set();
             actix_web::rt::time::sleep(DRAIN).await;
+            refuse_new_connections(listener);
+            actix_web::rt::time::sleep(EMPTY_QUEUE).await;
             handle.stop(true).await;
         });
         self.run_until_stopped().await

@@ -858,6 +858,8 @@ def scenario_sigterm(args, processes, workdir):
            f"({sorted({str(r[2]) for r in in_flight})}); sent after it: {len(after)}, answered {len(answered_after)}, "
            f"the rest {others}; exited in {exit_seconds:.1f} s (grace {grace} s + 1 s drain)")
     check(in_flight and not unanswered, "a request under way at SIGTERM got no answer")
+    # After the drain a request is refused (it was never taken), not reset once sent.
+    check(set(others) <= {"refused"}, f"requests sent after SIGTERM got neither an answer nor a refusal: {others}")
     draining = [r for r in after if r[0] < signalled + 0.8 and not isinstance(r[2], int)]
     check(not draining, f"requests sent while draining got no answer: {sorted({str(r[2]) for r in draining})}")
     check(exit_seconds < grace + 1 + 3, "the exit took too long")
