@@ -125,6 +125,12 @@ pub struct Limits {
           value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
     pub max_connections: u32,
 
+    /// Open connections one client address may hold at once, over all workers; more are closed
+    /// as they are accepted.
+    #[arg(long, env = "PERFEVAL_MAX_CONNECTIONS_PER_CLIENT", default_value_t = Limits::MAX_CONNECTIONS_PER_CLIENT,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
+    pub max_connections_per_client: u32,
+
     /// Threads each worker may run blocking work on (database calls, exports); more work waits.
     #[arg(long, env = "PERFEVAL_BLOCKING_THREADS", default_value_t = Limits::BLOCKING_THREADS,
           value_parser = clap::value_parser!(u16).range(1..=512), global = true)]
@@ -181,6 +187,7 @@ impl Limits {
     pub const HEADER_TIMEOUT: u64 = 10;
     pub const BODY_TIMEOUT: u64 = 30;
     pub const MAX_CONNECTIONS: u32 = 1000;
+    pub const MAX_CONNECTIONS_PER_CLIENT: u32 = 1000;
     pub const BLOCKING_THREADS: u16 = 32;
     pub const POOL_TIMEOUT: u64 = 1;
     pub const STARTUP_TIMEOUT: u64 = crate::store::Waits::STARTUP.as_secs();
@@ -230,6 +237,7 @@ impl Default for Limits {
             header_timeout: Self::HEADER_TIMEOUT,
             body_timeout: Self::BODY_TIMEOUT,
             max_connections: Self::MAX_CONNECTIONS,
+            max_connections_per_client: Self::MAX_CONNECTIONS_PER_CLIENT,
             blocking_threads: Self::BLOCKING_THREADS,
             pool_timeout: Self::POOL_TIMEOUT,
             startup_timeout: Self::STARTUP_TIMEOUT,

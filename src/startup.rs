@@ -325,6 +325,8 @@ impl Application {
         let stopping = Stopping::default();
         let stopping_data = web::Data::new(stopping.clone());
         let limits = &settings.limits;
+        let clients =
+            crate::api::clients::ClientConnections::with_cap(limits.max_connections_per_client);
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
@@ -355,6 +357,7 @@ impl Application {
             crate::memory::give_back();
             app
         })
+        .on_connect(move |connection, data| clients.on_connect(connection, data))
         .client_request_timeout(limits.header_timeout())
         .max_connections(usize::try_from(limits.max_connections).unwrap_or(usize::MAX))
         .worker_max_blocking_threads(usize::from(limits.blocking_threads))

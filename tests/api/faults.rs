@@ -74,3 +74,46 @@ async fn an_unreachable_postgresql_is_reported_within_the_startup_timeout() {
         "the cause is named: {said}"
     );
 }
+
+#[actix_rt::test]
+async fn one_client_address_holds_at_most_its_cap_of_connections() {
+    use std::io::Read;
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.limits.max_connections_per_client = 3;
+    })
+    .await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let (held, over) = actix_rt::task::spawn_blocking(move || {
+        let held: Vec<_> = (0..3)
+            .map(|_| std::net::TcpStream::connect(&address).expect("connects"))
+            .collect();
+        // The server counts a connection once it takes it.
+        std::thread::sleep(Duration::from_millis(300));
+        let mut over = std::net::TcpStream::connect(&address).expect("the kernel accepts");
+        over.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("a read timeout");
+        let began = Instant::now();
+        let mut buffer = [0_u8; 16];
+        let read = over.read(&mut buffer);
+        let closed =
+            matches!(read, Ok(0)) || read.is_err() && began.elapsed() < Duration::from_secs(4);
+        (held, closed)
+    })
+    .await
+    .expect("the client thread ends");
+    assert!(
+        over,
+        "a fourth idle connection from the address is closed at once"
+    );
+    drop(held);
+    // Once the address's connections are closed, it is served again.
+    let mut answered = false;
+    for _ in 0..20 {
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+        if app.get("/api/v1/auth/me").await.status == 200 {
+            answered = true;
+            break;
+        }
+    }
+    assert!(answered, "served again once its connections closed");
+}

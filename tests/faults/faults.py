@@ -269,8 +269,10 @@ def scenario_stalled(args, processes, workdir):
         args.binary,
         os.path.join(workdir, "stalled.db"),
         workdir,
+        # Every stalled client here has the address 127.0.0.1: the deadlines are under test, not
+        # the cap per address (scenario `greedy`).
         env={"PERFEVAL_BODY_TIMEOUT": str(body_deadline), "PERFEVAL_HEADER_TIMEOUT": "2",
-             "PERFEVAL_SHUTDOWN_TIMEOUT": "3"},
+             "PERFEVAL_SHUTDOWN_TIMEOUT": "3", "PERFEVAL_MAX_CONNECTIONS_PER_CLIENT": "100000"},
         nofile=1024,
     )
     head = (
@@ -336,6 +338,45 @@ def scenario_stalled(args, processes, workdir):
     held.close()
     figure("stalled", f"SIGTERM with a stalled upload: exited in {exit_seconds:.1f} s (grace 3 s + 1 s drain)")
     check(exit_seconds < 3 + 1 + 3, f"exit took {exit_seconds:.1f} s")
+
+
+def scenario_greedy(args, processes, workdir):
+    """One client address (127.0.0.2) opens 1,500 idle connections against two workers of 1,000
+    slots each and a cap of 1,000 per address (the defaults): the connections over the cap are
+    closed at once, and another address (127.0.0.1) is answered at once meanwhile."""
+    server = processes.server(args.binary, os.path.join(workdir, "greedy.db"), workdir, name="greedy")
+    count = min(1500, resource.getrlimit(resource.RLIMIT_NOFILE)[1] - 100)
+    held = []
+    started = time.monotonic()
+    for _ in range(count):
+        s = socket.socket()
+        s.bind(("127.0.0.2", 0))
+        s.settimeout(10)
+        s.connect(("127.0.0.1", server.port))
+        held.append(s)
+    time.sleep(1)
+    closed = 0
+    for s in held:
+        s.setblocking(False)
+        try:
+            if s.recv(1) == b"":
+                closed += 1
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed += 1
+    latencies = []
+    for _ in range(20):
+        began = time.monotonic()
+        check(request(server.port, "GET", "/healthz", timeout=10).status == 200, "/healthz failed")
+        latencies.append(time.monotonic() - began)
+    for s in held:
+        s.close()
+    figure("greedy", f"{count:,} idle connections from 127.0.0.2 (cap 1,000 per address): {closed:,} closed at once; "
+           f"/healthz from 127.0.0.1 meanwhile: median {statistics.median(latencies) * 1000:.0f} ms, "
+           f"max {max(latencies) * 1000:.0f} ms")
+    check(closed >= count - 1000, f"only {closed} connections over the cap were closed")
+    check(max(latencies) < 1, "another address waited a second or more")
 
 
 # --- concurrent writers -----------------------------------------------------------------
@@ -916,6 +957,7 @@ def scenario_storm(args, processes, workdir):
 
 SCENARIOS = {
     "stalled": scenario_stalled,
+    "greedy": scenario_greedy,
     "contention": scenario_contention,
     "crash": scenario_crash,
     "outage": scenario_outage,
