@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::store::PostgresDeadlines;
+
 /// How the service runs. Every setting has an environment variable; a flag wins over it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
@@ -135,6 +137,12 @@ pub struct Limits {
           value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
     pub max_connections: u32,
 
+    /// Open connections one client address may hold at once, over all workers; more are closed
+    /// as they are accepted.
+    #[arg(long, env = "PERFEVAL_MAX_CONNECTIONS_PER_CLIENT", default_value_t = Limits::MAX_CONNECTIONS_PER_CLIENT,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
+    pub max_connections_per_client: u32,
+
     /// Threads each worker may run blocking work on (database calls, exports); more work waits.
     #[arg(long, env = "PERFEVAL_BLOCKING_THREADS", default_value_t = Limits::BLOCKING_THREADS,
           value_parser = clap::value_parser!(u16).range(1..=512), global = true)]
@@ -144,6 +152,42 @@ pub struct Limits {
     #[arg(long, env = "DATABASE_POOL_TIMEOUT", default_value_t = Limits::POOL_TIMEOUT,
           value_parser = clap::value_parser!(u64).range(1..=60), global = true)]
     pub pool_timeout: u64,
+
+    /// Seconds the service waits at start for PostgreSQL to accept a connection before it exits.
+    #[arg(long, env = "DATABASE_STARTUP_TIMEOUT", default_value_t = Limits::STARTUP_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    pub startup_timeout: u64,
+
+    /// Seconds a PostgreSQL connection may take to open (libpq's `connect_timeout`; 2 at least).
+    #[arg(long, env = "DATABASE_CONNECT_TIMEOUT", default_value_t = Limits::CONNECT_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(2..=60), global = true)]
+    pub connect_timeout: u64,
+
+    /// Seconds one PostgreSQL statement of a request may run (`statement_timeout`); a statement
+    /// that gets no answer one second after that has its connection cut.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT", default_value_t = Limits::STATEMENT_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub statement_timeout: u64,
+
+    /// Seconds one PostgreSQL statement of a request may wait for a lock (`lock_timeout`).
+    #[arg(long, env = "DATABASE_LOCK_TIMEOUT", default_value_t = Limits::LOCK_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub lock_timeout: u64,
+
+    /// TCP keep-alive on PostgreSQL connections: seconds idle before the first probe.
+    #[arg(long, env = "DATABASE_KEEPALIVES_IDLE", default_value_t = Limits::KEEPALIVES_IDLE,
+          value_parser = clap::value_parser!(u64).range(1..=7200), global = true)]
+    pub keepalives_idle: u64,
+
+    /// TCP keep-alive: seconds between probes.
+    #[arg(long, env = "DATABASE_KEEPALIVES_INTERVAL", default_value_t = Limits::KEEPALIVES_INTERVAL,
+          value_parser = clap::value_parser!(u64).range(1..=600), global = true)]
+    pub keepalives_interval: u64,
+
+    /// TCP keep-alive: probes unanswered before the connection is given up.
+    #[arg(long, env = "DATABASE_KEEPALIVES_COUNT", default_value_t = Limits::KEEPALIVES_COUNT,
+          value_parser = clap::value_parser!(u32).range(1..=100), global = true)]
+    pub keepalives_count: u32,
 
     /// Seconds given, at SIGTERM or SIGINT, to the requests under way before the process exits.
     #[arg(long, env = "PERFEVAL_SHUTDOWN_TIMEOUT", default_value_t = Limits::SHUTDOWN_TIMEOUT,
@@ -155,8 +199,16 @@ impl Limits {
     pub const HEADER_TIMEOUT: u64 = 10;
     pub const BODY_TIMEOUT: u64 = 30;
     pub const MAX_CONNECTIONS: u32 = 1000;
+    pub const MAX_CONNECTIONS_PER_CLIENT: u32 = 1000;
     pub const BLOCKING_THREADS: u16 = 32;
     pub const POOL_TIMEOUT: u64 = 1;
+    pub const STARTUP_TIMEOUT: u64 = crate::store::Waits::STARTUP.as_secs();
+    pub const CONNECT_TIMEOUT: u64 = PostgresDeadlines::CONNECT.as_secs();
+    pub const STATEMENT_TIMEOUT: u64 = PostgresDeadlines::STATEMENT.as_secs();
+    pub const LOCK_TIMEOUT: u64 = PostgresDeadlines::LOCK.as_secs();
+    pub const KEEPALIVES_IDLE: u64 = PostgresDeadlines::KEEPALIVE_IDLE.as_secs();
+    pub const KEEPALIVES_INTERVAL: u64 = PostgresDeadlines::KEEPALIVE_INTERVAL.as_secs();
+    pub const KEEPALIVES_COUNT: u32 = PostgresDeadlines::KEEPALIVE_COUNT;
     pub const SHUTDOWN_TIMEOUT: u64 = 10;
 
     pub fn header_timeout(&self) -> Duration {
@@ -170,6 +222,24 @@ impl Limits {
     pub fn pool_timeout(&self) -> Duration {
         Duration::from_secs(self.pool_timeout)
     }
+
+    /// What the store waits for, from these settings: for the server, or for a command-line
+    /// job (`server: false`), whose statements are not bounded.
+    pub fn store_waits(&self, server: bool) -> crate::store::Waits {
+        let seconds = Duration::from_secs;
+        crate::store::Waits {
+            pool: self.pool_timeout(),
+            startup: seconds(self.startup_timeout),
+            postgres: PostgresDeadlines {
+                connect: seconds(self.connect_timeout),
+                keepalive_idle: seconds(self.keepalives_idle),
+                keepalive_interval: seconds(self.keepalives_interval),
+                keepalive_count: self.keepalives_count,
+                statement: server.then(|| seconds(self.statement_timeout)),
+                lock: server.then(|| seconds(self.lock_timeout)),
+            },
+        }
+    }
 }
 
 /// The documented defaults, for code that builds settings without a command line.
@@ -179,8 +249,16 @@ impl Default for Limits {
             header_timeout: Self::HEADER_TIMEOUT,
             body_timeout: Self::BODY_TIMEOUT,
             max_connections: Self::MAX_CONNECTIONS,
+            max_connections_per_client: Self::MAX_CONNECTIONS_PER_CLIENT,
             blocking_threads: Self::BLOCKING_THREADS,
             pool_timeout: Self::POOL_TIMEOUT,
+            startup_timeout: Self::STARTUP_TIMEOUT,
+            connect_timeout: Self::CONNECT_TIMEOUT,
+            statement_timeout: Self::STATEMENT_TIMEOUT,
+            lock_timeout: Self::LOCK_TIMEOUT,
+            keepalives_idle: Self::KEEPALIVES_IDLE,
+            keepalives_interval: Self::KEEPALIVES_INTERVAL,
+            keepalives_count: Self::KEEPALIVES_COUNT,
             shutdown_timeout: Self::SHUTDOWN_TIMEOUT,
         }
     }

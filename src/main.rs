@@ -176,7 +176,11 @@ fn serve(settings: &Settings) -> Result<(), Failure> {
 }
 
 fn migrate(settings: &Settings) -> Result<(), Failure> {
-    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
+    let store = Store::connect_with(
+        &settings.database_url,
+        1,
+        settings.limits.store_waits(false),
+    );
     let applied = store
         .migrate()
         .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
@@ -188,7 +192,11 @@ fn migrate(settings: &Settings) -> Result<(), Failure> {
 }
 
 fn reproject(settings: &Settings) -> Result<(), Failure> {
-    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
+    let store = Store::connect_with(
+        &settings.database_url,
+        1,
+        settings.limits.store_waits(false),
+    );
     store
         .migrate()
         .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
@@ -204,7 +212,11 @@ fn demo(
     last_year: i32,
     seed: u64,
 ) -> Result<(), Failure> {
-    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
+    let store = Store::connect_with(
+        &settings.database_url,
+        1,
+        settings.limits.store_waits(false),
+    );
     store
         .migrate()
         .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
@@ -291,7 +303,11 @@ fn read_password() -> Result<Password, String> {
 }
 
 fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), Failure> {
-    let store = Store::connect(&settings.database_url, 1, settings.limits.pool_timeout());
+    let store = Store::connect_with(
+        &settings.database_url,
+        1,
+        settings.limits.store_waits(false),
+    );
     store
         .migrate()
         .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;

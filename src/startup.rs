@@ -207,9 +207,57 @@ pub fn command_as_run() -> &'static str {
 /// closed connection.
 const DRAIN: Duration = Duration::from_secs(1);
 
+/// How long, once the listener takes no new connection, the server goes on accepting those the
+/// kernel had already queued before it stops accepting.
+const EMPTY_QUEUE: Duration = Duration::from_millis(300);
+
+/// Makes the listening socket take no new connection while those already queued can still be
+/// accepted: a socket filter that drops every packet to the listener. A client that connects
+/// from now on gets no handshake; its next attempt (a second later) finds the listener closed
+/// and is refused. Without it, closing the listener would reset the connections still queued,
+/// after their clients had sent their requests. The filter is the kernel's (classic BPF), so
+/// Linux only; elsewhere the queue is closed as before.
+fn refuse_new_connections(listener: std::os::fd::RawFd) {
+    #[cfg(target_os = "linux")]
+    {
+        // One instruction: return 0, i.e. keep none of the packet.
+        let drop_all = [libc::sock_filter {
+            code: 0x06, // BPF_RET | BPF_K
+            jt: 0,
+            jf: 0,
+            k: 0,
+        }];
+        let program = libc::sock_fprog {
+            len: 1,
+            filter: drop_all.as_ptr().cast_mut(),
+        };
+        // SAFETY: `listener` is the open listening socket of the server, which is not closed
+        // before the server stops; the kernel copies the program, which lives through the call.
+        let set = unsafe {
+            libc::setsockopt(
+                listener,
+                libc::SOL_SOCKET,
+                libc::SO_ATTACH_FILTER,
+                std::ptr::from_ref(&program).cast(),
+                u32::try_from(std::mem::size_of::<libc::sock_fprog>()).unwrap_or(u32::MAX),
+            )
+        };
+        if set != 0 {
+            log::warn!(
+                "cannot stop new connections before the queue is emptied: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = listener;
+}
+
 /// A server bound to its port, not yet running.
 pub struct Application {
     port: u16,
+    /// The listening socket, open until the server stops.
+    listener: std::os::fd::RawFd,
     server: Server,
     stopping: Stopping,
     shutdown_timeout: u64,
@@ -230,10 +278,10 @@ impl Application {
             source,
         };
         let claim = claim_for_server(&settings.database_url).map_err(database)?;
-        let store = Store::connect(
+        let store = Store::connect_with(
             &settings.database_url,
             settings.pool_size,
-            settings.limits.pool_timeout(),
+            settings.limits.store_waits(true),
         )
         .with_document_limit(usize::try_from(settings.max_body_bytes).unwrap_or(usize::MAX));
         let applied = store.migrate().map_err(database)?;
@@ -273,6 +321,7 @@ impl Application {
             source,
         };
         let port = listener.local_addr().map_err(listen_error)?.port();
+        let listener_fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
         let store = web::Data::new(store);
         let authenticator = web::Data::new(authenticator);
         // One limiter for all workers, so that a burst is counted whichever worker takes it.
@@ -292,6 +341,8 @@ impl Application {
         let stopping = Stopping::default();
         let stopping_data = web::Data::new(stopping.clone());
         let limits = &settings.limits;
+        let clients =
+            crate::api::clients::ClientConnections::with_cap(limits.max_connections_per_client);
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
@@ -325,6 +376,7 @@ impl Application {
             crate::memory::give_back();
             app
         })
+        .on_connect(move |connection, data| clients.on_connect(connection, data))
         .client_request_timeout(limits.header_timeout())
         // A client that closes its side has gone: its request's future is dropped then, and
         // the work it started stops (a workbook being read checks). Clients do not half-close
@@ -342,6 +394,7 @@ impl Application {
         }
         Ok(Self {
             port,
+            listener: listener_fd,
             server: server.run(),
             stopping,
             shutdown_timeout: limits.shutdown_timeout,
@@ -359,12 +412,14 @@ impl Application {
         self.metrics.as_ref().map(MetricsListener::port)
     }
 
-    /// Runs until SIGTERM or SIGINT; then answers what is queued for a moment (`DRAIN`), stops
-    /// accepting, and gives the requests under way `PERFEVAL_SHUTDOWN_TIMEOUT` to finish.
+    /// Runs until SIGTERM or SIGINT; then answers what comes for a moment (`DRAIN`), takes no
+    /// new connection but accepts those queued (`EMPTY_QUEUE`), stops accepting, and gives the
+    /// requests under way `PERFEVAL_SHUTDOWN_TIMEOUT` to finish.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let stopping = self.stopping.clone();
         let grace = self.shutdown_timeout;
+        let listener = self.listener;
         actix_web::rt::spawn(async move {
             let signal = stop_signal().await;
             log::info!(
@@ -373,6 +428,8 @@ impl Application {
             );
             stopping.set();
             actix_web::rt::time::sleep(DRAIN).await;
+            refuse_new_connections(listener);
+            actix_web::rt::time::sleep(EMPTY_QUEUE).await;
             handle.stop(true).await;
         });
         self.run_until_stopped().await

@@ -124,6 +124,11 @@ pub enum ApiError {
     PreconditionFailed { current: Option<i64> },
     #[error("{0}")]
     Unavailable(String),
+    /// The database's disk is full; the detail names it, the log has the database's words.
+    #[error(
+        "the database's storage is full, so nothing was stored; the service stores again once its operators make room"
+    )]
+    StorageFull,
     #[error("{context}")]
     Internal {
         context: String,
@@ -232,6 +237,10 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Outage => {
                 Self::Unavailable("the database is unavailable; try again shortly".to_owned())
+            }
+            StoreError::StorageFull(cause) => {
+                log::error!("the database cannot store more: {cause}");
+                Self::StorageFull
             }
             StoreError::Unavailable(cause) => {
                 log::error!("database unavailable: {cause}");
@@ -342,6 +351,7 @@ impl ApiError {
             ),
             Self::InvalidChange(_) => ("invalid_body", "Invalid change", S::UNPROCESSABLE_ENTITY),
             Self::Unavailable(_) => ("unavailable", "Service unavailable", S::SERVICE_UNAVAILABLE),
+            Self::StorageFull => ("storage_full", "Storage full", S::SERVICE_UNAVAILABLE),
             Self::Internal { .. } => ("internal_error", "Internal error", S::INTERNAL_SERVER_ERROR),
         }
     }
@@ -396,6 +406,10 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            // Room is not made in a second: clients need not try again at once.
+            Self::StorageFull => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("30")));
             }
             Self::MethodNotAllowed { allowed, .. } => {
                 response.insert_header((header::ALLOW, allowed.join(", ")));

@@ -5,6 +5,7 @@ mod access;
 pub mod audit;
 pub mod auth;
 pub mod charts;
+pub mod clients;
 pub mod comparisons;
 pub mod departments;
 pub mod error;

@@ -8,7 +8,7 @@
 //! - one with parameters can answer 400 (invalid parameters); one with path parameters, 404;
 //! - one that reads a body can answer 408 when it does not arrive in time;
 //! - every one but `/healthz` can answer 503 with `Retry-After` while the database is
-//!   unreachable or busy (the caller is checked against it on every request);
+//!   unreachable or busy (the caller is checked against it on every request), or full;
 //! - a table that takes `format` (json, csv, xlsx) answers CSV and XLSX besides JSON;
 //! - a workbook, in a request or an answer, is binary.
 //!
@@ -253,8 +253,8 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
     // Every operation but liveness reads the database, if only to check the caller.
     if path != "/healthz" {
         let mut unavailable = problem(
-            "The database is unreachable or too busy at this moment; try again after \
-             `Retry-After` seconds",
+            "The database is unreachable or too busy at this moment (`unavailable`), or its \
+             storage is full (`storage_full`); try again after `Retry-After` seconds",
         );
         unavailable["headers"] = json!({"Retry-After": {
             "description": "Seconds to wait before trying again",

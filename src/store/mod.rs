@@ -13,9 +13,9 @@ pub mod report_counts;
 mod schema;
 pub mod service_tokens;
 pub mod users;
+mod watchdog;
 pub mod years;
 
-use std::ops::DerefMut;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,7 +29,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::domain::FieldError;
 use connection::ConnectionManager;
-pub use connection::{Backend, DbConnection};
+pub use connection::{Backend, DbConnection, PostgresDeadlines};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -49,6 +49,11 @@ pub enum StoreError {
     Contended,
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The database's disk (or SQLite's page limit) is full: nothing more can be stored until
+    /// room is made. SQLite's `SQLITE_FULL`, PostgreSQL's 53100 (disk full), recognised by their
+    /// messages, which is all diesel passes on.
+    #[error("the database cannot store more: {0}")]
+    StorageFull(String),
     /// No connection can be opened at this moment; the outage is logged once, when it begins.
     #[error("no connection to the database can be opened at this moment")]
     Outage,
@@ -99,11 +104,34 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(_, info) if is_lost_connection(info.message()) => {
                 Self::Unavailable(error.to_string())
             }
+            DieselError::DatabaseError(_, info) if is_storage_full(info.message()) => {
+                Self::StorageFull(info.message().to_owned())
+            }
+            // `statement_timeout` and `lock_timeout` (PostgreSQL's 57014 and 55P03).
+            DieselError::DatabaseError(_, info)
+                if info.message().starts_with("canceling statement due to") =>
+            {
+                Self::Unavailable(error.to_string())
+            }
             // A connection lost in a transaction cannot even roll back.
             DieselError::BrokenTransactionManager => Self::Unavailable(error.to_string()),
             _ => Self::caused("the database failed", error),
         }
     }
+}
+
+/// The words of a full disk: SQLite's for `SQLITE_FULL`, and the system's for `ENOSPC`, which
+/// PostgreSQL appends to its disk-full errors (53100: "could not extend file …: No space left
+/// on device"), and for a quota.
+fn is_storage_full(message: &str) -> bool {
+    [
+        "database or disk is full",
+        "No space left on device",
+        "could not extend file",
+        "Disk quota exceeded",
+    ]
+    .iter()
+    .any(|phrase| message.contains(phrase))
 }
 
 /// PostgreSQL's words for a connection that a shutdown or restart of the server ended.
@@ -114,47 +142,76 @@ fn is_lost_connection(message: &str) -> bool {
         "the database system is shutting down",
         "the database system is starting up",
         "no connection to the server",
+        // The socket cut by the watchdog, or lost underneath.
+        "could not receive data from server",
+        "could not send data to server",
     ]
     .iter()
     .any(|phrase| message.contains(phrase))
 }
 
-/// The claim of one server process on a SQLite file: an exclusive lock on `<file>.lock`,
-/// held until it is dropped (or the process ends, however it ends). SQLite serves one
-/// writer at a time, and a second server would make each wait on the other's writes, so a
-/// file is served by one process; the command line's short jobs may still open it.
+/// The claim of one server process on a SQLite file: an exclusive lock on `<file>.lock` beside
+/// the file itself (its symlinks followed, `.` and `..` resolved), held until it is dropped (or
+/// the process ends, however it ends). SQLite serves one writer at a time, and a second server
+/// would make each wait on the other's writes, so a file is served by one process; the command
+/// line's short jobs may still open it.
 #[derive(Debug)]
 pub struct ServerClaim {
     _lock: std::fs::File,
 }
 
 /// Claims the SQLite file that `database_url` names for this server; refuses, naming the lock,
-/// when another server holds it. PostgreSQL serves any number of servers: `None`.
+/// when another server holds it, under whatever name (a symlink, `dir/../file`) it was given.
+/// PostgreSQL serves any number of servers, and an in-memory database is its connection's
+/// own: `None`.
 pub fn claim_for_server(database_url: &str) -> Result<Option<ServerClaim>, StoreError> {
     let Some(path) = connection::sqlite_path(database_url) else {
         return Ok(None);
     };
-    let lock_path = format!("{path}.lock");
-    let file = std::fs::OpenOptions::new()
+    if path == ":memory:" {
+        return Ok(None);
+    }
+    let file = database_file(path)?;
+    let mut lock_path = file.clone().into_os_string();
+    lock_path.push(".lock");
+    let lock_path = std::path::PathBuf::from(lock_path);
+    let shown = lock_path.display();
+    let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&lock_path)
-        .map_err(|e| StoreError::Unavailable(format!("cannot open {lock_path}: {e}")))?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(ServerClaim { _lock: file })),
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {shown}: {e}")))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(Some(ServerClaim { _lock: lock })),
         Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Conflict {
             code: "database_in_use",
             detail: format!(
-                "another perfeval server is serving {path} (it holds {lock_path}); a SQLite file \
+                "another perfeval server is serving {path} (it holds {shown}); a SQLite file \
                  is served by one process at a time: stop the other server, give this one a file \
                  of its own, or use PostgreSQL for several servers"
             ),
         }),
-        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Unavailable(format!(
-            "cannot lock {lock_path}: {e}"
-        ))),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(StoreError::Unavailable(format!("cannot lock {shown}: {e}")))
+        }
     }
+}
+
+/// The SQLite file at `path` under its one canonical name: symlinks followed, `.` and `..`
+/// resolved, as SQLite itself resolves them to name its `-wal` and `-shm` files. Only a file
+/// that exists has such a name, so a missing one is created empty, which SQLite reads as an
+/// empty database. (Two hard links are two names to SQLite as well, whose journals would not
+/// meet; a database must not be hard-linked.)
+fn database_file(path: &str) -> Result<std::path::PathBuf, StoreError> {
+    let cannot = |e: std::io::Error| StoreError::Unavailable(format!("cannot open {path}: {e}"));
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(cannot)?;
+    std::fs::canonicalize(path).map_err(cannot)
 }
 
 /// A page of a list, with the number of all the items the filter matches.
@@ -176,6 +233,7 @@ pub struct Window {
 pub struct Store {
     pool: Pool<ConnectionManager>,
     backend: Backend,
+    waits: Waits,
     /// Whether the last attempt to open a connection failed: while it did and no connection is
     /// idle, a request is refused at once instead of waiting for the pool's timeout.
     reachability: Reachability,
@@ -194,9 +252,23 @@ pub struct Store {
     document_limit: usize,
 }
 
-/// How long the service waits at start for its first connection, when migrations run: a
-/// database that is starting up together with the service gets a while to come up.
-const STARTUP_WAIT: Duration = Duration::from_secs(30);
+/// How long the store waits on the database, so that an unreachable one costs a bounded time.
+#[derive(Debug, Clone, Copy)]
+pub struct Waits {
+    /// A request's wait for a pooled connection; then 503.
+    pub pool: Duration,
+    /// The wait at start for the first PostgreSQL connection, when migrations run: a database
+    /// that is starting up together with the service gets a while to come up, and one that
+    /// stays unreachable is reported after it.
+    pub startup: Duration,
+    /// What PostgreSQL connections wait for.
+    pub postgres: PostgresDeadlines,
+}
+
+impl Waits {
+    /// The default wait at start.
+    pub const STARTUP: Duration = Duration::from_secs(10);
+}
 
 /// How a PostgreSQL write transaction keeps concurrent writers apart (SQLite has one writer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,22 +285,23 @@ enum Isolation {
 impl Store {
     /// Opens a pool on `database_url`: `postgres://…` or `postgresql://…` for PostgreSQL,
     /// anything else (a path, or `sqlite://path`) for a SQLite file, created when missing.
-    /// Taking a connection waits at most `pool_timeout`. Connections are opened in the
+    /// Taking a connection waits at most `waits.pool`. Connections are opened in the
     /// background: an unreachable database is reported by the first use, and the pool keeps
     /// trying to reconnect.
-    pub fn connect(database_url: &str, pool_size: u32, pool_timeout: Duration) -> Self {
-        let manager = ConnectionManager::new(database_url);
+    pub fn connect_with(database_url: &str, pool_size: u32, waits: Waits) -> Self {
+        let manager = ConnectionManager::new(database_url, waits.postgres);
         let backend = manager.backend();
         let reachability = Reachability::default();
         let pool = Pool::builder()
             .max_size(pool_size)
-            .connection_timeout(pool_timeout)
+            .connection_timeout(waits.pool)
             .error_handler(Box::new(reachability.clone()))
             .event_handler(Box::new(reachability.clone()))
             .build_unchecked(manager);
         Self {
             pool,
             backend,
+            waits,
             reachability,
             sqlite_writer: Arc::new(Mutex::new(())),
             tables: Arc::default(),
@@ -252,24 +325,38 @@ impl Store {
         self.document_limit
     }
 
+    /// `connect_with` the given pool timeout and the default wait at start.
+    pub fn connect(database_url: &str, pool_size: u32, pool_timeout: Duration) -> Self {
+        let waits = Waits {
+            pool: pool_timeout,
+            startup: Waits::STARTUP,
+            postgres: PostgresDeadlines::default(),
+        };
+        Self::connect_with(database_url, pool_size, waits)
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
     /// Runs the migrations that have not run yet; answers how many ran. Waits up to
-    /// `STARTUP_WAIT` for a PostgreSQL server that may be starting; a SQLite file that cannot
+    /// `waits.startup` for a PostgreSQL server that may be starting; a SQLite file that cannot
     /// be opened will not open later, so it is reported at once.
     pub fn migrate(&self) -> Result<usize, StoreError> {
         let _writer = self.lock_writer();
         let wait = match self.backend {
-            Backend::Postgres => STARTUP_WAIT,
+            Backend::Postgres => self.waits.startup,
             Backend::Sqlite => Duration::from_secs(1),
         };
-        let mut conn = self
-            .pool
-            .get_timeout(wait)
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let applied = match &mut *conn {
+        let mut conn = self.pool.get_timeout(wait).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "no connection could be opened within {} s: {e}",
+                wait.as_secs_f32()
+            ))
+        })?;
+        // A migration may rewrite a large table: not bounded like a request's statements.
+        conn.without_deadlines()?;
+        let applied = match &mut **conn {
             DbConnection::Postgres(pg) => pg
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|v| v.len()),
@@ -348,7 +435,7 @@ impl Store {
     ) -> Result<T, E> {
         let _writer = self.lock_writer();
         let mut pooled = self.conn()?;
-        let conn = pooled.deref_mut();
+        let conn: &mut DbConnection = &mut pooled;
         let begun = match conn {
             DbConnection::Sqlite(sqlite) => {
                 AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
@@ -393,7 +480,7 @@ impl Store {
     ) -> Result<T, E> {
         type Manager = <DbConnection as Connection>::TransactionManager;
         let mut pooled = self.conn()?;
-        let conn = pooled.deref_mut();
+        let conn: &mut DbConnection = &mut pooled;
         Manager::begin_transaction(conn).map_err(StoreError::from)?;
         finish(conn, work)
     }
@@ -490,5 +577,24 @@ where
 {
     fn unique_row(self, conn: &mut DbConnection) -> diesel::QueryResult<Option<U>> {
         Ok(self.load(conn)?.into_iter().next())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_told_from_other_failures_on_both_databases() {
+        for full in [
+            "database or disk is full",
+            "could not extend file \"base/16384/16385\": No space left on device",
+            "could not write to file \"pg_wal/xlogtemp.42\": No space left on device",
+        ] {
+            assert!(is_storage_full(full), "{full}");
+        }
+        for other in ["disk I/O error", "relation \"x\" does not exist"] {
+            assert!(!is_storage_full(other), "{other}");
+        }
     }
 }

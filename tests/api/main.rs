@@ -11,6 +11,7 @@ mod concurrency;
 mod contract;
 mod departments;
 mod evaluations;
+mod faults;
 mod forms;
 mod helpers;
 mod metrics;
