@@ -297,3 +297,38 @@ fn the_readme_runs_from_the_repository_root_and_its_files_exist() {
         }
     }
 }
+
+#[test]
+fn the_readme_render_block_runs_as_written_from_the_root() {
+    let block = readme_blocks()
+        .into_iter()
+        .find(|block| block.contains("cargo run -- render"))
+        .expect("the README renders the seed");
+    // A root of its own whose `tests/` is the repository's, so that what the block writes
+    // lands there and not in the worktree.
+    let root = std::env::temp_dir().join(format!("perfeval-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&root).expect("a directory");
+    let _ = std::os::unix::fs::symlink(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests"),
+        root.join("tests"),
+    );
+    let script = block.replace(
+        "cargo run --",
+        &format!("'{}'", env!("CARGO_BIN_EXE_perfeval")),
+    );
+    let output = Command::new("sh")
+        .args(["-euc", &script])
+        .current_dir(&root)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("sh runs");
+    let written = ["kaifu-2021.html", "kaifu-2021.md", "kaifu-2021-form.xlsx"]
+        .map(|name| root.join(name).metadata().map_or(0, |m| m.len()));
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(written.iter().all(|bytes| *bytes > 0), "{written:?}");
+}
