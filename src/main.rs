@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use perfeval::config::Settings;
+use perfeval::config::{Database, Limits, Settings};
 use perfeval::domain::access::{Password, Role, Username};
 use perfeval::domain::values::{FiscalYear, UnitCode};
 use perfeval::startup::Application;
@@ -11,10 +11,11 @@ use perfeval::store::users::{NewUser, UserChange};
 /// perfeval — departmental expenditure performance self-evaluations (部门整体支出绩效自评):
 /// collected, checked, scored, compared and published.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    // The settings of `serve`, which runs when no command is named.
     #[command(flatten)]
     settings: Settings,
 }
@@ -22,13 +23,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service (the default): migrate the database, then listen.
-    Serve,
+    Serve(Box<Settings>),
     /// Run pending database migrations, then exit.
-    Migrate,
+    Migrate(Database),
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
     /// Rebuild the comparison tables (projections) from the stored reports.
-    Reproject,
+    Reproject(Database),
     /// Fill the database with realistic synthetic units and reports (the same for the same seed).
     Demo {
         /// How many units.
@@ -40,14 +41,22 @@ enum Command {
         /// The latest year.
         #[arg(long, default_value_t = 2025)]
         last_year: i32,
+        /// The seed of the generator: the same seed gives the same units and reports.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        #[command(flatten)]
+        database: Database,
     },
     /// Manage users; passwords are read from standard input, never from the command line.
-    #[command(subcommand)]
-    User(UserCommand),
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+        #[command(flatten)]
+        database: Database,
+    },
     /// Write a report (JSON as posted) as documents, without a database: the narrative as HTML
     /// or Markdown, the self-evaluation table as XLSX. Scores use the default weights.
+    #[command(group = clap::ArgGroup::new("output").required(true).multiple(true))]
     Render {
         /// The unit, as `POST /departments` takes it (JSON).
         #[arg(long)]
@@ -55,16 +64,17 @@ enum Command {
         /// The report, as `PUT …/evaluations/{year}` takes it (JSON).
         #[arg(long)]
         report: std::path::PathBuf,
+        /// The fiscal year the report is for (年度), e.g. 2021.
         #[arg(long)]
         year: FiscalYear,
-        /// Write the report as an HTML page here.
-        #[arg(long)]
+        /// Write the report as an HTML page here (at least one of --html, --markdown, --xlsx).
+        #[arg(long, group = "output")]
         html: Option<std::path::PathBuf>,
         /// Write the report as Markdown here.
-        #[arg(long)]
+        #[arg(long, group = "output")]
         markdown: Option<std::path::PathBuf>,
-        /// Write the self-evaluation table here.
-        #[arg(long)]
+        /// Write the self-evaluation table (自评表) here.
+        #[arg(long, group = "output")]
         xlsx: Option<std::path::PathBuf>,
     },
 }
@@ -73,7 +83,9 @@ enum Command {
 enum UserCommand {
     /// Add a user; the password is the first line of standard input.
     Add {
+        /// The name the user logs in with.
         username: Username,
+        /// What the user may do: admin, reviewer, analyst or unit.
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// The department a unit user is bound to.
@@ -81,9 +93,15 @@ enum UserCommand {
         department: Option<UnitCode>,
     },
     /// Set a user's password (the first line of standard input); ends the user's tokens.
-    SetPassword { username: Username },
+    SetPassword {
+        /// The user's login name.
+        username: Username,
+    },
     /// Disable a user; the user's tokens are refused from their next request.
-    Disable { username: Username },
+    Disable {
+        /// The user's login name.
+        username: Username,
+    },
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -113,18 +131,22 @@ fn main() -> ExitCode {
         })
         .init();
     let cli = Cli::parse();
-    let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(&cli.settings),
-        Command::Migrate => migrate(&cli.settings),
+    let outcome = match cli
+        .command
+        .unwrap_or(Command::Serve(Box::new(cli.settings)))
+    {
+        Command::Serve(settings) => serve(&settings),
+        Command::Migrate(database) => migrate(&database),
         Command::Openapi => print_openapi(),
-        Command::User(command) => manage_user(&cli.settings, command),
-        Command::Reproject => reproject(&cli.settings),
+        Command::User { command, database } => manage_user(&database, command),
+        Command::Reproject(database) => reproject(&database),
         Command::Demo {
             departments,
             years,
             last_year,
             seed,
-        } => demo(&cli.settings, departments, years, last_year, seed),
+            database,
+        } => demo(&database, departments, years, last_year, seed),
         Command::Render {
             department,
             report,
@@ -175,51 +197,49 @@ fn serve(settings: &Settings) -> Result<(), Failure> {
     })
 }
 
-fn migrate(settings: &Settings) -> Result<(), Failure> {
-    let store = Store::connect_with(
-        &settings.database_url,
-        1,
-        settings.limits.store_waits(false),
-    );
+fn migrate(database: &Database) -> Result<(), Failure> {
+    let store = connect(database)?;
     let applied = store
         .migrate()
-        .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
-    log::info!(
-        "{applied} migration(s) applied to {}",
-        settings.database_for_log()
-    );
+        .map_err(|e| format!("{}: {e}", database.for_log()))?;
+    log::info!("{applied} migration(s) applied to {}", database.for_log());
     Ok(())
 }
 
-fn reproject(settings: &Settings) -> Result<(), Failure> {
-    let store = Store::connect_with(
-        &settings.database_url,
+/// One connection to the database, waiting as long as the environment's limits say.
+fn connect(database: &Database) -> Result<Store, Failure> {
+    let limits = Limits::from_env()?;
+    Ok(Store::connect_with(
+        &database.database_url,
         1,
-        settings.limits.store_waits(false),
-    );
+        limits.store_waits(false),
+    ))
+}
+
+/// The database, migrated to this version.
+fn open_store(database: &Database) -> Result<Store, Failure> {
+    let store = connect(database)?;
     store
         .migrate()
-        .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
+        .map_err(|e| format!("{}: {e}", database.for_log()))?;
+    Ok(store)
+}
+
+fn reproject(database: &Database) -> Result<(), Failure> {
+    let store = open_store(database)?;
     let count = perfeval::app::maintenance::reproject(&store)?;
     log::info!("rebuilt the projections of {count} evaluation(s)");
     Ok(())
 }
 
 fn demo(
-    settings: &Settings,
+    database: &Database,
     departments: usize,
     years: usize,
     last_year: i32,
     seed: u64,
 ) -> Result<(), Failure> {
-    let store = Store::connect_with(
-        &settings.database_url,
-        1,
-        settings.limits.store_waits(false),
-    );
-    store
-        .migrate()
-        .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
+    let store = open_store(database)?;
     let units = perfeval::demo::generate(departments, years, last_year, seed)?;
     let stored = perfeval::app::maintenance::import(
         &store,
@@ -302,15 +322,8 @@ fn read_password() -> Result<Password, String> {
     Password::try_from(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn manage_user(settings: &Settings, command: UserCommand) -> Result<(), Failure> {
-    let store = Store::connect_with(
-        &settings.database_url,
-        1,
-        settings.limits.store_waits(false),
-    );
-    store
-        .migrate()
-        .map_err(|e| format!("{}: {e}", settings.database_for_log()))?;
+fn manage_user(database: &Database, command: UserCommand) -> Result<(), Failure> {
+    let store = open_store(database)?;
     match command {
         UserCommand::Add {
             username,

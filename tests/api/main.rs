@@ -12,6 +12,7 @@ mod contract;
 mod departments;
 mod evaluations;
 mod faults;
+mod first_hour;
 mod forms;
 mod helpers;
 mod metrics;

@@ -5,6 +5,7 @@
 
 use plotters::prelude::*;
 use plotters::style::FontFamily;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::grade_name;
 use crate::domain::report::Grade;
@@ -22,6 +23,26 @@ fn font(size: u32) -> TextStyle<'static> {
 fn failed(e: impl std::fmt::Display) -> String {
     format!("the chart could not be drawn: {e}")
 }
+
+/// Says 无数据 across the middle of a chart that has nothing to draw, so that an empty chart
+/// reads as empty rather than as broken.
+fn say_no_data<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+) -> Result<(), String> {
+    let (width, height) = root.dim_in_pixel();
+    let middle = (
+        i32::try_from(width / 2).unwrap_or(0),
+        i32::try_from(height / 2).unwrap_or(0),
+    );
+    let style = font(24)
+        .color(&RGBColor(0x77, 0x77, 0x77))
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    root.draw(&Text::new(NO_DATA, middle, style))
+        .map_err(failed)
+}
+
+/// What an empty chart says.
+pub const NO_DATA: &str = "无数据";
 
 /// One unit's bar.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +136,9 @@ pub fn execution_rates(year: i32, units: &[UnitRate]) -> Result<String, String> 
                 )))
                 .map_err(failed)?;
         }
+        if sorted.is_empty() {
+            say_no_data(&root)?;
+        }
         root.present().map_err(failed)?;
     }
     Ok(svg)
@@ -169,6 +193,9 @@ pub fn grades(year: i32, counts: &[(Option<Grade>, u32)]) -> Result<String, Stri
                 bar
             }))
             .map_err(failed)?;
+        if counts.iter().all(|(_, count)| *count == 0) {
+            say_no_data(&root)?;
+        }
         root.present().map_err(failed)?;
     }
     Ok(svg)
@@ -184,7 +211,29 @@ pub struct YearPoint {
     pub score: Option<f64>,
 }
 
-/// A unit's execution rate and score over the years, oldest first.
+/// The stretches of consecutive years that have a value: a line joins the years of one
+/// stretch and breaks at a year with none (not published, or not given at all).
+fn stretches(values: &[(i32, Option<f64>)]) -> Vec<Vec<(i32, f64)>> {
+    let mut stretches: Vec<Vec<(i32, f64)>> = Vec::new();
+    let mut previous: Option<i32> = None;
+    for (year, value) in values {
+        match value {
+            Some(value) => {
+                let follows = previous.is_some_and(|p| *year == p + 1);
+                match stretches.last_mut() {
+                    Some(stretch) if follows => stretch.push((*year, *value)),
+                    _ => stretches.push(vec![(*year, *value)]),
+                }
+                previous = Some(*year);
+            }
+            None => previous = None,
+        }
+    }
+    stretches
+}
+
+/// A unit's execution rate and score over the years, oldest first; a line breaks at a year
+/// with no value.
 pub fn trend(name: &str, points: &[YearPoint]) -> Result<String, String> {
     let first = points.first().map_or(2000, |p| p.year);
     let last = points.last().map_or(first, |p| p.year).max(first + 1);
@@ -225,25 +274,32 @@ pub fn trend(name: &str, points: &[YearPoint]) -> Result<String, String> {
                 points.iter().map(|p| (p.year, p.score)).collect(),
             ),
         ];
+        let mut drawn = false;
         for (label, color, values) in series {
-            let known: Vec<(i32, f64)> = values
-                .into_iter()
-                .filter_map(|(year, value)| value.map(|v| (year, v)))
-                .collect();
+            // The legend's entry, whatever the line's stretches.
             chart
-                .draw_series(LineSeries::new(known.clone(), color.stroke_width(2)))
+                .draw_series(LineSeries::new(Vec::new(), color.stroke_width(2)))
                 .map_err(failed)?
                 .label(label)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
-            chart
-                .draw_series(
-                    known
-                        .into_iter()
-                        .map(|(year, value)| Circle::new((year, value), 4, color.filled())),
-                )
-                .map_err(failed)?;
+            for stretch in stretches(&values) {
+                drawn = true;
+                chart
+                    .draw_series(LineSeries::new(stretch.clone(), color.stroke_width(2)))
+                    .map_err(failed)?;
+                chart
+                    .draw_series(
+                        stretch
+                            .into_iter()
+                            .map(|(year, value)| Circle::new((year, value), 4, color.filled())),
+                    )
+                    .map_err(failed)?;
+            }
+        }
+        if !drawn {
+            say_no_data(&root)?;
         }
         chart
             .configure_series_labels()
@@ -288,5 +344,106 @@ mod tests {
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Noto Sans CJK SC"));
         assert!(svg.contains("\n区教育局\n") && svg.contains("全区中位数 92.75%"));
+    }
+
+    /// The polylines of a colour in an SVG, as their lists of points.
+    fn lines_of(svg: &str, color: &RGBColor) -> Vec<Vec<String>> {
+        let hex = format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2);
+        svg.split("<polyline")
+            .skip(1)
+            .filter(|element| element.to_uppercase().contains(&hex))
+            .filter_map(|element| {
+                let points = element.split("points=\"").nth(1)?.split('"').next()?;
+                Some(points.split_whitespace().map(str::to_owned).collect())
+            })
+            .collect()
+    }
+
+    /// A line of the data (the legend's sample is a level line of two points).
+    fn data_lines(svg: &str, color: &RGBColor) -> Vec<Vec<String>> {
+        lines_of(svg, color)
+            .into_iter()
+            .filter(|points| {
+                let heights: std::collections::BTreeSet<&str> =
+                    points.iter().filter_map(|p| p.split(',').nth(1)).collect();
+                heights.len() > 1
+            })
+            .collect()
+    }
+
+    fn year(year: i32, rate: Option<f64>) -> YearPoint {
+        YearPoint {
+            year,
+            rate,
+            score: None,
+        }
+    }
+
+    #[test]
+    fn a_trend_line_breaks_at_a_year_with_no_value() {
+        let joined = trend(
+            "区教育局",
+            &[
+                year(2019, Some(80.0)),
+                year(2020, Some(90.0)),
+                year(2021, Some(95.0)),
+            ],
+        )
+        .unwrap();
+        let lines = data_lines(&joined, &BAR);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0].len(), 3, "{lines:?}");
+
+        let gap = trend(
+            "区教育局",
+            &[
+                year(2019, Some(80.0)),
+                year(2020, None),
+                year(2021, Some(95.0)),
+                year(2022, Some(97.0)),
+            ],
+        )
+        .unwrap();
+        let lines = data_lines(&gap, &BAR);
+        assert_eq!(lines.len(), 1, "only 2021–2022 is joined: {lines:?}");
+        assert_eq!(lines[0].len(), 2, "{lines:?}");
+        assert_eq!(
+            gap.matches("<circle").count(),
+            3,
+            "each year with a value keeps its point"
+        );
+        assert_eq!(
+            stretches(&[(2019, Some(1.0)), (2021, Some(2.0))]).len(),
+            2,
+            "a year missing from the list breaks the line too"
+        );
+    }
+
+    #[test]
+    fn an_empty_chart_says_there_is_no_data() {
+        let empty = [
+            execution_rates(2021, &[]).unwrap(),
+            grades(2021, &[(Some(Grade::Excellent), 0), (None, 0)]).unwrap(),
+            grades(2021, &[]).unwrap(),
+            trend("区教育局", &[year(2020, None), year(2021, None)]).unwrap(),
+            trend("区教育局", &[]).unwrap(),
+        ];
+        for svg in &empty {
+            assert!(svg.contains(NO_DATA), "{svg}");
+        }
+        let drawn = execution_rates(
+            2021,
+            &[UnitRate {
+                name: "区教育局".to_owned(),
+                rate: 97.5,
+            }],
+        )
+        .unwrap();
+        assert!(!drawn.contains(NO_DATA));
+        assert!(
+            !trend("区教育局", &[year(2021, Some(90.0))])
+                .unwrap()
+                .contains(NO_DATA)
+        );
     }
 }

@@ -798,3 +798,41 @@ fn publication(report: &EvaluationReport) -> Vec<Block> {
     }
     blocks
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::settings::Weights;
+
+    fn seed_page() -> String {
+        let report: EvaluationReport = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/kaifu-2021-government-office/report.json"
+        ))
+        .expect("the seed report");
+        let scorecard = report.scorecard(&Weights::default(), None);
+        let unit = Unit {
+            code: "101001",
+            name: "开福区人民政府办公室",
+        };
+        render(DocumentFormat::Html, unit, 2021, &report, &scorecard).expect("the page")
+    }
+
+    #[test]
+    fn a_numbered_item_without_a_title_begins_the_line_of_its_text() {
+        let page = seed_page();
+        assert!(
+            !page.contains(r#"<p class="label">"#),
+            "no label stands alone on its line"
+        );
+        // （1） of a list: the number, then its text in the same paragraph.
+        let at = page
+            .find(r#"<span class="label">（1）</span>"#)
+            .expect("a numbered item");
+        let line = &page[at..page[at..].find("</p>").map_or(page.len(), |end| at + end)];
+        let text = line.split("</span>").nth(1).unwrap_or_default();
+        assert!(
+            !text.trim().is_empty(),
+            "its text follows on the line: {line}"
+        );
+    }
+}
