@@ -246,8 +246,14 @@ pub struct FormReadingView {
 /// `自评表!D6`), unless `partial=true`, which stores the rest and lists those cells in
 /// `unreadable`. Creates the evaluation as a draft when there is none.
 ///
+/// The workbook comes as the body (the XLSX type or `application/octet-stream`), or as a
+/// browser's file input sends it: `multipart/form-data` with one file (the part naming a
+/// `filename`, else the field `file`; at most 8 parts, part headers of at most 4 KiB; 400
+/// `invalid_multipart` otherwise). A legacy .xls or .et (OLE2), an .ods or a CSV is
+/// recognised by its bytes and answered 415 `save_as_xlsx`: save it as .xlsx (另存为 .xlsx).
+///
 /// The caller's right, the department and whether the evaluation takes an edit (and
-/// `If-Match`) are checked before the workbook is read. The workbook is read within bounds,
+/// `If-Match`) are checked before the workbook is read, or looked for in a multipart body. The workbook is read within bounds,
 /// each refused with 413 `workbook_too_large` whose `detail` names it: at most 1,000 zip
 /// entries and 1,000 sheets; the sheet's XML at most 16 MiB inflated, the shared strings'
 /// 16 MiB, the workbook's and its relationships' 1 MiB each (whatever the file declares);
