@@ -193,6 +193,18 @@ async fn a_multipart_with_two_files_too_many_parts_long_part_headers_or_an_overs
     send(&app.admin(), &path, &multipart_type(), oversized)
         .await
         .assert_problem(413, "payload_too_large");
+    // And while it streams, with no length declared.
+    let chunks: Vec<Result<actix_web::web::Bytes, std::io::Error>> = (0..48)
+        .map(|_| Ok(actix_web::web::Bytes::from(vec![b'x'; 64 * 1024])))
+        .collect();
+    let streamed = awc::Client::default()
+        .post(format!("{}{path}/form", app.address))
+        .insert_header(("authorization", format!("Bearer {}", app.admin_token)))
+        .insert_header(("content-type", multipart_type()))
+        .send_stream(futures_util::stream::iter(chunks))
+        .await;
+    let streamed = streamed.expect("an answer while the body streams");
+    assert_eq!(streamed.status().as_u16(), 413);
     let stored = app.get(&path).await;
     assert_eq!(stored.body["version"], 1, "nothing changed");
 }
