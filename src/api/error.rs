@@ -71,8 +71,16 @@ pub enum ApiError {
     },
     #[error("invalid request parameters")]
     InvalidParameters(Vec<FieldError>),
-    #[error("the body must be JSON (Content-Type: application/json)")]
-    UnsupportedMediaType,
+    /// A body of a type the operation does not take; says which it takes.
+    #[error("the body must be {0}")]
+    UnsupportedMediaType(&'static str),
+    /// A file of another format than the one taken (a legacy .xls, an .ods, a CSV), with
+    /// what to do.
+    #[error("{0}")]
+    UnsupportedFormat(String),
+    /// A multipart body with no one file in it, or past one of its bounds.
+    #[error("{0}")]
+    InvalidMultipart(String),
     #[error("the body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// The report the change would store is larger, as JSON, than a body may be.
@@ -161,6 +169,10 @@ impl From<FormRefusal> for ApiError {
     fn from(refusal: FormRefusal) -> Self {
         let what = "self-evaluation table";
         match refusal {
+            FormRefusal::Workbook(WorkbookError::OtherFormat(format)) => {
+                Self::UnsupportedFormat(format.to_string())
+            }
+            FormRefusal::Upload(refusal) => Self::InvalidMultipart(refusal.to_string()),
             FormRefusal::Workbook(WorkbookError::Unreadable(why)) => Self::InvalidBody {
                 what,
                 errors: vec![FieldError::new("", why)],
@@ -284,10 +296,20 @@ impl ApiError {
             Self::InvalidParameters(_) => {
                 ("invalid_parameters", "Invalid parameters", S::BAD_REQUEST)
             }
-            Self::UnsupportedMediaType => (
+            Self::UnsupportedMediaType(_) => (
                 "unsupported_media_type",
                 "Unsupported media type",
                 S::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            Self::UnsupportedFormat(_) => (
+                "save_as_xlsx",
+                "Not an XLSX workbook",
+                S::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            Self::InvalidMultipart(_) => (
+                "invalid_multipart",
+                "Invalid multipart body",
+                S::BAD_REQUEST,
             ),
             Self::PayloadTooLarge { .. } => {
                 ("payload_too_large", "Body too large", S::PAYLOAD_TOO_LARGE)

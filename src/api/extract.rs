@@ -19,6 +19,7 @@ pub use crate::app::evaluations::EvaluationKey;
 use crate::domain::FieldError;
 use crate::domain::evaluation::Precondition;
 use crate::domain::report::MAX_NESTING;
+use crate::domain::upload::Upload;
 use crate::domain::values::UnitCode;
 use crate::store::Window;
 
@@ -107,29 +108,79 @@ impl FromRequest for JsonBody {
             let body = body.await?;
             // An empty body needs no type: actions take an optional body.
             if !json && !body.is_empty() {
-                return Err(ApiError::UnsupportedMediaType);
+                return Err(ApiError::UnsupportedMediaType(
+                    "JSON (Content-Type: application/json)",
+                ));
             }
             Ok(JsonBody(body))
         })
     }
 }
 
-/// A workbook body (XLSX), read up to the limit; any other type is refused with 415.
-pub struct WorkbookBody(pub Bytes);
+/// The media types an upload of a file may come as.
+pub const OCTET_STREAM: &str = "application/octet-stream";
+pub const MULTIPART: &str = "multipart/form-data";
+
+/// A workbook upload, read up to the limit but not looked into: the XLSX type or
+/// `application/octet-stream` (the body is the file), or `multipart/form-data` (the file is
+/// one field of it, found once the caller's right is checked). Any other type is refused
+/// with 415.
+pub struct WorkbookBody {
+    body: Bytes,
+    /// For multipart: the boundary its Content-Type names (checked when the file is looked
+    /// for).
+    boundary: Option<String>,
+}
+
+impl WorkbookBody {
+    /// The body as the use case reads it.
+    pub fn upload(&self) -> Upload<'_> {
+        match &self.boundary {
+            None => Upload::Bare(&self.body),
+            Some(boundary) => Upload::Multipart {
+                body: &self.body,
+                boundary,
+            },
+        }
+    }
+}
+
+/// The `boundary` parameter of a Content-Type, unquoted; empty when there is none.
+fn boundary(req: &HttpRequest) -> String {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    content_type
+        .split(';')
+        .skip(1)
+        .filter_map(|parameter| parameter.split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+        .unwrap_or_default()
+}
 
 impl FromRequest for WorkbookBody {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let workbook = media_type(req).as_deref() == Some(super::export::XLSX);
+        let media = media_type(req);
+        let boundary = match media.as_deref() {
+            Some(super::export::XLSX | OCTET_STREAM) => Ok(None),
+            Some(MULTIPART) => Ok(Some(boundary(req))),
+            _ => Err(ApiError::UnsupportedMediaType(
+                "a workbook: the XLSX file as the body (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/octet-stream), or multipart/form-data with the file in the field `file`",
+            )),
+        };
         let body = read_body(req, payload);
         Box::pin(async move {
             let body = body.await?;
-            if !workbook {
-                return Err(ApiError::UnsupportedMediaType);
-            }
-            Ok(WorkbookBody(body))
+            Ok(WorkbookBody {
+                body,
+                boundary: boundary?,
+            })
         })
     }
 }
@@ -153,7 +204,9 @@ impl FromRequest for JsonOrForm {
             match media.as_deref() {
                 Some("application/x-www-form-urlencoded") => Ok(Self::Form(body)),
                 Some(json) if is_json(json) => Ok(Self::Json(JsonBody(body))),
-                _ => Err(ApiError::UnsupportedMediaType),
+                _ => Err(ApiError::UnsupportedMediaType(
+                    "JSON (application/json) or a form (application/x-www-form-urlencoded)",
+                )),
             }
         })
     }

@@ -10,7 +10,8 @@
 //! - every one but `/healthz` can answer 503 with `Retry-After` while the database is
 //!   unreachable or busy (the caller is checked against it on every request), or full;
 //! - a table that takes `format` (json, csv, xlsx) answers CSV and XLSX besides JSON;
-//! - a workbook, in a request or an answer, is binary.
+//! - a workbook, in a request (as its type or `application/octet-stream`) or an answer, is
+//!   binary.
 //!
 //! Unsigned 32-bit numbers get their true range (utoipa writes them as `int32`).
 //!
@@ -177,9 +178,13 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
         .get_mut("requestBody")
         .and_then(|body| body.get_mut("content"))
         .and_then(Value::as_object_mut)
-        && content.contains_key(XLSX)
     {
-        content.insert(XLSX.to_owned(), binary.clone());
+        // The workbook as the body, under either of the types a file is sent as.
+        for media in [XLSX, super::extract::OCTET_STREAM] {
+            if content.contains_key(media) {
+                content.insert(media.to_owned(), binary.clone());
+            }
+        }
     }
     if let Some(responses) = operation
         .get_mut("responses")

@@ -217,6 +217,15 @@ pub struct FormQuery {
     pub partial: Option<bool>,
 }
 
+/// The table as a browser's file input sends it (`multipart/form-data`): one file field.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Read by hand (`domain::upload`); this only describes it.
+pub struct FormUpload {
+    /// The workbook (.xlsx). Other fields are ignored, at most 8 parts in all.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
+    pub file: Vec<u8>,
+}
+
 /// What a filled-in table was read as.
 #[derive(Serialize, ToSchema)]
 pub struct FormReadingView {
@@ -237,8 +246,14 @@ pub struct FormReadingView {
 /// `自评表!D6`), unless `partial=true`, which stores the rest and lists those cells in
 /// `unreadable`. Creates the evaluation as a draft when there is none.
 ///
+/// The workbook comes as the body (the XLSX type or `application/octet-stream`), or as a
+/// browser's file input sends it: `multipart/form-data` with one file (the part naming a
+/// `filename`, else the field `file`; at most 8 parts, part headers of at most 4 KiB; 400
+/// `invalid_multipart` otherwise). A legacy .xls or .et (OLE2), an .ods or a CSV is
+/// recognised by its bytes and answered 415 `save_as_xlsx`: save it as .xlsx (另存为 .xlsx).
+///
 /// The caller's right, the department and whether the evaluation takes an edit (and
-/// `If-Match`) are checked before the workbook is read. The workbook is read within bounds,
+/// `If-Match`) are checked before the workbook is read, or looked for in a multipart body. The workbook is read within bounds,
 /// each refused with 413 `workbook_too_large` whose `detail` names it: at most 1,000 zip
 /// entries and 1,000 sheets; the sheet's XML at most 16 MiB inflated, the shared strings'
 /// 16 MiB, the workbook's and its relationships' 1 MiB each (whatever the file declares);
@@ -252,13 +267,17 @@ pub struct FormReadingView {
     EvaluationKey,
     IfMatch,
     FormQuery,
-), request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    description = "The workbook"), responses(
+), request_body(description = "The workbook (.xlsx): the file as the body, as the XLSX type or `application/octet-stream`; or `multipart/form-data` as a browser's file input sends it, the file in the field `file`",
+    content(
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (Vec<u8> = "application/octet-stream"),
+        (FormUpload = "multipart/form-data"),
+    )), responses(
     (status = 200, description = "Read and stored (or unchanged)", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 201, description = "Read and stored as a new draft", body = FormReadingView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The evaluation"))),
-    (status = 400, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "Body over the size limit, a workbook past one of the reader's bounds (`workbook_too_large`, the bound named in `detail`), or a report that would be stored larger than the body limit as JSON (`document_too_large`)", body = Problem, content_type = "application/problem+json"),
-    (status = 415, description = "Body is not an XLSX workbook", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "Invalid parameters, or a multipart body with no one file (`invalid_multipart`: two files, more than 8 parts, part headers over 4 KiB, malformed)", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "A body of another type (`unsupported_media_type`), or a file recognised by its bytes as a legacy .xls/.et, an .ods or a CSV (`save_as_xlsx`: `detail` says to save it as .xlsx, 另存为 .xlsx)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "Not a self-evaluation table, or cells that cannot be read (each named by sheet and address), or a table that changes what was approved of an indicator (target, unit of measure, weight, group …: named at its field of the report, e.g. `goals.indicators[1].unit`); nothing stored", body = Problem, content_type = "application/problem+json"),
     EvaluationEdit,
 ))]
@@ -275,7 +294,15 @@ pub async fn read_form(
     // Dropped with this future, which actix drops when the client goes: the reading stops.
     let (gone, _raise_when_dropped) = ClientGone::watch();
     let saved = super::request_id::block(move || {
-        app::forms::read_form(&store, &caller, &key, if_match.0, partial, &body.0, &gone)
+        app::forms::read_form(
+            &store,
+            &caller,
+            &key,
+            if_match.0,
+            partial,
+            body.upload(),
+            &gone,
+        )
     })
     .await??
     .map_err(ApiError::from)?;

@@ -18,6 +18,7 @@ use crate::domain::access::Caller;
 use crate::domain::evaluation::{Evaluation, Precondition};
 use crate::domain::presentation::form::{self, UnreadableCell};
 use crate::domain::presentation::workbook::{Interrupt, Stop, TIME_BUDGET, WorkbookError};
+use crate::domain::upload::{Upload, UploadError};
 use crate::store::Store;
 
 /// Raised when nobody waits for the work any more. The handler holds the `RaiseOnDrop` in
@@ -71,11 +72,13 @@ impl Interrupt for Budget<'_> {
 pub enum FormRefusal {
     /// The workbook: not one, without the sheet 自评表, past a bound, or stopped.
     Workbook(WorkbookError),
+    /// No one file in the multipart body.
+    Upload(UploadError),
     /// Cells that could not be read, and `partial` was not asked: nothing is stored.
     Cells(Vec<UnreadableCell>),
 }
 
-/// Reads the table in `workbook` into the evaluation `key` (a new draft when there is
+/// Reads the table in the workbook `upload` carries into the evaluation `key` (a new draft when there is
 /// none): its budget rows, overall goal, indicators and stated scores replace the report's.
 /// With `partial`, what could be read is stored and the unreadable cells are answered with
 /// it; without, one unreadable cell stores nothing.
@@ -85,7 +88,7 @@ pub fn read_form(
     key: &EvaluationKey,
     precondition: Precondition,
     partial: bool,
-    workbook: &[u8],
+    upload: Upload<'_>,
     gone: &ClientGone,
 ) -> Result<Result<Saved<Vec<UnreadableCell>>, FormRefusal>, AppError> {
     store.read_transaction(|tx| {
@@ -99,6 +102,11 @@ pub fn read_form(
         }
         Ok::<_, AppError>(())
     })?;
+    // The file is looked for in the body only now, for a caller who may write.
+    let workbook = match upload.file() {
+        Ok(workbook) => workbook,
+        Err(refusal) => return Ok(Err(FormRefusal::Upload(refusal))),
+    };
     let budget = Budget {
         gone,
         until: Instant::now() + TIME_BUDGET,

@@ -13,6 +13,7 @@ pub mod projection;
 pub mod report;
 pub mod scoring;
 pub mod settings;
+pub mod upload;
 pub mod values;
 
 /// One thing wrong with the input, at a place in the JSON document.

@@ -178,7 +178,54 @@ pub fn check(exchange: &Exchange<'_>) {
                 .unwrap_or_else(|e| panic!("{what}: accepted a body that is not JSON: {e}"));
             contract.validate(&schema, &body, &format!("the request of {what}"));
         }
+        if media == "multipart/form-data" {
+            let fields = multipart_fields(
+                exchange.request_type.unwrap_or_default(),
+                exchange.request_body,
+            );
+            let schema = contract.document.pointer(&schema).expect("the schema");
+            let schema = match schema["$ref"].as_str() {
+                Some(reference) => contract
+                    .document
+                    .pointer(reference.trim_start_matches('#'))
+                    .unwrap_or_else(|| panic!("{what}: no schema at {reference}")),
+                None => schema,
+            };
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let required = required.as_str().unwrap_or_default();
+                assert!(
+                    fields.iter().any(|field| field == required),
+                    "{what}: accepted a multipart body without the required field `{required}` (fields: {fields:?})"
+                );
+            }
+        }
     }
+}
+
+/// The field names of a multipart/form-data body, from its parts' Content-Disposition.
+fn multipart_fields(content_type: &str, body: &[u8]) -> Vec<String> {
+    let Some(boundary) = content_type
+        .split(';')
+        .filter_map(|p| p.split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+    else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(body);
+    text.split(&format!("--{boundary}"))
+        .filter_map(|part| {
+            let headers = part.split("\r\n\r\n").next()?;
+            let disposition = headers.split("\r\n").find(|line| {
+                line.to_ascii_lowercase()
+                    .starts_with("content-disposition:")
+            })?;
+            disposition.split(';').find_map(|parameter| {
+                let (key, value) = parameter.split_once('=')?;
+                (key.trim() == "name").then(|| value.trim().trim_matches('"').to_owned())
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -213,6 +260,15 @@ mod tests {
         let extra = r#"{"code": "101001", "name": "区政府办公室", "kind": "administrative",
             "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "x": 1}"#;
         assert!(answer(200, extra).is_err());
+    }
+
+    #[test]
+    fn the_fields_of_a_multipart_request_are_read_for_its_schema() {
+        let body = b"--b\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nx\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\nPK\r\n--b--\r\n";
+        assert_eq!(
+            multipart_fields("multipart/form-data; boundary=b", body),
+            ["note", "file"]
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod seed;
 mod texts;
 mod timeouts;
 mod upload_bounds;
+mod upload_types;
 
 /// The workbooks of the reader's attack corpus, made as `tests/workbooks` makes them.
 #[path = "../workbooks/make.rs"]

@@ -156,6 +156,71 @@ pub enum WorkbookError {
     TooLarge(Bound),
     /// Stopped from outside.
     Stopped(Stop),
+    /// A file of another format, recognised by its bytes: to be saved as .xlsx.
+    OtherFormat(Format),
+}
+
+/// A format a clerk's file may be in that is not XLSX, recognised by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An OLE2 compound file: Excel 97–2003 (.xls) or WPS (.et).
+    LegacyExcel,
+    /// An OpenDocument spreadsheet (.ods): a zip whose first entry, `mimetype`, says so.
+    OpenDocument,
+    /// Text: CSV, or a table saved as text.
+    Text,
+}
+
+/// The first bytes of an OLE2 compound file.
+const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+/// The first entry of an OpenDocument spreadsheet as ODF writes it: a zip local header,
+/// then the name `mimetype` and, stored uncompressed, the media type.
+const ODS_MIMETYPE: &[u8] = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet";
+/// How many bytes are looked at to tell text.
+const TEXT_SNIFF_BYTES: usize = 4096;
+
+impl Format {
+    /// The format of `bytes` when it is one of those known not to be XLSX; `None` for a zip
+    /// (an XLSX, or something the reader will name) and for what it does not know.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(OLE2_MAGIC) {
+            return Some(Self::LegacyExcel);
+        }
+        if bytes.starts_with(b"PK") {
+            // ODF puts `mimetype` first, after the 30-byte local header.
+            let head = &bytes[..bytes.len().min(30 + ODS_MIMETYPE.len() + 64)];
+            let ods = head.len() > 30
+                && head[30..]
+                    .windows(ODS_MIMETYPE.len())
+                    .any(|w| w == ODS_MIMETYPE);
+            return ods.then_some(Self::OpenDocument);
+        }
+        let head = &bytes[..bytes.len().min(TEXT_SNIFF_BYTES)];
+        // Text in any encoding a clerk's CSV comes in (UTF-8, GBK …): no control bytes but
+        // tab and line breaks, and a line break or a separator.
+        let text = !head.is_empty()
+            && head
+                .iter()
+                .all(|&b| b >= 0x20 || b == b'\t' || b == b'\r' || b == b'\n')
+            && head.iter().any(|&b| b",;\t\n".contains(&b));
+        text.then_some(Self::Text)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self {
+            Self::LegacyExcel => {
+                "the file is a legacy Excel 97-2003 or WPS workbook (.xls or .et), not .xlsx"
+            }
+            Self::OpenDocument => "the file is an OpenDocument spreadsheet (.ods), not .xlsx",
+            Self::Text => "the file is text (CSV or a table saved as text), not an .xlsx workbook",
+        };
+        write!(
+            f,
+            "{what}: open it in Excel, WPS or LibreOffice, save it as an Excel workbook (.xlsx) (文件 → 另存为 → .xlsx), and upload that file"
+        )
+    }
 }
 
 impl fmt::Display for WorkbookError {
@@ -164,6 +229,7 @@ impl fmt::Display for WorkbookError {
             Self::Unreadable(why) => f.write_str(why),
             Self::TooLarge(bound) => bound.fmt(f),
             Self::Stopped(stop) => stop.fmt(f),
+            Self::OtherFormat(format) => format.fmt(f),
         }
     }
 }
@@ -200,6 +266,9 @@ pub fn read_sheet(
 ) -> Result<Cells, WorkbookError> {
     if let Some(stop) = interrupt.stop() {
         return Err(WorkbookError::Stopped(stop));
+    }
+    if let Some(format) = Format::sniff(bytes) {
+        return Err(WorkbookError::OtherFormat(format));
     }
     let archive = Archive::open(bytes)?;
     let id = sheet_id(&archive, sheet, interrupt)?;
