@@ -273,13 +273,20 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
 fn plain_schema(value: &mut Value, schemas: &Value) {
     match value {
         Value::Object(object) => {
-            // utoipa writes a `u32` as `int32` with a minimum of 0; its values go further.
-            if object.get("format") == Some(&json!("int32"))
-                && object.get("minimum") == Some(&json!(0))
-                && !object.contains_key("maximum")
-            {
-                object.insert("format".to_owned(), json!("int64"));
-                object.insert("maximum".to_owned(), json!(u32::MAX));
+            // utoipa writes a `u32` as `int32` with a minimum of 0; its values go further, so
+            // its range is stated and its format widened (a bounded `u32` too: `int32` would
+            // tell a client that values past 2^31 - 1 are invalid).
+            if object.get("format") == Some(&json!("int32")) {
+                if object.get("minimum") == Some(&json!(0)) && !object.contains_key("maximum") {
+                    object.insert("maximum".to_owned(), json!(u32::MAX));
+                }
+                if object
+                    .get("maximum")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|maximum| maximum > f64::from(i32::MAX))
+                {
+                    object.insert("format".to_owned(), json!("int64"));
+                }
             }
             if let Some(Value::Array(members)) = object.get("oneOf")
                 && members.len() == 1

@@ -609,6 +609,22 @@ def private_cluster(processes, workdir):
     return f"postgres://postgres@127.0.0.1:{port}/perfeval", start, stop, pids
 
 
+def poll_readyz(server, since, seconds):
+    """`/readyz` asked every 0.2 s until `seconds` after `since`: each answer's status (0 when
+    the connection failed) and time, and the most threads the server ran meanwhile."""
+    readyz, max_threads = [], server.threads()
+    while time.monotonic() - since < seconds:
+        began = time.monotonic()
+        try:
+            status = request(server.port, "GET", "/readyz", timeout=10).status
+        except OSError:
+            status = 0
+        readyz.append((status, time.monotonic() - began))
+        max_threads = max(max_threads, server.threads())
+        time.sleep(0.2)
+    return readyz, max_threads
+
+
 def scenario_outage(args, processes, workdir):
     """A private PostgreSQL cluster stopped for 6 s under ~50 requests/s, then started again:
     503s with Retry-After come fast, /readyz answers within a second, threads stay bounded,
@@ -647,16 +663,7 @@ def scenario_outage(args, processes, workdir):
     time.sleep(2)
     stopped_at = time.monotonic()
     stop()
-    readyz, max_threads = [], server.threads()
-    while time.monotonic() - stopped_at < 6:
-        began = time.monotonic()
-        try:
-            status = request(server.port, "GET", "/readyz", timeout=10).status
-        except OSError:
-            status = 0
-        readyz.append((status, time.monotonic() - began))
-        max_threads = max(max_threads, server.threads())
-        time.sleep(0.2)
+    readyz, max_threads = poll_readyz(server, stopped_at, 6)
     started_at = time.monotonic()
     start()
     time.sleep(6)
@@ -740,16 +747,7 @@ def scenario_frozen(args, processes, workdir):
     frozen_at = time.monotonic()
     for pid in frozen_pids:
         os.kill(pid, signal.SIGSTOP)
-    readyz, max_threads = [], server.threads()
-    while time.monotonic() - frozen_at < 8:
-        began = time.monotonic()
-        try:
-            status = request(server.port, "GET", "/readyz", timeout=10).status
-        except OSError:
-            status = 0
-        readyz.append((status, time.monotonic() - began))
-        max_threads = max(max_threads, server.threads())
-        time.sleep(0.2)
+    readyz, max_threads = poll_readyz(server, frozen_at, 8)
     thawed_at = time.monotonic()
     thaw()
     time.sleep(6)
