@@ -8,6 +8,7 @@ pub mod app;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod hex;
 pub mod memory;
 pub mod metrics;
 pub mod startup;

@@ -18,7 +18,7 @@ use crate::api::metrics::{MetricsListener, count_requests};
 use crate::app::audit::AuditPolicy;
 use crate::config::Settings;
 use crate::domain::access::{Password, Role};
-use crate::store::service_tokens::random_hex;
+use crate::hex::random_hex;
 use crate::store::users::NewUser;
 use crate::store::{ServerClaim, Store, StoreError, claim_for_server};
 
@@ -168,7 +168,11 @@ fn ensure_admin(store: &Store, settings: &Settings) -> Result<(), StartupError> 
         .map_err(|e| StartupError::Configuration(format!("PERFEVAL_ADMIN_USER: {e}")))?;
     let (password, generated) = match &settings.admin_password {
         Some(password) => (password.expose().to_owned(), false),
-        None => (random_hex().map_err(database)?[..24].to_owned(), true),
+        None => (
+            random_hex().map_err(|e| database(StoreError::caused("no randomness", e)))?[..24]
+                .to_owned(),
+            true,
+        ),
     };
     let password = Password::try_from(password)
         .map_err(|e| StartupError::Configuration(format!("PERFEVAL_ADMIN_PASSWORD: {e}")))?;

@@ -13,14 +13,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::require_admin;
 use super::error::ApiError;
 use super::extract::window;
 use super::responses::{AdminOnly, InvalidQuery};
+use crate::app::Store;
+use crate::app::audit::{AuditEntry, NewAuditEntry};
 use crate::app::audit::{AuditPolicy, Kind};
 use crate::domain::access::Caller;
-use crate::store::Store;
-use crate::store::audit::{AuditEntry, NewAuditEntry};
 
 /// Why a presented credential was refused, in the words the caller was answered with.
 #[derive(Debug, Clone)]
@@ -313,9 +312,9 @@ pub async fn audit_log(
     store: web::Data<Store>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let window = window(query.limit, query.offset)?;
-    let page = super::request_id::block(move || store.audit_log(window)).await??;
+    let asked = crate::app::input(window(query.limit, query.offset));
+    let (page, window) =
+        super::request_id::block(move || crate::app::audit::log(&store, &caller, asked)).await??;
     Ok(HttpResponse::Ok().json(AuditLog {
         items: page.items.into_iter().map(AuditEntryView::from).collect(),
         total: page.total,

@@ -26,14 +26,15 @@ use utoipa::ToSchema;
 use super::audit::{AuthenticationRefused, Recorded, logged_address};
 use super::error::{ApiError, Problem};
 use super::extract::JsonOrForm;
+use crate::app;
+use crate::app::Store;
 use crate::app::audit::{AuditPolicy, Kind};
+use crate::app::callers::{TOKEN_PREFIX, UserRecord};
 use crate::app::login::{LoginRequest, log_in};
 use crate::domain::FieldError;
 use crate::domain::access::{Caller, Credential, Role};
 use crate::domain::values::UnitCode;
-use crate::store::Store;
-use crate::store::service_tokens::{TOKEN_PREFIX, random_hex};
-use crate::store::users::UserRecord;
+use crate::hex::random_hex;
 
 /// The `iss` and `aud` of the tokens this service issues.
 pub const ISSUER: &str = "perfeval";
@@ -191,7 +192,7 @@ impl Authenticator {
             nbf: None,
             iss: ISSUER.to_owned(),
             aud: Audience::One(AUDIENCE.to_owned()),
-            jti: random_hex()?[..32].to_owned(),
+            jti: random_hex().map_err(|e| ApiError::caused("no randomness", e))?[..32].to_owned(),
             generation: Some(user.token_generation),
         };
         let access_token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
@@ -218,11 +219,13 @@ impl Authenticator {
                 .to_owned(),
         };
         if token.starts_with(TOKEN_PREFIX) {
-            let record = match store.recent_service_token(&token) {
+            let record = match app::callers::recent_service_token(&store, &token) {
                 Some(live) => live,
-                None => super::request_id::block(move || store.service_token(&token))
-                    .await??
-                    .ok_or_else(|| invalid_token("the service token is unknown or revoked"))?,
+                None => {
+                    super::request_id::block(move || app::callers::service_token(&store, &token))
+                        .await??
+                }
+                .ok_or_else(|| invalid_token("the service token is unknown or revoked"))?,
             };
             return Ok(Caller {
                 subject: format!("service-token:{}", record.id),
@@ -238,17 +241,13 @@ impl Authenticator {
                 .sub
                 .parse()
                 .map_err(|_| invalid_token("the token names no user"))?;
-            let read = match store.recent_user(&name) {
-                Some(user) => Ok(user),
-                None => super::request_id::block(move || store.user(&name)).await?,
-            };
-            let user = match read {
-                Ok(user) => user,
-                Err(crate::store::StoreError::NotFound(_)) => {
-                    return Err(invalid_token("the token's user does not exist"));
+            let read = match app::callers::recent_user(&store, &name) {
+                Some(user) => Some(user),
+                None => {
+                    super::request_id::block(move || app::callers::user(&store, &name)).await??
                 }
-                Err(other) => return Err(other.into()),
             };
+            let user = read.ok_or_else(|| invalid_token("the token's user does not exist"))?;
             if user.disabled {
                 return Err(invalid_token("the user is disabled"));
             }

@@ -4,25 +4,17 @@
 use crate::api::responses::InvalidQuery;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, Problem};
 use super::extract::path_parameter;
 use super::publishing::PAGE_POLICY;
-use crate::domain::evaluation::Evaluation;
-use crate::domain::evaluation::EvaluationStatus;
-use crate::domain::presentation::charts::{self, UnitRate, YearPoint};
-use crate::domain::report::Grade;
+use crate::app;
+use crate::app::Store;
 use crate::domain::values::{FiscalYear, UnitCode};
-use crate::store::evaluations::EvaluationFilter;
-use crate::store::{Store, StoreError, Window};
 
 pub const SVG: &str = "image/svg+xml";
-
-/// How many years a unit's trend shows.
-const TREND_YEARS: i64 = 5;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -32,62 +24,11 @@ pub struct ChartQuery {
     pub year: FiscalYear,
 }
 
-/// The published reports that match, every page of them, with their units' names.
-pub(super) fn published(
-    store: &Store,
-    filter: &EvaluationFilter,
-    most: Option<i64>,
-) -> Result<Vec<(String, Evaluation)>, StoreError> {
-    let mut found = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store.list_evaluations(filter, Window { limit: 500, offset })?;
-        let count = page.items.len();
-        for summary in page.items {
-            let name = store
-                .department(&summary.department_code)?
-                .department
-                .name
-                .as_str()
-                .to_owned();
-            found.push((
-                name,
-                store.evaluation(&summary.department_code, summary.year)?,
-            ));
-        }
-        offset += i64::try_from(count).unwrap_or(i64::MAX);
-        let enough = most.is_some_and(|most| offset >= most);
-        if count == 0 || offset >= page.total || enough {
-            break;
-        }
-    }
-    if let Some(most) = most {
-        found.truncate(usize::try_from(most).unwrap_or(usize::MAX));
-    }
-    Ok(found)
-}
-
-pub(super) fn published_in(
-    year: FiscalYear,
-    department_code: Option<UnitCode>,
-) -> EvaluationFilter {
-    EvaluationFilter {
-        year: Some(year),
-        department_code,
-        status: Some(EvaluationStatus::Published),
-        within: None,
-    }
-}
-
 fn svg(text: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(SVG)
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
         .body(text)
-}
-
-fn drawn(result: Result<String, String>) -> Result<String, ApiError> {
-    result.map_err(ApiError::internal)
 }
 
 /// 预算执行率 by unit for a year, highest first, with the district median drawn across; of
@@ -102,20 +43,8 @@ pub async fn execution_rate_chart(
     query: web::Query<ChartQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let year = query.year;
-    let text = super::request_id::block(move || {
-        let units: Vec<UnitRate> = published(&store, &published_in(year, None), None)?
-            .into_iter()
-            .filter_map(|(name, record)| {
-                let rate = record.report.derived_figures().total.execution_rate?;
-                Some(UnitRate {
-                    name,
-                    rate: rate.value().to_f64()?,
-                })
-            })
-            .collect();
-        drawn(charts::execution_rates(i32::from(year), &units))
-    })
-    .await??;
+    let text =
+        super::request_id::block(move || app::public::execution_rate_chart(&store, year)).await??;
     Ok(svg(text))
 }
 
@@ -131,30 +60,7 @@ pub async fn grade_chart(
     query: web::Query<ChartQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let year = query.year;
-    let text = super::request_id::block(move || {
-        let weights = store.year_settings(year)?.weights;
-        let mut counts: Vec<(Option<Grade>, u32)> = [
-            Some(Grade::Excellent),
-            Some(Grade::Good),
-            Some(Grade::Fair),
-            Some(Grade::Poor),
-            None,
-        ]
-        .into_iter()
-        .map(|grade| (grade, 0))
-        .collect();
-        for (_, record) in published(&store, &published_in(year, None), None)? {
-            let grade = record
-                .report
-                .scorecard(&weights, record.approved_goals.as_ref())
-                .grade;
-            if let Some(entry) = counts.iter_mut().find(|(g, _)| *g == grade) {
-                entry.1 += 1;
-            }
-        }
-        drawn(charts::grades(i32::from(year), &counts))
-    })
-    .await??;
+    let text = super::request_id::block(move || app::public::grade_chart(&store, year)).await??;
     Ok(svg(text))
 }
 
@@ -172,42 +78,6 @@ pub async fn trend_chart(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
     let code = path_parameter::<UnitCode>(&req, "code")?;
-    let text = super::request_id::block(move || {
-        let filter = EvaluationFilter {
-            year: None,
-            department_code: Some(code.clone()),
-            status: Some(EvaluationStatus::Published),
-            within: None,
-        };
-        let years = published(&store, &filter, Some(TREND_YEARS))?;
-        let Some((name, _)) = years.first() else {
-            return Err(ApiError::NotFound(format!(
-                "a published evaluation of department {code}"
-            )));
-        };
-        let name = name.clone();
-        let mut points = years
-            .into_iter()
-            .map(|(_, record)| {
-                let year = record.summary.year;
-                let weights = store.year_settings(year)?.weights;
-                let scorecard = record
-                    .report
-                    .scorecard(&weights, record.approved_goals.as_ref());
-                Ok(YearPoint {
-                    year: i32::from(year),
-                    rate: scorecard
-                        .figures
-                        .total
-                        .execution_rate
-                        .and_then(|r| r.value().to_f64()),
-                    score: scorecard.total.and_then(|s| s.value().to_f64()),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        points.sort_by_key(|p| p.year);
-        drawn(charts::trend(&name, &points))
-    })
-    .await??;
+    let text = super::request_id::block(move || app::public::trend_chart(&store, &code)).await??;
     Ok(svg(text))
 }

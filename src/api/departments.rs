@@ -6,16 +6,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::{list_scope, require_admin, require_read};
 use super::error::{ApiError, Problem};
 use super::extract::{DepartmentKey, JsonBody, window};
 use super::responses::{AdminOnly, InvalidQuery, Unauthenticated};
 use crate::app;
+use crate::app::Store;
+use crate::app::departments::DepartmentRecord;
 use crate::domain::access::Caller;
 use crate::domain::department::{Department, DepartmentPatch, UnitKind};
 use crate::domain::values::UnitCode;
-use crate::store::Store;
-use crate::store::departments::{DepartmentFilter, DepartmentRecord};
 
 /// A department with when it was created and last changed.
 #[derive(Serialize, ToSchema)]
@@ -79,14 +78,10 @@ pub async fn create_department(
     store: web::Data<Store>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let department: Department = body.parse("", "department")?;
-    let record = super::request_id::block(move || {
-        app::administer("a new department", || {
-            store.create_department(department.clone())
-        })
-    })
-    .await??;
+    let department = app::input(body.parse::<Department>("", "department"));
+    let record =
+        super::request_id::block(move || app::departments::create(&store, &caller, department))
+            .await??;
     Ok(HttpResponse::Created()
         .insert_header(location(&record.department.code))
         .json(DepartmentView::from(record)))
@@ -106,12 +101,10 @@ pub async fn list_departments(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let window = window(query.limit, query.offset)?;
-    let filter = DepartmentFilter {
-        parent_code: query.parent,
-        kind: query.kind,
-        within: list_scope(&caller)?,
-    };
-    let page = super::request_id::block(move || store.list_departments(&filter, window)).await??;
+    let page = super::request_id::block(move || {
+        app::departments::list(&store, &caller, query.parent, query.kind, window)
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(DepartmentList {
         items: page.items.into_iter().map(DepartmentView::from).collect(),
         total: page.total,
@@ -132,8 +125,9 @@ pub async fn get_department(
     store: web::Data<Store>,
     key: DepartmentKey,
 ) -> Result<HttpResponse, ApiError> {
-    require_read(&store, &caller, &key.code).await?;
-    let record = super::request_id::block(move || store.department(&key.code)).await??;
+    let record =
+        super::request_id::block(move || app::departments::get(&store, &caller, &key.code))
+            .await??;
     Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
 }
 
@@ -153,12 +147,9 @@ pub async fn update_department(
     key: DepartmentKey,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let patch: DepartmentPatch = body.parse("", "department change")?;
+    let patch = app::input(body.parse::<DepartmentPatch>("", "department change"));
     let record = super::request_id::block(move || {
-        app::administer("a department", || {
-            store.update_department(&key.code, patch.clone())
-        })
+        app::departments::change(&store, &caller, &key.code, patch)
     })
     .await??;
     Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
@@ -178,10 +169,7 @@ pub async fn delete_department(
     store: web::Data<Store>,
     key: DepartmentKey,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    super::request_id::block(move || {
-        app::administer("a department", || store.delete_department(&key.code))
-    })
-    .await??;
+    super::request_id::block(move || app::departments::delete(&store, &caller, &key.code))
+        .await??;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,11 +9,11 @@ use utoipa::ToSchema;
 
 use crate::app::AppError;
 use crate::app::forms::FormRefusal;
+use crate::app::{Cause, StoreError};
 use crate::domain::FieldError;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, EvaluationStatus, Refusal};
 use crate::domain::presentation::workbook::{Stop, WorkbookError};
-use crate::store::{Cause, StoreError};
 
 /// A problem report (RFC 9457 problem details).
 #[derive(Debug, Serialize, ToSchema)]
@@ -154,6 +154,14 @@ impl From<AppError> for ApiError {
             AppError::Refused(refusal) => refusal.into(),
             AppError::DocumentTooLarge { size, limit } => Self::DocumentTooLarge { size, limit },
             AppError::Store(error) => error.into(),
+            AppError::Invalid(refused) => match refused.downcast::<Self>() {
+                Ok(refused) => *refused,
+                Err(other) => Self::InvalidParameters(vec![crate::domain::FieldError::new(
+                    "",
+                    other.to_string(),
+                )]),
+            },
+            AppError::Failed { context, source } => Self::caused(context, source),
             AppError::Unrecorded(cause) => {
                 log::error!("the audit log could not be written: {cause}");
                 Self::Unavailable(

@@ -11,14 +11,13 @@ use super::error::{ApiError, Problem};
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, window};
 use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use crate::app;
-use crate::app::access::list_scope;
+use crate::app::Store;
+use crate::app::evaluations::EvaluationFilter;
 use crate::app::evaluations::Saved;
 use crate::domain::access::Caller;
 use crate::domain::evaluation::{Change, Evaluation, EvaluationStatus, EvaluationSummary};
 use crate::domain::report::{Budget, EvaluationReport, Goals, ProblemsAndMeasures, Results};
 use crate::domain::values::{FiscalYear, UnitCode};
-use crate::store::Store;
-use crate::store::evaluations::EvaluationFilter;
 
 /// Where an evaluation stands and which version of it this is.
 #[derive(Serialize, ToSchema)]
@@ -149,9 +148,11 @@ pub async fn list_evaluations(
         year: query.year,
         department_code: query.department,
         status: query.status,
-        within: list_scope(&caller)?,
+        within: None,
     };
-    let page = super::request_id::block(move || store.list_evaluations(&filter, window)).await??;
+    let page =
+        super::request_id::block(move || app::evaluations::list(&store, &caller, filter, window))
+            .await??;
     Ok(HttpResponse::Ok().json(EvaluationList {
         items: page.items.iter().map(EvaluationMeta::from).collect(),
         total: page.total,

@@ -15,13 +15,13 @@ use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
 use super::error::ApiError;
+use crate::app::Window;
 pub use crate::app::evaluations::EvaluationKey;
 use crate::domain::FieldError;
 use crate::domain::evaluation::Precondition;
 use crate::domain::report::MAX_NESTING;
 use crate::domain::upload::Upload;
 use crate::domain::values::UnitCode;
-use crate::store::Window;
 
 /// The most bytes a request body may have; a larger one is refused with 413.
 #[derive(Debug, Clone, Copy)]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
-use crate::store::Store;
+use crate::app::Store;
 
 /// Set when the process is told to stop: every answer from then on closes its connection,
 /// and `/readyz` answers 503 so that a load balancer sends no more.
@@ -80,7 +80,7 @@ pub async fn readyz(
             "the service is stopping; it answers what it has received".to_owned(),
         ));
     }
-    let ping = super::request_id::block(move || store.ping(READY_WAIT));
+    let ping = super::request_id::block(move || crate::app::maintenance::ready(&store, READY_WAIT));
     match actix_web::rt::time::timeout(READY_WAIT, ping).await {
         Ok(answer) => answer??,
         Err(_) => {

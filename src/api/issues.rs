@@ -10,9 +10,9 @@ use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationMeta, evaluation_path, read, write};
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter};
 use super::responses::{EvaluationEdit, Unauthenticated};
+use crate::app::Store;
 use crate::domain::access::Caller;
 use crate::domain::report::{IssueEditError, IssueItem, IssueItemPatch, NewIssueItem};
-use crate::store::Store;
 
 /// One problem or measure with the version of the evaluation it is in.
 #[derive(Serialize, ToSchema)]

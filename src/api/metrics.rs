@@ -13,8 +13,8 @@ use actix_web::middleware::Next;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::app;
+use crate::app::Store;
 use crate::metrics::{self, ReportLabels, UNMATCHED_ROUTE};
-use crate::store::Store;
 
 /// The OpenMetrics text format, which Prometheus asks for first.
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";

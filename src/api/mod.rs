@@ -1,7 +1,6 @@
 //! The HTTP API under `/api/v1`: thin handlers over the store, errors as problem+json, and
 //! the OpenAPI document built from the same registrations as the routes.
 
-mod access;
 pub mod audit;
 pub mod auth;
 pub mod charts;

@@ -3,63 +3,30 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use super::charts::{published, published_in};
 use super::error::{ApiError, Problem};
 use super::extract::path_parameter;
-use crate::domain::presentation::open_data::{self, PublishedUnit};
+use crate::app;
+use crate::app::Store;
+use crate::app::public::OpenDataFile;
 use crate::domain::values::FiscalYear;
-use crate::store::Store;
 
 const CSV: &str = "text/csv; charset=utf-8";
-
-/// Which file of the package.
-#[derive(Clone, Copy)]
-enum File {
-    Descriptor,
-    Budget,
-    Scores,
-}
 
 async fn package_file(
     req: HttpRequest,
     store: web::Data<Store>,
-    file: File,
+    file: OpenDataFile,
 ) -> Result<HttpResponse, ApiError> {
     let year = path_parameter::<FiscalYear>(&req, "year")?;
-    let text = super::request_id::block(move || {
-        let weights = store.year_settings(year)?.weights;
-        let found = published(&store, &published_in(year, None), None)?;
-        let cards: Vec<_> = found
-            .iter()
-            .map(|(_, record)| {
-                record
-                    .report
-                    .scorecard(&weights, record.approved_goals.as_ref())
-            })
-            .collect();
-        let units: Vec<PublishedUnit<'_>> = found
-            .iter()
-            .zip(&cards)
-            .map(|((name, record), scorecard)| PublishedUnit {
-                code: record.summary.department_code.as_str(),
-                name,
-                report: &record.report,
-                scorecard,
-            })
-            .collect();
-        let year = i32::from(year);
-        Ok::<_, ApiError>(match file {
-            File::Descriptor => open_data::descriptor(year).to_string(),
-            File::Budget => open_data::budget_csv(year, &units),
-            File::Scores => open_data::scores_csv(year, &units),
-        })
-    })
-    .await??;
+    let text =
+        super::request_id::block(move || app::public::open_data(&store, year, file)).await??;
     Ok(match file {
-        File::Descriptor => HttpResponse::Ok()
+        OpenDataFile::Descriptor => HttpResponse::Ok()
             .content_type(actix_web::http::header::ContentType::json())
             .body(text),
-        File::Budget | File::Scores => HttpResponse::Ok().content_type(CSV).body(text),
+        OpenDataFile::Budget | OpenDataFile::Scores => {
+            HttpResponse::Ok().content_type(CSV).body(text)
+        }
     })
 }
 
@@ -78,7 +45,7 @@ pub async fn descriptor(
     req: HttpRequest,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    package_file(req, store, File::Descriptor).await
+    package_file(req, store, OpenDataFile::Descriptor).await
 }
 
 /// `budget.csv` of the year's open data package: approved, adjusted and executed amounts (万元)
@@ -91,7 +58,7 @@ pub async fn descriptor(
 ))]
 #[get("/public/open-data/{year}/budget.csv")]
 pub async fn budget(req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    package_file(req, store, File::Budget).await
+    package_file(req, store, OpenDataFile::Budget).await
 }
 
 /// `scores.csv` of the year's open data package: each published unit's execution rate (%),
@@ -104,5 +71,5 @@ pub async fn budget(req: HttpRequest, store: web::Data<Store>) -> Result<HttpRes
 ))]
 #[get("/public/open-data/{year}/scores.csv")]
 pub async fn scores(req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    package_file(req, store, File::Scores).await
+    package_file(req, store, OpenDataFile::Scores).await
 }

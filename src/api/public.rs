@@ -11,11 +11,10 @@ use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationList, EvaluationMeta, EvaluationView};
 use super::extract::{EvaluationKey, etag, window};
 use super::responses::InvalidQuery;
-use crate::domain::evaluation::EvaluationStatus;
+use crate::app;
+use crate::app::Store;
 use crate::domain::values::{FiscalYear, UnitCode};
-use crate::store::Store;
-use crate::store::evaluations::EvaluationFilter;
-use crate::store::service_tokens::hex;
+use crate::hex::hex;
 
 /// Published reports change seldom and are the same for everyone: shared caches may keep
 /// them this many seconds, then revalidate them with the ETag.
@@ -109,13 +108,10 @@ pub async fn list_published(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let window = window(query.limit, query.offset)?;
-    let filter = EvaluationFilter {
-        year: query.year,
-        department_code: query.department,
-        status: Some(EvaluationStatus::Published),
-        within: None,
-    };
-    let page = super::request_id::block(move || store.list_evaluations(&filter, window)).await??;
+    let page = super::request_id::block(move || {
+        app::public::list(&store, query.year, query.department, window)
+    })
+    .await??;
     let list = EvaluationList {
         items: page.items.iter().map(EvaluationMeta::from).collect(),
         total: page.total,
@@ -150,22 +146,8 @@ pub async fn get_published(
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
-    let not_published = || {
-        ApiError::NotFound(format!(
-            "a published {} evaluation of department {}",
-            key.year, key.code
-        ))
-    };
-    let record = match super::request_id::block({
-        let (code, year) = (key.code.clone(), key.year);
-        move || store.evaluation(&code, year)
-    })
-    .await?
-    {
-        Ok(record) if record.summary.status == EvaluationStatus::Published => record,
-        Ok(_) | Err(crate::store::StoreError::NotFound(_)) => return Err(not_published()),
-        Err(other) => return Err(other.into()),
-    };
+    let record =
+        super::request_id::block(move || app::public::get(&store, &key.code, key.year)).await??;
     let (_, tag) = etag(record.summary.version);
     let modified = Some(record.summary.updated_at);
     Ok(cacheable(&req, tag, modified, |mut ok| {

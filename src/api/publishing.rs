@@ -6,7 +6,6 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::require_read;
 use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationMeta, answer};
 use super::export::XLSX;
@@ -14,16 +13,12 @@ use super::extract::{EvaluationKey, IfMatch, WorkbookBody, etag, window};
 use super::public::{PublicQuery, cacheable, digest_tag};
 use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use crate::app;
+use crate::app::Store;
 use crate::app::forms::ClientGone;
 use crate::domain::access::Caller;
-use crate::domain::evaluation::Evaluation;
-use crate::domain::evaluation::EvaluationStatus;
-use crate::domain::presentation::form::{self, UnreadableCell};
-use crate::domain::presentation::narrative::{self, DocumentFormat, Unit};
-use crate::domain::presentation::pages::{self, IndexEntry};
+use crate::domain::presentation::form::UnreadableCell;
+use crate::domain::presentation::narrative::DocumentFormat;
 use crate::domain::report::EvaluationReport;
-use crate::store::evaluations::EvaluationFilter;
-use crate::store::{Store, StoreError};
 
 pub const HTML: &str = "text/html; charset=utf-8";
 pub const MARKDOWN: &str = "text/markdown; charset=utf-8";
@@ -65,52 +60,6 @@ pub fn negotiate(req: &HttpRequest, format: Option<DocumentKind>) -> DocumentFor
     }
 }
 
-/// Renders a stored evaluation off the HTTP workers and answers the document.
-pub async fn document(
-    store: web::Data<Store>,
-    record: Evaluation,
-    format: DocumentFormat,
-) -> Result<HttpResponse, ApiError> {
-    let version = record.summary.version;
-    let text = rendered(store, record, format).await?;
-    let mut response = HttpResponse::Ok();
-    response.insert_header(etag(version));
-    Ok(match format {
-        DocumentFormat::Html => response
-            .content_type(HTML)
-            .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
-            .body(text),
-        DocumentFormat::Markdown => response.content_type(MARKDOWN).body(text),
-    })
-}
-
-/// The report rendered as a document.
-async fn rendered(
-    store: web::Data<Store>,
-    record: Evaluation,
-    format: DocumentFormat,
-) -> Result<String, ApiError> {
-    super::request_id::block(move || {
-        let code = record.summary.department_code.clone();
-        let year = record.summary.year;
-        let department = store.department(&code)?;
-        let settings = store.year_settings(year)?;
-        let scorecard = record.scorecard(&settings);
-        narrative::render(
-            format,
-            Unit {
-                code: code.as_str(),
-                name: department.department.name.as_str(),
-            },
-            i32::from(year),
-            &record.report,
-            &scorecard,
-        )
-        .map_err(|e| ApiError::caused("the report could not be rendered", e))
-    })
-    .await?
-}
-
 /// The self-evaluation as a document in the six-part outline of the reports (一 … 六):
 /// staffing, the budget with its execution and adjustment rates computed, the indicator table
 /// (target, actual, attainment, score), problems with the measures that answer them,
@@ -135,12 +84,15 @@ pub async fn get_report(
     query: web::Query<DocumentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format);
-    let record = super::request_id::block({
-        let store = store.clone();
-        move || app::evaluations::read(&store, &caller, &key)
+    let (version, text) =
+        super::request_id::block(move || app::publishing::report(&store, &caller, &key, format))
+            .await??;
+    let mut response = HttpResponse::Ok();
+    response.insert_header(etag(version));
+    Ok(match format {
+        DocumentFormat::Html => page_answer(&mut response, text),
+        DocumentFormat::Markdown => response.content_type(MARKDOWN).body(text),
     })
-    .await??;
-    document(store, record, format).await
 }
 
 /// The self-evaluation table (部门整体支出绩效自评表) as an Excel workbook in its usual layout:
@@ -163,28 +115,10 @@ pub async fn form_xlsx(
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
-    require_read(&store, &caller, &key.code).await?;
     let name = format!("自评表-{}-{}.xlsx", key.code, key.year);
-    let workbook = super::request_id::block(move || {
-        let department = store.department(&key.code)?;
-        let stored = match store.evaluation(&key.code, key.year) {
-            Ok(record) => record.report,
-            Err(StoreError::NotFound(_)) => EvaluationReport::default(),
-            Err(other) => return Err(other.into()),
-        };
-        let settings = store.year_settings(key.year)?;
-        form::write(
-            Unit {
-                code: key.code.as_str(),
-                name: department.department.name.as_str(),
-            },
-            i32::from(key.year),
-            &stored,
-            &settings.weights,
-        )
-        .map_err(|e| ApiError::caused("the workbook could not be written", e))
-    })
-    .await??;
+    let workbook =
+        super::request_id::block(move || app::publishing::form_workbook(&store, &caller, &key))
+            .await??;
     Ok(HttpResponse::Ok()
         .content_type(XLSX)
         .insert_header((
@@ -336,37 +270,8 @@ pub async fn published_index(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let window = window(query.limit, query.offset)?;
-    let year = query.year.map(i32::from);
-    let filter = EvaluationFilter {
-        year: query.year,
-        department_code: query.department,
-        status: Some(EvaluationStatus::Published),
-        within: None,
-    };
     let (page, modified) = super::request_id::block(move || {
-        let page = store.list_evaluations(&filter, window)?;
-        let modified = page.items.iter().map(|item| item.updated_at).max();
-        let entries = page
-            .items
-            .iter()
-            .map(|summary| {
-                let code = &summary.department_code;
-                let name = store.department(code)?.department.name.as_str().to_owned();
-                Ok(IndexEntry {
-                    year: i32::from(summary.year),
-                    code: code.to_string(),
-                    name,
-                    version: summary.version,
-                    href: format!(
-                        "/api/v1/public/departments/{code}/evaluations/{}",
-                        summary.year
-                    ),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        pages::index(year, &entries, page.total)
-            .map(|page| (page, modified))
-            .map_err(|e| ApiError::caused("the page could not be rendered", e))
+        app::public::index_page(&store, query.year, query.department, window)
     })
     .await??;
     Ok(cacheable(
@@ -385,24 +290,11 @@ pub async fn published_page(
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
-    let not_published = ApiError::NotFound(format!(
-        "a published {} evaluation of department {}",
-        key.year, key.code
-    ));
-    let record = match super::request_id::block({
-        let store = store.clone();
-        move || store.evaluation(&key.code, key.year)
-    })
-    .await?
-    {
-        Ok(record) if record.summary.status == EvaluationStatus::Published => record,
-        Ok(_) | Err(StoreError::NotFound(_)) => return Err(not_published),
-        Err(other) => return Err(other.into()),
-    };
+    let (summary, page) =
+        super::request_id::block(move || app::public::page(&store, &key.code, key.year)).await??;
     // The page is another representation of the same version: its validator says so.
-    let tag = format!("\"{}-html\"", record.summary.version);
-    let modified = Some(record.summary.updated_at);
-    let page = rendered(store, record, DocumentFormat::Html).await?;
+    let tag = format!("\"{}-html\"", summary.version);
+    let modified = Some(summary.updated_at);
     Ok(cacheable(&req, tag, modified, |mut ok| {
         page_answer(&mut ok, page)
     }))

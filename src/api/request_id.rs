@@ -49,7 +49,7 @@ fn new_id() -> String {
             .try_into()
             .unwrap_or_default();
     }
-    crate::store::service_tokens::hex(&bytes)
+    crate::hex::hex(&bytes)
 }
 
 /// Serves the request under its id, answers the id, and writes the access line.

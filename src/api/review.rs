@@ -11,6 +11,8 @@ use super::evaluations::EvaluationMeta;
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter};
 use super::responses::Unauthenticated;
 use crate::app;
+use crate::app::Store;
+use crate::app::review::Revision;
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
 use crate::domain::checks::{ApprovedGoals, Finding, Severity};
@@ -19,8 +21,6 @@ use crate::domain::report::EvaluationReport;
 use crate::domain::scoring::Scorecard;
 use crate::domain::settings::Weights;
 use crate::domain::values::Text;
-use crate::store::Store;
-use crate::store::evaluations::Revision;
 
 /// A comment on an action; required when returning an evaluation.
 #[derive(Deserialize, ToSchema)]

@@ -6,18 +6,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::access::require_admin;
 use super::audit::AuditDetail;
 use super::error::{ApiError, Problem};
 use super::extract::{JsonBody, path_parameter};
 use super::responses::AdminOnly;
 use crate::app;
+use crate::app::Store;
+use crate::app::users::{NewUser, ServiceTokenRecord, UserChange, UserRecord};
 use crate::domain::access::{Caller, Password, Role, Username};
 use crate::domain::report::present;
 use crate::domain::values::{Label, UnitCode};
-use crate::store::Store;
-use crate::store::service_tokens::ServiceTokenRecord;
-use crate::store::users::{NewUser, UserChange, UserRecord};
 
 /// A user, without any secret.
 #[derive(Serialize, ToSchema)]
@@ -94,8 +92,7 @@ pub struct UserPatch {
 ))]
 #[get("/users")]
 pub async fn list_users(caller: Caller, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let users = super::request_id::block(move || store.list_users()).await??;
+    let users = super::request_id::block(move || app::users::list(&store, &caller)).await??;
     Ok(HttpResponse::Ok().json(UserList {
         total: users.len(),
         items: users.into_iter().map(UserView::from).collect(),
@@ -116,16 +113,14 @@ pub async fn create_user(
     req: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let body: NewUserBody = body.parse("", "user")?;
-    let user = NewUser {
+    let user = app::input(body.parse::<NewUserBody>("", "user").map(|body| NewUser {
         username: body.username,
         password: body.password,
         role: body.role,
         department: body.department,
-    };
+    }));
     let (created, described) =
-        super::request_id::block(move || app::users::create_user(&store, user)).await??;
+        super::request_id::block(move || app::users::create_user(&store, &caller, user)).await??;
     req.extensions_mut().insert(AuditDetail(described));
     Ok(HttpResponse::Created()
         .insert_header((
@@ -147,9 +142,9 @@ pub async fn get_user(
     store: web::Data<Store>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let username = path_parameter::<Username>(&req, "username")?;
-    let user = super::request_id::block(move || store.user(&username)).await??;
+    let username = app::input(path_parameter::<Username>(&req, "username"));
+    let user =
+        super::request_id::block(move || app::users::get(&store, &caller, username)).await??;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 
@@ -168,18 +163,20 @@ pub async fn update_user(
     req: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let username = path_parameter::<Username>(&req, "username")?;
-    let patch: UserPatch = body.parse("", "user change")?;
-    let change = UserChange {
-        role: patch.role,
-        department: patch.department,
-        disabled: patch.disabled,
-        password: patch.password,
-    };
+    let input = app::input(
+        path_parameter::<Username>(&req, "username").and_then(|username| {
+            let patch: UserPatch = body.parse("", "user change")?;
+            let change = UserChange {
+                role: patch.role,
+                department: patch.department,
+                disabled: patch.disabled,
+                password: patch.password,
+            };
+            Ok((username, change))
+        }),
+    );
     let (user, changed) =
-        super::request_id::block(move || app::users::change_user(&store, &username, change))
-            .await??;
+        super::request_id::block(move || app::users::change_user(&store, &caller, input)).await??;
     req.extensions_mut().insert(AuditDetail(changed));
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
@@ -238,8 +235,8 @@ pub async fn list_service_tokens(
     caller: Caller,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let tokens = super::request_id::block(move || store.list_service_tokens()).await??;
+    let tokens =
+        super::request_id::block(move || app::users::list_tokens(&store, &caller)).await??;
     Ok(HttpResponse::Ok().json(ServiceTokenList {
         total: tokens.len(),
         items: tokens.into_iter().map(ServiceTokenView::from).collect(),
@@ -259,14 +256,12 @@ pub async fn issue_service_token(
     store: web::Data<Store>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let body: NewServiceToken = body.parse("", "service token")?;
-    let (record, token) = super::request_id::block(move || {
-        app::administer("a new service token", || {
-            store.issue_service_token(body.name.as_str(), &body.department, &caller.subject)
-        })
-    })
-    .await??;
+    let input = app::input(
+        body.parse::<NewServiceToken>("", "service token")
+            .map(|body| (body.name, body.department)),
+    );
+    let (record, token) =
+        super::request_id::block(move || app::users::issue_token(&store, &caller, input)).await??;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((
@@ -291,11 +286,8 @@ pub async fn revoke_service_token(
     store: web::Data<Store>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&caller)?;
-    let id: i64 = path_parameter(&req, "id")?;
-    let record = super::request_id::block(move || {
-        app::administer("a service token", || store.revoke_service_token(id))
-    })
-    .await??;
+    let id = app::input(path_parameter::<i64>(&req, "id"));
+    let record =
+        super::request_id::block(move || app::users::revoke_token(&store, &caller, id)).await??;
     Ok(HttpResponse::Ok().json(ServiceTokenView::from(record)))
 }

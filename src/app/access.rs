@@ -5,7 +5,7 @@
 use super::AppError;
 use crate::domain::access::{Caller, Role};
 use crate::domain::values::UnitCode;
-use crate::store::{Store, Transaction};
+use crate::store::Transaction;
 
 pub fn require_admin(caller: &Caller) -> Result<(), AppError> {
     if caller.is_admin() {
@@ -86,10 +86,4 @@ pub fn list_scope(caller: &Caller) -> Result<Option<UnitCode>, AppError> {
         .cloned()
         .map(Some)
         .ok_or_else(|| AppError::Forbidden("a unit caller is bound to no department".to_owned()))
-}
-
-/// Whether the caller may read the department's data, in a read transaction of its own: for
-/// views assembled from several reads.
-pub fn check_read(store: &Store, caller: &Caller, code: &UnitCode) -> Result<(), AppError> {
-    store.read_transaction(|tx| require_read(tx, caller, code))
 }

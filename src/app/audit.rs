@@ -6,9 +6,12 @@
 
 use chrono::{Duration, NaiveDateTime};
 
+use super::access::require_admin;
 use super::{AppError, administer};
-use crate::store::audit::{Keeping, NewAuditEntry, Pruning};
-use crate::store::{Store, now};
+use crate::domain::access::Caller;
+pub use crate::store::audit::{AuditEntry, NewAuditEntry};
+use crate::store::audit::{Keeping, Pruning};
+use crate::store::{Page, Store, Window, now};
 
 /// What the log keeps, and for how long.
 #[derive(Debug, Clone, Copy)]
@@ -60,4 +63,15 @@ pub fn record(
     administer("an audit entry", || {
         store.record_audit(entry, keeping, policy.pruning(at))
     })
+}
+
+/// A page of the log, newest first, with the window asked for in the request. Admins.
+pub fn log(
+    store: &Store,
+    caller: &Caller,
+    window: Result<Window, AppError>,
+) -> Result<(Page<AuditEntry>, Window), AppError> {
+    require_admin(caller)?;
+    let window = window?;
+    store.read_transaction(|tx| Ok((tx.audit_log(window)?, window)))
 }

@@ -1,17 +1,18 @@
 //! The self-evaluation reports: reading one, and every edit of one — a whole report, a part,
 //! one problem or measure.
 
-use super::access::{require_read, require_write};
+use super::access::{list_scope, require_read, require_write};
 use super::{AppError, retrying};
 use crate::domain::access::Caller;
-use crate::domain::evaluation::{Change, Evaluation, Precondition};
+use crate::domain::evaluation::{Change, Evaluation, EvaluationSummary, Precondition};
 use crate::domain::projection::Projection;
 use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, UnitCode};
+pub use crate::store::evaluations::EvaluationFilter;
 use crate::store::evaluations::{
     DepartmentId, EvaluationId, RevisionNote, StoredEvaluation, document_text,
 };
-use crate::store::{Store, StoreError, Transaction, now};
+use crate::store::{Page, Store, StoreError, Transaction, Window, now};
 
 /// Which evaluation: a department's, of a year (the path parameters `{code}` and `{year}`).
 #[derive(Debug, Clone, utoipa::IntoParams)]
@@ -29,6 +30,21 @@ pub struct Saved<T> {
     pub evaluation: Evaluation,
     pub outcome: T,
     pub change: Change,
+}
+
+/// The evaluations the filter names, newest year first, a page at a time: a unit sees its own
+/// subtree only.
+pub fn list(
+    store: &Store,
+    caller: &Caller,
+    filter: EvaluationFilter,
+    window: Window,
+) -> Result<Page<EvaluationSummary>, AppError> {
+    let filter = EvaluationFilter {
+        within: list_scope(caller)?,
+        ..filter
+    };
+    store.read_transaction(|tx| Ok(tx.list_evaluations(&filter, window)?))
 }
 
 /// One evaluation, if the caller may read it.

@@ -1,5 +1,5 @@
-//! The command line's jobs on the whole database: rebuilding the projections, and storing
-//! demonstration data.
+//! The jobs on the whole database: rebuilding the projections, storing demonstration data,
+//! and asking whether it answers (the readiness probe).
 
 use super::evaluations::project;
 use super::{AppError, retrying};
@@ -64,4 +64,9 @@ pub fn import<'a>(
     })?;
     store.refresh_statistics()?;
     Ok(count)
+}
+
+/// Whether the database answers within `wait`, for the readiness probe.
+pub fn ready(store: &Store, wait: std::time::Duration) -> Result<(), AppError> {
+    Ok(store.ping(wait)?)
 }

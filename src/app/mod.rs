@@ -5,11 +5,16 @@
 
 pub mod access;
 pub mod audit;
+pub mod callers;
+pub mod comparisons;
+pub mod departments;
 pub mod evaluations;
 pub mod forms;
 pub mod login;
 pub mod maintenance;
 pub mod progress;
+pub mod public;
+pub mod publishing;
 pub mod review;
 pub mod users;
 pub mod years;
@@ -17,7 +22,11 @@ pub mod years;
 use std::time::Duration;
 
 use crate::domain::evaluation::Refusal;
-use crate::store::{Store, StoreError, Transaction};
+use crate::store::Transaction;
+/// The store's types in the use cases' interface: the handle a handler holds and passes on
+/// (it opens no transaction itself), the page and window of lists, and the error that
+/// `AppError::Store` carries.
+pub use crate::store::{Cause, Page, Store, StoreError, Window};
 
 /// Why a use case did not do what it was asked.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +53,37 @@ pub enum AppError {
     /// The audit entry that must be written before the answer could not be.
     #[error("the audit log could not be written: {0}")]
     Unrecorded(StoreError),
+    /// The request's input was refused: its own error, answered as it is. A use case is given
+    /// its input already parsed or refused and checks the caller's right before it looks, so
+    /// that a caller without the right learns nothing from how its input was read (`input`).
+    #[error("{0}")]
+    Invalid(Box<dyn std::error::Error + Send + Sync>),
+    /// Something underneath failed (a document could not be rendered …): what was being done,
+    /// and why, for the log.
+    #[error("{context}")]
+    Failed {
+        context: &'static str,
+        #[source]
+        source: Cause,
+    },
+}
+
+impl AppError {
+    /// A failure of something underneath, with what was being done.
+    pub fn failed(context: &'static str, source: impl Into<Cause>) -> Self {
+        Self::Failed {
+            context,
+            source: source.into(),
+        }
+    }
+}
+
+/// The input a handler read from the request, or the error it was refused with, as a use
+/// case takes it: to be looked at once the caller's right is checked.
+pub fn input<T, E: std::error::Error + Send + Sync + 'static>(
+    read: Result<T, E>,
+) -> Result<T, AppError> {
+    read.map_err(|refused| AppError::Invalid(Box::new(refused)))
 }
 
 impl From<Refusal> for AppError {

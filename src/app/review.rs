@@ -9,7 +9,8 @@ use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, Evaluation, Precondition};
 use crate::domain::report::EvaluationReport;
 use crate::domain::settings::YearSettings;
-use crate::store::evaluations::{Revision, RevisionNote, document_text};
+pub use crate::store::evaluations::Revision;
+use crate::store::evaluations::{RevisionNote, document_text};
 use crate::store::{Store, now};
 
 /// Moves the evaluation on by `action`, with `comment` read from the request: a unit submits

@@ -1,12 +1,40 @@
-//! 用户 — changing a user, and saying what changed for the audit log (never the secret).
+//! 用户与服务令牌 — who may use the service: the users and the service tokens, all for
+//! admins; and saying what changed for the audit log (never the secret).
 
+use super::access::require_admin;
 use super::{AppError, administer};
-use crate::domain::access::Username;
+use crate::domain::access::{Caller, Username};
+use crate::domain::values::{Label, UnitCode};
 use crate::store::Store;
-use crate::store::users::{ChangedUser, NewUser, UserChange, UserRecord};
+pub use crate::store::service_tokens::ServiceTokenRecord;
+use crate::store::users::ChangedUser;
+pub use crate::store::users::{NewUser, UserChange, UserRecord};
 
-/// Creates a user; answers it and, for the log, its role and department.
-pub fn create_user(store: &Store, user: NewUser) -> Result<(UserRecord, String), AppError> {
+/// Every user, by name.
+pub fn list(store: &Store, caller: &Caller) -> Result<Vec<UserRecord>, AppError> {
+    require_admin(caller)?;
+    store.read_transaction(|tx| Ok(tx.list_users()?))
+}
+
+/// One user, named in the request (`super::input`).
+pub fn get(
+    store: &Store,
+    caller: &Caller,
+    username: Result<Username, AppError>,
+) -> Result<UserRecord, AppError> {
+    require_admin(caller)?;
+    Ok(store.user(&username?)?)
+}
+
+/// Creates a user, read from the request; answers it and, for the log, its role and
+/// department.
+pub fn create_user(
+    store: &Store,
+    caller: &Caller,
+    user: Result<NewUser, AppError>,
+) -> Result<(UserRecord, String), AppError> {
+    require_admin(caller)?;
+    let user = user?;
     let created = administer("a new user", || store.create_user(user.clone()))?;
     let described = format!(
         "role: {}; department: {}",
@@ -27,9 +55,12 @@ fn department(user: &UserRecord) -> String {
 /// `role: unit → admin; department: 001 → none; password reset; enabled → disabled`.
 pub fn change_user(
     store: &Store,
-    username: &Username,
-    change: UserChange,
+    caller: &Caller,
+    input: Result<(Username, UserChange), AppError>,
 ) -> Result<(UserRecord, String), AppError> {
+    require_admin(caller)?;
+    let (username, change) = input?;
+    let username = &username;
     let password_reset = change.password.is_some();
     let changed = administer("a user", || store.change_user(username, change.clone()))?;
     let described = describe(&changed, password_reset);
@@ -67,4 +98,35 @@ fn describe(changed: &ChangedUser, password_reset: bool) -> String {
     } else {
         parts.join("; ")
     }
+}
+
+/// Every service token, revoked ones included.
+pub fn list_tokens(store: &Store, caller: &Caller) -> Result<Vec<ServiceTokenRecord>, AppError> {
+    require_admin(caller)?;
+    store.read_transaction(|tx| Ok(tx.list_service_tokens()?))
+}
+
+/// Issues a service token for a department, its name and department read from the request;
+/// answers it with the token, shown this once.
+pub fn issue_token(
+    store: &Store,
+    caller: &Caller,
+    input: Result<(Label, UnitCode), AppError>,
+) -> Result<(ServiceTokenRecord, String), AppError> {
+    require_admin(caller)?;
+    let (name, department) = input?;
+    administer("a new service token", || {
+        store.issue_service_token(name.as_str(), &department, &caller.subject)
+    })
+}
+
+/// Revokes the service token the request names, from its next use on.
+pub fn revoke_token(
+    store: &Store,
+    caller: &Caller,
+    id: Result<i64, AppError>,
+) -> Result<ServiceTokenRecord, AppError> {
+    require_admin(caller)?;
+    let id = id?;
+    administer("a service token", || store.revoke_service_token(id))
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::audit_log;
-use super::{Page, Store, StoreError, Window, now};
+use super::{Page, Store, StoreError, Transaction, Window, now};
 
 /// An entry to record; the time is the store's.
 #[derive(Debug, Clone)]
@@ -114,18 +114,19 @@ impl Store {
             Ok(())
         })
     }
+}
 
+impl Transaction<'_> {
     /// The log, newest first.
-    pub fn audit_log(&self, window: Window) -> Result<Page<AuditEntry>, StoreError> {
-        self.read(|conn| {
-            let total = audit_log::table.count().get_result(conn)?;
-            let items = audit_log::table
-                .order(audit_log::id.desc())
-                .limit(window.limit)
-                .offset(window.offset)
-                .select(AuditEntry::as_select())
-                .load(conn)?;
-            Ok(Page { items, total })
-        })
+    pub fn audit_log(&mut self, window: Window) -> Result<Page<AuditEntry>, StoreError> {
+        let conn = &mut *self.conn;
+        let total = audit_log::table.count().get_result(conn)?;
+        let items = audit_log::table
+            .order(audit_log::id.desc())
+            .limit(window.limit)
+            .offset(window.offset)
+            .select(AuditEntry::as_select())
+            .load(conn)?;
+        Ok(Page { items, total })
     }
 }

@@ -446,7 +446,7 @@ impl Store {
         let scope = filter
             .within
             .as_ref()
-            .map(|root| self.subtree(root))
+            .map(|root| self.read_transaction(|tx| tx.subtree(root)))
             .transpose()?;
         self.read(|conn| unit_years_of(conn, (from, to), filter, scope.as_deref(), None))
     }
@@ -458,7 +458,9 @@ impl Store {
         to: i32,
         within: Option<&UnitCode>,
     ) -> Result<Vec<IndicatorYear>, StoreError> {
-        let scope = within.map(|root| self.subtree(root)).transpose()?;
+        let scope = within
+            .map(|root| self.read_transaction(|tx| tx.subtree(root)))
+            .transpose()?;
         self.read(|conn| {
             let mut query = indicator_metrics::table
                 .filter(indicator_metrics::year.between(from, to))
@@ -483,7 +485,9 @@ impl Store {
 
     /// The latest year that has an evaluation, if any (within a unit's subtree when given).
     pub fn latest_year(&self, within: Option<&UnitCode>) -> Result<Option<i32>, StoreError> {
-        let scope = within.map(|root| self.subtree(root)).transpose()?;
+        let scope = within
+            .map(|root| self.read_transaction(|tx| tx.subtree(root)))
+            .transpose()?;
         self.read(|conn| {
             let mut query = evaluation_metrics::table.into_boxed();
             if let Some(codes) = &scope {

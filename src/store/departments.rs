@@ -197,49 +197,6 @@ impl Store {
         })
     }
 
-    pub fn department(&self, code: &UnitCode) -> Result<DepartmentRecord, StoreError> {
-        self.read(|conn| load(conn, code))
-    }
-
-    pub fn list_departments(
-        &self,
-        filter: &DepartmentFilter,
-        window: Window,
-    ) -> Result<Page<DepartmentRecord>, StoreError> {
-        let scope = filter
-            .within
-            .as_ref()
-            .map(|root| self.subtree(root))
-            .transpose()?;
-        let query = || {
-            let mut query = departments::table.into_boxed();
-            if let Some(codes) = &scope {
-                query = query.filter(departments::code.eq_any(codes.clone()));
-            }
-            if let Some(parent) = &filter.parent_code {
-                query = query.filter(departments::parent_code.eq(parent.as_str().to_owned()));
-            }
-            if let Some(kind) = filter.kind {
-                query = query.filter(departments::kind.eq(kind.as_str()));
-            }
-            query
-        };
-        self.read(|conn| {
-            let total = query().count().get_result(conn)?;
-            let rows: Vec<DepartmentRow> = query()
-                .order(departments::code.asc())
-                .limit(window.limit)
-                .offset(window.offset)
-                .select(DepartmentRow::as_select())
-                .load(conn)?;
-            let items = rows
-                .into_iter()
-                .map(TryInto::try_into)
-                .collect::<Result<_, _>>()?;
-            Ok(Page { items, total })
-        })
-    }
-
     pub fn update_department(
         &self,
         code: &UnitCode,
@@ -318,13 +275,6 @@ impl Store {
     }
 }
 
-impl Store {
-    /// The codes of `root` and of every unit below it, however deep.
-    pub fn subtree(&self, root: &UnitCode) -> Result<Vec<String>, StoreError> {
-        self.read(|conn| subtree_codes(conn, root))
-    }
-}
-
 /// The codes of `root` and of every unit below it, read on `conn`.
 pub(super) fn subtree_codes(
     conn: &mut DbConnection,
@@ -379,4 +329,55 @@ fn within(conn: &mut DbConnection, code: &UnitCode, root: &UnitCode) -> Result<b
             .flatten();
     }
     Ok(false)
+}
+
+impl Transaction<'_> {
+    pub fn department(&mut self, code: &UnitCode) -> Result<DepartmentRecord, StoreError> {
+        let conn = &mut *self.conn;
+        load(conn, code)
+    }
+
+    pub fn list_departments(
+        &mut self,
+        filter: &DepartmentFilter,
+        window: Window,
+    ) -> Result<Page<DepartmentRecord>, StoreError> {
+        let scope = filter
+            .within
+            .as_ref()
+            .map(|root| subtree_codes(self.conn, root))
+            .transpose()?;
+        let query = || {
+            let mut query = departments::table.into_boxed();
+            if let Some(codes) = &scope {
+                query = query.filter(departments::code.eq_any(codes.clone()));
+            }
+            if let Some(parent) = &filter.parent_code {
+                query = query.filter(departments::parent_code.eq(parent.as_str().to_owned()));
+            }
+            if let Some(kind) = filter.kind {
+                query = query.filter(departments::kind.eq(kind.as_str()));
+            }
+            query
+        };
+        let conn = &mut *self.conn;
+        let total = query().count().get_result(conn)?;
+        let rows: Vec<DepartmentRow> = query()
+            .order(departments::code.asc())
+            .limit(window.limit)
+            .offset(window.offset)
+            .select(DepartmentRow::as_select())
+            .load(conn)?;
+        let items = rows
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, total })
+    }
+
+    /// The codes of `root` and of every unit below it, however deep.
+    pub fn subtree(&mut self, root: &UnitCode) -> Result<Vec<String>, StoreError> {
+        let conn = &mut *self.conn;
+        subtree_codes(conn, root)
+    }
 }

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::departments::{department_id, lock_department};
+use super::departments::{department_id, lock_department, subtree_codes};
 use super::schema::{departments, evaluation_revisions, evaluations};
 use super::{
     DbConnection, Page, Store, StoreError, Transaction, UniqueRow, Window, is_unique_violation,
@@ -338,62 +338,6 @@ impl Transaction<'_> {
 }
 
 impl Store {
-    pub fn list_evaluations(
-        &self,
-        filter: &EvaluationFilter,
-        window: Window,
-    ) -> Result<Page<EvaluationSummary>, StoreError> {
-        let scope = filter
-            .within
-            .as_ref()
-            .map(|root| self.subtree(root))
-            .transpose()?;
-        let query = || {
-            let mut query = evaluations::table
-                .inner_join(departments::table)
-                .into_boxed();
-            if let Some(codes) = &scope {
-                query = query.filter(departments::code.eq_any(codes.clone()));
-            }
-            if let Some(year) = filter.year {
-                query = query.filter(evaluations::year.eq(year.value()));
-            }
-            if let Some(code) = &filter.department_code {
-                query = query.filter(departments::code.eq(code.as_str().to_owned()));
-            }
-            if let Some(status) = filter.status {
-                query = query.filter(evaluations::status.eq(status.as_str()));
-            }
-            query
-        };
-        self.read(|conn| {
-            let total = query().count().get_result(conn)?;
-            let rows: Vec<(String, i32, String, i64, NaiveDateTime, NaiveDateTime)> = query()
-                .order((evaluations::year.desc(), departments::code.asc()))
-                .limit(window.limit)
-                .offset(window.offset)
-                .select((
-                    departments::code,
-                    evaluations::year,
-                    evaluations::status,
-                    evaluations::version,
-                    evaluations::created_at,
-                    evaluations::updated_at,
-                ))
-                .load(conn)?;
-            let items = rows
-                .into_iter()
-                .map(|(code, year, status, version, created_at, updated_at)| {
-                    let code = code.parse().map_err(|_| {
-                        StoreError::internal(format!("stored unit code `{code}` is not valid"))
-                    })?;
-                    summary(code, year, &status, version, created_at, updated_at)
-                })
-                .collect::<Result<_, _>>()?;
-            Ok(Page { items, total })
-        })
-    }
-
     /// The evaluation, or `NotFound`.
     pub fn evaluation(&self, code: &UnitCode, year: FiscalYear) -> Result<Evaluation, StoreError> {
         self.read(|conn| load_existing(conn, code, year).map(|stored| stored.evaluation))
@@ -472,5 +416,62 @@ impl TryFrom<RevisionRow> for Revision {
             comment: row.comment,
             at: row.created_at,
         })
+    }
+}
+
+impl Transaction<'_> {
+    pub fn list_evaluations(
+        &mut self,
+        filter: &EvaluationFilter,
+        window: Window,
+    ) -> Result<Page<EvaluationSummary>, StoreError> {
+        let scope = filter
+            .within
+            .as_ref()
+            .map(|root| subtree_codes(self.conn, root))
+            .transpose()?;
+        let query = || {
+            let mut query = evaluations::table
+                .inner_join(departments::table)
+                .into_boxed();
+            if let Some(codes) = &scope {
+                query = query.filter(departments::code.eq_any(codes.clone()));
+            }
+            if let Some(year) = filter.year {
+                query = query.filter(evaluations::year.eq(year.value()));
+            }
+            if let Some(code) = &filter.department_code {
+                query = query.filter(departments::code.eq(code.as_str().to_owned()));
+            }
+            if let Some(status) = filter.status {
+                query = query.filter(evaluations::status.eq(status.as_str()));
+            }
+            query
+        };
+        let conn = &mut *self.conn;
+        let total = query().count().get_result(conn)?;
+        let rows: Vec<(String, i32, String, i64, NaiveDateTime, NaiveDateTime)> = query()
+            .order((evaluations::year.desc(), departments::code.asc()))
+            .limit(window.limit)
+            .offset(window.offset)
+            .select((
+                departments::code,
+                evaluations::year,
+                evaluations::status,
+                evaluations::version,
+                evaluations::created_at,
+                evaluations::updated_at,
+            ))
+            .load(conn)?;
+        let items = rows
+            .into_iter()
+            .map(|(code, year, status, version, created_at, updated_at)| {
+                let code = code.parse().map_err(|_| {
+                    StoreError::internal(format!("stored unit code `{code}` is not valid"))
+                })?;
+                summary(code, year, &status, version, created_at, updated_at)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, total })
     }
 }

@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::schema::service_tokens;
-use super::{Store, StoreError, UniqueRow, now};
+use super::{Store, StoreError, Transaction, UniqueRow, now};
 use crate::domain::values::UnitCode;
+use crate::hex::{hex, random_hex};
 
 /// Every service token starts with this, so that it is told from a JWT at a glance.
 pub const TOKEN_PREFIX: &str = "pev_";
@@ -53,20 +54,8 @@ impl TryFrom<TokenRow> for ServiceTokenRecord {
     }
 }
 
-/// Bytes as lower-case hexadecimal.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn digest(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
-}
-
-/// 32 random bytes from the operating system, as hex.
-pub fn random_hex() -> Result<String, StoreError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| StoreError::caused("no randomness", e))?;
-    Ok(hex(&bytes))
 }
 
 impl Store {
@@ -77,7 +66,10 @@ impl Store {
         department: &UnitCode,
         created_by: &str,
     ) -> Result<(ServiceTokenRecord, String), StoreError> {
-        let token = format!("{TOKEN_PREFIX}{}", random_hex()?);
+        let token = format!(
+            "{TOKEN_PREFIX}{}",
+            random_hex().map_err(|e| StoreError::caused("no randomness", e))?
+        );
         let hash = digest(&token);
         let record = self.write(|conn| {
             super::departments::department_id(conn, department)?;
@@ -97,16 +89,6 @@ impl Store {
                 .try_into()
         })?;
         Ok((record, token))
-    }
-
-    pub fn list_service_tokens(&self) -> Result<Vec<ServiceTokenRecord>, StoreError> {
-        self.read(|conn| {
-            let rows: Vec<TokenRow> = service_tokens::table
-                .order(service_tokens::id.asc())
-                .select(TokenRow::as_select())
-                .load(conn)?;
-            rows.into_iter().map(TryInto::try_into).collect()
-        })
     }
 
     /// Revokes a token from its next use on. Revoking a revoked token changes nothing.
@@ -151,5 +133,16 @@ impl Store {
     /// without asking the database.
     pub fn recent_service_token(&self, token: &str) -> Option<ServiceTokenRecord> {
         self.recent_service_tokens.get(&digest(token))
+    }
+}
+
+impl Transaction<'_> {
+    pub fn list_service_tokens(&mut self) -> Result<Vec<ServiceTokenRecord>, StoreError> {
+        let conn = &mut *self.conn;
+        let rows: Vec<TokenRow> = service_tokens::table
+            .order(service_tokens::id.asc())
+            .select(TokenRow::as_select())
+            .load(conn)?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::users;
-use super::{DbConnection, Store, StoreError, UniqueRow, is_unique_violation, now};
+use super::{DbConnection, Store, StoreError, Transaction, UniqueRow, is_unique_violation, now};
 use crate::domain::FieldError;
 use crate::domain::access::{Password, Role, Username};
 use crate::domain::values::UnitCode;
@@ -183,16 +183,6 @@ impl Store {
         self.recent_users.get(username.as_str())
     }
 
-    pub fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        self.read(|conn| {
-            let rows: Vec<UserRow> = users::table
-                .order(users::username.asc())
-                .select(UserRow::as_select())
-                .load(conn)?;
-            rows.into_iter().map(TryInto::try_into).collect()
-        })
-    }
-
     /// Changes a user, and answers it as it was and as it is. A new password, a new role or
     /// department, or disabling ends every token issued before.
     pub fn change_user(
@@ -287,4 +277,15 @@ fn unknown_user_hash() -> &'static str {
             .map(|hash| hash.to_string())
             .unwrap_or_default()
     })
+}
+
+impl Transaction<'_> {
+    pub fn list_users(&mut self) -> Result<Vec<UserRecord>, StoreError> {
+        let conn = &mut *self.conn;
+        let rows: Vec<UserRow> = users::table
+            .order(users::username.asc())
+            .select(UserRow::as_select())
+            .load(conn)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
 }

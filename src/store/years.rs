@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::departments::lock_all_departments;
 use super::schema::{departments, evaluation_metrics, evaluations, year_settings};
-use super::{DbConnection, Store, StoreError, Transaction, UniqueRow, now};
+use super::{DbConnection, StoreError, Transaction, UniqueRow, now};
 use crate::domain::settings::YearSettings;
 use crate::domain::values::FiscalYear;
 
@@ -25,11 +25,6 @@ fn load_settings(conn: &mut DbConnection, year: i32) -> Result<YearSettings, Sto
 }
 
 impl Transaction<'_> {
-    /// The settings of `year`: the stored ones, else the defaults.
-    pub fn year_settings(&mut self, year: FiscalYear) -> Result<YearSettings, StoreError> {
-        load_settings(self.conn, year.value())
-    }
-
     /// Takes the row locks of every department (PostgreSQL), for a change that rewrites the
     /// projections of many units: it waits for the report writes under way, and later ones
     /// wait for it.
@@ -83,54 +78,6 @@ pub struct ProgressRow {
     pub findings_warnings: Option<i32>,
 }
 
-impl Store {
-    pub fn year_settings(&self, year: FiscalYear) -> Result<YearSettings, StoreError> {
-        self.read(|conn| load_settings(conn, year.value()))
-    }
-
-    /// Every department with its evaluation of `year`, if any, by code.
-    pub fn progress(&self, year: FiscalYear) -> Result<Vec<ProgressRow>, StoreError> {
-        self.read(|conn| {
-            let departments: Vec<(String, String)> = departments::table
-                .order(departments::code.asc())
-                .select((departments::code, departments::name))
-                .load(conn)?;
-            let evaluations: Vec<YearEvaluation> = evaluations::table
-                .inner_join(departments::table)
-                .left_join(evaluation_metrics::table)
-                .filter(evaluations::year.eq(year.value()))
-                .select((
-                    departments::code,
-                    evaluations::status,
-                    evaluations::version,
-                    evaluations::updated_at,
-                    evaluation_metrics::findings_errors.nullable(),
-                    evaluation_metrics::findings_warnings.nullable(),
-                ))
-                .load(conn)?;
-            let mut by_code: HashMap<String, YearEvaluation> = evaluations
-                .into_iter()
-                .map(|e| (e.code.clone(), e))
-                .collect();
-            Ok(departments
-                .into_iter()
-                .map(|(code, name)| {
-                    let evaluation = by_code.remove(&code);
-                    ProgressRow {
-                        status: evaluation.as_ref().map(|e| e.status.clone()),
-                        version: evaluation.as_ref().map(|e| e.version),
-                        updated_at: evaluation.as_ref().map(|e| e.updated_at),
-                        findings_errors: evaluation.as_ref().and_then(|e| e.findings_errors),
-                        findings_warnings: evaluation.as_ref().and_then(|e| e.findings_warnings),
-                        department_code: code,
-                        department_name: name,
-                    }
-                })
-                .collect())
-        })
-    }
-}
-
 #[derive(Queryable)]
 struct YearEvaluation {
     code: String,
@@ -139,4 +86,52 @@ struct YearEvaluation {
     updated_at: NaiveDateTime,
     findings_errors: Option<i32>,
     findings_warnings: Option<i32>,
+}
+
+impl Transaction<'_> {
+    /// Every department with its evaluation of `year`, if any, by code.
+    pub fn progress(&mut self, year: FiscalYear) -> Result<Vec<ProgressRow>, StoreError> {
+        let conn = &mut *self.conn;
+        let departments: Vec<(String, String)> = departments::table
+            .order(departments::code.asc())
+            .select((departments::code, departments::name))
+            .load(conn)?;
+        let evaluations: Vec<YearEvaluation> = evaluations::table
+            .inner_join(departments::table)
+            .left_join(evaluation_metrics::table)
+            .filter(evaluations::year.eq(year.value()))
+            .select((
+                departments::code,
+                evaluations::status,
+                evaluations::version,
+                evaluations::updated_at,
+                evaluation_metrics::findings_errors.nullable(),
+                evaluation_metrics::findings_warnings.nullable(),
+            ))
+            .load(conn)?;
+        let mut by_code: HashMap<String, YearEvaluation> = evaluations
+            .into_iter()
+            .map(|e| (e.code.clone(), e))
+            .collect();
+        Ok(departments
+            .into_iter()
+            .map(|(code, name)| {
+                let evaluation = by_code.remove(&code);
+                ProgressRow {
+                    status: evaluation.as_ref().map(|e| e.status.clone()),
+                    version: evaluation.as_ref().map(|e| e.version),
+                    updated_at: evaluation.as_ref().map(|e| e.updated_at),
+                    findings_errors: evaluation.as_ref().and_then(|e| e.findings_errors),
+                    findings_warnings: evaluation.as_ref().and_then(|e| e.findings_warnings),
+                    department_code: code,
+                    department_name: name,
+                }
+            })
+            .collect())
+    }
+
+    /// The settings of `year`: the stored ones, else the defaults.
+    pub fn year_settings(&mut self, year: FiscalYear) -> Result<YearSettings, StoreError> {
+        load_settings(self.conn, year.value())
+    }
 }

@@ -15,6 +15,7 @@ mod faults;
 mod first_hour;
 mod forms;
 mod helpers;
+mod layers;
 mod metrics;
 mod openapi;
 mod publishing;

@@ -13,11 +13,13 @@ use super::{
     ADJUSTMENT_RATE, DEPARTMENT_CODE, DEPARTMENT_NAME, EXECUTION_RATE, FINDINGS_COUNT, GRADE,
     INDICATORS_MET_SHARE, PROBLEMS_COUNT, STAFFING_CONTROL_RATE, SortOrder, THREE_PUBLIC_ACTUAL,
     THREE_PUBLIC_CHANGE_RATE, TOTAL_ADJUSTED, TOTAL_EXECUTED, TOTAL_INITIAL, column,
-    from_year_table, rate, unit_filter,
+    from_year_table, rate,
 };
 use crate::api::error::ApiError;
 use crate::api::export::{Cell, Column, Format, Lang, Rows, answer, json_text, negotiate};
 use crate::api::extract::window;
+use crate::app::Store;
+use crate::app::comparisons::CachedTable;
 use crate::domain::access::Caller;
 use crate::domain::comparison::Line;
 use crate::domain::department::UnitKind;
@@ -26,8 +28,6 @@ use crate::domain::figures::{Exact, Percent};
 use crate::domain::names::named_enum;
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, UnitCode};
-use crate::store::Store;
-use crate::store::comparisons::CachedTable;
 
 named_enum! {
     /// A column of the units table: what `sort` takes, and the key of the row's field in JSON.
@@ -403,7 +403,13 @@ pub async fn departments(
     let query = query.into_inner();
     let window = window(query.limit, query.offset)?;
     let format = negotiate(&req, query.format);
-    let filter = unit_filter(&caller, query.kind, query.parent, query.status, query.grade)?;
+    let filter = crate::app::comparisons::unit_filter(
+        &caller,
+        query.kind,
+        query.parent,
+        query.status,
+        query.grade,
+    )?;
     let year = query.year;
     let rollup = query.rollup.unwrap_or(false);
     from_year_table(store, &req, year, format, (filter, rollup), move |table| {

@@ -7,14 +7,14 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{DEPARTMENT_CODE, DEPARTMENT_NAME, column, from_year_table, unit_filter};
+use super::{DEPARTMENT_CODE, DEPARTMENT_NAME, column, from_year_table};
 use crate::api::error::ApiError;
 use crate::api::export::{Cell, Column, Format, Lang, answer, json_text, negotiate};
+use crate::app::Store;
 use crate::domain::access::Caller;
 use crate::domain::comparison::{DeviationBand, compare_missing_last, deviation};
 use crate::domain::figures::{Exact, Percent};
 use crate::domain::values::FiscalYear;
-use crate::store::Store;
 
 /// One unit's execution against its approved budget.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -87,7 +87,7 @@ pub async fn deviations(
     let query = query.into_inner();
     let format = negotiate(&req, query.format);
     let year = query.year;
-    let filter = unit_filter(&caller, None, None, None, None)?;
+    let filter = crate::app::comparisons::unit_filter(&caller, None, None, None, None)?;
     from_year_table(store, &req, year, format, (filter, false), move |table| {
         let mut rows: Vec<DeviationRow> = table
             .table

@@ -6,13 +6,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::deviations::YearQuery;
-use super::{GRADE, UNITS, column, from_year_table, unit_filter};
+use super::{GRADE, UNITS, column, from_year_table};
 use crate::api::error::ApiError;
 use crate::api::export::{Cell, Column, answer, json_text, negotiate};
+use crate::app::Store;
 use crate::domain::access::Caller;
 use crate::domain::comparison::{UnitYear, grade_distribution};
 use crate::domain::values::FiscalYear;
-use crate::store::Store;
 
 /// How many units have each grade.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -52,7 +52,7 @@ pub async fn grades(
     let query = query.into_inner();
     let format = negotiate(&req, query.format);
     let year = query.year;
-    let filter = unit_filter(&caller, None, None, None, None)?;
+    let filter = crate::app::comparisons::unit_filter(&caller, None, None, None, None)?;
     from_year_table(store, &req, year, format, (filter, false), move |table| {
         let units: Vec<&UnitYear> = table.table.lines.iter().map(|line| &line.unit).collect();
         let (counts, ungraded) = grade_distribution(&units);

@@ -1,7 +1,7 @@
 //! `/comparisons` — units side by side, year over year, against their approved budgets and
 //! their goals; every table also as CSV and XLSX. One file per table; what they share is here.
 //! The tables of one year (units, deviation, grades) are read from the year's table computed
-//! once per generation of its data (`Store::year_table`), with an ETag from that generation.
+//! once per generation of its data (`app::comparisons::year_table`), with an ETag from that generation.
 
 pub mod departments;
 pub mod deviations;
@@ -20,18 +20,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::access::list_scope;
 use super::error::ApiError;
 use super::export::{Cell, Column, Format, Rendered, off_the_workers};
-use crate::domain::access::Caller;
-use crate::domain::department::UnitKind;
-use crate::domain::evaluation::EvaluationStatus;
+use crate::app;
+use crate::app::Store;
+use crate::app::comparisons::{CachedTable, Stamp, UnitFilter};
 use crate::domain::figures::Percent;
-use crate::domain::report::Grade;
-use crate::domain::values::{FiscalYear, UnitCode};
-use crate::store::Store;
-use crate::store::comparisons::{CachedTable, UnitFilter};
-use crate::store::generations::Stamp;
+use crate::domain::values::FiscalYear;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -66,40 +61,6 @@ const UNITS: Heading = ("Units", "单位数");
 /// A column with these headings, read by `cell`.
 const fn column<R>((en, zh): Heading, cell: fn(&R) -> super::export::Cell<'_>) -> Column<R> {
     Column { en, zh, cell }
-}
-
-fn unit_filter(
-    caller: &Caller,
-    kind: Option<UnitKind>,
-    parent: Option<UnitCode>,
-    status: Option<EvaluationStatus>,
-    grade: Option<Grade>,
-) -> Result<UnitFilter, ApiError> {
-    Ok(UnitFilter {
-        kind,
-        parent_code: parent,
-        status,
-        grade,
-        department_code: None,
-        within: list_scope(caller)?,
-    })
-}
-
-/// The years from `from` to `to`, by default the five years up to the latest with data.
-fn span(
-    store: &Store,
-    within: Option<&UnitCode>,
-    from: Option<FiscalYear>,
-    to: Option<FiscalYear>,
-) -> Result<(i32, i32), crate::store::StoreError> {
-    let to = match to {
-        Some(to) => to.value(),
-        None => store.latest_year(within)?.unwrap_or(FiscalYear::FIRST),
-    };
-    let from = from
-        .map_or(to - 4, FiscalYear::value)
-        .max(FiscalYear::FIRST);
-    Ok((from, to))
 }
 
 fn rate(rate: Option<Percent>) -> Cell<'static> {
@@ -173,7 +134,9 @@ async fn from_year_table(
     let stamp = fresh.stamp;
     let etag = fresh.etag.clone();
     let mut answer = off_the_workers(move || {
-        let rendered = render(store.year_table(year.value(), &filter, rollup, stamp)?)?;
+        let rendered = render(app::comparisons::year_table(
+            &store, year, &filter, rollup, stamp,
+        )?)?;
         if let (Some(written), Rendered::Json(body)) = (written, &rendered) {
             written.keep(etag, body.clone());
         }
@@ -205,11 +168,11 @@ async fn freshness(
     format: Format,
     filter: &UnitFilter,
 ) -> Result<Fresh, ApiError> {
-    let stamp = match store.recent_table_stamp(year.value()) {
+    let stamp = match app::comparisons::recent_stamp(store, year) {
         Some(stamp) => stamp,
         None => {
             let store = store.clone();
-            crate::api::request_id::block(move || store.table_stamp(year.value())).await??
+            crate::api::request_id::block(move || app::comparisons::stamp(&store, year)).await??
         }
     };
     let mut digest = std::hash::DefaultHasher::new();

@@ -8,19 +8,18 @@ use utoipa::{IntoParams, ToSchema};
 use super::{
     ADJUSTMENT_RATE, EXECUTION_RATE, FINDINGS_COUNT, GRADE, INDICATORS_MET_SHARE, PROBLEMS_COUNT,
     STAFFING_CONTROL_RATE, THREE_PUBLIC_ACTUAL, THREE_PUBLIC_CHANGE_RATE, TOTAL_ADJUSTED,
-    TOTAL_EXECUTED, TOTAL_INITIAL, UNITS, column, rate, span, unit_filter,
+    TOTAL_EXECUTED, TOTAL_INITIAL, UNITS, column, rate,
 };
 use crate::api::error::{ApiError, Problem};
 use crate::api::export::{
     Cell, Column, Format, Lang, answer, json_text, negotiate, off_the_workers,
 };
+use crate::app;
+use crate::app::Store;
 use crate::domain::access::Caller;
-use crate::domain::comparison::{TrendYear, unit_trend};
 use crate::domain::figures::{Exact, Percent};
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, UnitCode};
-use crate::store::Store;
-use crate::store::comparisons::UnitFilter;
 
 /// One year of a series: a unit's, or the district's.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -114,19 +113,15 @@ pub async fn trends(
     query: web::Query<TrendQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    if let Some(code) = &query.department {
-        crate::api::access::require_read(&store, &caller, code).await?;
-    }
     let format = negotiate(&req, query.format);
-    let mut filter = unit_filter(&caller, None, None, None, None)?;
-    filter.department_code = query.department.clone();
     off_the_workers(move || {
-        let (from, to) = span(&store, filter.within.as_ref(), query.from, query.to)?;
-        let years = if query.department.is_some() {
-            unit_trend(&store.unit_years(from, to, &filter)?)
-        } else {
-            district_trend(&store, from, to, &filter)?
-        };
+        let (from, to, years) = app::comparisons::trend(
+            &store,
+            &caller,
+            query.department.as_ref(),
+            query.from,
+            query.to,
+        )?;
         let rows: Vec<TrendRow> = years
             .into_iter()
             .map(|year| {
@@ -167,27 +162,4 @@ pub async fn trends(
         )
     })
     .await
-}
-
-/// The district's series: each year's row read from that year's units table (computed once per
-/// change of the year's data and shared with the tables), so a series over many units costs
-/// what the tables already cost, not a read of every unit of every year.
-fn district_trend(
-    store: &Store,
-    from: i32,
-    to: i32,
-    filter: &UnitFilter,
-) -> Result<Vec<TrendYear>, ApiError> {
-    let mut years = Vec::new();
-    for year in from..=to {
-        let stamp = store.table_stamp(year)?;
-        if stamp.empty {
-            continue;
-        }
-        let table = store.year_table(year, filter, false, stamp)?;
-        if !table.table.lines.is_empty() {
-            years.push(table.table.district_year(year));
-        }
-    }
-    Ok(years)
 }

@@ -5,17 +5,16 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{DEPARTMENT_CODE, column, span};
-use crate::api::access::list_scope;
+use super::{DEPARTMENT_CODE, column};
 use crate::api::error::ApiError;
 use crate::api::export::{
     Cell, Column, Format, Lang, answer, json_text, negotiate, off_the_workers,
 };
+use crate::app;
+use crate::app::Store;
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
-use crate::domain::comparison::unmet_goals;
 use crate::domain::values::FiscalYear;
-use crate::store::Store;
 
 /// A goal a unit missed in consecutive years.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -105,11 +104,10 @@ pub async fn unmet(
         )]));
     }
     let format = negotiate(&req, query.format);
-    let within = list_scope(&caller)?;
     off_the_workers(move || {
-        let (from, to) = span(&store, within.as_ref(), query.from, query.to)?;
-        let indicators = store.indicator_years(from, to, within.as_ref())?;
-        let rows: Vec<UnmetGoalRow> = unmet_goals(&indicators, at_least)
+        let (from, to, goals) =
+            app::comparisons::unmet(&store, &caller, query.from, query.to, at_least)?;
+        let rows: Vec<UnmetGoalRow> = goals
             .into_iter()
             .map(|goal| UnmetGoalRow {
                 department_code: goal.department_code,
