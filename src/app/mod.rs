@@ -10,6 +10,7 @@ pub mod forms;
 pub mod login;
 pub mod maintenance;
 pub mod progress;
+pub mod projects;
 pub mod review;
 pub mod users;
 pub mod years;
