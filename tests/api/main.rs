@@ -17,6 +17,7 @@ mod forms;
 mod helpers;
 mod metrics;
 mod openapi;
+mod projects;
 mod publishing;
 mod real_reports;
 mod request_ids;
