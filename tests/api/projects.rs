@@ -255,10 +255,13 @@ async fn bad_input_is_refused_at_its_path_and_nothing_is_stored() {
     let errors = unit
         .put(&path, &dangling)
         .await
-        .assert_problem(422, "invalid_change");
+        .assert_problem(422, "invalid_body");
     assert_eq!(errors[0].0, "results.indicators[0].indicator_id");
     let errors = unit
-        .put(&project_path("100", 2022, "道路"), &clean_table())
+        .put(
+            &project_path("100", 2022, "%E9%81%93%E8%B7%AF"),
+            &clean_table(),
+        )
         .await
         .assert_problem(400, "invalid_parameters");
     assert_eq!(errors[0].0, "project");
@@ -345,7 +348,7 @@ async fn a_units_projects_are_listed_filtered_and_sorted_and_the_year_is_compare
         evaluation_path("100", 2022)
     ))
     .await
-    .assert_problem(400, "invalid_query");
+    .assert_problem(400, "invalid_parameters");
 
     let reviewer = b.app.with_token(&b.reviewer);
     let compared = reviewer.get("/api/v1/years/2022/projects").await;
