@@ -212,14 +212,10 @@ impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
         match refusal {
             Refusal::Stale { current } => Self::PreconditionFailed { current },
-            Refusal::NotEditable {
-                department_code,
-                year,
-                status,
-            } => Self::Conflict {
+            Refusal::NotEditable { subject, status } => Self::Conflict {
                 code: "evaluation_not_editable",
                 detail: format!(
-                    "the {year} evaluation of department {department_code} is {status} and cannot be changed; only drafts and returned evaluations can"
+                    "{subject} is {status} and cannot be changed; only drafts and returned evaluations can"
                 ),
             },
             Refusal::Invalid(errors) => Self::InvalidChange(errors),
@@ -233,14 +229,9 @@ impl From<Refusal> for ApiError {
                 allowed,
             },
             Refusal::Blocked(findings) => Self::Blocked(findings),
-            Refusal::NoTargets {
-                department_code,
-                year,
-            } => Self::Conflict {
+            Refusal::NoTargets { subject } => Self::Conflict {
                 code: "no_targets",
-                detail: format!(
-                    "the {year} evaluation of department {department_code} has no indicators to approve"
-                ),
+                detail: format!("{subject} has no indicators to approve"),
             },
         }
     }

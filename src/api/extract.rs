@@ -392,7 +392,7 @@ fn data_message(error: &serde_json::Error) -> String {
 }
 
 /// A path parameter, parsed; what does not parse is named with what is wrong with it.
-fn parameter<T>(req: &HttpRequest, name: &str) -> Result<T, FieldError>
+pub(super) fn parameter<T>(req: &HttpRequest, name: &str) -> Result<T, FieldError>
 where
     T: std::str::FromStr,
     T::Err: ToString,

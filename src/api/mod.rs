@@ -17,6 +17,7 @@ pub mod issues;
 pub mod metrics;
 pub mod open_data;
 pub mod openapi;
+pub mod projects;
 pub mod public;
 pub mod publishing;
 pub mod request_id;
@@ -112,7 +113,8 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(open_data::scores)
         .service(publishing::get_report)
         .service(publishing::form_xlsx)
-        .service(publishing::read_form);
+        .service(publishing::read_form)
+        .configure(projects::routes);
 }
 
 /// Adds the service's routes to `app` and answers the app with the OpenAPI document of them.

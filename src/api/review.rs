@@ -31,16 +31,9 @@ pub struct ActionBody {
     pub comment: Option<Text>,
 }
 
-async fn act(
-    caller: Caller,
-    store: web::Data<Store>,
-    key: EvaluationKey,
-    if_match: IfMatch,
-    body: JsonBody,
-    action: Action,
-) -> Result<HttpResponse, ApiError> {
-    let comment = body
-        .parse_optional::<ActionBody>("", "action")
+/// The comment an action's body carries: none when blank; a return must have one.
+pub(super) fn action_comment(body: &JsonBody, action: Action) -> Result<Option<String>, ApiError> {
+    body.parse_optional::<ActionBody>("", "action")
         .map(|body| {
             body.and_then(|b| b.comment)
                 .map(String::from)
@@ -57,7 +50,18 @@ async fn act(
                 });
             }
             Ok(comment)
-        });
+        })
+}
+
+async fn act(
+    caller: Caller,
+    store: web::Data<Store>,
+    key: EvaluationKey,
+    if_match: IfMatch,
+    body: JsonBody,
+    action: Action,
+) -> Result<HttpResponse, ApiError> {
+    let comment = action_comment(&body, action);
     let record = super::request_id::block(move || {
         app::review::act(&store, &caller, &key, if_match.0, action, comment)
     })

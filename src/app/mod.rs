@@ -13,6 +13,7 @@ pub mod forms;
 pub mod login;
 pub mod maintenance;
 pub mod progress;
+pub mod projects;
 pub mod public;
 pub mod publishing;
 pub mod review;

@@ -5,128 +5,11 @@
 
 use chrono::{DateTime, NaiveDateTime};
 
-use super::FieldError;
-use super::checks::{ApprovedGoals, Finding, Severity, unreasoned_adjustments};
-use super::names::named_enum;
+use super::checks::{ApprovedGoals, Finding, unreasoned_adjustments};
 use super::report::EvaluationReport;
 use super::values::{FiscalYear, UnitCode};
 
-named_enum! {
-    /// 状态 — where a self-evaluation stands.
-    pub enum EvaluationStatus {
-        /// 草稿 — the unit is still writing it.
-        Draft = "draft",
-        /// 已提交 — handed in, waiting for review.
-        Submitted = "submitted",
-        /// 已退回 — returned to the unit with comments.
-        Returned = "returned",
-        /// 已审核 — accepted by the bureau.
-        Accepted = "accepted",
-        /// 已公开 — published.
-        Published = "published",
-    }
-}
-
-impl EvaluationStatus {
-    /// Units change a report only while it is with them: a draft, or returned to them.
-    pub fn is_editable(self) -> bool {
-        matches!(self, Self::Draft | Self::Returned)
-    }
-}
-
-named_enum! {
-    /// 审核动作 — what moves an evaluation from one state to the next.
-    pub enum Action {
-        /// 提交 — the unit hands it in (from draft or returned).
-        Submit = "submit",
-        /// 退回 — a reviewer sends it back with a comment (from submitted).
-        Return = "return",
-        /// 审核通过 — a reviewer accepts it (from submitted).
-        Accept = "accept",
-        /// 公开 — a reviewer or admin publishes it (from accepted).
-        Publish = "publish",
-    }
-}
-
-impl EvaluationStatus {
-    /// The state `action` leads to from this one, if it is allowed here.
-    pub fn after(self, action: Action) -> Option<Self> {
-        match (self, action) {
-            (Self::Draft | Self::Returned, Action::Submit) => Some(Self::Submitted),
-            (Self::Submitted, Action::Return) => Some(Self::Returned),
-            (Self::Submitted, Action::Accept) => Some(Self::Accepted),
-            (Self::Accepted, Action::Publish) => Some(Self::Published),
-            _ => None,
-        }
-    }
-
-    /// The actions allowed in this state.
-    pub fn allowed_actions(self) -> Vec<Action> {
-        Action::ALL
-            .into_iter()
-            .filter(|action| self.after(*action).is_some())
-            .collect()
-    }
-}
-
-/// What the client asked to be true of the stored version before a change (`If-Match`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Precondition {
-    /// No `If-Match`: change whatever is stored.
-    None,
-    /// `If-Match: *`: the evaluation must exist.
-    Exists,
-    /// `If-Match: "N"`: the stored version must be N.
-    Version(i64),
-}
-
-impl Precondition {
-    /// Whether it holds for the stored version (`None`: nothing is stored).
-    pub fn holds_for(self, current: Option<i64>) -> bool {
-        match self {
-            Self::None => true,
-            Self::Exists => current.is_some(),
-            Self::Version(expected) => current == Some(expected),
-        }
-    }
-}
-
-/// Why the review cycle refuses a change.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Refusal {
-    /// `If-Match` names a version that is not the stored one.
-    Stale { current: Option<i64> },
-    /// Only drafts and returned evaluations are edited.
-    NotEditable {
-        department_code: UnitCode,
-        year: FiscalYear,
-        status: EvaluationStatus,
-    },
-    /// The edit would leave the report not a report, or change an approved target.
-    Invalid(Vec<FieldError>),
-    /// The action is not allowed in the current state.
-    IllegalTransition {
-        status: EvaluationStatus,
-        action: Action,
-        allowed: Vec<Action>,
-    },
-    /// The checks found errors, which keep the evaluation from being submitted.
-    Blocked(Vec<Finding>),
-    /// There are no indicators whose targets could be approved.
-    NoTargets {
-        department_code: UnitCode,
-        year: FiscalYear,
-    },
-}
-
-/// What a change did to the document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Created,
-    Updated,
-    /// The document came out the same as it was: nothing is written, the version stays.
-    Unchanged,
-}
+pub use super::cycle::{Action, Change, EvaluationStatus, Precondition, Refusal, Stage};
 
 /// Where an evaluation stands and which version it is, without its document.
 #[derive(Debug, Clone)]
@@ -168,42 +51,54 @@ impl Evaluation {
         }
     }
 
+    /// Where it stands in the review cycle.
+    fn stage(&self) -> Stage {
+        let summary = &self.summary;
+        Stage {
+            status: summary.status,
+            version: summary.version,
+            created_at: summary.created_at,
+            updated_at: summary.updated_at,
+        }
+    }
+
+    fn set_stage(&mut self, stage: Stage) {
+        let summary = &mut self.summary;
+        summary.status = stage.status;
+        summary.version = stage.version;
+        summary.created_at = stage.created_at;
+        summary.updated_at = stage.updated_at;
+    }
+
+    /// The words that name it in a refusal.
+    fn subject(&self) -> String {
+        format!(
+            "the {} evaluation of department {}",
+            self.summary.year, self.summary.department_code
+        )
+    }
+
     /// Whether a version of it is stored.
     pub fn is_stored(&self) -> bool {
-        self.summary.version > 0
+        self.stage().is_stored()
     }
 
     /// Makes it the next version, changed at `at`: the first version is created then.
     pub fn advance(&mut self, at: NaiveDateTime) {
-        if !self.is_stored() {
-            self.summary.created_at = at;
-        }
-        self.summary.version += 1;
-        self.summary.updated_at = at;
+        let mut stage = self.stage();
+        stage.advance(at);
+        self.set_stage(stage);
     }
 
     /// Checks `If-Match` against this evaluation (or, for `None`, against nothing stored).
     pub fn check(precondition: Precondition, stored: Option<&Self>) -> Result<(), Refusal> {
-        let current = stored.map(|e| e.summary.version);
-        if precondition.holds_for(current) {
-            Ok(())
-        } else {
-            Err(Refusal::Stale { current })
-        }
+        Stage::check(precondition, stored.map(Self::stage).as_ref())
     }
 
     /// Whether its report takes an edit now: refused unless it is a draft or returned (or
     /// not stored yet).
     pub fn check_editable(&self) -> Result<(), Refusal> {
-        let status = self.summary.status;
-        if self.is_stored() && !status.is_editable() {
-            return Err(Refusal::NotEditable {
-                department_code: self.summary.department_code.clone(),
-                year: self.summary.year,
-                status,
-            });
-        }
-        Ok(())
+        self.stage().check_editable(|| self.subject())
     }
 
     /// Applies `edit` to the report: refused unless it is a draft or returned; the result must
@@ -232,25 +127,9 @@ impl Evaluation {
 
     /// Moves it on by `action`. A submission is refused while `findings` hold errors.
     pub fn act(&mut self, action: Action, findings: &[Finding]) -> Result<(), Refusal> {
-        let status = self.summary.status;
-        let next = status
-            .after(action)
-            .ok_or_else(|| Refusal::IllegalTransition {
-                status,
-                action,
-                allowed: status.allowed_actions(),
-            })?;
-        if action == Action::Submit {
-            let errors: Vec<Finding> = findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .cloned()
-                .collect();
-            if !errors.is_empty() {
-                return Err(Refusal::Blocked(errors));
-            }
-        }
-        self.summary.status = next;
+        let mut stage = self.stage();
+        stage.act(action, findings)?;
+        self.set_stage(stage);
         Ok(())
     }
 
@@ -266,8 +145,7 @@ impl Evaluation {
     ) -> Result<(), Refusal> {
         if self.report.goals.indicators.is_empty() {
             return Err(Refusal::NoTargets {
-                department_code: self.summary.department_code.clone(),
-                year: self.summary.year,
+                subject: self.subject(),
             });
         }
         let unreasoned = unreasoned_adjustments(&self.report.goals);
@@ -287,6 +165,8 @@ impl Evaluation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::domain::checks::Severity;
 
     #[test]
     fn the_cycle_goes_draft_submitted_accepted_published_with_returns_between() {

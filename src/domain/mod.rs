@@ -4,11 +4,13 @@
 pub mod access;
 pub mod checks;
 pub mod comparison;
+pub mod cycle;
 pub mod department;
 pub mod evaluation;
 pub mod figures;
 pub mod names;
 pub mod presentation;
+pub mod project;
 pub mod projection;
 pub mod report;
 pub mod scoring;

@@ -402,19 +402,37 @@ impl TryFrom<RevisionRow> for Revision {
     type Error = StoreError;
 
     fn try_from(row: RevisionRow) -> Result<Self, StoreError> {
-        let status = EvaluationStatus::parse(&row.status).ok_or_else(|| {
-            StoreError::internal(format!(
-                "revision {}: stored status is not valid",
-                row.version
-            ))
+        Revision::read(
+            row.version,
+            row.action,
+            &row.status,
+            row.actor,
+            row.comment,
+            row.created_at,
+        )
+    }
+}
+
+impl Revision {
+    /// A revision as its row stores it, of any kind of evaluation.
+    pub(super) fn read(
+        version: i64,
+        action: String,
+        status: &str,
+        actor: Option<String>,
+        comment: Option<String>,
+        at: NaiveDateTime,
+    ) -> Result<Self, StoreError> {
+        let status = EvaluationStatus::parse(status).ok_or_else(|| {
+            StoreError::internal(format!("revision {version}: stored status is not valid"))
         })?;
         Ok(Self {
-            version: row.version,
-            action: row.action,
+            version,
+            action,
             status,
-            actor: row.actor,
-            comment: row.comment,
-            at: row.created_at,
+            actor,
+            comment,
+            at,
         })
     }
 }

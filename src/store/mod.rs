@@ -8,6 +8,7 @@ pub mod departments;
 pub mod evaluations;
 pub mod generations;
 mod projections;
+pub mod projects;
 mod recent;
 pub mod report_counts;
 mod schema;

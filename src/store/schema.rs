@@ -41,6 +41,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    project_evaluations (id) {
+        id -> BigInt,
+        department_id -> BigInt,
+        year -> Integer,
+        project_code -> Text,
+        status -> Text,
+        version -> BigInt,
+        document -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_evaluation_revisions (id) {
+        id -> BigInt,
+        project_evaluation_id -> BigInt,
+        version -> BigInt,
+        action -> Text,
+        status -> Text,
+        document -> Text,
+        actor -> Nullable<Text>,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(project_evaluations -> departments (department_id));
+diesel::joinable!(project_evaluation_revisions -> project_evaluations (project_evaluation_id));
 diesel::joinable!(evaluations -> departments (department_id));
 diesel::joinable!(evaluation_revisions -> evaluations (evaluation_id));
 diesel::joinable!(evaluation_metrics -> evaluations (evaluation_id));
@@ -159,6 +189,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     departments,
     evaluations,
     evaluation_revisions,
+    project_evaluations,
+    project_evaluation_revisions,
     users,
     service_tokens
 );

@@ -18,6 +18,7 @@ mod helpers;
 mod layers;
 mod metrics;
 mod openapi;
+mod projects;
 mod publishing;
 mod real_reports;
 mod request_ids;

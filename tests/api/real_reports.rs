@@ -31,7 +31,39 @@ async fn post(app: &TestApp, name: &str, year: i32) -> (Vec<(String, String, Str
         "{name} read back differs from the one posted"
     );
     let findings = app.get(&format!("{path}/findings")).await.body;
-    let findings = findings["findings"]
+    let score = app.get(&format!("{path}/score")).await.body;
+    (rules_of(&findings["findings"]), score)
+}
+
+/// Posts the fixture's department and project table (as project `P1`), checks it reads back
+/// exactly, and answers the findings as (rule, severity, path) and the score.
+async fn post_project(
+    app: &TestApp,
+    name: &str,
+    year: i32,
+) -> (Vec<(String, String, String)>, Value) {
+    let department = fixture(name, "department");
+    let created = app.post("/api/v1/departments", &department).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let path = format!(
+        "{}/projects/P1",
+        evaluation_path(department["code"].as_str().unwrap(), year)
+    );
+    let table = fixture(name, "project");
+    let stored = app.put(&path, &table).await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    let read = app.get(&path).await;
+    assert!(
+        read.body["table"] == table,
+        "{name} read back differs from the one posted"
+    );
+    let assessed = app.get(&format!("{path}/score")).await.body;
+    (rules_of(&assessed["findings"]), assessed["score"].clone())
+}
+
+/// Findings as (rule, severity, path).
+fn rules_of(findings: &Value) -> Vec<(String, String, String)> {
+    findings
         .as_array()
         .unwrap()
         .iter()
@@ -39,9 +71,7 @@ async fn post(app: &TestApp, name: &str, year: i32) -> (Vec<(String, String, Str
             let text = |key: &str| f[key].as_str().unwrap().to_owned();
             (text("rule"), text("severity"), text("path"))
         })
-        .collect();
-    let score = app.get(&format!("{path}/score")).await.body;
-    (findings, score)
+        .collect()
 }
 
 fn finding(rule: &str, severity: &str, path: &str) -> (String, String, String) {
@@ -49,19 +79,20 @@ fn finding(rule: &str, severity: &str, path: &str) -> (String, String, String) {
 }
 
 /// 丽江市古城区自然资源局, 2020年省级自然资源卫片执法补助经费支出绩效自评表 (Yunnan's template:
-/// a 指标性质 column and a score column). The page is cut after the satisfaction row's weight:
-/// its score, the total and the grade are not transcribed.
+/// a 指标性质 column and a score column), filed as the project table it is. The page is cut
+/// after the satisfaction row's weight: its score, the total and the grade are not transcribed.
 #[actix_rt::test]
-async fn a_yunnan_table_that_docks_points_on_met_targets() {
+async fn a_yunnan_project_table_that_docks_points_on_met_targets() {
     let app = spawn_app().await;
-    let (findings, score) = post(&app, "lijiang-gucheng-2020-satellite-enforcement", 2020).await;
+    let (findings, score) =
+        post_project(&app, "lijiang-gucheng-2020-satellite-enforcement", 2020).await;
     // Every target is met (72890 = 72890 元; 100 = 100 %, twice; 95 ≥ 95 %), yet the form
     // gives 9 of 10, 19 of 20, 19 of 20 and 27 of 30 with no deviation reason: four errors.
     // A met target scores its full weight by the rule, so each stated score is a point or
     // three short of it, beyond the precision it is written with (|9.00 − 10| = 1 > 0.005,
     // |19 − 20| = 1 > 0.5, |19.00 − 20| = 1 > 0.005, |27.00 − 30| = 3 > 0.005): four
-    // warnings. Weights 10 + 20 + 20 + 30 + 10 = 90, with execution 10: 100; groups
-    // 50 / 30 / 10.
+    // warnings. Weights 10 + 20 + 20 + 30 + 10 = 90, with execution 10: 100. The funding
+    // (7.29 / 7.29 / 7.29 万元) executed 100 %, and its stated 得分 10.00 is 10 × 100 %.
     let reasons = (0..4).map(|i| {
         finding(
             "deviation_reason_missing",
@@ -86,43 +117,49 @@ async fn a_yunnan_table_that_docks_points_on_met_targets() {
 }
 
 /// 池州市贵池区棠溪镇人民政府 (a town government, Anhui's template), 项目支出绩效自评表 2022,
-/// 委托业务项目. Targets as written (`≥50个`, `≥100百分比`, `≤90万元`, words). The page is cut
-/// inside the satisfaction group: its indicator and the total are not transcribed.
+/// 委托业务项目, filed as the project table it is. Targets as written (`≥50个`, `≥100百分比`,
+/// `≤90万元`, words). The page is cut inside the satisfaction group: its indicator and the
+/// total are not transcribed.
 #[actix_rt::test]
-async fn an_anhui_table_whose_total_row_is_zero() {
+async fn an_anhui_project_table_whose_total_row_is_zero() {
     let app = spawn_app().await;
-    let (findings, score) = post(&app, "tangxi-2022-commissioned-services", 2022).await;
-    // The 年度资金总额 row is 0 / 0 / 0 while its 本年财政拨款 row is 90 / 89.974 / 89.974:
-    // the part exceeds its total in each column. The indicators transcribed weigh
-    // 8 × 5 + 10 + 10 × 3 = 80, with execution 10: 90, not 100 (the cut satisfaction row).
+    let (findings, score) = post_project(&app, "tangxi-2022-commissioned-services", 2022).await;
+    // The indicators transcribed weigh 8 × 5 + 10 + 10 × 3 = 80, with execution 10: 90, not
+    // 100 (the cut satisfaction row): an error. The 年度资金总额 row is 0 / 0 / 0 while its
+    // 本年财政拨款 row is 90 / 89.974 / 89.974: the total differs from its source in each
+    // column. The sources count: 89.974 ÷ 89.974 = 100 % → 10 × 100 % = 10, not the 0 the
+    // form states.
     assert_eq!(
         findings,
         [
-            finding(
-                "breakdown_exceeds_total",
-                "error",
-                "budget.projects.amounts.initial"
-            ),
-            finding(
-                "breakdown_exceeds_total",
-                "error",
-                "budget.projects.amounts.adjusted"
-            ),
-            finding(
-                "breakdown_exceeds_total",
-                "error",
-                "budget.projects.amounts.executed"
-            ),
             finding("weights_not_100", "error", "goals.indicators"),
+            finding(
+                "funding_sources_do_not_add_up",
+                "warning",
+                "funding.total.initial"
+            ),
+            finding(
+                "funding_sources_do_not_add_up",
+                "warning",
+                "funding.total.full_year"
+            ),
+            finding(
+                "funding_sources_do_not_add_up",
+                "warning",
+                "funding.total.executed"
+            ),
+            finding(
+                "stated_score_mismatch",
+                "warning",
+                "funding.total.stated_score"
+            ),
         ]
     );
-    // The total row's adjusted budget is 0: no execution rate, no total. The line itself
-    // executed 89.974 ÷ 89.974 = 100 %.
-    assert_eq!(score["execution"]["rate"], Value::Null);
-    assert_eq!(score["total"], Value::Null);
-    let line = &score["figures"]["lines"][0];
-    assert_eq!(line["execution_rate"], "100");
-    // ≥50个 met by 50, ≥100百分比 by 100, ≤90万元 by 90: full weight each.
+    assert_eq!(score["funding"]["full_year"], "89.974");
+    assert_eq!(score["execution"]["rate"], "100");
+    assert_eq!(score["execution"]["score"], "10");
+    // ≥50个 met by 50, ≥100百分比 by 100, ≤90万元 by 90: full weight each; the words' rows
+    // achieved at their full weight: 80. With execution 10: 90 (优), of a page cut short.
     let first = &score["indicators"][0];
     assert_eq!(first["reading"]["reading"], "figure");
     assert_eq!(first["reading"]["comparison"], "at_least");
@@ -130,6 +167,7 @@ async fn an_anhui_table_whose_total_row_is_zero() {
     assert_eq!(first["reading"]["unit"], "个");
     assert_eq!(first["score"], "8");
     assert_eq!(score["indicators"][4]["score"], "8");
+    assert_eq!(score["total"], "90");
 }
 
 /// 北京市海淀区学院路街道 (a street office), 项目支出绩效自评表 2016, 自管道路清扫保洁外包工作

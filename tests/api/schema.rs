@@ -253,6 +253,8 @@ fn the_databases_allow_exactly_the_names_of_each_enum_column() {
         ),
         ("evaluations", "status", states.clone()),
         ("evaluation_revisions", "status", states.clone()),
+        ("project_evaluations", "status", states.clone()),
+        ("project_evaluation_revisions", "status", states.clone()),
         ("evaluation_metrics", "status", states),
         ("users", "role", names(&Role::ALL.map(Role::as_str))),
         (

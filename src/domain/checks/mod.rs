@@ -36,7 +36,7 @@ pub use approval::{
 pub use rule::Rule;
 
 /// Differences up to this many 万元 are rounding, not findings.
-const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
+pub(crate) const TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -72,6 +72,26 @@ pub struct Finding {
     pub message_en: String,
 }
 
+impl Finding {
+    /// A finding of `rule`, with the rule's severity.
+    pub fn new(
+        rule: Rule,
+        path: impl Into<String>,
+        figures: Vec<FindingFigure>,
+        message: String,
+        message_en: String,
+    ) -> Self {
+        Self {
+            rule,
+            severity: rule.severity(),
+            path: path.into(),
+            figures,
+            message,
+            message_en,
+        }
+    }
+}
+
 /// What the checks need besides the report itself.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckContext<'a> {
@@ -83,11 +103,11 @@ pub struct CheckContext<'a> {
     pub previous: Option<&'a EvaluationReport>,
 }
 
-pub(super) fn amount(value: Decimal) -> String {
+pub(crate) fn amount(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
-pub(super) fn figure(label: impl Into<String>, value: impl Into<String>) -> FindingFigure {
+pub(crate) fn figure(label: impl Into<String>, value: impl Into<String>) -> FindingFigure {
     FindingFigure {
         label: label.into(),
         value: value.into(),
@@ -105,14 +125,8 @@ impl Findings {
         message: String,
         message_en: String,
     ) {
-        self.0.push(Finding {
-            rule,
-            severity: rule.severity(),
-            path: path.into(),
-            figures,
-            message,
-            message_en,
-        });
+        self.0
+            .push(Finding::new(rule, path, figures, message, message_en));
     }
 }
 

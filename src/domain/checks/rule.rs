@@ -68,6 +68,13 @@ named_enum! {
         IndicatorUnscorable = "indicator_unscorable",
         /// A prior-year figure that the previous year's report does not give (rule 11).
         PriorYearFigureDiffers = "prior_year_figure_differs",
+        /// A project's 年度资金总额 that is not the sum of its sources (rule 2, project tables).
+        FundingSourcesDoNotAddUp = "funding_sources_do_not_add_up",
+        /// A project names a departmental budget line there is not (project tables).
+        DepartmentalLineNotFound = "departmental_line_not_found",
+        /// A project's budget or spending that differs from the departmental line it names
+        /// (project tables).
+        DepartmentalLineDiffers = "departmental_line_differs",
     }
 }
 
@@ -103,7 +110,10 @@ impl Rule {
             | Self::IndicatorAddedAfterApproval
             | Self::AdjustedTargetAwaitsApproval
             | Self::IndicatorUnscorable
-            | Self::PriorYearFigureDiffers => Severity::Warning,
+            | Self::PriorYearFigureDiffers
+            | Self::FundingSourcesDoNotAddUp
+            | Self::DepartmentalLineNotFound
+            | Self::DepartmentalLineDiffers => Severity::Warning,
             Self::BreakdownPartsBlank => Severity::Note,
         }
     }

@@ -25,7 +25,7 @@ use super::settings::Weights;
 pub struct Score(Decimal);
 
 impl Score {
-    fn of(points: Decimal) -> Self {
+    pub(crate) fn of(points: Decimal) -> Self {
         Self(points.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
     }
 

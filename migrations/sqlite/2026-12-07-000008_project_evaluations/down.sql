@@ -1,0 +1,2 @@
+DROP TABLE project_evaluation_revisions;
+DROP TABLE project_evaluations;

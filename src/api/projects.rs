@@ -1,0 +1,601 @@
+//! `/departments/{code}/evaluations/{year}/projects` — the project self-evaluation tables
+//! (项目支出绩效自评表) of a unit and year, one per project; and `/years/{year}/projects`, every
+//! project of a year side by side. Each handler calls one use case of `app::projects`.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, Problem};
+use super::extract::{IfMatch, JsonBody, etag, parameter, path_parameter, window};
+use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
+use super::review::{ActionBody, HistoryView, RevisionView, action_comment};
+use crate::app;
+use crate::app::projects::Listing;
+use crate::domain::access::Caller;
+use crate::domain::checks::{Finding, Severity};
+use crate::domain::cycle::{Action, Change, EvaluationStatus};
+use crate::domain::project::{
+    Direction, ExecutionBand, ProjectCode, ProjectComparison, ProjectEvaluation, ProjectFilter,
+    ProjectKey, ProjectOverview, ProjectScore, ProjectSort, ProjectTable, csv,
+};
+use crate::domain::report::Grade;
+use crate::domain::values::{FiscalYear, UnitCode};
+use crate::store::Store;
+
+/// Which project evaluation: the path parameters `{code}`, `{year}` and `{project}`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ProjectPath {
+    /// 单位代码
+    pub code: UnitCode,
+    /// Fiscal year, 2000–2100
+    pub year: FiscalYear,
+    /// 项目代码 — the unit's code of the project: 1 to 64 letters, digits, `-`, `_` or `.`.
+    #[param(value_type = String, pattern = r"^[0-9A-Za-z._-]{1,64}$")]
+    pub project: ProjectCode,
+}
+
+impl FromRequest for ProjectPath {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = match (
+            parameter(req, "code"),
+            parameter(req, "year"),
+            parameter(req, "project"),
+        ) {
+            (Ok(code), Ok(year), Ok(project)) => Ok(Self {
+                code,
+                year,
+                project,
+            }),
+            (code, year, project) => Err(ApiError::InvalidParameters(
+                code.err()
+                    .into_iter()
+                    .chain(year.err())
+                    .chain(project.err())
+                    .collect(),
+            )),
+        };
+        std::future::ready(key)
+    }
+}
+
+impl From<ProjectPath> for ProjectKey {
+    fn from(path: ProjectPath) -> Self {
+        Self {
+            department_code: path.code,
+            year: path.year,
+            project_code: path.project,
+        }
+    }
+}
+
+/// Where a project evaluation stands and which version of it this is.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectMeta {
+    pub department_code: UnitCode,
+    pub year: FiscalYear,
+    pub project_code: ProjectCode,
+    pub status: EvaluationStatus,
+    /// Goes up by one with every change; the ETag carries it, `If-Match` sends it back.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&ProjectEvaluation> for ProjectMeta {
+    fn from(evaluation: &ProjectEvaluation) -> Self {
+        Self {
+            department_code: evaluation.key.department_code.clone(),
+            year: evaluation.key.year,
+            project_code: evaluation.key.project_code.clone(),
+            status: evaluation.stage.status,
+            version: evaluation.stage.version,
+            created_at: evaluation.stage.created_at.and_utc(),
+            updated_at: evaluation.stage.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A whole project table with where it stands.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectView {
+    #[serde(flatten)]
+    pub meta: ProjectMeta,
+    pub table: ProjectTable,
+}
+
+fn project_path(key: &ProjectKey) -> String {
+    format!(
+        "/api/v1/departments/{}/evaluations/{}/projects/{}",
+        key.department_code, key.year, key.project_code
+    )
+}
+
+/// One project table, whole
+///
+/// The ETag is its version. Roles: admin, reviewer, analyst; unit (its own department and
+/// subordinate units).
+#[utoipa::path(tag = "projects", params(ProjectPath), responses(
+    (status = 200, description = "The project table", body = ProjectView, headers(("ETag" = String, description = "The version, quoted"))),
+    (status = 404, description = "No such department or project evaluation", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+))]
+#[get("/departments/{code}/evaluations/{year}/projects/{project}")]
+pub async fn get_project(
+    caller: Caller,
+    store: web::Data<Store>,
+    path: ProjectPath,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProjectKey::from(path);
+    let evaluation =
+        super::request_id::block(move || app::projects::read(&store, &caller, &key)).await??;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(evaluation.stage.version))
+        .json(ProjectView {
+            meta: (&evaluation).into(),
+            table: evaluation.table,
+        }))
+}
+
+/// Creates or replaces a whole project table (项目支出绩效自评表)
+///
+/// Idempotent: the same body
+/// twice stores one table, and the version goes up only when the document changed. Amounts
+/// are decimal strings in the unit the form writes (`funding.amount_unit`: `wan_yuan`, the
+/// default, or `yuan`), kept as written and converted exactly to 万元 wherever the service
+/// computes. The indicator rows are the departmental report's `goals` and `results`; the
+/// execution score is `funding.total.stated_score`. `contact` (项目负责人, 联系电话) is personal
+/// data: stored, never published. Send the ETag back as `If-Match` (412 when stale). Error
+/// paths are from the root of the table. Roles: admin; unit (its own department and
+/// subordinate units). Only drafts and returned tables change (409 otherwise).
+#[utoipa::path(tag = "projects", params(ProjectPath, IfMatch), request_body = ProjectTable, responses(
+    (status = 200, description = "Replaced (or unchanged)", body = ProjectView, headers(("ETag" = String, description = "The new version, quoted"))),
+    (status = 201, description = "Created as a draft", body = ProjectView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The project table"))),
+    (status = 400, description = "Malformed JSON, or a path parameter not valid (`invalid_parameters`)", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "Body over the size limit, or a table that would be stored larger than it (`document_too_large`)", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not a valid table; `errors` names each field. Besides the schema: indicator ids unique, results naming indicators that exist, a quantitative target a number, no `results.stated_execution_score` (the execution score is `funding.total.stated_score`); nothing is stored", body = Problem, content_type = "application/problem+json"),
+    EvaluationEdit,
+))]
+#[put("/departments/{code}/evaluations/{year}/projects/{project}")]
+pub async fn put_project(
+    caller: Caller,
+    store: web::Data<Store>,
+    path: ProjectPath,
+    if_match: IfMatch,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProjectKey::from(path);
+    let table = body.parse::<ProjectTable>("", "project table");
+    let saved = super::request_id::block(move || {
+        app::projects::edit(
+            &store,
+            &caller,
+            &key,
+            if_match.0,
+            "replace",
+            table,
+            |stored, table| {
+                *stored = table.clone();
+                Ok(())
+            },
+        )
+    })
+    .await???;
+    let evaluation = saved.evaluation;
+    let mut response = match saved.change {
+        Change::Created => HttpResponse::Created(),
+        Change::Updated | Change::Unchanged => HttpResponse::Ok(),
+    };
+    if saved.change == Change::Created {
+        response.insert_header((header::LOCATION, project_path(&evaluation.key)));
+    }
+    Ok(response
+        .insert_header(etag(evaluation.stage.version))
+        .json(ProjectView {
+            meta: (&evaluation).into(),
+            table: evaluation.table.clone(),
+        }))
+}
+
+async fn act(
+    caller: Caller,
+    store: web::Data<Store>,
+    path: ProjectPath,
+    if_match: IfMatch,
+    body: JsonBody,
+    action: Action,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProjectKey::from(path);
+    let comment = action_comment(&body, action);
+    let evaluation = super::request_id::block(move || {
+        app::projects::act(&store, &caller, &key, if_match.0, action, comment)
+    })
+    .await???;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(evaluation.stage.version))
+        .json(ProjectMeta::from(&evaluation)))
+}
+
+macro_rules! project_action {
+    ($name:ident, $action:expr, $route:literal, $summary:literal, $roles:literal) => {
+        #[utoipa::path(tag = "projects", summary = $summary, description = $roles, params(ProjectPath, IfMatch),
+            request_body(content = Option<ActionBody>, description = "Optional; `comment` is required to return"), responses(
+            (status = 200, description = "Done; the project table's new state and version", body = ProjectMeta,
+                headers(("ETag" = String, description = "The new version, quoted"))),
+            (status = 403, description = "The role may not do this", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "No such project evaluation", body = Problem, content_type = "application/problem+json"),
+            (status = 409, description = "Not allowed in the current state (`allowed_actions` says what is), or the checks found errors (`findings`)",
+                body = Problem, content_type = "application/problem+json"),
+            (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+            (status = 400, description = "A path parameter is not valid (`invalid_parameters`)", body = Problem, content_type = "application/problem+json"),
+            (status = 422, description = "A return without a comment", body = Problem, content_type = "application/problem+json"),
+            Unauthenticated,
+        ))]
+        #[post($route)]
+        pub async fn $name(
+            caller: Caller,
+            store: web::Data<Store>,
+            path: ProjectPath,
+            if_match: IfMatch,
+            body: JsonBody,
+        ) -> Result<HttpResponse, ApiError> {
+            act(caller, store, path, if_match, body, $action).await
+        }
+    };
+}
+
+project_action!(
+    submit_project,
+    Action::Submit,
+    "/departments/{code}/evaluations/{year}/projects/{project}/submit",
+    "Submits a draft or returned project table (提交)",
+    "Refused (409, with the findings) while the checks find errors. Roles: admin; unit (its own department and subordinate units)."
+);
+project_action!(
+    return_project,
+    Action::Return,
+    "/departments/{code}/evaluations/{year}/projects/{project}/return",
+    "Returns a submitted project table to the unit with a comment (退回)",
+    "The unit can edit it again and resubmit. Roles: reviewer, admin."
+);
+project_action!(
+    accept_project,
+    Action::Accept,
+    "/departments/{code}/evaluations/{year}/projects/{project}/accept",
+    "Accepts a submitted project table (审核通过)",
+    "The accepted version is kept as it is. Roles: reviewer, admin."
+);
+project_action!(
+    publish_project,
+    Action::Publish,
+    "/departments/{code}/evaluations/{year}/projects/{project}/publish",
+    "Publishes an accepted project table (公开)",
+    "Marks it published. Roles: reviewer, admin."
+);
+
+/// A project table's score and the findings of its checks.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectAssessmentView {
+    #[serde(flatten)]
+    pub meta: ProjectMeta,
+    pub score: ProjectScore,
+    /// How many findings are errors (they block submission), and how many warnings.
+    pub errors: usize,
+    pub warnings: usize,
+    /// Errors first; each names the rule, the path in the table and the figures it compares.
+    pub findings: Vec<Finding>,
+}
+
+/// The score and findings of a project table
+///
+/// The score (自评得分) of a project table by the year's rules — 预算执行率 × 分值 (capped at
+/// the 分值), each indicator by its scoring rule, 总分 and grade — beside what the table
+/// states, with the money converted to 万元; and the findings of its checks: the indicators'
+/// (as the departmental report's), the funding rows against their total, spending above the
+/// budget stated, stated 执行率 and 得分 against the computed ones, the execution weight
+/// against the year's framework, and the departmental report's line the table names.
+/// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "projects", params(ProjectPath), responses(
+    (status = 200, description = "The score and findings", body = ProjectAssessmentView, headers(("ETag" = String, description = "The version, quoted"))),
+    (status = 404, description = "No such project evaluation", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+))]
+#[get("/departments/{code}/evaluations/{year}/projects/{project}/score")]
+pub async fn project_score(
+    caller: Caller,
+    store: web::Data<Store>,
+    path: ProjectPath,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProjectKey::from(path);
+    let assessed =
+        super::request_id::block(move || app::projects::assessed(&store, &caller, &key)).await??;
+    let errors = assessed
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(assessed.evaluation.stage.version))
+        .json(ProjectAssessmentView {
+            meta: (&assessed.evaluation).into(),
+            score: assessed.score,
+            warnings: assessed.findings.len() - errors,
+            errors,
+            findings: assessed.findings,
+        }))
+}
+
+/// The history of a project table
+///
+/// Every write and action on the project table — who, when, what, the version, the comment —
+/// oldest first. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "projects", params(ProjectPath), responses(
+    (status = 200, description = "The history", body = HistoryView),
+    (status = 404, description = "No such project evaluation", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+))]
+#[get("/departments/{code}/evaluations/{year}/projects/{project}/history")]
+pub async fn project_history(
+    caller: Caller,
+    store: web::Data<Store>,
+    path: ProjectPath,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProjectKey::from(path);
+    let revisions =
+        super::request_id::block(move || app::projects::history(&store, &caller, &key)).await??;
+    Ok(HttpResponse::Ok().json(HistoryView {
+        items: revisions.into_iter().map(RevisionView::from).collect(),
+    }))
+}
+
+/// One stored version of a project table.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectVersionView {
+    #[serde(flatten)]
+    pub revision: RevisionView,
+    pub table: ProjectTable,
+}
+
+/// One stored version of a project table
+///
+/// The project table as it was at version `n`. Roles: admin, reviewer, analyst; unit (its
+/// own department and subordinate units).
+#[utoipa::path(tag = "projects", params(
+    ProjectPath,
+    ("n" = i64, Path, minimum = 1, description = "The version"),
+), responses(
+    (status = 200, description = "That version", body = ProjectVersionView),
+    (status = 404, description = "No such project evaluation or version", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+))]
+#[get("/departments/{code}/evaluations/{year}/projects/{project}/versions/{n}")]
+pub async fn project_version(
+    caller: Caller,
+    store: web::Data<Store>,
+    path: ProjectPath,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let n: i64 = path_parameter(&req, "n")?;
+    let key = ProjectKey::from(path);
+    let (revision, table) =
+        super::request_id::block(move || app::projects::version(&store, &caller, &key, n))
+            .await??;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(revision.version))
+        .json(ProjectVersionView {
+            revision: revision.into(),
+            table,
+        }))
+}
+
+/// The form a list is answered in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListFormat {
+    #[default]
+    Json,
+    /// One line per project of the page, by the service's one CSV writer.
+    Csv,
+}
+
+/// How a list of projects is cut and ordered.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProjectQuery {
+    /// Only projects in this state.
+    pub status: Option<EvaluationStatus>,
+    /// Only projects of this grade by the rules (`excellent` 优, `good` 良, `fair` 中, `poor` 差).
+    pub grade: Option<Grade>,
+    /// Only projects in this execution band: `below_60`, `60_to_90`, `90_and_above`, or
+    /// `unknown` (no rate can be computed).
+    pub execution: Option<ExecutionBand>,
+    /// What to sort by: `project_code` (default), `name`, `execution_rate`, `score`; ties by
+    /// unit and project code.
+    pub sort: Option<ProjectSort>,
+    /// `ascending` (default) or `descending`.
+    pub order: Option<Direction>,
+    /// How many rows to answer, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// How many rows to skip (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+    /// `json` (default) or `csv`: the page's rows, one line each.
+    pub format: Option<ListFormat>,
+}
+
+impl ProjectQuery {
+    fn listing(&self) -> Result<Listing, ApiError> {
+        Ok(Listing {
+            filter: ProjectFilter {
+                status: self.status,
+                grade: self.grade,
+                band: self.execution,
+            },
+            sort: self.sort.unwrap_or(ProjectSort::ProjectCode),
+            direction: self.order.unwrap_or_default(),
+            window: window(self.limit, self.offset)?,
+        })
+    }
+}
+
+/// `{code}` and `{year}`: a unit's projects of a year.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UnitYearPath {
+    /// 单位代码
+    pub code: UnitCode,
+    /// Fiscal year, 2000–2100
+    pub year: FiscalYear,
+}
+
+/// A page of a unit's projects of a year.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectList {
+    pub items: Vec<ProjectOverview>,
+    /// How many projects match the filter, on all pages.
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A unit's project tables of a year
+///
+/// One row per project: name, state, money (万元), execution rate,
+/// score and grade by the rules, what the table states against what its figures give, and
+/// how many findings are errors and warnings. Filtered by state, grade and execution band,
+/// sorted, a page at a time. Roles: admin, reviewer, analyst; unit (its own department and
+/// subordinate units).
+#[utoipa::path(tag = "projects", params(UnitYearPath, ProjectQuery), responses(
+    (status = 200, description = "A page of the unit's projects (JSON), or its rows as CSV", content(
+        (ProjectList = "application/json"),
+        (String = "text/csv"),
+    )),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
+))]
+#[get("/departments/{code}/evaluations/{year}/projects")]
+pub async fn list_projects(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+    query: web::Query<ProjectQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (code, year) = match (parameter(&req, "code"), parameter(&req, "year")) {
+        (Ok(code), Ok(year)) => (code, year),
+        (code, year) => {
+            return Err(ApiError::InvalidParameters(
+                code.err().into_iter().chain(year.err()).collect(),
+            ));
+        }
+    };
+    let listing = query.listing()?;
+    let format = query.format.unwrap_or_default();
+    let page = super::request_id::block(move || {
+        app::projects::list_of_unit(&store, &caller, &code, year, listing)
+    })
+    .await??;
+    match format {
+        ListFormat::Csv => Ok(csv_answer(&page.items)),
+        ListFormat::Json => Ok(HttpResponse::Ok().json(ProjectList {
+            items: page.items,
+            total: page.total,
+            limit: listing.window.limit,
+            offset: listing.window.offset,
+        })),
+    }
+}
+
+fn csv_answer(rows: &[ProjectOverview]) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .body(csv(rows))
+}
+
+/// `{year}`: a year of every unit's projects.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct YearPath {
+    /// Fiscal year, 2000–2100
+    pub year: FiscalYear,
+}
+
+/// A year's comparison with the slice of rows answered.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectComparisonView {
+    #[serde(flatten)]
+    pub comparison: ProjectComparison,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Every project of a year compared
+///
+/// Every project of a year side by side — the bureau's question: each with its unit, money
+/// (万元), execution rate, score and grade, and the differences between what it states and
+/// what its figures give (总分, 执行率, execution 得分); rolled up by unit (projects, money,
+/// execution rate, mean score, grades) with the unit's departmental self-evaluation score
+/// beside its projects'; and the distribution: how many projects are under 60 % executed and
+/// how many are 优/良/中/差. The filter applies to rows, roll-ups and distribution; the page,
+/// to the rows. `format=csv` answers the page's rows as CSV. Roles: admin, reviewer, analyst
+/// (every unit); unit (its own department and subordinate units).
+#[utoipa::path(tag = "projects", params(YearPath, ProjectQuery), responses(
+    (status = 200, description = "The comparison (JSON), or its page of rows as CSV", content(
+        (ProjectComparisonView = "application/json"),
+        (String = "text/csv"),
+    )),
+    (status = 400, description = "The year is not valid (`invalid_parameters`)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
+))]
+#[get("/years/{year}/projects")]
+pub async fn compare_projects(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+    query: web::Query<ProjectQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year: FiscalYear = path_parameter(&req, "year")?;
+    let listing = query.listing()?;
+    let format = query.format.unwrap_or_default();
+    let comparison =
+        super::request_id::block(move || app::projects::compare(&store, &caller, year, listing))
+            .await??;
+    match format {
+        ListFormat::Csv => Ok(csv_answer(&comparison.projects)),
+        ListFormat::Json => Ok(HttpResponse::Ok().json(ProjectComparisonView {
+            comparison,
+            limit: listing.window.limit,
+            offset: listing.window.offset,
+        })),
+    }
+}
+
+/// The project operations, registered under `/api/v1`.
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config
+        .service(list_projects)
+        .service(get_project)
+        .service(put_project)
+        .service(submit_project)
+        .service(return_project)
+        .service(accept_project)
+        .service(publish_project)
+        .service(project_score)
+        .service(project_history)
+        .service(project_version)
+        .service(compare_projects);
+}

@@ -1,0 +1,366 @@
+//! The project self-evaluation tables (项目支出绩效自评表): reading one, every edit of one, the
+//! actions of its review cycle, its score and findings, its history, a unit's list of a year
+//! and the bureau's comparison of a year. Each use case is one unit of work: authorize → load
+//! → decide (the domain) → save.
+
+use std::collections::BTreeMap;
+
+use super::access::{list_scope, require_read, require_reviewer, require_write};
+use super::{AppError, retrying};
+use crate::domain::access::Caller;
+use crate::domain::checks::Finding;
+use crate::domain::cycle::{Action, Change, Precondition};
+use crate::domain::project::{
+    Direction, ProjectComparison, ProjectEvaluation, ProjectFilter, ProjectKey, ProjectOverview,
+    ProjectScore, ProjectScoring, ProjectSort, ProjectTable, select,
+};
+use crate::domain::report::EvaluationReport;
+use crate::domain::scoring::Score;
+use crate::domain::values::{FiscalYear, UnitCode};
+use crate::store::evaluations::{DepartmentId, Revision, RevisionNote};
+use crate::store::projects::table_text;
+use crate::store::{Page, Store, StoreError, Transaction, Window, now};
+
+/// The project evaluation after an edit, what the edit answered, and what the edit did.
+#[derive(Debug)]
+pub struct SavedProject<T> {
+    pub evaluation: ProjectEvaluation,
+    pub outcome: T,
+    pub change: Change,
+}
+
+/// A project evaluation with its score and the findings of its checks.
+#[derive(Debug)]
+pub struct Assessed {
+    pub evaluation: ProjectEvaluation,
+    pub score: ProjectScore,
+    pub findings: Vec<Finding>,
+}
+
+/// The unit's departmental report of the year, which a project's link is checked against.
+fn departmental_report(
+    tx: &mut Transaction<'_>,
+    department: DepartmentId,
+    key: &ProjectKey,
+) -> Result<Option<EvaluationReport>, AppError> {
+    Ok(tx
+        .evaluation(department, &key.department_code, key.year)?
+        .map(|stored| stored.evaluation.report))
+}
+
+/// The score and findings of a project evaluation, with the year's settings and the unit's
+/// departmental report, read in the same transaction.
+fn assess(
+    tx: &mut Transaction<'_>,
+    department: DepartmentId,
+    evaluation: ProjectEvaluation,
+) -> Result<Assessed, AppError> {
+    let settings = tx.year_settings(evaluation.key.year)?;
+    let departmental = departmental_report(tx, department, &evaluation.key)?;
+    let scoring = ProjectScoring {
+        settings: &settings,
+        departmental: departmental.as_ref(),
+    };
+    Ok(Assessed {
+        score: evaluation.table.score(&scoring),
+        findings: evaluation.table.findings(&scoring),
+        evaluation,
+    })
+}
+
+/// One project evaluation, if the caller may read it.
+pub fn read(
+    store: &Store,
+    caller: &Caller,
+    key: &ProjectKey,
+) -> Result<ProjectEvaluation, AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, &key.department_code)?;
+        let department = tx.department_id(&key.department_code)?;
+        Ok(tx.existing_project(department, key)?.evaluation)
+    })
+}
+
+/// One project evaluation with its score and findings.
+pub fn assessed(store: &Store, caller: &Caller, key: &ProjectKey) -> Result<Assessed, AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, &key.department_code)?;
+        let department = tx.department_id(&key.department_code)?;
+        let stored = tx.existing_project(department, key)?;
+        assess(tx, department, stored.evaluation)
+    })
+}
+
+/// Edits the table (an empty draft when there is none) by `edit`, with `input` read from the
+/// request: the caller's right to write first, then the input (its error is answered as it
+/// is), then `If-Match`, then the review cycle's rules; the next version is stored with its
+/// revision. The same document twice leaves the version alone. `action` names the edit in the
+/// history.
+pub fn edit<I, T, E>(
+    store: &Store,
+    caller: &Caller,
+    key: &ProjectKey,
+    precondition: Precondition,
+    action: &str,
+    input: Result<I, E>,
+    mut edit: impl FnMut(&mut ProjectTable, &I) -> Result<T, E>,
+) -> Result<Result<SavedProject<T>, E>, AppError> {
+    let what = key.to_string();
+    let attempt = retrying(store, &what, |tx| {
+        require_write(tx, caller, &key.department_code)?;
+        let Ok(input) = &input else {
+            return Ok(None);
+        };
+        let department = tx.lock_department(&key.department_code)?;
+        let stored = tx.project(department, key)?;
+        ProjectEvaluation::check(precondition, stored.as_ref().map(|s| &s.evaluation))?;
+        let at = now();
+        let mut evaluation = stored.as_ref().map_or_else(
+            || ProjectEvaluation::new_draft(key.clone(), at),
+            |s| s.evaluation.clone(),
+        );
+        let outcome = match evaluation.edit(|table| edit(table, input))? {
+            Ok(outcome) => outcome,
+            Err(refusal) => return Ok(Some(Err(refusal))),
+        };
+        let document = table_text(&evaluation.table)?;
+        if document.len() > store.document_limit() {
+            return Err(AppError::DocumentTooLarge {
+                size: document.len(),
+                limit: store.document_limit(),
+            });
+        }
+        if let Some(stored) = &stored
+            && stored.document == document
+        {
+            return Ok(Some(Ok(SavedProject {
+                evaluation: stored.evaluation.clone(),
+                outcome,
+                change: Change::Unchanged,
+            })));
+        }
+        let change = if stored.is_some() {
+            Change::Updated
+        } else {
+            Change::Created
+        };
+        evaluation.stage.advance(at);
+        let note = RevisionNote {
+            action,
+            actor: &caller.subject,
+            comment: None,
+        };
+        tx.save_project(
+            department,
+            stored.map(|s| s.id),
+            &evaluation,
+            &document,
+            note,
+        )?;
+        Ok(Some(Ok(SavedProject {
+            evaluation,
+            outcome,
+            change,
+        })))
+    })?;
+    match (attempt, input) {
+        (Some(saved), _) => Ok(saved),
+        (None, Err(refusal)) => Ok(Err(refusal)),
+        (None, Ok(_)) => {
+            Err(StoreError::internal(format!("the edit of {what} answered nothing")).into())
+        }
+    }
+}
+
+/// Moves the project evaluation on by `action`, by the same rules as the departmental report:
+/// a unit submits its own (refused while the checks find errors); reviewers and admins return,
+/// accept and publish.
+pub fn act<E>(
+    store: &Store,
+    caller: &Caller,
+    key: &ProjectKey,
+    precondition: Precondition,
+    action: Action,
+    comment: Result<Option<String>, E>,
+) -> Result<Result<ProjectEvaluation, E>, AppError> {
+    let what = key.to_string();
+    let attempt = retrying(store, &what, |tx| {
+        match action {
+            Action::Submit => require_write(tx, caller, &key.department_code)?,
+            Action::Return | Action::Accept | Action::Publish => require_reviewer(caller)?,
+        }
+        let Ok(comment) = &comment else {
+            return Ok(None);
+        };
+        let department = tx.lock_department(&key.department_code)?;
+        let stored = tx.existing_project(department, key)?;
+        ProjectEvaluation::check(precondition, Some(&stored.evaluation))?;
+        let findings = if action == Action::Submit {
+            assess(tx, department, stored.evaluation.clone())?.findings
+        } else {
+            Vec::new()
+        };
+        let mut evaluation = stored.evaluation.clone();
+        evaluation.act(action, &findings)?;
+        evaluation.stage.advance(now());
+        let note = RevisionNote {
+            action: action.as_str(),
+            actor: &caller.subject,
+            comment: comment.as_deref(),
+        };
+        tx.save_project(
+            department,
+            Some(stored.id),
+            &evaluation,
+            &stored.document,
+            note,
+        )?;
+        Ok(Some(evaluation))
+    })?;
+    match (attempt, comment) {
+        (Some(evaluation), _) => Ok(Ok(evaluation)),
+        (None, Err(refusal)) => Ok(Err(refusal)),
+        (None, Ok(_)) => {
+            Err(StoreError::internal(format!("the action on {what} answered nothing")).into())
+        }
+    }
+}
+
+/// Who did what to the project evaluation, oldest first.
+pub fn history(
+    store: &Store,
+    caller: &Caller,
+    key: &ProjectKey,
+) -> Result<Vec<Revision>, AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, &key.department_code)?;
+        let department = tx.department_id(&key.department_code)?;
+        let stored = tx.existing_project(department, key)?;
+        Ok(tx.project_history(stored.id)?)
+    })
+}
+
+/// The project table as it was at `version`.
+pub fn version(
+    store: &Store,
+    caller: &Caller,
+    key: &ProjectKey,
+    version: i64,
+) -> Result<(Revision, ProjectTable), AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, &key.department_code)?;
+        let department = tx.department_id(&key.department_code)?;
+        let stored = tx.existing_project(department, key)?;
+        Ok(tx.project_version(&stored, version)?)
+    })
+}
+
+/// How a list of projects is cut and ordered.
+#[derive(Debug, Clone, Copy)]
+pub struct Listing {
+    pub filter: ProjectFilter,
+    pub sort: ProjectSort,
+    pub direction: Direction,
+    pub window: Window,
+}
+
+fn page(rows: Vec<ProjectOverview>, listing: Listing) -> Page<ProjectOverview> {
+    let rows = select(rows, listing.filter, listing.sort, listing.direction);
+    let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from(listing.window.offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(listing.window.limit).unwrap_or(0);
+    Page {
+        items: rows.into_iter().skip(skip).take(take).collect(),
+        total,
+    }
+}
+
+/// A unit's projects of a year, one row each, filtered, sorted and a page at a time.
+pub fn list_of_unit(
+    store: &Store,
+    caller: &Caller,
+    code: &UnitCode,
+    year: FiscalYear,
+    listing: Listing,
+) -> Result<Page<ProjectOverview>, AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, code)?;
+        let department = tx.department_id(code)?;
+        let settings = tx.year_settings(year)?;
+        let departmental = tx
+            .evaluation(department, code, year)?
+            .map(|stored| stored.evaluation.report);
+        let scoring = ProjectScoring {
+            settings: &settings,
+            departmental: departmental.as_ref(),
+        };
+        let rows = tx
+            .projects_of_unit(department, code, year)?
+            .iter()
+            .map(|stored| ProjectOverview::of(&stored.evaluation, &scoring))
+            .collect();
+        Ok(page(rows, listing))
+    })
+}
+
+/// Every project of a year the caller may see (a unit: its subtree's), compared: the rows
+/// filtered and sorted, a page of them answered; the roll-ups by unit (each with the unit's
+/// departmental score beside) and the distribution are of every row the filter keeps.
+pub fn compare(
+    store: &Store,
+    caller: &Caller,
+    year: FiscalYear,
+    listing: Listing,
+) -> Result<ProjectComparison, AppError> {
+    let scope = list_scope(caller)?;
+    store.read_transaction(|tx| {
+        let settings = tx.year_settings(year)?;
+        let mut departmental: BTreeMap<UnitCode, Option<Score>> = BTreeMap::new();
+        let mut reports: BTreeMap<UnitCode, Option<EvaluationReport>> = BTreeMap::new();
+        for stored in tx.evaluations_of_year(Some(year))? {
+            let evaluation = stored.evaluation;
+            let code = evaluation.summary.department_code.clone();
+            let score = evaluation
+                .report
+                .scorecard(&settings.weights, evaluation.approved_goals.as_ref())
+                .total;
+            departmental.insert(code.clone(), score);
+            reports.insert(code, Some(evaluation.report));
+        }
+        let mut rows = Vec::new();
+        let mut visible: BTreeMap<UnitCode, bool> = BTreeMap::new();
+        for stored in tx.projects_of_year(year)? {
+            let code = stored.evaluation.key.department_code.clone();
+            let within = match (&scope, visible.get(&code)) {
+                (None, _) => true,
+                (Some(_), Some(seen)) => *seen,
+                (Some(root), None) => {
+                    let within = tx.is_within(&code, root)?;
+                    visible.insert(code.clone(), within);
+                    within
+                }
+            };
+            if !within {
+                continue;
+            }
+            let scoring = ProjectScoring {
+                settings: &settings,
+                departmental: reports.get(&code).and_then(Option::as_ref),
+            };
+            rows.push(ProjectOverview::of(&stored.evaluation, &scoring));
+        }
+        let rows = select(rows, listing.filter, listing.sort, listing.direction);
+        departmental.retain(|code, _| rows.iter().any(|r| &r.department_code == code));
+        let mut comparison = ProjectComparison::of(year, rows, &departmental);
+        // The roll-ups and the distribution are of every project kept; the rows, of the page.
+        let skip = usize::try_from(listing.window.offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(listing.window.limit).unwrap_or(0);
+        comparison.projects = comparison
+            .projects
+            .into_iter()
+            .skip(skip)
+            .take(take)
+            .collect();
+        Ok(comparison)
+    })
+}

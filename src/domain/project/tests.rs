@@ -1,0 +1,253 @@
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use super::*;
+use crate::domain::checks::Rule;
+use crate::domain::cycle::EvaluationStatus;
+use crate::domain::report::EvaluationReport;
+use crate::domain::settings::YearSettings;
+
+fn table(value: serde_json::Value) -> ProjectTable {
+    serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn rules(findings: &[Finding]) -> Vec<&str> {
+    findings.iter().map(|f| f.rule.as_str()).collect()
+}
+
+/// A clean table in 元: budget 1,000,000 元 = 100 万元, executed 950,000 元 = 95 万元.
+fn clean() -> serde_json::Value {
+    json!({
+        "name": "城市道路清扫保洁",
+        "funding": {
+            "amount_unit": "yuan",
+            "total": {"initial": "1000000", "full_year": "1000000", "executed": "950000",
+                      "weight": "10", "stated_rate": "95", "stated_score": "9.5"},
+            "sources": [
+                {"name": "其中：当年财政拨款", "kind": "current_appropriation", "initial": "800000", "full_year": "800000", "executed": "760000"},
+                {"name": "上年结转资金", "kind": "carried_over", "initial": "200000", "full_year": "200000", "executed": "190000"}
+            ]
+        },
+        "goals": {"indicators": [
+            {"id": "1", "level1": "output", "level2": "数量", "name": "清扫面积", "target": "≥266万平方米", "weight": "50"},
+            {"id": "2", "level1": "effect", "level2": "社会效益", "name": "道路整洁", "target": "好", "comparison": "qualitative", "weight": "30"},
+            {"id": "3", "level1": "satisfaction", "level2": "服务对象满意度", "name": "群众满意度", "target": "≥90%", "weight": "10"}
+        ]},
+        "results": {
+            "indicators": [
+                {"indicator_id": "1", "actual": "266万平方米", "self_score": "50"},
+                {"indicator_id": "2", "actual": "好", "achievement": "achieved", "self_score": "30"},
+                {"indicator_id": "3", "actual": "92%", "self_score": "10"}
+            ],
+            "stated_total_score": "99.5",
+            "stated_grade": "excellent"
+        }
+    })
+}
+
+fn scoring(settings: &YearSettings) -> ProjectScoring<'_> {
+    ProjectScoring {
+        settings,
+        departmental: None,
+    }
+}
+
+#[test]
+fn a_project_code_is_ascii_letters_digits_dashes_underscores_and_dots() {
+    assert!("2022-ZF_017.a".parse::<ProjectCode>().is_ok());
+    assert!("".parse::<ProjectCode>().is_err());
+    assert!("道路".parse::<ProjectCode>().is_err());
+    assert!("a b".parse::<ProjectCode>().is_err());
+    assert!("x".repeat(65).parse::<ProjectCode>().is_err());
+    assert!("x".repeat(64).parse::<ProjectCode>().is_ok());
+}
+
+#[test]
+fn amounts_in_yuan_count_exactly_in_wan_yuan_and_a_clean_table_scores_by_the_rules() {
+    let settings = YearSettings::default();
+    let table = table(clean());
+    let score = table.score(&scoring(&settings));
+    assert_eq!(
+        score.funding.full_year.map(|e| e.0),
+        Some(Decimal::from(100))
+    );
+    assert_eq!(score.funding.executed.map(|e| e.0), Some(Decimal::from(95)));
+    // 10 × 95 % = 9.5, + 50 + 30 × (the unit's 30 within the achieved band) + 10 = 99.5.
+    assert_eq!(
+        score.execution.score.map(|s| s.value()),
+        Some(Decimal::new(95, 1))
+    );
+    assert_eq!(score.total.map(|s| s.value()), Some(Decimal::new(995, 1)));
+    assert_eq!(score.grade, Some(crate::domain::report::Grade::Excellent));
+    assert_eq!(table.findings(&scoring(&settings)), []);
+}
+
+#[test]
+fn stated_rate_and_score_that_the_figures_do_not_give_are_found_with_the_figures() {
+    let settings = YearSettings::default();
+    let mut value = clean();
+    value["funding"]["total"]["stated_rate"] = json!("98");
+    value["funding"]["total"]["stated_score"] = json!("10");
+    value["results"]["stated_total_score"] = json!("100");
+    let findings = table(value).findings(&scoring(&settings));
+    assert_eq!(
+        rules(&findings),
+        ["stated_rate_mismatch", "stated_score_mismatch"]
+    );
+    let rate = &findings[0];
+    assert_eq!(rate.path, "funding.total.stated_rate");
+    assert!(rate.figures.iter().any(|f| f.value == "95"));
+    let score = &findings[1];
+    assert!(
+        score
+            .figures
+            .iter()
+            .any(|f| f.label == "weight × min(rate, 100 %)" && f.value == "9.5")
+    );
+}
+
+#[test]
+fn a_total_row_at_zero_beside_sources_is_found_and_the_sources_count() {
+    let settings = YearSettings::default();
+    let mut value = clean();
+    for column in ["initial", "full_year", "executed"] {
+        value["funding"]["total"][column] = json!("0");
+    }
+    let table = table(value);
+    let findings = table.findings(&scoring(&settings));
+    assert_eq!(
+        rules(&findings),
+        [
+            "funding_sources_do_not_add_up",
+            "funding_sources_do_not_add_up",
+            "funding_sources_do_not_add_up"
+        ]
+    );
+    assert_eq!(
+        table
+            .score(&scoring(&settings))
+            .execution
+            .rate
+            .map(String::from)
+            .as_deref(),
+        Some("95")
+    );
+}
+
+#[test]
+fn spending_above_the_only_budget_stated_is_an_error_and_blocks_submission() {
+    let settings = YearSettings::default();
+    let mut value = clean();
+    value["funding"]["total"] =
+        json!({"initial": "1000000", "executed": "1080000", "weight": "10"});
+    value["funding"]["sources"] = json!([]);
+    let table = table(value);
+    let findings = table.findings(&scoring(&settings));
+    assert!(
+        rules(&findings).contains(&"execution_above_budget"),
+        "{findings:?}"
+    );
+    let found = findings
+        .iter()
+        .find(|f| f.rule == Rule::ExecutionAboveBudget);
+    assert!(found.is_some_and(|f| {
+        f.figures
+            .iter()
+            .any(|x| x.label == "funding.total.initial (万元)" && x.value == "100")
+    }));
+    let at = chrono::NaiveDateTime::default();
+    let key = ProjectKey {
+        department_code: "100".parse().unwrap_or_else(|e| panic!("{e}")),
+        year: crate::domain::values::FiscalYear::try_from(2022).unwrap_or_else(|e| panic!("{e}")),
+        project_code: "P1".parse().unwrap_or_else(|e| panic!("{e}")),
+    };
+    let mut evaluation = ProjectEvaluation::new_draft(key, at);
+    evaluation.stage.advance(at);
+    evaluation.table = table;
+    assert!(matches!(
+        evaluation.act(Action::Submit, &findings),
+        Err(Refusal::Blocked(_))
+    ));
+    assert_eq!(evaluation.stage.status, EvaluationStatus::Draft);
+}
+
+#[test]
+fn a_score_above_its_weight_an_unmet_target_without_reason_and_a_wrong_grade_are_found() {
+    let settings = YearSettings::default();
+    let mut value = clean();
+    value["funding"]["total"]["stated_score"] = json!("12");
+    value["results"]["indicators"][2]["actual"] = json!("80%");
+    value["results"]["stated_grade"] = json!("good");
+    let findings = table(value).findings(&scoring(&settings));
+    let found = rules(&findings);
+    for rule in [
+        "self_score_above_weight",
+        "deviation_reason_missing",
+        "stated_grade_mismatch",
+        "stated_total_mismatch",
+    ] {
+        assert!(found.contains(&rule), "{rule} in {found:?}");
+    }
+}
+
+#[test]
+fn the_execution_weight_is_held_to_the_framework() {
+    let settings = YearSettings::default();
+    let mut value = clean();
+    value["funding"]["total"]["weight"] = json!("20");
+    value["funding"]["total"]["stated_score"] = json!("19");
+    let findings = table(value).findings(&scoring(&settings));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule == Rule::GroupWeightMismatch && f.path == "funding.total.weight"),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn the_departmental_line_is_compared_with_the_project() {
+    let settings = YearSettings::default();
+    let report: EvaluationReport = serde_json::from_value(json!({"budget": {"projects": {"lines": [
+        {"name": "城乡管理", "children": [{"name": "道路清扫", "amounts": {"initial": "100", "adjusted": "110", "executed": "95"}}]}
+    ]}}}))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut value = clean();
+    value["departmental_line"] = json!("道路清扫");
+    let table = table(value);
+    let with = ProjectScoring {
+        settings: &settings,
+        departmental: Some(&report),
+    };
+    let findings = table.findings(&with);
+    assert_eq!(rules(&findings), ["departmental_line_differs"]);
+    assert_eq!(
+        findings[0].figures[1].label,
+        "budget.projects.lines[0].children[0].amounts.adjusted (万元)"
+    );
+    assert_eq!(findings[0].figures[1].value, "110");
+    let mut other = table.clone();
+    other.departmental_line = "别的项目"
+        .parse::<String>()
+        .ok()
+        .and_then(|n| n.try_into().ok());
+    assert_eq!(
+        rules(&other.findings(&with)),
+        ["departmental_line_not_found"]
+    );
+    assert_eq!(
+        rules(&other.findings(&scoring(&settings))),
+        ["departmental_line_not_found"]
+    );
+}
+
+#[test]
+fn a_stated_execution_score_among_the_results_is_refused() {
+    let mut value = clean();
+    value["results"]["stated_execution_score"] = json!("9.5");
+    let errors = table(value).structural_errors();
+    assert_eq!(
+        errors.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+        ["results.stated_execution_score"]
+    );
+}
