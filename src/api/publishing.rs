@@ -99,7 +99,8 @@ pub async fn get_report(
 /// the unit; the budget rows (年度资金总额, 基本支出, 项目支出) with 年初预算数, 全年预算数,
 /// 全年执行数, 分值, 执行率 and 得分; the overall goal; the indicator rows (一级, 二级, 三级指标,
 /// 年度指标值, 实际完成值, 分值, 得分, 偏差原因) with spare rows to fill; the total score and
-/// grade. A department without an evaluation of the year gets the blank table.
+/// grade. Its formulas carry their computed values, for readers that do not recalculate.
+/// A department without an evaluation of the year gets the blank table.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "evaluations", params(
     EvaluationKey,
@@ -147,7 +148,8 @@ fn percent_encoded(text: &str) -> String {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FormQuery {
-    /// Store what could be read even when some cells could not (default false).
+    /// Store what could be read even when some cells could not, those cells' fields keeping
+    /// their stored values (default false).
     pub partial: Option<bool>,
 }
 
@@ -167,7 +169,7 @@ pub struct FormReadingView {
     pub meta: EvaluationMeta,
     /// The report as stored, with the table's parts in it.
     pub report: EvaluationReport,
-    /// The cells that could not be read; left out of the report.
+    /// The cells that could not be read; their fields keep their stored values.
     pub unreadable: Vec<UnreadableCell>,
 }
 
@@ -178,7 +180,9 @@ pub struct FormReadingView {
 /// required cell left empty in a filled row, another unit's code or another year — is
 /// answered with its sheet and address; then nothing is stored (422, `errors[].path` is
 /// `自评表!D6`), unless `partial=true`, which stores the rest and lists those cells in
-/// `unreadable`. Creates the evaluation as a draft when there is none.
+/// `unreadable` (their fields keep their stored values). The table `form.xlsx` answers,
+/// posted back unchanged, changes nothing (200, the same version). Creates the evaluation as
+/// a draft when there is none.
 ///
 /// The workbook comes as the body (the XLSX type or `application/octet-stream`), or as a
 /// browser's file input sends it: `multipart/form-data` with one file (the part naming a

@@ -17,7 +17,7 @@ async fn download(app: &TestApp, path: &str) -> Vec<u8> {
     answer.bytes
 }
 
-async fn upload(app: &TestApp, path: &str, query: &str, workbook: Vec<u8>) -> Answer {
+pub async fn upload(app: &TestApp, path: &str, query: &str, workbook: Vec<u8>) -> Answer {
     app.send(
         Method::POST,
         &format!("{path}/form{query}"),

@@ -13,6 +13,7 @@ mod departments;
 mod evaluations;
 mod faults;
 mod first_hour;
+mod form_round_trip;
 mod forms;
 mod helpers;
 mod layers;

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, evaluation_path, spawn_app};
 
-fn fixture(name: &str, part: &str) -> Value {
+pub fn fixture(name: &str, part: &str) -> Value {
     let path = format!(
         "{}/tests/fixtures/{name}/{part}.json",
         env!("CARGO_MANIFEST_DIR")

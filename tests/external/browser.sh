@@ -36,21 +36,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-PORT=$(free_port)
-BASE=http://127.0.0.1:$PORT
-ADMIN_PASSWORD=browser-admin-password
-JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
-PERFEVAL_ADMIN_PASSWORD=$ADMIN_PASSWORD DATABASE_URL="$WORK/browser.db" \
-PERFEVAL_BIND=127.0.0.1:$PORT RUST_LOG=warn \
-  "$BIN" serve >"$WORK/server.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 50); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -fs "$BASE/readyz" >/dev/null || { cat "$WORK/server.log"; exit 1; }
-
-TOKEN=$(curl -fs -X POST "$BASE/api/v1/auth/token" -H 'Content-Type: application/json' \
-  -d "{\"username\": \"admin\", \"password\": \"$ADMIN_PASSWORD\"}" |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+source tests/external/serve.sh
+start_server browser
+PIDS+=("$SERVER_PID")
 call() {
   local method=$1 path=$2
   shift 2

@@ -15,31 +15,9 @@ if [ ! -x "$VENV/bin/frictionless" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check frictionless==5.21.0
 fi
 
-WORK=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-  local status=$?
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-  [ -n "$SERVER_PID" ] && wait "$SERVER_PID" 2>/dev/null
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-BASE=http://127.0.0.1:$PORT
-ADMIN_PASSWORD=open-data-admin-password
-JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
-PERFEVAL_ADMIN_PASSWORD=$ADMIN_PASSWORD DATABASE_URL="$WORK/open-data.db" \
-PERFEVAL_BIND=127.0.0.1:$PORT RUST_LOG=warn \
-  "$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 50); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -fs "$BASE/readyz" >/dev/null || { cat "$WORK/server.log"; exit 1; }
-
-TOKEN=$(curl -fs -X POST "$BASE/api/v1/auth/token" -H 'Content-Type: application/json' \
-  -d "{\"username\": \"admin\", \"password\": \"$ADMIN_PASSWORD\"}" |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+source tests/external/serve.sh
+work_dir_removed_on_exit
+start_server open-data
 json() {
   curl -fs -o /dev/null -X "$1" "$BASE/api/v1$2" -H "Authorization: Bearer $TOKEN" \
     -H 'Content-Type: application/json' -d "$3"

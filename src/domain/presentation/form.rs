@@ -13,6 +13,7 @@
 //! columns, and keeping them side by side is what keeps a table round-tripping.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -24,12 +25,14 @@ use utoipa::ToSchema;
 use super::narrative::Unit;
 use super::workbook::{self, Interrupt, Value, Window, WorkbookError};
 use super::{actual_cell, grade_name, level1_cell, level1_name, target_cell};
-use crate::domain::figures::overall;
+
+mod rows;
 use crate::domain::report::{
     BudgetColumns, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1, IndicatorResult,
 };
 use crate::domain::settings::Weights;
 use crate::domain::values::{Amount, Label, Points};
+use rows::{Names, RowCells};
 
 pub const SHEET: &str = "自评表";
 const TITLE: &str = "部门整体支出绩效自评表";
@@ -159,6 +162,9 @@ pub fn write(
     let styles = Styles::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name(SHEET)?;
+    // A formula given no cached value caches the empty text (an execution rate with no budget
+    // answers ""), not the writer's default 0.
+    sheet.set_formula_result_default("");
     for (column, width) in [14.0, 12.0, 12.0, 24.0, 14.0, 14.0, 9.0, 10.0, 32.0]
         .into_iter()
         .enumerate()
@@ -253,21 +259,19 @@ fn write_budget(
         (5, BASIC_ROW, basic),
         (6, PROJECTS_ROW, projects),
     ];
-    let (initial, adjusted, executed) = overall(budget);
+    // The figures each row shows, as a spreadsheet computes them, for the cached values of
+    // the formulas: a reader that does not recalculate shows those.
+    let mut shown = [[None; 3]; 3];
     for (row, label, columns) in rows {
         sheet.merge_range(row, 1, row, 2, label, &styles.label)?;
-        let values = columns.map(|c| {
-            [
-                amount_number(c.initial),
-                amount_number(c.adjusted),
-                amount_number(c.executed),
-            ]
-        });
-        match values {
-            Some(values) => {
+        let index = (row - 4) as usize;
+        match columns {
+            Some(columns) => {
+                let values = [columns.initial, columns.adjusted, columns.executed];
                 for (i, value) in values.into_iter().enumerate() {
                     let column = 3 + i as u16;
-                    match value {
+                    shown[index][i] = value.map(Amount::value);
+                    match amount_number(value) {
                         Some(number) => {
                             sheet.write_number_with_format(row, column, number, &styles.number)?
                         }
@@ -276,16 +280,27 @@ fn write_budget(
                 }
             }
             None if row == 4 => {
-                // No stated total: the table adds basic and project expenditure itself.
-                let computed = [initial, adjusted, executed];
-                for (i, value) in computed.into_iter().enumerate() {
+                // No stated total: the table adds basic and project expenditure itself, an
+                // empty cell counting 0.
+                for i in 0..3 {
                     let column = 3 + i as u16;
+                    let parts = [
+                        budget.basic.as_ref().map(|b| &b.amounts),
+                        budget.projects.as_ref().map(|p| &p.amounts),
+                    ];
+                    let sum = parts
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|c| [c.initial, c.adjusted, c.executed][i])
+                        .map(Amount::value)
+                        .sum::<Decimal>();
+                    shown[index][i] = Some(sum);
                     let formula = Formula::new(format!(
                         "=SUM({}:{})",
                         address(5, column),
                         address(6, column)
                     ))
-                    .set_result(value.map(|v| v.normalize().to_string()).unwrap_or_default());
+                    .set_result(sum.normalize().to_string());
                     sheet.write_formula_with_format(row, column, formula, &styles.number)?;
                 }
             }
@@ -320,10 +335,19 @@ fn write_budget(
             sheet.write_blank(row, 8, &styles.label)?;
         }
         let (planned, spent) = (address(row, 4), address(row, 5));
+        let [_, adjusted, executed] = shown[index];
+        let rate = match adjusted.filter(|a| *a > Decimal::ZERO) {
+            Some(adjusted) => (executed.unwrap_or_default() / adjusted)
+                .to_f64()
+                .map(|rate| rate.to_string())
+                .unwrap_or_default(),
+            None => String::new(),
+        };
         sheet.write_formula_with_format(
             row,
             7,
-            Formula::new(format!("=IF(N({planned})>0,N({spent})/N({planned}),\"\")")),
+            Formula::new(format!("=IF(N({planned})>0,N({spent})/N({planned}),\"\")"))
+                .set_result(rate),
             &styles.percent,
         )?;
     }
@@ -459,6 +483,9 @@ fn text_cell(text: Arc<str>) -> Cell {
     }
 }
 
+/// A cell that could not be read, already noted as such.
+struct Noted;
+
 /// Reads cells of one table, noting each it cannot read.
 struct Reader<'a> {
     table: &'a FilledTable,
@@ -493,48 +520,61 @@ impl Reader<'_> {
             .find(|row| matches!(self.cell(*row, column), Cell::Text(t) if &**t == label))
     }
 
-    fn number(&mut self, row: u32, column: u16) -> Option<Decimal> {
+    /// The number in a cell: `Ok(None)` where it is empty or a formula, `Err(Noted)` where it
+    /// holds something else, which is noted as unreadable.
+    fn number(&mut self, row: u32, column: u16) -> Result<Option<Decimal>, Noted> {
         match self.cell(row, column).clone() {
-            Cell::Number(number) => Some(number),
+            Cell::Number(number) => Ok(Some(number)),
             Cell::Text(text) => match text.replace(',', "").parse::<Decimal>() {
-                Ok(number) => Some(number),
+                Ok(number) => Ok(Some(number)),
                 Err(_) => {
                     self.unreadable(row, column, format!("`{text}` is not a number"));
-                    None
+                    Err(Noted)
                 }
             },
             Cell::Other(text) => {
                 self.unreadable(row, column, format!("`{text}` is not a number"));
-                None
+                Err(Noted)
             }
-            Cell::Empty | Cell::Formula => None,
+            Cell::Empty | Cell::Formula => Ok(None),
         }
     }
 
-    /// An amount in 万元; the draft's own writing of the same value is kept (`8.00` stays).
-    fn amount(&mut self, row: u32, column: u16, before: Option<Amount>) -> Option<Amount> {
-        let number = self.number(row, column)?;
-        if let Some(before) = before.filter(|b| b.value() == number) {
+    /// An amount in 万元 (`value` is `Amount::value`) or points (分值, 得分, `Points::value`):
+    /// the draft's own writing of the same value is kept (`8.00` stays), and so is the
+    /// draft's value where the cell cannot be read.
+    fn figure<T>(
+        &mut self,
+        row: u32,
+        column: u16,
+        before: Option<T>,
+        value: fn(T) -> Decimal,
+    ) -> Option<T>
+    where
+        T: Copy + FromStr<Err = String>,
+    {
+        let Ok(number) = self.number(row, column) else {
+            return before;
+        };
+        let number = number?;
+        if let Some(before) = before.filter(|b| value(*b) == number) {
             return Some(before);
         }
-        match number.normalize().to_string().parse::<Amount>() {
-            Ok(amount) => Some(amount),
+        match number.normalize().to_string().parse::<T>() {
+            Ok(figure) => Some(figure),
             Err(reason) => {
                 self.unreadable(row, column, reason);
-                None
+                before
             }
         }
     }
 
-    fn points(&mut self, row: u32, column: u16) -> Option<Points> {
-        let number = self.number(row, column)?;
-        match number.normalize().to_string().parse::<Points>() {
-            Ok(points) => Some(points),
-            Err(reason) => {
-                self.unreadable(row, column, reason);
-                None
-            }
-        }
+    fn amount(&mut self, row: u32, column: u16, before: Option<Amount>) -> Option<Amount> {
+        self.figure(row, column, before, Amount::value)
+    }
+
+    fn points(&mut self, row: u32, column: u16, before: Option<Points>) -> Option<Points> {
+        self.figure(row, column, before, Points::value)
     }
 
     fn columns(&mut self, row: u32, before: Option<&BudgetColumns>) -> Option<BudgetColumns> {
@@ -614,7 +654,8 @@ impl FilledTable {
 
         if let Some(row) = reader.find(1, TOTAL_ROW) {
             report.budget.total = reader.columns(row, draft.budget.total.as_ref());
-            report.results.stated_execution_score = reader.points(row, 8);
+            report.results.stated_execution_score =
+                reader.points(row, 8, draft.results.stated_execution_score);
         }
         if let Some(row) = reader.find(1, BASIC_ROW) {
             let before = draft.budget.basic.as_ref().map(|b| &b.amounts);
@@ -649,7 +690,8 @@ impl FilledTable {
             report.goals.indicators = indicators;
             report.results.indicators = results;
             if end < self.rows {
-                report.results.stated_total_score = reader.points(end, 7);
+                report.results.stated_total_score =
+                    reader.points(end, 7, draft.results.stated_total_score);
                 report.results.stated_grade = match reader.text(end, 8) {
                     None => None,
                     Some(text) => {
@@ -660,8 +702,11 @@ impl FilledTable {
                                 8,
                                 format!("`{text}` is not a grade (优, 良, 中, 差)"),
                             );
+                            // Kept as stored where the cell cannot be read.
+                            draft.results.stated_grade
+                        } else {
+                            grade
                         }
-                        grade
                     }
                 };
             }
@@ -728,18 +773,7 @@ fn read_indicators(
         if reader.text(row, 2).is_some() {
             level2 = label(reader, row, 2, "二级指标");
         }
-        let name = label(reader, row, 3, "三级指标");
-        let target = label(reader, row, 4, "年度指标值");
-        let weight = reader.points(row, 6);
-        let self_score = reader.points(row, 7);
-        let deviation_reason = reader.text(row, 8);
-        let actual_text = reader.text(row, 5);
-        let (Some(name), Some(target)) = (name, target) else {
-            continue;
-        };
-        let (comparison, target_value, unit) = target_parts(target.as_str());
-        let Ok(target_value) = Label::try_from(target_value) else {
-            reader.unreadable(row, 4, "the target has no value");
+        let Some(name) = label(reader, row, 3, "三级指标") else {
             continue;
         };
         let before = draft
@@ -755,54 +789,25 @@ fn read_indicators(
             },
         };
         used.push(id.clone());
-        let actual = actual_text.map(|text| {
-            if comparison.is_quantitative() {
-                split_number(&text).0
-            } else {
-                text
-            }
-        });
-        match actual.map(Label::try_from) {
-            Some(Ok(actual)) => {
-                let achievement = draft
-                    .results
-                    .indicators
-                    .iter()
-                    .find(|r| r.indicator_id == id)
-                    .and_then(|r| r.achievement);
-                results.push(IndicatorResult {
-                    indicator_id: id.clone(),
-                    actual: Some(actual),
-                    no_actual_reason: None,
-                    stated_coefficient: None,
-                    stated_attainment: None,
-                    self_score,
-                    deviation_reason,
-                    achievement,
-                });
-            }
-            Some(Err(reason)) => reader.unreadable(row, 5, reason),
-            None if self_score.is_some() => {
-                reader.unreadable(row, 5, "实际完成值 is empty while 得分 is given")
-            }
-            None => {}
-        }
-        indicators.push(Indicator {
+        let result_before = draft
+            .results
+            .indicators
+            .iter()
+            .find(|r| r.indicator_id == id);
+        let mut cells = RowCells { reader, row };
+        let names = Names {
             id,
             level1,
             level2: level2.clone(),
             name,
-            unit,
-            comparison: Some(comparison),
-            target: Some(target_value),
-            adjusted_target: before.and_then(|b| b.adjusted_target.clone()),
-            adjustment_reason: before.and_then(|b| b.adjustment_reason.clone()),
-            weight,
-            core: before.and_then(|b| b.core),
-            metric: before.and_then(|b| b.metric),
-            scoring_standard: before.and_then(|b| b.scoring_standard.clone()),
-            scoring_rule: before.and_then(|b| b.scoring_rule),
-        });
+        };
+        let Some(indicator) = cells.indicator(names, before) else {
+            continue;
+        };
+        if let Some(result) = cells.result(&indicator, before, result_before) {
+            results.push(result);
+        }
+        indicators.push(indicator);
     }
     (indicators, results)
 }
