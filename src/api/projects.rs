@@ -24,7 +24,7 @@ use crate::domain::project::{
 };
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, UnitCode};
-use crate::store::Store;
+use crate::app::Store;
 
 /// Which project evaluation: the path parameters `{code}`, `{year}` and `{project}`.
 #[derive(IntoParams)]
