@@ -14,6 +14,7 @@ use super::extract::{IfMatch, JsonBody, etag, parameter, path_parameter, window}
 use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use super::review::{ActionBody, HistoryView, RevisionView, action_comment};
 use crate::app;
+use crate::app::Store;
 use crate::app::projects::Listing;
 use crate::domain::access::Caller;
 use crate::domain::checks::{Finding, Severity};
@@ -24,7 +25,6 @@ use crate::domain::project::{
 };
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, UnitCode};
-use crate::app::Store;
 
 /// Which project evaluation: the path parameters `{code}`, `{year}` and `{project}`.
 #[derive(IntoParams)]
