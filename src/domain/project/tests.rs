@@ -135,6 +135,35 @@ fn a_total_row_at_zero_beside_sources_is_found_and_the_sources_count() {
 }
 
 #[test]
+fn a_source_row_printed_empty_holds_nothing_while_a_row_missing_one_figure_leaves_it_unknown() {
+    let settings = YearSettings::default();
+    let mut value = clean();
+    for column in ["initial", "full_year", "executed"] {
+        value["funding"]["total"][column] = json!("0");
+    }
+    let sources = value["funding"]["sources"].as_array_mut().unwrap();
+    sources.push(json!({"name": "其他资金", "kind": "other"}));
+    let with_empty_row = table(value.clone());
+    // The empty 其他资金 row adds nothing: the total at zero still differs from 100 / 100 / 95.
+    assert_eq!(
+        rules(&with_empty_row.findings(&scoring(&settings))),
+        [
+            "funding_sources_do_not_add_up",
+            "funding_sources_do_not_add_up",
+            "funding_sources_do_not_add_up"
+        ]
+    );
+    assert_eq!(
+        with_empty_row.funding.sources_column(|c| c.executed),
+        Some(Decimal::from(95))
+    );
+    // A row that states its budget but not what it spent leaves the executed sum unknown.
+    value["funding"]["sources"][2]["initial"] = json!("10000");
+    let half_filled = table(value);
+    assert_eq!(half_filled.funding.sources_column(|c| c.executed), None);
+}
+
+#[test]
 fn spending_above_the_only_budget_stated_is_an_error_and_blocks_submission() {
     let settings = YearSettings::default();
     let mut value = clean();
