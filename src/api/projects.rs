@@ -15,7 +15,7 @@ use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use super::review::{ActionBody, HistoryView, RevisionView, action_comment};
 use crate::app;
 use crate::app::Store;
-use crate::app::projects::Listing;
+use crate::app::projects::{Listing, ProjectCoverage};
 use crate::domain::access::Caller;
 use crate::domain::checks::{Finding, Severity};
 use crate::domain::cycle::{Action, Change, EvaluationStatus};
@@ -584,6 +584,47 @@ pub async fn compare_projects(
     }
 }
 
+/// What the coverage answers.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CoverageQuery {
+    /// Only the units with a project line that has no table (default `false`).
+    pub uncovered_only: Option<bool>,
+}
+
+/// How far a year's project tables cover the projects
+///
+/// 项目自评收集进度 — self-evaluation covers every project (全覆盖): for each unit with a
+/// departmental report or a project table of the year, how many project tables it has, and
+/// the project lines of its departmental report (项目支出, at any depth) that need a table
+/// and have none. A table covers the line its `departmental_line` names, with every line
+/// under it; a line with lines under it is covered when they are; a line needs a table when
+/// its budget (调整预算, else 年初预算) is at least the year's `project_coverage_floor`
+/// (every line when the year sets none). Also the year's tables by state. It reads every
+/// departmental report and project table of the year in the caller's scope. Roles: admin,
+/// reviewer, analyst (every unit); unit (its own department and subordinate units).
+#[utoipa::path(tag = "projects", params(YearPath, CoverageQuery), responses(
+    (status = 200, description = "The coverage", body = ProjectCoverage),
+    (status = 400, description = "The year is not valid (`invalid_parameters`)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
+))]
+#[get("/years/{year}/projects/coverage")]
+pub async fn project_coverage(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+    query: web::Query<CoverageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year: FiscalYear = path_parameter(&req, "year")?;
+    let uncovered_only = query.uncovered_only.unwrap_or(false);
+    let coverage = super::request_id::block(move || {
+        app::projects::coverage(&store, &caller, year, uncovered_only)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(coverage))
+}
+
 /// The project operations, registered under `/api/v1`.
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
@@ -597,5 +638,6 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(project_score)
         .service(project_history)
         .service(project_version)
-        .service(compare_projects);
+        .service(compare_projects)
+        .service(project_coverage);
 }
