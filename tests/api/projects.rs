@@ -381,7 +381,7 @@ async fn a_units_projects_are_listed_filtered_and_sorted_and_the_year_is_compare
     assert_eq!(csv.status, 200);
     let text = String::from_utf8(csv.bytes).unwrap();
     assert!(
-        text.starts_with("department_code,project_code,name,"),
+        text.starts_with("\u{feff}Unit code,Project code,Project,State,"),
         "{text}"
     );
     assert_eq!(text.lines().count(), 4);
@@ -391,6 +391,24 @@ async fn a_units_projects_are_listed_filtered_and_sorted_and_the_year_is_compare
         ),
         "{text}"
     );
+
+    // The same rows as a workbook, headed in Chinese, the figures as numbers.
+    let xlsx = reviewer
+        .get("/api/v1/years/2022/projects?format=xlsx&lang=zh&sort=score&order=descending")
+        .await;
+    assert_eq!(xlsx.status, 200);
+    use calamine::{Data, Reader, Xlsx};
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(xlsx.bytes)).expect("an XLSX workbook");
+    let sheet = workbook.worksheet_range("projects").expect("the sheet");
+    let rows: Vec<_> = sheet.rows().collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0][1], Data::String("项目代码".to_owned()));
+    assert_eq!(rows[0][9], Data::String("得分".to_owned()));
+    // Highest score first: 99.5, 99.5, then P-02's 95; its full-year budget 100 万元.
+    assert_eq!(rows[3][1], Data::String("P-02".to_owned()));
+    assert_eq!(rows[3][6], Data::Float(100.0));
+    assert_eq!(rows[3][9], Data::Float(95.0));
 }
 
 #[actix_rt::test]
