@@ -649,7 +649,8 @@ pub struct ProjectComparisonView {
 /// (万元), execution rate, score and grade, and the differences between what it states and
 /// what its figures give (总分, 执行率, execution 得分); rolled up by unit (projects, money,
 /// execution rate, mean score, grades) with the unit's departmental self-evaluation score
-/// beside its projects'; and the distribution: how many projects are under 60 % executed and
+/// beside its projects'; rolled up by 主管部门 (each unit's projects under its parent, a unit
+/// without a parent under itself); and the distribution: how many projects are under 60 % executed and
 /// how many are 优/良/中/差. The filter applies to rows, roll-ups and distribution; the page,
 /// to the rows. `format=csv` answers the page's rows as CSV. Roles: admin, reviewer, analyst
 /// (every unit); unit (its own department and subordinate units).

@@ -355,7 +355,8 @@ pub fn compare(
         }
         let rows = select(rows, listing.filter, listing.sort, listing.direction);
         departmental.retain(|code, _| rows.iter().any(|r| &r.department_code == code));
-        let mut comparison = ProjectComparison::of(year, rows, &departmental);
+        let parents = tx.parents()?;
+        let mut comparison = ProjectComparison::of(year, rows, &departmental, &parents);
         // The roll-ups and the distribution are of every project kept; the rows, of the page.
         let skip = usize::try_from(listing.window.offset).unwrap_or(usize::MAX);
         let take = usize::try_from(listing.window.limit).unwrap_or(0);

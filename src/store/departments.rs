@@ -1,5 +1,7 @@
 //! 部门 — budget units.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -373,6 +375,25 @@ impl Transaction<'_> {
             .map(TryInto::try_into)
             .collect::<Result<_, _>>()?;
         Ok(Page { items, total })
+    }
+
+    /// Each unit that has a parent, with its parent's code.
+    pub fn parents(&mut self) -> Result<BTreeMap<UnitCode, UnitCode>, StoreError> {
+        let rows: Vec<(String, Option<String>)> = departments::table
+            .filter(departments::parent_code.is_not_null())
+            .select((departments::code, departments::parent_code))
+            .load(&mut *self.conn)?;
+        rows.into_iter()
+            .filter_map(|(code, parent)| parent.map(|parent| (code, parent)))
+            .map(|(code, parent)| {
+                let parse = |text: String| {
+                    text.parse::<UnitCode>().map_err(|_| {
+                        StoreError::internal(format!("stored unit code `{text}` is not valid"))
+                    })
+                };
+                Ok((parse(code)?, parse(parent)?))
+            })
+            .collect()
     }
 
     /// The codes of `root` and of every unit below it, however deep.

@@ -523,3 +523,44 @@ async fn collection_progress_lists_the_project_lines_no_table_covers_above_the_y
     assert_eq!(units.len(), 1);
     assert_eq!(units[0]["department_code"], "200");
 }
+
+#[actix_rt::test]
+async fn the_years_projects_roll_up_by_unit_and_by_the_units_parent() {
+    let b = bureau().await;
+    b.app.create_department("110", Some("100")).await;
+    let child = b.app.user_token("unit110", "unit", Some("110")).await;
+    let mut smaller = clean_table();
+    // 50 万元 budgeted, 25 executed: 50 % executed, execution 5 of 10.
+    smaller["funding"]["total"]["full_year"] = json!("500000.00");
+    smaller["funding"]["total"]["executed"] = json!("250000.00");
+    for (token, code, table) in [
+        (&b.unit, "100", clean_table()),
+        (&child, "110", smaller),
+        (&b.other_unit, "200", clean_table()),
+    ] {
+        let stored = b
+            .app
+            .with_token(token)
+            .put(&project_path(code, 2022, "P-01"), &table)
+            .await;
+        assert_eq!(stored.status, 201, "{}", stored.body);
+    }
+    let compared = b
+        .app
+        .with_token(&b.reviewer)
+        .get("/api/v1/years/2022/projects")
+        .await;
+    assert_eq!(compared.status, 200, "{}", compared.body);
+    assert_eq!(compared.body["units"].as_array().unwrap().len(), 3);
+    let parents = compared.body["parents"].as_array().unwrap();
+    assert_eq!(parents.len(), 2, "{parents:?}");
+    // 100 with its subordinate 110: 100 + 50 budgeted, 95 + 25 executed: 120 ÷ 150 = 80 %.
+    assert_eq!(parents[0]["parent_code"], "100");
+    assert_eq!(parents[0]["units"], json!(["100", "110"]));
+    assert_eq!(parents[0]["distribution"]["projects"], 2);
+    assert_eq!(parents[0]["full_year"], "150");
+    assert_eq!(parents[0]["executed"], "120");
+    assert_eq!(parents[0]["execution_rate"], "80");
+    assert_eq!(parents[1]["parent_code"], "200");
+    assert_eq!(parents[1]["units"], json!(["200"]));
+}

@@ -242,54 +242,115 @@ pub struct ProjectComparison {
     pub year: FiscalYear,
     pub projects: Vec<ProjectOverview>,
     pub units: Vec<UnitRollup>,
+    /// The roll-ups by 主管部门: each unit's projects under its parent, a unit without a
+    /// parent under itself.
+    pub parents: Vec<ParentRollup>,
     pub distribution: Distribution,
 }
 
+/// The projects of the units under one 主管部门 (a unit's parent; a unit without a parent is
+/// its own), rolled up.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ParentRollup {
+    pub parent_code: UnitCode,
+    /// The units whose projects are counted here, by code.
+    pub units: Vec<UnitCode>,
+    pub distribution: Distribution,
+    /// Σ 全年预算数 and Σ 全年执行数 of the projects that state them (万元).
+    pub full_year: Exact,
+    pub executed: Exact,
+    /// Σ executed ÷ Σ full-year budget (%), over the projects that state both.
+    pub execution_rate: Option<Percent>,
+    /// The mean of the projects' scores, over those scored.
+    pub average_score: Option<Score>,
+}
+
+/// What a roll-up counts of a group of projects.
+struct Totals {
+    distribution: Distribution,
+    full_year: Exact,
+    executed: Exact,
+    execution_rate: Option<Percent>,
+    average_score: Option<Score>,
+}
+
+impl Totals {
+    fn of(projects: &[&ProjectOverview]) -> Self {
+        let mut distribution = Distribution::default();
+        let (mut full_year, mut executed) = (Decimal::ZERO, Decimal::ZERO);
+        for row in projects {
+            distribution.count(row);
+            if let (Some(budget), Some(spent)) = (row.funding.full_year, row.funding.executed) {
+                full_year += budget.0;
+                executed += spent.0;
+            }
+        }
+        let scores: Vec<Decimal> = projects
+            .iter()
+            .filter_map(|r| r.score.map(|s| s.value()))
+            .collect();
+        let average_score = (!scores.is_empty())
+            .then(|| Score::of(scores.iter().sum::<Decimal>() / Decimal::from(scores.len())));
+        Self {
+            distribution,
+            execution_rate: Percent::of(executed, full_year),
+            full_year: Exact(full_year),
+            executed: Exact(executed),
+            average_score,
+        }
+    }
+}
+
 impl ProjectComparison {
-    /// `rows` of `year` compared, with each unit's departmental score from `departmental`.
+    /// `rows` of `year` compared, with each unit's departmental score from `departmental` and
+    /// each unit's parent from `parents` (a unit not in it has none).
     pub fn of(
         year: FiscalYear,
         rows: Vec<ProjectOverview>,
         departmental: &BTreeMap<UnitCode, Option<Score>>,
+        parents: &BTreeMap<UnitCode, UnitCode>,
     ) -> Self {
         let mut distribution = Distribution::default();
         let mut by_unit: BTreeMap<UnitCode, Vec<&ProjectOverview>> = BTreeMap::new();
+        let mut by_parent: BTreeMap<UnitCode, Vec<&ProjectOverview>> = BTreeMap::new();
         for row in &rows {
             distribution.count(row);
-            by_unit
-                .entry(row.department_code.clone())
-                .or_default()
-                .push(row);
+            let unit = &row.department_code;
+            by_unit.entry(unit.clone()).or_default().push(row);
+            let parent = parents.get(unit).unwrap_or(unit);
+            by_parent.entry(parent.clone()).or_default().push(row);
         }
         let units = by_unit
             .into_iter()
             .map(|(code, projects)| {
-                let mut unit = Distribution::default();
-                let (mut full_year, mut executed) = (Decimal::ZERO, Decimal::ZERO);
-                for row in &projects {
-                    unit.count(row);
-                    if let (Some(budget), Some(spent)) =
-                        (row.funding.full_year, row.funding.executed)
-                    {
-                        full_year += budget.0;
-                        executed += spent.0;
-                    }
-                }
-                let scores: Vec<Decimal> = projects
-                    .iter()
-                    .filter_map(|r| r.score.map(|s| s.value()))
-                    .collect();
-                let average_score = (!scores.is_empty()).then(|| {
-                    Score::of(scores.iter().sum::<Decimal>() / Decimal::from(scores.len()))
-                });
+                let totals = Totals::of(&projects);
                 UnitRollup {
                     departmental_score: departmental.get(&code).copied().flatten(),
                     department_code: code,
-                    distribution: unit,
-                    execution_rate: Percent::of(executed, full_year),
-                    full_year: Exact(full_year),
-                    executed: Exact(executed),
-                    average_score,
+                    distribution: totals.distribution,
+                    execution_rate: totals.execution_rate,
+                    full_year: totals.full_year,
+                    executed: totals.executed,
+                    average_score: totals.average_score,
+                }
+            })
+            .collect();
+        let parent_rollups = by_parent
+            .into_iter()
+            .map(|(parent_code, projects)| {
+                let totals = Totals::of(&projects);
+                let mut members: Vec<UnitCode> =
+                    projects.iter().map(|r| r.department_code.clone()).collect();
+                members.sort();
+                members.dedup();
+                ParentRollup {
+                    parent_code,
+                    units: members,
+                    distribution: totals.distribution,
+                    execution_rate: totals.execution_rate,
+                    full_year: totals.full_year,
+                    executed: totals.executed,
+                    average_score: totals.average_score,
                 }
             })
             .collect();
@@ -297,6 +358,7 @@ impl ProjectComparison {
             year,
             projects: rows,
             units,
+            parents: parent_rollups,
             distribution,
         }
     }
