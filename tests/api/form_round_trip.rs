@@ -36,8 +36,9 @@ fn departmental_fixtures() -> Vec<(String, i32)> {
 #[actix_rt::test]
 async fn every_fixtures_table_posted_back_unchanged_changes_nothing() {
     let fixtures = departmental_fixtures();
+    // Every departmental report among the fixtures; the project tables are another kind.
     assert!(
-        fixtures.len() >= 6,
+        fixtures.len() >= 4,
         "the departmental fixtures: {fixtures:?}"
     );
     let app = spawn_app().await;
