@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, Problem};
 use super::export::{Cell, Column, Format, Lang, answer, json_text, negotiate, off_the_workers};
 use super::extract::{IfMatch, JsonBody, etag, parameter, path_parameter, window};
+use super::publishing::DocumentQuery;
 use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use super::review::{ActionBody, HistoryView, RevisionView, action_comment};
 use crate::app;
@@ -730,6 +731,38 @@ pub async fn project_coverage(
     Ok(HttpResponse::Ok().json(coverage))
 }
 
+/// The project table as a document
+///
+/// The 项目支出绩效自评表 as a document in its usual order: the project, its money by source
+/// in the unit the form writes (with 执行率 and 得分 by the rules on the total), 预期目标 |
+/// 实际完成情况, the indicators (target, actual, attainment, weight, score by the rules, the
+/// unit's own score, the deviation reason), the total and grade beside the stated total, and
+/// the narrative. HTML is a print-ready page with its own stylesheet and nothing loaded from
+/// elsewhere; Markdown is for editing. The contact (项目负责人, 联系电话) is never written.
+/// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "projects", params(ProjectPath, DocumentQuery), responses(
+    (status = 200, description = "The table as a document", headers(("ETag" = String, description = "The version, quoted")),
+        content((String = "text/html"), (String = "text/markdown"))),
+    (status = 404, description = "No such project evaluation", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
+))]
+#[get("/departments/{code}/evaluations/{year}/projects/{project}/report")]
+pub async fn project_document(
+    req: HttpRequest,
+    caller: Caller,
+    store: web::Data<Store>,
+    path: ProjectPath,
+    query: web::Query<DocumentQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProjectKey::from(path);
+    let format = super::publishing::negotiate(&req, query.format);
+    let (version, text) =
+        super::request_id::block(move || app::projects::document(&store, &caller, &key, format))
+            .await??;
+    Ok(super::publishing::document_answer(version, format, text))
+}
+
 /// The project operations, registered under `/api/v1`.
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
@@ -741,6 +774,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(accept_project)
         .service(publish_project)
         .service(project_score)
+        .service(project_document)
         .service(project_history)
         .service(project_version)
         .service(compare_projects)

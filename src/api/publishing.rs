@@ -87,12 +87,18 @@ pub async fn get_report(
     let (version, text) =
         super::request_id::block(move || app::publishing::report(&store, &caller, &key, format))
             .await??;
+    Ok(document_answer(version, format, text))
+}
+
+/// A document at `version` as its format is answered: HTML as a page of the service, with its
+/// own policy; Markdown as text.
+pub fn document_answer(version: i64, format: DocumentFormat, text: String) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response.insert_header(etag(version));
-    Ok(match format {
+    match format {
         DocumentFormat::Html => page_answer(&mut response, text),
         DocumentFormat::Markdown => response.content_type(MARKDOWN).body(text),
-    })
+    }
 }
 
 /// The self-evaluation table (部门整体支出绩效自评表) as an Excel workbook in its usual layout:

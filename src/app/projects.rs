@@ -13,6 +13,8 @@ use super::{AppError, retrying};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::cycle::{Action, Change, Precondition};
+use crate::domain::presentation::narrative::DocumentFormat;
+use crate::domain::presentation::project_table;
 use crate::domain::project::{
     Direction, ProjectComparison, ProjectEvaluation, ProjectFilter, ProjectKey, ProjectOverview,
     ProjectScore, ProjectScoring, ProjectSort, ProjectTable, UncoveredLine, select,
@@ -93,6 +95,21 @@ pub fn assessed(store: &Store, caller: &Caller, key: &ProjectKey) -> Result<Asse
         let stored = tx.existing_project(department, key)?;
         assess(tx, department, stored.evaluation)
     })
+}
+
+/// The table as a document (HTML or Markdown) with its score by the rules, and its version,
+/// if the caller may read the unit's data.
+pub fn document(
+    store: &Store,
+    caller: &Caller,
+    key: &ProjectKey,
+    format: DocumentFormat,
+) -> Result<(i64, String), AppError> {
+    let assessed = assessed(store, caller, key)?;
+    let evaluation = &assessed.evaluation;
+    let text = project_table::render(format, key, &evaluation.table, &assessed.score)
+        .map_err(|e| AppError::failed("the project table could not be rendered", e))?;
+    Ok((evaluation.stage.version, text))
 }
 
 /// Edits the table (an empty draft when there is none) by `edit`, with `input` read from the

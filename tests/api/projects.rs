@@ -564,3 +564,50 @@ async fn the_years_projects_roll_up_by_unit_and_by_the_units_parent() {
     assert_eq!(parents[1]["parent_code"], "200");
     assert_eq!(parents[1]["units"], json!(["200"]));
 }
+
+#[actix_rt::test]
+async fn a_project_table_reads_as_a_document_without_its_contact() {
+    let b = bureau().await;
+    let unit = b.app.with_token(&b.unit);
+    let mut table = clean_table();
+    table["implementing_unit"] = json!("区环卫所<b>");
+    let stored = unit.put(&project_path("100", 2022, "P-01"), &table).await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    let path = format!("{}/report", project_path("100", 2022, "P-01"));
+
+    let markdown = unit.get(&format!("{path}?format=markdown")).await;
+    assert_eq!(markdown.status, 200);
+    let text = String::from_utf8(markdown.bytes).unwrap();
+    assert!(
+        text.starts_with("# 城市道路清扫保洁项目支出绩效自评表（2022年度）"),
+        "{text}"
+    );
+    // The money as the form writes it (元), 执行率 and 得分 by the rules on the total.
+    assert!(text.contains("## 项目资金（元）"), "{text}");
+    assert!(
+        text.contains("| 年度资金总额 | 1000000.00 | 1000000.00 | 950000.00 | 10 | 95.00% | 9.5 |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| 保障主次干道清扫保洁 | 全年完成清扫保洁266万平方米 |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("总分 99.5（优） · 自评总分（填报）99.5"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("张三") && !text.contains("0571-88888888"),
+        "{text}"
+    );
+
+    let html = unit.get(&path).await;
+    assert_eq!(html.status, 200);
+    let page = String::from_utf8(html.bytes).unwrap();
+    assert!(page.contains("<td>区环卫所&lt;b&gt;</td>"), "{page}");
+    assert!(!page.contains("张三"), "{page}");
+
+    // Another unit is told nothing of it.
+    let other = b.app.with_token(&b.other_unit).get(&path).await;
+    assert_eq!(other.status, 404, "{}", other.body);
+}

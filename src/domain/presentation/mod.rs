@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod narrative;
 pub mod open_data;
 pub mod pages;
+pub mod project_table;
 pub mod workbook;
 
 use super::department::{FundingType, UnitKind};

@@ -21,9 +21,9 @@ use super::{
 };
 use crate::domain::figures::{ColumnFigures, Percent};
 use crate::domain::report::{
-    BudgetColumns, EvaluationReport, PostKind, ProjectLine, ThreePublicColumns,
+    BudgetColumns, EvaluationReport, Goals, PostKind, ProjectLine, Results, ThreePublicColumns,
 };
-use crate::domain::scoring::{Score, Scorecard};
+use crate::domain::scoring::{IndicatorScore, Score, Scorecard};
 
 const HTML: &str = include_str!("templates/report.html");
 const MARKDOWN: &str = include_str!("templates/report.md");
@@ -119,7 +119,7 @@ pub struct IndicatorRow {
 }
 
 /// A percentage as the document shows it: two decimal places and the sign.
-fn percent(rate: Option<Percent>) -> String {
+pub(super) fn percent(rate: Option<Percent>) -> String {
     rate.map(|r| {
         let shown = r
             .value()
@@ -129,11 +129,11 @@ fn percent(rate: Option<Percent>) -> String {
     .unwrap_or_default()
 }
 
-fn points(value: Option<Decimal>) -> String {
+pub(super) fn points(value: Option<Decimal>) -> String {
     value.map(|v| v.normalize().to_string()).unwrap_or_default()
 }
 
-fn score(value: Option<Score>) -> String {
+pub(super) fn score(value: Option<Score>) -> String {
     value.map(String::from).unwrap_or_default()
 }
 
@@ -152,20 +152,18 @@ fn sentence(parts: &[String]) -> Option<String> {
     (!parts.is_empty()).then(|| format!("{}。", parts.join("，")))
 }
 
-/// Writes the report as a document in `format`.
-pub fn render(
+/// The template environment for a document in `format`, with its one template (named, text)
+/// for that format added; answers the environment and the template's name.
+pub(super) fn environment(
     format: DocumentFormat,
-    unit: Unit<'_>,
-    year: i32,
-    report: &EvaluationReport,
-    scorecard: &Scorecard,
-) -> Result<String, minijinja::Error> {
-    let document = document(unit, year, report, scorecard);
+    html: (&'static str, &'static str),
+    markdown_template: (&'static str, &'static str),
+) -> Result<(Environment<'static>, &'static str), minijinja::Error> {
     let mut env = Environment::new();
     let name = match format {
         DocumentFormat::Html => {
-            env.add_template("report.html", HTML)?;
-            "report.html"
+            env.add_template(html.0, html.1)?;
+            html.0
         }
         DocumentFormat::Markdown => {
             // Every value is escaped as Markdown text as it is written out (the HTML template
@@ -184,10 +182,23 @@ pub fn render(
             env.add_filter("line", |text: String| {
                 Value::from_safe_string(markdown::one_line(&text))
             });
-            env.add_template("report.md", MARKDOWN)?;
-            "report.md"
+            env.add_template(markdown_template.0, markdown_template.1)?;
+            markdown_template.0
         }
     };
+    Ok((env, name))
+}
+
+/// Writes the report as a document in `format`.
+pub fn render(
+    format: DocumentFormat,
+    unit: Unit<'_>,
+    year: i32,
+    report: &EvaluationReport,
+    scorecard: &Scorecard,
+) -> Result<String, minijinja::Error> {
+    let document = document(unit, year, report, scorecard);
+    let (env, name) = environment(format, ("report.html", HTML), ("report.md", MARKDOWN))?;
     env.get_template(name)?.render(minijinja::context! {
         document => document,
         stylesheet => STYLESHEET,
@@ -627,38 +638,7 @@ fn performance(report: &EvaluationReport, scorecard: &Scorecard) -> Vec<Part> {
             text: format!("年度总体目标：{goal}"),
         });
     }
-    let rows: Vec<IndicatorRow> = goals
-        .indicators
-        .iter()
-        .zip(&scorecard.indicators)
-        .map(|(indicator, scored)| {
-            let result = report
-                .results
-                .indicators
-                .iter()
-                .find(|r| r.indicator_id == indicator.id);
-            IndicatorRow {
-                level1: level1_cell(indicator.level1).to_owned(),
-                level2: indicator
-                    .level2
-                    .as_ref()
-                    .map_or("", |l| l.as_str())
-                    .to_owned(),
-                name: indicator.name.as_str().to_owned(),
-                target: target_cell(indicator),
-                actual: result
-                    .map(|r| actual_cell(indicator, r))
-                    .unwrap_or_default(),
-                attainment: percent(scored.attainment),
-                weight: points(scored.weight),
-                score: score(scored.score),
-                self_score: points(scored.self_score),
-                deviation_reason: result
-                    .and_then(|r| r.deviation_reason.clone())
-                    .unwrap_or_default(),
-            }
-        })
-        .collect();
+    let rows = indicator_rows(goals, &report.results, &scorecard.indicators);
     if !rows.is_empty() {
         setting.push(Block::IndicatorTable { rows });
     }
@@ -797,6 +777,45 @@ fn publication(report: &EvaluationReport) -> Vec<Block> {
         });
     }
     blocks
+}
+
+/// The indicator table's rows: each indicator as written beside its score by the rules.
+pub(super) fn indicator_rows(
+    goals: &Goals,
+    results: &Results,
+    scored: &[IndicatorScore],
+) -> Vec<IndicatorRow> {
+    goals
+        .indicators
+        .iter()
+        .zip(scored)
+        .map(|(indicator, scored)| {
+            let result = results
+                .indicators
+                .iter()
+                .find(|r| r.indicator_id == indicator.id);
+            IndicatorRow {
+                level1: level1_cell(indicator.level1).to_owned(),
+                level2: indicator
+                    .level2
+                    .as_ref()
+                    .map_or("", |l| l.as_str())
+                    .to_owned(),
+                name: indicator.name.as_str().to_owned(),
+                target: target_cell(indicator),
+                actual: result
+                    .map(|r| actual_cell(indicator, r))
+                    .unwrap_or_default(),
+                attainment: percent(scored.attainment),
+                weight: points(scored.weight),
+                score: score(scored.score),
+                self_score: points(scored.self_score),
+                deviation_reason: result
+                    .and_then(|r| r.deviation_reason.clone())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
