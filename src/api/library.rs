@@ -4,15 +4,22 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 
+use serde::Deserialize;
+use utoipa::IntoParams;
+
 use super::error::{ApiError, Problem};
-use super::export::CSV;
+use super::export::{
+    CSV, Cell, Column, Format, Lang, answer, json_text, negotiate, off_the_workers,
+};
 use super::extract::{CsvBody, path_parameter};
-use super::responses::Unauthenticated;
+use super::responses::{InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::app::Store;
 use crate::app::library::{ImportRefusal, LibraryView};
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
+use crate::domain::department::UnitKind;
+use crate::domain::library::{IndicatorCode, MatchedBy, Peer, PeerKind, PeerTable};
 use crate::domain::values::FiscalYear;
 
 /// The year's indicator library: its own where the bureau imported one, else the common
@@ -123,4 +130,124 @@ pub async fn remove(
             "an indicator library of {year}"
         ))))
     }
+}
+
+/// What the like-for-like table of an indicator takes.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PeersQuery {
+    /// Only units of this kind (and their projects).
+    pub kind: Option<UnitKind>,
+    pub format: Option<Format>,
+    pub lang: Option<Lang>,
+}
+
+fn text(value: &str) -> Cell<'_> {
+    Cell::Text(Some(value))
+}
+
+fn peer_columns() -> Vec<Column<Peer>> {
+    let column = |en, zh, cell| Column { en, zh, cell };
+    vec![
+        column("Rank", "排名", |p: &Peer| {
+            Cell::Integer(p.rank.and_then(|r| i64::try_from(r).ok()))
+        }),
+        column("Report", "报告类别", |p: &Peer| {
+            text(match p.kind {
+                PeerKind::Unit => "unit",
+                PeerKind::Project => "project",
+            })
+        }),
+        column("Unit code", "单位代码", |p: &Peer| {
+            text(&p.department_code)
+        }),
+        column("Unit", "单位名称", |p: &Peer| text(&p.department_name)),
+        column("Unit kind", "单位类型", |p: &Peer| text(&p.unit_kind)),
+        column("Project code", "项目代码", |p: &Peer| {
+            Cell::Text(p.project_code.as_deref())
+        }),
+        column("Indicator as written", "填报指标名称", |p: &Peer| {
+            text(&p.indicator_name)
+        }),
+        column("Matched by", "识别方式", |p: &Peer| {
+            text(match p.matched_by {
+                MatchedBy::Code => "code",
+                MatchedBy::Name => "name",
+                MatchedBy::Alias => "alias",
+            })
+        }),
+        column("Target", "指标值", |p: &Peer| text(&p.target)),
+        column("Actual", "实际完成值", |p: &Peer| {
+            Cell::Text(p.actual.as_deref())
+        }),
+        column("Actual figure", "实际完成数值", |p: &Peer| {
+            Cell::Decimal(p.actual_value)
+        }),
+        column("Met", "是否完成", |p: &Peer| {
+            Cell::Text(p.met.map(|met| if met { "yes" } else { "no" }))
+        }),
+        column("Attainment (%)", "完成率（%）", |p: &Peer| {
+            Cell::Decimal(p.attainment.map(|a| a.value()))
+        }),
+        column("Weight", "分值", |p: &Peer| {
+            Cell::Text(p.weight.as_deref())
+        }),
+        column("Score", "得分", |p: &Peer| {
+            Cell::Decimal(p.score.map(|s| s.value()))
+        }),
+        column("Outlier", "异常值", |p: &Peer| {
+            text(if p.outlier { "yes" } else { "no" })
+        }),
+    ]
+}
+
+/// 同类比较: one library indicator of the year across every unit and project the caller sees
+/// (a unit: its own and its subordinate units'), filtered by unit kind — each one's target,
+/// actual, attainment and score, ranked by the actual in the indicator's direction, with the
+/// median, quartiles and outliers of the actuals. The indicator is found in each report by
+/// the library code it names, or by its standard name or an alias. Also as CSV or XLSX (the
+/// rows). Roles: any authenticated caller.
+#[utoipa::path(tag = "library", params(
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+    ("code" = IndicatorCode, Path, description = "The indicator's code in the year's library"),
+    PeersQuery), responses(
+    (status = 200, description = "The indicator side by side", body = PeerTable),
+    (status = 404, description = "No such indicator in the year's library", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
+))]
+#[get("/years/{year}/indicators/{code}")]
+pub async fn peers(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+    query: web::Query<PeersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year = path_parameter::<FiscalYear>(&req, "year")?;
+    let code = path_parameter::<IndicatorCode>(&req, "code")?;
+    let query = query.into_inner();
+    let format = negotiate(&req, query.format);
+    off_the_workers(move || {
+        let table = app::library::peers(&store, &caller, year, &code, query.kind)?;
+        let PeerTable {
+            indicator,
+            peers,
+            spread,
+        } = table;
+        answer(
+            format,
+            query.lang.unwrap_or_default(),
+            "indicator-peers",
+            peer_columns(),
+            peers,
+            move |peers| {
+                json_text(&PeerTable {
+                    indicator,
+                    peers: peers.clone(),
+                    spread,
+                })
+            },
+        )
+    })
+    .await
 }

@@ -103,6 +103,7 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(library::export)
         .service(library::import)
         .service(library::remove)
+        .service(library::peers)
         .service(comparisons::departments::departments)
         .service(comparisons::trends::trends)
         .service(comparisons::deviations::deviations)

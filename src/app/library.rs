@@ -1,16 +1,24 @@
 //! 指标库 — a year's indicator library: read by anyone signed in, imported, exported and
 //! removed by the bureau.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::access::require_reviewer;
+use super::access::{list_scope, require_reviewer};
 use super::{AppError, retrying};
 use crate::domain::access::Caller;
-use crate::domain::library::{self, Library, LineError, MAX_CSV_BYTES};
+use crate::domain::department::UnitKind;
+use crate::domain::library::{
+    self, IndicatorCode, Library, LineError, MAX_CSV_BYTES, PeerKind, PeerSource, PeerTable,
+};
+use crate::domain::project::ProjectScoring;
+use crate::domain::report::EvaluationReport;
 use crate::domain::values::FiscalYear;
-use crate::store::Store;
+use crate::store::departments::DepartmentFilter;
+use crate::store::{Store, Window};
 
 /// Where a year's library comes from.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -110,5 +118,103 @@ pub fn remove(store: &Store, caller: &Caller, year: FiscalYear) -> Result<bool, 
     require_reviewer(caller)?;
     retrying(store, &format!("the {year} indicator library"), |tx| {
         tx.remove_library(year).map_err(AppError::from)
+    })
+}
+
+/// The most units one comparison reads.
+const MAX_UNITS: i64 = 100_000;
+
+/// One library indicator of one year across every unit and project the caller sees (a unit:
+/// its subtree), of `kind` where given: each one's target, actual, attainment and score,
+/// ranked, with the spread of the actuals. The indicator is found by its code in the year's
+/// library, and in each report by the code it names or by its name. Any authenticated caller.
+pub fn peers(
+    store: &Store,
+    caller: &Caller,
+    year: FiscalYear,
+    code: &IndicatorCode,
+    kind: Option<UnitKind>,
+) -> Result<PeerTable, AppError> {
+    let within = list_scope(caller)?;
+    store.read_transaction(|tx| {
+        let (_, library) = of_year(tx, year)?;
+        let Some(wanted) = library.indicator(code).cloned() else {
+            return Err(AppError::NotFound(format!(
+                "indicator {code} in the library of {year}"
+            )));
+        };
+        let settings = tx.year_settings(year)?;
+        let units: BTreeMap<String, (String, String)> = tx
+            .list_departments(
+                &DepartmentFilter {
+                    parent_code: None,
+                    kind,
+                    within,
+                },
+                Window {
+                    limit: MAX_UNITS,
+                    offset: 0,
+                },
+            )?
+            .items
+            .into_iter()
+            .map(|record| {
+                let department = record.department;
+                (
+                    department.code.as_str().to_owned(),
+                    (
+                        department.name.as_str().to_owned(),
+                        department.kind.as_str().to_owned(),
+                    ),
+                )
+            })
+            .collect();
+        let source = |code: &str, project: Option<String>| {
+            units.get(code).map(|(name, kind)| PeerSource {
+                department_code: code.to_owned(),
+                department_name: name.clone(),
+                unit_kind: kind.clone(),
+                project_code: project,
+            })
+        };
+        let mut peers = Vec::new();
+        let mut reports: BTreeMap<String, EvaluationReport> = BTreeMap::new();
+        for stored in tx.evaluations_of_year(Some(year))? {
+            let evaluation = stored.evaluation;
+            let code = evaluation.summary.department_code.as_str().to_owned();
+            if let Some(source) = source(&code, None) {
+                let scorecard = evaluation.scorecard(&settings);
+                peers.extend(library.peers_in(
+                    &wanted,
+                    &source,
+                    PeerKind::Unit,
+                    &evaluation.report.goals.indicators,
+                    &scorecard.indicators,
+                ));
+            }
+            reports.insert(code, evaluation.report);
+        }
+        for stored in tx.projects_of_year(year)? {
+            let key = &stored.evaluation.key;
+            let Some(source) = source(
+                key.department_code.as_str(),
+                Some(key.project_code.as_str().to_owned()),
+            ) else {
+                continue;
+            };
+            let table = &stored.evaluation.table;
+            let score = table.score(&ProjectScoring {
+                settings: &settings,
+                departmental: reports.get(key.department_code.as_str()),
+            });
+            peers.extend(library.peers_in(
+                &wanted,
+                &source,
+                PeerKind::Project,
+                &table.indicator_report().goals.indicators,
+                &score.indicators,
+            ));
+        }
+        Ok(PeerTable::of(wanted, peers))
     })
 }

@@ -2,8 +2,9 @@
 //! as CSV by the bureau, every wrong cell named, nothing stored then.
 
 use awc::http::Method;
+use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{evaluation_path, spawn_app};
 
 const CSV: (&str, &str) = ("content-type", "text/csv");
 
@@ -184,4 +185,181 @@ async fn a_library_past_its_bounds_or_of_another_type_is_refused() {
         )
         .await;
     assert_eq!(latin1.status, 422);
+}
+
+/// A unit of `kind` whose report states 预算调整率 (or what it calls it) as `actual`.
+async fn unit_stating(
+    app: &crate::helpers::TestApp,
+    code: &str,
+    kind: &str,
+    indicator: Value,
+    actual: &str,
+) {
+    let created = app
+        .post(
+            "/api/v1/departments",
+            &json!({"code": code, "name": format!("单位{code}"), "kind": kind}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let mut indicator = indicator;
+    indicator["id"] = json!("1");
+    indicator["target"] = json!("5%");
+    indicator["weight"] = json!("10");
+    let report = json!({
+        "goals": {"indicators": [indicator]},
+        "results": {"indicators": [{"indicator_id": "1", "actual": actual}]}
+    });
+    let stored = app.put(&evaluation_path(code, 2024), &report).await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+}
+
+#[actix_rt::test]
+async fn one_library_indicator_is_set_side_by_side_across_units_and_projects() {
+    let app = spawn_app().await;
+    unit_stating(
+        &app,
+        "100001",
+        "administrative",
+        json!({"name": "调整率", "library_code": "GX07"}),
+        "0",
+    )
+    .await;
+    unit_stating(
+        &app,
+        "100002",
+        "public_institution",
+        json!({"name": "预算调整率"}),
+        "1%",
+    )
+    .await;
+    unit_stating(
+        &app,
+        "100003",
+        "administrative",
+        json!({"name": "预算调整比率"}),
+        "2%",
+    )
+    .await;
+    unit_stating(
+        &app,
+        "100004",
+        "public_institution",
+        json!({"name": " 预算调整率（%）"}),
+        "3%",
+    )
+    .await;
+    unit_stating(
+        &app,
+        "100005",
+        "administrative",
+        json!({"name": "“预算调整率”"}),
+        "50%",
+    )
+    .await;
+    unit_stating(
+        &app,
+        "100006",
+        "administrative",
+        json!({"name": "播发稿件数量"}),
+        "2%",
+    )
+    .await;
+    let project = json!({
+        "name": "城市道路清扫保洁",
+        "goals": {"indicators": [{"id": "1", "name": "预算调整率", "target": "≤5%", "weight": "10"}]},
+        "results": {"indicators": [{"indicator_id": "1", "actual": "1%"}]}
+    });
+    let stored = app
+        .put(
+            &format!("{}/projects/P1", evaluation_path("100002", 2024)),
+            &project,
+        )
+        .await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+
+    let table = app.get("/api/v1/years/2024/indicators/GX07").await;
+    assert_eq!(table.status, 200, "{}", table.body);
+    assert_eq!(table.body["indicator"]["name"], "预算调整率");
+    let rows: Vec<(String, Option<String>, String, Option<u64>, bool)> = table.body["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["department_code"].as_str().unwrap().to_owned(),
+                p["project_code"].as_str().map(str::to_owned),
+                p["matched_by"].as_str().unwrap().to_owned(),
+                p["rank"].as_u64(),
+                p["outlier"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    // Lower is better: 0 first, the two 1 % share the second place, 50 % is far out.
+    let row = |code: &str, project: Option<&str>, by: &str, rank: u64, outlier: bool| {
+        (
+            code.to_owned(),
+            project.map(str::to_owned),
+            by.to_owned(),
+            Some(rank),
+            outlier,
+        )
+    };
+    assert_eq!(
+        rows,
+        [
+            row("100001", None, "code", 1, false),
+            row("100002", None, "name", 2, false),
+            row("100002", Some("P1"), "name", 2, false),
+            row("100003", None, "alias", 4, false),
+            row("100004", None, "name", 5, false),
+            row("100005", None, "name", 6, true),
+        ]
+    );
+    // 0, 1, 1, 2, 3, 50: quartiles linear between ranks.
+    let spread = &table.body["spread"];
+    assert_eq!(spread["count"], 6);
+    assert_eq!(spread["median"], "1.5");
+    assert_eq!(spread["lower_quartile"], "1");
+    assert_eq!(spread["upper_quartile"], "2.75");
+    // A bare `5%` on 预算调整率 reads at most: every unit but the last met it.
+    let first = &table.body["peers"][0];
+    assert_eq!(first["comparison"], "at_most");
+    assert_eq!(first["met"], true);
+    assert_eq!(first["score"], "10");
+    assert_eq!(table.body["peers"][5]["met"], false);
+
+    let institutions = app
+        .get("/api/v1/years/2024/indicators/GX07?kind=public_institution")
+        .await;
+    let codes: Vec<&str> = institutions.body["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["department_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["100002", "100002", "100004"]);
+
+    let csv = app
+        .get("/api/v1/years/2024/indicators/GX07?format=csv&lang=zh")
+        .await;
+    assert_eq!(csv.status, 200);
+    let text = String::from_utf8(csv.bytes).unwrap();
+    assert!(
+        text.trim_start_matches('\u{feff}').starts_with("排名,"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 7);
+
+    // A unit sees its own row only; an indicator the library does not hold is not found.
+    let filer = app.user_token("filer", "unit", Some("100003")).await;
+    let own = app
+        .with_token(&filer)
+        .get("/api/v1/years/2024/indicators/GX07")
+        .await;
+    assert_eq!(own.body["peers"].as_array().unwrap().len(), 1);
+    assert_eq!(own.body["peers"][0]["department_code"], "100003");
+    app.get("/api/v1/years/2024/indicators/ZZ99")
+        .await
+        .assert_problem(404, "not_found");
 }

@@ -5,6 +5,7 @@
 
 mod csv;
 mod matching;
+mod peers;
 #[cfg(test)]
 mod tests;
 
@@ -22,6 +23,7 @@ use super::report::{Comparison, Metric, ScoringRule};
 
 pub use csv::{LineError, MAX_CSV_BYTES, MAX_INDICATORS, ParseErrors, parse, write};
 pub use matching::{LibraryMatch, MatchedBy, normalise};
+pub use peers::{Peer, PeerKind, PeerSource, PeerTable, Spread};
 
 /// 指标代码 — an indicator's code in a library: 1 to 32 ASCII letters, digits, `-`, `_` or
 /// `.` (e.g. `GX07`), which a report may name to say which indicator it means.
