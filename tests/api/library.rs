@@ -187,6 +187,9 @@ async fn a_library_past_its_bounds_or_of_another_type_is_refused() {
     assert_eq!(latin1.status, 422);
 }
 
+/// A row as (unit, project, matched by, rank, outlier).
+type PeerRow = (String, Option<String>, String, Option<u64>, bool);
+
 /// A unit of `kind` whose report states 预算调整率 (or what it calls it) as `actual`.
 async fn unit_stating(
     app: &crate::helpers::TestApp,
@@ -281,7 +284,7 @@ async fn one_library_indicator_is_set_side_by_side_across_units_and_projects() {
     let table = app.get("/api/v1/years/2024/indicators/GX07").await;
     assert_eq!(table.status, 200, "{}", table.body);
     assert_eq!(table.body["indicator"]["name"], "预算调整率");
-    let rows: Vec<(String, Option<String>, String, Option<u64>, bool)> = table.body["peers"]
+    let rows: Vec<PeerRow> = table.body["peers"]
         .as_array()
         .unwrap()
         .iter()
