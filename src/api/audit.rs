@@ -43,7 +43,7 @@ const PATH_KEPT: usize = 200;
 
 /// The writes that are administrative or review actions, by method and route, with the name
 /// the log gives them.
-const AUDITED: [(Method, &str, &str); 14] = [
+const AUDITED: [(Method, &str, &str); 16] = [
     (Method::POST, "/api/v1/users", "user.create"),
     (Method::PATCH, "/api/v1/users/{username}", "user.update"),
     (
@@ -98,6 +98,16 @@ const AUDITED: [(Method, &str, &str); 14] = [
         "evaluation.approve_goals",
     ),
     (Method::POST, "/api/v1/auth/token", "login"),
+    (
+        Method::PUT,
+        "/api/v1/years/{year}/library",
+        "indicator_library.import",
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/years/{year}/library",
+        "indicator_library.remove",
+    ),
 ];
 
 fn outcome(status: u16) -> &'static str {
@@ -249,7 +259,8 @@ pub struct AuditEntryView {
     pub actor: Option<String>,
     /// What: `login`, `authenticate` (a token refused), `user.create`, `user.update`,
     /// `service_token.issue`, `service_token.revoke`, `department.create`, `department.update`,
-    /// `department.delete`, `year_settings.update`, `evaluation.submit`, `evaluation.return`,
+    /// `department.delete`, `year_settings.update`, `indicator_library.import`,
+    /// `indicator_library.remove`, `evaluation.submit`, `evaluation.return`,
     /// `evaluation.accept`, `evaluation.publish`, `evaluation.approve_goals`.
     pub action: String,
     /// The path acted on (for `authenticate`, the request).

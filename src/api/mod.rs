@@ -14,6 +14,7 @@ pub mod extract;
 pub mod headers;
 pub mod health;
 pub mod issues;
+pub mod library;
 pub mod metrics;
 pub mod open_data;
 pub mod openapi;
@@ -98,6 +99,11 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(years::get_settings)
         .service(years::put_settings)
         .service(years::progress)
+        .service(library::read)
+        .service(library::export)
+        .service(library::import)
+        .service(library::remove)
+        .service(library::peers)
         .service(comparisons::departments::departments)
         .service(comparisons::trends::trends)
         .service(comparisons::deviations::deviations)

@@ -10,6 +10,7 @@ pub mod comparisons;
 pub mod departments;
 pub mod evaluations;
 pub mod forms;
+pub mod library;
 pub mod login;
 pub mod maintenance;
 pub mod progress;

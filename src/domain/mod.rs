@@ -8,6 +8,7 @@ pub mod cycle;
 pub mod department;
 pub mod evaluation;
 pub mod figures;
+pub mod library;
 pub mod names;
 pub mod presentation;
 pub mod project;

@@ -182,6 +182,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    indicator_libraries (year) {
+        year -> Integer,
+        document -> Text,
+        imported_by -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     year_settings,
     evaluation_metrics,

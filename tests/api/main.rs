@@ -17,6 +17,7 @@ mod form_round_trip;
 mod forms;
 mod helpers;
 mod layers;
+mod library;
 mod metrics;
 mod openapi;
 mod projects;

@@ -32,7 +32,7 @@ fn clean_table() -> Value {
         "goals": {"indicators": [
             {"id": "1", "level1": "output", "level2": "数量", "name": "清扫面积", "target": "≥266万平方米", "weight": "50"},
             {"id": "2", "level1": "effect", "level2": "社会效益", "name": "道路整洁", "comparison": "qualitative", "target": "好", "weight": "30"},
-            {"id": "3", "level1": "satisfaction", "level2": "服务对象满意度", "name": "群众满意度", "target": "≥90%", "weight": "10"}
+            {"id": "3", "level1": "satisfaction", "level2": "服务对象满意度", "name": "群众满意度", "library_code": "GX25", "target": "≥90%", "weight": "10"}
         ]},
         "results": {
             "indicators": [

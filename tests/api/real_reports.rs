@@ -210,24 +210,29 @@ async fn a_street_office_table_without_an_adjusted_budget() {
 #[actix_rt::test]
 async fn a_flat_form_with_a_score_column_for_nineteen_indicators() {
     let app = spawn_app().await;
-    let (findings, score) = post(&app, "chongqing-science-city-media-centre-2021", 2021).await;
-    let mut found: Vec<(String, String)> = findings
-        .into_iter()
+    let (findings_of, score) = post(&app, "chongqing-science-city-media-centre-2021", 2021).await;
+    let mut found: Vec<(String, String)> = findings_of
+        .iter()
+        .cloned()
         .map(|(rule, _, path)| (rule, path))
         .collect();
     found.sort();
-    // The targets state no direction: a bare figure reads as at least. So 92 % of 100 %,
-    // 0 of 3 %, 0 of 2 %, 97 % of 100 %, 72.74 % of 100 %, 12 of 26 次 and 43 against 到0次
-    // (at most 0) are missed — rows 1, 5, 6, 7, 9, 15, 16 — while each claims its full
-    // weight: self_score_above_rule (2 > 2 × 0.92 = 1.84; 2 > 0; 2 > 0; 2 > 1.94;
-    // 2 > 1.4548; 5 > 5 × 12 ÷ 26 = 2.31; 10 > 0) and deviation_reason_missing for each.
+    // The targets state no direction. Four are library indicators that point down (docs/
+    // library.md): 财政供养人员控制率 (an alias of 在职人员控制率) and 公用经费控制率 `100%`,
+    // 预算调整率 `3%` and 结转结余率 `2%` read "at most", so 92 %, 97 %, 0 and 0 meet them —
+    // each a target_read_by_library warning that says so, and none of the eight errors the
+    // "at least" reading made of them. Elsewhere a bare figure reads as at least: 72.74 % of
+    // 100 % (政府采购执行率, which points up), 12 of 26 次 and 43 against 到0次 (at most 0) are
+    // missed — rows 9, 15, 16 — while each claims its full weight: self_score_above_rule
+    // (2 > 1.4548; 5 > 5 × 12 ÷ 26 = 2.31; 10 > 0) and deviation_reason_missing for each.
     // Each missed row's stated score is held to its rule by that error alone; every met row
     // states 得分系数 1 × weight = its score = the rule's full weight, and the rows without a
     // figure are not scored: no stated_score_mismatch.
     // The two "三公" rows state no target: indicator_unscorable. The stated total 97.6 is
     // not 7.6 + the 70 points transcribed = 77.6 (the cut rows). A flat form: its own
-    // framework, a warning; its 70 points stay under 100.
-    let mut expected: Vec<(String, String)> = [0, 4, 5, 6, 8, 14, 15]
+    // framework, a warning; its 70 points stay under 100. The other rows the library
+    // recognises by name or alias are each a note naming the match.
+    let mut expected: Vec<(String, String)> = [8, 14, 15]
         .into_iter()
         .flat_map(|i| {
             [
@@ -241,6 +246,18 @@ async fn a_flat_form_with_a_score_column_for_nineteen_indicators() {
                 ),
             ]
         })
+        .chain([0, 4, 5, 6].map(|i| {
+            (
+                "target_read_by_library".to_owned(),
+                format!("goals.indicators[{i}].target"),
+            )
+        }))
+        .chain([1, 2, 3, 7, 8, 9, 10, 11, 12, 13].map(|i| {
+            (
+                "indicator_matched_library".to_owned(),
+                format!("goals.indicators[{i}].name"),
+            )
+        }))
         .chain([1, 7].map(|i| {
             (
                 "indicator_unscorable".to_owned(),
@@ -260,6 +277,19 @@ async fn a_flat_form_with_a_score_column_for_nineteen_indicators() {
         .collect();
     expected.sort();
     assert_eq!(found, expected);
+    // Of the fifteen blocking errors the "at least" reading made, the eight of the four
+    // control indicators are gone.
+    let errors = findings_of
+        .iter()
+        .filter(|(_, severity, _)| severity == "error")
+        .count();
+    assert_eq!(errors, 7);
+    for i in [0, 4, 5, 6] {
+        let scored = &score["indicators"][i];
+        assert_eq!(scored["reading"]["comparison"], "at_most", "row {i}");
+        assert_eq!(scored["met"], true, "row {i}");
+        assert_eq!(scored["score"], "2", "row {i}");
+    }
     // ≥2200篇 read from `2200篇`, met by 2859篇: full weight, 10.
     let articles = &score["indicators"][17];
     assert_eq!(articles["reading"]["unit"], "篇");

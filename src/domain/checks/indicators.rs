@@ -3,7 +3,10 @@
 use rust_decimal::Decimal;
 
 use super::{Findings, Rule, TOLERANCE, amount, figure};
-use crate::domain::report::{Achieved, Assessment, EvaluationReport, Grade, Reading};
+use crate::domain::library::MatchedBy;
+use crate::domain::report::{
+    Achieved, Assessment, Comparison, EvaluationReport, Grade, Indicator, Reading,
+};
 use crate::domain::scoring::attainment;
 
 /// Rules 7 to 10: weights, self-scores, deviation reasons, changed targets.
@@ -20,6 +23,7 @@ pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
         return;
     }
     for (i, indicator) in indicators.iter().enumerate() {
+        library_match(i, indicator, findings);
         if indicator.reading() == Reading::Unreadable {
             let (name, target) = (indicator.name.as_str(), indicator.target_text());
             findings.add(
@@ -148,6 +152,53 @@ pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
             );
         }
     }
+}
+
+/// What the library recognised an indicator as, where the report did not name the code: never
+/// a silent rewrite, and the reading of a bare target by the library's direction said aloud.
+fn library_match(i: usize, indicator: &Indicator, findings: &mut Findings) {
+    let Some(found) = indicator.library_match() else {
+        return;
+    };
+    let by_library = indicator.compared_by_library();
+    if found.by == MatchedBy::Code && !by_library {
+        return;
+    }
+    let (name, standard, code) = (
+        indicator.name.as_str(),
+        found.indicator.name.as_str(),
+        found.indicator.code.as_str(),
+    );
+    let path = format!("goals.indicators[{i}]");
+    let mut figures = vec![
+        figure(format!("{path}.name"), name),
+        figure("library indicator", format!("{code} {standard}")),
+    ];
+    if by_library && let Reading::Figure { comparison, .. } = indicator.reading() {
+        let target = indicator.target_text();
+        let (sign, sign_en) = match comparison {
+            Comparison::AtMost => ("≤", "at most"),
+            Comparison::Equal => ("=", "equal to"),
+            Comparison::AtLeast | Comparison::Qualitative => ("≥", "at least"),
+        };
+        figures.push(figure(format!("{path}.target"), target));
+        figures.push(figure("read as", format!("{sign} {target}")));
+        findings.add(
+            Rule::TargetReadByLibrary,
+            format!("{path}.target"),
+            figures,
+            format!("指标“{name}”按指标库识别为“{standard}”（{code}），其指标值“{target}”未写比较符号，按该指标的方向读作“{sign}{target}”；如不是此意，请写明比较符号或指标性质。"),
+            format!("Indicator “{name}” is library indicator {code} “{standard}”; its target `{target}` has no sign and is read {sign_en} {target}, as that indicator points. If that is not what was meant, state the sign or the comparison."),
+        );
+        return;
+    }
+    findings.add(
+        Rule::IndicatorMatchedLibrary,
+        format!("{path}.name"),
+        figures,
+        format!("指标“{name}”按指标库识别为“{standard}”（{code}）；如无误，可在指标中注明指标库代码。"),
+        format!("Indicator “{name}” is recognised as library indicator {code} “{standard}”; name the code on the indicator to confirm it."),
+    );
 }
 
 /// Rule 7, the stated score: the stated total is the sum of the stated parts, and the stated

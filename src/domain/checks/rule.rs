@@ -68,6 +68,11 @@ named_enum! {
         IndicatorUnscorable = "indicator_unscorable",
         /// A prior-year figure that the previous year's report does not give (rule 11).
         PriorYearFigureDiffers = "prior_year_figure_differs",
+        /// An indicator recognised by its name as a library indicator (the library).
+        IndicatorMatchedLibrary = "indicator_matched_library",
+        /// A target written without a sign, read the way its library indicator points (the
+        /// library).
+        TargetReadByLibrary = "target_read_by_library",
         /// A project's 年度资金总额 that is not the sum of its sources (rule 2, project tables).
         FundingSourcesDoNotAddUp = "funding_sources_do_not_add_up",
         /// A project names a departmental budget line there is not (project tables).
@@ -113,8 +118,9 @@ impl Rule {
             | Self::PriorYearFigureDiffers
             | Self::FundingSourcesDoNotAddUp
             | Self::DepartmentalLineNotFound
-            | Self::DepartmentalLineDiffers => Severity::Warning,
-            Self::BreakdownPartsBlank => Severity::Note,
+            | Self::DepartmentalLineDiffers
+            | Self::TargetReadByLibrary => Severity::Warning,
+            Self::BreakdownPartsBlank | Self::IndicatorMatchedLibrary => Severity::Note,
         }
     }
 }

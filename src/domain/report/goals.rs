@@ -8,8 +8,9 @@ use utoipa::ToSchema;
 use rust_decimal::Decimal;
 
 use super::IndicatorResult;
-use super::target::{Reading, read, read_figure};
+use super::target::{Reading, read_figure, read_unsigned};
 use crate::domain::FieldError;
+use crate::domain::library::{Direction, IndicatorCode, Library, LibraryMatch};
 use crate::domain::names::named_enum;
 use crate::domain::settings::DEFAULT_FRAMEWORK;
 use crate::domain::values::{Label, Points};
@@ -142,6 +143,10 @@ pub struct Indicator {
     /// 是否核心指标: yes, no, or not said — each read back as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub core: Option<bool>,
+    /// 指标库代码 — the library indicator this one is (e.g. `GX07`); left out, it is
+    /// recognised by its name where the name is a standard name or an alias.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub library_code: Option<IndicatorCode>,
     /// The figure the service computes that this indicator states (预算执行率 …); left out,
     /// it is recognised by the indicator's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -266,9 +271,42 @@ impl Indicator {
         self.effective_target().unwrap_or_default()
     }
 
-    /// What the target scored against says.
+    /// What the target scored against says. A figure written without a sign, on an
+    /// indicator that states no comparison, is compared the way its library indicator points
+    /// (`3%` on 预算调整率 reads "at most 3 %"), else as at least.
     pub fn reading(&self) -> Reading {
-        read(self.effective_target(), self.comparison)
+        read_unsigned(
+            self.effective_target(),
+            self.comparison,
+            self.library_comparison(),
+        )
+    }
+
+    /// The common library's indicator this one is, by its code or its name.
+    pub fn library_match(&self) -> Option<LibraryMatch<'static>> {
+        Library::common().find(self)
+    }
+
+    /// How the library compares a bare figure of this indicator, where it says.
+    fn library_comparison(&self) -> Option<Comparison> {
+        self.library_match()
+            .map(|found| found.indicator.direction)
+            .filter(|direction| *direction != Direction::Qualitative)
+            .map(Direction::comparison)
+    }
+
+    /// Whether the library's direction decides how the target compares: a figure written
+    /// without a sign, on an indicator that states no comparison, that the library reads
+    /// otherwise than "at least".
+    pub fn compared_by_library(&self) -> bool {
+        self.comparison.is_none()
+            && self
+                .library_comparison()
+                .is_some_and(|c| c != Comparison::AtLeast)
+            && self
+                .effective_target()
+                .and_then(read_figure)
+                .is_some_and(|(sign, _, _)| sign.is_none())
     }
 
     /// How the actual is compared with the target: the stated comparison, else the one the

@@ -96,6 +96,16 @@ pub fn read_figure(text: &str) -> Option<(Option<Comparison>, Decimal, Option<St
 /// Reads a target written `text` (absent when nothing was written) of an indicator that says
 /// `comparison` (absent when the form has no such column).
 pub fn read(text: Option<&str>, comparison: Option<Comparison>) -> Reading {
+    read_unsigned(text, comparison, None)
+}
+
+/// As [`read`], a figure without a sign compared by `unsigned` where given (the direction of
+/// the indicator's library entry), else as at least.
+pub fn read_unsigned(
+    text: Option<&str>,
+    comparison: Option<Comparison>,
+    unsigned: Option<Comparison>,
+) -> Reading {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Reading::NotStated;
     };
@@ -107,7 +117,10 @@ pub fn read(text: Option<&str>, comparison: Option<Comparison>) -> Reading {
     }
     match read_figure(text) {
         Some((sign, value, unit)) => Reading::Figure {
-            comparison: comparison.or(sign).unwrap_or(Comparison::AtLeast),
+            comparison: comparison
+                .or(sign)
+                .or(unsigned)
+                .unwrap_or(Comparison::AtLeast),
             value,
             unit,
         },

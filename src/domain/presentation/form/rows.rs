@@ -88,6 +88,7 @@ impl RowCells<'_, '_> {
             adjustment_reason: before.and_then(|b| b.adjustment_reason.clone()),
             weight,
             core: before.and_then(|b| b.core),
+            library_code: before.and_then(|b| b.library_code.clone()),
             metric: before.and_then(|b| b.metric),
             scoring_standard: before.and_then(|b| b.scoring_standard.clone()),
             scoring_rule: before.and_then(|b| b.scoring_rule),
