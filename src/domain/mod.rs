@@ -8,6 +8,7 @@ pub mod cycle;
 pub mod department;
 pub mod evaluation;
 pub mod figures;
+pub mod monitoring;
 pub mod names;
 pub mod presentation;
 pub mod project;
