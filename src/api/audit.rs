@@ -43,7 +43,7 @@ const PATH_KEPT: usize = 200;
 
 /// The writes that are administrative or review actions, by method and route, with the name
 /// the log gives them.
-const AUDITED: [(Method, &str, &str); 14] = [
+const AUDITED: [(Method, &str, &str); 16] = [
     (Method::POST, "/api/v1/users", "user.create"),
     (Method::PATCH, "/api/v1/users/{username}", "user.update"),
     (
@@ -98,6 +98,16 @@ const AUDITED: [(Method, &str, &str); 14] = [
         "evaluation.approve_goals",
     ),
     (Method::POST, "/api/v1/auth/token", "login"),
+    (
+        Method::PUT,
+        "/api/v1/departments/{code}/monitoring/{year}/{period}",
+        "monitoring.file",
+    ),
+    (
+        Method::PUT,
+        "/api/v1/departments/{code}/monitoring/{year}/{period}/projects/{project}",
+        "monitoring.file_project",
+    ),
 ];
 
 fn outcome(status: u16) -> &'static str {
@@ -250,7 +260,8 @@ pub struct AuditEntryView {
     /// What: `login`, `authenticate` (a token refused), `user.create`, `user.update`,
     /// `service_token.issue`, `service_token.revoke`, `department.create`, `department.update`,
     /// `department.delete`, `year_settings.update`, `evaluation.submit`, `evaluation.return`,
-    /// `evaluation.accept`, `evaluation.publish`, `evaluation.approve_goals`.
+    /// `evaluation.accept`, `evaluation.publish`, `evaluation.approve_goals`,
+    /// `monitoring.file`, `monitoring.file_project`.
     pub action: String,
     /// The path acted on (for `authenticate`, the request).
     pub target: Option<String>,

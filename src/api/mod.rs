@@ -15,6 +15,7 @@ pub mod headers;
 pub mod health;
 pub mod issues;
 pub mod metrics;
+pub mod monitoring;
 pub mod open_data;
 pub mod openapi;
 pub mod projects;
@@ -114,7 +115,8 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(publishing::get_report)
         .service(publishing::form_xlsx)
         .service(publishing::read_form)
-        .configure(projects::routes);
+        .configure(projects::routes)
+        .configure(monitoring::routes);
 }
 
 /// Adds the service's routes to `app` and answers the app with the OpenAPI document of them.

@@ -12,6 +12,7 @@ pub mod evaluations;
 pub mod forms;
 pub mod login;
 pub mod maintenance;
+pub mod monitoring;
 pub mod progress;
 pub mod projects;
 pub mod public;

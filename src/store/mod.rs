@@ -7,6 +7,7 @@ mod connection;
 pub mod departments;
 pub mod evaluations;
 pub mod generations;
+pub mod monitoring;
 mod projections;
 pub mod projects;
 mod recent;

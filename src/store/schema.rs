@@ -182,6 +182,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    monitoring_reports (id) {
+        id -> BigInt,
+        department_id -> BigInt,
+        year -> Integer,
+        period -> Text,
+        project_code -> Text,
+        version -> BigInt,
+        document -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(monitoring_reports -> departments (department_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     year_settings,
     evaluation_metrics,
@@ -191,6 +207,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_revisions,
     project_evaluations,
     project_evaluation_revisions,
+    monitoring_reports,
     users,
     service_tokens
 );

@@ -18,6 +18,7 @@ mod forms;
 mod helpers;
 mod layers;
 mod metrics;
+mod monitoring;
 mod openapi;
 mod projects;
 mod publishing;
