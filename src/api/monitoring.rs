@@ -62,30 +62,24 @@ fn key_of(req: &HttpRequest, with_project: bool) -> Result<MonitoringKey, ApiErr
     let code = parameter::<UnitCode>(req, "code");
     let year = parameter::<FiscalYear>(req, "year");
     let period = parameter::<Period>(req, "period");
-    let project = with_project.then(|| parameter::<ProjectCode>(req, "project"));
+    let project = with_project
+        .then(|| parameter::<ProjectCode>(req, "project"))
+        .transpose();
     match (code, year, period, project) {
-        (Ok(department_code), Ok(year), Ok(period), None | Some(Ok(_))) => {
-            let subject = match with_project.then(|| parameter::<ProjectCode>(req, "project")) {
-                Some(Ok(project)) => Subject::Project(project),
-                _ => Subject::Department,
-            };
-            Ok(MonitoringKey {
-                department_code,
-                year,
-                period,
-                subject,
-            })
-        }
-        (code, year, period, project) => {
-            let errors: Vec<FieldError> = code
-                .err()
+        (Ok(department_code), Ok(year), Ok(period), Ok(project)) => Ok(MonitoringKey {
+            department_code,
+            year,
+            period,
+            subject: project.map_or(Subject::Department, Subject::Project),
+        }),
+        (code, year, period, project) => Err(ApiError::InvalidParameters(
+            code.err()
                 .into_iter()
                 .chain(year.err())
                 .chain(period.err())
-                .chain(project.and_then(Result::err))
-                .collect();
-            Err(ApiError::InvalidParameters(errors))
-        }
+                .chain(project.err())
+                .collect(),
+        )),
     }
 }
 

@@ -334,3 +334,33 @@ fn the_warning_list_sorts_by_lag_with_reports_without_one_last() {
     );
     assert_eq!(csv.lines().count(), 4);
 }
+
+/// The rows of the rules table in `docs/monitoring.md`: `| \`code\` | severity | … |`.
+fn documented() -> Vec<(String, String)> {
+    include_str!("../../../docs/monitoring.md")
+        .lines()
+        .filter_map(|line| {
+            let mut cells = line.split('|').map(str::trim).skip(1);
+            let code = cells.next()?.strip_prefix('`')?.strip_suffix('`')?;
+            let severity = cells.next()?;
+            Some((code.to_owned(), severity.to_owned()))
+        })
+        .filter(|(_, severity)| ["error", "warning", "note"].contains(&severity.as_str()))
+        .collect()
+}
+
+#[test]
+fn the_rules_table_of_the_monitoring_page_is_the_enum() {
+    let expected: Vec<(String, String)> = MonitoringRule::ALL
+        .iter()
+        .map(|rule| {
+            let severity = match rule.severity() {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "note",
+            };
+            (rule.as_str().to_owned(), severity.to_owned())
+        })
+        .collect();
+    assert_eq!(documented(), expected);
+}
