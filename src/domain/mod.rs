@@ -14,6 +14,7 @@ pub mod presentation;
 pub mod project;
 pub mod projection;
 pub mod report;
+pub mod review_score;
 pub mod scoring;
 pub mod settings;
 pub mod upload;
