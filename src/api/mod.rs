@@ -24,6 +24,7 @@ pub mod publishing;
 pub mod request_id;
 pub mod responses;
 pub mod review;
+pub mod review_scores;
 pub mod users;
 pub mod years;
 
@@ -116,7 +117,8 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(publishing::form_xlsx)
         .service(publishing::read_form)
         .configure(projects::routes)
-        .configure(monitoring::routes);
+        .configure(monitoring::routes)
+        .configure(review_scores::routes);
 }
 
 /// Adds the service's routes to `app` and answers the app with the OpenAPI document of them.

@@ -18,6 +18,7 @@ pub mod projects;
 pub mod public;
 pub mod publishing;
 pub mod review;
+pub mod review_scores;
 pub mod users;
 pub mod years;
 

@@ -12,6 +12,7 @@ mod projections;
 pub mod projects;
 mod recent;
 pub mod report_counts;
+pub mod review_scores;
 mod schema;
 pub mod service_tokens;
 pub mod users;

@@ -198,6 +198,21 @@ diesel::table! {
 
 diesel::joinable!(monitoring_reports -> departments (department_id));
 
+diesel::table! {
+    review_scores (id) {
+        id -> BigInt,
+        department_id -> BigInt,
+        year -> Integer,
+        version -> BigInt,
+        document -> Text,
+        reviewed_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(review_scores -> departments (department_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     year_settings,
     evaluation_metrics,
@@ -208,6 +223,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_evaluations,
     project_evaluation_revisions,
     monitoring_reports,
+    review_scores,
     users,
     service_tokens
 );

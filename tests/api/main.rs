@@ -25,6 +25,7 @@ mod publishing;
 mod real_reports;
 mod request_ids;
 mod review;
+mod review_scores;
 mod schema;
 mod security;
 mod seed;
