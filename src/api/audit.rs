@@ -43,7 +43,7 @@ const PATH_KEPT: usize = 200;
 
 /// The writes that are administrative or review actions, by method and route, with the name
 /// the log gives them.
-const AUDITED: [(Method, &str, &str); 16] = [
+const AUDITED: [(Method, &str, &str); 19] = [
     (Method::POST, "/api/v1/users", "user.create"),
     (Method::PATCH, "/api/v1/users/{username}", "user.update"),
     (
@@ -107,6 +107,21 @@ const AUDITED: [(Method, &str, &str); 16] = [
         Method::DELETE,
         "/api/v1/years/{year}/library",
         "indicator_library.remove",
+    ),
+    (
+        Method::PUT,
+        "/api/v1/departments/{code}/monitoring/{year}/{period}",
+        "monitoring.file",
+    ),
+    (
+        Method::PUT,
+        "/api/v1/departments/{code}/monitoring/{year}/{period}/projects/{project}",
+        "monitoring.file_project",
+    ),
+    (
+        Method::PUT,
+        "/api/v1/departments/{code}/evaluations/{year}/review-score",
+        "evaluation.review_score",
     ),
 ];
 
@@ -261,7 +276,8 @@ pub struct AuditEntryView {
     /// `service_token.issue`, `service_token.revoke`, `department.create`, `department.update`,
     /// `department.delete`, `year_settings.update`, `indicator_library.import`,
     /// `indicator_library.remove`, `evaluation.submit`, `evaluation.return`,
-    /// `evaluation.accept`, `evaluation.publish`, `evaluation.approve_goals`.
+    /// `evaluation.accept`, `evaluation.publish`, `evaluation.approve_goals`,
+    /// `monitoring.file`, `monitoring.file_project`, `evaluation.review_score`.
     pub action: String,
     /// The path acted on (for `authenticate`, the request).
     pub target: Option<String>,

@@ -16,6 +16,7 @@ pub mod health;
 pub mod issues;
 pub mod library;
 pub mod metrics;
+pub mod monitoring;
 pub mod open_data;
 pub mod openapi;
 pub mod projects;
@@ -24,6 +25,7 @@ pub mod publishing;
 pub mod request_id;
 pub mod responses;
 pub mod review;
+pub mod review_scores;
 pub mod users;
 pub mod years;
 
@@ -120,7 +122,9 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(publishing::get_report)
         .service(publishing::form_xlsx)
         .service(publishing::read_form)
-        .configure(projects::routes);
+        .configure(projects::routes)
+        .configure(monitoring::routes)
+        .configure(review_scores::routes);
 }
 
 /// Adds the service's routes to `app` and answers the app with the OpenAPI document of them.

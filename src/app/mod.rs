@@ -13,11 +13,13 @@ pub mod forms;
 pub mod library;
 pub mod login;
 pub mod maintenance;
+pub mod monitoring;
 pub mod progress;
 pub mod projects;
 pub mod public;
 pub mod publishing;
 pub mod review;
+pub mod review_scores;
 pub mod users;
 pub mod years;
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::FieldError;
+use super::monitoring::{DEFAULT_TOLERANCE, Period};
 use super::report::IndicatorLevel1;
 use super::values::{Amount, Label, Points};
 
@@ -138,6 +139,15 @@ pub struct YearSettings {
     /// (全覆盖). Collection progress lists the lines at or above it that no table names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_coverage_floor: Option<Amount>,
+    /// 监控期 — the periods monitoring is reported for (`1-6` for 1–6月, `1-3`, `1-9` …
+    /// quarterly); left out, `1-6` and `1-7`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 12)]
+    pub monitoring_periods: Option<Vec<Period>>,
+    /// 执行进度容差 — percentage points execution may lag the share of the year gone before
+    /// monitoring warns (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring_tolerance: Option<Points>,
 }
 
 impl YearSettings {
@@ -171,6 +181,22 @@ impl YearSettings {
                 ));
             }
         }
+        if let Some(periods) = &self.monitoring_periods {
+            if periods.is_empty() || periods.len() > 12 {
+                errors.push(FieldError::new(
+                    "monitoring_periods",
+                    "from 1 to 12 periods, or left out for the default",
+                ));
+            }
+            for (i, period) in periods.iter().enumerate() {
+                if periods[..i].contains(period) {
+                    errors.push(FieldError::new(
+                        format!("monitoring_periods[{i}]"),
+                        format!("the period `{period}` is named twice"),
+                    ));
+                }
+            }
+        }
         errors
     }
 
@@ -184,6 +210,19 @@ impl YearSettings {
                 .find(|f| f.name.as_str() == name)
                 .cloned(),
         }
+    }
+
+    /// The periods monitoring is reported for.
+    pub fn monitoring_periods(&self) -> Vec<Period> {
+        self.monitoring_periods
+            .clone()
+            .unwrap_or_else(|| [6, 7].into_iter().filter_map(Period::through).collect())
+    }
+
+    /// Percentage points execution may lag the time elapsed before monitoring warns.
+    pub fn monitoring_tolerance(&self) -> Decimal {
+        self.monitoring_tolerance
+            .map_or(Decimal::from(DEFAULT_TOLERANCE), |p| p.value())
     }
 
     /// The execution rate below which a line is flagged, in percent.

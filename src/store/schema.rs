@@ -191,6 +191,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    monitoring_reports (id) {
+        id -> BigInt,
+        department_id -> BigInt,
+        year -> Integer,
+        period -> Text,
+        project_code -> Text,
+        version -> BigInt,
+        document -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(monitoring_reports -> departments (department_id));
+
+diesel::table! {
+    review_scores (id) {
+        id -> BigInt,
+        department_id -> BigInt,
+        year -> Integer,
+        version -> BigInt,
+        document -> Text,
+        reviewed_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(review_scores -> departments (department_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     year_settings,
     evaluation_metrics,
@@ -200,6 +231,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_revisions,
     project_evaluations,
     project_evaluation_revisions,
+    monitoring_reports,
+    review_scores,
     users,
     service_tokens
 );

@@ -1,0 +1,127 @@
+//! 复核 as stored — the bureau's review score of one unit's self-evaluation of a year,
+//! versioned. Persistence only: what a review score must hold is decided by
+//! `domain::review_score` and applied by `app::review_scores`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::evaluations::DepartmentId;
+use super::schema::review_scores;
+use super::{StoreError, Transaction, UniqueRow, is_unique_violation};
+use crate::domain::review_score::{ReviewScore, ReviewScoreInput};
+use crate::domain::values::{FiscalYear, UnitCode};
+
+/// The row id of a stored review score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewScoreId(i64);
+
+/// A review score as read in a unit of work, with its document as the text stored.
+#[derive(Debug, Clone)]
+pub struct StoredReviewScore {
+    pub id: ReviewScoreId,
+    pub score: ReviewScore,
+    pub document: String,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = review_scores)]
+struct ReviewScoreRow {
+    id: i64,
+    version: i64,
+    document: String,
+    reviewed_by: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// The document as stored: JSON text.
+pub fn review_text(input: &ReviewScoreInput) -> Result<String, StoreError> {
+    serde_json::to_string(input)
+        .map_err(|e| StoreError::caused("review score could not be written as JSON", e))
+}
+
+impl Transaction<'_> {
+    /// The review score of the unit's evaluation of `year`, if one is stored.
+    pub fn review_score(
+        &mut self,
+        department: DepartmentId,
+        code: &UnitCode,
+        year: FiscalYear,
+    ) -> Result<Option<StoredReviewScore>, StoreError> {
+        let row: Option<ReviewScoreRow> = review_scores::table
+            .filter(review_scores::department_id.eq(department.0))
+            .filter(review_scores::year.eq(year.value()))
+            .select(ReviewScoreRow::as_select())
+            .unique_row(self.conn)?;
+        row.map(|row| {
+            let input: ReviewScoreInput = serde_json::from_str(&row.document).map_err(|e| {
+                StoreError::caused(
+                    format!("review score {code}/{year}: stored document is not valid"),
+                    e,
+                )
+            })?;
+            Ok(StoredReviewScore {
+                id: ReviewScoreId(row.id),
+                score: ReviewScore {
+                    department_code: code.clone(),
+                    year,
+                    version: row.version,
+                    reviewed_by: row.reviewed_by,
+                    created_at: row.created_at,
+                    updated_at: row.updated_at,
+                    input,
+                },
+                document: row.document,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores `score` at its version: as the first, or as the next over the one read
+    /// (`previous`). `Contended` when another writer stored a version first.
+    pub fn save_review_score(
+        &mut self,
+        department: DepartmentId,
+        previous: Option<ReviewScoreId>,
+        score: &ReviewScore,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        match previous {
+            Some(id) => {
+                let updated = diesel::update(
+                    review_scores::table
+                        .filter(review_scores::id.eq(id.0))
+                        .filter(review_scores::version.eq(score.version - 1)),
+                )
+                .set((
+                    review_scores::document.eq(document),
+                    review_scores::version.eq(score.version),
+                    review_scores::reviewed_by.eq(&score.reviewed_by),
+                    review_scores::updated_at.eq(score.updated_at),
+                ))
+                .execute(self.conn)?;
+                if updated == 0 {
+                    return Err(StoreError::Contended);
+                }
+            }
+            None => {
+                let inserted = diesel::insert_into(review_scores::table)
+                    .values((
+                        review_scores::department_id.eq(department.0),
+                        review_scores::year.eq(score.year.value()),
+                        review_scores::version.eq(score.version),
+                        review_scores::document.eq(document),
+                        review_scores::reviewed_by.eq(&score.reviewed_by),
+                        review_scores::created_at.eq(score.created_at),
+                        review_scores::updated_at.eq(score.updated_at),
+                    ))
+                    .execute(self.conn);
+                match inserted {
+                    Err(e) if is_unique_violation(&e) => return Err(StoreError::Contended),
+                    other => other?,
+                };
+            }
+        }
+        Ok(())
+    }
+}
