@@ -14,6 +14,8 @@ pub mod extract;
 pub mod headers;
 pub mod health;
 pub mod issues;
+pub mod language;
+pub mod messages;
 pub mod metrics;
 pub mod open_data;
 pub mod openapi;

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::api::error::{ApiError, Problem};
 use crate::api::export::{
-    Cell, Column, Format, Lang, answer, json_text, negotiate, off_the_workers,
+    Cell, Column, Format, Lang, Vocabulary, answer, json_text, negotiate, off_the_workers,
 };
 use crate::app;
 use crate::app::Store;
@@ -67,7 +67,10 @@ fn trend_columns() -> Vec<Column<TrendRow>> {
         }),
         column(STAFFING_CONTROL_RATE, |r| rate(r.staffing_control_rate)),
         column(("Score", "得分"), |r| Cell::Decimal(r.score.map(|e| e.0))),
-        column(GRADE, |r| Cell::Text(r.grade.map(Grade::as_str))),
+        column(GRADE, |r| Cell::Named {
+            code: r.grade.map(Grade::as_str),
+            names: Vocabulary::Grade,
+        }),
         column(INDICATORS_MET_SHARE, |r| rate(r.indicators_met_share)),
         column(FINDINGS_COUNT, |r| Cell::Integer(Some(r.findings_count))),
         column(PROBLEMS_COUNT, |r| Cell::Integer(Some(r.problems_count))),
@@ -148,7 +151,7 @@ pub async fn trends(
         answer(
             format,
             query.lang.unwrap_or_default(),
-            "trends",
+            ("trends", "历年趋势"),
             trend_columns(),
             rows,
             |rows| {

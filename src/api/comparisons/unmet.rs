@@ -125,7 +125,7 @@ pub async fn unmet(
         answer(
             format,
             query.lang.unwrap_or_default(),
-            "unmet-goals",
+            ("unmet-goals", "未完成指标"),
             unmet_columns(),
             rows,
             |rows| {
