@@ -398,7 +398,7 @@ pub struct DepartmentComparisonQuery {
 ///
 /// The table is computed once per change of the year's data and shared; its ETag changes
 /// with the data, and `If-None-Match` with the ETag held is answered 304 without a body.
-#[utoipa::path(tag = "comparisons", params(DepartmentComparisonQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
+#[utoipa::path(operation_id = "compare_departments", tag = "comparisons", params(DepartmentComparisonQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
     (status = 200, description = "The table (JSON, CSV or XLSX)", body = DepartmentComparison,
         content((DepartmentComparison = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
         headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),

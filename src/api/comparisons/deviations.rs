@@ -76,7 +76,7 @@ pub struct YearQuery {
 /// budget: within 5 %, 10 %, 15 %, beyond; the largest deviation first. Also as CSV or XLSX;
 /// read from the year's table, with its ETag.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units only).
-#[utoipa::path(tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
+#[utoipa::path(operation_id = "compare_deviation", tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
     (status = 200, description = "The bands", body = Deviation, headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
     TableNotModified, Unauthenticated, InvalidQuery,
 ))]

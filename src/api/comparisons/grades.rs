@@ -41,7 +41,7 @@ pub struct GradeDistribution<'a> {
 /// The distribution of the year's grades (computed scores), read from the year's table with
 /// its ETag. Also as CSV or XLSX. Roles:
 /// admin, reviewer, analyst; unit (its own department and subordinate units only).
-#[utoipa::path(tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
+#[utoipa::path(operation_id = "compare_grades", tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
     (status = 200, description = "The distribution", body = GradeDistribution, headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
     TableNotModified, Unauthenticated, InvalidQuery,
 ))]

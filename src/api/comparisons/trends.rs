@@ -103,7 +103,7 @@ pub struct Trend<'a> {
 /// A unit's figures year by year (five years by default), or — without `department` — the
 /// district's: sums and the rates of the sums, the median score. Also as CSV or XLSX.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units only).
-#[utoipa::path(tag = "comparisons", params(TrendQuery), responses(
+#[utoipa::path(operation_id = "compare_trends", tag = "comparisons", params(TrendQuery), responses(
     (status = 200, description = "The series", body = Trend),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     Unauthenticated, InvalidQuery,
