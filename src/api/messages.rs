@@ -41,7 +41,9 @@ pub fn problem_zh(error: &ApiError) -> (&'static str, String) {
         ),
         E::DocumentTooLarge { size, limit } => (
             "报告过大",
-            format!("修改后的报告为 {size} 字节，超过 {limit} 字节的上限；未作任何保存"),
+            format!(
+                "修改后的报告以 JSON 保存为 {size} 字节，超过请求正文 {limit} 字节的上限（PERFEVAL_MAX_BODY_BYTES）；未作任何保存"
+            ),
         ),
         E::RequestTimeout { seconds } => (
             "请求超时",
