@@ -10,20 +10,25 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, Problem};
+use super::export::{
+    Cell, Column, Format, Lang, Vocabulary, answer, json_text, negotiate, off_the_workers,
+};
 use super::extract::{IfMatch, JsonBody, etag, parameter, path_parameter, window};
 use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use super::review::{ActionBody, HistoryView, RevisionView, action_comment};
 use crate::app;
 use crate::app::Store;
-use crate::app::projects::Listing;
+use crate::app::projects::{Listing, ProjectCoverage};
 use crate::domain::access::Caller;
 use crate::domain::checks::{Finding, Severity};
 use crate::domain::cycle::{Action, Change, EvaluationStatus};
+use crate::domain::figures::{Exact, Percent};
 use crate::domain::project::{
     Direction, ExecutionBand, ProjectCode, ProjectComparison, ProjectEvaluation, ProjectFilter,
-    ProjectKey, ProjectOverview, ProjectScore, ProjectSort, ProjectTable, csv,
+    ProjectKey, ProjectOverview, ProjectScore, ProjectSort, ProjectTable,
 };
 use crate::domain::report::Grade;
+use crate::domain::scoring::Score;
 use crate::domain::values::{FiscalYear, UnitCode};
 
 /// Which project evaluation: the path parameters `{code}`, `{year}` and `{project}`.
@@ -400,16 +405,6 @@ pub async fn project_version(
         }))
 }
 
-/// The form a list is answered in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ListFormat {
-    #[default]
-    Json,
-    /// One line per project of the page, by the service's one CSV writer.
-    Csv,
-}
-
 /// How a list of projects is cut and ordered.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -433,8 +428,11 @@ pub struct ProjectQuery {
     /// How many rows to skip (default 0).
     #[param(minimum = 0)]
     pub offset: Option<i64>,
-    /// `json` (default) or `csv`: the page's rows, one line each.
-    pub format: Option<ListFormat>,
+    /// `json` (default), `csv` or `xlsx`: the page's rows, one line each (also chosen by
+    /// `Accept`).
+    pub format: Option<Format>,
+    /// The language of CSV and XLSX headings: `en` (default) or `zh`.
+    pub lang: Option<Lang>,
 }
 
 impl ProjectQuery {
@@ -483,6 +481,7 @@ pub struct ProjectList {
     (status = 200, description = "A page of the unit's projects (JSON), or its rows as CSV", content(
         (ProjectList = "application/json"),
         (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     )),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
@@ -504,26 +503,135 @@ pub async fn list_projects(
         }
     };
     let listing = query.listing()?;
-    let format = query.format.unwrap_or_default();
-    let page = super::request_id::block(move || {
-        app::projects::list_of_unit(&store, &caller, &code, year, listing)
+    let format = negotiate(&req, query.format);
+    let lang = query.lang.unwrap_or_default();
+    off_the_workers(move || {
+        let page = app::projects::list_of_unit(&store, &caller, &code, year, listing)?;
+        let total = page.total;
+        answer(
+            format,
+            lang,
+            ("projects", "项目自评表"),
+            project_columns(),
+            page.items,
+            |items| {
+                json_text(&ProjectList {
+                    items: items.clone(),
+                    total,
+                    limit: listing.window.limit,
+                    offset: listing.window.offset,
+                })
+            },
+        )
     })
-    .await??;
-    match format {
-        ListFormat::Csv => Ok(csv_answer(&page.items)),
-        ListFormat::Json => Ok(HttpResponse::Ok().json(ProjectList {
-            items: page.items,
-            total: page.total,
-            limit: listing.window.limit,
-            offset: listing.window.offset,
-        })),
-    }
+    .await
 }
 
-fn csv_answer(rows: &[ProjectOverview]) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .body(csv(rows))
+/// The columns of a list of projects in CSV and XLSX: money in 万元, rates in percent, the
+/// differences stated minus computed.
+fn project_columns() -> Vec<Column<ProjectOverview>> {
+    fn exact(value: Option<Exact>) -> Cell<'static> {
+        Cell::Decimal(value.map(|v| v.0))
+    }
+    fn score(value: Option<Score>) -> Cell<'static> {
+        Cell::Decimal(value.map(Score::value))
+    }
+    fn count(value: usize) -> Cell<'static> {
+        Cell::Integer(i64::try_from(value).ok())
+    }
+    vec![
+        Column {
+            en: "Unit code",
+            zh: "单位代码",
+            cell: |r| Cell::Text(Some(r.department_code.as_str())),
+        },
+        Column {
+            en: "Project code",
+            zh: "项目代码",
+            cell: |r| Cell::Text(Some(r.project_code.as_str())),
+        },
+        Column {
+            en: "Project",
+            zh: "项目名称",
+            cell: |r| Cell::Text(r.name.as_deref()),
+        },
+        Column {
+            en: "State",
+            zh: "状态",
+            cell: |r| Cell::Named {
+                code: Some(r.status.as_str()),
+                names: Vocabulary::Status,
+            },
+        },
+        Column {
+            en: "Amount unit as written",
+            zh: "填报金额单位",
+            cell: |r| Cell::Text(Some(r.funding.amount_unit.as_str())),
+        },
+        Column {
+            en: "Initial budget (10k CNY)",
+            zh: "年初预算数（万元）",
+            cell: |r| exact(r.funding.initial),
+        },
+        Column {
+            en: "Full-year budget (10k CNY)",
+            zh: "全年预算数（万元）",
+            cell: |r| exact(r.funding.full_year),
+        },
+        Column {
+            en: "Executed (10k CNY)",
+            zh: "全年执行数（万元）",
+            cell: |r| exact(r.funding.executed),
+        },
+        Column {
+            en: "Execution rate (%)",
+            zh: "执行率（%）",
+            cell: |r| Cell::Decimal(r.execution_rate.map(Percent::value)),
+        },
+        Column {
+            en: "Score",
+            zh: "得分",
+            cell: |r| score(r.score),
+        },
+        Column {
+            en: "Grade",
+            zh: "等级",
+            cell: |r| Cell::Named {
+                code: r.grade.map(|g| g.as_str()),
+                names: Vocabulary::Grade,
+            },
+        },
+        Column {
+            en: "Stated total",
+            zh: "自评总分",
+            cell: |r| exact(r.stated_total),
+        },
+        Column {
+            en: "Stated total − computed",
+            zh: "自评总分差",
+            cell: |r| score(r.stated_total_difference),
+        },
+        Column {
+            en: "Stated rate − computed",
+            zh: "填报执行率差",
+            cell: |r| exact(r.stated_rate_difference),
+        },
+        Column {
+            en: "Stated execution score − computed",
+            zh: "填报执行得分差",
+            cell: |r| score(r.stated_execution_score_difference),
+        },
+        Column {
+            en: "Errors",
+            zh: "错误数",
+            cell: |r| count(r.errors),
+        },
+        Column {
+            en: "Warnings",
+            zh: "警告数",
+            cell: |r| count(r.warnings),
+        },
+    ]
 }
 
 /// `{year}`: a year of every unit's projects.
@@ -557,6 +665,7 @@ pub struct ProjectComparisonView {
     (status = 200, description = "The comparison (JSON), or its page of rows as CSV", content(
         (ProjectComparisonView = "application/json"),
         (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     )),
     (status = 400, description = "The year is not valid (`invalid_parameters`)", body = Problem, content_type = "application/problem+json"),
     Unauthenticated, InvalidQuery,
@@ -570,18 +679,69 @@ pub async fn compare_projects(
 ) -> Result<HttpResponse, ApiError> {
     let year: FiscalYear = path_parameter(&req, "year")?;
     let listing = query.listing()?;
-    let format = query.format.unwrap_or_default();
-    let comparison =
-        super::request_id::block(move || app::projects::compare(&store, &caller, year, listing))
-            .await??;
-    match format {
-        ListFormat::Csv => Ok(csv_answer(&comparison.projects)),
-        ListFormat::Json => Ok(HttpResponse::Ok().json(ProjectComparisonView {
-            comparison,
-            limit: listing.window.limit,
-            offset: listing.window.offset,
-        })),
-    }
+    let format = negotiate(&req, query.format);
+    let lang = query.lang.unwrap_or_default();
+    off_the_workers(move || {
+        let mut comparison = app::projects::compare(&store, &caller, year, listing)?;
+        let rows = std::mem::take(&mut comparison.projects);
+        answer(
+            format,
+            lang,
+            ("projects", "项目对比"),
+            project_columns(),
+            rows,
+            |rows| {
+                comparison.projects = rows.clone();
+                json_text(&ProjectComparisonView {
+                    comparison,
+                    limit: listing.window.limit,
+                    offset: listing.window.offset,
+                })
+            },
+        )
+    })
+    .await
+}
+
+/// What the coverage answers.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CoverageQuery {
+    /// Only the units with a project line that has no table (default `false`).
+    pub uncovered_only: Option<bool>,
+}
+
+/// How far a year's project tables cover the projects
+///
+/// 项目自评收集进度 — self-evaluation covers every project (全覆盖): for each unit with a
+/// departmental report or a project table of the year, how many project tables it has, and
+/// the project lines of its departmental report (项目支出, at any depth) that need a table
+/// and have none. A table covers the line its `departmental_line` names, with every line
+/// under it; a line with lines under it is covered when they are; a line needs a table when
+/// its budget (调整预算, else 年初预算) is at least the year's `project_coverage_floor`
+/// (every line when the year sets none). Also the year's tables by state. It reads every
+/// departmental report and project table of the year in the caller's scope. Roles: admin,
+/// reviewer, analyst (every unit); unit (its own department and subordinate units).
+#[utoipa::path(tag = "projects", params(YearPath, CoverageQuery), responses(
+    (status = 200, description = "The coverage", body = ProjectCoverage),
+    (status = 400, description = "The year is not valid (`invalid_parameters`)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
+))]
+#[get("/years/{year}/projects/coverage")]
+pub async fn project_coverage(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+    query: web::Query<CoverageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year: FiscalYear = path_parameter(&req, "year")?;
+    let uncovered_only = query.uncovered_only.unwrap_or(false);
+    let coverage = super::request_id::block(move || {
+        app::projects::coverage(&store, &caller, year, uncovered_only)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(coverage))
 }
 
 /// The project operations, registered under `/api/v1`.
@@ -597,5 +757,6 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(project_score)
         .service(project_history)
         .service(project_version)
-        .service(compare_projects);
+        .service(compare_projects)
+        .service(project_coverage);
 }

@@ -3,7 +3,10 @@
 //! and the bureau's comparison of a year. Each use case is one unit of work: authorize → load
 //! → decide (the domain) → save.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::access::{list_scope, require_read, require_reviewer, require_write};
 use super::{AppError, retrying};
@@ -12,11 +15,12 @@ use crate::domain::checks::Finding;
 use crate::domain::cycle::{Action, Change, Precondition};
 use crate::domain::project::{
     Direction, ProjectComparison, ProjectEvaluation, ProjectFilter, ProjectKey, ProjectOverview,
-    ProjectScore, ProjectScoring, ProjectSort, ProjectTable, select,
+    ProjectScore, ProjectScoring, ProjectSort, ProjectTable, UncoveredLine, select,
+    uncovered_lines,
 };
 use crate::domain::report::EvaluationReport;
 use crate::domain::scoring::Score;
-use crate::domain::values::{FiscalYear, UnitCode};
+use crate::domain::values::{Amount, FiscalYear, UnitCode};
 use crate::store::evaluations::{DepartmentId, Revision, RevisionNote};
 use crate::store::projects::table_text;
 use crate::store::{Page, Store, StoreError, Transaction, Window, now};
@@ -362,5 +366,109 @@ pub fn compare(
             .take(take)
             .collect();
         Ok(comparison)
+    })
+}
+
+/// One unit in the collection of a year's project tables.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitCoverage {
+    pub department_code: UnitCode,
+    /// Its project tables of the year, in any state.
+    pub tables: usize,
+    /// Whether it has a departmental report of the year, whose project lines are looked at.
+    pub departmental_report: bool,
+    /// The project lines of its departmental report that need a table and have none.
+    pub uncovered: Vec<UncoveredLine>,
+}
+
+/// 项目自评收集进度 — how far the project tables of a year cover the projects of the
+/// departmental reports.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectCoverage {
+    pub year: FiscalYear,
+    /// The year's `project_coverage_floor` (万元); none: every project line needs a table.
+    pub floor: Option<Amount>,
+    /// The year's project tables by state.
+    pub tables_by_state: BTreeMap<String, usize>,
+    /// How many project lines, over every unit listed, have no table.
+    pub uncovered_lines: usize,
+    /// Every unit with a departmental report or a project table of the year, by code; with
+    /// `uncovered_only`, those with an uncovered line.
+    pub units: Vec<UnitCoverage>,
+}
+
+/// The coverage of a year's project tables for the units the caller may see (a unit: its
+/// subtree), read in one transaction. It reads every departmental report and project table of
+/// the year in scope: the bureau's view while collecting, not a per-request page.
+pub fn coverage(
+    store: &Store,
+    caller: &Caller,
+    year: FiscalYear,
+    uncovered_only: bool,
+) -> Result<ProjectCoverage, AppError> {
+    let scope = list_scope(caller)?;
+    store.read_transaction(|tx| {
+        let settings = tx.year_settings(year)?;
+        let floor = settings.project_coverage_floor;
+        let mut visible: BTreeMap<UnitCode, bool> = BTreeMap::new();
+        let mut within = |tx: &mut Transaction<'_>, code: &UnitCode| -> Result<bool, AppError> {
+            let Some(root) = &scope else { return Ok(true) };
+            if let Some(seen) = visible.get(code) {
+                return Ok(*seen);
+            }
+            let inside = tx.is_within(code, root)?;
+            visible.insert(code.clone(), inside);
+            Ok(inside)
+        };
+        let mut tables_by_state = BTreeMap::new();
+        let mut named: BTreeMap<UnitCode, (usize, Vec<String>)> = BTreeMap::new();
+        for stored in tx.projects_of_year(year)? {
+            let evaluation = stored.evaluation;
+            let code = evaluation.key.department_code.clone();
+            if !within(tx, &code)? {
+                continue;
+            }
+            *tables_by_state
+                .entry(evaluation.stage.status.as_str().to_owned())
+                .or_insert(0) += 1;
+            let unit = named.entry(code).or_default();
+            unit.0 += 1;
+            if let Some(line) = evaluation.table.departmental_line {
+                unit.1.push(line.as_str().to_owned());
+            }
+        }
+        let mut reports: BTreeMap<UnitCode, EvaluationReport> = BTreeMap::new();
+        for stored in tx.evaluations_of_year(Some(year))? {
+            let code = stored.evaluation.summary.department_code.clone();
+            if within(tx, &code)? {
+                reports.insert(code, stored.evaluation.report);
+            }
+        }
+        let codes: BTreeSet<UnitCode> = named.keys().chain(reports.keys()).cloned().collect();
+        let mut units = Vec::with_capacity(codes.len());
+        for code in codes {
+            let (tables, lines) = named.remove(&code).unwrap_or_default();
+            let lines: HashSet<&str> = lines.iter().map(String::as_str).collect();
+            let report = reports.get(&code);
+            let uncovered = report.map_or_else(Vec::new, |report| {
+                uncovered_lines(report, &lines, floor.map(Amount::value))
+            });
+            if uncovered_only && uncovered.is_empty() {
+                continue;
+            }
+            units.push(UnitCoverage {
+                department_code: code,
+                tables,
+                departmental_report: report.is_some(),
+                uncovered,
+            });
+        }
+        Ok(ProjectCoverage {
+            year,
+            floor,
+            tables_by_state,
+            uncovered_lines: units.iter().map(|u| u.uncovered.len()).sum(),
+            units,
+        })
     })
 }

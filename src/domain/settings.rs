@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::FieldError;
 use super::report::IndicatorLevel1;
-use super::values::{Label, Points};
+use super::values::{Amount, Label, Points};
 
 /// 权重 — how the 100 points of a self-evaluation are shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -133,6 +133,11 @@ pub struct YearSettings {
     /// 报送截止时间 — when reports are due; submitted after it, or not at all, is overdue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<DateTime<Utc>>,
+    /// 项目自评覆盖起点 — the budget (万元) from which a project line of a departmental report
+    /// needs a project self-evaluation table of its own; unset, every project line does
+    /// (全覆盖). Collection progress lists the lines at or above it that no table names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_coverage_floor: Option<Amount>,
 }
 
 impl YearSettings {

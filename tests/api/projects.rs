@@ -381,7 +381,7 @@ async fn a_units_projects_are_listed_filtered_and_sorted_and_the_year_is_compare
     assert_eq!(csv.status, 200);
     let text = String::from_utf8(csv.bytes).unwrap();
     assert!(
-        text.starts_with("department_code,project_code,name,"),
+        text.starts_with("\u{feff}Unit code,Project code,Project,State,"),
         "{text}"
     );
     assert_eq!(text.lines().count(), 4);
@@ -391,6 +391,24 @@ async fn a_units_projects_are_listed_filtered_and_sorted_and_the_year_is_compare
         ),
         "{text}"
     );
+    // The same rows as a workbook, headed in Chinese on a sheet named in Chinese, the figures as numbers.
+    // The same rows as a workbook, headed in Chinese, the figures as numbers.
+    let xlsx = reviewer
+        .get("/api/v1/years/2022/projects?format=xlsx&lang=zh&sort=score&order=descending")
+        .await;
+    assert_eq!(xlsx.status, 200);
+    use calamine::{Data, Reader, Xlsx};
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(xlsx.bytes)).expect("an XLSX workbook");
+    let sheet = workbook.worksheet_range("项目对比").expect("the sheet");
+    let rows: Vec<_> = sheet.rows().collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0][1], Data::String("项目代码".to_owned()));
+    assert_eq!(rows[0][9], Data::String("得分".to_owned()));
+    // Highest score first: 99.5, 99.5, then P-02's 95; its full-year budget 100 万元.
+    assert_eq!(rows[3][1], Data::String("P-02".to_owned()));
+    assert_eq!(rows[3][6], Data::Float(100.0));
+    assert_eq!(rows[3][9], Data::Float(95.0));
 }
 
 #[actix_rt::test]
@@ -428,4 +446,80 @@ async fn a_project_is_checked_against_the_departmental_line_it_names() {
             {"label": "budget.projects.lines[0].amounts.adjusted (万元)", "value": "120"}
         ])
     );
+}
+
+#[actix_rt::test]
+async fn collection_progress_lists_the_project_lines_no_table_covers_above_the_years_floor() {
+    let b = bureau().await;
+    let unit = b.app.with_token(&b.unit);
+    let report = json!({"budget": {"projects": {"lines": [
+        {"name": "城市道路清扫保洁", "amounts": {"initial": "100", "adjusted": "120", "executed": "95"}},
+        {"name": "专项工作经费", "amounts": {"initial": "90"}, "children": [
+            {"name": "禁毒办工作经费", "amounts": {"initial": "80"}},
+            {"name": "蓝天办工作经费", "amounts": {"initial": "10"}}
+        ]}
+    ]}}});
+    let departmental = unit.put(&evaluation_path("100", 2022), &report).await;
+    assert_eq!(departmental.status, 201, "{}", departmental.body);
+    let mut table = clean_table();
+    table["departmental_line"] = json!("城市道路清扫保洁");
+    let stored = unit.put(&project_path("100", 2022, "P-01"), &table).await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    // Unit 200 has a table and no departmental report: listed, nothing to cover.
+    let other = b.app.with_token(&b.other_unit);
+    let stored = other
+        .put(&project_path("200", 2022, "P-9"), &clean_table())
+        .await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+
+    let coverage = b
+        .app
+        .with_token(&b.reviewer)
+        .get("/api/v1/years/2022/projects/coverage")
+        .await;
+    assert_eq!(coverage.status, 200, "{}", coverage.body);
+    // No floor: both leaves under 专项工作经费 lack a table; the named line is covered.
+    assert_eq!(coverage.body["floor"], Value::Null);
+    assert_eq!(coverage.body["tables_by_state"], json!({"draft": 2}));
+    assert_eq!(coverage.body["uncovered_lines"], 2);
+    let units = coverage.body["units"].as_array().unwrap();
+    assert_eq!(units.len(), 2);
+    assert_eq!(units[0]["department_code"], "100");
+    assert_eq!(units[0]["tables"], 1);
+    assert_eq!(
+        units[0]["uncovered"],
+        json!([
+            {"path": "budget.projects.lines[1].children[0]", "name": "禁毒办工作经费", "budget": "80"},
+            {"path": "budget.projects.lines[1].children[1]", "name": "蓝天办工作经费", "budget": "10"}
+        ])
+    );
+    assert_eq!(units[1]["department_code"], "200");
+    assert_eq!(units[1]["departmental_report"], false);
+
+    // A floor of 50 万元 leaves the 10 万元 line out; `uncovered_only` leaves unit 200 out.
+    let settings = b
+        .app
+        .put(
+            "/api/v1/years/2022/settings",
+            &json!({"project_coverage_floor": "50"}),
+        )
+        .await;
+    assert_eq!(settings.status, 200, "{}", settings.body);
+    let coverage = b
+        .app
+        .with_token(&b.reviewer)
+        .get("/api/v1/years/2022/projects/coverage?uncovered_only=true")
+        .await;
+    assert_eq!(coverage.body["floor"], "50");
+    assert_eq!(coverage.body["uncovered_lines"], 1);
+    let units = coverage.body["units"].as_array().unwrap();
+    assert_eq!(units.len(), 1);
+    assert_eq!(units[0]["uncovered"][0]["name"], "禁毒办工作经费");
+
+    // A unit sees its own only.
+    let own = other.get("/api/v1/years/2022/projects/coverage").await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    let units = own.body["units"].as_array().unwrap();
+    assert_eq!(units.len(), 1);
+    assert_eq!(units[0]["department_code"], "200");
 }

@@ -299,3 +299,197 @@ async fn a_hunan_report_that_states_only_what_was_spent() {
     assert_eq!(score["execution"]["rate"], Value::Null);
     assert_eq!(score["total"], Value::Null);
 }
+
+/// 中江县水利局 (Sichuan), 绩效目标自评表 2022, a water-gauge project. Every figure of the form
+/// is before the cut (inside the footnote). The actuals are written as the targets were
+/// (`≥266米`): read as their bound, the least the unit says was done.
+#[actix_rt::test]
+async fn a_sichuan_table_whose_parts_total_110_against_a_stated_100() {
+    let app = spawn_app().await;
+    let (findings, score) =
+        post_project(&app, "project-sichuan-zhongjiang-2022-water-gauges", 2022).await;
+    // Weights: execution 10 + 产出 10 + 10 + 20 + 10 + 10 + 10 = 70 + 效益 10 + 10 = 20 + 满意度
+    // 10 = 110, not 100. The year's framework gives 产出 50 and 效益 30 (the form's own footnote
+    // says the same), against the table's 70 and 20. Every row scores its full weight: 110,
+    // against the stated 总分 100.
+    assert_eq!(
+        findings,
+        [
+            finding("weights_not_100", "error", "goals.indicators"),
+            finding("group_weight_mismatch", "error", "goals.indicators"),
+            finding("group_weight_mismatch", "error", "goals.indicators"),
+            finding(
+                "stated_total_mismatch",
+                "error",
+                "results.stated_total_score"
+            ),
+        ]
+    );
+    // 20 ÷ 20 = 100 % → 10 × 100 % = 10, as stated; no 年初预算数 column: the full-year budget.
+    assert_eq!(score["execution"]["budget_column"], "full_year");
+    assert_eq!(score["execution"]["score"], "10");
+    assert_eq!(score["funding"]["initial"], Value::Null);
+    assert_eq!(score["indicators"][0]["reading"]["value"], "266");
+    assert_eq!(score["subtotals"][0]["indicator_weights"], "70");
+    assert_eq!(score["subtotals"][1]["indicator_weights"], "20");
+    assert_eq!(score["total"], "110");
+    assert_eq!(score["stated_total_difference"], "-10");
+}
+
+/// 廊坊市食品工程学校 (Hebei), 项目支出绩效自评表 2019, a heating retrofit. Cut after the
+/// satisfaction indicator, before the 总分 row. The template's empty "指标2" and "……" rows hold
+/// no figure and are not posted; targets and actuals carry no unit (`100`, not `100%`).
+#[actix_rt::test]
+async fn a_hebei_table_that_rounds_its_execution_score_up() {
+    let app = spawn_app().await;
+    let (findings, score) =
+        post_project(&app, "project-hebei-langfang-2019-heating-retrofit", 2019).await;
+    // 37.24 ÷ 43.2 = 86.2037 % → 10 × 0.862037 = 8.62; the form states 9 (rounded up), and its
+    // 工程资金金额 indicator (43.2 → 37.24, the same ratio) claims 9 of 10 where the rule gives
+    // 8.62. The stated 86 % is 86.2037 % to the whole percent: no rate mismatch.
+    assert_eq!(
+        findings,
+        [
+            finding(
+                "self_score_above_rule",
+                "error",
+                "results.indicators[0].self_score"
+            ),
+            finding(
+                "stated_score_mismatch",
+                "warning",
+                "funding.total.stated_score"
+            ),
+        ]
+    );
+    assert_eq!(score["execution"]["rate"], "86.2037");
+    assert_eq!(score["execution"]["score"], "8.62");
+    assert_eq!(score["indicators"][0]["score"], "8.62");
+    assert_eq!(score["indicators"][0]["self_score_difference"], "0.38");
+    // 8.62 + 8.62 + 40 + 30 + 10 = 97.24 (the form's own scores: 9 + 49 + 30 + 10 = 98).
+    assert_eq!(score["total"], "97.24");
+    assert_eq!(score["grade"], "excellent");
+}
+
+/// 青神县发展和改革局 (Sichuan), 部门预算项目支出绩效自评表 2023, wages: published unfilled. Not
+/// cut. The narrative cells hold the template's instructions, stored as written; 完成值 and
+/// 得分 are blank; three source rows of 0.00 and an empty 其他资金 row.
+#[actix_rt::test]
+async fn an_unfilled_sichuan_table_is_stored_and_says_what_it_lacks() {
+    let app = spawn_app().await;
+    let (findings, score) = post_project(&app, "project-sichuan-qingshen-2023-wages", 2023).await;
+    // 产出 weighs 60 against the framework's 50; with 效益 30 and execution 10 the weights
+    // total 100, and the form has no 满意度 group at all (a group the form leaves out is not a
+    // mismatch).
+    assert_eq!(
+        findings,
+        [finding(
+            "group_weight_mismatch",
+            "error",
+            "goals.indicators"
+        )]
+    );
+    // 251.89 ÷ 251.89 = 100 % → 10; the stated score is blank. The 0.00 rows add nothing:
+    // 238.93 + 0 + 0 = 238.93 initial, 251.89 full-year, as the 总额 row.
+    assert_eq!(score["execution"]["rate"], "100");
+    assert_eq!(score["execution"]["score"], "10");
+    assert_eq!(score["execution"]["stated_score"], Value::Null);
+    assert_eq!(score["funding"]["initial"], "238.93");
+    // No indicator has a result: nothing to total, each one named as missing.
+    assert_eq!(score["total"], Value::Null);
+    assert_eq!(
+        score["missing"],
+        serde_json::json!(["indicator 1 has no result", "indicator 2 has no result"])
+    );
+}
+
+/// 池州市贵池区棠溪镇人民政府 (Anhui), 项目支出绩效自评表 2022, 村级补助及运转经费: the sibling
+/// of the commissioned-services table, with the same zero total row. Cut inside the 效益 block
+/// (可持续影响). The form prints empty 上年结转资金 and 其他资金 rows.
+#[actix_rt::test]
+async fn an_anhui_table_whose_zero_total_stands_beside_empty_source_rows() {
+    let app = spawn_app().await;
+    let (findings, score) =
+        post_project(&app, "project-anhui-tangxi-2022-village-subsidy", 2022).await;
+    // Transcribed weights 8 × 5 + 10 + 10 + 10 = 70, with execution 10: 80 (the cut rows);
+    // 效益 20 of the framework's 30. The empty source rows hold nothing, so the sources are
+    // 202.64 / 132.912 / 132.912 against the total's 0 / 0 / 0 in each column; 132.912 ÷
+    // 132.912 = 100 % → 10, against the stated 执行率 0 and 得分 0.
+    assert_eq!(
+        findings,
+        [
+            finding("weights_not_100", "error", "goals.indicators"),
+            finding("group_weight_mismatch", "error", "goals.indicators"),
+            finding(
+                "funding_sources_do_not_add_up",
+                "warning",
+                "funding.total.initial"
+            ),
+            finding(
+                "funding_sources_do_not_add_up",
+                "warning",
+                "funding.total.full_year"
+            ),
+            finding(
+                "funding_sources_do_not_add_up",
+                "warning",
+                "funding.total.executed"
+            ),
+            finding(
+                "stated_rate_mismatch",
+                "warning",
+                "funding.total.stated_rate"
+            ),
+            finding(
+                "stated_score_mismatch",
+                "warning",
+                "funding.total.stated_score"
+            ),
+        ]
+    );
+    assert_eq!(score["funding"]["initial"], "202.64");
+    assert_eq!(score["funding"]["executed"], "132.912");
+    assert_eq!(score["execution"]["score"], "10");
+    // 项目总成本 ≤202.6万元 against 132.9: met, 202.6 ÷ 132.9 = 152.4454 %, its full 10.
+    assert_eq!(score["indicators"][5]["comparison"], "at_most");
+    assert_eq!(score["indicators"][5]["attainment"], "152.4454");
+    // 10 + 50 + 20 = 80 of a page cut short.
+    assert_eq!(score["total"], "80");
+}
+
+/// 区商务局 / 投资促进中心 (city not named), 2020 年市级服务贸易发展资金项目自评表. Cut inside
+/// the notes; every figure is before it. The form gives execution 20 points and no weight per
+/// indicator, only block headings (产出 60, 效益 40 under a 年度绩效目标 of 80).
+#[actix_rt::test]
+async fn a_table_without_indicator_weights_whose_scores_total_120() {
+    let app = spawn_app().await;
+    let (findings, score) = post_project(&app, "project-district-2020-service-trade", 2020).await;
+    // Scores 20 + 10 × 6 + 20 × 2 = 120 against the stated 总分 100; execution weighs 20
+    // against the framework's 10; no indicator has a weight.
+    let unweighted = (0..8).map(|i| {
+        finding(
+            "indicator_without_weight",
+            "warning",
+            &format!("goals.indicators[{i}].weight"),
+        )
+    });
+    let expected: Vec<_> = [
+        finding(
+            "stated_total_mismatch",
+            "error",
+            "results.stated_total_score",
+        ),
+        finding("group_weight_mismatch", "error", "funding.total.weight"),
+    ]
+    .into_iter()
+    .chain(unweighted)
+    .collect();
+    assert_eq!(findings, expected);
+    // 285.84 ÷ 285.84 = 100 % → 20 × 100 % = 20, as stated.
+    assert_eq!(score["execution"]["weight"], "20");
+    assert_eq!(score["execution"]["score"], "20");
+    // 在岸 23333.56 ÷ 20000 = 116.6678 %, 离岸 4557.51 ÷ 4500 = 101.278 %: both met.
+    assert_eq!(score["indicators"][0]["attainment"], "116.6678");
+    assert_eq!(score["indicators"][1]["attainment"], "101.278");
+    assert_eq!(score["total"], Value::Null);
+}

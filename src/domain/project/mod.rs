@@ -3,6 +3,7 @@
 //! (`domain::cycle`), its checks and score built on the departmental report's.
 
 mod checks;
+mod coverage;
 mod overview;
 mod table;
 
@@ -17,6 +18,7 @@ pub use checks::{
     DepartmentalLine, ExecutionPart, FundingFigures, ProjectScore, ProjectScoring,
     departmental_line,
 };
+pub use coverage::{UncoveredLine, uncovered_lines};
 pub use overview::*;
 pub use table::*;
 

@@ -15,7 +15,6 @@ use crate::domain::checks::Severity;
 use crate::domain::cycle::EvaluationStatus;
 use crate::domain::figures::{Exact, Percent};
 use crate::domain::names::named_enum;
-use crate::domain::presentation::csv::{self, Field};
 use crate::domain::report::Grade;
 use crate::domain::scoring::Score;
 use crate::domain::values::{FiscalYear, UnitCode};
@@ -301,51 +300,4 @@ impl ProjectComparison {
             distribution,
         }
     }
-}
-
-/// The rows as CSV, one line per project, by the one CSV writer.
-pub fn csv(rows: &[ProjectOverview]) -> String {
-    let mut out = csv::heading([
-        "department_code",
-        "project_code",
-        "name",
-        "status",
-        "amount_unit",
-        "initial_wan_yuan",
-        "full_year_wan_yuan",
-        "executed_wan_yuan",
-        "execution_rate",
-        "score",
-        "grade",
-        "stated_total",
-        "stated_total_difference",
-        "stated_rate_difference",
-        "stated_execution_score_difference",
-        "errors",
-        "warnings",
-    ]);
-    let exact = |value: Option<Exact>| value.map(String::from).unwrap_or_default();
-    let score = |value: Option<Score>| value.map(String::from).unwrap_or_default();
-    for row in rows {
-        out.push_str(&csv::line([
-            Field::plain(row.department_code.as_str()),
-            Field::plain(row.project_code.as_str()),
-            Field::text(row.name.as_deref().unwrap_or_default()),
-            Field::plain(row.status.as_str()),
-            Field::plain(row.funding.amount_unit.as_str()),
-            Field::plain(exact(row.funding.initial)),
-            Field::plain(exact(row.funding.full_year)),
-            Field::plain(exact(row.funding.executed)),
-            Field::plain(row.execution_rate.map(String::from).unwrap_or_default()),
-            Field::plain(score(row.score)),
-            Field::plain(row.grade.map(|g| g.as_str()).unwrap_or_default()),
-            Field::plain(exact(row.stated_total)),
-            Field::plain(score(row.stated_total_difference)),
-            Field::plain(exact(row.stated_rate_difference)),
-            Field::plain(score(row.stated_execution_score_difference)),
-            Field::plain(row.errors.to_string()),
-            Field::plain(row.warnings.to_string()),
-        ]));
-    }
-    out
 }

@@ -51,6 +51,11 @@ impl FundingColumns {
             .map(|a| (a, "full_year"))
             .or(self.initial.map(|a| (a, "initial")))
     }
+
+    /// Whether the row states no figure in any column.
+    pub fn is_blank(&self) -> bool {
+        self.initial.is_none() && self.full_year.is_none() && self.executed.is_none()
+    }
 }
 
 /// 年度资金总额 — the total row, with the execution part of the score as the form states it.
@@ -171,14 +176,19 @@ impl Funding {
         self.sources_column(column)
     }
 
-    /// The sources' sum of one column in 万元; none without sources or where one leaves it out.
+    /// The sources' sum of one column in 万元; none without sources or where one that states
+    /// some figure leaves this column out. A source row printed with no figure at all (the
+    /// form's empty 上年结转资金 or 其他资金) holds nothing: it is left out of the sum rather
+    /// than making it unknown.
     pub fn sources_column(&self, column: fn(&FundingColumns) -> Option<Amount>) -> Option<Decimal> {
-        if self.sources.is_empty() {
-            return None;
-        }
         let unit = self.unit();
-        self.sources
+        let mut stated = self
+            .sources
             .iter()
+            .filter(|s| !s.columns().is_blank())
+            .peekable();
+        stated.peek()?;
+        stated
             .map(|s| column(&s.columns()).map(|a| unit.to_wan_yuan(a)))
             .sum()
     }

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -135,6 +137,35 @@ fn a_total_row_at_zero_beside_sources_is_found_and_the_sources_count() {
 }
 
 #[test]
+fn a_source_row_printed_empty_holds_nothing_while_a_row_missing_one_figure_leaves_it_unknown() {
+    let settings = YearSettings::default();
+    let mut value = clean();
+    for column in ["initial", "full_year", "executed"] {
+        value["funding"]["total"][column] = json!("0");
+    }
+    let sources = value["funding"]["sources"].as_array_mut().unwrap();
+    sources.push(json!({"name": "其他资金", "kind": "other"}));
+    let with_empty_row = table(value.clone());
+    // The empty 其他资金 row adds nothing: the total at zero still differs from 100 / 100 / 95.
+    assert_eq!(
+        rules(&with_empty_row.findings(&scoring(&settings))),
+        [
+            "funding_sources_do_not_add_up",
+            "funding_sources_do_not_add_up",
+            "funding_sources_do_not_add_up"
+        ]
+    );
+    assert_eq!(
+        with_empty_row.funding.sources_column(|c| c.executed),
+        Some(Decimal::from(95))
+    );
+    // A row that states its budget but not what it spent leaves the executed sum unknown.
+    value["funding"]["sources"][2]["initial"] = json!("10000");
+    let half_filled = table(value);
+    assert_eq!(half_filled.funding.sources_column(|c| c.executed), None);
+}
+
+#[test]
 fn spending_above_the_only_budget_stated_is_an_error_and_blocks_submission() {
     let settings = YearSettings::default();
     let mut value = clean();
@@ -250,4 +281,57 @@ fn a_stated_execution_score_among_the_results_is_refused() {
         errors.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
         ["results.stated_execution_score"]
     );
+}
+
+fn report_with_lines() -> EvaluationReport {
+    serde_json::from_value(json!({
+        "budget": {"projects": {"lines": [
+            {"name": "业务工作经费", "amounts": {"initial": "185"}},
+            {"name": "专项工作经费", "amounts": {"initial": "1309.77"}, "children": [
+                {"name": "禁毒办工作经费", "amounts": {"initial": "1233.07", "adjusted": "1200"}},
+                {"name": "蓝天办工作经费", "amounts": {"initial": "76.70"}}
+            ]},
+            {"name": "会议费"}
+        ]}}
+    }))
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn every_leaf_project_line_no_table_names_is_uncovered_and_a_named_group_covers_its_children() {
+    let report = report_with_lines();
+    let names =
+        |lines: Vec<UncoveredLine>| -> Vec<String> { lines.into_iter().map(|l| l.path).collect() };
+    // No table yet, no floor: every leaf, the groups' children in their place.
+    assert_eq!(
+        names(uncovered_lines(&report, &HashSet::new(), None)),
+        [
+            "budget.projects.lines[0]",
+            "budget.projects.lines[1].children[0]",
+            "budget.projects.lines[1].children[1]",
+            "budget.projects.lines[2]"
+        ]
+    );
+    // A table naming the group covers both its children; one naming a leaf covers that leaf.
+    let named: HashSet<&str> = ["专项工作经费", "会议费"].into_iter().collect();
+    assert_eq!(
+        names(uncovered_lines(&report, &named, None)),
+        ["budget.projects.lines[0]"]
+    );
+}
+
+#[test]
+fn a_floor_leaves_out_small_lines_and_lines_stating_no_budget_and_reads_the_adjusted_budget_first()
+{
+    let report = report_with_lines();
+    // Floor 1200 万元: 禁毒办 at its adjusted 1200 (not its initial 1233.07) is still in;
+    // 业务工作经费 185 and 蓝天办 76.70 are under it; 会议费 states no budget.
+    let uncovered = uncovered_lines(&report, &HashSet::new(), Some(Decimal::from(1200)));
+    assert_eq!(uncovered.len(), 1);
+    assert_eq!(uncovered[0].name, "禁毒办工作经费");
+    assert_eq!(
+        uncovered[0].budget.map(|a| a.value()),
+        Some(Decimal::from(1200))
+    );
+    assert!(uncovered_lines(&report, &HashSet::new(), Some(Decimal::from(1201))).is_empty());
 }
