@@ -7,6 +7,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
+# The seed report, the example of a report's body in the OpenAPI document.
+COPY tests/fixtures/kaifu-2021-government-office/report.json ./tests/fixtures/kaifu-2021-government-office/report.json
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked \

@@ -355,6 +355,7 @@ impl Application {
                 .wrap(from_fn(api::json_ends_with_newline))
                 .wrap(cors(&origins))
                 .wrap(from_fn(security_headers))
+                .wrap(from_fn(api::language::middleware))
                 .wrap(from_fn(api::request_id::middleware))
                 .wrap(from_fn(count_requests))
                 .app_data(stopping_data.clone())

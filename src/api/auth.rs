@@ -564,7 +564,7 @@ pub struct Login {
 }
 
 /// The only grant the token endpoint takes.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantType {
     Password,
@@ -572,11 +572,10 @@ pub enum GrantType {
 
 /// The OAuth 2.0 password grant (RFC 6749 §4.3), as a form: what the docs UI's Authorize
 /// dialog and OAuth clients send. Scopes and client credentials are not used and are ignored.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 pub struct PasswordGrant {
     pub grant_type: GrantType,
     pub username: String,
-    #[schema(format = Password)]
     pub password: String,
     /// Ignored: a token carries the user's role, not scopes.
     pub scope: Option<String>,
@@ -663,8 +662,11 @@ fn cross_site(req: &HttpRequest, allowed: &[String]) -> Option<String> {
 /// Logs in with a user name and password and answers a bearer token (HS256 JWT with `sub`,
 /// `role`, `department` for units, `iat`, `exp`, `iss`, `aud`, `jti`, and `generation`, which
 /// ends the token when the user's password or rights change). The body is JSON, or the OAuth
-/// 2.0 password grant as a form (`grant_type=password&username=…&password=…`), which is how the
-/// docs UI's Authorize dialog logs in; either way the answer is the OAuth 2.0 token response.
+/// 2.0 password grant as a form (`application/x-www-form-urlencoded`:
+/// `grant_type=password&username=…&password=…`, `scope`, `client_id` and `client_secret`
+/// ignored), which is how the docs UI's Authorize dialog logs in — the form is described by
+/// the `password` security scheme, whose token URL this is, so that a generated client has
+/// one body type here; either way the answer is the OAuth 2.0 token response.
 /// Roles: anyone. A browser may post it only from this service's own pages or from an origin in
 /// `PERFEVAL_CORS_ORIGINS`: a post that `Sec-Fetch-Site` or `Origin` shows to come from another
 /// site is refused with 403 and counts as no failed login. After 5 failed logins for one user
@@ -673,10 +675,7 @@ fn cross_site(req: &HttpRequest, allowed: &[String]) -> Option<String> {
 /// attempt at it waits a second before it is answered. The login is written to the audit log
 /// before it is answered: when it cannot be, the answer is 503 and no token is issued.
 #[utoipa::path(tag = "auth", security(()),
-    request_body(content(
-        (Login = "application/json"),
-        (PasswordGrant = "application/x-www-form-urlencoded"),
-    )),
+    request_body(content((Login = "application/json"))),
     responses(
     (status = 200, description = "Logged in", body = TokenAnswer),
     (status = 401, description = "Wrong user name or password, or the user is disabled", body = Problem, content_type = "application/problem+json"),

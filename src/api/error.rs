@@ -14,6 +14,7 @@ use crate::domain::FieldError;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, EvaluationStatus, Refusal};
 use crate::domain::presentation::workbook::{Stop, WorkbookError};
+use crate::domain::upload::UploadError;
 
 /// A problem report (RFC 9457 problem details).
 #[derive(Debug, Serialize, ToSchema)]
@@ -22,11 +23,12 @@ pub struct Problem {
     /// `urn:perfeval:problem:<code>`; stable, one per kind of problem.
     #[serde(rename = "type")]
     pub kind: String,
-    /// A short summary of the kind of problem.
+    /// A short summary of the kind of problem, in the language of the request
+    /// (`Accept-Language`; Chinese by default for form uploads and pages).
     pub title: &'static str,
     /// The HTTP status code.
     pub status: u16,
-    /// What went wrong this time.
+    /// What went wrong this time, in the language of the title; it never holds the code.
     pub detail: String,
     /// The stable machine-readable code, e.g. `invalid_body`.
     pub code: &'static str,
@@ -80,7 +82,7 @@ pub enum ApiError {
     UnsupportedFormat(String),
     /// A multipart body with no one file in it, or past one of its bounds.
     #[error("{0}")]
-    InvalidMultipart(String),
+    InvalidMultipart(UploadError),
     #[error("the body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// The report the change would store is larger, as JSON, than a body may be.
@@ -180,7 +182,7 @@ impl From<FormRefusal> for ApiError {
             FormRefusal::Workbook(WorkbookError::OtherFormat(format)) => {
                 Self::UnsupportedFormat(format.to_string())
             }
-            FormRefusal::Upload(refusal) => Self::InvalidMultipart(refusal.to_string()),
+            FormRefusal::Upload(refusal) => Self::InvalidMultipart(refusal),
             FormRefusal::Workbook(WorkbookError::Unreadable(why)) => Self::InvalidBody {
                 what,
                 errors: vec![FieldError::new("", why)],
@@ -200,7 +202,10 @@ impl From<FormRefusal> for ApiError {
                 errors: cells
                     .iter()
                     .map(|cell| {
-                        FieldError::new(format!("{}!{}", cell.sheet, cell.cell), &cell.reason)
+                        FieldError::new(
+                            format!("{}!{}", cell.sheet, cell.cell),
+                            super::messages::cell_fault(&cell.fault, super::language::current()),
+                        )
                     })
                     .collect(),
             },
@@ -385,13 +390,19 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let (code, title, status) = self.answered_as();
-        let detail = match self {
-            Self::Internal { .. } => {
-                log::error!("internal error: {}", with_causes(self));
-                "the service failed to answer this request; the cause has been logged under the request id in `instance`".to_owned()
-            }
-            Self::NotFound(what) => format!("{what} was not found"),
-            other => other.to_string(),
+        if let Self::Internal { .. } = self {
+            log::error!("internal error: {}", with_causes(self));
+        }
+        let (title, detail) = match super::language::current() {
+            super::language::Language::Zh => super::messages::problem_zh(self),
+            super::language::Language::En => (
+                title,
+                match self {
+                    Self::Internal { .. } => "the service failed to answer this request; the cause has been logged under the request id in `instance`".to_owned(),
+                    Self::NotFound(what) => format!("{what} was not found"),
+                    other => other.to_string(),
+                },
+            ),
         };
         let (errors, current_version) = match self {
             Self::InvalidBody { errors, .. }

@@ -185,7 +185,13 @@ pub async fn get_evaluation(
         }))
 }
 
-/// Creates or replaces a whole self-evaluation. Idempotent: the same body twice stores one
+/// Creates or replaces a whole self-evaluation.
+///
+/// **The body replaces the whole report**: every
+/// part it leaves out or leaves empty is removed from the stored report, so a body of
+/// placeholders (`"string"`, `0`) replaces the unit's real report with them; to change one
+/// part, `PUT` that part (`…/budget`, `…/goals`, `…/results`, `…/issues`). The example is a
+/// real report (the seed, 开福区人民政府办公室 2021). Idempotent: the same body twice stores one
 /// report, and the version goes up only when the document changed. Amounts are in 万元 as
 /// decimal strings. Send the ETag back as `If-Match` so that no one else's change is
 /// overwritten (412 when it is stale). Error paths are from the root of the report.
@@ -266,7 +272,8 @@ macro_rules! report_part {
 
         #[utoipa::path(tag = "evaluations",
             summary = concat!("Replaces ", $summary, " of one evaluation"),
-            description = "Leaves the other parts as they are; creates the evaluation as a draft when there is none. \
+            description = "Replaces the whole part: what the body leaves out of it is removed (the example is the seed report's part). \
+Leaves the other parts as they are; creates the evaluation as a draft when there is none. \
 Amounts are in 万元 as decimal strings. `If-Match` guards against overwriting a newer version (412). \
 Error paths are from the root of the report. Roles: admin; unit (its own department and subordinate units). Only drafts and returned evaluations change (409 otherwise).",
             params(

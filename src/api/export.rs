@@ -28,7 +28,8 @@ pub enum Format {
     Xlsx,
 }
 
-/// The language of the column headings of CSV and XLSX.
+/// The language of CSV and XLSX: of the column headings, the enumerated values (kinds of
+/// unit, states, grades, bands) and the file's name.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Lang {
@@ -56,10 +57,29 @@ pub fn negotiate(req: &HttpRequest, format: Option<Format>) -> Format {
     }
 }
 
+/// The values an enumerated cell takes, which have names in Chinese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vocabulary {
+    /// 单位性质
+    UnitKind,
+    /// 状态
+    Status,
+    /// 等级
+    Grade,
+    /// 偏离区间
+    Band,
+}
+
 /// The typed value of one cell, read from a row by its column's accessor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell<'a> {
     Text(Option<&'a str>),
+    /// An enumerated value by its code: the code in JSON, and in CSV and XLSX in the
+    /// language asked for, `zh` naming it in Chinese.
+    Named {
+        code: Option<&'a str>,
+        names: Vocabulary,
+    },
     /// An exact decimal (amount, rate, points): a decimal string in JSON and CSV, a number in
     /// XLSX.
     Decimal(Option<Decimal>),
@@ -69,10 +89,16 @@ pub enum Cell<'a> {
 }
 
 impl Cell<'_> {
-    /// The text of the cell, as CSV writes it.
-    fn text(&self) -> String {
+    /// The text of the cell, as CSV writes it in `lang`.
+    fn text(&self, lang: Lang) -> String {
         match self {
             Cell::Text(text) => text.unwrap_or_default().to_owned(),
+            Cell::Named { code, names } => match (code, lang) {
+                (Some(code), Lang::Zh) => super::messages::name_zh(*names, code)
+                    .unwrap_or(code)
+                    .to_owned(),
+                (code, _) => code.unwrap_or_default().to_owned(),
+            },
             Cell::Decimal(number) => number.map(decimal_text).unwrap_or_default(),
             Cell::Integer(number) => number.map(|n| n.to_string()).unwrap_or_default(),
             Cell::List(items) => items.join(", "),
@@ -84,6 +110,9 @@ impl Cell<'_> {
         use crate::domain::comparison::compare_missing_last;
         match (self, other) {
             (Cell::Text(a), Cell::Text(b)) => compare_missing_last(a, b, descending),
+            (Cell::Named { code: a, .. }, Cell::Named { code: b, .. }) => {
+                compare_missing_last(a, b, descending)
+            }
             (Cell::Decimal(a), Cell::Decimal(b)) => compare_missing_last(a, b, descending),
             (Cell::Integer(a), Cell::Integer(b)) => compare_missing_last(a, b, descending),
             _ => std::cmp::Ordering::Equal,
@@ -99,7 +128,7 @@ fn decimal_text(number: Decimal) -> String {
 impl Serialize for Cell<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Cell::Text(text) => text.serialize(serializer),
+            Cell::Text(text) | Cell::Named { code: text, .. } => text.serialize(serializer),
             Cell::Decimal(number) => number.map(decimal_text).serialize(serializer),
             Cell::Integer(number) => number.serialize(serializer),
             Cell::List(items) => items.serialize(serializer),
@@ -153,12 +182,15 @@ impl<R: Send + 'static> Rows for Vec<R> {
 
 /// A cell as a CSV field: a text or a list is a text, which `csv::line` defuses; a number is
 /// written as it is.
-fn csv_field(cell: &Cell<'_>) -> Field<'static> {
+fn csv_field(cell: &Cell<'_>, lang: Lang) -> Field<'static> {
     match cell {
-        Cell::Text(_) | Cell::List(_) => Field::text(cell.text()),
-        Cell::Decimal(_) | Cell::Integer(_) => Field::plain(cell.text()),
+        Cell::Text(_) | Cell::Named { .. } | Cell::List(_) => Field::text(cell.text(lang)),
+        Cell::Decimal(_) | Cell::Integer(_) => Field::plain(cell.text(lang)),
     }
 }
+
+/// The name of an exported file: in English (the ASCII `filename`) and in Chinese.
+pub type FileName = (&'static str, &'static str);
 
 /// The JSON text of an answer, with the newline every JSON answer ends with.
 pub fn json_text<T: Serialize>(answer: &T) -> Result<Vec<u8>, ApiError> {
@@ -172,12 +204,14 @@ pub fn json_text<T: Serialize>(answer: &T) -> Result<Vec<u8>, ApiError> {
 pub enum Rendered {
     Json(actix_web::web::Bytes),
     Csv {
-        name: &'static str,
+        name: FileName,
+        lang: Lang,
         /// The heading line, then one line per row, each made when it is asked for.
         lines: Box<dyn Iterator<Item = String> + Send>,
     },
     Xlsx {
-        name: &'static str,
+        name: FileName,
+        lang: Lang,
         workbook: Vec<u8>,
     },
 }
@@ -186,7 +220,7 @@ pub enum Rendered {
 pub fn answer<S: Rows>(
     format: Format,
     lang: Lang,
-    name: &'static str,
+    name: FileName,
     columns: Vec<Column<S::Row>>,
     rows: S,
     json: impl FnOnce(&S) -> Result<Vec<u8>, ApiError>,
@@ -203,15 +237,17 @@ where
             );
             let body = (0..rows.count()).map(move |at| {
                 let row = rows.row(at);
-                csv::line(columns.iter().map(|c| csv_field(&(c.cell)(row))))
+                csv::line(columns.iter().map(|c| csv_field(&(c.cell)(row), lang)))
             });
             Rendered::Csv {
                 name,
+                lang,
                 lines: Box::new(std::iter::once(heading).chain(body)),
             }
         }
         Format::Xlsx => Rendered::Xlsx {
             name,
+            lang,
             workbook: xlsx(name, &columns, &rows, lang)
                 .map_err(|e| ApiError::caused("the workbook could not be written", e))?,
         },
@@ -227,22 +263,33 @@ pub async fn off_the_workers(
         Rendered::Json(text) => HttpResponse::Ok()
             .content_type(ContentType::json())
             .body(text),
-        Rendered::Csv { name, lines } => HttpResponse::Ok()
+        Rendered::Csv { name, lang, lines } => HttpResponse::Ok()
             .content_type(CSV)
-            .insert_header(attachment(name, "csv"))
+            .insert_header(attachment(name, lang, "csv"))
             .streaming(csv_stream(lines)),
-        Rendered::Xlsx { name, workbook } => HttpResponse::Ok()
+        Rendered::Xlsx {
+            name,
+            lang,
+            workbook,
+        } => HttpResponse::Ok()
             .content_type(XLSX)
-            .insert_header(attachment(name, "xlsx"))
+            .insert_header(attachment(name, lang, "xlsx"))
             .body(workbook),
     })
 }
 
-fn attachment(name: &str, extension: &str) -> (header::HeaderName, String) {
-    (
-        header::CONTENT_DISPOSITION,
-        format!("attachment; filename=\"{name}.{extension}\""),
-    )
+/// `Content-Disposition` of an export: the English name as `filename`, for clients that
+/// read only that, and with `lang=zh` the Chinese name as `filename*` (RFC 6266), which
+/// browsers prefer.
+fn attachment((en, zh): FileName, lang: Lang, extension: &str) -> (header::HeaderName, String) {
+    let value = match lang {
+        Lang::En => format!("attachment; filename=\"{en}.{extension}\""),
+        Lang::Zh => format!(
+            "attachment; filename=\"{en}.{extension}\"; filename*=UTF-8''{}",
+            super::publishing::percent_encoded(&format!("{zh}.{extension}"))
+        ),
+    };
+    (header::CONTENT_DISPOSITION, value)
 }
 
 /// How many chunks of CSV text may wait for a slow client; the writer waits beyond that.
@@ -269,47 +316,102 @@ fn csv_stream(
     })
 }
 
+/// How wide a text shows in a spreadsheet's character widths: a Chinese character takes two.
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// The number format of a column's numbers, by the unit its heading names: amounts in 万元
+/// with thousands separators and their places, rates and points with two places.
+fn number_format(heading: &str) -> &'static str {
+    if heading.contains("10k CNY") {
+        "#,##0.00####"
+    } else if heading.contains("(%)") || heading.contains("Score") {
+        "0.00"
+    } else {
+        "0.##"
+    }
+}
+
+/// The widest a column is made, in characters; longer texts wrap in the cell.
+const MAX_COLUMN_WIDTH: usize = 48;
+
 fn xlsx<S: Rows>(
-    name: &str,
+    (en, zh): FileName,
     columns: &[Column<S::Row>],
     rows: &S,
     lang: Lang,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format as Style, FormatAlign};
     let mut workbook = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let heading = Style::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_background_color("#EDEDED");
+    let numbers: Vec<Style> = columns
+        .iter()
+        .map(|c| Style::new().set_num_format(number_format(c.en)))
+        .collect();
+    let integer = Style::new().set_num_format("0");
     let sheet = workbook.add_worksheet();
-    sheet.set_name(name)?;
+    sheet.set_name(match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    })?;
+    sheet
+        .set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
+    let mut widths: Vec<usize> = columns
+        .iter()
+        .map(|c| display_width(c.heading(lang)).min(MAX_COLUMN_WIDTH / 2))
+        .collect();
     for (c, column) in columns.iter().enumerate() {
         let c = u16::try_from(c).unwrap_or(u16::MAX);
-        sheet.write_string_with_format(0, c, column.heading(lang), &bold)?;
+        sheet.write_string_with_format(0, c, column.heading(lang), &heading)?;
     }
     sheet.set_freeze_panes(1, 0)?;
     for at in 0..rows.count() {
         let row = rows.row(at);
         let r = u32::try_from(at + 1).unwrap_or(u32::MAX);
         for (c, column) in columns.iter().enumerate() {
+            let index = c;
             let c = u16::try_from(c).unwrap_or(u16::MAX);
             let cell = (column.cell)(row);
+            let text = cell.text(lang);
+            widths[index] = widths[index].max(display_width(&text));
             match &cell {
-                Cell::Text(None) | Cell::Decimal(None) | Cell::Integer(None) => {}
+                Cell::Text(None)
+                | Cell::Named { code: None, .. }
+                | Cell::Decimal(None)
+                | Cell::Integer(None) => {}
                 Cell::Decimal(Some(number)) => match number.to_f64() {
                     Some(number) => {
-                        sheet.write_number(r, c, number)?;
+                        sheet.write_number_with_format(r, c, number, &numbers[index])?;
                     }
                     None => {
-                        sheet.write_string(r, c, cell.text())?;
+                        sheet.write_string(r, c, text)?;
                     }
                 },
                 Cell::Integer(Some(number)) => {
                     // Counts and years stay far below 2^53, where a double is exact.
                     #[expect(clippy::cast_precision_loss, reason = "counts and years are small")]
-                    sheet.write_number(r, c, *number as f64)?;
+                    sheet.write_number_with_format(r, c, *number as f64, &integer)?;
                 }
-                Cell::Text(Some(_)) | Cell::List(_) => {
-                    sheet.write_string(r, c, cell.text())?;
+                Cell::Text(Some(_)) | Cell::Named { .. } | Cell::List(_) => {
+                    sheet.write_string(r, c, text)?;
                 }
             }
         }
+    }
+    for (c, width) in widths.into_iter().enumerate() {
+        let c = u16::try_from(c).unwrap_or(u16::MAX);
+        // The widest text and a margin of two, within bounds.
+        #[expect(clippy::cast_precision_loss, reason = "widths are small")]
+        sheet.set_column_width(c, (width.clamp(4, MAX_COLUMN_WIDTH) + 2) as f64)?;
     }
     workbook.save_to_buffer()
 }
@@ -320,7 +422,7 @@ mod tests {
 
     #[test]
     fn a_text_cell_that_looks_like_a_formula_is_defused_and_numbers_are_not() {
-        let written = |cell: Cell<'_>| csv::line([csv_field(&cell)]);
+        let written = |cell: Cell<'_>| csv::line([csv_field(&cell, Lang::En)]);
         assert_eq!(
             written(Cell::Text(Some("=HYPERLINK(\"x\")"))),
             "\"'=HYPERLINK(\"\"x\"\")\"\r\n"
@@ -334,5 +436,21 @@ mod tests {
             "-35.533\r\n"
         );
         assert_eq!(written(Cell::Text(Some("区教育局"))), "区教育局\r\n");
+    }
+
+    #[test]
+    fn an_enumerated_value_is_its_code_in_english_and_its_name_in_chinese() {
+        let cell = Cell::Named {
+            code: Some("excellent"),
+            names: Vocabulary::Grade,
+        };
+        assert_eq!(csv::line([csv_field(&cell, Lang::En)]), "excellent\r\n");
+        assert_eq!(csv::line([csv_field(&cell, Lang::Zh)]), "优\r\n");
+    }
+
+    #[test]
+    fn a_chinese_character_is_two_characters_wide() {
+        assert_eq!(display_width("区教育局"), 8);
+        assert_eq!(display_width("101001"), 6);
     }
 }

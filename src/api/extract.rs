@@ -501,14 +501,16 @@ impl utoipa::IntoParams for IfMatch {
             ParameterBuilder::new()
                 .name("If-Match")
                 .parameter_in(ParameterIn::Header)
-                .description(Some("The ETag last read, or `*`"))
+                .description(Some(
+                    "The ETag last read (e.g. `\"3\"`), or `*`; leave it out to write whatever \
+                     is stored",
+                ))
                 .required(Required::False)
                 .schema(Some(
                     ObjectBuilder::new()
                         .schema_type(Type::String)
                         .pattern(Some(IF_MATCH_PATTERN)),
                 ))
-                .example(Some(serde_json::json!("\"3\"")))
                 .build(),
         ]
     }

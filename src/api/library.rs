@@ -237,7 +237,7 @@ pub async fn peers(
         answer(
             format,
             query.lang.unwrap_or_default(),
-            "indicator-peers",
+            ("indicator-peers", "同类指标比较"),
             peer_columns(),
             peers,
             move |peers| {

@@ -34,7 +34,7 @@ async fn package_file(
 /// follows the Fiscal Data Package (measures approved / adjusted / executed in 万元, the
 /// administrative classification by unit, the expenditure line), with `budget.csv` and
 /// `scores.csv` beside it. Only published reports are in it. Roles: anyone.
-#[utoipa::path(tag = "public", security(()), params(
+#[utoipa::path(operation_id = "open_data_descriptor", tag = "public", security(()), params(
     ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
     (status = 200, description = "The data package descriptor", body = Object),
@@ -50,7 +50,7 @@ pub async fn descriptor(
 
 /// `budget.csv` of the year's open data package: approved, adjusted and executed amounts (万元)
 /// of each published unit's total, basic and project expenditure. Roles: anyone.
-#[utoipa::path(tag = "public", security(()), params(
+#[utoipa::path(operation_id = "open_data_budget_csv", tag = "public", security(()), params(
     ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
     (status = 200, description = "UTF-8 CSV with a header row", content((String = "text/csv"))),
@@ -63,7 +63,7 @@ pub async fn budget(req: HttpRequest, store: web::Data<Store>) -> Result<HttpRes
 
 /// `scores.csv` of the year's open data package: each published unit's execution rate (%),
 /// score (points) and grade by the bureau's rules. Roles: anyone.
-#[utoipa::path(tag = "public", security(()), params(
+#[utoipa::path(operation_id = "open_data_scores_csv", tag = "public", security(()), params(
     ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
     (status = 200, description = "UTF-8 CSV with a header row", content((String = "text/csv"))),

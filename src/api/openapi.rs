@@ -127,8 +127,42 @@ pub fn finish(document: openapi::OpenApi) -> openapi::OpenApi {
     }
     if let Some(paths) = value.get_mut("paths") {
         plain_schema(paths, &schemas);
+        report_examples(paths);
     }
     serde_json::from_value(value).unwrap_or(document)
+}
+
+/// The seed report (开福区人民政府办公室, 2021), as a unit posts it.
+const SEED_REPORT: &str =
+    include_str!("../../tests/fixtures/kaifu-2021-government-office/report.json");
+
+/// The seed report, and its parts, as the examples of the bodies that write a report: the docs
+/// UI's Try-it-out starts from a real report, not from placeholders (`"string"`, the largest
+/// integer) that would replace the unit's own.
+fn report_examples(paths: &mut Value) {
+    let Ok(seed) = serde_json::from_str::<Value>(SEED_REPORT) else {
+        return;
+    };
+    let evaluation = "/api/v1/departments/{code}/evaluations/{year}";
+    for (path, example) in [
+        (evaluation.to_owned(), seed.clone()),
+        (format!("{evaluation}/budget"), seed["budget"].clone()),
+        (format!("{evaluation}/goals"), seed["goals"].clone()),
+        (format!("{evaluation}/results"), seed["results"].clone()),
+    ] {
+        if example.is_null() {
+            continue;
+        }
+        if let Some(content) = paths
+            .pointer_mut(&format!(
+                "/{}/put/requestBody/content/application~1json",
+                path.replace('~', "~0").replace('/', "~1")
+            ))
+            .and_then(Value::as_object_mut)
+        {
+            content.insert("example".to_owned(), example);
+        }
+    }
 }
 
 fn problem(description: &str) -> Value {

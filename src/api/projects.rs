@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, Problem};
-use super::export::{Cell, Column, Format, Lang, answer, json_text, negotiate, off_the_workers};
+use super::export::{
+    Cell, Column, Format, Lang, Vocabulary, answer, json_text, negotiate, off_the_workers,
+};
 use super::extract::{IfMatch, JsonBody, etag, parameter, path_parameter, window};
 use super::publishing::DocumentQuery;
 use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
@@ -510,7 +512,7 @@ pub async fn list_projects(
         answer(
             format,
             lang,
-            "projects",
+            ("projects", "项目自评表"),
             project_columns(),
             page.items,
             |items| {
@@ -557,7 +559,10 @@ fn project_columns() -> Vec<Column<ProjectOverview>> {
         Column {
             en: "State",
             zh: "状态",
-            cell: |r| Cell::Text(Some(r.status.as_str())),
+            cell: |r| Cell::Named {
+                code: Some(r.status.as_str()),
+                names: Vocabulary::Status,
+            },
         },
         Column {
             en: "Amount unit as written",
@@ -592,7 +597,10 @@ fn project_columns() -> Vec<Column<ProjectOverview>> {
         Column {
             en: "Grade",
             zh: "等级",
-            cell: |r| Cell::Text(r.grade.map(|g| g.as_str())),
+            cell: |r| Cell::Named {
+                code: r.grade.map(|g| g.as_str()),
+                names: Vocabulary::Grade,
+            },
         },
         Column {
             en: "Stated total",
@@ -678,14 +686,21 @@ pub async fn compare_projects(
     off_the_workers(move || {
         let mut comparison = app::projects::compare(&store, &caller, year, listing)?;
         let rows = std::mem::take(&mut comparison.projects);
-        answer(format, lang, "projects", project_columns(), rows, |rows| {
-            comparison.projects = rows.clone();
-            json_text(&ProjectComparisonView {
-                comparison,
-                limit: listing.window.limit,
-                offset: listing.window.offset,
-            })
-        })
+        answer(
+            format,
+            lang,
+            ("projects", "项目对比"),
+            project_columns(),
+            rows,
+            |rows| {
+                comparison.projects = rows.clone();
+                json_text(&ProjectComparisonView {
+                    comparison,
+                    limit: listing.window.limit,
+                    offset: listing.window.offset,
+                })
+            },
+        )
     })
     .await
 }

@@ -16,6 +16,7 @@ use crate::app;
 use crate::app::Store;
 use crate::app::forms::ClientGone;
 use crate::domain::access::Caller;
+use crate::domain::checks::Finding;
 use crate::domain::presentation::form::UnreadableCell;
 use crate::domain::presentation::narrative::DocumentFormat;
 use crate::domain::report::EvaluationReport;
@@ -139,7 +140,7 @@ pub async fn form_xlsx(
 }
 
 /// A file name as `filename*` carries it (RFC 8187).
-fn percent_encoded(text: &str) -> String {
+pub(super) fn percent_encoded(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
@@ -176,7 +177,48 @@ pub struct FormReadingView {
     /// The report as stored, with the table's parts in it.
     pub report: EvaluationReport,
     /// The cells that could not be read; their fields keep their stored values.
-    pub unreadable: Vec<UnreadableCell>,
+    pub unreadable: Vec<UnreadableCellView>,
+    /// The findings of the checks on the report as stored, errors first, each with the cell
+    /// of the table showing the field it is about.
+    pub findings: Vec<FindingInTable>,
+}
+
+/// A finding, with where the table shows it.
+#[derive(Serialize, ToSchema)]
+pub struct FindingInTable {
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// The cell of the table showing the field of `path` (`自评表!I12`); none where the table
+    /// does not show it (the finding is about a part only the report has).
+    pub cell: Option<String>,
+}
+
+/// A cell of the table that could not be read.
+#[derive(Serialize, ToSchema)]
+#[schema(as = UnreadableCell)]
+pub struct UnreadableCellView {
+    /// The sheet, e.g. 自评表.
+    pub sheet: String,
+    /// The cell's address, e.g. `D6`.
+    pub cell: String,
+    /// What is wrong, as a stable code: `not_a_number`, `not_an_amount`, `not_points`,
+    /// `text_unstorable`, `required`, `target_without_value`, `actual_missing`, `not_a_grade`,
+    /// `not_a_level1`, `other_unit`, `unit_code_missing`, `no_unit_code_label`, `other_year`.
+    pub code: &'static str,
+    /// What is wrong, in the language of the request (Chinese unless `Accept-Language` asks
+    /// for English).
+    pub reason: String,
+}
+
+impl From<&UnreadableCell> for UnreadableCellView {
+    fn from(cell: &UnreadableCell) -> Self {
+        Self {
+            sheet: cell.sheet.clone(),
+            cell: cell.cell.clone(),
+            code: cell.fault.code(),
+            reason: super::messages::cell_fault(&cell.fault, super::language::current()),
+        }
+    }
 }
 
 /// Reads a filled-in self-evaluation table (the workbook of `form.xlsx`, sheet 自评表) into
@@ -257,7 +299,18 @@ pub async fn read_form(
         FormReadingView {
             meta: summary.into(),
             report: saved.evaluation.report.clone(),
-            unreadable: saved.outcome,
+            unreadable: saved
+                .outcome
+                .unreadable
+                .iter()
+                .map(UnreadableCellView::from)
+                .collect(),
+            findings: saved
+                .outcome
+                .findings
+                .into_iter()
+                .map(|(finding, cell)| FindingInTable { finding, cell })
+                .collect(),
         },
     ))
 }

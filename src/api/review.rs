@@ -150,7 +150,7 @@ pub struct ApprovalView {
 /// approved (422). Roles: reviewer, admin.
 #[utoipa::path(tag = "review", params(
     EvaluationKey,
-        ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, example = r#""3""#, description = "The ETag of the version whose targets are approved"),
+        ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]{1,18}")$"#, description = "The ETag of the version whose targets are approved, e.g. `\"3\"`"),
 ), responses(
     (status = 200, description = "Approved", body = ApprovalView, headers(("ETag" = String, description = "The new version, quoted"))),
     (status = 403, description = "Not a reviewer or admin", body = Problem, content_type = "application/problem+json"),
@@ -199,7 +199,7 @@ pub struct FindingsView {
 /// stable rule code, a severity (`error` blocks submission, `warning` does not), the JSON path,
 /// the figures involved (万元, %, persons) and a message in Chinese and English.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
-#[utoipa::path(tag = "review", params(
+#[utoipa::path(operation_id = "evaluation_findings", tag = "review", params(
     EvaluationKey,
 ), responses(
     (status = 200, description = "The findings, errors first", body = FindingsView),
@@ -244,7 +244,7 @@ pub struct ScoreView {
 /// attainment and score, subtotals per 一级, total and grade; where something cannot be
 /// computed, `missing` says what. The unit's stated score and grade are shown beside the
 /// computed ones. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
-#[utoipa::path(tag = "review", params(
+#[utoipa::path(operation_id = "evaluation_score", tag = "review", params(
     EvaluationKey,
 ), responses(
     (status = 200, description = "The scorecard", body = ScoreView),
@@ -305,7 +305,7 @@ pub struct HistoryView {
 
 /// Every write and every action on the evaluation — who, when, what, the version, the
 /// comment — oldest first. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
-#[utoipa::path(tag = "review", params(
+#[utoipa::path(operation_id = "evaluation_history", tag = "review", params(
     EvaluationKey,
 ), responses(
     (status = 200, description = "The history", body = HistoryView),
@@ -335,7 +335,7 @@ pub struct VersionView {
 
 /// The evaluation as it was at version `n` — a submitted or accepted version reads the same
 /// whatever was done after it. Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
-#[utoipa::path(tag = "review", params(
+#[utoipa::path(operation_id = "evaluation_version", tag = "review", params(
     EvaluationKey,
     ("n" = i64, Path, minimum = 1, description = "The version"),
 ), responses(

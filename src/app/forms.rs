@@ -13,8 +13,9 @@ use std::time::Instant;
 
 use super::AppError;
 use super::access::require_write;
-use super::evaluations::{EvaluationKey, Saved, edit};
+use super::evaluations::{EvaluationKey, Saved, edit, previous_report};
 use crate::domain::access::Caller;
+use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Evaluation, Precondition};
 use crate::domain::presentation::form::{self, UnreadableCell};
 use crate::domain::presentation::workbook::{Interrupt, Stop, TIME_BUDGET, WorkbookError};
@@ -78,6 +79,15 @@ pub enum FormRefusal {
     Cells(Vec<UnreadableCell>),
 }
 
+/// What a table read answers besides the evaluation: the cells it could not read, and the
+/// findings of the checks on the report as stored, each with the cell of the table showing
+/// the field it is about (`自评表!I12`), where the table shows it.
+#[derive(Debug)]
+pub struct FormOutcome {
+    pub unreadable: Vec<UnreadableCell>,
+    pub findings: Vec<(Finding, Option<String>)>,
+}
+
 /// Reads the table in the workbook `upload` carries into the evaluation `key` (a new draft when there is
 /// none): its budget rows, overall goal, indicators and stated scores replace the report's.
 /// With `partial`, what could be read is stored and the unreadable cells are answered with
@@ -90,7 +100,7 @@ pub fn read_form(
     partial: bool,
     upload: Upload<'_>,
     gone: &ClientGone,
-) -> Result<Result<Saved<Vec<UnreadableCell>>, FormRefusal>, AppError> {
+) -> Result<Result<Saved<FormOutcome>, FormRefusal>, AppError> {
     store.read_transaction(|tx| {
         require_write(tx, caller, &key.code)?;
         let department = tx.department_id(&key.code)?;
@@ -116,7 +126,7 @@ pub fn read_form(
         Err(refusal) => return Ok(Err(FormRefusal::Workbook(refusal))),
     };
     let (code, year) = (key.code.to_string(), i32::from(key.year));
-    edit(
+    let saved = edit(
         store,
         caller,
         key,
@@ -129,9 +139,34 @@ pub fn read_form(
                 return Err(FormRefusal::Cells(reading.unreadable));
             }
             *report = reading.report;
-            Ok(reading.unreadable)
+            Ok((reading.unreadable, reading.places))
         },
-    )
+    )?;
+    let saved = match saved {
+        Ok(saved) => saved,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let findings = store.read_transaction(|tx| {
+        let department = tx.department_id(&key.code)?;
+        let settings = tx.year_settings(key.year)?;
+        let previous = previous_report(tx, department, &saved.evaluation)?;
+        Ok::<_, AppError>(saved.evaluation.findings(&settings, previous.as_ref()))
+    })?;
+    let (unreadable, places) = saved.outcome;
+    Ok(Ok(Saved {
+        evaluation: saved.evaluation,
+        change: saved.change,
+        outcome: FormOutcome {
+            unreadable,
+            findings: findings
+                .into_iter()
+                .map(|finding| {
+                    let cell = places.cell(&finding.path);
+                    (finding, cell)
+                })
+                .collect(),
+        },
+    }))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod access;
 mod approval_coverage;
 mod audit_and_login;
 mod bad_input;
+mod clerk;
 mod cli;
 mod comparisons;
 mod concurrency;

@@ -242,3 +242,83 @@ fn every_paged_list_states_the_range_of_limit_and_offset() {
     }
     assert!(lists >= 5, "only {lists} paged lists");
 }
+
+/// The docs UI's Try-it-out starts from a real report and sends no `If-Match` of its own: an
+/// example ETag made every first PUT a 412, and placeholders replaced the unit's report.
+#[test]
+fn the_docs_ui_offers_the_seed_report_and_no_if_match_and_warns_that_a_put_replaces_the_report() {
+    let document = committed();
+    let seed = crate::helpers::seed_fixture()["report"].clone();
+    let put = &document["paths"]["/api/v1/departments/{code}/evaluations/{year}"]["put"];
+    assert!(put["requestBody"]["content"]["application/json"]["example"] == seed);
+    assert!(
+        put["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("The body replaces the whole report")),
+        "{}",
+        put["description"]
+    );
+    let goals = &document["paths"]["/api/v1/departments/{code}/evaluations/{year}/goals"]["put"];
+    assert!(goals["requestBody"]["content"]["application/json"]["example"] == seed["goals"]);
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["name"] == "If-Match" {
+                    assert!(
+                        parameter.get("example").is_none() && parameter.get("examples").is_none(),
+                        "{method} {path}: If-Match has an example, which the docs UI would send"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Generated clients read: one body type for the login (the OAuth 2.0 form is the security
+/// scheme's), and operation ids that say what they do.
+#[test]
+fn generators_find_one_login_body_and_operation_ids_that_say_what_they_do() {
+    let document = committed();
+    let login = &document["paths"]["/api/v1/auth/token"]["post"]["requestBody"]["content"];
+    let types: Vec<&String> = login.as_object().expect("content").keys().collect();
+    assert_eq!(types, ["application/json"]);
+    let id = |path: &str, method: &str| {
+        document["paths"][path][method]["operationId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(
+        id("/api/v1/comparisons/departments", "get"),
+        "compare_departments"
+    );
+    assert_eq!(
+        id("/api/v1/public/open-data/{year}/budget.csv", "get"),
+        "open_data_budget_csv"
+    );
+    assert_eq!(
+        id(
+            "/api/v1/departments/{code}/evaluations/{year}/history",
+            "get"
+        ),
+        "evaluation_history"
+    );
+    let unclear = [
+        "departments",
+        "budget",
+        "scores",
+        "history",
+        "version",
+        "grades",
+        "trends",
+    ];
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(
+                !unclear.contains(&id),
+                "{method} {path}: unclear operation id {id}"
+            );
+        }
+    }
+}

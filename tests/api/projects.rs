@@ -391,7 +391,7 @@ async fn a_units_projects_are_listed_filtered_and_sorted_and_the_year_is_compare
         ),
         "{text}"
     );
-
+    // The same rows as a workbook, headed in Chinese on a sheet named in Chinese, the figures as numbers.
     // The same rows as a workbook, headed in Chinese, the figures as numbers.
     let xlsx = reviewer
         .get("/api/v1/years/2022/projects?format=xlsx&lang=zh&sort=score&order=descending")
@@ -400,7 +400,7 @@ async fn a_units_projects_are_listed_filtered_and_sorted_and_the_year_is_compare
     use calamine::{Data, Reader, Xlsx};
     let mut workbook: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(xlsx.bytes)).expect("an XLSX workbook");
-    let sheet = workbook.worksheet_range("projects").expect("the sheet");
+    let sheet = workbook.worksheet_range("项目对比").expect("the sheet");
     let rows: Vec<_> = sheet.rows().collect();
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[0][1], Data::String("项目代码".to_owned()));

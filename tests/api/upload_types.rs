@@ -178,10 +178,10 @@ async fn a_multipart_with_two_files_too_many_parts_long_part_headers_or_an_overs
     let long = multipart(&[("file", Some(&long_name), &workbook)]);
     let none = multipart(&[("note", None, b"x")]);
     for (what, body, needle) in [
-        ("two files", two, "more than one file"),
-        ("ten parts", many, "more than 8 parts"),
-        ("part headers of 6 KiB", long, "longer than 4096 bytes"),
-        ("no file", none, "no file"),
+        ("two files", two, "多个文件"),
+        ("ten parts", many, "超过 8 个字段"),
+        ("part headers of 6 KiB", long, "超过 4096 字节"),
+        ("no file", none, "没有文件"),
     ] {
         let answer = send(&app.admin(), &path, &multipart_type(), body).await;
         answer.assert_problem(400, "invalid_multipart");

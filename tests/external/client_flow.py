@@ -9,10 +9,10 @@ import sys
 
 from perfeval_client import AuthenticatedClient, Client
 from perfeval_client.api.auth import login
-from perfeval_client.api.comparisons import departments as comparison
+from perfeval_client.api.comparisons import compare_departments as comparison
 from perfeval_client.api.departments import create_department
-from perfeval_client.api.evaluations import get_evaluation, list_evaluations, put_evaluation
-from perfeval_client.api.review import findings, score
+from perfeval_client.api.evaluations import form_xlsx, get_evaluation, list_evaluations, put_evaluation
+from perfeval_client.api.review import evaluation_findings as findings, evaluation_score as score
 from perfeval_client.models import (
     Department,
     DepartmentComparison,
@@ -25,6 +25,7 @@ from perfeval_client.models import (
     ScoreView,
     TokenAnswer,
 )
+from perfeval_client.types import File
 
 
 def expect(response, status, model):
@@ -73,6 +74,9 @@ def main(base_url, password, fixtures):
 
     table = expect(comparison.sync_detailed(client=client, year=2021), 200, DepartmentComparison)
     assert [row.department_code for row in table.items] == [code], table.items
+
+    workbook = expect(form_xlsx.sync_detailed(code, 2021, client=client), 200, File)
+    assert workbook.payload.read(2) == b"PK", "the self-evaluation table is an XLSX (zip) workbook"
 
     csv = client.get_httpx_client().get("/api/v1/comparisons/departments", params={"year": 2021, "format": "csv"})
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv"), csv

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The API contract, judged by tools the project did not write, against the running service:
 #   1. openapi-spec-validator: openapi/openapi.json is valid OpenAPI 3.1;
-#   2. openapi-python-client: a client generated from it logs in, registers the seed's unit,
-#      posts the seed report, reads it back equal, and reads findings, score and a table
-#      (tests/external/client_flow.py, with no hand-written model);
+#   2. openapi-python-client: a client generated from it, used as generated (no patch),
+#      logs in, registers the seed's unit, posts the seed report, reads it back equal, and
+#      reads findings, score and a table (tests/external/client_flow.py, with no hand-written
+#      model); openapi-typescript: types generated from it, with a short flow using them
+#      (tests/external/client_flow.ts), compiled by `tsc --strict` and run with node (both
+#      pinned, installed with npm into the run's own directory);
 #   3. schemathesis: every operation fuzzed from the document with a unit's token, then with
 #      an administrator's, with every check (no 5xx, no undocumented status or content type,
 #      every answer valid against its schema, valid requests accepted, invalid ones refused,
@@ -63,17 +66,36 @@ echo "--- openapi-spec-validator"
 "$VENV/bin/openapi-spec-validator" openapi/openapi.json
 
 echo "--- openapi-python-client"
-printf 'post_hooks: []\n' >"$WORK/generator.yaml"
+# The generator's own setting for media types it does not know: the XLSX workbooks come as
+# bytes (File) and the SVG charts as text, so that every operation is generated with its answer.
+cat >"$WORK/generator.yaml" <<'YAML'
+post_hooks: []
+content_type_overrides:
+  application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream
+  image/svg+xml: text/plain
+YAML
 "$VENV/bin/openapi-python-client" generate --path openapi/openapi.json --meta none \
   --config "$WORK/generator.yaml" --output-path "$WORK/perfeval_client" >"$WORK/generate.log" 2>&1 \
   || { cat "$WORK/generate.log"; exit 1; }
-# openapi-python-client 0.29.1 annotates an operation that takes two body types (the token
-# request: JSON or the OAuth 2.0 form) with `Unset` without importing it (upstream issue 1451).
-for module in "$WORK"/perfeval_client/api/*/*.py; do
-  if grep -q '| Unset = UNSET' "$module" && ! grep -q 'import.*\bUnset\b' "$module"; then
-    sed -i 's/^from \.\.\.types import Response, UNSET$/from ...types import Response, UNSET, Unset/' "$module"
-  fi
-done
+if grep -q '^WARNING' "$WORK/generate.log"; then
+  cat "$WORK/generate.log"
+  echo "openapi-python-client left something out of the client"
+  exit 1
+fi
+
+echo "--- openapi-typescript and tsc --strict"
+# Pinned, installed into a directory of this run only, each step bounded in time.
+TS_DIR="$WORK/typescript"
+mkdir -p "$TS_DIR"
+(cd "$TS_DIR" && printf '{"private": true}\n' >package.json &&
+  timeout 300 npm install --silent --no-audit --no-fund --ignore-scripts \
+    openapi-typescript@7.13.0 typescript@5.9.3 >/dev/null)
+timeout 120 "$TS_DIR/node_modules/.bin/openapi-typescript" openapi/openapi.json \
+  --output "$TS_DIR/perfeval.ts" >"$WORK/typescript.log" 2>&1 || { cat "$WORK/typescript.log"; exit 1; }
+cp tests/external/client_flow.ts "$TS_DIR/"
+timeout 120 "$TS_DIR/node_modules/.bin/tsc" --strict --noEmitOnError --target es2022 \
+  --module commonjs --lib es2022,dom --outDir "$TS_DIR/out" \
+  "$TS_DIR/perfeval.ts" "$TS_DIR/client_flow.ts"
 
 # A token for a user of the server at $BASE.
 token() {
@@ -116,9 +138,10 @@ check_on() {
   for _ in $(seq 1 50); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
   curl -fs "$BASE/readyz" >/dev/null || { cat "$WORK/server-$db.log"; exit 1; }
 
-  echo "--- the generated client on $db"
+  echo "--- the generated clients on $db"
   PYTHONPATH="$WORK" "$VENV/bin/python" tests/external/client_flow.py "$BASE" "$ADMIN_PASSWORD" \
     tests/fixtures/kaifu-2021-government-office
+  timeout 60 node "$TS_DIR/out/client_flow.js" "$BASE" "$ADMIN_PASSWORD"
 
   ADMIN=$(token admin "$ADMIN_PASSWORD")
   for user in 'fuzz.admin admin' 'fuzz.unit unit'; do

@@ -16,7 +16,9 @@ use super::{
     from_year_table, rate,
 };
 use crate::api::error::ApiError;
-use crate::api::export::{Cell, Column, Format, Lang, Rows, answer, json_text, negotiate};
+use crate::api::export::{
+    Cell, Column, Format, Lang, Rows, Vocabulary, answer, json_text, negotiate,
+};
 use crate::api::extract::window;
 use crate::app::Store;
 use crate::app::comparisons::CachedTable;
@@ -85,11 +87,17 @@ impl DepartmentColumn {
             Self::DepartmentName => column(DEPARTMENT_NAME, |l| {
                 Cell::Text(Some(&l.unit.department_name))
             }),
-            Self::Kind => column(("Kind", "单位性质"), |l| Cell::Text(Some(&l.unit.kind))),
+            Self::Kind => column(("Kind", "单位性质"), |l| Cell::Named {
+                code: Some(&l.unit.kind),
+                names: Vocabulary::UnitKind,
+            }),
             Self::ParentCode => column(("Parent", "上级单位"), |l| {
                 Cell::Text(l.unit.parent_code.as_deref())
             }),
-            Self::Status => column(("Status", "状态"), |l| Cell::Text(Some(&l.unit.status))),
+            Self::Status => column(("Status", "状态"), |l| Cell::Named {
+                code: Some(&l.unit.status),
+                names: Vocabulary::Status,
+            }),
             Self::BasicInitial => column(
                 ("Basic, initial (10k CNY)", "基本支出年初预算（万元）"),
                 |l| Cell::Decimal(l.unit.basic.initial),
@@ -159,7 +167,10 @@ impl DepartmentColumn {
             ),
             Self::Score => column(("Score", "自评得分"), |l| Cell::Decimal(l.unit.score)),
             Self::ScoreRank => column(("Score rank", "得分排名"), |l| rank(l.ranks.score)),
-            Self::Grade => column(GRADE, |l| Cell::Text(l.unit.grade.map(Grade::as_str))),
+            Self::Grade => column(GRADE, |l| Cell::Named {
+                code: l.unit.grade.map(Grade::as_str),
+                names: Vocabulary::Grade,
+            }),
             Self::IndicatorsTotal => column(("Indicators", "指标数"), |l| {
                 Cell::Integer(Some(l.unit.indicators_total))
             }),
@@ -387,7 +398,7 @@ pub struct DepartmentComparisonQuery {
 ///
 /// The table is computed once per change of the year's data and shared; its ETag changes
 /// with the data, and `If-None-Match` with the ETag held is answered 304 without a body.
-#[utoipa::path(tag = "comparisons", params(DepartmentComparisonQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
+#[utoipa::path(operation_id = "compare_departments", tag = "comparisons", params(DepartmentComparisonQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
     (status = 200, description = "The table (JSON, CSV or XLSX)", body = DepartmentComparison,
         content((DepartmentComparison = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
         headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
@@ -422,7 +433,7 @@ pub async fn departments(
         answer(
             format,
             query.lang.unwrap_or_default(),
-            "departments",
+            ("departments", "单位对比"),
             columns,
             Sorted {
                 table: table.clone(),

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{DEPARTMENT_CODE, DEPARTMENT_NAME, column, from_year_table};
 use crate::api::error::ApiError;
-use crate::api::export::{Cell, Column, Format, Lang, answer, json_text, negotiate};
+use crate::api::export::{Cell, Column, Format, Lang, Vocabulary, answer, json_text, negotiate};
 use crate::app::Store;
 use crate::domain::access::Caller;
 use crate::domain::comparison::{DeviationBand, compare_missing_last, deviation};
@@ -47,7 +47,10 @@ fn deviation_columns() -> Vec<Column<DeviationRow>> {
         column(("Deviation (%)", "偏离度（%）"), |r| {
             Cell::Decimal(r.deviation.map(Percent::value))
         }),
-        column(("Band", "区间"), |r| Cell::Text(Some(r.band.as_str()))),
+        column(("Band", "区间"), |r| Cell::Named {
+            code: Some(r.band.as_str()),
+            names: Vocabulary::Band,
+        }),
     ]
 }
 
@@ -73,7 +76,7 @@ pub struct YearQuery {
 /// budget: within 5 %, 10 %, 15 %, beyond; the largest deviation first. Also as CSV or XLSX;
 /// read from the year's table, with its ETag.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units only).
-#[utoipa::path(tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
+#[utoipa::path(operation_id = "compare_deviation", tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
     (status = 200, description = "The bands", body = Deviation, headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
     TableNotModified, Unauthenticated, InvalidQuery,
 ))]
@@ -117,7 +120,7 @@ pub async fn deviations(
         answer(
             format,
             query.lang.unwrap_or_default(),
-            "deviation",
+            ("deviation", "预算偏离"),
             deviation_columns(),
             rows,
             |rows| {

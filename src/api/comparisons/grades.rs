@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::deviations::YearQuery;
 use super::{GRADE, UNITS, column, from_year_table};
 use crate::api::error::ApiError;
-use crate::api::export::{Cell, Column, answer, json_text, negotiate};
+use crate::api::export::{Cell, Column, Vocabulary, answer, json_text, negotiate};
 use crate::app::Store;
 use crate::domain::access::Caller;
 use crate::domain::comparison::{UnitYear, grade_distribution};
@@ -24,7 +24,10 @@ pub struct GradeRow {
 
 fn grade_columns() -> Vec<Column<GradeRow>> {
     vec![
-        column(GRADE, |r| Cell::Text(Some(r.grade.as_str()))),
+        column(GRADE, |r| Cell::Named {
+            code: Some(r.grade.as_str()),
+            names: Vocabulary::Grade,
+        }),
         column(UNITS, |r| Cell::Integer(i64::try_from(r.units).ok())),
     ]
 }
@@ -38,7 +41,7 @@ pub struct GradeDistribution<'a> {
 /// The distribution of the year's grades (computed scores), read from the year's table with
 /// its ETag. Also as CSV or XLSX. Roles:
 /// admin, reviewer, analyst; unit (its own department and subordinate units only).
-#[utoipa::path(tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
+#[utoipa::path(operation_id = "compare_grades", tag = "comparisons", params(YearQuery, ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds")), responses(
     (status = 200, description = "The distribution", body = GradeDistribution, headers(("ETag" = String, description = "A validator of this answer: it changes when the year's data changes"))),
     TableNotModified, Unauthenticated, InvalidQuery,
 ))]
@@ -70,7 +73,7 @@ pub async fn grades(
         answer(
             format,
             query.lang.unwrap_or_default(),
-            "grades",
+            ("grades", "等级分布"),
             grade_columns(),
             rows,
             |rows| json_text(&GradeDistribution { year, items: rows }),

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::api::error::{ApiError, Problem};
 use crate::api::export::{
-    Cell, Column, Format, Lang, answer, json_text, negotiate, off_the_workers,
+    Cell, Column, Format, Lang, Vocabulary, answer, json_text, negotiate, off_the_workers,
 };
 use crate::app;
 use crate::app::Store;
@@ -67,7 +67,10 @@ fn trend_columns() -> Vec<Column<TrendRow>> {
         }),
         column(STAFFING_CONTROL_RATE, |r| rate(r.staffing_control_rate)),
         column(("Score", "得分"), |r| Cell::Decimal(r.score.map(|e| e.0))),
-        column(GRADE, |r| Cell::Text(r.grade.map(Grade::as_str))),
+        column(GRADE, |r| Cell::Named {
+            code: r.grade.map(Grade::as_str),
+            names: Vocabulary::Grade,
+        }),
         column(INDICATORS_MET_SHARE, |r| rate(r.indicators_met_share)),
         column(FINDINGS_COUNT, |r| Cell::Integer(Some(r.findings_count))),
         column(PROBLEMS_COUNT, |r| Cell::Integer(Some(r.problems_count))),
@@ -100,7 +103,7 @@ pub struct Trend<'a> {
 /// A unit's figures year by year (five years by default), or — without `department` — the
 /// district's: sums and the rates of the sums, the median score. Also as CSV or XLSX.
 /// Roles: admin, reviewer, analyst; unit (its own department and subordinate units only).
-#[utoipa::path(tag = "comparisons", params(TrendQuery), responses(
+#[utoipa::path(operation_id = "compare_trends", tag = "comparisons", params(TrendQuery), responses(
     (status = 200, description = "The series", body = Trend),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     Unauthenticated, InvalidQuery,
@@ -148,7 +151,7 @@ pub async fn trends(
         answer(
             format,
             query.lang.unwrap_or_default(),
-            "trends",
+            ("trends", "历年趋势"),
             trend_columns(),
             rows,
             |rows| {

@@ -84,7 +84,7 @@ pub struct UnmetGoals<'a> {
 /// Indicators missed in at least `years` consecutive years (matched within a unit by name and
 /// unit of measure), each with its longest run. Also as CSV or XLSX. Roles: admin, reviewer,
 /// analyst; unit (its own department and subordinate units only).
-#[utoipa::path(tag = "comparisons", params(UnmetGoalsQuery), responses(
+#[utoipa::path(operation_id = "compare_unmet_goals", tag = "comparisons", params(UnmetGoalsQuery), responses(
     (status = 200, description = "The goals missed", body = UnmetGoals),
     Unauthenticated, InvalidQuery,
 ))]
@@ -125,7 +125,7 @@ pub async fn unmet(
         answer(
             format,
             query.lang.unwrap_or_default(),
-            "unmet-goals",
+            ("unmet-goals", "未完成指标"),
             unmet_columns(),
             rows,
             |rows| {

@@ -382,7 +382,7 @@ fn a_stated_score_or_coefficient_is_held_to_the_rule() {
     );
 }
 
-/// The finding gives both figures and the rule, in both languages.
+/// The finding gives both figures and the rule, in both languages, the rule in words.
 #[test]
 fn a_stated_score_mismatch_names_both_figures_and_the_rule() {
     let steps = json!({"kind": "step_deduction", "points": "1", "per_percent": "1"});
@@ -418,18 +418,18 @@ fn a_stated_score_mismatch_names_both_figures_and_the_rule() {
             ("results.indicators[0].stated_coefficient", "0.4"),
             ("stated_coefficient × weight", "4"),
             (
-                "score by the indicator's rule (step_deduction: −1 per 1 % short, floor 0)",
+                "score by the indicator's rule (step deduction: −1 per 1 % short, floor 0)",
                 "5"
             ),
         ]
     );
     assert_eq!(
         finding.message,
-        "指标“办文”填报自评得分4分、得分系数0.4（× 分值10 = 4分），但按其评分规则（step_deduction: −1 per 1 % short, floor 0）应得5分。"
+        "指标“办文”填报自评得分4分、得分系数0.4（× 分值10 = 4分），但按其评分规则（每少完成1%扣1分，最低0分）应得5分。"
     );
     assert_eq!(
         finding.message_en,
-        "Indicator “办文” states a score of 4 and a 得分系数 of 0.4 (× weight 10 = 4), but its scoring rule (step_deduction: −1 per 1 % short, floor 0) gives 5."
+        "Indicator “办文” states a score of 4 and a 得分系数 of 0.4 (× weight 10 = 4), but its scoring rule (step deduction: −1 per 1 % short, floor 0) gives 5."
     );
 }
 

@@ -103,7 +103,14 @@ pub(super) fn weights(
         let configured = group.points.value();
         if present && sum != configured {
             let level1 = group.level1;
+            let level1_zh = level1_name(level1);
             let framework = framework.name.as_str();
+            // The default framework's name is the settings' key, not a name a filer knows.
+            let framework_zh = if on_default {
+                "本年度默认指标体系".to_owned()
+            } else {
+                format!("指标体系“{framework}”")
+            };
             findings.add(
                 Rule::GroupWeightMismatch,
                 "goals.indicators",
@@ -111,7 +118,7 @@ pub(super) fn weights(
                     figure(format!("sum of {level1} weights"), amount(sum)),
                     figure(format!("{level1} weight (framework {framework})"), amount(configured)),
                 ],
-                format!("{level1}类指标分值合计{}分，与指标体系“{framework}”设置的{}分不一致。", amount(sum), amount(configured)),
+                format!("{level1_zh}分值合计{}分，与{framework_zh}设置的{}分不一致。", amount(sum), amount(configured)),
                 format!("The {level1} indicators weigh {} in all; the framework “{framework}” gives {}.", amount(sum), amount(configured)),
             );
         }

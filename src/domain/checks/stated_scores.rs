@@ -69,7 +69,7 @@ pub(super) fn stated_scores(report: &EvaluationReport, findings: &mut Findings) 
             "stated_coefficient"
         };
         let ours = ours.round_dp(2);
-        let rule_name = rule_text(rule);
+        let (rule_zh, rule_name) = rule_text(rule);
         let mut figures = vec![figure(format!("{path}.actual"), actual_text(result))];
         figures.push(figure("target", indicator.target_text()));
         let mut stated_zh = Vec::new();
@@ -108,7 +108,7 @@ pub(super) fn stated_scores(report: &EvaluationReport, findings: &mut Findings) 
             format!("{path}.{field}"),
             figures,
             format!(
-                "指标“{name}”填报{}，但按其评分规则（{rule_name}）应得{}分。",
+                "指标“{name}”填报{}，但按其评分规则（{rule_zh}）应得{}分。",
                 stated_zh.join("、"),
                 amount(ours)
             ),
@@ -121,22 +121,30 @@ pub(super) fn stated_scores(report: &EvaluationReport, findings: &mut Findings) 
     }
 }
 
-/// A scoring rule as a finding names it.
-fn rule_text(rule: ScoringRule) -> String {
+/// A scoring rule as a finding names it: in Chinese, then in English.
+fn rule_text(rule: ScoringRule) -> (String, String) {
     match rule {
-        ScoringRule::Proportional => "proportional: weight × attainment".to_owned(),
+        ScoringRule::Proportional => (
+            "按完成比例计分：分值×完成率".to_owned(),
+            "proportional: weight × attainment".to_owned(),
+        ),
         ScoringRule::StepDeduction {
             points,
             per_percent,
             floor,
-        } => format!(
-            "step_deduction: −{} per {} % short, floor {}",
-            amount(points.value()),
-            amount(per_percent.value()),
-            amount(floor.map_or(Decimal::ZERO, |f| f.value()))
+        } => {
+            let (points, per_percent) = (amount(points.value()), amount(per_percent.value()));
+            let floor = amount(floor.map_or(Decimal::ZERO, |f| f.value()));
+            (
+                format!("每少完成{per_percent}%扣{points}分，最低{floor}分"),
+                format!("step deduction: −{points} per {per_percent} % short, floor {floor}"),
+            )
+        }
+        ScoringRule::AllOrNothing => (
+            "完成得满分，未完成不得分".to_owned(),
+            "all or nothing".to_owned(),
         ),
-        ScoringRule::AllOrNothing => "all_or_nothing".to_owned(),
-        ScoringRule::Bands => "bands".to_owned(),
+        ScoringRule::Bands => ("按档次计分".to_owned(), "by bands".to_owned()),
     }
 }
 

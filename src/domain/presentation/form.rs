@@ -19,8 +19,6 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::narrative::Unit;
 use super::workbook::{self, Interrupt, Value, Window, WorkbookError};
@@ -50,14 +48,67 @@ const SPARE_ROWS: u32 = 3;
 const LAST_COLUMN: u16 = 8;
 
 /// A cell of the table that could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnreadableCell {
     /// The sheet, e.g. 自评表.
     pub sheet: String,
     /// The cell's address, e.g. `D6`.
     pub cell: String,
     /// What is wrong with it.
-    pub reason: String,
+    pub fault: CellFault,
+}
+
+/// Why a cell could not be read, with what it held; the sentence saying so is written where
+/// the answer is, in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CellFault {
+    /// Text where a number belongs.
+    NotANumber { text: String },
+    /// A number that is not an amount in 万元 (negative, too many places).
+    NotAnAmount { text: String },
+    /// A number that is not points (above 100, too many places).
+    NotPoints { text: String },
+    /// A text too long for a cell of the report, or holding control characters.
+    TextUnstorable,
+    /// A cell an indicator row must fill, left empty; `what` is its column's heading.
+    Required { what: &'static str },
+    /// A target that is a sign and nothing else.
+    TargetWithoutValue,
+    /// A score given with no actual.
+    ActualMissing,
+    /// A grade none of the ways forms write grades.
+    NotAGrade { text: String },
+    /// A 一级指标 that is none of the framework's.
+    NotALevel1 { text: String },
+    /// The table of another unit.
+    OtherUnit { found: String, expected: String },
+    /// 单位代码 left empty.
+    UnitCodeMissing,
+    /// No cell labelled 单位代码.
+    NoUnitCodeLabel,
+    /// The table of another year.
+    OtherYear { year: i32 },
+}
+
+impl CellFault {
+    /// The stable code of the fault.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotANumber { .. } => "not_a_number",
+            Self::NotAnAmount { .. } => "not_an_amount",
+            Self::NotPoints { .. } => "not_points",
+            Self::TextUnstorable => "text_unstorable",
+            Self::Required { .. } => "required",
+            Self::TargetWithoutValue => "target_without_value",
+            Self::ActualMissing => "actual_missing",
+            Self::NotAGrade { .. } => "not_a_grade",
+            Self::NotALevel1 { .. } => "not_a_level1",
+            Self::OtherUnit { .. } => "other_unit",
+            Self::UnitCodeMissing => "unit_code_missing",
+            Self::NoUnitCodeLabel => "no_unit_code_label",
+            Self::OtherYear { .. } => "other_year",
+        }
+    }
 }
 
 /// A cell as the reader sees it: its value, or that it holds a formula. A text is shared
@@ -78,11 +129,69 @@ pub struct FilledTable {
     rows: u32,
 }
 
-/// What was read: the report with the table's parts in it, and the cells it could not read.
+/// What was read: the report with the table's parts in it, the cells it could not read, and
+/// the rows each part was read from.
 #[derive(Debug, Clone)]
 pub struct Reading {
     pub report: EvaluationReport,
     pub unreadable: Vec<UnreadableCell>,
+    pub places: Places,
+}
+
+/// The rows of the table the parts of the report were read from, by their path in the
+/// report, so that what is said of a field (a finding) also names the cell showing it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Places {
+    rows: Vec<(String, u32)>,
+}
+
+impl Places {
+    fn note(&mut self, path: impl Into<String>, row: u32) {
+        self.rows.push((path.into(), row));
+    }
+
+    /// The cell (`自评表!I11`) showing the field at `path` in the report, if the table shows
+    /// it: the row of the longest part read that the path is in, the column of the field.
+    pub fn cell(&self, path: &str) -> Option<String> {
+        let (part, row) = self
+            .rows
+            .iter()
+            .filter(|(part, _)| {
+                path.strip_prefix(part.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
+            .max_by_key(|(part, _)| part.len())?;
+        let field = path[part.len()..].trim_start_matches('.');
+        let field = field.split(['.', '[']).next().unwrap_or_default();
+        let column = if part.starts_with("budget.") {
+            match field {
+                "adjusted" => 4,
+                "executed" => 5,
+                _ => 3,
+            }
+        } else if part.starts_with("goals.indicators[") {
+            match field {
+                "level1" => 1,
+                "level2" => 2,
+                "target" | "adjusted_target" | "comparison" | "unit" => 4,
+                "weight" => 6,
+                _ => 3,
+            }
+        } else if part.starts_with("results.indicators[") {
+            match field {
+                "self_score" | "stated_coefficient" => 7,
+                "deviation_reason" => 8,
+                _ => 5,
+            }
+        } else {
+            match part.as_str() {
+                "goals.overall_goal" => 1,
+                "results.stated_total_score" => 7,
+                _ => 8,
+            }
+        };
+        Some(format!("{SHEET}!{}", address(*row, column)))
+    }
 }
 
 /// `D6` for row 5, column 3 (both from 0).
@@ -104,10 +213,26 @@ fn level1_of(text: &str) -> Option<IndicatorLevel1> {
     })
 }
 
-fn grade_of(text: &str) -> Option<Grade> {
-    [Grade::Excellent, Grade::Good, Grade::Fair, Grade::Poor]
-        .into_iter()
-        .find(|grade| grade_name(*grade) == text)
+/// The grade a cell names, as forms write grades: 优 or 优秀, 良 or 良好, 中, 中等, 合格 or
+/// 一般, 差, 较差 or 不合格 (a trailing 级 allowed).
+pub fn grade_of(text: &str) -> Option<Grade> {
+    match text.trim_end_matches('级') {
+        "优" | "优秀" => Some(Grade::Excellent),
+        "良" | "良好" => Some(Grade::Good),
+        "中" | "中等" | "合格" | "一般" => Some(Grade::Fair),
+        "差" | "较差" | "不合格" => Some(Grade::Poor),
+        _ => None,
+    }
+}
+
+/// The grade as the table shows it: as the unit wrote it where that names the same grade.
+fn grade_cell(results: &crate::domain::report::Results) -> &str {
+    match (results.stated_grade, &results.stated_grade_as_written) {
+        (Some(grade), Some(written)) if grade_of(written.as_str()) == Some(grade) => {
+            written.as_str()
+        }
+        (grade, _) => grade.map(grade_name).unwrap_or_default(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,16 +342,7 @@ pub fn write(
         )?,
         None => sheet.write_blank(total, 7, &styles.label)?,
     };
-    sheet.write_string_with_format(
-        total,
-        8,
-        report
-            .results
-            .stated_grade
-            .map(grade_name)
-            .unwrap_or_default(),
-        &styles.label,
-    )?;
+    sheet.write_string_with_format(total, 8, grade_cell(&report.results), &styles.label)?;
     workbook.save_to_buffer()
 }
 
@@ -506,11 +622,11 @@ impl Reader<'_> {
         }
     }
 
-    fn unreadable(&mut self, row: u32, column: u16, reason: impl Into<String>) {
+    fn unreadable(&mut self, row: u32, column: u16, fault: CellFault) {
         self.unreadable.push(UnreadableCell {
             sheet: SHEET.to_owned(),
             cell: address(row, column),
-            reason: reason.into(),
+            fault,
         });
     }
 
@@ -528,12 +644,13 @@ impl Reader<'_> {
             Cell::Text(text) => match text.replace(',', "").parse::<Decimal>() {
                 Ok(number) => Ok(Some(number)),
                 Err(_) => {
-                    self.unreadable(row, column, format!("`{text}` is not a number"));
+                    let text = text.to_string();
+                    self.unreadable(row, column, CellFault::NotANumber { text });
                     Err(Noted)
                 }
             },
             Cell::Other(text) => {
-                self.unreadable(row, column, format!("`{text}` is not a number"));
+                self.unreadable(row, column, CellFault::NotANumber { text });
                 Err(Noted)
             }
             Cell::Empty | Cell::Formula => Ok(None),
@@ -549,6 +666,7 @@ impl Reader<'_> {
         column: u16,
         before: Option<T>,
         value: fn(T) -> Decimal,
+        fault: fn(String) -> CellFault,
     ) -> Option<T>
     where
         T: Copy + FromStr<Err = String>,
@@ -560,21 +678,26 @@ impl Reader<'_> {
         if let Some(before) = before.filter(|b| value(*b) == number) {
             return Some(before);
         }
-        match number.normalize().to_string().parse::<T>() {
+        let text = number.normalize().to_string();
+        match text.parse::<T>() {
             Ok(figure) => Some(figure),
-            Err(reason) => {
-                self.unreadable(row, column, reason);
+            Err(_) => {
+                self.unreadable(row, column, fault(text));
                 before
             }
         }
     }
 
     fn amount(&mut self, row: u32, column: u16, before: Option<Amount>) -> Option<Amount> {
-        self.figure(row, column, before, Amount::value)
+        self.figure(row, column, before, Amount::value, |text| {
+            CellFault::NotAnAmount { text }
+        })
     }
 
     fn points(&mut self, row: u32, column: u16, before: Option<Points>) -> Option<Points> {
-        self.figure(row, column, before, Points::value)
+        self.figure(row, column, before, Points::value, |text| {
+            CellFault::NotPoints { text }
+        })
     }
 
     fn columns(&mut self, row: u32, before: Option<&BudgetColumns>) -> Option<BudgetColumns> {
@@ -637,27 +760,36 @@ impl FilledTable {
             unreadable: Vec::new(),
         };
         let mut report = draft.clone();
+        let mut places = Places::default();
         match reader.find(6, CODE_LABEL) {
             Some(row) => match reader.text(row, 7) {
-                Some(found) if found != code => {
-                    reader.unreadable(row, 7, format!("the table is of unit {found}, not {code}"))
-                }
+                Some(found) if found != code => reader.unreadable(
+                    row,
+                    7,
+                    CellFault::OtherUnit {
+                        found,
+                        expected: code.to_owned(),
+                    },
+                ),
                 Some(_) => {}
-                None => reader.unreadable(row, 7, "the unit code is missing"),
+                None => reader.unreadable(row, 7, CellFault::UnitCodeMissing),
             },
-            None => reader.unreadable(2, 6, format!("no cell says {CODE_LABEL}")),
+            None => reader.unreadable(2, 6, CellFault::NoUnitCodeLabel),
         }
         let year_text = reader.text(1, 0).unwrap_or_default();
         if !year_text.contains(&year.to_string()) {
-            reader.unreadable(1, 0, format!("the table is not of the year {year}"));
+            reader.unreadable(1, 0, CellFault::OtherYear { year });
         }
 
         if let Some(row) = reader.find(1, TOTAL_ROW) {
+            places.note("budget.total", row);
+            places.note("results.stated_execution_score", row);
             report.budget.total = reader.columns(row, draft.budget.total.as_ref());
             report.results.stated_execution_score =
                 reader.points(row, 8, draft.results.stated_execution_score);
         }
         if let Some(row) = reader.find(1, BASIC_ROW) {
+            places.note("budget.basic.amounts", row);
             let before = draft.budget.basic.as_ref().map(|b| &b.amounts);
             if let Some(columns) = reader.columns(row, before) {
                 report
@@ -670,6 +802,7 @@ impl FilledTable {
             }
         }
         if let Some(row) = reader.find(1, PROJECTS_ROW) {
+            places.note("budget.projects.amounts", row);
             let before = draft.budget.projects.as_ref().map(|p| &p.amounts);
             if let Some(columns) = reader.columns(row, before) {
                 report
@@ -682,57 +815,62 @@ impl FilledTable {
             }
         }
         if let Some(row) = reader.find(0, GOAL_LABEL) {
+            places.note("goals.overall_goal", row);
             report.goals.overall_goal = reader.text(row, 1);
         }
         if let Some(header) = reader.find(1, LEVEL1_HEADING) {
             let end = reader.find(0, SCORE_LABEL).unwrap_or(self.rows);
-            let (indicators, results) = read_indicators(&mut reader, draft, header + 1, end);
+            let (indicators, results) =
+                read_indicators(&mut reader, draft, (header + 1, end), &mut places);
             report.goals.indicators = indicators;
             report.results.indicators = results;
             if end < self.rows {
+                places.note("results.stated_total_score", end);
+                places.note("results.stated_grade", end);
                 report.results.stated_total_score =
                     reader.points(end, 7, draft.results.stated_total_score);
-                report.results.stated_grade = match reader.text(end, 8) {
-                    None => None,
-                    Some(text) => {
-                        let grade = grade_of(&text);
-                        if grade.is_none() {
-                            reader.unreadable(
-                                end,
-                                8,
-                                format!("`{text}` is not a grade (优, 良, 中, 差)"),
-                            );
-                            // Kept as stored where the cell cannot be read.
-                            draft.results.stated_grade
-                        } else {
-                            grade
+                let (grade, written) = match reader.text(end, 8) {
+                    None => (None, None),
+                    Some(text) => match grade_of(&text) {
+                        Some(grade) => {
+                            let written = (text != grade_name(grade))
+                                .then(|| Label::try_from(text).ok())
+                                .flatten();
+                            (Some(grade), written)
                         }
-                    }
+                        None => {
+                            reader.unreadable(end, 8, CellFault::NotAGrade { text });
+                            // Kept as stored where the cell cannot be read.
+                            (
+                                draft.results.stated_grade,
+                                draft.results.stated_grade_as_written.clone(),
+                            )
+                        }
+                    },
                 };
+                report.results.stated_grade = grade;
+                report.results.stated_grade_as_written = written;
             }
         }
         Reading {
             report,
             unreadable: reader.unreadable,
+            places,
         }
     }
 }
 
-fn label(reader: &mut Reader<'_>, row: u32, column: u16, what: &str) -> Option<Label> {
+fn label(reader: &mut Reader<'_>, row: u32, column: u16, what: &'static str) -> Option<Label> {
     match reader.text(row, column) {
         Some(text) => match Label::try_from(text) {
             Ok(label) => Some(label),
-            Err(reason) => {
-                reader.unreadable(row, column, reason);
+            Err(_) => {
+                reader.unreadable(row, column, CellFault::TextUnstorable);
                 None
             }
         },
         None => {
-            reader.unreadable(
-                row,
-                column,
-                format!("{what} is required in an indicator row"),
-            );
+            reader.unreadable(row, column, CellFault::Required { what });
             None
         }
     }
@@ -741,8 +879,8 @@ fn label(reader: &mut Reader<'_>, row: u32, column: u16, what: &str) -> Option<L
 fn read_indicators(
     reader: &mut Reader<'_>,
     draft: &EvaluationReport,
-    first: u32,
-    end: u32,
+    (first, end): (u32, u32),
+    places: &mut Places,
 ) -> (Vec<Indicator>, Vec<IndicatorResult>) {
     let mut indicators: Vec<Indicator> = Vec::new();
     let mut results = Vec::new();
@@ -759,11 +897,7 @@ fn read_indicators(
             level1 = level1_of(&text);
             under_unreadable = level1.is_none();
             if under_unreadable {
-                reader.unreadable(
-                    row,
-                    1,
-                    format!("`{text}` is not 产出, 效益, 满意度, 投入, 过程, 效果 or 决策"),
-                );
+                reader.unreadable(row, 1, CellFault::NotALevel1 { text });
             }
         }
         // The rows under an unreadable 一级指标 are not taken: it is named once, above them.
@@ -805,8 +939,10 @@ fn read_indicators(
             continue;
         };
         if let Some(result) = cells.result(&indicator, before, result_before) {
+            places.note(format!("results.indicators[{}]", results.len()), row);
             results.push(result);
         }
+        places.note(format!("goals.indicators[{}]", indicators.len()), row);
         indicators.push(indicator);
     }
     (indicators, results)
@@ -815,6 +951,50 @@ fn read_indicators(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_in_the_report_is_found_at_the_cell_of_its_row_and_field() {
+        let mut places = Places::default();
+        places.note("budget.total", 4);
+        places.note("results.indicators[2]", 11);
+        places.note("results.indicators[12]", 21);
+        places.note("goals.indicators[0]", 9);
+        assert_eq!(
+            places
+                .cell("results.indicators[2].deviation_reason")
+                .as_deref(),
+            Some("自评表!I12")
+        );
+        assert_eq!(
+            places.cell("results.indicators[12].actual").as_deref(),
+            Some("自评表!F22")
+        );
+        assert_eq!(
+            places.cell("budget.total.executed").as_deref(),
+            Some("自评表!F5")
+        );
+        assert_eq!(
+            places.cell("goals.indicators[0].weight").as_deref(),
+            Some("自评表!G10")
+        );
+        assert_eq!(places.cell("budget.three_public.total.actual"), None);
+    }
+
+    #[test]
+    fn grades_are_read_as_forms_write_them() {
+        for (text, grade) in [
+            ("优秀", Grade::Excellent),
+            ("优", Grade::Excellent),
+            ("良好", Grade::Good),
+            ("合格", Grade::Fair),
+            ("中等", Grade::Fair),
+            ("不合格", Grade::Poor),
+            ("差", Grade::Poor),
+        ] {
+            assert_eq!(grade_of(text), Some(grade), "{text}");
+        }
+        assert_eq!(grade_of("很好"), None);
+    }
 
     #[test]
     fn cells_are_addressed_as_a_spreadsheet_names_them() {

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod project_table;
 pub mod workbook;
 
+use super::cycle::{Action, EvaluationStatus};
 use super::department::{FundingType, UnitKind};
 use super::report::{Comparison, Grade, Indicator, IndicatorLevel1, IndicatorResult, read_figure};
 
@@ -87,6 +88,27 @@ pub fn grade_name(grade: Grade) -> &'static str {
         Grade::Good => "良",
         Grade::Fair => "中",
         Grade::Poor => "差",
+    }
+}
+
+/// 状态 as the bureau's forms and notices write it.
+pub fn status_name(status: EvaluationStatus) -> &'static str {
+    match status {
+        EvaluationStatus::Draft => "草稿",
+        EvaluationStatus::Submitted => "已提交",
+        EvaluationStatus::Returned => "已退回",
+        EvaluationStatus::Accepted => "已审核",
+        EvaluationStatus::Published => "已公开",
+    }
+}
+
+/// 审核动作 as a verb.
+pub fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Submit => "提交",
+        Action::Return => "退回",
+        Action::Accept => "审核通过",
+        Action::Publish => "公开",
     }
 }
 

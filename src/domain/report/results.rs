@@ -22,6 +22,10 @@ pub struct Results {
     /// 自评等级 as the unit states it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stated_grade: Option<Grade>,
+    /// 自评等级 as the unit's table writes it (`优秀`, `合格` …) where that is not the grade's
+    /// short name (优, 良, 中, 差): kept so that the table is written back as it came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stated_grade_as_written: Option<Label>,
     /// The unit's own score for budget execution (预算执行率得分), in points.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stated_execution_score: Option<Points>,

@@ -4,7 +4,7 @@
 //! missing, `10.00` stays), so that a table posted back unchanged changes nothing; a cell
 //! that cannot be read keeps the draft's value, so that a partial reading loses nothing.
 
-use super::{Reader, split_number, target_parts};
+use super::{CellFault, Reader, split_number, target_parts};
 use crate::domain::presentation::{actual_cell, target_cell};
 use crate::domain::report::{Comparison, Indicator, IndicatorLevel1, IndicatorResult};
 use crate::domain::values::Label;
@@ -56,13 +56,13 @@ impl RowCells<'_, '_> {
                     let (comparison, value, unit) = target_parts(&text);
                     let value = match Label::try_from(value) {
                         Ok(value) => value,
-                        Err(reason) => {
-                            let reason = if text.chars().count() > 1 {
-                                reason
+                        Err(_) => {
+                            let fault = if text.chars().count() > 1 {
+                                CellFault::TextUnstorable
                             } else {
-                                "the target has no value".to_owned()
+                                CellFault::TargetWithoutValue
                             };
-                            self.reader.unreadable(self.row, TARGET, reason);
+                            self.reader.unreadable(self.row, TARGET, fault);
                             return before.cloned();
                         }
                     };
@@ -125,8 +125,9 @@ impl RowCells<'_, '_> {
                 };
                 match Label::try_from(text) {
                     Ok(actual) => Some(actual),
-                    Err(reason) => {
-                        self.reader.unreadable(self.row, ACTUAL, reason);
+                    Err(_) => {
+                        self.reader
+                            .unreadable(self.row, ACTUAL, CellFault::TextUnstorable);
                         actual_before.clone()
                     }
                 }
@@ -135,7 +136,7 @@ impl RowCells<'_, '_> {
         let unchanged = actual == actual_before && self_score == before.and_then(|r| r.self_score);
         if actual.is_none() && self_score.is_some() && !unchanged {
             self.reader
-                .unreadable(self.row, ACTUAL, "实际完成值 is empty while 得分 is given");
+                .unreadable(self.row, ACTUAL, CellFault::ActualMissing);
             return before.cloned();
         }
         let stated = before.filter(|_| unchanged);
