@@ -14,6 +14,7 @@ use super::public::{PublicQuery, cacheable, digest_tag};
 use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::forms::ClientGone;
 use crate::domain::access::Caller;
 use crate::domain::presentation::form::UnreadableCell;
@@ -223,6 +224,7 @@ pub struct FormReadingView {
 pub async fn read_form(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: EvaluationKey,
     if_match: IfMatch,
     query: web::Query<FormQuery>,
@@ -234,6 +236,7 @@ pub async fn read_form(
     let saved = super::request_id::block(move || {
         app::forms::read_form(
             &store,
+            &trail,
             &caller,
             &key,
             if_match.0,
@@ -242,8 +245,7 @@ pub async fn read_form(
             &gone,
         )
     })
-    .await??
-    .map_err(ApiError::from)?;
+    .await??;
     let summary = &saved.evaluation.summary;
     Ok(answer(
         saved.change,
