@@ -511,3 +511,48 @@ impl ResponseError for ApiError {
         response.json(problem)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::presentation::workbook::Bound;
+    use crate::domain::upload::UploadError;
+
+    #[test]
+    fn a_refusal_is_recorded_with_the_status_it_is_answered_with() {
+        let errors = || -> Vec<AppError> {
+            vec![
+                AppError::NotFound("x".to_owned()),
+                AppError::Forbidden("x".to_owned()),
+                AppError::PreconditionRequired("x".to_owned()),
+                AppError::Refused(Refusal::Stale { current: Some(2) }),
+                AppError::Refused(Refusal::Invalid(Vec::new())),
+                AppError::Refused(Refusal::NoTargets {
+                    subject: "x".to_owned(),
+                }),
+                AppError::DocumentTooLarge { size: 2, limit: 1 },
+                AppError::Store(StoreError::Conflict {
+                    code: "x",
+                    detail: "x".to_owned(),
+                }),
+                AppError::Store(StoreError::Contended),
+                AppError::Store(StoreError::internal("x")),
+                AppError::Invalid(Box::new(ApiError::PayloadTooLarge { limit: 1 })),
+                AppError::Invalid(Box::new(ApiError::MalformedJson("x".to_owned()))),
+                AppError::Invalid(Box::new(FormRefusal::Upload(UploadError::TooManyParts))),
+                AppError::Invalid(Box::new(FormRefusal::Workbook(WorkbookError::TooLarge(
+                    Bound::Entries,
+                )))),
+                AppError::Invalid(Box::new(FormRefusal::Cells(Vec::new()))),
+                AppError::Unrecorded(StoreError::Contended),
+            ]
+        };
+        for (recorded, answered) in errors().iter().zip(errors()) {
+            assert_eq!(
+                status_of(recorded),
+                ApiError::from(answered).status_code().as_u16(),
+                "{recorded:?}"
+            );
+        }
+    }
+}
