@@ -271,6 +271,33 @@ impl std::fmt::Debug for Secret {
 }
 
 impl Settings {
+    /// The settings a test starts a service with, on `database_url`: a port the system picks
+    /// on the loopback address, one worker, 4 connections, a 2 MiB body limit and the default
+    /// limits, no signing key, no portal and no first admin's password; a test sets what it
+    /// is about with struct update syntax.
+    pub fn for_tests(database_url: String) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url,
+            pool_size: 4,
+            max_body_bytes: 2 * 1024 * 1024,
+            workers: Some(1),
+            jwt_secret: None,
+            dev: false,
+            jwt_public_key: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            jwt_max_ttl_seconds: 3600,
+            cors_origins: Vec::new(),
+            token_ttl_seconds: 3600,
+            admin_user: "admin".to_owned(),
+            admin_password: None,
+            audit_retention_days: 730,
+            metrics_bind: None,
+            limits: Limits::default(),
+        }
+    }
+
     /// What a log line may say about the database: the URL without any password in it,
     /// whether in `user:password@` or in a `password=` parameter.
     pub fn database_for_log(&self) -> String {

@@ -334,12 +334,15 @@ fn manage_user(database: &Database, command: UserCommand) -> Result<(), Failure>
                 return Err("a unit user is bound to a department: add --department CODE".into());
             }
             let password = read_password()?;
-            let user = store.create_user(NewUser {
-                username,
-                password,
-                role,
-                department,
-            })?;
+            let user = store.create_user(
+                NewUser {
+                    username,
+                    password,
+                    role,
+                    department,
+                },
+                None,
+            )?;
             log::info!("added {} ({})", user.username, user.role);
         }
         UserCommand::SetPassword { username } => {
@@ -347,7 +350,7 @@ fn manage_user(database: &Database, command: UserCommand) -> Result<(), Failure>
                 password: Some(read_password()?),
                 ..UserChange::default()
             };
-            store.change_user(&username, change)?;
+            store.change_user(&username, change, None)?;
             log::info!("changed the password of {username}; its earlier tokens are refused");
         }
         UserCommand::Disable { username } => {
@@ -355,7 +358,7 @@ fn manage_user(database: &Database, command: UserCommand) -> Result<(), Failure>
                 disabled: Some(true),
                 ..UserChange::default()
             };
-            store.change_user(&username, change)?;
+            store.change_user(&username, change, None)?;
             log::info!("disabled {username}");
         }
     }

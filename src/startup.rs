@@ -9,7 +9,7 @@ use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api;
-use crate::api::audit::audit;
+use crate::api::audit::refused_credentials;
 use crate::api::auth::{Authenticator, LoginLimiter, LoginOrigins, PortalKey};
 use crate::api::extract::{BodyDeadline, BodyLimit, query_config};
 use crate::api::headers::{allowed_origins, cors, security_headers};
@@ -182,7 +182,7 @@ fn ensure_admin(store: &Store, settings: &Settings) -> Result<(), StartupError> 
         role: Role::Admin,
         department: None,
     };
-    let admin = store.create_user(admin).map_err(database)?;
+    let admin = store.create_user(admin, None).map_err(database)?;
     log::info!("created the first administrator, {}", admin.username);
     if generated {
         println!(
@@ -350,7 +350,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
-                .wrap(from_fn(audit))
+                .wrap(from_fn(refused_credentials))
                 .wrap(from_fn(close_when_stopping))
                 .wrap(from_fn(api::json_ends_with_newline))
                 .wrap(cors(&origins))

@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 
 use counting::HELD;
-use perfeval::config::{Limits, Secret, Settings};
+use perfeval::config::{Secret, Settings};
 use perfeval::startup::Application;
 
 #[path = "support/counting.rs"]
@@ -46,26 +46,12 @@ async fn failed_logins(url: &str, hosts: std::ops::RangeInclusive<u8>) -> usize 
 async fn failed_logins_with_megabyte_names_do_not_stay_in_memory() {
     let database = std::env::temp_dir().join(format!("perfeval_memory_{}.db", std::process::id()));
     let settings = Settings {
-        bind: "127.0.0.1:0".parse().expect("an address"),
-        database_url: database.to_string_lossy().into_owned(),
         pool_size: 2,
-        max_body_bytes: 2 * 1024 * 1024,
-        workers: Some(1),
         jwt_secret: Some(Secret::from(
             "memory-test-secret-that-is-32-bytes".to_owned(),
         )),
-        dev: false,
-        jwt_public_key: None,
-        jwt_issuer: None,
-        jwt_audience: None,
-        jwt_max_ttl_seconds: 3600,
-        cors_origins: Vec::new(),
-        token_ttl_seconds: 3600,
-        admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from("admin-password-for-tests".to_owned())),
-        audit_retention_days: 730,
-        metrics_bind: None,
-        limits: Limits::default(),
+        ..Settings::for_tests(database.to_string_lossy().into_owned())
     };
     let app = Application::build(&settings).expect("the service starts");
     let url = format!("http://127.0.0.1:{}/api/v1/auth/token", app.port());

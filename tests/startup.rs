@@ -1,28 +1,13 @@
 //! The service refuses to start without a proper signing key, and says why without saying it.
 
-use perfeval::config::{Limits, Secret, Settings};
+use perfeval::config::{Secret, Settings};
 use perfeval::startup::{StartupError, authenticator};
 
 fn settings(secret: Option<&str>, dev: bool) -> Settings {
     Settings {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database_url: String::new(),
-        pool_size: 1,
-        max_body_bytes: 1 << 20,
-        workers: None,
         jwt_secret: secret.map(|s| Secret::from(s.to_owned())),
         dev,
-        jwt_public_key: None,
-        jwt_issuer: None,
-        jwt_audience: None,
-        jwt_max_ttl_seconds: 3600,
-        cors_origins: Vec::new(),
-        token_ttl_seconds: 3600,
-        admin_user: "admin".to_owned(),
-        admin_password: None,
-        audit_retention_days: 730,
-        metrics_bind: None,
-        limits: Limits::default(),
+        ..Settings::for_tests(String::new())
     }
 }
 

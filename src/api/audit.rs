@@ -1,164 +1,62 @@
-//! The audit log: a middleware that records every administrative and review action and every
-//! failed authentication once it is answered, and the admins' endpoint that reads it. A login
-//! whose password was checked is recorded by the login itself, before it is answered.
+//! The audit log as the api meets it: the `Trail` a change's use case writes its entry with
+//! (from where, on what), the middleware that records the credentials refused before any use
+//! case is reached, the client's address as the log keeps it, and the admins' endpoint that
+//! reads the log. The entries of changes and logins are written by their use cases
+//! (`app::audit`, `app::login`).
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, get, web};
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, get, web};
+use std::future::{Ready, ready};
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::ApiError;
+use super::error::{ApiError, status_of};
 use super::extract::window;
 use super::responses::{AdminOnly, InvalidQuery};
 use crate::app::Store;
-use crate::app::audit::{AuditEntry, NewAuditEntry};
-use crate::app::audit::{AuditPolicy, Kind};
+use crate::app::audit::AuditEntry;
+use crate::app::audit::{AuditPolicy, Kind, Trail};
 use crate::domain::access::Caller;
 
-/// Why a presented credential was refused, in the words the caller was answered with.
+/// Why a credential that was shown was refused, in the words the caller was answered with;
+/// left by the `Caller` extractor in the request's extensions.
 #[derive(Debug, Clone)]
-pub struct AuthenticationRefused(pub String);
+pub struct RefusedCredential(pub String);
 
-/// What an action changed, in words for the log (never a secret).
-#[derive(Debug, Clone)]
-pub struct AuditDetail(pub String);
-
-/// The handler has recorded the request itself (a login whose password was checked).
-#[derive(Debug, Clone, Copy)]
-pub struct Recorded;
-
-/// What a login refused before its password was checked is recorded as.
-pub const CROSS_SITE_LOGIN: &str = "a login posted by a page of another site was refused";
-const LOGIN_THROTTLED: &str = "too many failed logins from this address";
-const LOGIN_UNREAD: &str = "the login was refused before its password was checked";
-
-/// The longest request path an entry keeps, in characters.
-const PATH_KEPT: usize = 200;
-
-/// The writes that are administrative or review actions, by method and route, with the name
-/// the log gives them.
-const AUDITED: [(Method, &str, &str); 19] = [
-    (Method::POST, "/api/v1/users", "user.create"),
-    (Method::PATCH, "/api/v1/users/{username}", "user.update"),
-    (
-        Method::POST,
-        "/api/v1/service-tokens",
-        "service_token.issue",
-    ),
-    (
-        Method::DELETE,
-        "/api/v1/service-tokens/{id}",
-        "service_token.revoke",
-    ),
-    (Method::POST, "/api/v1/departments", "department.create"),
-    (
-        Method::PATCH,
-        "/api/v1/departments/{code}",
-        "department.update",
-    ),
-    (
-        Method::DELETE,
-        "/api/v1/departments/{code}",
-        "department.delete",
-    ),
-    (
-        Method::PUT,
-        "/api/v1/years/{year}/settings",
-        "year_settings.update",
-    ),
-    (
-        Method::POST,
-        "/api/v1/departments/{code}/evaluations/{year}/submit",
-        "evaluation.submit",
-    ),
-    (
-        Method::POST,
-        "/api/v1/departments/{code}/evaluations/{year}/return",
-        "evaluation.return",
-    ),
-    (
-        Method::POST,
-        "/api/v1/departments/{code}/evaluations/{year}/accept",
-        "evaluation.accept",
-    ),
-    (
-        Method::POST,
-        "/api/v1/departments/{code}/evaluations/{year}/publish",
-        "evaluation.publish",
-    ),
-    (
-        Method::POST,
-        "/api/v1/departments/{code}/evaluations/{year}/goals/approve",
-        "evaluation.approve_goals",
-    ),
-    (Method::POST, "/api/v1/auth/token", "login"),
-    (
-        Method::PUT,
-        "/api/v1/years/{year}/library",
-        "indicator_library.import",
-    ),
-    (
-        Method::DELETE,
-        "/api/v1/years/{year}/library",
-        "indicator_library.remove",
-    ),
-    (
-        Method::PUT,
-        "/api/v1/departments/{code}/monitoring/{year}/{period}",
-        "monitoring.file",
-    ),
-    (
-        Method::PUT,
-        "/api/v1/departments/{code}/monitoring/{year}/{period}/projects/{project}",
-        "monitoring.file_project",
-    ),
-    (
-        Method::PUT,
-        "/api/v1/departments/{code}/evaluations/{year}/review-score",
-        "evaluation.review_score",
-    ),
-];
-
-fn outcome(status: u16) -> &'static str {
-    match status {
-        200..=399 => "succeeded",
-        400..=499 => "refused",
-        _ => "failed",
-    }
-}
-
-/// Records what the answered request was, when it is one the log keeps. A log that cannot be
-/// written is reported in the service's log; the answer stands (a login is recorded before it
-/// is answered, and refused when it cannot be).
-pub async fn audit(
+/// Records a refused credential once the request is answered: it names no one, and the
+/// request reached no use case. Whatever the route; a log that cannot be written is reported
+/// in the service's log, and the answer stands.
+pub async fn refused_credentials(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let peer = req.peer_addr().map(|a| a.ip());
+    let address = req
+        .peer_addr()
+        .map(|peer| logged_address(peer.ip(), Kind::Anonymous));
     let res = next.call(req).await?;
     let request = res.request();
-    if let Some((entry, kind)) = entry_for(request, res.status().as_u16(), peer)
+    let refused = request.extensions().get::<RefusedCredential>().cloned();
+    if let Some(RefusedCredential(reason)) = refused
         && let Some(store) = request.app_data::<web::Data<Store>>().cloned()
         && let Some(policy) = request.app_data::<web::Data<AuditPolicy>>().cloned()
     {
-        let recorded = super::request_id::block(move || {
-            crate::app::audit::record(&store, &policy, &entry, kind)
+        let target = cut(&format!("{} {}", request.method(), request.path()));
+        let status = res.status().as_u16();
+        super::request_id::block(move || {
+            crate::app::audit::credential_refused(&store, &policy, address, target, reason, status);
         })
-        .await;
-        match recorded {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => log::error!("the audit log could not be written: {error}"),
-            Err(error) => log::error!("the audit log could not be written: {error}"),
-        }
+        .await?;
     }
     Ok(res)
 }
+
+/// The longest request path an entry keeps, in characters.
+const PATH_KEPT: usize = 200;
 
 /// The client's address as the log keeps it. Anonymous refusals are summed per address, and an
 /// IPv6 client commonly holds a whole /64: for them it is the network.
@@ -183,71 +81,22 @@ fn cut(text: &str) -> String {
     }
 }
 
-/// What the log keeps of an answered request, if anything, and how.
-fn entry_for(
-    request: &HttpRequest,
-    status: u16,
-    peer: Option<IpAddr>,
-) -> Option<(NewAuditEntry, Kind)> {
-    let audited = request.match_pattern().and_then(|pattern| {
-        AUDITED
-            .iter()
-            .find(|(method, route, _)| method == request.method() && *route == pattern)
-            .map(|(_, _, action)| *action)
-    });
-    let extensions = request.extensions();
-    if extensions.get::<Recorded>().is_some() {
-        return None;
-    }
-    let entry = |kind: Kind, actor, action: &str, target, detail| {
-        let entry = NewAuditEntry {
-            actor,
-            action: action.to_owned(),
-            target,
-            address: peer.map(|peer| logged_address(peer, kind)),
-            status,
-            outcome: outcome(status),
-            detail,
-        };
-        Some((entry, kind))
-    };
-    match (audited, extensions.get::<AuthenticationRefused>()) {
-        // A refused token names no one that can be told: summed per address.
-        (_, Some(refused)) => entry(
-            Kind::Anonymous,
-            None,
-            "authenticate",
-            Some(cut(&format!("{} {}", request.method(), request.path()))),
-            Some(refused.0.clone()),
-        ),
-        // A login answered before its password was checked: whatever name it gave is not
-        // known to be anyone's, and is not kept.
-        (Some("login"), None) => entry(
-            Kind::Anonymous,
-            None,
-            "login",
-            None,
-            Some(
-                match status {
-                    403 => CROSS_SITE_LOGIN,
-                    429 => LOGIN_THROTTLED,
-                    _ => LOGIN_UNREAD,
-                }
-                .to_owned(),
-            ),
-        ),
-        (Some(action), None) => entry(
-            Kind::Own,
-            extensions
-                .get::<Caller>()
-                .map(|caller| caller.subject.clone()),
-            action,
-            Some(cut(request.path())),
-            extensions
-                .get::<AuditDetail>()
-                .map(|detail| detail.0.clone()),
-        ),
-        (None, None) => None,
+/// A change's request as its audit entry keeps it: the client's address and the path.
+impl FromRequest for Trail {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trail = req
+            .app_data::<web::Data<AuditPolicy>>()
+            .map(|policy| Trail {
+                policy: *policy.get_ref(),
+                address: req.peer_addr().map(|a| logged_address(a.ip(), Kind::Own)),
+                target: cut(req.path()),
+                answered: status_of,
+            })
+            .ok_or_else(|| ApiError::internal("the audit log is not configured"));
+        ready(trail)
     }
 }
 
@@ -274,10 +123,15 @@ pub struct AuditEntryView {
     pub actor: Option<String>,
     /// What: `login`, `authenticate` (a token refused), `user.create`, `user.update`,
     /// `service_token.issue`, `service_token.revoke`, `department.create`, `department.update`,
-    /// `department.delete`, `year_settings.update`, `indicator_library.import`,
-    /// `indicator_library.remove`, `evaluation.submit`, `evaluation.return`,
-    /// `evaluation.accept`, `evaluation.publish`, `evaluation.approve_goals`,
-    /// `monitoring.file`, `monitoring.file_project`, `evaluation.review_score`.
+    /// `department.delete`, `year_settings.update`, `evaluation.submit`, `evaluation.return`,
+    /// `evaluation.accept`, `evaluation.publish`, `evaluation.approve_goals`; the edits of a
+    /// report, `evaluation.replace`, `evaluation.replace_budget`, `evaluation.replace_goals`,
+    /// `evaluation.replace_results`, `evaluation.replace_issues`, `evaluation.add_issue`,
+    /// `evaluation.change_issue`, `evaluation.remove_issue`, `evaluation.read_form`; and of a
+    /// project table, `project.replace`, `project.submit`, `project.return`, `project.accept`,
+    /// `project.publish`.
+    /// `indicator_library.import`, `indicator_library.remove`, `monitoring.file`,
+    /// `monitoring.file_project`, `evaluation.review_score`.
     pub action: String,
     /// The path acted on (for `authenticate`, the request).
     pub target: Option<String>,
@@ -288,7 +142,8 @@ pub struct AuditEntryView {
     /// `succeeded`, `refused` (4xx) or `failed` (5xx).
     pub outcome: String,
     /// What changed (`user.update`: `role: unit → admin`, `department: 001 → none`,
-    /// `password reset`, `enabled → disabled`; `user.create`: the role and department), or
+    /// `password reset`, `enabled → disabled`; `user.create`: the role and department; an
+    /// edit: `version N` stored, or `nothing changed`), or
     /// why a credential or login was refused (`wrong password`, `unknown user`, the token's
     /// fault …). Never a secret.
     pub detail: Option<String>,
@@ -324,9 +179,10 @@ pub struct AuditLog {
     pub offset: i64,
 }
 
-/// The audit log, newest first: every administrative and review action (refused ones too)
-/// and every login and refused credential — who, what, when, from where, how it ended, and
-/// what changed. It never holds a password or a token. Refusals that name no one are summed
+/// The audit log, newest first: every write — administrative, review and edit — that a
+/// caller's token was accepted for (refused ones too), and every login and refused credential:
+/// who, what, when, from where, how it ended, and what changed. A change and its entry are
+/// stored together. It never holds a password or a token. Refusals that name no one are summed
 /// per address over 10 minutes (`occurrences`); entries older than
 /// `PERFEVAL_AUDIT_RETENTION_DAYS` are removed. Roles: admin.
 #[utoipa::path(tag = "audit", params(AuditQuery), responses(

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, get, post, web};
+use actix_web::{
+    FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, get, post, web,
+};
 use chrono::Utc;
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
@@ -23,14 +25,14 @@ use jsonwebtoken::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audit::{AuthenticationRefused, Recorded, logged_address};
+use super::audit::{RefusedCredential, logged_address};
 use super::error::{ApiError, Problem};
 use super::extract::JsonOrForm;
 use crate::app;
 use crate::app::Store;
 use crate::app::audit::{AuditPolicy, Kind};
 use crate::app::callers::{TOKEN_PREFIX, UserRecord};
-use crate::app::login::{LoginRequest, log_in};
+use crate::app::login::{CROSS_SITE_LOGIN, LOGIN_THROTTLED, LOGIN_UNREAD, LoginRequest, log_in};
 use crate::domain::FieldError;
 use crate::domain::access::{Caller, Credential, Role};
 use crate::domain::values::UnitCode;
@@ -311,16 +313,11 @@ impl FromRequest for Caller {
                 return Err(ApiError::internal("authentication is not configured"));
             };
             let caller = authenticator.caller(store, authorization.as_deref()).await;
-            // For the audit log: who acted, or why a credential that was shown was refused.
-            match &caller {
-                Ok(caller) => {
-                    req.extensions_mut().insert(caller.clone());
-                }
-                Err(ApiError::Unauthenticated(Some(reason))) => {
-                    req.extensions_mut()
-                        .insert(AuthenticationRefused(reason.clone()));
-                }
-                Err(_) => {}
+            // For the audit log (`audit::refused_credentials`): why a credential that was
+            // shown was refused.
+            if let Err(ApiError::Unauthenticated(Some(reason))) = &caller {
+                req.extensions_mut()
+                    .insert(RefusedCredential(reason.clone()));
             }
             caller
         })
@@ -694,19 +691,25 @@ pub async fn login(
     origins: web::Data<LoginOrigins>,
     body: JsonOrForm,
 ) -> Result<HttpResponse, ApiError> {
-    // Before anything is counted: a page of another site spends no one's budget.
-    if let Some(refused) = cross_site(&req, &origins.0) {
-        return Err(ApiError::CrossSite(refused));
-    }
-    let login = read_login(body)?;
     let peer = req.peer_addr().map(|a| a.ip());
     let address = peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let attempt =
-        limiter
-            .begin(&login.username, address)
-            .map_err(|wait| ApiError::TooManyRequests {
-                retry_after: wait.as_secs().max(1),
-            })?;
+    let (login, attempt) = match before_password(&req, &origins.0, body, &limiter, address) {
+        Ok(begun) => begun,
+        Err(refused) => {
+            let why = match refused {
+                ApiError::CrossSite(_) => CROSS_SITE_LOGIN,
+                ApiError::TooManyRequests { .. } => LOGIN_THROTTLED,
+                _ => LOGIN_UNREAD,
+            };
+            let status = refused.status_code().as_u16();
+            let address = peer.map(|peer| logged_address(peer, Kind::Anonymous));
+            super::request_id::block(move || {
+                app::login::refused_unread(&store, &policy, address, why, status);
+            })
+            .await?;
+            return Err(refused);
+        }
+    };
     if attempt.slowed_down {
         actix_web::rt::time::sleep(LoginLimiter::SLOW_DOWN).await;
     }
@@ -723,7 +726,6 @@ pub async fn login(
         )
     })
     .await??;
-    req.extensions_mut().insert(Recorded);
     match user {
         Some(user) => {
             limiter.succeeded(&username, address, attempt);
@@ -734,6 +736,29 @@ pub async fn login(
         }
         None => Err(ApiError::InvalidCredentials),
     }
+}
+
+/// The login read from `body` and begun with the limiter, or why it is refused before its
+/// password is checked. A page of another site is refused before anything is counted: it
+/// spends no one's budget.
+fn before_password(
+    req: &HttpRequest,
+    origins: &[String],
+    body: JsonOrForm,
+    limiter: &LoginLimiter,
+    address: IpAddr,
+) -> Result<(Login, Attempt), ApiError> {
+    if let Some(refused) = cross_site(req, origins) {
+        return Err(ApiError::CrossSite(refused));
+    }
+    let asked = read_login(body)?;
+    let attempt =
+        limiter
+            .begin(&asked.username, address)
+            .map_err(|wait| ApiError::TooManyRequests {
+                retry_after: wait.as_secs().max(1),
+            })?;
+    Ok((asked, attempt))
 }
 
 /// Who the token says the caller is. Roles: any authenticated caller.

@@ -11,6 +11,7 @@ use super::extract::{DepartmentKey, JsonBody, window};
 use super::responses::{AdminOnly, InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::departments::DepartmentRecord;
 use crate::domain::access::Caller;
 use crate::domain::department::{Department, DepartmentPatch, UnitKind};
@@ -76,12 +77,14 @@ fn location(code: &UnitCode) -> (header::HeaderName, String) {
 pub async fn create_department(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let department = app::input(body.parse::<Department>("", "department"));
-    let record =
-        super::request_id::block(move || app::departments::create(&store, &caller, department))
-            .await??;
+    let record = super::request_id::block(move || {
+        app::departments::create(&store, &trail, &caller, department)
+    })
+    .await??;
     Ok(HttpResponse::Created()
         .insert_header(location(&record.department.code))
         .json(DepartmentView::from(record)))
@@ -144,12 +147,13 @@ pub async fn get_department(
 pub async fn update_department(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: DepartmentKey,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let patch = app::input(body.parse::<DepartmentPatch>("", "department change"));
     let record = super::request_id::block(move || {
-        app::departments::change(&store, &caller, &key.code, patch)
+        app::departments::change(&store, &trail, &caller, &key.code, patch)
     })
     .await??;
     Ok(HttpResponse::Ok().json(DepartmentView::from(record)))
@@ -167,9 +171,10 @@ pub async fn update_department(
 pub async fn delete_department(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: DepartmentKey,
 ) -> Result<HttpResponse, ApiError> {
-    super::request_id::block(move || app::departments::delete(&store, &caller, &key.code))
+    super::request_id::block(move || app::departments::delete(&store, &trail, &caller, &key.code))
         .await??;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -158,10 +158,12 @@ impl From<AppError> for ApiError {
             AppError::Store(error) => error.into(),
             AppError::Invalid(refused) => match refused.downcast::<Self>() {
                 Ok(refused) => *refused,
-                Err(other) => Self::InvalidParameters(vec![crate::domain::FieldError::new(
-                    "",
-                    other.to_string(),
-                )]),
+                Err(other) => match other.downcast::<FormRefusal>() {
+                    Ok(refusal) => (*refusal).into(),
+                    Err(other) => {
+                        Self::InvalidParameters(vec![FieldError::new("", other.to_string())])
+                    }
+                },
             },
             AppError::Failed { context, source } => Self::caused(context, source),
             AppError::Unrecorded(cause) => {
@@ -173,6 +175,61 @@ impl From<AppError> for ApiError {
             }
         }
     }
+}
+
+/// The status `error` is answered with (as `ApiError::from` answers it), without taking it:
+/// what the audit entry of a refused change keeps.
+pub fn status_of(error: &AppError) -> u16 {
+    let status = match error {
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+        AppError::Refused(refusal) => match refusal {
+            Refusal::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+            Refusal::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::NotEditable { .. }
+            | Refusal::IllegalTransition { .. }
+            | Refusal::Blocked(_)
+            | Refusal::NoTargets { .. } => StatusCode::CONFLICT,
+        },
+        AppError::DocumentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::Store(error) => match error {
+            StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+            StoreError::Conflict { .. } => StatusCode::CONFLICT,
+            StoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            StoreError::Contended
+            | StoreError::Outage
+            | StoreError::StorageFull(_)
+            | StoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        },
+        AppError::Invalid(refused) => {
+            if let Some(refused) = refused.downcast_ref::<ApiError>() {
+                refused.answered_as().2
+            } else if let Some(refusal) = refused.downcast_ref::<FormRefusal>() {
+                match refusal {
+                    FormRefusal::Workbook(WorkbookError::OtherFormat(_)) => {
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE
+                    }
+                    FormRefusal::Upload(_) => StatusCode::BAD_REQUEST,
+                    FormRefusal::Workbook(WorkbookError::Unreadable(_)) | FormRefusal::Cells(_) => {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    }
+                    FormRefusal::Workbook(
+                        WorkbookError::TooLarge(_) | WorkbookError::Stopped(Stop::OutOfTime),
+                    ) => StatusCode::PAYLOAD_TOO_LARGE,
+                    FormRefusal::Workbook(WorkbookError::Stopped(Stop::Abandoned)) => {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    }
+                }
+            } else {
+                StatusCode::BAD_REQUEST
+            }
+        }
+        AppError::Failed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        AppError::Unrecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    status.as_u16()
 }
 
 impl From<FormRefusal> for ApiError {
@@ -463,5 +520,50 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response.json(problem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::presentation::workbook::Bound;
+    use crate::domain::upload::UploadError;
+
+    #[test]
+    fn a_refusal_is_recorded_with_the_status_it_is_answered_with() {
+        let errors = || -> Vec<AppError> {
+            vec![
+                AppError::NotFound("x".to_owned()),
+                AppError::Forbidden("x".to_owned()),
+                AppError::PreconditionRequired("x".to_owned()),
+                AppError::Refused(Refusal::Stale { current: Some(2) }),
+                AppError::Refused(Refusal::Invalid(Vec::new())),
+                AppError::Refused(Refusal::NoTargets {
+                    subject: "x".to_owned(),
+                }),
+                AppError::DocumentTooLarge { size: 2, limit: 1 },
+                AppError::Store(StoreError::Conflict {
+                    code: "x",
+                    detail: "x".to_owned(),
+                }),
+                AppError::Store(StoreError::Contended),
+                AppError::Store(StoreError::internal("x")),
+                AppError::Invalid(Box::new(ApiError::PayloadTooLarge { limit: 1 })),
+                AppError::Invalid(Box::new(ApiError::MalformedJson("x".to_owned()))),
+                AppError::Invalid(Box::new(FormRefusal::Upload(UploadError::TooManyParts))),
+                AppError::Invalid(Box::new(FormRefusal::Workbook(WorkbookError::TooLarge(
+                    Bound::Entries,
+                )))),
+                AppError::Invalid(Box::new(FormRefusal::Cells(Vec::new()))),
+                AppError::Unrecorded(StoreError::Contended),
+            ]
+        };
+        for (recorded, answered) in errors().iter().zip(errors()) {
+            assert_eq!(
+                status_of(recorded),
+                ApiError::from(answered).status_code().as_u16(),
+                "{recorded:?}"
+            );
+        }
     }
 }

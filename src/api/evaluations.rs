@@ -12,8 +12,9 @@ use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, window};
 use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::evaluations::EvaluationFilter;
-use crate::app::evaluations::Saved;
+use crate::app::evaluations::{Edit, Saved};
 use crate::domain::access::Caller;
 use crate::domain::evaluation::{Change, Evaluation, EvaluationStatus, EvaluationSummary};
 use crate::domain::report::{Budget, EvaluationReport, Goals, ProblemsAndMeasures, Results};
@@ -95,20 +96,25 @@ pub(super) async fn read(
 
 /// Edits the stored report (an empty draft when there is none) by `edit`, with `input` read
 /// from the request; see `app::evaluations::edit`.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn write<I: Send + 'static, T: Send + 'static>(
     caller: &Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: EvaluationKey,
     if_match: IfMatch,
-    action: &'static str,
+    action: Edit,
     input: Result<I, ApiError>,
     edit: impl FnMut(&mut EvaluationReport, &I) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<Saved<T>, ApiError> {
     let caller = caller.clone();
-    super::request_id::block(move || {
-        app::evaluations::edit(&store, &caller, &key, if_match.0, action, input, edit)
+    let input = app::input(input);
+    Ok(super::request_id::block(move || {
+        app::evaluations::edit(
+            &store, &trail, &caller, &key, if_match.0, action, input, edit,
+        )
     })
-    .await??
+    .await??)
 }
 
 /// 200 with the ETag, or 201 with the ETag and the evaluation's location when the write created it.
@@ -212,6 +218,7 @@ pub async fn get_evaluation(
 pub async fn put_evaluation(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: EvaluationKey,
     if_match: IfMatch,
     body: JsonBody,
@@ -220,9 +227,10 @@ pub async fn put_evaluation(
     let saved = write(
         &caller,
         store,
+        trail,
         key,
         if_match,
-        "replace",
+        Edit::named("replace"),
         report,
         |stored, report| {
             *stored = report.clone();
@@ -292,12 +300,13 @@ Error paths are from the root of the report. Roles: admin; unit (its own departm
         pub async fn $put(
             caller: Caller,
             store: web::Data<Store>,
+            trail: Trail,
             key: EvaluationKey,
             if_match: IfMatch,
             body: JsonBody,
         ) -> Result<HttpResponse, ApiError> {
             let part = body.parse::<$part>(stringify!($field), stringify!($field));
-            let saved = write(&caller, store, key, if_match, $action, part, |report, part| {
+            let saved = write(&caller, store, trail, key, if_match, Edit::named($action), part, |report, part| {
                 report.$field = part.clone();
                 Ok(())
             })

@@ -11,6 +11,8 @@ use super::evaluations::{EvaluationMeta, evaluation_path, read, write};
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter};
 use super::responses::{EvaluationEdit, Unauthenticated};
 use crate::app::Store;
+use crate::app::audit::Trail;
+use crate::app::evaluations::Edit;
 use crate::domain::access::Caller;
 use crate::domain::report::{IssueEditError, IssueItem, IssueItemPatch, NewIssueItem};
 
@@ -57,6 +59,7 @@ fn issue_edit_error(error: IssueEditError) -> ApiError {
 pub async fn add_issue(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: EvaluationKey,
     if_match: IfMatch,
     body: JsonBody,
@@ -65,9 +68,10 @@ pub async fn add_issue(
     let saved = write(
         &caller,
         store,
+        trail,
         key,
         if_match,
-        "add_issue",
+        Edit::adding("add_issue"),
         item,
         |report, item| Ok(report.issues.add(item.clone())),
     )
@@ -142,6 +146,7 @@ pub async fn get_issue(
 pub async fn update_issue(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: EvaluationKey,
     if_match: IfMatch,
     req: actix_web::HttpRequest,
@@ -152,9 +157,10 @@ pub async fn update_issue(
     let saved = write(
         &caller,
         store,
+        trail,
         key,
         if_match,
-        "change_issue",
+        Edit::named("change_issue"),
         patch,
         move |report, patch| {
             report
@@ -192,6 +198,7 @@ pub async fn update_issue(
 pub async fn delete_issue(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: EvaluationKey,
     if_match: IfMatch,
     req: actix_web::HttpRequest,
@@ -200,9 +207,10 @@ pub async fn delete_issue(
     let saved = write(
         &caller,
         store,
+        trail,
         key,
         if_match,
-        "remove_issue",
+        Edit::named("remove_issue"),
         Ok(()),
         move |report, ()| report.issues.remove(id).map_err(issue_edit_error),
     )

@@ -15,6 +15,7 @@ use super::extract::{CsvBody, path_parameter};
 use super::responses::{InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::library::{ImportRefusal, LibraryView};
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
@@ -77,15 +78,17 @@ pub async fn export(
 #[put("/years/{year}/library")]
 pub async fn import(
     caller: Caller,
+    trail: Trail,
     store: web::Data<Store>,
     req: HttpRequest,
     body: CsvBody,
 ) -> Result<HttpResponse, ApiError> {
     let year = path_parameter::<FiscalYear>(&req, "year")?;
-    let view =
-        super::request_id::block(move || app::library::import(&store, &caller, year, body.bytes()))
-            .await??
-            .map_err(refused)?;
+    let view = super::request_id::block(move || {
+        app::library::import(&store, &trail, &caller, year, body.bytes())
+    })
+    .await??
+    .map_err(refused)?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -117,19 +120,13 @@ fn refused(refusal: ImportRefusal) -> ApiError {
 #[delete("/years/{year}/library")]
 pub async fn remove(
     caller: Caller,
+    trail: Trail,
     store: web::Data<Store>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let year = path_parameter::<FiscalYear>(&req, "year")?;
-    let removed =
-        super::request_id::block(move || app::library::remove(&store, &caller, year)).await??;
-    if removed {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::from(app::AppError::NotFound(format!(
-            "an indicator library of {year}"
-        ))))
-    }
+    super::request_id::block(move || app::library::remove(&store, &trail, &caller, year)).await??;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// What the like-for-like table of an indicator takes.

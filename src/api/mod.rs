@@ -1,5 +1,9 @@
-//! The HTTP API under `/api/v1`: thin handlers over the store, errors as problem+json, and
-//! the OpenAPI document built from the same registrations as the routes.
+//! The HTTP API under `/api/v1`: thin handlers that extract the request, call one use case of
+//! `app` on the blocking pool and answer; errors as problem+json; and the OpenAPI document
+//! built from the same registrations as the routes. No file here names the store
+//! (`tests/api/layers.rs` keeps it so): the use cases check the caller's right inside their
+//! own transaction, and those that change something write their audit entry in it, given the
+//! request's `app::audit::Trail`.
 
 pub mod audit;
 pub mod auth;

@@ -15,6 +15,7 @@ use super::extract::{IfMatch, JsonBody, etag, parameter};
 use super::responses::{InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::monitoring::Assessed;
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
@@ -221,6 +222,7 @@ async fn read(
 
 async fn file(
     caller: Caller,
+    trail: Trail,
     store: web::Data<Store>,
     key: MonitoringKey,
     if_match: IfMatch,
@@ -228,7 +230,7 @@ async fn file(
 ) -> Result<HttpResponse, ApiError> {
     let report = body.parse::<MonitoringReport>("", "monitoring report");
     let filed = super::request_id::block(move || {
-        app::monitoring::file(&store, &caller, &key, if_match.0, report)
+        app::monitoring::file(&store, &trail, &caller, &key, if_match.0, report)
     })
     .await???;
     let mut response = match filed.change {
@@ -314,12 +316,13 @@ pub async fn get_project_monitoring(
 #[put("/departments/{code}/monitoring/{year}/{period}")]
 pub async fn put_monitoring(
     caller: Caller,
+    trail: Trail,
     store: web::Data<Store>,
     path: MonitoringPath,
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    file(caller, store, path.into(), if_match, body).await
+    file(caller, trail, store, path.into(), if_match, body).await
 }
 
 /// Files a monitoring report of a period, one project (项目支出绩效监控表)
@@ -343,15 +346,14 @@ pub async fn put_monitoring(
 #[put("/departments/{code}/monitoring/{year}/{period}/projects/{project}")]
 pub async fn put_project_monitoring(
     caller: Caller,
+    trail: Trail,
     store: web::Data<Store>,
     path: ProjectMonitoringPath,
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    file(caller, store, path.into(), if_match, body).await
+    file(caller, trail, store, path.into(), if_match, body).await
 }
-
-/// How the warning list is ordered and answered.
 
 /// The form the warning list is answered in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
@@ -363,6 +365,7 @@ pub enum WarningFormat {
     Csv,
 }
 
+/// How the warning list is ordered and answered.
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]

@@ -19,6 +19,7 @@ use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use super::review::{ActionBody, HistoryView, RevisionView, action_comment};
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::projects::{Listing, ProjectCoverage};
 use crate::domain::access::Caller;
 use crate::domain::checks::{Finding, Severity};
@@ -175,15 +176,17 @@ pub async fn get_project(
 pub async fn put_project(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     path: ProjectPath,
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let key = ProjectKey::from(path);
-    let table = body.parse::<ProjectTable>("", "project table");
+    let table = app::input(body.parse::<ProjectTable>("", "project table"));
     let saved = super::request_id::block(move || {
         app::projects::edit(
             &store,
+            &trail,
             &caller,
             &key,
             if_match.0,
@@ -191,11 +194,11 @@ pub async fn put_project(
             table,
             |stored, table| {
                 *stored = table.clone();
-                Ok(())
+                Ok::<_, ApiError>(())
             },
         )
     })
-    .await???;
+    .await??;
     let evaluation = saved.evaluation;
     let mut response = match saved.change {
         Change::Created => HttpResponse::Created(),
@@ -215,17 +218,18 @@ pub async fn put_project(
 async fn act(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     path: ProjectPath,
     if_match: IfMatch,
     body: JsonBody,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
     let key = ProjectKey::from(path);
-    let comment = action_comment(&body, action);
+    let comment = app::input(action_comment(&body, action));
     let evaluation = super::request_id::block(move || {
-        app::projects::act(&store, &caller, &key, if_match.0, action, comment)
+        app::projects::act(&store, &trail, &caller, &key, if_match.0, action, comment)
     })
-    .await???;
+    .await??;
     Ok(HttpResponse::Ok()
         .insert_header(etag(evaluation.stage.version))
         .json(ProjectMeta::from(&evaluation)))
@@ -250,11 +254,12 @@ macro_rules! project_action {
         pub async fn $name(
             caller: Caller,
             store: web::Data<Store>,
+            trail: Trail,
             path: ProjectPath,
             if_match: IfMatch,
             body: JsonBody,
         ) -> Result<HttpResponse, ApiError> {
-            act(caller, store, path, if_match, body, $action).await
+            act(caller, store, trail, path, if_match, body, $action).await
         }
     };
 }

@@ -14,6 +14,7 @@ use super::public::{PublicQuery, cacheable, digest_tag};
 use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::forms::ClientGone;
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
@@ -271,6 +272,7 @@ impl From<&UnreadableCell> for UnreadableCellView {
 pub async fn read_form(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: EvaluationKey,
     if_match: IfMatch,
     query: web::Query<FormQuery>,
@@ -282,6 +284,7 @@ pub async fn read_form(
     let saved = super::request_id::block(move || {
         app::forms::read_form(
             &store,
+            &trail,
             &caller,
             &key,
             if_match.0,
@@ -290,8 +293,7 @@ pub async fn read_form(
             &gone,
         )
     })
-    .await??
-    .map_err(ApiError::from)?;
+    .await??;
     let summary = &saved.evaluation.summary;
     Ok(answer(
         saved.change,

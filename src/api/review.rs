@@ -12,6 +12,7 @@ use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter};
 use super::responses::Unauthenticated;
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::review::Revision;
 use crate::domain::FieldError;
 use crate::domain::access::Caller;
@@ -56,16 +57,17 @@ pub(super) fn action_comment(body: &JsonBody, action: Action) -> Result<Option<S
 async fn act(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: EvaluationKey,
     if_match: IfMatch,
     body: JsonBody,
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
-    let comment = action_comment(&body, action);
+    let comment = app::input(action_comment(&body, action));
     let record = super::request_id::block(move || {
-        app::review::act(&store, &caller, &key, if_match.0, action, comment)
+        app::review::act(&store, &trail, &caller, &key, if_match.0, action, comment)
     })
-    .await???;
+    .await??;
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.summary.version))
         .json(EvaluationMeta::from(&record.summary)))
@@ -91,11 +93,12 @@ macro_rules! action_endpoint {
         pub async fn $name(
             caller: Caller,
             store: web::Data<Store>,
+            trail: Trail,
             key: EvaluationKey,
             if_match: IfMatch,
             body: JsonBody,
         ) -> Result<HttpResponse, ApiError> {
-            act(caller, store, key, if_match, body, $action).await
+            act(caller, store, trail, key, if_match, body, $action).await
         }
     };
 }
@@ -165,11 +168,12 @@ pub struct ApprovalView {
 pub async fn approve_goals(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     key: EvaluationKey,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let record = super::request_id::block(move || {
-        app::review::approve_goals(&store, &caller, &key, if_match.0)
+        app::review::approve_goals(&store, &trail, &caller, &key, if_match.0)
     })
     .await??;
     let approved_goals = record

@@ -13,6 +13,7 @@ use super::extract::{IfMatch, JsonBody, etag, parameter};
 use super::responses::Unauthenticated;
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::review_scores::Reviewed;
 use crate::domain::access::Caller;
 use crate::domain::cycle::Change;
@@ -119,6 +120,7 @@ pub async fn get_review_score(
 #[put("/departments/{code}/evaluations/{year}/review-score")]
 pub async fn put_review_score(
     caller: Caller,
+    trail: Trail,
     store: web::Data<Store>,
     req: HttpRequest,
     if_match: IfMatch,
@@ -128,7 +130,7 @@ pub async fn put_review_score(
     let input = body.parse::<ReviewScoreInput>("", "review score");
     let location = req.path().to_owned();
     let (reviewed, change) = super::request_id::block(move || {
-        app::review_scores::rescore(&store, &caller, &code, year, if_match.0, input)
+        app::review_scores::rescore(&store, &trail, &caller, &code, year, if_match.0, input)
     })
     .await???;
     let mut response = match change {

@@ -1,17 +1,17 @@
 //! `/users` and `/service-tokens` — who may use the service. Roles: admin.
 
 use actix_web::http::header;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::audit::AuditDetail;
 use super::error::{ApiError, Problem};
 use super::extract::{JsonBody, path_parameter};
 use super::responses::AdminOnly;
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::users::{NewUser, ServiceTokenRecord, UserChange, UserRecord};
 use crate::domain::access::{Caller, Password, Role, Username};
 use crate::domain::report::present;
@@ -110,7 +110,7 @@ pub async fn list_users(caller: Caller, store: web::Data<Store>) -> Result<HttpR
 pub async fn create_user(
     caller: Caller,
     store: web::Data<Store>,
-    req: HttpRequest,
+    trail: Trail,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let user = app::input(body.parse::<NewUserBody>("", "user").map(|body| NewUser {
@@ -119,9 +119,9 @@ pub async fn create_user(
         role: body.role,
         department: body.department,
     }));
-    let (created, described) =
-        super::request_id::block(move || app::users::create_user(&store, &caller, user)).await??;
-    req.extensions_mut().insert(AuditDetail(described));
+    let created =
+        super::request_id::block(move || app::users::create_user(&store, &trail, &caller, user))
+            .await??;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -160,6 +160,7 @@ pub async fn get_user(
 pub async fn update_user(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     req: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
@@ -175,9 +176,9 @@ pub async fn update_user(
             Ok((username, change))
         }),
     );
-    let (user, changed) =
-        super::request_id::block(move || app::users::change_user(&store, &caller, input)).await??;
-    req.extensions_mut().insert(AuditDetail(changed));
+    let user =
+        super::request_id::block(move || app::users::change_user(&store, &trail, &caller, input))
+            .await??;
     Ok(HttpResponse::Ok().json(UserView::from(user)))
 }
 
@@ -254,6 +255,7 @@ pub async fn list_service_tokens(
 pub async fn issue_service_token(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let input = app::input(
@@ -261,7 +263,8 @@ pub async fn issue_service_token(
             .map(|body| (body.name, body.department)),
     );
     let (record, token) =
-        super::request_id::block(move || app::users::issue_token(&store, &caller, input)).await??;
+        super::request_id::block(move || app::users::issue_token(&store, &trail, &caller, input))
+            .await??;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((
@@ -284,10 +287,12 @@ pub async fn issue_service_token(
 pub async fn revoke_service_token(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let id = app::input(path_parameter::<i64>(&req, "id"));
     let record =
-        super::request_id::block(move || app::users::revoke_token(&store, &caller, id)).await??;
+        super::request_id::block(move || app::users::revoke_token(&store, &trail, &caller, id))
+            .await??;
     Ok(HttpResponse::Ok().json(ServiceTokenView::from(record)))
 }

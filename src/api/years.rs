@@ -9,6 +9,7 @@ use super::extract::{JsonBody, path_parameter};
 use super::responses::{AdminOnly, Unauthenticated};
 use crate::app;
 use crate::app::Store;
+use crate::app::audit::Trail;
 use crate::app::years::ProgressView;
 use crate::domain::access::Caller;
 use crate::domain::settings::YearSettings;
@@ -53,10 +54,11 @@ pub async fn get_settings(
 pub async fn put_settings(
     caller: Caller,
     store: web::Data<Store>,
+    trail: Trail,
     req: HttpRequest,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let input = path_parameter::<FiscalYear>(&req, "year").and_then(|year| {
+    let input = app::input(path_parameter::<FiscalYear>(&req, "year").and_then(|year| {
         let settings: YearSettings = body.parse("", "year settings")?;
         let errors = settings.errors();
         if errors.is_empty() {
@@ -67,10 +69,11 @@ pub async fn put_settings(
                 errors,
             })
         }
-    });
-    let (year, settings) =
-        super::request_id::block(move || app::years::change_settings(&store, &caller, input))
-            .await???;
+    }));
+    let (year, settings) = super::request_id::block(move || {
+        app::years::change_settings(&store, &trail, &caller, input)
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(YearSettingsView { year, settings }))
 }
 

@@ -5,7 +5,7 @@
 use super::AppError;
 use crate::domain::access::{Caller, Role};
 use crate::domain::values::UnitCode;
-use crate::store::Transaction;
+use crate::store::{Store, Transaction};
 
 pub fn require_admin(caller: &Caller) -> Result<(), AppError> {
     if caller.is_admin() {
@@ -86,4 +86,33 @@ pub fn list_scope(caller: &Caller) -> Result<Option<UnitCode>, AppError> {
         .cloned()
         .map(Some)
         .ok_or_else(|| AppError::Forbidden("a unit caller is bound to no department".to_owned()))
+}
+
+/// Writing what the review cycle's `action` changes: a unit submits its own (`require_write`),
+/// reviewers and admins do the rest.
+pub fn require_actor(
+    tx: &mut Transaction<'_>,
+    caller: &Caller,
+    code: &UnitCode,
+    action: crate::domain::cycle::Action,
+) -> Result<(), AppError> {
+    use crate::domain::cycle::Action;
+    match action {
+        Action::Submit => require_write(tx, caller, code),
+        Action::Return | Action::Accept | Action::Publish => require_reviewer(caller),
+    }
+}
+
+/// The request's input, or its own refusal once the caller's right (`right`, checked in a
+/// read transaction of its own) is found: a caller without the right is refused as such, and
+/// learns nothing from how its input was read.
+pub(super) fn once_allowed<T>(
+    store: &Store,
+    right: impl FnOnce(&mut Transaction<'_>) -> Result<(), AppError>,
+    asked: Result<T, AppError>,
+) -> Result<T, AppError> {
+    match asked {
+        Ok(asked) => Ok(asked),
+        Err(refused) => store.read_transaction(right).and(Err(refused)),
+    }
 }

@@ -1,7 +1,8 @@
 //! 预算单位 — the departments: registering, reading, listing, changing and removing them.
 
-use super::access::{list_scope, require_admin, require_read};
-use super::{AppError, administer};
+use super::AppError;
+use super::access::{list_scope, require_read};
+use super::audit::{Answered, Trail};
 use crate::domain::access::Caller;
 use crate::domain::department::{Department, DepartmentPatch, UnitKind};
 use crate::domain::values::UnitCode;
@@ -12,14 +13,18 @@ use crate::store::{Page, Store, Window};
 /// Registers a department, read from the request (`super::input`). Admins.
 pub fn create(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     department: Result<Department, AppError>,
 ) -> Result<DepartmentRecord, AppError> {
-    require_admin(caller)?;
-    let department = department?;
-    administer("a new department", || {
-        store.create_department(department.clone())
-    })
+    trail.administer_as_admin(
+        store,
+        caller,
+        "department.create",
+        department,
+        |department, recording| store.create_department(department.clone(), Some(recording)),
+        |_| (Answered::Created, None),
+    )
 }
 
 /// The departments by code, filtered by parent and kind, a page at a time: a unit sees its
@@ -50,19 +55,34 @@ pub fn get(store: &Store, caller: &Caller, code: &UnitCode) -> Result<Department
 /// Changes a department as `patch`, read from the request, says. Admins.
 pub fn change(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     code: &UnitCode,
     patch: Result<DepartmentPatch, AppError>,
 ) -> Result<DepartmentRecord, AppError> {
-    require_admin(caller)?;
-    let patch = patch?;
-    administer("a department", || {
-        store.update_department(code, patch.clone())
-    })
+    trail.administer_as_admin(
+        store,
+        caller,
+        "department.update",
+        patch,
+        |patch, recording| store.update_department(code, patch.clone(), Some(recording)),
+        |_| (Answered::Done, None),
+    )
 }
 
 /// Removes a department that nothing refers to. Admins.
-pub fn delete(store: &Store, caller: &Caller, code: &UnitCode) -> Result<(), AppError> {
-    require_admin(caller)?;
-    administer("a department", || store.delete_department(code))
+pub fn delete(
+    store: &Store,
+    trail: &Trail,
+    caller: &Caller,
+    code: &UnitCode,
+) -> Result<(), AppError> {
+    trail.administer_as_admin(
+        store,
+        caller,
+        "department.delete",
+        Ok(()),
+        |(), recording| store.delete_department(code, Some(recording)),
+        |()| (Answered::Removed, None),
+    )
 }

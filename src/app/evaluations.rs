@@ -1,8 +1,9 @@
 //! The self-evaluation reports: reading one, and every edit of one — a whole report, a part,
 //! one problem or measure.
 
-use super::access::{list_scope, require_read, require_write};
-use super::{AppError, retrying};
+use super::access::{list_scope, once_allowed, require_read, require_write};
+use super::audit::{Answered, Trail};
+use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::evaluation::{Change, Evaluation, EvaluationSummary, Precondition};
 use crate::domain::projection::Projection;
@@ -60,22 +61,24 @@ pub fn read(store: &Store, caller: &Caller, key: &EvaluationKey) -> Result<Evalu
 /// answered as it is), then `If-Match`, then the review cycle's rules; the next version is
 /// stored with its revision and fresh projections. `edit`'s own refusal is answered as it is
 /// and nothing is written; so is a document whose JSON would be larger than the store's
-/// document limit (`DocumentTooLarge`). `action` names the edit in the history.
-pub fn edit<I, T, E>(
+/// document limit (`DocumentTooLarge`).
+#[allow(clippy::too_many_arguments)]
+pub fn edit<I, T, E: std::error::Error + Send + Sync + 'static>(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     key: &EvaluationKey,
     precondition: Precondition,
-    action: &str,
-    input: Result<I, E>,
+    named: Edit,
+    asked: Result<I, AppError>,
     mut edit: impl FnMut(&mut EvaluationReport, &I) -> Result<T, E>,
-) -> Result<Result<Saved<T>, E>, AppError> {
+) -> Result<Saved<T>, AppError> {
     let what = format!("the {} evaluation of {}", key.year, key.code);
-    let attempt = retrying(store, &what, |tx| {
+    let audited = format!("evaluation.{}", named.action);
+    let right = |tx: &mut Transaction<'_>| require_write(tx, caller, &key.code);
+    let asked = trail.settle(store, caller, &audited, once_allowed(store, right, asked))?;
+    let work = |tx: &mut Transaction<'_>| {
         require_write(tx, caller, &key.code)?;
-        let Ok(input) = &input else {
-            return Ok(None);
-        };
         let department = tx.lock_department(&key.code)?;
         let stored = tx.evaluation(department, &key.code, key.year)?;
         Evaluation::check(precondition, stored.as_ref().map(|s| &s.evaluation))?;
@@ -87,10 +90,7 @@ pub fn edit<I, T, E>(
         if let Some(stored) = &stored {
             complete_approval(tx, stored, &mut evaluation)?;
         }
-        let outcome = match evaluation.edit(|report| edit(report, input))? {
-            Ok(outcome) => outcome,
-            Err(refusal) => return Ok(Some(Err(refusal))),
-        };
+        let outcome = input(evaluation.edit(|report| edit(report, &asked))?)?;
         let document = document_text(&evaluation.report)?;
         // Bounded as stored, not as sent: parts, or a table's shared strings, could otherwise
         // build a document no body could carry.
@@ -104,11 +104,11 @@ pub fn edit<I, T, E>(
         if let Some(stored) = &stored
             && stored.document == document
         {
-            return Ok(Some(Ok(Saved {
+            return Ok(Saved {
                 evaluation: stored.evaluation.clone(),
                 outcome,
                 change: Change::Unchanged,
-            })));
+            });
         }
         let change = if stored.is_some() {
             Change::Updated
@@ -117,7 +117,7 @@ pub fn edit<I, T, E>(
         };
         evaluation.advance(at);
         let note = RevisionNote {
-            action,
+            action: named.action,
             actor: &caller.subject,
             comment: None,
         };
@@ -129,19 +129,50 @@ pub fn edit<I, T, E>(
             &document,
             note,
         )?;
-        Ok(Some(Ok(Saved {
+        Ok(Saved {
             evaluation,
             outcome,
             change,
-        })))
-    })?;
-    match (attempt, input) {
-        (Some(saved), _) => Ok(saved),
-        (None, Err(refusal)) => Ok(Err(refusal)),
-        // The work answers nothing only when the input was refused.
-        (None, Ok(_)) => {
-            Err(StoreError::internal(format!("the edit of {what} answered nothing")).into())
+        })
+    };
+    trail.change(store, caller, &audited, &what, work, |saved| {
+        let (answered, detail) = audited_as(saved.change, saved.evaluation.summary.version);
+        let answered = if named.adds {
+            Answered::Created
+        } else {
+            answered
+        };
+        (answered, detail)
+    })
+}
+
+/// An edit as the history names it (`action`) and the audit log (`evaluation.<action>`), and
+/// whether it is answered as the item it adds (201), not as what it did to the evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct Edit {
+    pub action: &'static str,
+    pub adds: bool,
+}
+
+impl Edit {
+    pub const fn named(action: &'static str) -> Self {
+        Self {
+            action,
+            adds: false,
         }
+    }
+
+    pub const fn adding(action: &'static str) -> Self {
+        Self { action, adds: true }
+    }
+}
+
+/// What the log keeps of an edit: how it was answered, and the version it stored.
+pub(super) fn audited_as(change: Change, version: i64) -> (Answered, Option<String>) {
+    match change {
+        Change::Created => (Answered::Created, Some(format!("version {version}"))),
+        Change::Updated => (Answered::Done, Some(format!("version {version}"))),
+        Change::Unchanged => (Answered::Done, Some("nothing changed".to_owned())),
     }
 }
 

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use super::AppError;
 use super::access::require_write;
-use super::evaluations::{EvaluationKey, Saved, edit, previous_report};
+use super::audit::Trail;
+use super::evaluations::{Edit, EvaluationKey, Saved, edit, previous_report};
+use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Evaluation, Precondition};
@@ -69,13 +70,16 @@ impl Interrupt for Budget<'_> {
 }
 
 /// Why a table was not taken.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum FormRefusal {
     /// The workbook: not one, without the sheet 自评表, past a bound, or stopped.
+    #[error("{0}")]
     Workbook(WorkbookError),
     /// No one file in the multipart body.
+    #[error("{0}")]
     Upload(UploadError),
     /// Cells that could not be read, and `partial` was not asked: nothing is stored.
+    #[error("{} cell(s) of the table could not be read", .0.len())]
     Cells(Vec<UnreadableCell>),
 }
 
@@ -91,47 +95,28 @@ pub struct FormOutcome {
 /// Reads the table in the workbook `upload` carries into the evaluation `key` (a new draft when there is
 /// none): its budget rows, overall goal, indicators and stated scores replace the report's.
 /// With `partial`, what could be read is stored and the unreadable cells are answered with
-/// it; without, one unreadable cell stores nothing.
+/// it; without, one unreadable cell stores nothing. Audited as `evaluation.read_form`.
+#[allow(clippy::too_many_arguments)]
 pub fn read_form(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     key: &EvaluationKey,
     precondition: Precondition,
     partial: bool,
     upload: Upload<'_>,
     gone: &ClientGone,
-) -> Result<Result<Saved<FormOutcome>, FormRefusal>, AppError> {
-    store.read_transaction(|tx| {
-        require_write(tx, caller, &key.code)?;
-        let department = tx.department_id(&key.code)?;
-        let stored = tx.evaluation(department, &key.code, key.year)?;
-        let stored = stored.as_ref().map(|s| &s.evaluation);
-        Evaluation::check(precondition, stored)?;
-        if let Some(stored) = stored {
-            stored.check_editable()?;
-        }
-        Ok::<_, AppError>(())
-    })?;
-    // The file is looked for in the body only now, for a caller who may write.
-    let workbook = match upload.file() {
-        Ok(workbook) => workbook,
-        Err(refusal) => return Ok(Err(FormRefusal::Upload(refusal))),
-    };
-    let budget = Budget {
-        gone,
-        until: Instant::now() + TIME_BUDGET,
-    };
-    let table = match form::parse(workbook, &budget) {
-        Ok(table) => table,
-        Err(refusal) => return Ok(Err(FormRefusal::Workbook(refusal))),
-    };
+) -> Result<Saved<FormOutcome>, AppError> {
+    let table = read_table(store, caller, key, precondition, upload, gone);
+    let table = trail.settle(store, caller, "evaluation.read_form", table)?;
     let (code, year) = (key.code.to_string(), i32::from(key.year));
     let saved = edit(
         store,
+        trail,
         caller,
         key,
         precondition,
-        "read_form",
+        Edit::named("read_form"),
         Ok(table),
         |report, table| {
             let reading = table.apply(report, &code, year);
@@ -142,10 +127,6 @@ pub fn read_form(
             Ok((reading.unreadable, reading.places))
         },
     )?;
-    let saved = match saved {
-        Ok(saved) => saved,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
     let findings = store.read_transaction(|tx| {
         let department = tx.department_id(&key.code)?;
         let settings = tx.year_settings(key.year)?;
@@ -153,7 +134,7 @@ pub fn read_form(
         Ok::<_, AppError>(saved.evaluation.findings(&settings, previous.as_ref()))
     })?;
     let (unreadable, places) = saved.outcome;
-    Ok(Ok(Saved {
+    Ok(Saved {
         evaluation: saved.evaluation,
         change: saved.change,
         outcome: FormOutcome {
@@ -166,7 +147,37 @@ pub fn read_form(
                 })
                 .collect(),
         },
-    }))
+    })
+}
+
+/// The table the workbook holds, read once the caller's right to write, the evaluation's
+/// version and whether it takes an edit are checked.
+fn read_table(
+    store: &Store,
+    caller: &Caller,
+    key: &EvaluationKey,
+    precondition: Precondition,
+    upload: Upload<'_>,
+    gone: &ClientGone,
+) -> Result<form::FilledTable, AppError> {
+    store.read_transaction(|tx| {
+        require_write(tx, caller, &key.code)?;
+        let department = tx.department_id(&key.code)?;
+        let stored = tx.evaluation(department, &key.code, key.year)?;
+        let stored = stored.as_ref().map(|s| &s.evaluation);
+        Evaluation::check(precondition, stored)?;
+        if let Some(stored) = stored {
+            stored.check_editable()?;
+        }
+        Ok::<_, AppError>(())
+    })?;
+    // The file is looked for in the body only now, for a caller who may write.
+    let workbook = input(upload.file().map_err(FormRefusal::Upload))?;
+    let budget = Budget {
+        gone,
+        until: Instant::now() + TIME_BUDGET,
+    };
+    input(form::parse(workbook, &budget).map_err(FormRefusal::Workbook))
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::AppError;
 use super::access::{list_scope, require_reviewer};
-use super::{AppError, retrying};
+use super::audit::{Answered, Trail};
 use crate::domain::access::Caller;
 use crate::domain::department::UnitKind;
 use crate::domain::library::{
@@ -80,11 +81,12 @@ pub struct ImportRefusal(pub Vec<LineError>);
 /// error stores nothing and is answered with every error found (by line and column).
 pub fn import(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     year: FiscalYear,
     text: &[u8],
 ) -> Result<Result<LibraryView, ImportRefusal>, AppError> {
-    require_reviewer(caller)?;
+    trail.settle(store, caller, IMPORT, require_reviewer(caller))?;
     let refuse = |message: String| {
         Ok(Err(ImportRefusal(vec![LineError {
             line: 1,
@@ -105,20 +107,49 @@ pub fn import(
         Ok(library) => library,
         Err(errors) => return Ok(Err(ImportRefusal(errors.0))),
     };
-    retrying(store, &format!("the {year} indicator library"), |tx| {
-        tx.save_library(year, &library, &caller.subject)
-            .map_err(AppError::from)
-    })?;
+    trail.change(
+        store,
+        caller,
+        IMPORT,
+        &format!("the {year} indicator library"),
+        |tx| {
+            tx.save_library(year, &library, &caller.subject)
+                .map_err(AppError::from)
+        },
+        |()| (Answered::Done, None),
+    )?;
     read(store, year).map(Ok)
 }
 
+/// What the audit log calls an import and a removal of a year's library.
+const IMPORT: &str = "indicator_library.import";
+const REMOVE: &str = "indicator_library.remove";
+
 /// Removes `year`'s own library, so the year reads the common one again. Admins and
-/// reviewers. Whether the year had one.
-pub fn remove(store: &Store, caller: &Caller, year: FiscalYear) -> Result<bool, AppError> {
-    require_reviewer(caller)?;
-    retrying(store, &format!("the {year} indicator library"), |tx| {
-        tx.remove_library(year).map_err(AppError::from)
-    })
+/// reviewers; not found when the year has none of its own.
+pub fn remove(
+    store: &Store,
+    trail: &Trail,
+    caller: &Caller,
+    year: FiscalYear,
+) -> Result<(), AppError> {
+    trail.settle(store, caller, REMOVE, require_reviewer(caller))?;
+    trail.change(
+        store,
+        caller,
+        REMOVE,
+        &format!("the {year} indicator library"),
+        |tx| {
+            if tx.remove_library(year)? {
+                Ok(())
+            } else {
+                Err(AppError::NotFound(format!(
+                    "an indicator library of {year}"
+                )))
+            }
+        },
+        |()| (Answered::Removed, None),
+    )
 }
 
 /// The most units one comparison reads.

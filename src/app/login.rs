@@ -2,7 +2,7 @@
 //! a login that could not be recorded is not granted.
 
 use super::AppError;
-use super::audit::{AuditPolicy, Kind, record};
+use super::audit::{AuditPolicy, Kind, note, outcome, record};
 use crate::store::Store;
 use crate::store::audit::NewAuditEntry;
 use crate::store::users::{Authentication, UserRecord};
@@ -61,3 +61,33 @@ pub fn log_in(
 
 /// What the log says of a login name that is no user's.
 pub const UNKNOWN_USER: &str = "unknown user";
+
+/// What a login refused before its password was checked is recorded as.
+pub const CROSS_SITE_LOGIN: &str = "a login posted by a page of another site was refused";
+/// See `CROSS_SITE_LOGIN`.
+pub const LOGIN_THROTTLED: &str = "too many failed logins from this address";
+/// See `CROSS_SITE_LOGIN`.
+pub const LOGIN_UNREAD: &str = "the login was refused before its password was checked";
+
+/// Records a login refused before its password was checked (`why`, answered with
+/// `status`): whatever name it gave is not known to be anyone's, and is not kept, so the
+/// refusal is summed with the like ones from its address. A log that cannot be written is
+/// reported in the service's log; the refusal is answered as it is.
+pub fn refused_unread(
+    store: &Store,
+    policy: &AuditPolicy,
+    address: Option<String>,
+    why: &str,
+    status: u16,
+) {
+    let entry = NewAuditEntry {
+        actor: None,
+        action: "login".to_owned(),
+        target: None,
+        address,
+        status,
+        outcome: outcome(status),
+        detail: Some(why.to_owned()),
+    };
+    note(store, policy, &entry, Kind::Anonymous);
+}

@@ -155,3 +155,6 @@ pub fn administer<T>(
 ) -> Result<T, AppError> {
     retry(&what, || write().map_err(AppError::from))
 }
+
+#[cfg(test)]
+mod tests;

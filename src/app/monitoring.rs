@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::AppError;
 use super::access::{list_scope, require_read, require_write};
-use super::{AppError, retrying};
+use super::audit::{Answered, Trail};
 use crate::domain::access::Caller;
 use crate::domain::cycle::{Change, Precondition};
 use crate::domain::monitoring::{
@@ -94,17 +95,29 @@ pub fn read(store: &Store, caller: &Caller, key: &MonitoringKey) -> Result<Asses
 /// document twice leaves the version alone.
 pub fn file<E>(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     key: &MonitoringKey,
     precondition: Precondition,
     input: Result<MonitoringReport, E>,
 ) -> Result<Result<Filed, E>, AppError> {
+    let action = match key.subject {
+        Subject::Department => "monitoring.file",
+        Subject::Project(_) => "monitoring.file_project",
+    };
+    let report = match input {
+        Ok(report) => report,
+        Err(refusal) => {
+            let right =
+                store.read_transaction(|tx| require_write(tx, caller, &key.department_code));
+            trail.settle(store, caller, action, right)?;
+            return Ok(Err(refusal));
+        }
+    };
     let what = key.to_string();
-    let attempt = retrying(store, &what, |tx| {
+    let report = &report;
+    let filed = trail.change(store, caller, action, &what, |tx| {
         require_write(tx, caller, &key.department_code)?;
-        let Ok(report) = &input else {
-            return Ok(None);
-        };
         let department = tx.lock_department(&key.department_code)?;
         let settings = tx.year_settings(key.year)?;
         let periods = settings.monitoring_periods();
@@ -165,21 +178,21 @@ pub fn file<E>(
             monitoring = stored.monitoring;
         }
         let assessment = monitoring.report.assess(&goals, &context);
-        Ok(Some(Filed {
+        Ok(Filed {
             assessed: Assessed {
                 monitoring,
                 assessment,
             },
             change,
-        }))
+        })
+    }, |filed| {
+        let answered = match filed.change {
+            Change::Created => Answered::Created,
+            Change::Updated | Change::Unchanged => Answered::Done,
+        };
+        (answered, None)
     })?;
-    match (attempt, input) {
-        (Some(filed), _) => Ok(Ok(filed)),
-        (None, Err(refusal)) => Ok(Err(refusal)),
-        (None, Ok(_)) => {
-            Err(StoreError::internal(format!("the filing of {what} answered nothing")).into())
-        }
-    }
+    Ok(Ok(filed))
 }
 
 /// The warning list of a year and period: every finding of every monitoring report the caller

@@ -8,8 +8,10 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::access::{list_scope, require_read, require_reviewer, require_write};
-use super::{AppError, retrying};
+use super::access::{list_scope, once_allowed, require_actor, require_read, require_write};
+use super::audit::Trail;
+use super::evaluations::audited_as;
+use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::cycle::{Action, Change, Precondition};
@@ -25,7 +27,7 @@ use crate::domain::scoring::Score;
 use crate::domain::values::{Amount, FiscalYear, UnitCode};
 use crate::store::evaluations::{DepartmentId, Revision, RevisionNote};
 use crate::store::projects::table_text;
-use crate::store::{Page, Store, StoreError, Transaction, Window, now};
+use crate::store::{Page, Store, Transaction, Window, now};
 
 /// The project evaluation after an edit, what the edit answered, and what the edit did.
 #[derive(Debug)]
@@ -116,22 +118,24 @@ pub fn document(
 /// request: the caller's right to write first, then the input (its error is answered as it
 /// is), then `If-Match`, then the review cycle's rules; the next version is stored with its
 /// revision. The same document twice leaves the version alone. `action` names the edit in the
-/// history.
-pub fn edit<I, T, E>(
+/// history, and, as `project.<action>`, in the audit log.
+#[allow(clippy::too_many_arguments)]
+pub fn edit<I, T, E: std::error::Error + Send + Sync + 'static>(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     key: &ProjectKey,
     precondition: Precondition,
     action: &str,
-    input: Result<I, E>,
+    asked: Result<I, AppError>,
     mut edit: impl FnMut(&mut ProjectTable, &I) -> Result<T, E>,
-) -> Result<Result<SavedProject<T>, E>, AppError> {
+) -> Result<SavedProject<T>, AppError> {
     let what = key.to_string();
-    let attempt = retrying(store, &what, |tx| {
+    let audited = format!("project.{action}");
+    let right = |tx: &mut Transaction<'_>| require_write(tx, caller, &key.department_code);
+    let asked = trail.settle(store, caller, &audited, once_allowed(store, right, asked))?;
+    let work = |tx: &mut Transaction<'_>| {
         require_write(tx, caller, &key.department_code)?;
-        let Ok(input) = &input else {
-            return Ok(None);
-        };
         let department = tx.lock_department(&key.department_code)?;
         let stored = tx.project(department, key)?;
         ProjectEvaluation::check(precondition, stored.as_ref().map(|s| &s.evaluation))?;
@@ -140,10 +144,7 @@ pub fn edit<I, T, E>(
             || ProjectEvaluation::new_draft(key.clone(), at),
             |s| s.evaluation.clone(),
         );
-        let outcome = match evaluation.edit(|table| edit(table, input))? {
-            Ok(outcome) => outcome,
-            Err(refusal) => return Ok(Some(Err(refusal))),
-        };
+        let outcome = input(evaluation.edit(|table| edit(table, &asked))?)?;
         let document = table_text(&evaluation.table)?;
         if document.len() > store.document_limit() {
             return Err(AppError::DocumentTooLarge {
@@ -154,11 +155,11 @@ pub fn edit<I, T, E>(
         if let Some(stored) = &stored
             && stored.document == document
         {
-            return Ok(Some(Ok(SavedProject {
+            return Ok(SavedProject {
                 evaluation: stored.evaluation.clone(),
                 outcome,
                 change: Change::Unchanged,
-            })));
+            });
         }
         let change = if stored.is_some() {
             Change::Updated
@@ -178,41 +179,35 @@ pub fn edit<I, T, E>(
             &document,
             note,
         )?;
-        Ok(Some(Ok(SavedProject {
+        Ok(SavedProject {
             evaluation,
             outcome,
             change,
-        })))
-    })?;
-    match (attempt, input) {
-        (Some(saved), _) => Ok(saved),
-        (None, Err(refusal)) => Ok(Err(refusal)),
-        (None, Ok(_)) => {
-            Err(StoreError::internal(format!("the edit of {what} answered nothing")).into())
-        }
-    }
+        })
+    };
+    trail.change(store, caller, &audited, &what, work, |saved| {
+        audited_as(saved.change, saved.evaluation.stage.version)
+    })
 }
 
 /// Moves the project evaluation on by `action`, by the same rules as the departmental report:
 /// a unit submits its own (refused while the checks find errors); reviewers and admins return,
-/// accept and publish.
-pub fn act<E>(
+/// accept and publish. Audited as `project.<action>`.
+pub fn act(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     key: &ProjectKey,
     precondition: Precondition,
     action: Action,
-    comment: Result<Option<String>, E>,
-) -> Result<Result<ProjectEvaluation, E>, AppError> {
+    comment: Result<Option<String>, AppError>,
+) -> Result<ProjectEvaluation, AppError> {
     let what = key.to_string();
-    let attempt = retrying(store, &what, |tx| {
-        match action {
-            Action::Submit => require_write(tx, caller, &key.department_code)?,
-            Action::Return | Action::Accept | Action::Publish => require_reviewer(caller)?,
-        }
-        let Ok(comment) = &comment else {
-            return Ok(None);
-        };
+    let audited = format!("project.{}", action.as_str());
+    let right = |tx: &mut Transaction<'_>| require_actor(tx, caller, &key.department_code, action);
+    let comment = trail.settle(store, caller, &audited, once_allowed(store, right, comment))?;
+    let work = |tx: &mut Transaction<'_>| {
+        require_actor(tx, caller, &key.department_code, action)?;
         let department = tx.lock_department(&key.department_code)?;
         let stored = tx.existing_project(department, key)?;
         ProjectEvaluation::check(precondition, Some(&stored.evaluation))?;
@@ -236,15 +231,11 @@ pub fn act<E>(
             &stored.document,
             note,
         )?;
-        Ok(Some(evaluation))
-    })?;
-    match (attempt, comment) {
-        (Some(evaluation), _) => Ok(Ok(evaluation)),
-        (None, Err(refusal)) => Ok(Err(refusal)),
-        (None, Ok(_)) => {
-            Err(StoreError::internal(format!("the action on {what} answered nothing")).into())
-        }
-    }
+        Ok(evaluation)
+    };
+    trail.change(store, caller, &audited, &what, work, |_| {
+        (super::audit::Answered::Done, None)
+    })
 }
 
 /// Who did what to the project evaluation, oldest first.

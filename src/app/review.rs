@@ -1,9 +1,10 @@
 //! The review cycle of one evaluation: the actions that move it on, the approval of its
 //! targets, its checks and score, and its history.
 
-use super::access::{require_read, require_reviewer, require_write};
+use super::AppError;
+use super::access::{once_allowed, require_actor, require_read, require_reviewer};
+use super::audit::{Answered, Trail};
 use super::evaluations::{EvaluationKey, complete_approval, previous_report, save};
-use super::{AppError, retrying};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, Evaluation, Precondition};
@@ -11,29 +12,27 @@ use crate::domain::report::EvaluationReport;
 use crate::domain::settings::YearSettings;
 pub use crate::store::evaluations::Revision;
 use crate::store::evaluations::{RevisionNote, document_text};
-use crate::store::{Store, now};
+use crate::store::{Store, Transaction, now};
 
 /// Moves the evaluation on by `action`, with `comment` read from the request: a unit submits
 /// its own; reviewers and admins return, accept and publish. The caller's right is checked
 /// first, then the input (its error is answered as it is), then `If-Match`; a submission is
-/// refused while the checks find errors.
-pub fn act<E>(
+/// refused while the checks find errors. Audited as `evaluation.<action>`.
+pub fn act(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     key: &EvaluationKey,
     precondition: Precondition,
     action: Action,
-    comment: Result<Option<String>, E>,
-) -> Result<Result<Evaluation, E>, AppError> {
+    comment: Result<Option<String>, AppError>,
+) -> Result<Evaluation, AppError> {
     let what = format!("the {} evaluation of {}", key.year, key.code);
-    let attempt = retrying(store, &what, |tx| {
-        match action {
-            Action::Submit => require_write(tx, caller, &key.code)?,
-            Action::Return | Action::Accept | Action::Publish => require_reviewer(caller)?,
-        }
-        let Ok(comment) = &comment else {
-            return Ok(None);
-        };
+    let audited = format!("evaluation.{}", action.as_str());
+    let right = |tx: &mut Transaction<'_>| require_actor(tx, caller, &key.code, action);
+    let comment = trail.settle(store, caller, &audited, once_allowed(store, right, comment))?;
+    let work = |tx: &mut Transaction<'_>| {
+        require_actor(tx, caller, &key.code, action)?;
         let department = tx.lock_department(&key.code)?;
         let stored = tx.existing_evaluation(&key.code, key.year)?;
         Evaluation::check(precondition, Some(&stored.evaluation))?;
@@ -61,17 +60,11 @@ pub fn act<E>(
             &stored.document,
             note,
         )?;
-        Ok(Some(evaluation))
-    })?;
-    match (attempt, comment) {
-        (Some(evaluation), _) => Ok(Ok(evaluation)),
-        (None, Err(refusal)) => Ok(Err(refusal)),
-        // The work answers nothing only when the input was refused.
-        (None, Ok(_)) => Err(crate::store::StoreError::internal(format!(
-            "the action on {what} answered nothing"
-        ))
-        .into()),
-    }
+        Ok(evaluation)
+    };
+    trail.change(store, caller, &audited, &what, work, |_| {
+        (Answered::Done, None)
+    })
 }
 
 /// Approves the targets of the evaluation's indicators as they stand, at the version named by
@@ -79,18 +72,21 @@ pub fn act<E>(
 /// the time the request arrives. Reviewers and admins.
 pub fn approve_goals(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     key: &EvaluationKey,
     precondition: Precondition,
 ) -> Result<Evaluation, AppError> {
-    require_reviewer(caller)?;
-    if !matches!(precondition, Precondition::Version(_)) {
-        return Err(AppError::PreconditionRequired(
+    let audited = "evaluation.approve_goals";
+    let checked = require_reviewer(caller).and_then(|()| match precondition {
+        Precondition::Version(_) => Ok(()),
+        _ => Err(AppError::PreconditionRequired(
             "send the ETag of the goals you approve as If-Match".to_owned(),
-        ));
-    }
+        )),
+    });
+    trail.settle(store, caller, audited, checked)?;
     let what = format!("the {} evaluation of {}", key.year, key.code);
-    retrying(store, &what, |tx| {
+    let work = |tx: &mut Transaction<'_>| {
         let department = tx.lock_department(&key.code)?;
         let stored = tx.existing_evaluation(&key.code, key.year)?;
         Evaluation::check(precondition, Some(&stored.evaluation))?;
@@ -113,6 +109,9 @@ pub fn approve_goals(
             note,
         )?;
         Ok(evaluation)
+    };
+    trail.change(store, caller, audited, &what, work, |_| {
+        (Answered::Done, None)
     })
 }
 

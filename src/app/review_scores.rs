@@ -2,8 +2,9 @@
 //! evaluation reads the review score beside the unit's own. Each use case is one unit of work:
 //! authorize → load → decide (the domain) → save.
 
+use super::AppError;
 use super::access::{require_read, require_reviewer};
-use super::{AppError, retrying};
+use super::audit::{Answered, Trail};
 use crate::domain::access::Caller;
 use crate::domain::cycle::{Change, EvaluationStatus, Precondition};
 use crate::domain::review_score::{ReviewScore, ReviewScoreInput, ScoreComparison};
@@ -46,19 +47,21 @@ pub fn read(
 /// `If-Match` against the review score's own version. The unit's report is not touched.
 pub fn rescore<E>(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     code: &UnitCode,
     year: FiscalYear,
     precondition: Precondition,
     input: Result<ReviewScoreInput, E>,
 ) -> Result<Result<(Reviewed, Change), E>, AppError> {
-    require_reviewer(caller)?;
+    let action = "evaluation.review_score";
+    trail.settle(store, caller, action, require_reviewer(caller))?;
     let input = match input {
         Ok(input) => input,
         Err(refusal) => return Ok(Err(refusal)),
     };
     let what = format!("the review score of {code}/{year}");
-    let reviewed = retrying(store, &what, |tx| {
+    let reviewed = trail.change(store, caller, action, &what, |tx| {
         let department = tx.lock_department(code)?;
         let evaluation = tx.existing_evaluation(code, year)?.evaluation;
         let status = evaluation.summary.status;
@@ -99,6 +102,12 @@ pub fn rescore<E>(
             },
             change,
         ))
+    }, |(_, change)| {
+        let answered = match change {
+            Change::Created => Answered::Created,
+            Change::Updated | Change::Unchanged => Answered::Done,
+        };
+        (answered, None)
     })?;
     Ok(Ok(reviewed))
 }

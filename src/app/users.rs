@@ -1,8 +1,9 @@
 //! 用户与服务令牌 — who may use the service: the users and the service tokens, all for
 //! admins; and saying what changed for the audit log (never the secret).
 
+use super::AppError;
 use super::access::require_admin;
-use super::{AppError, administer};
+use super::audit::{Answered, Trail};
 use crate::domain::access::{Caller, Username};
 use crate::domain::values::{Label, UnitCode};
 use crate::store::Store;
@@ -30,18 +31,25 @@ pub fn get(
 /// department.
 pub fn create_user(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     user: Result<NewUser, AppError>,
-) -> Result<(UserRecord, String), AppError> {
-    require_admin(caller)?;
-    let user = user?;
-    let created = administer("a new user", || store.create_user(user.clone()))?;
-    let described = format!(
-        "role: {}; department: {}",
-        created.role,
-        department(&created)
-    );
-    Ok((created, described))
+) -> Result<UserRecord, AppError> {
+    trail.administer_as_admin(
+        store,
+        caller,
+        "user.create",
+        user,
+        |user, recording| store.create_user(user.clone(), Some(recording)),
+        |created| {
+            let described = format!(
+                "role: {}; department: {}",
+                created.role,
+                department(created)
+            );
+            (Answered::Created, Some(described))
+        },
+    )
 }
 
 /// A user's department as the log names it.
@@ -55,16 +63,24 @@ fn department(user: &UserRecord) -> String {
 /// `role: unit → admin; department: 001 → none; password reset; enabled → disabled`.
 pub fn change_user(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     input: Result<(Username, UserChange), AppError>,
-) -> Result<(UserRecord, String), AppError> {
-    require_admin(caller)?;
-    let (username, change) = input?;
-    let username = &username;
-    let password_reset = change.password.is_some();
-    let changed = administer("a user", || store.change_user(username, change.clone()))?;
-    let described = describe(&changed, password_reset);
-    Ok((changed.after, described))
+) -> Result<UserRecord, AppError> {
+    let password_reset = input
+        .as_ref()
+        .is_ok_and(|(_, change)| change.password.is_some());
+    let changed = trail.administer_as_admin(
+        store,
+        caller,
+        "user.update",
+        input,
+        |(username, change), recording| {
+            store.change_user(username, change.clone(), Some(recording))
+        },
+        |changed| (Answered::Done, Some(describe(changed, password_reset))),
+    )?;
+    Ok(changed.after)
 }
 
 /// What changed between `before` and `after`, field by field; "nothing changed" when nothing
@@ -110,23 +126,35 @@ pub fn list_tokens(store: &Store, caller: &Caller) -> Result<Vec<ServiceTokenRec
 /// answers it with the token, shown this once.
 pub fn issue_token(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     input: Result<(Label, UnitCode), AppError>,
 ) -> Result<(ServiceTokenRecord, String), AppError> {
-    require_admin(caller)?;
-    let (name, department) = input?;
-    administer("a new service token", || {
-        store.issue_service_token(name.as_str(), &department, &caller.subject)
-    })
+    trail.administer_as_admin(
+        store,
+        caller,
+        "service_token.issue",
+        input,
+        |(name, department), recording| {
+            store.issue_service_token(name.as_str(), department, &caller.subject, Some(recording))
+        },
+        |_| (Answered::Created, None),
+    )
 }
 
 /// Revokes the service token the request names, from its next use on.
 pub fn revoke_token(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
     id: Result<i64, AppError>,
 ) -> Result<ServiceTokenRecord, AppError> {
-    require_admin(caller)?;
-    let id = id?;
-    administer("a service token", || store.revoke_service_token(id))
+    trail.administer_as_admin(
+        store,
+        caller,
+        "service_token.revoke",
+        id,
+        |id, recording| store.revoke_service_token(*id, Some(recording)),
+        |_| (Answered::Done, None),
+    )
 }

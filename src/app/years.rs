@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::AppError;
 use super::access::require_admin;
+use super::audit::{Answered, Trail};
 use super::evaluations::project;
-use super::{AppError, retrying};
 use crate::domain::access::Caller;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::settings::YearSettings;
@@ -18,27 +19,34 @@ use crate::store::Store;
 /// Stores a year's settings, read from the request as `input`, and rescores that year's
 /// evaluations with them in the same transaction. Admins; the caller's right is checked
 /// before the input, whose error is answered as it is.
-pub fn change_settings<E>(
+pub fn change_settings(
     store: &Store,
+    trail: &Trail,
     caller: &Caller,
-    input: Result<(FiscalYear, YearSettings), E>,
-) -> Result<Result<(FiscalYear, YearSettings), E>, AppError> {
-    require_admin(caller)?;
-    let (year, settings) = match input {
-        Ok(input) => input,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
-    retrying(store, &format!("the {year} settings"), |tx| {
-        // The year's projections are rewritten: no report may be written meanwhile.
-        tx.lock_all_departments()?;
-        tx.save_year_settings(year, &settings, &caller.subject)?;
-        for stored in tx.evaluations_of_year(Some(year))? {
-            let department = tx.department_id(&stored.evaluation.summary.department_code)?;
-            project(tx, department, stored.id, &stored.evaluation)?;
-        }
-        Ok(())
-    })?;
-    Ok(Ok((year, settings)))
+    input: Result<(FiscalYear, YearSettings), AppError>,
+) -> Result<(FiscalYear, YearSettings), AppError> {
+    let action = "year_settings.update";
+    let checked = require_admin(caller).and(input);
+    let (year, settings) = trail.settle(store, caller, action, checked)?;
+    let what = format!("the {year} settings");
+    trail.change(
+        store,
+        caller,
+        action,
+        &what,
+        |tx| {
+            // The year's projections are rewritten: no report may be written meanwhile.
+            tx.lock_all_departments()?;
+            tx.save_year_settings(year, &settings, &caller.subject)?;
+            for stored in tx.evaluations_of_year(Some(year))? {
+                let department = tx.department_id(&stored.evaluation.summary.department_code)?;
+                project(tx, department, stored.id, &stored.evaluation)?;
+            }
+            Ok(())
+        },
+        |()| (Answered::Done, None),
+    )?;
+    Ok((year, settings))
 }
 
 /// The settings of a year: the stored ones, else the defaults. Any authenticated caller.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::audit::{Recording, recorded};
 use super::schema::{departments, evaluations, service_tokens, users};
 use super::{
     DbConnection, Page, Store, StoreError, Transaction, UniqueRow, Window, is_unique_violation, now,
@@ -189,20 +190,27 @@ fn insert_department(conn: &mut DbConnection, department: &Department) -> Result
 }
 
 impl Store {
+    /// Registers a department. See `update_department` for `recording`.
     pub fn create_department(
         &self,
         department: Department,
+        recording: Option<&Recording<'_, DepartmentRecord>>,
     ) -> Result<DepartmentRecord, StoreError> {
         self.write(|conn| {
             insert_department(conn, &department)?;
-            load(conn, &department.code)
+            let created = load(conn, &department.code)?;
+            recorded(conn, recording, created)
         })
     }
 
+    /// Changes a department.
+    /// `recording`: the audit entry the change is stored with, in the same transaction; none
+    /// for a change made outside any request (the command line, the first admin).
     pub fn update_department(
         &self,
         code: &UnitCode,
         patch: DepartmentPatch,
+        recording: Option<&Recording<'_, DepartmentRecord>>,
     ) -> Result<DepartmentRecord, StoreError> {
         self.write(|conn| {
             let mut department = load(conn, code)?.department;
@@ -219,12 +227,18 @@ impl Store {
                 ))
                 .execute(conn)?;
             super::generations::bump(conn, None, None)?;
-            load(conn, code)
+            let changed = load(conn, code)?;
+            recorded(conn, recording, changed)
         })
     }
 
     /// Deletes a department that nothing depends on: no evaluations, no subordinate units.
-    pub fn delete_department(&self, code: &UnitCode) -> Result<(), StoreError> {
+    /// See `update_department` for `recording`.
+    pub fn delete_department(
+        &self,
+        code: &UnitCode,
+        recording: Option<&Recording<'_, ()>>,
+    ) -> Result<(), StoreError> {
         self.write(|conn| {
             let id = department_id(conn, code)?;
             let evaluation_count: i64 = evaluations::table
@@ -272,7 +286,7 @@ impl Store {
             diesel::delete(service_tokens::table.filter(service_tokens::department_code.eq(code.as_str())))
                 .execute(conn)?;
             diesel::delete(departments::table.filter(departments::id.eq(id))).execute(conn)?;
-            Ok(())
+            recorded(conn, recording, ())
         })
     }
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::audit::{Recording, recorded};
 use super::schema::service_tokens;
 use super::{Store, StoreError, Transaction, UniqueRow, now};
 use crate::domain::values::UnitCode;
@@ -60,18 +61,20 @@ fn digest(token: &str) -> String {
 
 impl Store {
     /// Issues a token for `department`; answers the record and the token, which is not kept.
+    /// `recording`: the audit entry stored with it, in the same transaction.
     pub fn issue_service_token(
         &self,
         name: &str,
         department: &UnitCode,
         created_by: &str,
+        recording: Option<&Recording<'_, (ServiceTokenRecord, String)>>,
     ) -> Result<(ServiceTokenRecord, String), StoreError> {
         let token = format!(
             "{TOKEN_PREFIX}{}",
             random_hex().map_err(|e| StoreError::caused("no randomness", e))?
         );
         let hash = digest(&token);
-        let record = self.write(|conn| {
+        self.write(|conn| {
             super::departments::department_id(conn, department)?;
             diesel::insert_into(service_tokens::table)
                 .values((
@@ -82,17 +85,22 @@ impl Store {
                     service_tokens::created_at.eq(now()),
                 ))
                 .execute(conn)?;
-            service_tokens::table
+            let issued = service_tokens::table
                 .filter(service_tokens::token_hash.eq(&hash))
                 .select(TokenRow::as_select())
                 .first(conn)?
-                .try_into()
-        })?;
-        Ok((record, token))
+                .try_into()?;
+            recorded(conn, recording, (issued, token))
+        })
     }
 
     /// Revokes a token from its next use on. Revoking a revoked token changes nothing.
-    pub fn revoke_service_token(&self, id: i64) -> Result<ServiceTokenRecord, StoreError> {
+    /// `recording`: the audit entry stored with it, in the same transaction.
+    pub fn revoke_service_token(
+        &self,
+        id: i64,
+        recording: Option<&Recording<'_, ServiceTokenRecord>>,
+    ) -> Result<ServiceTokenRecord, StoreError> {
         let revoked = self.write(|conn| {
             let target = service_tokens::table.filter(service_tokens::id.eq(id));
             let row: TokenRow = target
@@ -104,7 +112,11 @@ impl Store {
                     .set(service_tokens::revoked_at.eq(now()))
                     .execute(conn)?;
             }
-            target.select(TokenRow::as_select()).first(conn)?.try_into()
+            let revoked = target
+                .select(TokenRow::as_select())
+                .first(conn)?
+                .try_into()?;
+            recorded(conn, recording, revoked)
         });
         self.recent_service_tokens.forget();
         revoked

@@ -6,6 +6,7 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::audit::{Recording, recorded};
 use super::schema::users;
 use super::{DbConnection, Store, StoreError, Transaction, UniqueRow, is_unique_violation, now};
 use crate::domain::FieldError;
@@ -142,7 +143,13 @@ impl Store {
         })
     }
 
-    pub fn create_user(&self, user: NewUser) -> Result<UserRecord, StoreError> {
+    /// Creates a user. `recording`: the audit entry stored with it, in the same transaction;
+    /// none for a user made outside any request (the command line, the first admin).
+    pub fn create_user(
+        &self,
+        user: NewUser,
+        recording: Option<&Recording<'_, UserRecord>>,
+    ) -> Result<UserRecord, StoreError> {
         let password_hash = hash_password(&user.password)?;
         self.write(|conn| {
             check_binding(conn, user.role, user.department.as_ref())?;
@@ -166,7 +173,8 @@ impl Store {
                 }),
                 other => other.map(|_| ()).map_err(StoreError::from),
             }?;
-            load_row(conn, &user.username)?.try_into()
+            let created = load_row(conn, &user.username)?.try_into()?;
+            recorded(conn, recording, created)
         })
     }
 
@@ -184,11 +192,13 @@ impl Store {
     }
 
     /// Changes a user, and answers it as it was and as it is. A new password, a new role or
-    /// department, or disabling ends every token issued before.
+    /// department, or disabling ends every token issued before. See `create_user` for
+    /// `recording`.
     pub fn change_user(
         &self,
         username: &Username,
         change: UserChange,
+        recording: Option<&Recording<'_, ChangedUser>>,
     ) -> Result<ChangedUser, StoreError> {
         let password_hash = change.password.as_ref().map(hash_password).transpose()?;
         let changed = self.write(|conn| {
@@ -224,10 +234,11 @@ impl Store {
                     .set(users::token_generation.eq(users::token_generation + 1))
                     .execute(conn)?;
             }
-            Ok(ChangedUser {
+            let changed = ChangedUser {
                 before: current,
                 after: load_row(conn, username)?.try_into()?,
-            })
+            };
+            recorded(conn, recording, changed)
         });
         self.recent_users.forget();
         changed

@@ -841,6 +841,7 @@ async fn a_change_made_through_another_server_is_seen_at_the_next_request() {
             .update_department(
                 &code.parse().unwrap(),
                 serde_json::from_value(patch).unwrap(),
+                None,
             )
             .unwrap();
     }

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use actix_web::http::Method;
 use actix_web::http::header::HeaderMap;
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use perfeval::config::{Limits, Secret, Settings};
+use perfeval::config::{Secret, Settings};
 use perfeval::startup::Application;
 use serde_json::Value;
 
@@ -194,24 +194,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 /// The settings the test services start with, on `database_url`.
 pub fn settings_for(database_url: String) -> Settings {
     Settings {
-        bind: "127.0.0.1:0".parse().expect("a socket address"),
-        database_url,
-        pool_size: 4,
-        max_body_bytes: 2 * 1024 * 1024,
-        workers: Some(1),
         jwt_secret: Some(Secret::from(TEST_SECRET.to_owned())),
-        dev: false,
-        jwt_public_key: None,
-        jwt_issuer: None,
-        jwt_audience: None,
-        jwt_max_ttl_seconds: 3600,
-        cors_origins: Vec::new(),
-        token_ttl_seconds: 3600,
-        admin_user: "admin".to_owned(),
         admin_password: Some(Secret::from(ADMIN_PASSWORD.to_owned())),
-        audit_retention_days: 730,
-        metrics_bind: None,
-        limits: Limits::default(),
+        ..Settings::for_tests(database_url)
     }
 }
 

@@ -4,6 +4,7 @@
 mod access;
 mod approval_coverage;
 mod audit_and_login;
+mod audit_of_writes;
 mod bad_input;
 mod clerk;
 mod cli;

@@ -13,7 +13,7 @@ fn project_path(code: &str, year: i32, project: &str) -> String {
 
 /// A clean table in 元: 1,000,000 元 = 100 万元 budgeted, 950,000 元 = 95 万元 executed.
 /// Its score: 10 × 95 % = 9.5 + 50 + 30 + 10 = 99.5 (优), as it states.
-fn clean_table() -> Value {
+pub fn clean_table() -> Value {
     json!({
         "name": "城市道路清扫保洁",
         "competent_department": "区城市管理局",

@@ -793,6 +793,7 @@ async fn the_audit_log_records_who_did_what_from_where_and_never_a_secret() {
         ("-", "login", "refused", 401),
         ("-", "authenticate", "refused", 401),
         ("unit100", "department.create", "refused", 403),
+        ("unit100", "evaluation.replace", "succeeded", 201),
         ("unit100", "evaluation.submit", "succeeded", 200),
     ];
     let expected: Vec<(String, String, String, i64)> = expected
@@ -800,15 +801,15 @@ async fn the_audit_log_records_who_did_what_from_where_and_never_a_secret() {
         .map(|(a, b, c, d)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned(), *d))
         .collect();
     assert_eq!(seen, expected, "{}", log.body);
-    assert_eq!(log.body["total"], 9);
+    assert_eq!(log.body["total"], 10);
     let submit = &entries[0];
     assert_eq!(submit["target"], format!("{path}/submit"));
     assert_eq!(submit["address"], "127.0.0.1");
     assert!(submit["at"].is_string());
     assert_eq!(
-        entries[2]["detail"], "the token's signature does not verify",
+        entries[3]["detail"], "the token's signature does not verify",
         "{}",
-        entries[2]
+        entries[3]
     );
     let text = log.body.to_string();
     for secret in [
@@ -830,7 +831,7 @@ async fn the_audit_log_records_who_did_what_from_where_and_never_a_secret() {
             page.body["offset"].clone(),
             page.body["items"][0]["action"].clone()
         ),
-        (json!(2), json!(1), json!("department.create"))
+        (json!(2), json!(1), json!("evaluation.replace"))
     );
     unit.get("/api/v1/audit-log")
         .await
@@ -868,7 +869,7 @@ async fn a_user_disabled_elsewhere_is_refused_within_a_second_and_here_at_once()
             ..Default::default()
         };
         other
-            .change_user(&"clerk1".parse().unwrap(), change)
+            .change_user(&"clerk1".parse().unwrap(), change, None)
             .unwrap();
     }
     assert!(app.refused_within_a_second(&token).await);

@@ -45,7 +45,7 @@ pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
         }
     }
     for (i, result) in report.results.indicators.iter().enumerate() {
-        let Some(indicator) = indicators.iter().find(|ind| ind.id == result.indicator_id) else {
+        let Some(indicator) = report.indicator(&result.indicator_id) else {
             continue;
         };
         let path = format!("results.indicators[{i}]");

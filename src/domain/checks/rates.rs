@@ -93,12 +93,7 @@ fn computed(report: &EvaluationReport, metric: Metric) -> Option<(Percent, &'sta
 /// `metric`, or its standard name) agrees with it to the precision the actual is written with.
 pub(super) fn stated_metrics(report: &EvaluationReport, findings: &mut Findings) {
     for (i, result) in report.results.indicators.iter().enumerate() {
-        let Some(indicator) = report
-            .goals
-            .indicators
-            .iter()
-            .find(|ind| ind.id == result.indicator_id)
-        else {
+        let Some(indicator) = report.indicator(&result.indicator_id) else {
             continue;
         };
         let (Some(metric), Some(actual)) = (indicator.metric(), result.actual.as_ref()) else {
@@ -137,12 +132,7 @@ pub(super) fn stated_attainments(report: &EvaluationReport, findings: &mut Findi
         let Some(stated) = result.stated_attainment.map(|s| s.value()) else {
             continue;
         };
-        let Some(indicator) = report
-            .goals
-            .indicators
-            .iter()
-            .find(|ind| ind.id == result.indicator_id)
-        else {
+        let Some(indicator) = report.indicator(&result.indicator_id) else {
             continue;
         };
         let Assessment::Figures {

@@ -27,12 +27,7 @@ pub(super) fn stated_scores(report: &EvaluationReport, findings: &mut Findings) 
         if result.self_score.is_none() && result.stated_coefficient.is_none() {
             continue;
         }
-        let Some(indicator) = report
-            .goals
-            .indicators
-            .iter()
-            .find(|ind| ind.id == result.indicator_id)
-        else {
+        let Some(indicator) = report.indicator(&result.indicator_id) else {
             continue;
         };
         let Some(weight) = indicator.weight.map(|w| w.value()) else {

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::FieldError;
-use super::values::text_faults;
+use super::values::{Label, text_faults};
 
 pub use budget::*;
 pub use goals::*;
@@ -78,6 +78,14 @@ pub struct EvaluationReport {
 }
 
 impl EvaluationReport {
+    /// The indicator (绩效指标) whose id is `id`, if the goals have one.
+    pub fn indicator(&self, id: &Label) -> Option<&Indicator> {
+        self.goals
+            .indicators
+            .iter()
+            .find(|indicator| indicator.id == *id)
+    }
+
     /// What makes the document not a report: broken references and values of the wrong kind.
     /// Paths are from the root of the report. Figures that do not add up are not refused here.
     pub fn structural_errors(&self) -> Vec<FieldError> {
