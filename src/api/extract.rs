@@ -185,7 +185,7 @@ impl FromRequest for WorkbookBody {
     }
 }
 
-/// A CSV body (`text/csv`), read up to the limit but not looked into: the use case reads it
+/// A CSV body (`text/csv`, or its bytes as `application/octet-stream`), read up to the limit but not looked into: the use case reads it
 /// once the caller's right is checked.
 pub struct CsvBody(Bytes);
 
@@ -200,13 +200,16 @@ impl FromRequest for CsvBody {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let csv = media_type(req).is_some_and(|media| media == "text/csv");
+        // A CSV file sent as bytes (a generated client's upload, `application/octet-stream`)
+        // is read the same.
+        let csv = media_type(req)
+            .is_some_and(|media| media == "text/csv" || media == "application/octet-stream");
         let body = read_body(req, payload);
         Box::pin(async move {
             let body = body.await?;
             if !csv {
                 return Err(ApiError::UnsupportedMediaType(
-                    "CSV (Content-Type: text/csv)",
+                    "CSV (Content-Type: text/csv or application/octet-stream)",
                 ));
             }
             Ok(CsvBody(body))

@@ -68,7 +68,10 @@ pub async fn export(
 /// the year's, in place of the one it had. A text with any error stores nothing, and every
 /// error is answered with its line and column. Roles: admin, reviewer.
 #[utoipa::path(tag = "library", params(("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100")),
-    request_body(content = String, content_type = "text/csv", description = "The library as CSV"),
+    request_body(description = "The library as CSV (UTF-8), as text (`text/csv`) or as a file's bytes (`application/octet-stream`)", content(
+        (String = "text/csv"),
+        (String = "application/octet-stream"),
+    )),
     responses(
     (status = 200, description = "The library as stored", body = LibraryView),
     (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),

@@ -215,10 +215,16 @@ fn complete_operation(path: &str, operation: &mut Map<String, Value>) {
         .and_then(|body| body.get_mut("content"))
         .and_then(Value::as_object_mut)
     {
-        // The workbook as the body, under either of the types a file is sent as.
+        // The workbook as the body, under either of the types a file is sent as; bytes of
+        // another kind (a CSV file) are bytes, not a workbook.
+        let file = if content.contains_key(XLSX) {
+            binary.clone()
+        } else {
+            json!({"schema": {"type": "string", "format": "binary"}})
+        };
         for media in [XLSX, super::extract::OCTET_STREAM] {
             if content.contains_key(media) {
-                content.insert(media.to_owned(), binary.clone());
+                content.insert(media.to_owned(), file.clone());
             }
         }
     }

@@ -353,7 +353,7 @@ async fn every_documented_write_leaves_exactly_one_audit_entry_when_it_succeeds(
         "PUT /api/v1/years/{year}/library",
         "/api/v1/years/2021/library",
         "indicator_library.import",
-        &[("content-type", "text/csv")],
+        &[("content-type", "application/octet-stream")],
         library.bytes,
     )
     .await;

@@ -67,12 +67,14 @@ echo "--- openapi-spec-validator"
 
 echo "--- openapi-python-client"
 # The generator's own setting for media types it does not know: the XLSX workbooks come as
-# bytes (File) and the SVG charts as text, so that every operation is generated with its answer.
+# bytes (File), a CSV sent or answered alone (the indicator library) as bytes, and the SVG charts
+# as text, so that every operation is generated with its answer.
 cat >"$WORK/generator.yaml" <<'YAML'
 post_hooks: []
 content_type_overrides:
   application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: application/octet-stream
   image/svg+xml: text/plain
+  text/csv: application/octet-stream
 YAML
 "$VENV/bin/openapi-python-client" generate --path openapi/openapi.json --meta none \
   --config "$WORK/generator.yaml" --output-path "$WORK/perfeval_client" >"$WORK/generate.log" 2>&1 \
