@@ -69,8 +69,8 @@ fn unit_and_year(req: &HttpRequest) -> Result<(UnitCode, FiscalYear), ApiError> 
 /// execution, each with the difference (bureau minus unit), and the totals. Roles: admin,
 /// reviewer, analyst; unit (its own department and subordinate units).
 #[utoipa::path(tag = "review", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Fiscal year, 2000–2100"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
     (status = 200, description = "The review score", body = ReviewScoreView, headers(("ETag" = String, description = "The version, quoted"))),
     (status = 404, description = "No such department, evaluation or review score", body = Problem, content_type = "application/problem+json"),
@@ -101,8 +101,8 @@ pub async fn get_review_score(
 /// published) is re-scored (409 `not_submitted`). Send the ETag back as `If-Match` (412 when
 /// stale). Roles: reviewer, admin.
 #[utoipa::path(tag = "review", params(
-    ("code" = String, Path, description = "单位代码"),
-    ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Fiscal year, 2000–2100"),
+    ("code" = UnitCode, Path, description = "单位代码"),
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
     IfMatch,
 ), request_body = ReviewScoreInput, responses(
     (status = 200, description = "Replaced (or unchanged)", body = ReviewScoreView, headers(("ETag" = String, description = "The new version, quoted"))),

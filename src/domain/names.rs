@@ -13,11 +13,11 @@ macro_rules! named_enum {
             $( $(#[$variant_meta:meta])* $variant:ident = $text:tt, )+
         }
     ) => {
-        $(#[$meta])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash,
             serde::Serialize, serde::Deserialize, utoipa::ToSchema,
         )]
+        $(#[$meta])*
         $vis enum $name {
             $( $(#[$variant_meta])* #[serde(rename = $text)] $variant, )+
         }

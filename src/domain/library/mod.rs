@@ -77,7 +77,9 @@ impl fmt::Display for IndicatorCode {
 }
 
 named_enum! {
-    /// 指标方向 — which way an indicator is better.
+    /// 指标方向 — which way an indicator is better. Named apart in the OpenAPI document from
+    /// the order of a list (`Direction`).
+    #[schema(as = IndicatorDirection)]
     pub enum Direction {
         /// 正向指标: the more the better; a bare target `95%` reads "at least 95 %".
         HigherIsBetter = "higher_is_better",
