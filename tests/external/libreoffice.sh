@@ -58,4 +58,5 @@ PY
   echo "$name: re-saved by LibreOffice, read back unchanged"
   checked=$((checked + 1))
 done
-[ "$checked" -ge 6 ] || { echo "only $checked departmental fixtures"; exit 1; }
+# Every departmental report among the fixtures (the project tables are another kind).
+[ "$checked" -ge 4 ] || { echo "only $checked departmental fixtures"; exit 1; }
