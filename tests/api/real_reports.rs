@@ -444,12 +444,15 @@ async fn an_anhui_table_whose_zero_total_stands_beside_empty_source_rows() {
     // Transcribed weights 8 × 5 + 10 + 10 + 10 = 70, with execution 10: 80 (the cut rows);
     // 效益 20 of the framework's 30. The empty source rows hold nothing, so the sources are
     // 202.64 / 132.912 / 132.912 against the total's 0 / 0 / 0 in each column; 132.912 ÷
-    // 132.912 = 100 % → 10, against the stated 执行率 0 and 得分 0.
+    // 132.912 = 100 % → 10, against the stated 执行率 0 and 得分 0. The budget went from 202.64
+    // to 132.912: (132.912 − 202.64) ÷ 202.64 = −34.41 %, more than 30 %, and the form gives
+    // no reason.
     assert_eq!(
         findings,
         [
             finding("weights_not_100", "error", "goals.indicators"),
             finding("group_weight_mismatch", "error", "goals.indicators"),
+            finding("adjustment_over_30", "error", "funding.execution_note"),
             finding(
                 "funding_sources_do_not_add_up",
                 "warning",
@@ -530,4 +533,173 @@ async fn a_table_without_indicator_weights_whose_scores_total_120() {
     assert_eq!(score["indicators"][0]["attainment"], "116.6678");
     assert_eq!(score["indicators"][1]["attainment"], "101.278");
     assert_eq!(score["total"], Value::Null);
+}
+
+/// 银川市第六中学 (Ningxia), 银川市本级部门项目支出绩效自评表 2021, 初中公用经费: a 决策 / 管理 /
+/// 产出 / 效益 form that scores budget execution as the indicator 预算执行率 under 项目管理.
+/// Machine-read (OCR); cut inside the last indicator's name (服务对象满意度, its 10 points past
+/// the cut, not posted). The `一` of the target cells is the form's `—`.
+#[actix_rt::test]
+async fn a_ningxia_table_whose_stated_total_exceeds_its_own_scores() {
+    let app = spawn_app().await;
+    let (findings, score) = post_project(
+        &app,
+        "project-ningxia-yinchuan-2021-school-public-funds",
+        2021,
+    )
+    .await;
+    // Self-scores: 决策 4 + 2 + 2 + 2 = 10, 管理 9 + 7 + 2 + 6 = 24, 产出 10 + 5 + 4 + 4 + 3 + 3 =
+    // 29, 效益 13 + 8 = 21: 84 against the stated 98 (with the cut row's 10 at most 94). The
+    // money row has no 分值: execution is the 预算执行率 indicator, not scored twice, so the
+    // weights 10 + 25 + 30 + 25 = 90 are all there is, not 100. Met targets scored below their
+    // weight with no reason: 预算执行率 9 of 10 (64.8 ÷ 64.8 = 100 %), 完成时间 4 of 5, 社会效益
+    // 13 of 15, 可持续影响 8 of 10.
+    let unscorable = (0..8).map(|i| {
+        finding(
+            "indicator_unscorable",
+            "warning",
+            &format!("results.indicators[{i}].actual"),
+        )
+    });
+    let expected: Vec<_> = [4, 10, 14, 15]
+        .iter()
+        .map(|i| {
+            finding(
+                "deviation_reason_missing",
+                "error",
+                &format!("results.indicators[{i}].deviation_reason"),
+            )
+        })
+        .chain([
+            finding(
+                "stated_total_mismatch",
+                "error",
+                "results.stated_total_score",
+            ),
+            finding("weights_not_100", "error", "goals.indicators"),
+            finding("framework_not_default", "warning", "goals.framework"),
+            finding(
+                "indicator_matched_library",
+                "note",
+                "goals.indicators[4].name",
+            ),
+        ])
+        .chain(unscorable)
+        .chain([finding(
+            "stated_score_mismatch",
+            "warning",
+            "results.indicators[10].self_score",
+        )])
+        .collect();
+    assert_eq!(findings, expected);
+    assert_eq!(score["execution"]["rate"], "100");
+    assert_eq!(score["execution"]["weight"], "0");
+    assert_eq!(score["stated_total"], "98");
+    // 保障人数 2370人 against 2370人: met, its full 10.
+    assert_eq!(score["indicators"][8]["score"], "10");
+    assert_eq!(score["total"], Value::Null);
+}
+
+/// 昌宁县供销合作社联合社 (Yunnan), 2022年度项目支出绩效自评表, a pig-farm project. Cut at the 19th
+/// 数量 indicator's score. No weight per indicator (only 产出 40 in a heading); execution is
+/// worth 20 on this form.
+#[actix_rt::test]
+async fn a_yunnan_table_that_spent_a_fifth_and_says_nothing_of_why() {
+    let app = spawn_app().await;
+    let (findings, score) =
+        post_project(&app, "project-yunnan-changning-2022-pig-farm", 2022).await;
+    // 10 ÷ 50 = 20 % (printed `20`) → 20 × 0.2 = 4, as stated; below 90 % with no reason
+    // anywhere before the cut. Execution weighs 20 against the framework's 10.
+    let unweighted = (0..19).map(|i| {
+        finding(
+            "indicator_without_weight",
+            "warning",
+            &format!("goals.indicators[{i}].weight"),
+        )
+    });
+    let expected: Vec<_> = [
+        finding("execution_below_90", "error", "funding.execution_note"),
+        finding("group_weight_mismatch", "error", "funding.total.weight"),
+    ]
+    .into_iter()
+    .chain(unweighted)
+    .collect();
+    assert_eq!(findings, expected);
+    assert_eq!(score["execution"]["rate"], "20");
+    assert_eq!(score["execution"]["score"], "4");
+    // Every output is reported done (B = A) though a fifth of the money was spent.
+    assert!(
+        score["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["attainment"] == "100")
+    );
+}
+
+/// 广水市交通运输局 (Hubei), 广水市财政预算支出项目绩效目标自评表 2021, rural roads. A PDF's text
+/// layer; cut after the first 产出 indicator. Weights 决策 2 + 管理 13 + 项目绩效 85: budget
+/// execution has no score of its own, and the 309 of one source column cannot be placed.
+#[actix_rt::test]
+async fn a_hubei_table_cut_before_its_scores_can_be_checked() {
+    let app = spawn_app().await;
+    let (findings, score) =
+        post_project(&app, "project-hubei-guangshui-2021-rural-roads", 2021).await;
+    // 309 ÷ 309 = 100 %. Self-scores 2 + 13 + 15 = 30 of the stated 95: the two 质量 rows past
+    // the cut carry no score, so the total cannot be checked; nothing else adds up wrong.
+    let mut expected = vec![
+        finding("framework_not_default", "warning", "goals.framework"),
+        finding(
+            "indicator_without_weight",
+            "warning",
+            "goals.indicators[6].weight",
+        ),
+        finding(
+            "indicator_without_weight",
+            "warning",
+            "goals.indicators[7].weight",
+        ),
+    ];
+    expected.extend((0..5).map(|i| {
+        finding(
+            "indicator_unscorable",
+            "warning",
+            &format!("results.indicators[{i}].actual"),
+        )
+    }));
+    assert_eq!(findings, expected);
+    assert_eq!(score["execution"]["rate"], "100");
+    assert_eq!(score["indicators"][5]["score"], "15");
+    assert_eq!(score["stated_total"], "95");
+    assert_eq!(score["total"], Value::Null);
+}
+
+/// 大英县司法局 (Sichuan), 部门预算项目支出绩效自评表 2023, equipment (安可替代): the same form as
+/// Qingshen's. The page begins inside another project's table (not posted) and is cut inside
+/// the first indicator row. The 原因 cell holds only the form's printed instructions.
+#[actix_rt::test]
+async fn a_sichuan_budget_adjusted_from_nothing_is_named_not_divided() {
+    let app = spawn_app().await;
+    let (findings, score) =
+        post_project(&app, "project-sichuan-daying-2023-anke-equipment", 2023).await;
+    // 年初 0.00 → 调整后 3.36: the rate (3.36 − 0) ÷ 0 is undefined, so the finding names the
+    // budget added from nothing; the printed instructions are no reason. 3.36 ÷ 3.36 = 100 % →
+    // 10, as stated; 财政资金 3.36 + 0 + 0 = 3.36 = 总额.
+    assert_eq!(
+        findings,
+        [
+            finding("adjustment_over_30", "error", "funding.execution_note"),
+            finding(
+                "indicator_without_weight",
+                "warning",
+                "goals.indicators[0].weight"
+            ),
+        ]
+    );
+    assert_eq!(score["funding"]["initial"], "0");
+    assert_eq!(score["execution"]["score"], "10");
+    assert_eq!(
+        score["missing"],
+        serde_json::json!(["indicator 1 has no weight", "indicator 1 has no result"])
+    );
 }

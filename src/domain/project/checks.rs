@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::table::{AmountUnit, FundingColumns, FundingRow, ProjectTable};
 use crate::domain::checks::{CheckContext, Finding, Rule, Severity, TOLERANCE, amount, figure};
 use crate::domain::figures::{Exact, Percent};
-use crate::domain::report::{BudgetColumns, EvaluationReport, Grade, ProjectLine};
+use crate::domain::report::{BudgetColumns, EvaluationReport, Grade, Metric, ProjectLine};
 use crate::domain::scoring::{IndicatorScore, Score, Subtotal};
 use crate::domain::settings::YearSettings;
 
@@ -116,6 +116,24 @@ pub fn departmental_line<'a>(
         })
 }
 
+/// The instructions the standard forms print in the 原因 cell beside the money (Sichuan's
+/// 部门预算项目支出绩效自评表): left in place, they explain nothing.
+pub(super) const PRINTED_INSTRUCTIONS: [&str; 1] = [
+    "1.预算执行率=预算执行数/调整后预算数,预算执行率未达到90%的需说明原因(100字以内);2.年中发生预算调整的(追加或调减),应单独说明理由;3.其他资金包括:社会投入资金、银行贷款.",
+];
+
+/// What forms write in a reason cell to say there is none.
+const NO_REASON: [&str; 4] = ["0", "无", "—", "/"];
+
+/// Whether a note says anything once the form's printed instructions are taken out of it.
+fn explains(note: &str) -> bool {
+    let own = PRINTED_INSTRUCTIONS
+        .iter()
+        .fold(note.to_owned(), |left, printed| left.replace(printed, ""));
+    let own = own.trim();
+    !own.is_empty() && !NO_REASON.contains(&own)
+}
+
 /// What scoring and checking a project table needs besides the table.
 #[derive(Debug, Clone, Copy)]
 pub struct ProjectScoring<'a> {
@@ -141,14 +159,27 @@ const COLUMNS: [(&str, Column); 3] = [
 ];
 
 impl ProjectTable {
-    /// The execution weight: the form's 分值, else the year's.
+    /// The execution weight: the form's 分值; none where the form scores execution among its
+    /// indicators (a 预算执行率 indicator, and no 分值 or 得分 on the money row), so that it is
+    /// not scored twice; else the year's.
     fn execution_weight(&self, settings: &YearSettings) -> Decimal {
-        self.funding
-            .total
-            .as_ref()
-            .and_then(|t| t.weight)
-            .unwrap_or(settings.weights.budget_execution)
-            .value()
+        let total = self.funding.total.as_ref();
+        if let Some(weight) = total.and_then(|t| t.weight) {
+            return weight.value();
+        }
+        let scored_on_money_row = total.is_some_and(|t| t.stated_score.is_some());
+        if !scored_on_money_row && self.execution_indicator().is_some() {
+            return Decimal::ZERO;
+        }
+        settings.weights.budget_execution.value()
+    }
+
+    /// The indicator that states the budget execution rate (预算执行率), where there is one.
+    fn execution_indicator(&self) -> Option<usize> {
+        self.goals
+            .indicators
+            .iter()
+            .position(|i| i.metric() == Some(Metric::ExecutionRate))
     }
 
     /// 执行率 of the total with the column of the budget it is of.
@@ -238,6 +269,10 @@ impl ProjectTable {
         let mut findings = self.indicator_report().findings(&context);
         self.funding_rows(&mut findings);
         self.spending_above_budget(&mut findings);
+        self.spending_below_90(&mut findings);
+        self.budget_adjustment(&mut findings);
+        self.stated_total_without_execution_score(&mut findings);
+        self.weights_with_execution_among_indicators(scoring.settings, &mut findings);
         self.stated_execution(scoring.settings, &mut findings);
         self.execution_weight_against_framework(scoring.settings, &mut findings);
         self.against_departmental_line(scoring.departmental, &mut findings);
@@ -281,18 +316,19 @@ impl ProjectTable {
         }
     }
 
+    /// Whether the funding's note (执行情况说明 / 原因) says anything beyond the form's own
+    /// printed instructions.
+    fn execution_explained(&self) -> bool {
+        self.funding.execution_note.as_deref().is_some_and(explains)
+    }
+
     /// Spending above the budget stated — 全年预算数, or 年初预算数 where no other is stated —
     /// without a note saying why.
     fn spending_above_budget(&self, findings: &mut Vec<Finding>) {
-        let explained = self
-            .funding
-            .execution_note
-            .as_deref()
-            .is_some_and(|n| !n.trim().is_empty());
         let Some((rate, column, executed, budget)) = self.execution_rate() else {
             return;
         };
-        if explained || executed <= budget + TOLERANCE {
+        if self.execution_explained() || executed <= budget + TOLERANCE {
             return;
         }
         findings.push(Finding::new(
@@ -305,6 +341,172 @@ impl ProjectTable {
             ],
             format!("全年执行数{}万元超过{}{}万元（执行率{}%），请在执行情况说明中说明原因。", amount(executed), column_name(column), amount(budget), String::from(rate)),
             format!("Executed ({}) is above the {column} budget ({}); explain it in funding.execution_note.", amount(executed), amount(budget)),
+        ));
+    }
+
+    /// Whether spending short of the budget is explained: in the funding's note, or — the
+    /// standard form has no 原因 cell beside its money rows — in an indicator's 偏差原因分析.
+    fn underspend_explained(&self) -> bool {
+        self.execution_explained()
+            || self
+                .results
+                .indicators
+                .iter()
+                .any(|r| r.deviation_reason.as_deref().is_some_and(explains))
+    }
+
+    /// Spending below 90 % of the budget without a note saying why (the departmental rule 3,
+    /// on the project's own money).
+    fn spending_below_90(&self, findings: &mut Vec<Finding>) {
+        let Some((rate, column, executed, budget)) = self.execution_rate() else {
+            return;
+        };
+        if self.underspend_explained() || rate.value() >= Decimal::from(90) {
+            return;
+        }
+        findings.push(Finding::new(
+            Rule::ExecutionBelow90,
+            "funding.execution_note",
+            vec![
+                figure("funding.total.executed (万元)", amount(executed)),
+                figure(format!("funding.total.{column} (万元)"), amount(budget)),
+                figure("execution rate (%)", String::from(rate)),
+            ],
+            format!("预算执行率为{}%（全年执行数{}万元÷{}{}万元），低于90%，请在执行情况说明或偏差原因分析中说明原因。", String::from(rate), amount(executed), column_name(column), amount(budget)),
+            format!("The execution rate is {} % (executed {} ÷ {column} {}), below 90 %; give the reason in funding.execution_note or an indicator's deviation_reason.", String::from(rate), amount(executed), amount(budget)),
+        ));
+    }
+
+    /// A full-year budget adjusted from the initial one by more than 30 %, or from nothing,
+    /// without a note saying why (the departmental rule 4; the project form has one 原因 cell
+    /// for both).
+    fn budget_adjustment(&self, findings: &mut Vec<Finding>) {
+        let funding = &self.funding;
+        let (Some(initial), Some(full_year)) = (
+            funding.total_column(|c| c.initial),
+            funding.total_column(|c| c.full_year),
+        ) else {
+            return;
+        };
+        if self.execution_explained() {
+            return;
+        }
+        let mut figures = vec![
+            figure("funding.total.initial (万元)", amount(initial)),
+            figure("funding.total.full_year (万元)", amount(full_year)),
+        ];
+        let (zh, en) = match Percent::change(full_year, initial) {
+            Some(rate) if rate.value().abs() > Decimal::from(30) => {
+                figures.push(figure("adjustment rate (%)", String::from(rate)));
+                (
+                    format!(
+                        "全年预算数{}万元较年初预算数{}万元调整{}%，超过30%，请在说明中写明调整理由。",
+                        amount(full_year),
+                        amount(initial),
+                        String::from(rate)
+                    ),
+                    format!(
+                        "The budget was adjusted by {} % (initial {} → full-year {}), more than 30 %; give the reason in funding.execution_note.",
+                        String::from(rate),
+                        amount(initial),
+                        amount(full_year)
+                    ),
+                )
+            }
+            // From nothing the rate is undefined, not infinite: the whole budget came during
+            // the year.
+            None if !full_year.is_zero() => (
+                format!(
+                    "年初预算数为0，全年预算数{}万元全部为年中调整，请在说明中写明调整理由。",
+                    amount(full_year)
+                ),
+                format!(
+                    "The initial budget is 0 and the full-year budget {} was all added during the year; give the reason in funding.execution_note.",
+                    amount(full_year)
+                ),
+            ),
+            _ => return,
+        };
+        findings.push(Finding::new(
+            Rule::AdjustmentOver30,
+            "funding.execution_note",
+            figures,
+            zh,
+            en,
+        ));
+    }
+
+    /// Where the form scores execution among its own groups of indicators, nothing is scored
+    /// apart to take what the indicators leave: their weights alone make 100.
+    fn weights_with_execution_among_indicators(
+        &self,
+        settings: &YearSettings,
+        findings: &mut Vec<Finding>,
+    ) {
+        if self.goals.on_default_framework()
+            || !self.execution_weight(settings).is_zero()
+            || self.execution_indicator().is_none()
+        {
+            return;
+        }
+        let Some(weights) = self.goals.total_weight() else {
+            return;
+        };
+        if weights == Decimal::ONE_HUNDRED {
+            return;
+        }
+        findings.push(Finding::new(
+            Rule::WeightsNot100,
+            "goals.indicators",
+            vec![
+                figure("sum of indicator weights", amount(weights)),
+                figure("budget execution weight (scored as an indicator)", "0"),
+            ],
+            format!("各指标分值合计{}分，不是100分（预算执行率已作为指标计分，不另计分值）。", amount(weights)),
+            format!("The indicators weigh {} in all, not 100 (budget execution is scored as one of them, with no weight apart).", amount(weights)),
+        ));
+    }
+
+    /// On a form that gives budget execution no score of its own (no 分值 and no 得分 on the
+    /// money row), the stated 总分 is the indicators' self-scores alone.
+    fn stated_total_without_execution_score(&self, findings: &mut Vec<Finding>) {
+        let scored_apart = self
+            .funding
+            .total
+            .as_ref()
+            .is_some_and(|t| t.weight.is_some() || t.stated_score.is_some());
+        let Some(stated) = self.results.stated_total_score.map(|s| s.value()) else {
+            return;
+        };
+        if scored_apart || self.goals.indicators.is_empty() {
+            return;
+        }
+        let results = &self.results.indicators;
+        let self_scores: Option<Decimal> = self
+            .goals
+            .indicators
+            .iter()
+            .map(|indicator| {
+                results
+                    .iter()
+                    .find(|r| r.indicator_id == indicator.id)
+                    .and_then(|r| r.self_score)
+                    .map(|s| s.value())
+            })
+            .sum();
+        let Some(parts) = self_scores else { return };
+        if (stated - parts).abs() <= TOLERANCE {
+            return;
+        }
+        findings.push(Finding::new(
+            Rule::StatedTotalMismatch,
+            "results.stated_total_score",
+            vec![
+                figure("results.stated_total_score", amount(stated)),
+                figure("Σ results.indicators[].self_score", amount(parts)),
+            ],
+            format!("自评总分{}分与各指标自评得分之和{}分不一致（本表预算执行不单独计分）。", amount(stated), amount(parts)),
+            format!("The stated total ({}) is not the sum of the indicators' self-scores ({}); this form gives budget execution no score of its own.", amount(stated), amount(parts)),
         ));
     }
 

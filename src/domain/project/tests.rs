@@ -3,6 +3,7 @@ use std::collections::HashSet;
 use rust_decimal::Decimal;
 use serde_json::json;
 
+use super::checks::PRINTED_INSTRUCTIONS;
 use super::*;
 use crate::domain::checks::Rule;
 use crate::domain::cycle::EvaluationStatus;
@@ -234,6 +235,92 @@ fn the_execution_weight_is_held_to_the_framework() {
             .any(|f| f.rule == Rule::GroupWeightMismatch && f.path == "funding.total.weight"),
         "{findings:?}"
     );
+}
+
+#[test]
+fn spending_below_90_needs_a_reason_in_the_note_or_an_indicator_not_the_printed_instructions() {
+    let settings = YearSettings::default();
+    let mut value = clean();
+    // 800,000 of 1,000,000 元: 80 %.
+    value["funding"]["total"]["executed"] = json!("800000");
+    value["funding"]["total"]["stated_rate"] = json!("80");
+    value["funding"]["total"]["stated_score"] = json!("8");
+    value["funding"]["sources"] = json!([]);
+    let below = |value: &serde_json::Value| {
+        table(value.clone())
+            .findings(&scoring(&settings))
+            .iter()
+            .filter(|f| f.rule == Rule::ExecutionBelow90)
+            .count()
+    };
+    assert_eq!(below(&value), 1);
+    value["funding"]["execution_note"] = json!(PRINTED_INSTRUCTIONS[0]);
+    assert_eq!(
+        below(&value),
+        1,
+        "the form's own instructions explain nothing"
+    );
+    value["results"]["indicators"][0]["deviation_reason"] = json!("0");
+    assert_eq!(below(&value), 1, "`0` in a reason cell says there is none");
+    value["results"]["indicators"][0]["deviation_reason"] = json!("尾款未付");
+    assert_eq!(below(&value), 0);
+}
+
+#[test]
+fn a_budget_adjusted_by_more_than_30_percent_or_from_nothing_needs_a_reason() {
+    let settings = YearSettings::default();
+    let adjustment = |initial: &str, note: Option<&str>| {
+        let mut value = clean();
+        value["funding"]["total"]["initial"] = json!(initial);
+        value["funding"]["sources"] = json!([]);
+        if let Some(note) = note {
+            value["funding"]["execution_note"] = json!(note);
+        }
+        table(value)
+            .findings(&scoring(&settings))
+            .into_iter()
+            .find(|f| f.rule == Rule::AdjustmentOver30)
+    };
+    // 700,000 → 1,000,000 元: +42.8571 %.
+    let found = adjustment("700000", None).unwrap_or_else(|| panic!("not found"));
+    assert!(
+        found.figures.iter().any(|f| f.value == "42.8571"),
+        "{found:?}"
+    );
+    // 800,000 → 1,000,000: +25 %, within.
+    assert!(adjustment("800000", None).is_none());
+    // 0 → 1,000,000: no rate to divide out, the addition named.
+    let from_nothing = adjustment("0", None).unwrap_or_else(|| panic!("not found"));
+    assert_eq!(from_nothing.figures.len(), 2);
+    assert!(adjustment("0", Some("年中追加")).is_none());
+}
+
+#[test]
+fn execution_scored_as_an_indicator_is_not_scored_twice_and_the_indicators_make_100() {
+    let settings = YearSettings::default();
+    let value = json!({
+        "funding": {"total": {"full_year": "100", "executed": "100"}},
+        "goals": {"indicators": [
+            {"id": "1", "level1": "process", "name": "预算执行率", "target": "100%", "weight": "10"},
+            {"id": "2", "level1": "output", "name": "保障人数", "target": "2370人", "weight": "80"}
+        ]},
+        "results": {
+            "indicators": [
+                {"indicator_id": "1", "actual": "100%", "self_score": "10"},
+                {"indicator_id": "2", "actual": "2370人", "self_score": "80"}
+            ],
+            "stated_total_score": "95"
+        }
+    });
+    let table = table(value);
+    let score = table.score(&scoring(&settings));
+    assert_eq!(score.execution.weight.0, Decimal::ZERO);
+    assert_eq!(score.total.map(|t| t.value()), Some(Decimal::from(90)));
+    let findings = table.findings(&scoring(&settings));
+    let found = rules(&findings);
+    assert!(found.contains(&"weights_not_100"), "{found:?}");
+    // No execution score on the money row: the stated 95 is held to the self-scores' 90.
+    assert!(found.contains(&"stated_total_mismatch"), "{found:?}");
 }
 
 #[test]
