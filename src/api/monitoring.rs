@@ -1,7 +1,8 @@
 //! `/departments/{code}/monitoring/{year}/{period}[/projects/{project}]` — a unit's mid-year
 //! monitoring report (绩效运行监控) of a period, for its departmental budget or one project; and
-//! `/years/{year}/monitoring/{period}/warnings`, the bureau's warning list of the period. Each
-//! handler calls one use case of `app::monitoring`.
+//! `/years/{year}/monitoring/{period}/warnings`, the bureau's warning list of the period, and
+//! `…/forecasts`, each report's forecast beside the year's actuals. Each handler calls one use
+//! case of `app::monitoring`.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -22,8 +23,8 @@ use crate::domain::access::Caller;
 use crate::domain::checks::Severity;
 use crate::domain::cycle::Change;
 use crate::domain::monitoring::{
-    MonitoredRow, MonitoringFigures, MonitoringFinding, MonitoringKey, MonitoringReport,
-    MonitoringWarning, Period, Subject, WarningSort, warnings_csv,
+    ForecastRow, ForecastSort, MonitoredRow, MonitoringFigures, MonitoringFinding, MonitoringKey,
+    MonitoringReport, MonitoringWarning, Period, Subject, WarningSort, forecasts_csv, warnings_csv,
 };
 use crate::domain::project::{Direction, ProjectCode};
 use crate::domain::values::{FiscalYear, UnitCode};
@@ -355,13 +356,13 @@ pub async fn put_project_monitoring(
     file(caller, trail, store, path.into(), if_match, body).await
 }
 
-/// The form the warning list is answered in.
+/// The form a year-wide monitoring list (warnings, forecasts) is answered in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum WarningFormat {
+pub enum MonitoringListFormat {
     #[default]
     Json,
-    /// One line per warning.
+    /// One line per row.
     Csv,
 }
 
@@ -376,7 +377,7 @@ pub struct WarningQuery {
     /// `ascending` (default) or `descending`.
     pub order: Option<Direction>,
     /// `json` (default) or `csv`: one line per warning.
-    pub format: Option<WarningFormat>,
+    pub format: Option<MonitoringListFormat>,
 }
 
 /// The warning list of a year and period.
@@ -417,35 +418,132 @@ pub async fn warning_list(
     req: HttpRequest,
     query: web::Query<WarningQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (year, period) = match (
-        parameter::<FiscalYear>(&req, "year"),
-        parameter::<Period>(&req, "period"),
-    ) {
-        (Ok(year), Ok(period)) => (year, period),
-        (year, period) => {
-            return Err(ApiError::InvalidParameters(
-                year.err().into_iter().chain(period.err()).collect(),
-            ));
-        }
-    };
-    let sort = query.sort.unwrap_or_default();
-    let direction = query.order.unwrap_or_default();
-    let format = query.format.unwrap_or_default();
+    let (year, period) = year_and_period(&req)?;
+    let (sort, direction) = (
+        query.sort.unwrap_or_default(),
+        query.order.unwrap_or_default(),
+    );
     let items = super::request_id::block(move || {
         app::monitoring::warnings(&store, &caller, year, period, sort, direction)
     })
     .await??;
-    match format {
-        WarningFormat::Csv => Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .body(warnings_csv(&items))),
-        WarningFormat::Json => Ok(HttpResponse::Ok().json(WarningList {
-            year,
-            period,
-            total: items.len(),
-            items,
-        })),
+    Ok(list_answer(
+        query.format.unwrap_or_default(),
+        items,
+        warnings_csv,
+        |items| {
+            HttpResponse::Ok().json(WarningList {
+                year,
+                period,
+                total: items.len(),
+                items,
+            })
+        },
+    ))
+}
+
+/// `{year}` and `{period}` of a year-wide list, each named where it does not parse.
+fn year_and_period(req: &HttpRequest) -> Result<(FiscalYear, Period), ApiError> {
+    match (
+        parameter::<FiscalYear>(req, "year"),
+        parameter::<Period>(req, "period"),
+    ) {
+        (Ok(year), Ok(period)) => Ok((year, period)),
+        (year, period) => Err(ApiError::InvalidParameters(
+            year.err().into_iter().chain(period.err()).collect(),
+        )),
     }
+}
+
+/// A year-wide list as CSV, by `csv`, or as JSON, by `json`.
+fn list_answer<T>(
+    format: MonitoringListFormat,
+    items: Vec<T>,
+    csv: fn(&[T]) -> String,
+    json: impl FnOnce(Vec<T>) -> HttpResponse,
+) -> HttpResponse {
+    match format {
+        MonitoringListFormat::Csv => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(csv(&items)),
+        MonitoringListFormat::Json => json(items),
+    }
+}
+
+/// How the forecast list is ordered and answered.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ForecastQuery {
+    /// `unit` (default), `gap` (the money gap's size as a share of the actual; rows without
+    /// one last) or `misjudged` (确定能 missed plus 完全不可能 met); ties by unit and project.
+    pub sort: Option<ForecastSort>,
+    /// `ascending` (default) or `descending`.
+    pub order: Option<Direction>,
+    /// `json` (default) or `csv`: one line per report.
+    pub format: Option<MonitoringListFormat>,
+}
+
+/// The forecasts of a year and period beside the year's actuals.
+#[derive(Serialize, ToSchema)]
+pub struct ForecastList {
+    pub year: FiscalYear,
+    pub period: Period,
+    pub items: Vec<ForecastRow>,
+    pub total: usize,
+}
+
+/// Monitoring forecasts beside the year's actuals
+///
+/// For every unit's and project's monitoring report of the period: the full-year execution it
+/// forecast (全年预计执行数) beside the 全年执行数 of the year's self-evaluation (the
+/// departmental report, or the project's table — in whatever state it is), the gap in 万元 and
+/// as a share of the actual, and of the targets it judged, how many it called 确定能 and missed
+/// and 完全不可能 and met — so the bureau sees which units forecast honestly. A report with no
+/// self-evaluation of the year yet has `evaluated: false` and no gap. Sorted; `format=csv`
+/// answers the rows as CSV. Roles: admin, reviewer, analyst (every unit); unit (its own
+/// department and subordinate units).
+#[utoipa::path(tag = "monitoring", params(
+    ("year" = i32, Path, minimum = 2000, maximum = 2100, description = "Fiscal year, 2000–2100"),
+    ("period" = String, Path, pattern = r"^1-([1-9]|1[0-2])$", description = "监控期: `1-N` for the months 1 to N"),
+    ForecastQuery,
+), responses(
+    (status = 200, description = "The forecasts (JSON), or their rows as CSV", content(
+        (ForecastList = "application/json"),
+        (String = "text/csv"),
+    )),
+    (status = 400, description = "The year or period is not valid (`invalid_parameters`)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated, InvalidQuery,
+))]
+#[get("/years/{year}/monitoring/{period}/forecasts")]
+pub async fn forecast_list(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+    query: web::Query<ForecastQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (year, period) = year_and_period(&req)?;
+    let (sort, direction) = (
+        query.sort.unwrap_or_default(),
+        query.order.unwrap_or_default(),
+    );
+    let items = super::request_id::block(move || {
+        app::monitoring::forecasts(&store, &caller, year, period, sort, direction)
+    })
+    .await??;
+    Ok(list_answer(
+        query.format.unwrap_or_default(),
+        items,
+        forecasts_csv,
+        |items| {
+            HttpResponse::Ok().json(ForecastList {
+                year,
+                period,
+                total: items.len(),
+                items,
+            })
+        },
+    ))
 }
 
 /// The monitoring operations, registered under `/api/v1`.
@@ -455,5 +553,6 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(put_monitoring)
         .service(get_project_monitoring)
         .service(put_project_monitoring)
-        .service(warning_list);
+        .service(warning_list)
+        .service(forecast_list);
 }

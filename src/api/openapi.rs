@@ -53,7 +53,7 @@ department and its subordinate units; anything else is answered as if it did not
     servers((url = "/", description = "This service")),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("password" = [])),
-    components(schemas(super::export::Format, super::export::Lang, super::comparisons::SortOrder, super::publishing::DocumentKind, crate::domain::project::ProjectSort, crate::domain::project::ExecutionBand, crate::domain::project::Direction, crate::domain::monitoring::WarningSort, super::monitoring::WarningFormat)),
+    components(schemas(super::export::Format, super::export::Lang, super::comparisons::SortOrder, super::publishing::DocumentKind, crate::domain::project::ProjectSort, crate::domain::project::ExecutionBand, crate::domain::project::Direction, crate::domain::monitoring::WarningSort, crate::domain::monitoring::ForecastSort, super::monitoring::MonitoringListFormat)),
     tags(
         (name = "auth", description = "Logging in and who the caller is"),
         (name = "users", description = "Users and service tokens (admins)"),

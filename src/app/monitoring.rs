@@ -1,6 +1,7 @@
 //! 绩效运行监控 — filing a unit's monitoring report of a period (its departmental budget or one
-//! project), reading it with its figures and findings, and the bureau's warning list of a
-//! period. Each use case is one unit of work: authorize → load → decide (the domain) → save.
+//! project), reading it with its figures and findings, the bureau's warning list of a period,
+//! and each report's forecast beside the year's actuals. Each use case is one unit of work:
+//! authorize → load → decide (the domain) → save.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,12 +10,13 @@ use super::access::{list_scope, require_read, require_write};
 use super::audit::{Answered, Trail};
 use crate::domain::access::Caller;
 use crate::domain::cycle::{Change, Precondition};
+use crate::domain::figures::overall;
 use crate::domain::monitoring::{
-    MonitoredGoal, Monitoring, MonitoringAssessment, MonitoringContext, MonitoringKey,
-    MonitoringReport, MonitoringWarning, Period, Subject, WarningSort, not_filed, sort_warnings,
-    warnings_of,
+    ForecastRow, ForecastSort, MonitoredGoal, Monitoring, MonitoringAssessment, MonitoringContext,
+    MonitoringKey, MonitoringReport, MonitoringWarning, Period, Subject, WarningSort, YearEnd,
+    forecast_row, not_filed, sort_forecasts, sort_warnings, warnings_of,
 };
-use crate::domain::project::{Direction, ProjectKey};
+use crate::domain::project::{Direction, ProjectKey, ProjectScoring};
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::evaluations::DepartmentId;
 use crate::store::monitoring::report_text;
@@ -206,7 +208,7 @@ pub fn warnings(
     sort: WarningSort,
     direction: Direction,
 ) -> Result<Vec<MonitoringWarning>, AppError> {
-    let scope = list_scope(caller)?;
+    let mut visible = Visible::of(caller)?;
     store.read_transaction(|tx| {
         let settings = tx.year_settings(year)?;
         let context = MonitoringContext {
@@ -243,23 +245,11 @@ pub fn warnings(
                 );
             }
         }
-        let mut visible: BTreeMap<UnitCode, bool> = BTreeMap::new();
-        let mut within = |tx: &mut Transaction<'_>, code: &UnitCode| -> Result<bool, AppError> {
-            let Some(root) = &scope else {
-                return Ok(true);
-            };
-            if let Some(seen) = visible.get(code) {
-                return Ok(*seen);
-            }
-            let inside = tx.is_within(code, root)?;
-            visible.insert(code.clone(), inside);
-            Ok(inside)
-        };
         let mut rows = Vec::new();
         let mut filed = BTreeSet::new();
         for stored in tx.monitoring_of_period(year, period)? {
             let key = stored.monitoring.key;
-            if !within(tx, &key.department_code)? {
+            if !visible.contains(tx, &key.department_code)? {
                 continue;
             }
             let subject = (key.department_code.clone(), key.subject.clone());
@@ -270,7 +260,7 @@ pub fn warnings(
         }
         for (department_code, subject) in expected.into_keys() {
             if filed.contains(&(department_code.clone(), subject.clone()))
-                || !within(tx, &department_code)?
+                || !visible.contains(tx, &department_code)?
             {
                 continue;
             }
@@ -282,5 +272,106 @@ pub fn warnings(
             }));
         }
         Ok(sort_warnings(rows, sort, direction))
+    })
+}
+
+/// The units a caller's year-wide list may show: every unit, or the caller's subtree, each
+/// unit asked of the store once.
+struct Visible {
+    root: Option<UnitCode>,
+    seen: BTreeMap<UnitCode, bool>,
+}
+
+impl Visible {
+    fn of(caller: &Caller) -> Result<Self, AppError> {
+        Ok(Self {
+            root: list_scope(caller)?,
+            seen: BTreeMap::new(),
+        })
+    }
+
+    fn contains(&mut self, tx: &mut Transaction<'_>, code: &UnitCode) -> Result<bool, AppError> {
+        let Some(root) = &self.root else {
+            return Ok(true);
+        };
+        if let Some(inside) = self.seen.get(code) {
+            return Ok(*inside);
+        }
+        let inside = tx.is_within(code, root)?;
+        self.seen.insert(code.clone(), inside);
+        Ok(inside)
+    }
+}
+
+/// Each monitoring report of a period the caller may see, its forecast beside what the year's
+/// self-evaluation (departmental, or the project's table) says was done: the money executed
+/// and whether each judged target was met. A self-evaluation counts in whatever state it is.
+pub fn forecasts(
+    store: &Store,
+    caller: &Caller,
+    year: FiscalYear,
+    period: Period,
+    sort: ForecastSort,
+    direction: Direction,
+) -> Result<Vec<ForecastRow>, AppError> {
+    let mut visible = Visible::of(caller)?;
+    store.read_transaction(|tx| {
+        let settings = tx.year_settings(year)?;
+        let mut year_end: BTreeMap<(UnitCode, Subject), YearEnd> = BTreeMap::new();
+        for stored in tx.evaluations_of_year(Some(year))? {
+            let evaluation = stored.evaluation;
+            let card = evaluation
+                .report
+                .scorecard(&settings.weights, evaluation.approved_goals.as_ref());
+            year_end.insert(
+                (evaluation.summary.department_code, Subject::Department),
+                YearEnd {
+                    executed: overall(&evaluation.report.budget).2,
+                    met: card
+                        .indicators
+                        .into_iter()
+                        .map(|i| (i.indicator_id, i.met))
+                        .collect(),
+                },
+            );
+        }
+        let scoring = ProjectScoring {
+            settings: &settings,
+            departmental: None,
+        };
+        for stored in tx.projects_of_year(year)? {
+            let evaluation = stored.evaluation;
+            let table = &evaluation.table;
+            let met = table
+                .score(&scoring)
+                .indicators
+                .into_iter()
+                .map(|i| (i.indicator_id, i.met))
+                .collect();
+            year_end.insert(
+                (
+                    evaluation.key.department_code,
+                    Subject::Project(evaluation.key.project_code),
+                ),
+                YearEnd {
+                    executed: table.funding.total_column(|c| c.executed),
+                    met,
+                },
+            );
+        }
+        let mut rows = Vec::new();
+        for stored in tx.monitoring_of_period(year, period)? {
+            let key = stored.monitoring.key;
+            if !visible.contains(tx, &key.department_code)? {
+                continue;
+            }
+            let subject = (key.department_code.clone(), key.subject.clone());
+            rows.push(forecast_row(
+                &key,
+                &stored.monitoring.report,
+                year_end.get(&subject),
+            ));
+        }
+        Ok(sort_forecasts(rows, sort, direction))
     })
 }

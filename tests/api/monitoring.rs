@@ -437,3 +437,88 @@ async fn the_warning_list_names_every_unit_and_project_behind_or_not_filed_sorte
         .await
         .assert_problem(400, "invalid_parameters");
 }
+
+/// At the year's end each forecast stands beside the self-evaluation: the departmental report
+/// forecast 95 万元 and spent 76; it called 政务公开 certain and missed it, and 群众满意度
+/// impossible and met it. The project's table states no executed amount nor results yet.
+#[actix_rt::test]
+async fn forecasts_stand_beside_the_year_end_actuals_and_show_who_forecast_honestly() {
+    let b = bureau().await;
+    b.approve_targets("100", &b.unit).await;
+    let unit = b.app.with_token(&b.unit);
+    assert_eq!(
+        unit.put(&monitoring_path("100", YEAR, "1-6"), &behind())
+            .await
+            .status,
+        201
+    );
+    let project = format!("{}/projects/P-01", evaluation_path("100", YEAR));
+    assert_eq!(unit.put(&project, &fixture("project")).await.status, 201);
+    let project_monitoring = format!("{}/projects/P-01", monitoring_path("100", YEAR, "1-6"));
+    assert_eq!(
+        unit.put(&project_monitoring, &fixture("monitoring"))
+            .await
+            .status,
+        201
+    );
+    let evaluation = evaluation_path("100", YEAR);
+    let budget = json!({"total": {"initial": "100", "adjusted": "100", "executed": "76"}});
+    let stored = unit.put(&format!("{evaluation}/budget"), &budget).await;
+    assert_eq!(stored.status, 200, "{}", stored.body);
+    let results = json!({"indicators": [
+        {"indicator_id": "1", "actual": "2300篇", "self_score": "50"},
+        {"indicator_id": "2", "actual": "一般", "achievement": "not_achieved", "self_score": "10", "deviation_reason": "信息公开平台改版推迟"},
+        {"indicator_id": "3", "actual": "92%", "self_score": "10"}
+    ]});
+    let stored = unit.put(&format!("{evaluation}/results"), &results).await;
+    assert_eq!(stored.status, 200, "{}", stored.body);
+
+    let list = format!("/api/v1/years/{YEAR}/monitoring/1-6/forecasts");
+    let all = b
+        .app
+        .with_token(&b.analyst)
+        .get(&format!("{list}?sort=gap&order=descending"))
+        .await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.body["total"], 2);
+    let department = &all.body["items"][0];
+    assert_eq!(department["project_code"], Value::Null);
+    assert_eq!(department["forecast_executed"], "95");
+    assert_eq!(department["actual_executed"], "76");
+    // 95 − 76 = 19 more than was spent; 19 ÷ 76 = 25 %.
+    assert_eq!(department["executed_gap"], "19");
+    assert_eq!(department["executed_gap_percent"], "25");
+    assert_eq!(department["judged_targets"], 3);
+    assert_eq!(department["certain_missed"], 1);
+    assert_eq!(department["impossible_met"], 1);
+    assert_eq!(department["undecided"], 0);
+    // The project forecast no full-year figure and its table states no results: both judged
+    // targets undecided, and no gap (rows without one sort last).
+    let project_row = &all.body["items"][1];
+    assert_eq!(project_row["project_code"], "P-01");
+    assert_eq!(project_row["evaluated"], true);
+    assert_eq!(project_row["executed_gap"], Value::Null);
+    assert_eq!(project_row["undecided"], 2);
+
+    // Another unit sees none of it; the CSV has a line per report.
+    let other = b.app.with_token(&b.other_unit).get(&list).await;
+    assert_eq!(other.status, 200);
+    assert_eq!(other.body["total"], 0);
+    let csv = b
+        .app
+        .with_token(&b.reviewer)
+        .get(&format!("{list}?format=csv&sort=misjudged"))
+        .await;
+    assert_eq!(csv.status, 200);
+    let text = String::from_utf8_lossy(&csv.bytes).into_owned();
+    assert!(
+        text.starts_with("department_code,project_code,evaluated,forecast_executed,"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 3, "{text}");
+    b.app
+        .with_token(&b.analyst)
+        .get(&format!("{list}?sort=honesty"))
+        .await
+        .assert_problem(400, "invalid_parameters");
+}

@@ -6,6 +6,7 @@
 //! keeps: a monitoring report neither invents a target nor drops one.
 
 mod checks;
+mod forecasts;
 mod warnings;
 
 use std::collections::HashSet;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use checks::*;
+pub use forecasts::*;
 pub use warnings::*;
 
 use super::FieldError;
