@@ -169,7 +169,9 @@ impl From<AppError> for ApiError {
             // Nothing is granted either way; a full disk is named as such, so that operators
             // and clients read the same cause as for any other write.
             AppError::Unrecorded(StoreError::StorageFull(cause)) => {
-                log::error!("the audit log could not be written, the disk is full: {cause}");
+                log::error!(
+                    "the audit log could not be written: the database cannot store more: {cause}"
+                );
                 Self::StorageFull
             }
             AppError::Unrecorded(cause) => {
