@@ -113,10 +113,7 @@ pub fn raise_open_file_limit(settings: &Settings) {
             return;
         }
     };
-    let workers = settings
-        .workers
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let workers = workers(settings);
     let connections = u64::from(settings.limits.max_connections)
         .saturating_mul(u64::try_from(workers).unwrap_or(u64::MAX));
     // Beside the clients: the database pool, the listener, the log, a margin for the libraries.
@@ -130,6 +127,14 @@ pub fn raise_open_file_limit(settings: &Settings) {
     } else {
         log::info!("open files allowed: {allowed}");
     }
+}
+
+/// The HTTP workers the server runs: `PERFEVAL_WORKERS`, or one per core as actix does.
+fn workers(settings: &Settings) -> usize {
+    settings
+        .workers
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// Waits for SIGTERM or SIGINT and names it.
@@ -345,8 +350,12 @@ impl Application {
         let stopping = Stopping::default();
         let stopping_data = web::Data::new(stopping.clone());
         let limits = &settings.limits;
-        let clients =
-            crate::api::clients::ClientConnections::with_cap(limits.max_connections_per_client);
+        let clients = crate::api::clients::ClientConnections::new(
+            limits.max_connections_per_client,
+            usize::try_from(limits.max_connections)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(workers(settings)),
+        );
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
@@ -358,6 +367,7 @@ impl Application {
                 .wrap(from_fn(api::language::middleware))
                 .wrap(from_fn(api::request_id::middleware))
                 .wrap(from_fn(count_requests))
+                .wrap(from_fn(crate::api::clients::busy))
                 .app_data(stopping_data.clone())
                 .app_data(store.clone())
                 .app_data(authenticator.clone())

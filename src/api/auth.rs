@@ -679,7 +679,7 @@ fn cross_site(req: &HttpRequest, allowed: &[String]) -> Option<String> {
     (status = 403, description = "A browser posted the login from a page of another site (`cross_site_request`)", body = Problem, content_type = "application/problem+json"),
     (status = 429, description = "Too many failed logins from this address", body = Problem, content_type = "application/problem+json",
         headers(("Retry-After" = u64, description = "Seconds to wait"))),
-    (status = 503, description = "The audit log cannot be written, or the database is unavailable: no token is issued", body = Problem, content_type = "application/problem+json"),
+    (status = 503, description = "The audit log cannot be written (`storage_full` when the database's disk is full, with `Retry-After: 30`), or the database is unavailable: no token is issued", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/auth/token")]
 pub async fn login(

@@ -166,6 +166,14 @@ impl From<AppError> for ApiError {
                 },
             },
             AppError::Failed { context, source } => Self::caused(context, source),
+            // Nothing is granted either way; a full disk is named as such, so that operators
+            // and clients read the same cause as for any other write.
+            AppError::Unrecorded(StoreError::StorageFull(cause)) => {
+                log::error!(
+                    "the audit log could not be written: the database cannot store more: {cause}"
+                );
+                Self::StorageFull
+            }
             AppError::Unrecorded(cause) => {
                 log::error!("the audit log could not be written: {cause}");
                 Self::Unavailable(
@@ -530,6 +538,22 @@ mod tests {
     use crate::domain::upload::UploadError;
 
     #[test]
+    fn an_action_whose_audit_entry_met_a_full_disk_is_answered_storage_full() {
+        let full = ApiError::from(AppError::Unrecorded(StoreError::StorageFull(
+            "database or disk is full".to_owned(),
+        )));
+        assert_eq!(full.answered_as().0, "storage_full");
+        let answer = full.error_response();
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            answer.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from_static("30"))
+        );
+        let other = ApiError::from(AppError::Unrecorded(StoreError::Contended));
+        assert_eq!(other.answered_as().0, "unavailable");
+    }
+
+    #[test]
     fn a_refusal_is_recorded_with_the_status_it_is_answered_with() {
         let errors = || -> Vec<AppError> {
             vec![
@@ -556,6 +580,7 @@ mod tests {
                 )))),
                 AppError::Invalid(Box::new(FormRefusal::Cells(Vec::new()))),
                 AppError::Unrecorded(StoreError::Contended),
+                AppError::Unrecorded(StoreError::StorageFull("x".to_owned())),
             ]
         };
         for (recorded, answered) in errors().iter().zip(errors()) {
