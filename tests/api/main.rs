@@ -28,6 +28,7 @@ mod publishing;
 mod real_reports;
 mod request_ids;
 mod review;
+mod result_application;
 mod review_scores;
 mod schema;
 mod security;
