@@ -71,9 +71,7 @@ impl Bureau {
         if publish {
             let reviewer = self.app.with_token(&self.reviewer);
             for action in ["accept", "publish"] {
-                let acted = reviewer
-                    .post(&format!("{path}/{action}"), &json!({}))
-                    .await;
+                let acted = reviewer.post(&format!("{path}/{action}"), &json!({})).await;
                 assert_eq!(acted.status, 200, "{action}: {}", acted.body);
             }
         }
@@ -93,7 +91,10 @@ async fn the_bureau_sets_the_years_bands_and_their_budget_meaning_and_everyone_r
         .as_array()
         .map(|bands| bands.iter().map(|b| &b["from"]).collect())
         .unwrap_or_default();
-    assert_eq!(edges, [&json!("90"), &json!("80"), &json!("60"), &Value::Null]);
+    assert_eq!(
+        edges,
+        [&json!("90"), &json!("80"), &json!("60"), &Value::Null]
+    );
     assert_eq!(defaults.body["bands"][0].get("budget_percent"), None);
 
     unit.put(RULES, &dazhou_rules())
@@ -116,7 +117,12 @@ async fn the_bureau_sets_the_years_bands_and_their_budget_meaning_and_everyone_r
         (200, Some("\"1\"".to_owned()))
     );
     reviewer
-        .json_with(Method::PUT, RULES, &[("if-match", "\"7\"")], &dazhou_rules())
+        .json_with(
+            Method::PUT,
+            RULES,
+            &[("if-match", "\"7\"")],
+            &dazhou_rules(),
+        )
         .await
         .assert_problem(412, "precondition_failed");
 
@@ -260,9 +266,12 @@ async fn a_rectification_item_follows_a_problem_into_next_years_report_until_it_
     assert_eq!(closed.status, 200, "{}", closed.body);
     assert_eq!(closed.body["status"], "done");
     assert_eq!(closed.body["overdue"], false);
-    unit.put(&format!("{location}/answer"), &json!({"evidence": "补充材料"}))
-        .await
-        .assert_problem(409, "rectification_closed");
+    unit.put(
+        &format!("{location}/answer"),
+        &json!({"evidence": "补充材料"}),
+    )
+    .await
+    .assert_problem(409, "rectification_closed");
     let progress = reviewer.get("/api/v1/years/2022/progress").await;
     assert_eq!(progress.body["overdue_rectifications"], json!([]));
 }
@@ -313,16 +322,24 @@ async fn the_years_notice_grades_published_reports_by_the_years_bands_in_the_bur
     ] {
         assert!(html.contains(expected), "{expected} not in {html}");
     }
-    assert!(!html.contains("单位200"), "an unpublished report is not in the notice");
+    assert!(
+        !html.contains("单位200"),
+        "an unpublished report is not in the notice"
+    );
 
     let markdown = anyone
         .get("/api/v1/public/years/2021/notice?format=markdown")
         .await;
     assert_eq!(markdown.status, 200);
     let text = markdown.body.as_str().unwrap_or_default();
-    assert!(text.starts_with("# 2021年度部门整体支出绩效评价结果通报\n"), "{text}");
     assert!(
-        text.contains("| 1 | 单位100 | 99.5 | 94.5 | \\-5 | 良 | 据实予以合理保障 | 1项，已完成0项，逾期1项 |"),
+        text.starts_with("# 2021年度部门整体支出绩效评价结果通报\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "| 1 | 单位100 | 99.5 | 94.5 | \\-5 | 良 | 据实予以合理保障 | 1项，已完成0项，逾期1项 |"
+        ),
         "{text}"
     );
 
