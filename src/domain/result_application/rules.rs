@@ -253,6 +253,26 @@ mod tests {
         );
     }
 
+    /// `tests/fixtures/rules-mof-budget-department-grade-bands/`: 优(90-100分)、良(80-89分)、
+    /// 中(60-79分)、差(0-59分), every whole point in the band the text gives it.
+    #[test]
+    fn the_ministrys_whole_point_ranges_are_the_default_bands() {
+        let rules = ResultRules::default();
+        let printed = [
+            (Grade::Excellent, 90, 100),
+            (Grade::Good, 80, 89),
+            (Grade::Fair, 60, 79),
+            (Grade::Poor, 0, 59),
+        ];
+        for (grade, low, high) in printed {
+            for score in low..=high {
+                assert_eq!(rules.grade(Decimal::from(score)), grade, "{score}");
+            }
+        }
+        // The text leaves 89 < s < 90 unstated; by the edges it is 良.
+        assert_eq!(rules.grade(d("89.5")), Grade::Good);
+    }
+
     #[test]
     fn with_the_upper_edge_rule_a_score_on_an_edge_falls_in_the_band_below() {
         let mut rules = ResultRules {
