@@ -30,6 +30,7 @@ pub mod public;
 pub mod publishing;
 pub mod request_id;
 pub mod responses;
+pub mod result_application;
 pub mod review;
 pub mod review_scores;
 pub mod users;
@@ -130,7 +131,8 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(publishing::read_form)
         .configure(projects::routes)
         .configure(monitoring::routes)
-        .configure(review_scores::routes);
+        .configure(review_scores::routes)
+        .configure(result_application::routes);
 }
 
 /// Adds the service's routes to `app` and answers the app with the OpenAPI document of them.

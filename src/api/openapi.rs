@@ -53,7 +53,7 @@ department and its subordinate units; anything else is answered as if it did not
     servers((url = "/", description = "This service")),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("password" = [])),
-    components(schemas(super::export::Format, super::export::Lang, super::comparisons::SortOrder, super::publishing::DocumentKind, crate::domain::project::ProjectSort, crate::domain::project::ExecutionBand, crate::domain::project::Direction, crate::domain::monitoring::WarningSort, crate::domain::monitoring::ForecastSort, super::monitoring::MonitoringListFormat)),
+    components(schemas(super::export::Format, super::export::Lang, super::comparisons::SortOrder, super::publishing::DocumentKind, crate::domain::project::ProjectSort, crate::domain::project::ExecutionBand, crate::domain::project::Direction, crate::domain::monitoring::WarningSort, crate::domain::monitoring::ForecastSort, super::monitoring::MonitoringListFormat, super::result_application::NoticeFormat)),
     tags(
         (name = "auth", description = "Logging in and who the caller is"),
         (name = "users", description = "Users and service tokens (admins)"),
@@ -64,6 +64,7 @@ department and its subordinate units; anything else is answered as if it did not
         (name = "years", description = "年度 — the year's weights, deadline and collection progress"),
         (name = "projects", description = "项目支出绩效自评表 — a unit's project tables of a year, one per project in the same review cycle as the departmental report, their scores and findings, and every project of a year compared"),
         (name = "monitoring", description = "绩效运行监控 — a unit's mid-year monitoring of its departmental budget and each project against the approved targets, and the bureau's warning list of a period"),
+        (name = "results", description = "评价结果应用 — the year's grade bands and what each grade means for next year's budget, rectification items (整改) from a review or the unit's problems, last year's items beside this year's report, and the year's notice (通报)"),
         (name = "comparisons", description = "比较分析 — units side by side, trends, deviation, unmet goals, grades; JSON, CSV or XLSX"),
         (name = "public", description = "公开 — the published reports, open to anyone"),
         (name = "health", description = "Liveness and readiness"),

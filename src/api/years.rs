@@ -78,7 +78,8 @@ pub async fn put_settings(
 }
 
 /// Collection progress (报送进度) of a year: per department its state, last change and
-/// findings; counts by state; who has not started; who is overdue against the deadline.
+/// findings; counts by state; who has not started; who is overdue against the deadline;
+/// the rectification items (整改) of the year and the year before past their deadline.
 /// Roles: admin, reviewer, analyst.
 #[utoipa::path(tag = "years", params(("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100")), responses(
     (status = 200, description = "The progress", body = ProgressView),

@@ -190,3 +190,45 @@ fn a_change_refused_after_it_wrote_is_rolled_back_with_its_entry_and_recorded_as
         )]
     );
 }
+
+#[test]
+fn result_application_refuses_a_caller_without_the_right_before_its_input() {
+    use super::result_application::{answer_rectification, set_rules};
+    let store = store("results");
+    let year = FiscalYear::try_from(2021).expect("a year");
+    let unit = caller(Role::Unit, Some("100"));
+    let other_unit = caller(Role::Unit, Some("200"));
+    let rules = set_rules(
+        &store,
+        &trail(),
+        &unit,
+        year,
+        Precondition::None,
+        Err(AppError::Invalid(Box::new(Refused))),
+    )
+    .expect_err("refused");
+    assert!(matches!(rules, AppError::Forbidden(_)), "{rules:?}");
+    let answered = answer_rectification(
+        &store,
+        &trail(),
+        &other_unit,
+        &"100".parse().expect("a code"),
+        year,
+        1,
+        Precondition::None,
+        Err(AppError::Invalid(Box::new(Refused))),
+    )
+    .expect_err("refused");
+    assert!(matches!(answered, AppError::NotFound(_)), "{answered:?}");
+    let recorded: Vec<(String, i32)> = log(&store)
+        .into_iter()
+        .map(|(action, _, status, _)| (action, status))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            ("result_rules.set".to_owned(), 403),
+            ("rectification.answer".to_owned(), 404)
+        ]
+    );
+}

@@ -10,6 +10,7 @@ use super::AppError;
 use super::access::require_admin;
 use super::audit::{Answered, Trail};
 use super::evaluations::project;
+use super::result_application::{OverdueRectification, overdue};
 use crate::domain::access::Caller;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::settings::YearSettings;
@@ -82,11 +83,14 @@ pub struct ProgressView {
     /// The departments past the deadline without a submission.
     pub overdue: Vec<String>,
     pub departments: Vec<DepartmentProgress>,
+    /// 逾期整改 — rectification items of this year's evaluations and the year before's past
+    /// their deadline today (UTC) and not done, by unit and number.
+    pub overdue_rectifications: Vec<OverdueRectification>,
 }
 
 /// How collection of the year the request names is going, as of now: per department its
 /// state, last change and findings; counts by state; who has not started; who is overdue
-/// against the deadline. The bureau's roles.
+/// against the deadline; which rectification items are overdue. The bureau's roles.
 pub fn progress(
     store: &Store,
     caller: &Caller,
@@ -98,8 +102,13 @@ pub fn progress(
         ));
     }
     let year = year?;
-    let (rows, settings) = store
-        .read_transaction(|tx| Ok::<_, AppError>((tx.progress(year)?, tx.year_settings(year)?)))?;
+    let (rows, settings, overdue_rectifications) = store.read_transaction(|tx| {
+        Ok::<_, AppError>((
+            tx.progress(year)?,
+            tx.year_settings(year)?,
+            overdue(tx, year)?,
+        ))
+    })?;
     let now = Utc::now();
     let past_deadline = settings.deadline.is_some_and(|deadline| now > deadline);
     let mut counts = BTreeMap::new();
@@ -136,5 +145,6 @@ pub fn progress(
             .map(|d| d.department_code.clone())
             .collect(),
         departments,
+        overdue_rectifications,
     })
 }

@@ -13,6 +13,7 @@ mod projections;
 pub mod projects;
 mod recent;
 pub mod report_counts;
+pub mod result_application;
 pub mod review_scores;
 mod schema;
 pub mod service_tokens;

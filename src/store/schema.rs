@@ -222,6 +222,34 @@ diesel::table! {
 
 diesel::joinable!(review_scores -> departments (department_id));
 
+diesel::table! {
+    result_rules (id) {
+        id -> BigInt,
+        year -> Integer,
+        version -> BigInt,
+        document -> Text,
+        set_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rectifications (id) {
+        id -> BigInt,
+        department_id -> BigInt,
+        year -> Integer,
+        version -> BigInt,
+        document -> Text,
+        created_by -> Text,
+        updated_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(rectifications -> departments (department_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     year_settings,
     evaluation_metrics,
@@ -233,6 +261,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_evaluation_revisions,
     monitoring_reports,
     review_scores,
+    result_rules,
+    rectifications,
     users,
     service_tokens
 );

@@ -348,6 +348,45 @@ async fn every_documented_write_leaves_exactly_one_audit_entry_when_it_succeeds(
         targets(["1", "2", "3"]),
     )
     .await;
+    // Result application: the year's rules, a rectification item of the report, the unit's
+    // answer and the bureau's closing.
+    run.json(
+        "PUT /api/v1/years/{year}/result-rules",
+        "/api/v1/years/2021/result-rules",
+        "result_rules.set",
+        &[],
+        json!({"bands": [
+            {"grade": "excellent", "from": "90"}, {"grade": "good", "from": "80"},
+            {"grade": "fair", "from": "60", "budget_note": "予以一定比例核减"}, {"grade": "poor"}
+        ]}),
+    )
+    .await;
+    let created = run
+        .json(
+            &format!("POST {template}/rectifications"),
+            &format!("{report}/rectifications"),
+            "rectification.create",
+            &[],
+            json!({"source": "review", "problem": "存在1个项目未经审批调剂预算支出。"}),
+        )
+        .await;
+    let rectification = format!("{report}/rectifications/{}", created.body["id"]);
+    run.json(
+        &format!("PUT {template}/rectifications/{{id}}/answer"),
+        &format!("{rectification}/answer"),
+        "rectification.answer",
+        &[],
+        json!({"evidence": "已制订预算绩效管理工作细则"}),
+    )
+    .await;
+    run.json(
+        &format!("POST {template}/rectifications/{{id}}/close"),
+        &format!("{rectification}/close"),
+        "rectification.close",
+        &[],
+        json!({}),
+    )
+    .await;
     let library = app.get("/api/v1/years/2021/library/export").await;
     run.bytes(
         "PUT /api/v1/years/{year}/library",

@@ -27,6 +27,7 @@ mod projects;
 mod publishing;
 mod real_reports;
 mod request_ids;
+mod result_application;
 mod review;
 mod review_scores;
 mod schema;

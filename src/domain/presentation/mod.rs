@@ -7,6 +7,7 @@ pub mod csv;
 pub mod form;
 pub mod markdown;
 pub mod narrative;
+pub mod notice;
 pub mod open_data;
 pub mod pages;
 pub mod project_table;
