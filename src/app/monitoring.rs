@@ -137,7 +137,7 @@ pub fn file<E>(
             .into());
         }
         let stored = tx.monitoring(department, key)?;
-        Monitoring::check(precondition, stored.as_ref().map(|s| &s.monitoring))?;
+        precondition.check(stored.as_ref().map(|s| s.monitoring.version))?;
         let goals = targets(tx, department, key)?.ok_or_else(|| StoreError::Conflict {
             code: "no_targets",
             detail: match &key.subject {

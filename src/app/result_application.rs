@@ -61,7 +61,7 @@ pub fn set_rules(
         &what,
         |tx| {
             let stored = tx.result_rules(year)?;
-            YearResultRules::check(precondition, stored.as_ref().map(|s| &s.rules))?;
+            precondition.check(stored.as_ref().map(|s| s.rules.version))?;
             let at = now();
             let mut current = stored
                 .as_ref()
@@ -227,7 +227,7 @@ fn change_item(
             let stored = tx
                 .rectification(department, code, year, id)?
                 .ok_or_else(|| not_found(code, year, id))?;
-            stored.rectification.check(precondition)?;
+            precondition.check(Some(stored.rectification.version))?;
             let mut changed = stored.rectification.clone();
             decide(&mut changed).map_err(|ItemRefusal::Closed| closed(code, id))?;
             let document = json_text(&changed.item, "rectification item")?;

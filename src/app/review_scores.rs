@@ -75,7 +75,7 @@ pub fn rescore<E>(
             .into());
         }
         let stored = tx.review_score(department, code, year)?;
-        ReviewScore::check(precondition, stored.as_ref().map(|s| &s.score))?;
+        precondition.check(stored.as_ref().map(|s| s.score.version))?;
         let at = now();
         let mut score = stored.as_ref().map_or_else(
             || ReviewScore::new(code.clone(), year, at),

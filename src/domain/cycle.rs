@@ -87,6 +87,16 @@ impl Precondition {
             Self::Version(expected) => current == Some(expected),
         }
     }
+
+    /// Refused as stale, naming the version there is, unless it holds for the stored version
+    /// (`None`: nothing is stored) — the one `If-Match` check of every versioned document.
+    pub fn check(self, current: Option<i64>) -> Result<(), Refusal> {
+        if self.holds_for(current) {
+            Ok(())
+        } else {
+            Err(Refusal::Stale { current })
+        }
+    }
 }
 
 /// Why the review cycle refuses a change.
@@ -162,12 +172,7 @@ impl Stage {
 
     /// Checks `If-Match` against the stored stage (`None`: nothing is stored).
     pub fn check(precondition: Precondition, stored: Option<&Self>) -> Result<(), Refusal> {
-        let current = stored.map(|s| s.version);
-        if precondition.holds_for(current) {
-            Ok(())
-        } else {
-            Err(Refusal::Stale { current })
-        }
+        precondition.check(stored.map(|s| s.version))
     }
 
     /// Whether the document takes an edit now: refused unless it is a draft or returned (or

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::FieldError;
-use super::cycle::{Precondition, Refusal};
+use super::cycle::Refusal;
 use super::figures::Exact;
 use super::report::EvaluationReport;
 use super::values::{FiscalYear, Label, Points, UnitCode};
@@ -232,16 +232,6 @@ impl ReviewScore {
             created_at: at,
             updated_at: at,
             input: ReviewScoreInput::default(),
-        }
-    }
-
-    /// Checks `If-Match` against this review score (or, for `None`, against nothing stored).
-    pub fn check(precondition: Precondition, stored: Option<&Self>) -> Result<(), Refusal> {
-        let current = stored.map(|s| s.version);
-        if precondition.holds_for(current) {
-            Ok(())
-        } else {
-            Err(Refusal::Stale { current })
         }
     }
 

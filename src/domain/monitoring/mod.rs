@@ -23,7 +23,7 @@ pub use warnings::*;
 
 use super::FieldError;
 use super::checks::ApprovedGoals;
-use super::cycle::{Precondition, Refusal};
+use super::cycle::Refusal;
 use super::names::named_enum;
 use super::project::ProjectCode;
 use super::report::{Comparison, Goals};
@@ -357,16 +357,6 @@ impl Monitoring {
             created_at: at,
             updated_at: at,
             report: MonitoringReport::default(),
-        }
-    }
-
-    /// Checks `If-Match` against this report (or, for `None`, against nothing stored).
-    pub fn check(precondition: Precondition, stored: Option<&Self>) -> Result<(), Refusal> {
-        let current = stored.map(|s| s.version);
-        if precondition.holds_for(current) {
-            Ok(())
-        } else {
-            Err(Refusal::Stale { current })
         }
     }
 

@@ -3,6 +3,7 @@ use serde_json::json;
 
 use super::*;
 use crate::domain::checks::Severity;
+use crate::domain::cycle::Precondition;
 
 fn report(value: serde_json::Value) -> MonitoringReport {
     serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"))
@@ -292,7 +293,7 @@ fn a_refused_replacement_changes_nothing() {
     assert!(matches!(refused, Err(Refusal::Invalid(errors)) if errors.len() == 1));
     assert_eq!(monitoring.report, MonitoringReport::default());
     assert_eq!(
-        Monitoring::check(Precondition::Version(1), None),
+        Precondition::Version(1).check(None),
         Err(Refusal::Stale { current: None })
     );
 }

@@ -10,7 +10,6 @@ use utoipa::ToSchema;
 
 use crate::domain::FieldError;
 use crate::domain::checks::Severity;
-use crate::domain::cycle::{Precondition, Refusal};
 use crate::domain::names::named_enum;
 use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, Label, Text, UnitCode};
@@ -203,17 +202,6 @@ pub struct Rectification {
 }
 
 impl Rectification {
-    /// Checks `If-Match` against the stored item.
-    pub fn check(&self, precondition: Precondition) -> Result<(), Refusal> {
-        if precondition.holds_for(Some(self.version)) {
-            Ok(())
-        } else {
-            Err(Refusal::Stale {
-                current: Some(self.version),
-            })
-        }
-    }
-
     /// The unit answers: its evidence replaces the last, and the item is in progress.
     pub fn answer(&mut self, answer: RectificationAnswer, by: &str) -> Result<(), ItemRefusal> {
         if self.item.status == RectificationStatus::Done {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
-use crate::domain::cycle::{Precondition, Refusal};
+use crate::domain::cycle::Refusal;
 use crate::domain::names::named_enum;
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, Label, Points, Quantity};
@@ -191,16 +191,6 @@ impl YearResultRules {
             created_at: at,
             updated_at: at,
             rules: ResultRules::default(),
-        }
-    }
-
-    /// Checks `If-Match` against the stored rules (or, for `None`, against nothing stored).
-    pub fn check(precondition: Precondition, stored: Option<&Self>) -> Result<(), Refusal> {
-        let current = stored.map(|s| s.version);
-        if precondition.holds_for(current) {
-            Ok(())
-        } else {
-            Err(Refusal::Stale { current })
         }
     }
 
