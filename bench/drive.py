@@ -260,6 +260,11 @@ def measure(server, base, units, seconds, backend, work):
                          script=writes_lua(bodies_path))
     figures["ceiling_3"] = ceiling()
 
+    # Collection day: 16 writers and 16 readers of the units page at once, every write making
+    # the page's table stale; the same minute's ceiling after it.
+    figures["collection"] = collection_day(base, token, table, bodies_path, seconds, pid)
+    figures["ceiling_4"] = ceiling()
+
     # The whole table as CSV: its time and how far resident memory rises above what it was.
     timed(table + "&format=csv", token)
     before = rss_kib(pid)
@@ -298,6 +303,34 @@ def measure(server, base, units, seconds, backend, work):
     time.sleep(3)
     figures["rss_after_load_mb"] = rss_kib(pid) / 1024
     return figures
+
+
+def collection_day(base, token, table, bodies_path, seconds, pid):
+    """16 writers (each PUT a changed report of a distinct unit) and 16 readers of the units
+    page, side by side for the same time: each side's throughput, errors and the peak memory."""
+    results = {}
+
+    def side(name, *args, **kwargs):
+        results[name] = wrk(*args, **kwargs)
+
+    stop, peak = threading.Event(), [rss_kib(pid)]
+    sampler = threading.Thread(target=sample_peak, args=(pid, stop, peak))
+    sampler.start()
+    sides = [
+        threading.Thread(target=side, args=("writes", base, seconds),
+                         kwargs={"connections": 16, "token": token,
+                                 "script": writes_lua(bodies_path)}),
+        threading.Thread(target=side, args=("page", table, seconds),
+                         kwargs={"connections": 16, "token": token}),
+    ]
+    for thread in sides:
+        thread.start()
+    for thread in sides:
+        thread.join()
+    stop.set()
+    sampler.join()
+    results["peak_rss_mb"] = peak[0] / 1024
+    return results
 
 
 def peer(datasette, database, seconds, work):
@@ -351,7 +384,13 @@ def postgres_database(admin_url, name):
 
 
 def ratio(figure, ceiling):
-    return figure["rps"] / ceiling["rps"]
+    """`figure`'s rate as a share of `ceiling`'s; nan when the ceiling finished no request."""
+    return figure["rps"] / ceiling["rps"] if ceiling["rps"] else float("nan")
+
+
+def times(mine, theirs):
+    """How many times `theirs` `mine` is, as text: "—" when they finished no request."""
+    return f"{mine / theirs:.1f}×" if theirs else "— (the peer finished no request)"
 
 
 def machine():
@@ -403,6 +442,31 @@ def write_report(path, runs, peers, seconds, started, duration):
             f"| {etag} "
             f"| {ratio(run['trends'], c2):.3f}× ({run['trends']['rps']:,.0f}) "
             f"| {run['cold_page_ms']:.1f} | {run['cold_500_ms']:.1f} |")
+    lines += ["", "## Collection day: 16 writers and 16 table readers at once", "",
+              "The writes of the `PUT` run above and 16 connections reading the units page (50 "
+              "rows) side by side for the same time, every write making the page's table stale. "
+              "Targets: the page ≥ 0.1× the ceiling (measured right after), the writes ≥ 80 % of "
+              "the writes-only rate above, no answer ≥ 500 (wrk counts every answer ≥ 400 as an "
+              "error: 0 errors is 0 5xx). Peak RSS: the highest resident memory sampled during "
+              "the run.", "",
+              "| units | backend | page req/s | page ÷ ceiling (≥ 0.1×) | writes req/s "
+              "| writes ÷ writes-only (≥ 80 %) | errors (page, writes; 0) | page p99 (ms) "
+              "| peak RSS (MB) | targets held |",
+              "|" + "---|" * 10]
+    for run in runs:
+        day = run.get("collection")
+        if not day:
+            continue
+        page_share = ratio(day["page"], run["ceiling_4"])
+        write_share = ratio(day["writes"], run["put"])
+        errors = day["page"]["errors"] + day["writes"]["errors"]
+        held = [name for name, ok in [("page", page_share >= 0.1), ("writes", write_share >= 0.8),
+                                      ("no 5xx", errors == 0)] if ok]
+        lines.append(
+            f"| {run['units']:,} | {run['backend']} | {day['page']['rps']:,.0f} "
+            f"| {page_share:.3f}× | {day['writes']['rps']:,.0f} | {write_share:.0%} "
+            f"| {day['page']['errors']}, {day['writes']['errors']} | {day['page']['p99']:.1f} "
+            f"| {day['peak_rss_mb']:.0f} | {', '.join(held) if held else 'none'} |")
     lines += ["", "## Latency (ms, p50 / p99) and errors", "",
               "| units | backend | ceiling | GET one report | PUT | table page | table 500 | trends |",
               "|" + "---|" * 8]
@@ -441,7 +505,7 @@ def write_report(path, runs, peers, seconds, started, duration):
             page = run["page"]
             lines.append(
                 f"| {units:,} | {page['rps']:,.0f} ({page['p50']:.2f} / {page['p99']:.2f}) "
-                f"| {mine['table_page']['rps']:,.0f} | {mine['table_page']['rps'] / page['rps']:.1f}× |")
+                f"| {mine['table_page']['rps']:,.0f} | {times(mine['table_page']['rps'], page['rps'])} |")
         lines += ["", "The canned query:", "", "```sql", peers[0][1]["sql"], "```"]
     lines += ["", "These are one run's figures on one machine: compare ratios, not milliseconds, "
               "across machines. `docs/benchmarks.md` is written by the run; the notes on what "

@@ -2,7 +2,8 @@
 # The benchmark, in one command from a clean checkout: builds the release binary, installs wrk
 # (Debian package) and Datasette (PyPI, in a virtual environment under target/) when they are
 # missing, then measures perfeval on SQLite and on PostgreSQL at 1,000, 10,000 and 100,000 units
-# beside Datasette on the same SQLite file, and writes docs/benchmarks.md.
+# beside Datasette on the same SQLite file — reads, writes, exports, and a collection day (16
+# writers beside 16 readers of the units table) — and writes docs/benchmarks.md.
 #
 #   bench/run.sh
 #

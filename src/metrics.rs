@@ -66,6 +66,23 @@ struct CacheLabels {
     outcome: &'static str,
 }
 
+/// How the comparison read model served its year tables since the start (`app::read_model`):
+/// the application's own, read at each scrape, so that each application counts what it did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableCounts {
+    /// Tables computed anew from every row.
+    pub computed: u64,
+    /// Tables brought up to date from the one before by reading the changed units again.
+    pub updated: u64,
+    /// Requests that found their table being rebuilt and waited for that rebuild.
+    pub waited: u64,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RebuildLabels {
+    how: &'static str,
+}
+
 /// The labels of the reports counted by year and state.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReportLabels {
@@ -170,8 +187,11 @@ impl Drop for BlockingWork {
 }
 
 /// The metrics in the OpenMetrics text format, with `reports`, the count of reports by year
-/// and state as read for this scrape.
-pub fn encode(reports: impl IntoIterator<Item = (ReportLabels, i64)>) -> String {
+/// and state as read for this scrape, and how the year tables were served (`tables`).
+pub fn encode(
+    reports: impl IntoIterator<Item = (ReportLabels, i64)>,
+    tables: TableCounts,
+) -> String {
     let metrics = &*METRICS;
     let mut registry = Registry::with_prefix("perfeval");
     registry.register(
@@ -206,6 +226,23 @@ pub fn encode(reports: impl IntoIterator<Item = (ReportLabels, i64)>) -> String 
         "Lookups in the comparison caches (year_tables, written_answers), hit or miss",
         metrics.cache_lookups.clone(),
     );
+    let rebuilds: Family<RebuildLabels, Counter> = Family::default();
+    for (how, count) in [("computed", tables.computed), ("updated", tables.updated)] {
+        rebuilds.get_or_create(&RebuildLabels { how }).inc_by(count);
+    }
+    registry.register(
+        "year_table_rebuilds",
+        "Year tables rebuilt: computed anew from every row, or updated from the table before by \
+         reading the changed units again; one rebuild at a time per table",
+        rebuilds,
+    );
+    let waited: Counter = Counter::default();
+    waited.inc_by(tables.waited);
+    registry.register(
+        "year_table_waits",
+        "Requests that found their year table being rebuilt and were answered by that rebuild",
+        waited,
+    );
     let counts: Family<ReportLabels, Gauge> = Family::default();
     for (labels, count) in reports {
         counts.get_or_create(&labels).set(count);
@@ -233,13 +270,21 @@ mod tests {
             200,
             Duration::from_millis(3),
         );
-        let text = encode([(
-            ReportLabels {
-                year: 2024,
-                state: "draft".to_owned(),
-            },
-            7,
-        )]);
+        let tables = TableCounts {
+            computed: 2,
+            updated: 5,
+            waited: 11,
+        };
+        let text = encode(
+            [(
+                ReportLabels {
+                    year: 2024,
+                    state: "draft".to_owned(),
+                },
+                7,
+            )],
+            tables,
+        );
         assert!(text.contains(
             r#"perfeval_http_requests_total{method="GET",route="/api/v1/departments/{code}",status="200"}"#
         ), "{text}");
@@ -247,6 +292,13 @@ mod tests {
             text.contains(r#"perfeval_reports{year="2024",state="draft"} 7"#),
             "{text}"
         );
+        for series in [
+            r#"perfeval_year_table_rebuilds_total{how="computed"} 2"#,
+            r#"perfeval_year_table_rebuilds_total{how="updated"} 5"#,
+            "perfeval_year_table_waits_total 11",
+        ] {
+            assert!(text.contains(series), "{series} in {text}");
+        }
         assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }

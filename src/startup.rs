@@ -1,6 +1,7 @@
 //! Builds the server apart from running it, so that tests start it on port 0.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -16,6 +17,7 @@ use crate::api::headers::{allowed_origins, cors, security_headers};
 use crate::api::health::{Stopping, close_when_stopping};
 use crate::api::metrics::{MetricsListener, count_requests};
 use crate::app::audit::AuditPolicy;
+use crate::app::comparisons::ReadModel;
 use crate::config::Settings;
 use crate::domain::access::{Password, Role};
 use crate::hex::random_hex;
@@ -303,16 +305,26 @@ impl Application {
             bind: settings.bind.to_string(),
             source,
         })?;
+        // One read model for the API's workers and the metrics listener that reports on it.
+        let read_model = Arc::new(ReadModel::default());
         let metrics = settings
             .metrics_bind
             .map(|bind| {
-                MetricsListener::bind(bind, store.clone()).map_err(|source| StartupError::Listen {
-                    bind: format!("{bind} (PERFEVAL_METRICS_BIND)"),
-                    source,
+                MetricsListener::bind(bind, store.clone(), read_model.clone()).map_err(|source| {
+                    StartupError::Listen {
+                        bind: format!("{bind} (PERFEVAL_METRICS_BIND)"),
+                        source,
+                    }
                 })
             })
             .transpose()?;
-        let mut application = Self::serve(listener, store, authenticator, origins, settings)?;
+        let mut application = Self::serve(
+            listener,
+            (store, read_model),
+            authenticator,
+            origins,
+            settings,
+        )?;
         application.claim = claim;
         application.metrics = metrics;
         Ok(application)
@@ -320,7 +332,7 @@ impl Application {
 
     fn serve(
         listener: TcpListener,
-        store: Store,
+        (store, read_model): (Store, Arc<ReadModel>),
         authenticator: Authenticator,
         origins: Vec<String>,
         settings: &Settings,
@@ -346,7 +358,7 @@ impl Application {
                 .map_err(|e| StartupError::Configuration(format!("the OpenAPI document: {e}")))?,
         );
         drop(openapi);
-        let written_answers = web::Data::new(api::comparisons::WrittenAnswers::default());
+        let read_model = web::Data::from(read_model);
         let stopping = Stopping::default();
         let stopping_data = web::Data::new(stopping.clone());
         let limits = &settings.limits;
@@ -378,7 +390,7 @@ impl Application {
                 .app_data(body_deadline)
                 .app_data(query_config())
                 .app_data(routes.clone())
-                .app_data(written_answers.clone())
+                .app_data(read_model.clone())
                 .app_data(document.clone())
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").config(Config::new([OPENAPI_DOCUMENT_PATH])),

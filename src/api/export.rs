@@ -259,7 +259,16 @@ where
 pub async fn off_the_workers(
     work: impl FnOnce() -> Result<Rendered, ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(match super::request_id::block(work).await?? {
+    let (answer, ()) = off_the_workers_with(move || Ok((work()?, ()))).await?;
+    Ok(answer)
+}
+
+/// `off_the_workers`, with what else `work` found out beside what it rendered.
+pub async fn off_the_workers_with<T: Send + 'static>(
+    work: impl FnOnce() -> Result<(Rendered, T), ApiError> + Send + 'static,
+) -> Result<(HttpResponse, T), ApiError> {
+    let (rendered, also) = super::request_id::block(work).await??;
+    let answer = match rendered {
         Rendered::Json(text) => HttpResponse::Ok()
             .content_type(ContentType::json())
             .body(text),
@@ -275,7 +284,8 @@ pub async fn off_the_workers(
             .content_type(XLSX)
             .insert_header(attachment(name, lang, "xlsx"))
             .body(workbook),
-    })
+    };
+    Ok((answer, also))
 }
 
 /// `Content-Disposition` of an export: the English name as `filename`, for clients that

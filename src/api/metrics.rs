@@ -5,6 +5,7 @@
 //! counts every request of the API by its route template.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -14,6 +15,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::app;
 use crate::app::Store;
+use crate::app::comparisons::ReadModel;
 use crate::metrics::{self, ReportLabels, UNMATCHED_ROUTE};
 
 /// The OpenMetrics text format, which Prometheus asks for first.
@@ -50,7 +52,7 @@ pub async fn count_requests(
 
 /// The metrics, with the reports of the latest years counted by year and state as the
 /// database has them now. When the database cannot say, the rest is answered without them.
-async fn scrape(store: web::Data<Store>) -> HttpResponse {
+async fn scrape(store: web::Data<Store>, model: web::Data<ReadModel>) -> HttpResponse {
     let store = store.into_inner();
     let counted = super::request_id::block(move || app::progress::report_counts(&store)).await;
     let reports = counted
@@ -69,7 +71,7 @@ async fn scrape(store: web::Data<Store>) -> HttpResponse {
     });
     HttpResponse::Ok()
         .content_type(OPENMETRICS)
-        .body(metrics::encode(reports))
+        .body(metrics::encode(reports, model.table_counts()))
 }
 
 /// The metrics listener: bound, not yet running.
@@ -81,7 +83,7 @@ pub struct MetricsListener {
 impl MetricsListener {
     /// Binds `bind` and serves `GET /metrics` there (404 for anything else), on one worker of
     /// its own so that a scrape is answered even while the API's workers are all busy.
-    pub fn bind(bind: SocketAddr, store: Store) -> std::io::Result<Self> {
+    pub fn bind(bind: SocketAddr, store: Store, model: Arc<ReadModel>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(bind)?;
         let port = listener.local_addr()?.port();
         if !bind.ip().is_loopback() {
@@ -91,9 +93,11 @@ impl MetricsListener {
             );
         }
         let store = web::Data::new(store);
+        let model = web::Data::from(model);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(store.clone())
+                .app_data(model.clone())
                 .route("/metrics", web::get().to(scrape))
                 .default_service(web::to(HttpResponse::NotFound))
         })

@@ -1,11 +1,13 @@
 //! 横向与纵向比较 — units side by side, year over year, and the goals they keep missing. A
 //! year's tables are read from the year's table, computed once per generation of its data and
-//! kept by the store (`Store::year_table`); the generation's stamp names it in the ETag.
+//! kept by the comparison read model (`app::read_model`); the generation's stamp names it in
+//! the ETag.
 
 use std::sync::Arc;
 
 use super::AppError;
 use super::access::{list_scope, require_read};
+pub use super::read_model::{Asked, CachedTable, ReadModel};
 use crate::domain::access::Caller;
 use crate::domain::comparison::{TrendYear, UnmetGoal, unit_trend, unmet_goals};
 use crate::domain::department::UnitKind;
@@ -13,7 +15,7 @@ use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::Store;
-pub use crate::store::comparisons::{CachedTable, UnitFilter};
+pub use crate::store::comparisons::UnitFilter;
 pub use crate::store::generations::Stamp;
 
 /// The units a caller's table is of: those the filter names, within what the caller sees.
@@ -35,24 +37,25 @@ pub fn unit_filter(
 }
 
 /// The stamp of `year`'s data as read a moment ago, if it was: no database is asked.
-pub fn recent_stamp(store: &Store, year: FiscalYear) -> Option<Stamp> {
-    store.recent_table_stamp(year.value())
+pub fn recent_stamp(store: &Store, model: &ReadModel, year: FiscalYear) -> Option<Asked> {
+    model.recent_stamp(store, year.value())
 }
 
 /// The stamp of `year`'s data: as read a moment ago, else from the database.
-pub fn stamp(store: &Store, year: FiscalYear) -> Result<Stamp, AppError> {
-    Ok(store.table_stamp(year.value())?)
+pub fn stamp(store: &Store, model: &ReadModel, year: FiscalYear) -> Result<Asked, AppError> {
+    model.stamp(store, year.value())
 }
 
-/// `year`'s table for `filter` (rolled up to parents or not) as of the data `stamp` names.
+/// `year`'s table for `filter` (rolled up to parents or not) that answers a request that read
+/// the stamp `asked`: as kept, or rebuilt once however many requests ask for it.
 pub fn year_table(
     store: &Store,
+    model: &ReadModel,
     year: FiscalYear,
-    filter: &UnitFilter,
-    rollup: bool,
-    stamp: Stamp,
+    (filter, rollup): (&UnitFilter, bool),
+    asked: Asked,
 ) -> Result<Arc<CachedTable>, AppError> {
-    Ok(store.year_table(year.value(), filter, rollup, stamp)?)
+    model.year_table(store, year.value(), filter, rollup, asked)
 }
 
 /// The years from `from` to `to`, by default the five years up to the latest with data.
@@ -91,6 +94,7 @@ pub fn unmet(
 /// `department`, the district's within what the caller sees; with the span read.
 pub fn trend(
     store: &Store,
+    model: &ReadModel,
     caller: &Caller,
     department: Option<&UnitCode>,
     from: Option<FiscalYear>,
@@ -105,7 +109,7 @@ pub fn trend(
     let years = if department.is_some() {
         unit_trend(&store.unit_years(from, to, &filter)?)
     } else {
-        district_trend(store, from, to, &filter)?
+        district_trend(store, model, (from, to), &filter)?
     };
     Ok((from, to, years))
 }
@@ -115,17 +119,17 @@ pub fn trend(
 /// what the tables already cost, not a read of every unit of every year.
 fn district_trend(
     store: &Store,
-    from: i32,
-    to: i32,
+    model: &ReadModel,
+    (from, to): (i32, i32),
     filter: &UnitFilter,
 ) -> Result<Vec<TrendYear>, AppError> {
     let mut years = Vec::new();
     for year in from..=to {
-        let stamp = store.table_stamp(year)?;
-        if stamp.empty {
+        let asked = model.stamp(store, year)?;
+        if asked.stamp.empty {
             continue;
         }
-        let table = store.year_table(year, filter, false, stamp)?;
+        let table = model.year_table(store, year, filter, false, asked)?;
         if !table.table.lines.is_empty() {
             years.push(table.table.district_year(year));
         }

@@ -18,6 +18,7 @@ pub mod progress;
 pub mod projects;
 pub mod public;
 pub mod publishing;
+pub mod read_model;
 pub mod result_application;
 pub mod review;
 pub mod review_scores;

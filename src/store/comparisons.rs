@@ -1,9 +1,8 @@
 //! Reads the projections for the comparison tables: plain indexed SQL, no document parsed.
-//! A year's units table is computed once per generation of the year's data and shared by the
-//! requests that follow (`Store::year_table`).
+//! The rows of a year's units table are read here (`Store::year_rows`); the table is computed
+//! from them, kept and shared by the comparison read model (`app::read_model`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use diesel::prelude::*;
 use rust_decimal::Decimal;
@@ -12,7 +11,7 @@ use super::generations::{Changes, Stamp, stamp};
 use super::projections::{AMOUNT_SCALE, RATE_SCALE, SCORE_SCALE};
 use super::schema::{departments, evaluation_metrics, indicator_metrics};
 use super::{DbConnection, Store, StoreError};
-use crate::domain::comparison::{Amounts, IndicatorYear, UnitYear, YearTable};
+use crate::domain::comparison::{Amounts, IndicatorYear, UnitYear};
 use crate::domain::department::UnitKind;
 use crate::domain::evaluation::EvaluationStatus;
 use crate::domain::report::Grade;
@@ -207,28 +206,6 @@ fn unit_years_of(
         .collect())
 }
 
-/// More changed units than one in `REREAD_AT_MOST` of a table's rows, and the table is
-/// computed anew rather than brought up to date.
-const REREAD_AT_MOST: usize = 10;
-
-/// The units whose rows changed since `previous` was computed: the changes it has not seen.
-/// `None` when the table must be computed anew: a change of every unit, changes dropped since
-/// it was computed (it may have missed one), or too many units to read again.
-fn units_changed_since(previous: &CachedTable, changes: &Changes) -> Option<Vec<String>> {
-    if changes.may_have_dropped_unseen(previous.read_through) {
-        return None;
-    }
-    let mut codes = Vec::new();
-    for (id, code) in &changes.of_year {
-        if previous.seen.binary_search(id).is_err() {
-            codes.push(code.clone()?);
-        }
-    }
-    codes.sort_unstable();
-    codes.dedup();
-    (codes.len() <= previous.table.lines.len() / REREAD_AT_MOST).then_some(codes)
-}
-
 /// Every department's parent, for rolling units up.
 fn parents_of(conn: &mut DbConnection) -> Result<HashMap<String, Option<String>>, StoreError> {
     let rows: Vec<(String, Option<String>)> = departments::table
@@ -237,110 +214,20 @@ fn parents_of(conn: &mut DbConnection) -> Result<HashMap<String, Option<String>>
     Ok(rows.into_iter().collect())
 }
 
-/// How many computed tables are kept: each distinct filter (and each unit caller's subtree)
-/// is a table of its own.
-const TABLES_KEPT: usize = 32;
-
-/// Which table: the year, the filter and whether parents are rolled up.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct TableKey {
-    year: i32,
-    filter: UnitFilter,
-    rollup: bool,
-}
-
-/// Row orders by the caller's key of the order (column, direction).
-type Orders = HashMap<(usize, bool), Arc<[u32]>>;
-
-/// A year's table as computed at one stamp of its data, with the row orders asked of it so far.
+/// What a year's table is made of, as one read transaction saw it: the year's stamp, its
+/// changes kept, and the rows (every row of the filter, or those of the units read again).
 #[derive(Debug)]
-pub struct CachedTable {
+pub struct YearRows {
+    /// The year's stamp, read first: the rows are at least as new as it says.
     pub stamp: Stamp,
-    pub table: YearTable,
-    /// The year's changes the table includes, by id, and the latest change of any year when
-    /// they were read: what a later table need not read again.
-    seen: Vec<i64>,
-    read_through: Option<i64>,
-    /// Row indices in sorted order, by the caller's key of the order (column, direction).
-    orders: Mutex<Orders>,
-}
-
-impl CachedTable {
-    /// The rows' order under `key`, sorted by `sort` the first time it is asked for.
-    pub fn order(
-        &self,
-        key: (usize, bool),
-        sort: impl FnOnce(&YearTable) -> Vec<u32>,
-    ) -> Arc<[u32]> {
-        // A poisoned lock holds only finished orders; taking it over is safe.
-        let known = self
-            .orders
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .cloned();
-        known.unwrap_or_else(|| {
-            let order: Arc<[u32]> = sort(&self.table).into();
-            self.orders
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, order.clone());
-            order
-        })
-    }
-}
-
-/// The tables computed so far, each at the stamp it was computed at.
-#[derive(Debug, Default)]
-pub struct TableCache {
-    tables: Mutex<HashMap<TableKey, Arc<CachedTable>>>,
-}
-
-impl TableCache {
-    /// The table kept under `key`, whatever its stamp.
-    fn latest(&self, key: &TableKey) -> Option<Arc<CachedTable>> {
-        self.tables
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .cloned()
-    }
-
-    fn get(&self, key: &TableKey, stamp: Stamp) -> Option<Arc<CachedTable>> {
-        let found = self
-            .tables
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .filter(|cached| cached.stamp == stamp)
-            .cloned();
-        crate::metrics::cache_lookup(crate::metrics::Cache::YearTables, found.is_some());
-        found
-    }
-
-    fn keep(&self, key: TableKey, table: Arc<CachedTable>) {
-        let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
-        let mut dropped: Vec<Arc<CachedTable>> = Vec::new();
-        tables.retain(|k, cached| {
-            let kept = k.year != key.year || cached.stamp == table.stamp;
-            if !kept {
-                dropped.push(cached.clone());
-            }
-            kept
-        });
-        if tables.len() >= TABLES_KEPT
-            && let Some(oldest) = tables
-                .iter()
-                .min_by_key(|(_, cached)| cached.stamp.generation)
-                .map(|(k, _)| k.clone())
-        {
-            dropped.extend(tables.remove(&oldest));
-        }
-        dropped.extend(tables.insert(key, table));
-        // The tables let go are freed after the lock, not while other requests wait on it.
-        drop(tables);
-        drop(dropped);
-    }
+    /// The changes kept that touch the year, read before the rows.
+    pub changes: Changes,
+    pub units: Vec<UnitYear>,
+    /// Every department's parent, when the table is rolled up.
+    pub parents: Option<HashMap<String, Option<String>>>,
+    /// The units whose rows alone were read, when `year_rows` was asked for only those;
+    /// `None`: every row of the filter was read.
+    pub read_again: Option<Vec<String>>,
 }
 
 impl Store {
@@ -363,35 +250,20 @@ impl Store {
         self.recent_stamps.get(&year.to_string())
     }
 
-    /// `year`'s units table for `filter` as of `at` (from `table_stamp`): computed the first
-    /// time, then shared until the year's data changes; then brought up to date from the table
-    /// before by reading again only the units changed since (a table rolled up, or after a
-    /// change of every unit, is computed anew).
-    pub fn year_table(
+    /// The rows of `year`'s units table for `filter`, in one read transaction whose connection
+    /// is back in the pool when this returns. The stamp and the changes are read before
+    /// everything the table is made of (the caller's subtree, the parents, the rows): a change
+    /// committed in between is read again next time, never missed. `only` is told the stamp and
+    /// the changes and names the units whose rows alone are to be read (`None`: every row).
+    pub fn year_rows(
         &self,
         year: i32,
         filter: &UnitFilter,
         rollup: bool,
-        at: Stamp,
-    ) -> Result<Arc<CachedTable>, StoreError> {
-        let key = TableKey {
-            year,
-            filter: filter.clone(),
-            rollup,
-        };
-        if let Some(cached) = self.tables.get(&key, at) {
-            return Ok(cached);
-        }
-        // A year emptied by hand (see `Stamp::empty`) changed without a change recorded: then,
-        // and from then, the table is computed anew.
-        let previous = self
-            .tables
-            .latest(&key)
-            .filter(|previous| !rollup && !at.empty && !previous.stamp.empty);
-        let (table, anew) = self.read(|conn| -> Result<(CachedTable, bool), StoreError> {
-            // The changes are read before everything the table is made of (the caller's
-            // subtree, the parents, the rows): a change committed in between is read again
-            // next time, never missed.
+        only: impl FnOnce(&Stamp, &Changes) -> Option<Vec<String>>,
+    ) -> Result<YearRows, StoreError> {
+        self.read(|conn| {
+            let stamp = stamp(conn, year)?;
             let changes = super::generations::changes(conn, year)?;
             let scope = filter
                 .within
@@ -403,37 +275,22 @@ impl Store {
             } else {
                 None
             };
-            let changed = previous
-                .as_deref()
-                .and_then(|previous| units_changed_since(previous, &changes));
-            let (table, anew) = match (&previous, changed) {
-                (Some(previous), Some(codes)) => {
-                    let units =
-                        unit_years_of(conn, (year, year), filter, scope.as_deref(), Some(&codes))?;
-                    let read_again = codes.iter().map(String::as_str).collect();
-                    (previous.table.with_changes(units, &read_again), false)
-                }
-                _ => {
-                    let units = unit_years_of(conn, (year, year), filter, scope.as_deref(), None)?;
-                    (YearTable::build(units, parents.as_ref()), true)
-                }
-            };
-            let table = CachedTable {
-                stamp: at,
-                table,
-                seen: changes.of_year.iter().map(|(id, _)| *id).collect(),
-                read_through: changes.latest,
-                orders: Mutex::default(),
-            };
-            Ok((table, anew))
-        })?;
-        let table = Arc::new(table);
-        self.tables.keep(key, table.clone());
-        if anew {
-            // Reading every row of the year left as much free again; the table stays.
-            crate::memory::give_back();
-        }
-        Ok(table)
+            let read_again = only(&stamp, &changes);
+            let units = unit_years_of(
+                conn,
+                (year, year),
+                filter,
+                scope.as_deref(),
+                read_again.as_deref(),
+            )?;
+            Ok(YearRows {
+                stamp,
+                changes,
+                units,
+                parents,
+                read_again,
+            })
+        })
     }
 
     /// The units' figures for the years `from..=to`, filtered, by year then code.

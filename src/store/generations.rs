@@ -97,10 +97,11 @@ pub(super) fn stamp(conn: &mut DbConnection, year: i32) -> Result<Stamp, StoreEr
 }
 
 /// One change of a year's tables: its id, and the unit it is about (`None`: every unit).
-pub(super) type Change = (i64, Option<String>);
+pub type Change = (i64, Option<String>);
 
 /// The changes kept that touch a year's tables, and the range of ids kept of every year's.
-pub(super) struct Changes {
+#[derive(Debug)]
+pub struct Changes {
     /// By id.
     pub of_year: Vec<Change>,
     /// The oldest change kept, of any year: those before it were dropped.

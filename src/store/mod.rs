@@ -245,8 +245,6 @@ pub struct Store {
     /// SQLite allows one writer at a time; writers of this process queue here rather than in
     /// SQLite's busy handler, which polls.
     sqlite_writer: Arc<Mutex<()>>,
-    /// The comparison tables computed so far, shared by the requests of this process.
-    tables: Arc<comparisons::TableCache>,
     /// Users and service tokens as read for recent requests (`recent::Recent`).
     recent_users: Arc<recent::Recent<users::UserRecord>>,
     recent_service_tokens: Arc<recent::Recent<service_tokens::ServiceTokenRecord>>,
@@ -309,7 +307,6 @@ impl Store {
             waits,
             reachability,
             sqlite_writer: Arc::new(Mutex::new(())),
-            tables: Arc::default(),
             recent_users: Arc::new(recent::Recent::of(database_url)),
             recent_service_tokens: Arc::new(recent::Recent::of(database_url)),
             recent_stamps: Arc::new(recent::Recent::at_once(database_url)),

@@ -33,6 +33,7 @@ mod review_scores;
 mod schema;
 mod security;
 mod seed;
+mod table_rebuilds;
 mod texts;
 mod timeouts;
 mod upload_bounds;

@@ -1,7 +1,8 @@
 //! `/comparisons` — units side by side, year over year, against their approved budgets and
 //! their goals; every table also as CSV and XLSX. One file per table; what they share is here.
 //! The tables of one year (units, deviation, grades) are read from the year's table computed
-//! once per generation of its data (`app::comparisons::year_table`), with an ETag from that generation.
+//! once per generation of its data and kept by the comparison read model
+//! (`app::comparisons::year_table`), with an ETag from that generation.
 
 pub mod departments;
 pub mod deviations;
@@ -9,22 +10,20 @@ pub mod grades;
 pub mod trends;
 pub mod unmet;
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::http::header::ContentType;
-use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::export::{Cell, Column, Format, Rendered, off_the_workers};
+use super::export::{Cell, Column, Format, Rendered, off_the_workers_with};
 use crate::app;
 use crate::app::Store;
-use crate::app::comparisons::{CachedTable, Stamp, UnitFilter};
+use crate::app::comparisons::{Asked, CachedTable, ReadModel, Stamp, UnitFilter};
 use crate::domain::figures::Percent;
 use crate::domain::values::FiscalYear;
 
@@ -67,46 +66,11 @@ fn rate(rate: Option<Percent>) -> Cell<'static> {
     Cell::Decimal(rate.map(Percent::value))
 }
 
-/// JSON answers already written from the year tables, by ETag. An ETag names the year's data
-/// generation and everything else an answer depends on, so the answer kept under it is the one
-/// that would be written again: a page asked for again is sent as it was, not written anew.
-#[derive(Debug, Default)]
-pub struct WrittenAnswers {
-    /// The answers, and how many bytes they hold together.
-    kept: Mutex<(HashMap<String, Bytes>, usize)>,
-}
-
-/// How many bytes of answers are kept; past it, all are dropped and the keeping starts over
-/// (answers of an older generation are never asked for again, and go the same way).
-const ANSWERS_KEPT_BYTES: usize = 16 << 20;
-
-impl WrittenAnswers {
-    fn get(&self, etag: &str) -> Option<Bytes> {
-        // A poisoned lock holds only whole answers; taking it over is safe.
-        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        let found = kept.0.get(etag).cloned();
-        drop(kept);
-        crate::metrics::cache_lookup(crate::metrics::Cache::WrittenAnswers, found.is_some());
-        found
-    }
-
-    fn keep(&self, etag: String, body: Bytes) {
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        let (answers, bytes) = &mut *kept;
-        if *bytes + body.len() > ANSWERS_KEPT_BYTES {
-            answers.clear();
-            *bytes = 0;
-        }
-        if body.len() <= ANSWERS_KEPT_BYTES {
-            *bytes += body.len();
-            answers.insert(etag, body);
-        }
-    }
-}
-
 /// An answer read from `year`'s table for `filter` (rolled up or not): 304 when the client
 /// holds this answer already; else the JSON answer written for the same ETag before, if any;
-/// else what `render` makes of the table, off the HTTP workers, with the answer's ETag.
+/// else what `render` makes of the table, off the HTTP workers, with the answer's ETag. The
+/// table may be newer than the stamp this request read (a rebuild that began after it read
+/// it): the answer then carries the table's own ETag.
 async fn from_year_table(
     store: web::Data<Store>,
     req: &HttpRequest,
@@ -115,64 +79,79 @@ async fn from_year_table(
     (filter, rollup): (UnitFilter, bool),
     render: impl FnOnce(Arc<CachedTable>) -> Result<Rendered, ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    let fresh = freshness(&store, req, year, format, &filter).await?;
-    if fresh.held {
+    let model = req
+        .app_data::<web::Data<ReadModel>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("the comparison read model is not registered"))?;
+    let fresh = freshness(&store, &model, req, year, format, &filter).await?;
+    let asked_etag = fresh.etag(fresh.asked.stamp);
+    if super::public::if_none_match(req, &asked_etag) {
         return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, fresh.etag))
+            .insert_header((header::ETAG, asked_etag))
             .finish());
     }
-    let written = req
-        .app_data::<web::Data<WrittenAnswers>>()
-        .filter(|_| format == Format::Json)
-        .cloned();
-    if let Some(body) = written.as_ref().and_then(|w| w.get(&fresh.etag)) {
+    let json = format == Format::Json;
+    if let Some(body) = model.written(&asked_etag).filter(|_| json) {
         return Ok(HttpResponse::Ok()
             .content_type(ContentType::json())
-            .insert_header((header::ETAG, fresh.etag))
+            .insert_header((header::ETAG, asked_etag))
             .body(body));
     }
-    let stamp = fresh.stamp;
-    let etag = fresh.etag.clone();
-    let mut answer = off_the_workers(move || {
-        let rendered = render(app::comparisons::year_table(
-            &store, year, &filter, rollup, stamp,
-        )?)?;
-        if let (Some(written), Rendered::Json(body)) = (written, &rendered) {
-            written.keep(etag, body.clone());
+    let (answered, etag) = off_the_workers_with(move || {
+        let table =
+            app::comparisons::year_table(&store, &model, year, (&filter, rollup), fresh.asked)?;
+        let etag = fresh.etag(table.stamp);
+        let rendered = render(table)?;
+        if let (true, Rendered::Json(body)) = (json, &rendered) {
+            model.keep_written(etag.clone(), body.clone());
         }
-        Ok(rendered)
+        Ok((rendered, etag))
     })
     .await?;
-    if let Ok(value) = header::HeaderValue::from_str(&fresh.etag) {
+    let mut answer = answered;
+    if let Ok(value) = header::HeaderValue::from_str(&etag) {
         answer.headers_mut().insert(header::ETAG, value);
     }
     Ok(answer)
 }
 
-/// A table of one year as of the year's current data: its stamp, the ETag of this answer, and
-/// whether the client already holds it.
+/// A table of one year as of the year's data when the request came: the stamp it read, and
+/// the digest of everything else the answer depends on.
 struct Fresh {
-    stamp: Stamp,
-    etag: String,
-    held: bool,
+    year: FiscalYear,
+    asked: Asked,
+    digest: u64,
+}
+
+impl Fresh {
+    /// The ETag of the answer from the year's table at `stamp`.
+    fn etag(&self, stamp: Stamp) -> String {
+        format!(
+            "\"{}-{}-{:016x}\"",
+            self.year.value(),
+            stamp.text(),
+            self.digest
+        )
+    }
 }
 
 /// Reads the year's stamp (as read a moment ago, else from the database off the HTTP workers)
-/// and makes the answer's
-/// ETag: the stamp, and a digest of everything else the answer depends on — the path and query,
-/// the format the request negotiated, and whose subtree the caller sees.
+/// and the digest of what else the answer's ETag names: the path and query, the format the
+/// request negotiated, and whose subtree the caller sees.
 async fn freshness(
     store: &web::Data<Store>,
+    model: &web::Data<ReadModel>,
     req: &HttpRequest,
     year: FiscalYear,
     format: Format,
     filter: &UnitFilter,
 ) -> Result<Fresh, ApiError> {
-    let stamp = match app::comparisons::recent_stamp(store, year) {
-        Some(stamp) => stamp,
+    let asked = match app::comparisons::recent_stamp(store, model, year) {
+        Some(asked) => asked,
         None => {
-            let store = store.clone();
-            crate::api::request_id::block(move || app::comparisons::stamp(&store, year)).await??
+            let (store, model) = (store.clone(), model.clone());
+            crate::api::request_id::block(move || app::comparisons::stamp(&store, &model, year))
+                .await??
         }
     };
     let mut digest = std::hash::DefaultHasher::new();
@@ -180,12 +159,9 @@ async fn freshness(
     req.query_string().hash(&mut digest);
     format.hash(&mut digest);
     filter.within.hash(&mut digest);
-    let etag = format!(
-        "\"{}-{}-{:016x}\"",
-        year.value(),
-        stamp.text(),
-        digest.finish()
-    );
-    let held = super::public::if_none_match(req, &etag);
-    Ok(Fresh { stamp, etag, held })
+    Ok(Fresh {
+        year,
+        asked,
+        digest: digest.finish(),
+    })
 }

@@ -16,6 +16,7 @@ use crate::api::export::{
 };
 use crate::app;
 use crate::app::Store;
+use crate::app::comparisons::ReadModel;
 use crate::domain::access::Caller;
 use crate::domain::figures::{Exact, Percent};
 use crate::domain::report::Grade;
@@ -114,12 +115,14 @@ pub async fn trends(
     store: web::Data<Store>,
     req: HttpRequest,
     query: web::Query<TrendQuery>,
+    model: web::Data<ReadModel>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let format = negotiate(&req, query.format);
     off_the_workers(move || {
         let (from, to, years) = app::comparisons::trend(
             &store,
+            &model,
             &caller,
             query.department.as_ref(),
             query.from,
