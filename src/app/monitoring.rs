@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::AppError;
 use super::access::{list_scope, require_read, require_write};
 use super::audit::{Answered, Trail};
+use super::library::year_library;
 use crate::domain::access::Caller;
 use crate::domain::cycle::{Change, Precondition};
 use crate::domain::monitoring::{
@@ -41,14 +42,15 @@ fn targets(
     department: DepartmentId,
     key: &MonitoringKey,
 ) -> Result<Option<Vec<MonitoredGoal>>, AppError> {
+    let library = year_library(tx, key.year)?;
     let goals = match &key.subject {
         Subject::Department => tx
             .evaluation(department, &key.department_code, key.year)?
             .and_then(|stored| {
                 let evaluation = stored.evaluation;
-                evaluation
-                    .approved_goals
-                    .map(|approved| MonitoredGoal::approved(&approved, &evaluation.report.goals))
+                evaluation.approved_goals.map(|approved| {
+                    MonitoredGoal::approved(&approved, &evaluation.report.goals, &library)
+                })
             }),
         Subject::Project(code) => {
             let project = ProjectKey {
@@ -57,7 +59,7 @@ fn targets(
                 project_code: code.clone(),
             };
             tx.project(department, &project)?
-                .map(|stored| MonitoredGoal::stated(&stored.evaluation.table.goals))
+                .map(|stored| MonitoredGoal::stated(&stored.evaluation.table.goals, &library))
         }
     };
     Ok(goals.filter(|goals| !goals.is_empty()))
@@ -209,6 +211,7 @@ pub fn warnings(
     let scope = list_scope(caller)?;
     store.read_transaction(|tx| {
         let settings = tx.year_settings(year)?;
+        let library = year_library(tx, year)?;
         let context = MonitoringContext {
             period,
             tolerance: settings.monitoring_tolerance(),
@@ -218,7 +221,7 @@ pub fn warnings(
         for stored in tx.evaluations_of_year(Some(year))? {
             let evaluation = stored.evaluation;
             if let Some(approved) = &evaluation.approved_goals {
-                let goals = MonitoredGoal::approved(approved, &evaluation.report.goals);
+                let goals = MonitoredGoal::approved(approved, &evaluation.report.goals, &library);
                 if !goals.is_empty() {
                     expected.insert(
                         (
@@ -232,7 +235,7 @@ pub fn warnings(
         }
         for stored in tx.projects_of_year(year)? {
             let evaluation = stored.evaluation;
-            let goals = MonitoredGoal::stated(&evaluation.table.goals);
+            let goals = MonitoredGoal::stated(&evaluation.table.goals, &library);
             if !goals.is_empty() {
                 expected.insert(
                     (

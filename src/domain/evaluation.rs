@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDateTime};
 
 use super::checks::{ApprovedGoals, Finding, unreasoned_adjustments};
+use super::library::Library;
 use super::report::EvaluationReport;
 use super::values::{FiscalYear, UnitCode};
 
@@ -102,10 +103,11 @@ impl Evaluation {
     }
 
     /// Applies `edit` to the report: refused unless it is a draft or returned; the result must
-    /// still be a report and keep the approved targets. `edit`'s own refusal is passed back as
-    /// the inner error, and then nothing is changed.
+    /// still be a report and keep the approved targets (read by the year's `library`).
+    /// `edit`'s own refusal is passed back as the inner error, and then nothing is changed.
     pub fn edit<T, E>(
         &mut self,
+        library: &Library,
         edit: impl FnOnce(&mut EvaluationReport) -> Result<T, E>,
     ) -> Result<Result<T, E>, Refusal> {
         self.check_editable()?;
@@ -116,7 +118,7 @@ impl Evaluation {
         };
         let mut errors = report.structural_errors();
         if let Some(approved) = &self.approved_goals {
-            errors.extend(approved.violations(&report.goals));
+            errors.extend(approved.violations(&report.goals, library));
         }
         if !errors.is_empty() {
             return Err(Refusal::Invalid(errors));
@@ -137,11 +139,13 @@ impl Evaluation {
     /// comparison, unit of measure, weight, scoring rule and group, and the framework — as of
     /// the version this change makes. From then on those stay: a changed target is proposed as
     /// an adjusted target with a real reason, and counts once approved again. An adjusted
-    /// target without a real reason is not approved (nothing is).
+    /// target without a real reason is not approved (nothing is). A target written without a
+    /// sign is approved as the year's `library` reads it.
     pub fn approve_goals(
         &mut self,
         approved_by: &str,
         at: DateTime<chrono::Utc>,
+        library: &Library,
     ) -> Result<(), Refusal> {
         if self.report.goals.indicators.is_empty() {
             return Err(Refusal::NoTargets {
@@ -157,6 +161,7 @@ impl Evaluation {
             approved_by,
             at,
             self.summary.version + 1,
+            library,
         ));
         Ok(())
     }
@@ -214,7 +219,7 @@ mod tests {
             .act(Action::Submit, &[])
             .unwrap_or_else(|e| panic!("{e:?}"));
         let before = evaluation.report.clone();
-        let refused = evaluation.edit(|report| {
+        let refused = evaluation.edit(crate::domain::library::Library::common(), |report| {
             report.results.stated_grade = Some(crate::domain::report::Grade::Good);
             Ok::<(), ()>(())
         });
@@ -235,7 +240,7 @@ mod tests {
             "results": {"indicators": [{"indicator_id": "nowhere", "actual": "1"}]}
         }))
         .unwrap_or_else(|e| panic!("{e}"));
-        let refused = evaluation.edit(|report| {
+        let refused = evaluation.edit(crate::domain::library::Library::common(), |report| {
             *report = dangling.clone();
             Ok::<(), ()>(())
         });
@@ -252,7 +257,11 @@ mod tests {
             "lines": [{"name": "业务", "amounts": {"initial": "185"}}, {"name": "专项", "amounts": {"initial": "1309.77"}}]
         }}}))
         .unwrap_or_else(|e| panic!("{e}"));
-        let findings = evaluation.findings(&super::super::settings::YearSettings::default(), None);
+        let findings = evaluation.findings(
+            &super::super::settings::YearSettings::default(),
+            Library::common(),
+            None,
+        );
         let errors: Vec<_> = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
@@ -305,7 +314,11 @@ mod tests {
     fn targets_are_approved_only_where_there_are_indicators() {
         let mut evaluation = stored_draft();
         assert!(matches!(
-            evaluation.approve_goals("reviewer1", chrono::Utc::now()),
+            evaluation.approve_goals(
+                "reviewer1",
+                chrono::Utc::now(),
+                crate::domain::library::Library::common()
+            ),
             Err(Refusal::NoTargets { .. })
         ));
         assert!(evaluation.approved_goals.is_none());
@@ -323,7 +336,11 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
         };
         evaluation.report.goals = goals("调整");
-        let refused = evaluation.approve_goals("reviewer1", chrono::Utc::now());
+        let refused = evaluation.approve_goals(
+            "reviewer1",
+            chrono::Utc::now(),
+            crate::domain::library::Library::common(),
+        );
         assert!(
             matches!(&refused, Err(Refusal::Invalid(errors))
                 if errors.iter().map(|e| e.path.as_str()).eq(["goals.indicators[0].adjustment_reason"])),
@@ -332,7 +349,11 @@ mod tests {
         assert!(evaluation.approved_goals.is_none());
         evaluation.report.goals = goals("区级机构改革，职能划转至街道");
         assert_eq!(
-            evaluation.approve_goals("reviewer1", chrono::Utc::now()),
+            evaluation.approve_goals(
+                "reviewer1",
+                chrono::Utc::now(),
+                crate::domain::library::Library::common()
+            ),
             Ok(())
         );
         let approved = evaluation

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::table::{AmountUnit, FundingColumns, FundingRow, ProjectTable};
 use crate::domain::checks::{CheckContext, Finding, Rule, Severity, TOLERANCE, amount, figure};
 use crate::domain::figures::{Exact, Percent};
+use crate::domain::library::Library;
 use crate::domain::report::{BudgetColumns, EvaluationReport, Grade, ProjectLine};
 use crate::domain::scoring::{IndicatorScore, Score, Subtotal};
 use crate::domain::settings::YearSettings;
@@ -122,6 +123,8 @@ pub struct ProjectScoring<'a> {
     pub settings: &'a YearSettings,
     /// The unit's departmental report of the same year, where there is one.
     pub departmental: Option<&'a EvaluationReport>,
+    /// The year's indicator library (its own, else the common one).
+    pub library: &'a Library,
 }
 
 fn column_name(column: &str) -> &'static str {
@@ -166,7 +169,9 @@ impl ProjectTable {
     /// indicator by the departmental rules, added up.
     pub fn score(&self, scoring: &ProjectScoring<'_>) -> ProjectScore {
         let weights = &scoring.settings.weights;
-        let card = self.indicator_report().scorecard(weights, None);
+        let card = self
+            .indicator_report()
+            .scorecard(weights, None, scoring.library);
         let weight = self.execution_weight(scoring.settings);
         let mut missing: Vec<String> = card
             .indicators
@@ -234,6 +239,7 @@ impl ProjectTable {
             settings: scoring.settings,
             approved: None,
             previous: None,
+            library: scoring.library,
         };
         let mut findings = self.indicator_report().findings(&context);
         self.funding_rows(&mut findings);
