@@ -137,3 +137,41 @@ pub fn write_workbook(library: &Library) -> Result<Vec<u8>, XlsxError> {
     sheet.set_freeze_panes(1, 0)?;
     workbook.save_to_buffer()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn text(value: &str) -> Value {
+        Value::Text(Arc::from(value))
+    }
+
+    #[test]
+    fn rows_read_as_wide_as_the_heading_with_numbers_as_written_and_formulas_refused() {
+        let mut cells = Cells::new();
+        for (column, name) in (0u16..).zip(COLUMNS) {
+            cells.insert((0, column), text(name));
+        }
+        cells.insert((1, 0), Value::Number(1001.0));
+        cells.insert((1, 1), text("甲"));
+        cells.insert((3, 0), text("B2"));
+        let read = records(&cells).expect("rows that read");
+        // The blank row 3 is left out; each row is as wide as the heading.
+        let lines: Vec<usize> = read.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, [1, 2, 4]);
+        assert_eq!(read[1].1.len(), COLUMNS.len());
+        assert_eq!(read[1].1[0], "1001");
+
+        cells.insert((1, 5), Value::Formula);
+        cells.insert((3, 20), text("beyond"));
+        let refused = records(&cells).expect_err("a formula and a cell beyond the heading");
+        let at: Vec<(usize, Option<&str>)> = refused
+            .0
+            .iter()
+            .map(|e| (e.line, e.column.as_deref()))
+            .collect();
+        assert_eq!(at, [(2, Some("F")), (4, Some("U"))]);
+    }
+}
