@@ -91,8 +91,7 @@ pub fn edit<I, T, E: std::error::Error + Send + Sync + 'static>(
         if let Some(stored) = &stored {
             complete_approval(tx, stored, &mut evaluation)?;
         }
-        let library = year_library(tx, key.year)?;
-        let outcome = input(evaluation.edit(&library, |report| edit(report, &asked))?)?;
+        let outcome = input(evaluation.edit(|report| edit(report, &asked))?)?;
         let document = document_text(&evaluation.report)?;
         // Bounded as stored, not as sent: parts, or a table's shared strings, could otherwise
         // build a document no body could carry.

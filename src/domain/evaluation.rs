@@ -103,11 +103,10 @@ impl Evaluation {
     }
 
     /// Applies `edit` to the report: refused unless it is a draft or returned; the result must
-    /// still be a report and keep the approved targets (read by the year's `library`).
-    /// `edit`'s own refusal is passed back as the inner error, and then nothing is changed.
+    /// still be a report and keep the approved targets. `edit`'s own refusal is passed back as
+    /// the inner error, and then nothing is changed.
     pub fn edit<T, E>(
         &mut self,
-        library: &Library,
         edit: impl FnOnce(&mut EvaluationReport) -> Result<T, E>,
     ) -> Result<Result<T, E>, Refusal> {
         self.check_editable()?;
@@ -118,7 +117,7 @@ impl Evaluation {
         };
         let mut errors = report.structural_errors();
         if let Some(approved) = &self.approved_goals {
-            errors.extend(approved.violations(&report.goals, library));
+            errors.extend(approved.violations(&report.goals));
         }
         if !errors.is_empty() {
             return Err(Refusal::Invalid(errors));
@@ -219,7 +218,7 @@ mod tests {
             .act(Action::Submit, &[])
             .unwrap_or_else(|e| panic!("{e:?}"));
         let before = evaluation.report.clone();
-        let refused = evaluation.edit(crate::domain::library::Library::common(), |report| {
+        let refused = evaluation.edit(|report| {
             report.results.stated_grade = Some(crate::domain::report::Grade::Good);
             Ok::<(), ()>(())
         });
@@ -240,7 +239,7 @@ mod tests {
             "results": {"indicators": [{"indicator_id": "nowhere", "actual": "1"}]}
         }))
         .unwrap_or_else(|e| panic!("{e}"));
-        let refused = evaluation.edit(crate::domain::library::Library::common(), |report| {
+        let refused = evaluation.edit(|report| {
             *report = dangling.clone();
             Ok::<(), ()>(())
         });

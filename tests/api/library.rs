@@ -819,3 +819,57 @@ async fn a_sector_library_is_imported_beside_the_common_one_and_read_by_sector()
 fn urlencoding(text: &str) -> String {
     text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
+
+#[actix_rt::test]
+async fn an_approved_target_keeps_its_reading_when_the_years_library_changes_and_the_report_still_takes_edits()
+ {
+    let app = spawn_app().await;
+    unit_stating(
+        &app,
+        "100001",
+        "administrative",
+        json!({"name": "预算调整率"}),
+        "0",
+    )
+    .await;
+    let path = evaluation_path("100001", 2024);
+    let approved = app
+        .send(
+            Method::POST,
+            &format!("{path}/goals/approve"),
+            &[("if-match", "\"1\"")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    let exported = app.get("/api/v1/years/2024/library/export").await;
+    let flipped = String::from_utf8(exported.bytes)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            if line.starts_with("GX07,") {
+                line.replace(",lower_is_better,", ",higher_is_better,")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let imported = app
+        .send(
+            Method::PUT,
+            "/api/v1/years/2024/library",
+            &[CSV],
+            flipped.into_bytes(),
+        )
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    // Approved as at most 5 %, it is scored so, and an edit that leaves it alone is taken.
+    let score = app.get(&format!("{path}/score")).await;
+    assert_eq!(score.body["indicators"][0]["comparison"], "at_most");
+    assert_eq!(score.body["indicators"][0]["met"], true);
+    let mut report = app.get(&path).await.body["report"].clone();
+    report["results"]["indicators"][0]["actual"] = json!("1%");
+    let edited = app.put(&path, &report).await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+}

@@ -227,8 +227,9 @@ impl ApprovedGoals {
     /// give it another id, which drops it); change in place its target, comparison, unit of
     /// measure, weight, scoring rule or group, or the framework; adjust a target without a
     /// real reason ([`is_real_reason`]). A changed target is proposed as the adjusted target,
-    /// which counts once a reviewer approves it.
-    pub fn violations(&self, goals: &Goals, library: &Library) -> Vec<FieldError> {
+    /// which counts once a reviewer approves it. A target written without a sign keeps the
+    /// comparison it was approved with, whatever the year's library says since.
+    pub fn violations(&self, goals: &Goals) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if let Some(framework) = &self.framework
             && framework != framework_of(goals)
@@ -274,7 +275,7 @@ impl ApprovedGoals {
                 );
             }
             if let Some(comparison) = approved.comparison
-                && Some(comparison) != indicator.kind(library)
+                && Some(comparison) != indicator.kind_as(Some(comparison))
             {
                 changed(
                     "comparison",

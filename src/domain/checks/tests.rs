@@ -186,25 +186,13 @@ fn an_approved_indicator_may_be_neither_dropped_nor_given_another_comparison() {
         .unwrap()
     };
     let approved = approved("100");
-    assert_eq!(
-        approved.violations(
-            &goals("o", "at_least"),
-            crate::domain::library::Library::common()
-        ),
-        Vec::new()
-    );
-    let rekeyed = approved.violations(
-        &goals("o-2", "at_least"),
-        crate::domain::library::Library::common(),
-    );
+    assert_eq!(approved.violations(&goals("o", "at_least")), Vec::new());
+    let rekeyed = approved.violations(&goals("o-2", "at_least"));
     assert_eq!(
         rekeyed.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
         ["goals.indicators"]
     );
-    let flipped = approved.violations(
-        &goals("o", "at_most"),
-        crate::domain::library::Library::common(),
-    );
+    let flipped = approved.violations(&goals("o", "at_most"));
     assert_eq!(
         flipped.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
         ["goals.indicators[0].comparison"]
@@ -243,7 +231,7 @@ fn changed_paths(
     change(&mut goals);
     let goals: Goals = serde_json::from_value(goals).unwrap();
     approved
-        .violations(&goals, crate::domain::library::Library::common())
+        .violations(&goals)
         .into_iter()
         .map(|e| e.path)
         .collect()

@@ -327,6 +327,16 @@ impl Indicator {
         .is_some_and(Comparison::is_quantitative)
     }
 
+    /// How the actual is compared with the target, a figure without a sign read as `unsigned`
+    /// says (an approval's comparison, which the year's library decided when it was made).
+    pub fn kind_as(&self, unsigned: Option<Comparison>) -> Option<Comparison> {
+        self.kind_read(read_unsigned(
+            self.effective_target(),
+            self.comparison,
+            unsigned,
+        ))
+    }
+
     fn kind_read(&self, reading: Reading) -> Option<Comparison> {
         match reading {
             Reading::Figure { comparison, .. } => Some(comparison),
