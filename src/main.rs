@@ -272,8 +272,10 @@ fn render(
         return Err(format!("the report is not valid: {}: {}", error.path, error.message).into());
     }
     let weights = perfeval::domain::settings::Weights::default();
-    // Files carry no approval of targets: every indicator scores as the report states it.
-    let scorecard = report.scorecard(&weights, None);
+    // Files carry no approval of targets: every indicator scores as the report states it;
+    // and no year's library, so the common one reads them, as it does a year without its own.
+    let library = perfeval::domain::library::Library::common();
+    let scorecard = report.scorecard(&weights, None, library);
     let unit = narrative::Unit {
         code: department.code.as_str(),
         name: department.name.as_str(),

@@ -185,35 +185,38 @@ impl FromRequest for WorkbookBody {
     }
 }
 
-/// A CSV body (`text/csv`, or its bytes as `application/octet-stream`), read up to the limit but not looked into: the use case reads it
-/// once the caller's right is checked.
-pub struct CsvBody(Bytes);
-
-impl CsvBody {
-    pub fn bytes(&self) -> &[u8] {
-        &self.0
-    }
+/// A body that is CSV text (`text/csv`), or a file sent as a workbook is (the XLSX type,
+/// `application/octet-stream`, or the one file of `multipart/form-data`), whose bytes the use
+/// case tells apart once the caller's right is checked. Any other type is refused with 415.
+pub enum CsvOrFile {
+    Csv(Bytes),
+    File(WorkbookBody),
 }
 
-impl FromRequest for CsvBody {
+impl FromRequest for CsvOrFile {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        // A CSV file sent as bytes (a generated client's upload, `application/octet-stream`)
-        // is read the same.
-        let csv = media_type(req)
-            .is_some_and(|media| media == "text/csv" || media == "application/octet-stream");
-        let body = read_body(req, payload);
-        Box::pin(async move {
-            let body = body.await?;
-            if !csv {
-                return Err(ApiError::UnsupportedMediaType(
-                    "CSV (Content-Type: text/csv or application/octet-stream)",
-                ));
+        match media_type(req).as_deref() {
+            Some("text/csv") => {
+                let body = read_body(req, payload);
+                Box::pin(async move { Ok(Self::Csv(body.await?)) })
             }
-            Ok(CsvBody(body))
-        })
+            Some(super::export::XLSX | OCTET_STREAM | MULTIPART) => {
+                let file = WorkbookBody::from_request(req, payload);
+                Box::pin(async move { Ok(Self::File(file.await?)) })
+            }
+            _ => {
+                let body = read_body(req, payload);
+                Box::pin(async move {
+                    body.await?;
+                    Err(ApiError::UnsupportedMediaType(
+                        "CSV (text/csv), or a file: the XLSX type, application/octet-stream, or multipart/form-data with the file in the field `file`",
+                    ))
+                })
+            }
+        }
     }
 }
 

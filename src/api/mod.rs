@@ -113,6 +113,7 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(library::import)
         .service(library::remove)
         .service(library::peers)
+        .service(library::suggestions)
         .service(comparisons::departments::departments)
         .service(comparisons::trends::trends)
         .service(comparisons::deviations::deviations)

@@ -261,10 +261,9 @@ pub async fn score(
     store: web::Data<Store>,
     key: EvaluationKey,
 ) -> Result<HttpResponse, ApiError> {
-    let (record, settings) =
+    let (record, settings, scorecard) =
         super::request_id::block(move || app::review::with_settings(&store, &caller, &key))
             .await??;
-    let scorecard = record.scorecard(&settings);
     Ok(HttpResponse::Ok()
         .insert_header(etag(record.summary.version))
         .json(ScoreView {

@@ -3,6 +3,7 @@
 
 use super::access::{list_scope, once_allowed, require_read, require_write};
 use super::audit::{Answered, Trail};
+use super::library::year_library;
 use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::evaluation::{Change, Evaluation, EvaluationSummary, Precondition};
@@ -227,7 +228,13 @@ pub(super) fn project_with_follower(
         && let Some(follower) = tx.evaluation(department, &summary.department_code, next)?
     {
         let settings = tx.year_settings(next)?;
-        let projection = Projection::of(&follower.evaluation, &settings, Some(&evaluation.report));
+        let library = year_library(tx, next)?;
+        let projection = Projection::of(
+            &follower.evaluation,
+            &settings,
+            &library,
+            Some(&evaluation.report),
+        );
         tx.write_projection(follower.id, &follower.evaluation, &projection)?;
     }
     Ok(())
@@ -242,8 +249,9 @@ pub(super) fn project(
 ) -> Result<(), AppError> {
     let summary = &evaluation.summary;
     let settings = tx.year_settings(summary.year)?;
+    let library = year_library(tx, summary.year)?;
     let previous = previous_report(tx, department, evaluation)?;
-    let projection = Projection::of(evaluation, &settings, previous.as_ref());
+    let projection = Projection::of(evaluation, &settings, &library, previous.as_ref());
     tx.write_projection(id, evaluation, &projection)?;
     Ok(())
 }

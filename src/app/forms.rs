@@ -14,6 +14,7 @@ use std::time::Instant;
 use super::access::require_write;
 use super::audit::Trail;
 use super::evaluations::{Edit, EvaluationKey, Saved, edit, previous_report};
+use super::library::year_library;
 use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
@@ -52,9 +53,20 @@ impl ClientGone {
 }
 
 /// What stops a reading: the client gone, or the time budget spent since `started`.
-struct Budget<'a> {
+pub(super) struct Budget<'a> {
     gone: &'a ClientGone,
     until: Instant,
+}
+
+impl<'a> Budget<'a> {
+    /// The budget of a workbook's reading that starts now: [`TIME_BUDGET`], while the client
+    /// waits.
+    pub(super) fn starting(gone: &'a ClientGone) -> Self {
+        Self {
+            gone,
+            until: Instant::now() + TIME_BUDGET,
+        }
+    }
 }
 
 impl Interrupt for Budget<'_> {
@@ -130,8 +142,13 @@ pub fn read_form(
     let findings = store.read_transaction(|tx| {
         let department = tx.department_id(&key.code)?;
         let settings = tx.year_settings(key.year)?;
+        let library = year_library(tx, key.year)?;
         let previous = previous_report(tx, department, &saved.evaluation)?;
-        Ok::<_, AppError>(saved.evaluation.findings(&settings, previous.as_ref()))
+        Ok::<_, AppError>(
+            saved
+                .evaluation
+                .findings(&settings, &library, previous.as_ref()),
+        )
     })?;
     let (unreadable, places) = saved.outcome;
     Ok(Saved {
@@ -173,11 +190,7 @@ fn read_table(
     })?;
     // The file is looked for in the body only now, for a caller who may write.
     let workbook = input(upload.file().map_err(FormRefusal::Upload))?;
-    let budget = Budget {
-        gone,
-        until: Instant::now() + TIME_BUDGET,
-    };
-    input(form::parse(workbook, &budget).map_err(FormRefusal::Workbook))
+    input(form::parse(workbook, &Budget::starting(gone)).map_err(FormRefusal::Workbook))
 }
 
 #[cfg(test)]

@@ -1,23 +1,29 @@
 //! 指标库 — a year's indicator library: read by anyone signed in, imported, exported and
 //! removed by the bureau.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::AppError;
-use super::access::{list_scope, require_reviewer};
+use super::access::{list_scope, require_read, require_reviewer};
 use super::audit::{Answered, Trail};
+use super::evaluations::project;
+use super::forms::{Budget, ClientGone, FormRefusal};
+use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::department::UnitKind;
 use crate::domain::library::{
     self, IndicatorCode, Library, LineError, MAX_CSV_BYTES, PeerKind, PeerSource, PeerTable,
+    Suggestions, TargetsFor, WorkbookRefusal,
 };
-use crate::domain::project::ProjectScoring;
+use crate::domain::presentation::workbook::{Format, WorkbookError};
+use crate::domain::project::{ProjectCode, ProjectScoring};
 use crate::domain::report::EvaluationReport;
-use crate::domain::values::FiscalYear;
+use crate::domain::upload::Upload;
+use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::departments::DepartmentFilter;
 use crate::store::{Store, Window};
 
@@ -56,97 +62,239 @@ pub(crate) fn of_year(
     })
 }
 
-/// The library of a year. Any authenticated caller.
-pub fn read(store: &Store, year: FiscalYear) -> Result<LibraryView, AppError> {
+/// The library that reads `year`'s reports — its own where it imported one, else the common
+/// one: the one source of an indicator's direction and formula for scores, checks,
+/// approvals, monitoring and comparisons alike.
+pub(crate) fn year_library(
+    tx: &mut crate::store::Transaction<'_>,
+    year: FiscalYear,
+) -> Result<Cow<'static, Library>, crate::store::StoreError> {
+    Ok(match tx.library(year)? {
+        Some(stored) => Cow::Owned(stored.library),
+        None => Cow::Borrowed(Library::common()),
+    })
+}
+
+/// The library of a year, its indicators of `sector` (行业) where one is named. Any
+/// authenticated caller.
+pub fn read(
+    store: &Store,
+    year: FiscalYear,
+    sector: Option<&str>,
+) -> Result<LibraryView, AppError> {
     let (origin, library) = store.read_transaction(|tx| of_year(tx, year))?;
     Ok(LibraryView {
         year,
         origin,
-        indicators: library.indicators().to_vec(),
+        indicators: library.of_sector(sector),
     })
 }
 
-/// The library of a year as CSV, in the columns an import reads. Any authenticated caller.
-pub fn export(store: &Store, year: FiscalYear) -> Result<String, AppError> {
+/// The library of a year (its indicators of `sector` where one is named) as CSV, in the
+/// columns an import reads. Any authenticated caller.
+pub fn export(store: &Store, year: FiscalYear, sector: Option<&str>) -> Result<String, AppError> {
     let (_, library) = store.read_transaction(|tx| of_year(tx, year))?;
-    Ok(library::write(&library))
+    Ok(library::write(&Library::new(library.of_sector(sector))))
 }
 
-/// Why an imported text was not stored: each wrong line and cell.
-#[derive(Debug, Clone)]
+/// The same as a workbook (the sheet 指标库, the columns an import reads). Any authenticated
+/// caller.
+pub fn export_workbook(
+    store: &Store,
+    year: FiscalYear,
+    sector: Option<&str>,
+) -> Result<Vec<u8>, AppError> {
+    let (_, library) = store.read_transaction(|tx| of_year(tx, year))?;
+    library::write_workbook(&Library::new(library.of_sector(sector)))
+        .map_err(|e| AppError::failed("the library workbook could not be written", e))
+}
+
+/// Why an imported library was not stored: each wrong line (or row of the sheet) and cell.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the library has {} error(s)", .0.len())]
 pub struct ImportRefusal(pub Vec<LineError>);
 
-/// Stores the CSV `text` as `year`'s library, in place of the one it had. Admins and
-/// reviewers; the caller's right is checked before the text is read, and a text with any
-/// error stores nothing and is answered with every error found (by line and column).
+impl ImportRefusal {
+    fn at_start(message: String) -> Self {
+        Self(vec![LineError {
+            line: 1,
+            column: None,
+            message,
+        }])
+    }
+}
+
+/// A library as it is sent: CSV text (`text/csv`), or a file — the body, or the one file of a
+/// multipart body — that its bytes tell as a workbook (.xlsx, a zip) or CSV.
+#[derive(Debug, Clone, Copy)]
+pub enum LibraryUpload<'a> {
+    Csv(&'a [u8]),
+    File(Upload<'a>),
+}
+
+/// Stores the library `upload` carries as `year`'s, in place of the one it had — or, as the
+/// library of `sector`, in place of that sector's indicators beside the others the year has
+/// (the common one's where it has none of its own) — and rescores the year's reports by it.
+/// Admins and reviewers; the caller's right is checked before a byte of the upload is looked
+/// at. A workbook is read as the self-evaluation table is:
+/// within the reader's bounds and time budget, stopping when the client goes (`gone`). A
+/// library with any error stores nothing and is answered with every error found (by line, or
+/// row, and column).
 pub fn import(
     store: &Store,
     trail: &Trail,
     caller: &Caller,
     year: FiscalYear,
-    text: &[u8],
+    upload: LibraryUpload<'_>,
+    sector: Option<&str>,
+    gone: &ClientGone,
 ) -> Result<Result<LibraryView, ImportRefusal>, AppError> {
     trail.settle(store, caller, IMPORT, require_reviewer(caller))?;
-    let refuse = |message: String| {
-        Ok(Err(ImportRefusal(vec![LineError {
-            line: 1,
-            column: None,
-            message,
-        }])))
-    };
-    if text.len() > MAX_CSV_BYTES {
-        return refuse(format!(
-            "the library is {} bytes, more than the {MAX_CSV_BYTES} a library may have",
-            text.len()
-        ));
-    }
-    let Ok(text) = std::str::from_utf8(text) else {
-        return refuse("the library is not UTF-8 text".to_owned());
-    };
-    let library = match library::parse(text) {
+    let uploaded = trail.settle(store, caller, IMPORT, read_upload(upload, gone))?;
+    let library = match uploaded {
         Ok(library) => library,
-        Err(errors) => return Ok(Err(ImportRefusal(errors.0))),
+        Err(refusal) => return Ok(Err(refusal)),
     };
-    trail.change(
+    let stored = trail.change(
         store,
         caller,
         IMPORT,
-        &format!("the {year} indicator library"),
+        &what(year, sector),
         |tx| {
-            tx.save_library(year, &library, &caller.subject)
-                .map_err(AppError::from)
+            tx.lock_all_departments()?;
+            let merged;
+            let stored = match sector {
+                None => &library,
+                Some(sector) => {
+                    merged = year_library(tx, year)?
+                        .with_sector(sector, &library)
+                        .map_err(|wrong| {
+                            AppError::Invalid(Box::new(ImportRefusal(
+                                wrong
+                                    .into_iter()
+                                    .map(|message| LineError {
+                                        line: 1,
+                                        column: None,
+                                        message,
+                                    })
+                                    .collect(),
+                            )))
+                        })?;
+                    &merged
+                }
+            };
+            tx.save_library(year, stored, &caller.subject)?;
+            rescore(tx, year)
         },
         |()| (Answered::Done, None),
-    )?;
-    read(store, year).map(Ok)
+    );
+    match stored {
+        Ok(()) => read(store, year, None).map(Ok),
+        Err(AppError::Invalid(refused)) => match refused.downcast::<ImportRefusal>() {
+            Ok(refusal) => Ok(Err(*refusal)),
+            Err(other) => Err(AppError::Invalid(other)),
+        },
+        Err(other) => Err(other),
+    }
+}
+
+/// What the audit log says an import or a removal changed.
+fn what(year: FiscalYear, sector: Option<&str>) -> String {
+    match sector {
+        None => format!("the {year} indicator library"),
+        Some(sector) => format!("the {year} indicator library, sector {sector}"),
+    }
+}
+
+/// The library `upload` carries, read once the caller's right is checked: a workbook past a
+/// bound, of another format or abandoned, or a multipart body without its one file, is the
+/// error the self-evaluation table's upload answers.
+fn read_upload(
+    upload: LibraryUpload<'_>,
+    gone: &ClientGone,
+) -> Result<Result<Library, ImportRefusal>, AppError> {
+    let bytes = match upload {
+        LibraryUpload::Csv(text) => return Ok(read_csv(text)),
+        LibraryUpload::File(file) => input(file.file().map_err(FormRefusal::Upload))?,
+    };
+    let workbook = bytes.starts_with(b"PK") || Format::sniff(bytes) == Some(Format::LegacyExcel);
+    if !workbook {
+        return Ok(read_csv(bytes));
+    }
+    match library::read_workbook(bytes, &Budget::starting(gone)) {
+        Ok(library) => Ok(Ok(library)),
+        Err(WorkbookRefusal::Rows(errors)) => Ok(Err(ImportRefusal(errors.0))),
+        Err(WorkbookRefusal::Workbook(WorkbookError::Unreadable(why))) => {
+            Ok(Err(ImportRefusal::at_start(why)))
+        }
+        Err(WorkbookRefusal::Workbook(other)) => input(Err(FormRefusal::Workbook(other))),
+    }
+}
+
+/// A library from CSV text, within its bounds.
+fn read_csv(text: &[u8]) -> Result<Library, ImportRefusal> {
+    if text.len() > MAX_CSV_BYTES {
+        return Err(ImportRefusal::at_start(format!(
+            "the library is {} bytes, more than the {MAX_CSV_BYTES} a library may have",
+            text.len()
+        )));
+    }
+    let Ok(text) = std::str::from_utf8(text) else {
+        return Err(ImportRefusal::at_start(
+            "the library is not UTF-8 text".to_owned(),
+        ));
+    };
+    library::parse(text).map_err(|errors| ImportRefusal(errors.0))
+}
+
+/// Rewrites the projections of `year`'s evaluations by the library it now has, in the
+/// transaction that changed it: the comparisons read the scores the library gives. The
+/// caller has locked every unit, so no report is written meanwhile.
+fn rescore(tx: &mut crate::store::Transaction<'_>, year: FiscalYear) -> Result<(), AppError> {
+    for stored in tx.evaluations_of_year(Some(year))? {
+        let department = tx.department_id(&stored.evaluation.summary.department_code)?;
+        project(tx, department, stored.id, &stored.evaluation)?;
+    }
+    Ok(())
 }
 
 /// What the audit log calls an import and a removal of a year's library.
 const IMPORT: &str = "indicator_library.import";
 const REMOVE: &str = "indicator_library.remove";
 
-/// Removes `year`'s own library, so the year reads the common one again. Admins and
-/// reviewers; not found when the year has none of its own.
+/// Removes `year`'s own library, so the year reads the common one again — or only the
+/// indicators of `sector` from it — and rescores the year's reports. Admins and reviewers; not
+/// found when the year has none of its own, or no indicator of the sector.
 pub fn remove(
     store: &Store,
     trail: &Trail,
     caller: &Caller,
     year: FiscalYear,
+    sector: Option<&str>,
 ) -> Result<(), AppError> {
     trail.settle(store, caller, REMOVE, require_reviewer(caller))?;
+    let none = || AppError::NotFound(format!("an indicator library of {year}"));
     trail.change(
         store,
         caller,
         REMOVE,
-        &format!("the {year} indicator library"),
+        &what(year, sector),
         |tx| {
-            if tx.remove_library(year)? {
-                Ok(())
-            } else {
-                Err(AppError::NotFound(format!(
-                    "an indicator library of {year}"
-                )))
+            tx.lock_all_departments()?;
+            match sector {
+                None if tx.remove_library(year)? => {}
+                None => return Err(none()),
+                Some(sector) => {
+                    let stored = tx.library(year)?.ok_or_else(none)?;
+                    let kept = stored.library.without_sector(sector).ok_or_else(|| {
+                        AppError::NotFound(format!(
+                            "indicators of the sector {sector} in the library of {year}"
+                        ))
+                    })?;
+                    tx.save_library(year, &kept, &caller.subject)?;
+                }
             }
+            rescore(tx, year)
         },
         |()| (Answered::Removed, None),
     )
@@ -214,7 +362,7 @@ pub fn peers(
             let evaluation = stored.evaluation;
             let code = evaluation.summary.department_code.as_str().to_owned();
             if let Some(source) = source(&code, None) {
-                let scorecard = evaluation.scorecard(&settings);
+                let scorecard = evaluation.scorecard(&settings, &library);
                 peers.extend(library.peers_in(
                     &wanted,
                     &source,
@@ -237,6 +385,7 @@ pub fn peers(
             let score = table.score(&ProjectScoring {
                 settings: &settings,
                 departmental: reports.get(key.department_code.as_str()),
+                library: &library,
             });
             peers.extend(library.peers_in(
                 &wanted,
@@ -247,5 +396,89 @@ pub fn peers(
             ));
         }
         Ok(PeerTable::of(wanted, peers))
+    })
+}
+
+/// 目标建议: the library indicators a unit setting the targets of `year` may take — for its
+/// departmental report, or a project (of a kind, as the library names project kinds) — each
+/// with the unit's own actual of the year before (the project's, for the project of `project`
+/// that year) and the median of the other units of the same kind, given only when enough of
+/// them state a figure. The caller must read the unit (a unit: its own or a subordinate); the
+/// unit's figures are the only ones given, the others only as their median.
+pub fn suggest(
+    store: &Store,
+    caller: &Caller,
+    code: &UnitCode,
+    year: FiscalYear,
+    of: &TargetsFor,
+    project: Option<&ProjectCode>,
+) -> Result<Suggestions, AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, code)?;
+        let record = tx.department(code)?;
+        let kind = record.department.kind;
+        let library = year_library(tx, year)?;
+        let Some(before) = year.previous() else {
+            return Ok(library.suggest(kind, of, &[], &BTreeMap::new()));
+        };
+        let like: BTreeSet<String> = tx
+            .list_departments(
+                &DepartmentFilter {
+                    parent_code: None,
+                    kind: Some(kind),
+                    within: None,
+                },
+                Window {
+                    limit: MAX_UNITS,
+                    offset: 0,
+                },
+            )?
+            .items
+            .into_iter()
+            .map(|r| r.department.code.as_str().to_owned())
+            .filter(|other| other != code.as_str())
+            .collect();
+        let mut own: Vec<EvaluationReport> = Vec::new();
+        let mut others: BTreeMap<String, Vec<EvaluationReport>> = BTreeMap::new();
+        match of {
+            TargetsFor::Departmental => {
+                for stored in tx.evaluations_of_year(Some(before))? {
+                    let unit = stored
+                        .evaluation
+                        .summary
+                        .department_code
+                        .as_str()
+                        .to_owned();
+                    if unit == code.as_str() {
+                        own.push(stored.evaluation.report);
+                    } else if like.contains(&unit) {
+                        others
+                            .entry(unit)
+                            .or_default()
+                            .push(stored.evaluation.report);
+                    }
+                }
+            }
+            TargetsFor::Project { .. } => {
+                for stored in tx.projects_of_year(before)? {
+                    let key = &stored.evaluation.key;
+                    let unit = key.department_code.as_str().to_owned();
+                    let report = stored.evaluation.table.indicator_report();
+                    if unit == code.as_str() {
+                        if project == Some(&key.project_code) {
+                            own.push(report);
+                        }
+                    } else if like.contains(&unit) {
+                        others.entry(unit).or_default().push(report);
+                    }
+                }
+            }
+        }
+        let own: Vec<&EvaluationReport> = own.iter().collect();
+        let others: BTreeMap<String, Vec<&EvaluationReport>> = others
+            .iter()
+            .map(|(unit, reports)| (unit.clone(), reports.iter().collect()))
+            .collect();
+        Ok(library.suggest(kind, of, &own, &others))
     })
 }

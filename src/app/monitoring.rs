@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::AppError;
 use super::access::{list_scope, require_read, require_write};
 use super::audit::{Answered, Trail};
+use super::library::year_library;
 use crate::domain::access::Caller;
 use crate::domain::cycle::{Change, Precondition};
 use crate::domain::figures::overall;
@@ -43,14 +44,15 @@ fn targets(
     department: DepartmentId,
     key: &MonitoringKey,
 ) -> Result<Option<Vec<MonitoredGoal>>, AppError> {
+    let library = year_library(tx, key.year)?;
     let goals = match &key.subject {
         Subject::Department => tx
             .evaluation(department, &key.department_code, key.year)?
             .and_then(|stored| {
                 let evaluation = stored.evaluation;
-                evaluation
-                    .approved_goals
-                    .map(|approved| MonitoredGoal::approved(&approved, &evaluation.report.goals))
+                evaluation.approved_goals.map(|approved| {
+                    MonitoredGoal::approved(&approved, &evaluation.report.goals, &library)
+                })
             }),
         Subject::Project(code) => {
             let project = ProjectKey {
@@ -59,7 +61,7 @@ fn targets(
                 project_code: code.clone(),
             };
             tx.project(department, &project)?
-                .map(|stored| MonitoredGoal::stated(&stored.evaluation.table.goals))
+                .map(|stored| MonitoredGoal::stated(&stored.evaluation.table.goals, &library))
         }
     };
     Ok(goals.filter(|goals| !goals.is_empty()))
@@ -211,6 +213,7 @@ pub fn warnings(
     let mut visible = Visible::of(caller)?;
     store.read_transaction(|tx| {
         let settings = tx.year_settings(year)?;
+        let library = year_library(tx, year)?;
         let context = MonitoringContext {
             period,
             tolerance: settings.monitoring_tolerance(),
@@ -220,7 +223,7 @@ pub fn warnings(
         for stored in tx.evaluations_of_year(Some(year))? {
             let evaluation = stored.evaluation;
             if let Some(approved) = &evaluation.approved_goals {
-                let goals = MonitoredGoal::approved(approved, &evaluation.report.goals);
+                let goals = MonitoredGoal::approved(approved, &evaluation.report.goals, &library);
                 if !goals.is_empty() {
                     expected.insert(
                         (
@@ -234,7 +237,7 @@ pub fn warnings(
         }
         for stored in tx.projects_of_year(year)? {
             let evaluation = stored.evaluation;
-            let goals = MonitoredGoal::stated(&evaluation.table.goals);
+            let goals = MonitoredGoal::stated(&evaluation.table.goals, &library);
             if !goals.is_empty() {
                 expected.insert(
                     (
@@ -317,12 +320,15 @@ pub fn forecasts(
     let mut visible = Visible::of(caller)?;
     store.read_transaction(|tx| {
         let settings = tx.year_settings(year)?;
+        let library = year_library(tx, year)?;
         let mut year_end: BTreeMap<(UnitCode, Subject), YearEnd> = BTreeMap::new();
         for stored in tx.evaluations_of_year(Some(year))? {
             let evaluation = stored.evaluation;
-            let card = evaluation
-                .report
-                .scorecard(&settings.weights, evaluation.approved_goals.as_ref());
+            let card = evaluation.report.scorecard(
+                &settings.weights,
+                evaluation.approved_goals.as_ref(),
+                &library,
+            );
             year_end.insert(
                 (evaluation.summary.department_code, Subject::Department),
                 YearEnd {
@@ -338,6 +344,7 @@ pub fn forecasts(
         let scoring = ProjectScoring {
             settings: &settings,
             departmental: None,
+            library: &library,
         };
         for stored in tx.projects_of_year(year)? {
             let evaluation = stored.evaluation;

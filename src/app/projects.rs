@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use super::access::{list_scope, once_allowed, require_actor, require_read, require_write};
 use super::audit::Trail;
 use super::evaluations::audited_as;
+use super::library::year_library;
 use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
@@ -64,10 +65,12 @@ fn assess(
     evaluation: ProjectEvaluation,
 ) -> Result<Assessed, AppError> {
     let settings = tx.year_settings(evaluation.key.year)?;
+    let library = year_library(tx, evaluation.key.year)?;
     let departmental = departmental_report(tx, department, &evaluation.key)?;
     let scoring = ProjectScoring {
         settings: &settings,
         departmental: departmental.as_ref(),
+        library: &library,
     };
     Ok(Assessed {
         score: evaluation.table.score(&scoring),
@@ -299,12 +302,14 @@ pub fn list_of_unit(
         require_read(tx, caller, code)?;
         let department = tx.department_id(code)?;
         let settings = tx.year_settings(year)?;
+        let library = year_library(tx, year)?;
         let departmental = tx
             .evaluation(department, code, year)?
             .map(|stored| stored.evaluation.report);
         let scoring = ProjectScoring {
             settings: &settings,
             departmental: departmental.as_ref(),
+            library: &library,
         };
         let rows = tx
             .projects_of_unit(department, code, year)?
@@ -327,6 +332,7 @@ pub fn compare(
     let scope = list_scope(caller)?;
     store.read_transaction(|tx| {
         let settings = tx.year_settings(year)?;
+        let library = year_library(tx, year)?;
         let mut departmental: BTreeMap<UnitCode, Option<Score>> = BTreeMap::new();
         let mut reports: BTreeMap<UnitCode, Option<EvaluationReport>> = BTreeMap::new();
         for stored in tx.evaluations_of_year(Some(year))? {
@@ -334,7 +340,11 @@ pub fn compare(
             let code = evaluation.summary.department_code.clone();
             let score = evaluation
                 .report
-                .scorecard(&settings.weights, evaluation.approved_goals.as_ref())
+                .scorecard(
+                    &settings.weights,
+                    evaluation.approved_goals.as_ref(),
+                    &library,
+                )
                 .total;
             departmental.insert(code.clone(), score);
             reports.insert(code, Some(evaluation.report));
@@ -358,6 +368,7 @@ pub fn compare(
             let scoring = ProjectScoring {
                 settings: &settings,
                 departmental: reports.get(&code).and_then(Option::as_ref),
+                library: &library,
             };
             rows.push(ProjectOverview::of(&stored.evaluation, &scoring));
         }

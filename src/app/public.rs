@@ -5,6 +5,7 @@
 use rust_decimal::prelude::ToPrimitive;
 
 use super::AppError;
+use super::library::year_library;
 use crate::domain::evaluation::{Evaluation, EvaluationStatus, EvaluationSummary};
 use crate::domain::presentation::charts::{self, UnitRate, YearPoint};
 use crate::domain::presentation::narrative::DocumentFormat;
@@ -169,10 +170,11 @@ pub fn execution_rate_chart(store: &Store, year: FiscalYear) -> Result<String, A
 
 /// How many of the year's published reports have each grade, as an SVG chart.
 pub fn grade_chart(store: &Store, year: FiscalYear) -> Result<String, AppError> {
-    let (weights, found) = store.read_transaction(|tx| {
+    let (weights, library, found) = store.read_transaction(|tx| {
         let weights = tx.year_settings(year)?.weights;
+        let library = year_library(tx, year)?;
         let found = published_with_names(tx, &published_in(Some(year), None), None)?;
-        Ok::<_, StoreError>((weights, found))
+        Ok::<_, StoreError>((weights, library, found))
     })?;
     let mut counts: Vec<(Option<Grade>, u32)> = [
         Some(Grade::Excellent),
@@ -187,7 +189,7 @@ pub fn grade_chart(store: &Store, year: FiscalYear) -> Result<String, AppError> 
     for (_, record) in found {
         let grade = record
             .report
-            .scorecard(&weights, record.approved_goals.as_ref())
+            .scorecard(&weights, record.approved_goals.as_ref(), &library)
             .grade;
         if let Some(entry) = counts.iter_mut().find(|(g, _)| *g == grade) {
             entry.1 += 1;
@@ -215,9 +217,11 @@ pub fn trend_chart(store: &Store, code: &UnitCode) -> Result<String, AppError> {
             .map(|(_, record)| {
                 let year = record.summary.year;
                 let weights = tx.year_settings(year)?.weights;
-                let scorecard = record
-                    .report
-                    .scorecard(&weights, record.approved_goals.as_ref());
+                let library = year_library(tx, year)?;
+                let scorecard =
+                    record
+                        .report
+                        .scorecard(&weights, record.approved_goals.as_ref(), &library);
                 Ok(YearPoint {
                     year: i32::from(year),
                     rate: scorecard
@@ -249,17 +253,18 @@ pub enum OpenDataFile {
 
 /// One file of the year's open-data package, from the year's published reports.
 pub fn open_data(store: &Store, year: FiscalYear, file: OpenDataFile) -> Result<String, AppError> {
-    let (weights, found) = store.read_transaction(|tx| {
+    let (weights, library, found) = store.read_transaction(|tx| {
         let weights = tx.year_settings(year)?.weights;
+        let library = year_library(tx, year)?;
         let found = published_with_names(tx, &published_in(Some(year), None), None)?;
-        Ok::<_, StoreError>((weights, found))
+        Ok::<_, StoreError>((weights, library, found))
     })?;
     let cards: Vec<_> = found
         .iter()
         .map(|(_, record)| {
             record
                 .report
-                .scorecard(&weights, record.approved_goals.as_ref())
+                .scorecard(&weights, record.approved_goals.as_ref(), &library)
         })
         .collect();
     let units: Vec<PublishedUnit<'_>> = found

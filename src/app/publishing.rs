@@ -5,6 +5,7 @@
 use super::AppError;
 use super::access::require_read;
 use super::evaluations::EvaluationKey;
+use super::library::year_library;
 use crate::domain::access::Caller;
 use crate::domain::evaluation::Evaluation;
 use crate::domain::presentation::form;
@@ -23,7 +24,8 @@ pub(super) fn render(
     let year = record.summary.year;
     let department = tx.department(code)?;
     let settings = tx.year_settings(year)?;
-    let scorecard = record.scorecard(&settings);
+    let library = year_library(tx, year)?;
+    let scorecard = record.scorecard(&settings, &library);
     narrative::render(
         format,
         Unit {

@@ -421,6 +421,7 @@ pub fn notice(store: &Store, year: FiscalYear) -> Result<Notice, AppError> {
     store.read_transaction(|tx| {
         let rules = year_rules(tx, year)?.rules;
         let settings = tx.year_settings(year)?;
+        let library = super::library::year_library(tx, year)?;
         let mut published: Vec<_> = tx
             .evaluations_of_year(Some(year))?
             .into_iter()
@@ -456,7 +457,10 @@ pub fn notice(store: &Store, year: FiscalYear) -> Result<Notice, AppError> {
             read.push(Read {
                 code: code.as_str().to_owned(),
                 name,
-                score: evaluation.scorecard(&settings).total.map(|t| t.value()),
+                score: evaluation
+                    .scorecard(&settings, &library)
+                    .total
+                    .map(|t| t.value()),
                 review,
                 items,
             });

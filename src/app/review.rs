@@ -5,10 +5,12 @@ use super::AppError;
 use super::access::{once_allowed, require_actor, require_read, require_reviewer};
 use super::audit::{Answered, Trail};
 use super::evaluations::{EvaluationKey, complete_approval, previous_report, save};
+use super::library::year_library;
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, Evaluation, Precondition};
 use crate::domain::report::EvaluationReport;
+use crate::domain::scoring::Scorecard;
 use crate::domain::settings::YearSettings;
 pub use crate::store::evaluations::Revision;
 use crate::store::evaluations::{RevisionNote, document_text};
@@ -40,8 +42,9 @@ pub fn act(
         complete_approval(tx, &stored, &mut evaluation)?;
         let findings = if action == Action::Submit {
             let settings = tx.year_settings(key.year)?;
+            let library = year_library(tx, key.year)?;
             let previous = previous_report(tx, department, &evaluation)?;
-            evaluation.findings(&settings, previous.as_ref())
+            evaluation.findings(&settings, &library, previous.as_ref())
         } else {
             Vec::new()
         };
@@ -92,7 +95,8 @@ pub fn approve_goals(
         Evaluation::check(precondition, Some(&stored.evaluation))?;
         let mut evaluation = stored.evaluation.clone();
         let at = now();
-        evaluation.approve_goals(&caller.subject, at.and_utc())?;
+        let library = year_library(tx, key.year)?;
+        evaluation.approve_goals(&caller.subject, at.and_utc(), &library)?;
         evaluation.advance(at);
         let document = document_text(&evaluation.report)?;
         let note = RevisionNote {
@@ -126,23 +130,28 @@ pub fn findings(
         let department = tx.department_id(&key.code)?;
         let stored = tx.existing_evaluation(&key.code, key.year)?;
         let settings = tx.year_settings(key.year)?;
+        let library = year_library(tx, key.year)?;
         let previous = previous_report(tx, department, &stored.evaluation)?;
-        let findings = stored.evaluation.findings(&settings, previous.as_ref());
+        let findings = stored
+            .evaluation
+            .findings(&settings, &library, previous.as_ref());
         Ok((stored.evaluation, findings))
     })
 }
 
-/// The evaluation with its year's settings, which its score uses.
+/// The evaluation with its year's settings and its score by them and the year's library.
 pub fn with_settings(
     store: &Store,
     caller: &Caller,
     key: &EvaluationKey,
-) -> Result<(Evaluation, YearSettings), AppError> {
+) -> Result<(Evaluation, YearSettings, Scorecard), AppError> {
     store.read_transaction(|tx| {
         require_read(tx, caller, &key.code)?;
         let stored = tx.existing_evaluation(&key.code, key.year)?;
         let settings = tx.year_settings(key.year)?;
-        Ok((stored.evaluation, settings))
+        let library = year_library(tx, key.year)?;
+        let scorecard = stored.evaluation.scorecard(&settings, &library);
+        Ok((stored.evaluation, settings, scorecard))
     })
 }
 

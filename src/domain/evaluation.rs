@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDateTime};
 
 use super::checks::{ApprovedGoals, Finding, unreasoned_adjustments};
+use super::library::Library;
 use super::report::EvaluationReport;
 use super::values::{FiscalYear, UnitCode};
 
@@ -137,11 +138,13 @@ impl Evaluation {
     /// comparison, unit of measure, weight, scoring rule and group, and the framework — as of
     /// the version this change makes. From then on those stay: a changed target is proposed as
     /// an adjusted target with a real reason, and counts once approved again. An adjusted
-    /// target without a real reason is not approved (nothing is).
+    /// target without a real reason is not approved (nothing is). A target written without a
+    /// sign is approved as the year's `library` reads it.
     pub fn approve_goals(
         &mut self,
         approved_by: &str,
         at: DateTime<chrono::Utc>,
+        library: &Library,
     ) -> Result<(), Refusal> {
         if self.report.goals.indicators.is_empty() {
             return Err(Refusal::NoTargets {
@@ -157,6 +160,7 @@ impl Evaluation {
             approved_by,
             at,
             self.summary.version + 1,
+            library,
         ));
         Ok(())
     }
@@ -252,7 +256,11 @@ mod tests {
             "lines": [{"name": "业务", "amounts": {"initial": "185"}}, {"name": "专项", "amounts": {"initial": "1309.77"}}]
         }}}))
         .unwrap_or_else(|e| panic!("{e}"));
-        let findings = evaluation.findings(&super::super::settings::YearSettings::default(), None);
+        let findings = evaluation.findings(
+            &super::super::settings::YearSettings::default(),
+            Library::common(),
+            None,
+        );
         let errors: Vec<_> = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
@@ -305,7 +313,11 @@ mod tests {
     fn targets_are_approved_only_where_there_are_indicators() {
         let mut evaluation = stored_draft();
         assert!(matches!(
-            evaluation.approve_goals("reviewer1", chrono::Utc::now()),
+            evaluation.approve_goals(
+                "reviewer1",
+                chrono::Utc::now(),
+                crate::domain::library::Library::common()
+            ),
             Err(Refusal::NoTargets { .. })
         ));
         assert!(evaluation.approved_goals.is_none());
@@ -323,7 +335,11 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
         };
         evaluation.report.goals = goals("调整");
-        let refused = evaluation.approve_goals("reviewer1", chrono::Utc::now());
+        let refused = evaluation.approve_goals(
+            "reviewer1",
+            chrono::Utc::now(),
+            crate::domain::library::Library::common(),
+        );
         assert!(
             matches!(&refused, Err(Refusal::Invalid(errors))
                 if errors.iter().map(|e| e.path.as_str()).eq(["goals.indicators[0].adjustment_reason"])),
@@ -332,7 +348,11 @@ mod tests {
         assert!(evaluation.approved_goals.is_none());
         evaluation.report.goals = goals("区级机构改革，职能划转至街道");
         assert_eq!(
-            evaluation.approve_goals("reviewer1", chrono::Utc::now()),
+            evaluation.approve_goals(
+                "reviewer1",
+                chrono::Utc::now(),
+                crate::domain::library::Library::common()
+            ),
             Ok(())
         );
         let approved = evaluation

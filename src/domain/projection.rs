@@ -7,29 +7,32 @@ use rust_decimal::Decimal;
 use super::checks::{CheckContext, Finding, Severity};
 use super::evaluation::Evaluation;
 use super::figures::{DerivedFigures, Percent};
+use super::library::Library;
 use super::report::{EvaluationReport, Grade};
 use super::scoring::Scorecard;
 use super::settings::YearSettings;
 
 impl Evaluation {
-    /// The findings of the checks, by the year's settings, against the same department's report
-    /// of the year before where there is one.
+    /// The findings of the checks, by the year's settings and library, against the same
+    /// department's report of the year before where there is one.
     pub fn findings(
         &self,
         settings: &YearSettings,
+        library: &Library,
         previous: Option<&EvaluationReport>,
     ) -> Vec<Finding> {
         self.report.findings(&CheckContext {
             settings,
             approved: self.approved_goals.as_ref(),
             previous,
+            library,
         })
     }
 
-    /// The score by the year's settings and the approved targets.
-    pub fn scorecard(&self, settings: &YearSettings) -> Scorecard {
+    /// The score by the year's settings and library and the approved targets.
+    pub fn scorecard(&self, settings: &YearSettings, library: &Library) -> Scorecard {
         self.report
-            .scorecard(&settings.weights, self.approved_goals.as_ref())
+            .scorecard(&settings.weights, self.approved_goals.as_ref(), library)
     }
 }
 
@@ -64,15 +67,16 @@ pub struct IndicatorProjection {
 }
 
 impl Projection {
-    /// The projection of `evaluation` by the year's settings, with the year before.
+    /// The projection of `evaluation` by the year's settings and library, with the year before.
     pub fn of(
         evaluation: &Evaluation,
         settings: &YearSettings,
+        library: &Library,
         previous: Option<&EvaluationReport>,
     ) -> Self {
         let report = &evaluation.report;
-        let findings = evaluation.findings(settings, previous);
-        let scorecard = evaluation.scorecard(settings);
+        let findings = evaluation.findings(settings, library, previous);
+        let scorecard = evaluation.scorecard(settings, library);
         let errors = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::{CheckContext, Findings, Rule, figure};
 use crate::domain::FieldError;
+use crate::domain::library::Library;
 use crate::domain::report::{
     Comparison, EvaluationReport, Goals, Indicator, IndicatorLevel1, ScoringRule,
 };
@@ -141,7 +142,15 @@ fn framework_of(goals: &Goals) -> &str {
 
 impl ApprovedGoals {
     /// The indicators of `goals` as they are now, approved by `approved_by`.
-    pub fn of(goals: &Goals, approved_by: &str, approved_at: DateTime<Utc>, version: i64) -> Self {
+    /// The year's `library` reads a target written without a sign, and the reading is what
+    /// is approved.
+    pub fn of(
+        goals: &Goals,
+        approved_by: &str,
+        approved_at: DateTime<Utc>,
+        version: i64,
+        library: &Library,
+    ) -> Self {
         Self {
             approved_by: approved_by.to_owned(),
             approved_at,
@@ -153,7 +162,7 @@ impl ApprovedGoals {
                 .map(|i| ApprovedTarget {
                     indicator_id: i.id.as_str().to_owned(),
                     target: i.initial_target().to_owned(),
-                    comparison: i.kind(),
+                    comparison: i.kind(library),
                     adjusted_target: i.adjusted_target.as_ref().map(|t| t.as_str().to_owned()),
                     terms: Some(ApprovedTerms::of(i)),
                 })
@@ -218,7 +227,8 @@ impl ApprovedGoals {
     /// give it another id, which drops it); change in place its target, comparison, unit of
     /// measure, weight, scoring rule or group, or the framework; adjust a target without a
     /// real reason ([`is_real_reason`]). A changed target is proposed as the adjusted target,
-    /// which counts once a reviewer approves it.
+    /// which counts once a reviewer approves it. A target written without a sign keeps the
+    /// comparison it was approved with, whatever the year's library says since.
     pub fn violations(&self, goals: &Goals) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if let Some(framework) = &self.framework
@@ -265,7 +275,7 @@ impl ApprovedGoals {
                 );
             }
             if let Some(comparison) = approved.comparison
-                && Some(comparison) != indicator.kind()
+                && Some(comparison) != indicator.kind_as(Some(comparison))
             {
                 changed(
                     "comparison",

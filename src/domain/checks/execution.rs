@@ -137,6 +137,7 @@ mod tests {
             settings: &settings,
             approved: None,
             previous: None,
+            library: crate::domain::library::Library::common(),
         })
     }
 

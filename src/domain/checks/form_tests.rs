@@ -15,6 +15,7 @@ fn findings_with(report: Value, settings: &YearSettings) -> Vec<(Rule, Severity)
         settings,
         approved: None,
         previous: None,
+        library: crate::domain::library::Library::common(),
     };
     report
         .findings(&context)
@@ -49,7 +50,11 @@ fn a_form_on_another_framework_is_a_warning_not_an_error() {
     );
     let report: EvaluationReport =
         serde_json::from_value(decision_process_form(None, "40")).unwrap();
-    let card = report.scorecard(&settings.weights, None);
+    let card = report.scorecard(
+        &settings.weights,
+        None,
+        crate::domain::library::Library::common(),
+    );
     // Execution is scored inside (the indicators take all 100 points): no points apart.
     assert_eq!(card.execution.weight, Decimal::ZERO);
     assert!(card.subtotals.iter().all(|s| s.configured_weight.is_none()));
@@ -100,6 +105,7 @@ fn rules_of(report: Value) -> Vec<(Rule, Severity, String)> {
         settings: &settings,
         approved: None,
         previous: None,
+        library: crate::domain::library::Library::common(),
     };
     report
         .findings(&context)
@@ -397,6 +403,7 @@ fn a_stated_score_mismatch_names_both_figures_and_the_rule() {
         settings: &settings,
         approved: None,
         previous: None,
+        library: crate::domain::library::Library::common(),
     };
     let findings = report.findings(&context);
     let finding = findings

@@ -3,14 +3,14 @@
 use rust_decimal::Decimal;
 
 use super::{Findings, Rule, TOLERANCE, amount, figure};
-use crate::domain::library::MatchedBy;
+use crate::domain::library::{Library, MatchedBy};
 use crate::domain::report::{
     Achieved, Assessment, Comparison, EvaluationReport, Grade, Indicator, Reading,
 };
 use crate::domain::scoring::attainment;
 
 /// Rules 7 to 10: weights, self-scores, deviation reasons, changed targets.
-pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
+pub(super) fn indicators(report: &EvaluationReport, library: &Library, findings: &mut Findings) {
     let indicators = &report.goals.indicators;
     if indicators.is_empty() {
         findings.add(
@@ -23,8 +23,8 @@ pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
         return;
     }
     for (i, indicator) in indicators.iter().enumerate() {
-        library_match(i, indicator, findings);
-        if indicator.reading() == Reading::Unreadable {
+        library_match(i, indicator, library, findings);
+        if indicator.reading(library) == Reading::Unreadable {
             let (name, target) = (indicator.name.as_str(), indicator.target_text());
             findings.add(
                 Rule::IndicatorUnscorable,
@@ -85,7 +85,7 @@ pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
         }
         let actual = result.actual.as_ref().map_or("", |a| a.as_str());
         let mut missed = matches!(self_score.zip(weight), Some((own, weight)) if own < weight);
-        match indicator.assess(result) {
+        match indicator.assess(result, library) {
             Assessment::Qualitative => {
                 missed |= matches!(
                     result.achievement,
@@ -96,7 +96,7 @@ pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
                 message,
                 message_en,
             } => {
-                if indicator.reading() != Reading::Unreadable {
+                if indicator.reading(library) != Reading::Unreadable {
                     findings.add(
                         Rule::IndicatorUnscorable,
                         format!("{path}.actual"),
@@ -118,7 +118,7 @@ pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
                 missed |= !met;
                 if !met
                     && let (Some(own), Some(weight)) = (self_score, weight)
-                    && let Some(allowed) = indicator.rule().score(weight, met, fraction)
+                    && let Some(allowed) = indicator.rule(library).score(weight, met, fraction)
                     && own > allowed + TOLERANCE
                 {
                     let target = indicator.target_text();
@@ -156,11 +156,11 @@ pub(super) fn indicators(report: &EvaluationReport, findings: &mut Findings) {
 
 /// What the library recognised an indicator as, where the report did not name the code: never
 /// a silent rewrite, and the reading of a bare target by the library's direction said aloud.
-fn library_match(i: usize, indicator: &Indicator, findings: &mut Findings) {
-    let Some(found) = indicator.library_match() else {
+fn library_match(i: usize, indicator: &Indicator, library: &Library, findings: &mut Findings) {
+    let Some(found) = indicator.library_match(library) else {
         return;
     };
-    let by_library = indicator.compared_by_library();
+    let by_library = indicator.compared_by_library(library);
     if found.by == MatchedBy::Code && !by_library {
         return;
     }
@@ -174,7 +174,7 @@ fn library_match(i: usize, indicator: &Indicator, findings: &mut Findings) {
         figure(format!("{path}.name"), name),
         figure("library indicator", format!("{code} {standard}")),
     ];
-    if by_library && let Reading::Figure { comparison, .. } = indicator.reading() {
+    if by_library && let Reading::Figure { comparison, .. } = indicator.reading(library) {
         let target = indicator.target_text();
         let (sign, sign_en) = match comparison {
             Comparison::AtMost => ("≤", "at most"),

@@ -26,6 +26,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::library::Library;
 use super::report::EvaluationReport;
 use super::settings::YearSettings;
 
@@ -101,6 +102,9 @@ pub struct CheckContext<'a> {
     pub approved: Option<&'a ApprovedGoals>,
     /// The same department's report of the year before, where there is one.
     pub previous: Option<&'a EvaluationReport>,
+    /// The year's indicator library (its own, else the common one): how a target written
+    /// without a sign reads, and which figure an indicator states.
+    pub library: &'a Library,
 }
 
 pub(crate) fn amount(value: Decimal) -> String {
@@ -140,14 +144,15 @@ impl EvaluationReport {
         lines::adjusted_budget(self, &mut findings);
         staffing::staffing(self, &mut findings);
         rates::stated_rates(self, &mut findings);
-        rates::stated_metrics(self, &mut findings);
-        rates::stated_attainments(self, &mut findings);
+        rates::stated_metrics(self, context.library, &mut findings);
+        rates::stated_attainments(self, context.library, &mut findings);
         framework::weights(self, context, &mut findings);
-        indicators::indicators(self, &mut findings);
+        indicators::indicators(self, context.library, &mut findings);
         indicators::stated_score(self, &mut findings);
-        stated_scores::stated_scores(self, &mut findings);
+        stated_scores::stated_scores(self, context.library, &mut findings);
         approval::targets(self, context, &mut findings);
         prior_year::prior_year(self, context, &mut findings);
+        prior_year::easy_targets(self, context, &mut findings);
         let mut findings = findings.0;
         findings.sort_by_key(|f| f.severity != Severity::Error);
         findings

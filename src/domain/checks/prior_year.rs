@@ -3,7 +3,10 @@
 use rust_decimal::Decimal;
 
 use super::{CheckContext, Findings, Rule, TOLERANCE, amount, figure};
-use crate::domain::report::{BudgetColumns, EvaluationReport};
+use crate::domain::library::{Library, normalise};
+use crate::domain::report::{
+    BudgetColumns, Comparison, EvaluationReport, Indicator, Reading, read_figure,
+};
 
 /// Rule 11: the previous year's figures agree with the previous year's report.
 pub(super) fn prior_year(
@@ -84,4 +87,79 @@ pub(super) fn prior_year(
             .as_ref()
             .and_then(|t| t.budget.map(|a| a.value())),
     );
+}
+
+/// Which indicator an indicator is, across years: its library code where the year's library
+/// finds it, else its name read alike.
+fn identity(library: &Library, indicator: &Indicator) -> String {
+    match library.find(indicator) {
+        Some(found) => format!("code {}", found.indicator.code),
+        None => format!("name {}", normalise(indicator.name.as_str())),
+    }
+}
+
+/// A target easier than the unit's own actual of the year before for the same indicator
+/// (found by the year's library, else by name): below it where more is better, above it where
+/// less is — a target set to be met easily. Figures in different units are not compared.
+pub(super) fn easy_targets(
+    report: &EvaluationReport,
+    context: &CheckContext<'_>,
+    findings: &mut Findings,
+) {
+    let Some(previous) = context.previous else {
+        return;
+    };
+    let library = context.library;
+    for (i, indicator) in report.goals.indicators.iter().enumerate() {
+        let Reading::Figure {
+            comparison,
+            value: target,
+            unit,
+        } = indicator.reading(library)
+        else {
+            continue;
+        };
+        let same = identity(library, indicator);
+        let Some((actual_text, actual, actual_unit)) = previous
+            .goals
+            .indicators
+            .iter()
+            .filter(|before| identity(library, before) == same)
+            .find_map(|before| {
+                let result = previous
+                    .results
+                    .indicators
+                    .iter()
+                    .find(|r| r.indicator_id == before.id)?;
+                let text = result.actual.as_ref()?.as_str();
+                let (_, value, unit) = read_figure(text)?;
+                Some((text.to_owned(), value, unit))
+            })
+        else {
+            continue;
+        };
+        if unit.is_some() && actual_unit.is_some() && unit != actual_unit {
+            continue;
+        }
+        let (easier, word, word_en) = match comparison {
+            Comparison::AtLeast => (target < actual, "低于", "below"),
+            Comparison::AtMost => (target > actual, "高于", "above"),
+            Comparison::Equal | Comparison::Qualitative => continue,
+        };
+        if !easier {
+            continue;
+        }
+        let (name, written) = (indicator.name.as_str(), indicator.target_text());
+        let path = format!("goals.indicators[{i}].target");
+        findings.add(
+            Rule::TargetEasierThanLastYear,
+            path.clone(),
+            vec![
+                figure(path, written),
+                figure("previous year's actual", actual_text.clone()),
+            ],
+            format!("指标“{name}”的指标值“{written}”{word}本单位上年实际完成值“{actual_text}”，目标偏易实现，请说明理由或调整指标值。"),
+            format!("Indicator “{name}”: the target `{written}` is {word_en} the unit's own actual of the year before (`{actual_text}`), a target easily met; explain it or set another."),
+        );
+    }
 }

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use super::{Findings, Rule, amount, figure};
 use crate::domain::figures::Percent;
+use crate::domain::library::Library;
 use crate::domain::report::{Assessment, EvaluationReport, Metric, read_figure};
 use crate::domain::scoring::attainment;
 
@@ -91,12 +92,17 @@ fn computed(report: &EvaluationReport, metric: Metric) -> Option<(Percent, &'sta
 
 /// Rule 6 for indicators: an indicator that states a figure the service computes (by its
 /// `metric`, or its standard name) agrees with it to the precision the actual is written with.
-pub(super) fn stated_metrics(report: &EvaluationReport, findings: &mut Findings) {
+pub(super) fn stated_metrics(
+    report: &EvaluationReport,
+    library: &Library,
+    findings: &mut Findings,
+) {
     for (i, result) in report.results.indicators.iter().enumerate() {
         let Some(indicator) = report.indicator(&result.indicator_id) else {
             continue;
         };
-        let (Some(metric), Some(actual)) = (indicator.metric(), result.actual.as_ref()) else {
+        let (Some(metric), Some(actual)) = (indicator.metric(library), result.actual.as_ref())
+        else {
             continue;
         };
         let Some((_, stated, _)) = read_figure(actual.as_str()) else {
@@ -127,7 +133,11 @@ pub(super) fn stated_metrics(report: &EvaluationReport, findings: &mut Findings)
 /// Rule 6 for an indicator's 完成率: the stated figure agrees with the attainment computed
 /// from the row's own actual and target (actual ÷ target for at least, target ÷ actual for at
 /// most), to the precision it is written with; a form that caps it at 100 % agrees too.
-pub(super) fn stated_attainments(report: &EvaluationReport, findings: &mut Findings) {
+pub(super) fn stated_attainments(
+    report: &EvaluationReport,
+    library: &Library,
+    findings: &mut Findings,
+) {
     for (i, result) in report.results.indicators.iter().enumerate() {
         let Some(stated) = result.stated_attainment.map(|s| s.value()) else {
             continue;
@@ -139,7 +149,7 @@ pub(super) fn stated_attainments(report: &EvaluationReport, findings: &mut Findi
             comparison,
             target,
             actual,
-        } = indicator.assess(result)
+        } = indicator.assess(result, library)
         else {
             continue;
         };

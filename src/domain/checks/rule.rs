@@ -73,6 +73,9 @@ named_enum! {
         /// A target written without a sign, read the way its library indicator points (the
         /// library).
         TargetReadByLibrary = "target_read_by_library",
+        /// A target easier than the unit's own actual of the year before for the same
+        /// indicator: below it, or above it where lower is better (the library).
+        TargetEasierThanLastYear = "target_easier_than_last_year",
         /// A project's 年度资金总额 that is not the sum of its sources (rule 2, project tables).
         FundingSourcesDoNotAddUp = "funding_sources_do_not_add_up",
         /// A project names a departmental budget line there is not (project tables).
@@ -119,7 +122,8 @@ impl Rule {
             | Self::FundingSourcesDoNotAddUp
             | Self::DepartmentalLineNotFound
             | Self::DepartmentalLineDiffers
-            | Self::TargetReadByLibrary => Severity::Warning,
+            | Self::TargetReadByLibrary
+            | Self::TargetEasierThanLastYear => Severity::Warning,
             Self::BreakdownPartsBlank | Self::IndicatorMatchedLibrary => Severity::Note,
         }
     }

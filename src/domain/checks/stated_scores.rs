@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::{Findings, Rule, TOLERANCE, amount, figure};
+use crate::domain::library::Library;
 use crate::domain::report::{Assessment, EvaluationReport, IndicatorResult, ScoringRule};
 use crate::domain::scoring::attainment;
 
@@ -22,7 +23,7 @@ fn coefficient_half_unit(stated: Decimal) -> Decimal {
 /// weight, agree with the score its rule gives, to the precision each is stated with. A missed
 /// target claiming more than its rule gives is already `self_score_above_rule`, an error, and
 /// is not said twice.
-pub(super) fn stated_scores(report: &EvaluationReport, findings: &mut Findings) {
+pub(super) fn stated_scores(report: &EvaluationReport, library: &Library, findings: &mut Findings) {
     for (i, result) in report.results.indicators.iter().enumerate() {
         if result.self_score.is_none() && result.stated_coefficient.is_none() {
             continue;
@@ -37,12 +38,12 @@ pub(super) fn stated_scores(report: &EvaluationReport, findings: &mut Findings) 
             comparison,
             target,
             actual,
-        } = indicator.assess(result)
+        } = indicator.assess(result, library)
         else {
             continue;
         };
         let (met, fraction) = attainment(comparison, target, actual);
-        let rule = indicator.rule();
+        let rule = indicator.rule(library);
         let Some(ours) = rule.score(weight, met, fraction) else {
             continue;
         };

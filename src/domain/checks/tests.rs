@@ -27,6 +27,7 @@ fn rules(
         settings: &settings,
         approved,
         previous: previous.as_ref(),
+        library: crate::domain::library::Library::common(),
     };
     report
         .findings(&context)
@@ -238,7 +239,13 @@ fn changed_paths(
 
 #[test]
 fn an_approval_covers_every_term_that_decides_a_score_and_names_the_one_changed() {
-    let approved = ApprovedGoals::of(&approved_goals(), "reviewer", Utc::now(), 2);
+    let approved = ApprovedGoals::of(
+        &approved_goals(),
+        "reviewer",
+        Utc::now(),
+        2,
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(changed_paths(&approved, |_| {}), Vec::<String>::new());
     let step = |points: &str, floor: Option<&str>| {
         let mut rule = json!({"kind": "step_deduction", "points": points, "per_percent": "10"});
@@ -385,7 +392,13 @@ fn a_reason_is_real_only_past_its_length_and_variety() {
 
 #[test]
 fn an_adjusted_target_not_yet_approved_is_a_warning_that_names_both_targets() {
-    let approved = ApprovedGoals::of(&approved_goals(), "reviewer", Utc::now(), 2);
+    let approved = ApprovedGoals::of(
+        &approved_goals(),
+        "reviewer",
+        Utc::now(),
+        2,
+        crate::domain::library::Library::common(),
+    );
     let mut goals = serde_json::to_value(approved_goals()).unwrap();
     goals["indicators"][0]["adjusted_target"] = json!("2");
     goals["indicators"][0]["adjustment_reason"] = json!("区级机构改革，职能划转至街道");
@@ -394,6 +407,7 @@ fn an_adjusted_target_not_yet_approved_is_a_warning_that_names_both_targets() {
         settings: &YearSettings::default(),
         approved: Some(&approved),
         previous: None,
+        library: crate::domain::library::Library::common(),
     };
     let found: Vec<_> = report
         .findings(&context)
@@ -405,7 +419,13 @@ fn an_adjusted_target_not_yet_approved_is_a_warning_that_names_both_targets() {
     let figures: Vec<_> = found[0].figures.iter().map(|f| f.value.as_str()).collect();
     assert_eq!(figures, ["4", "2"]);
     // Approved again, the adjustment is the approved target and nothing awaits.
-    let reapproved = ApprovedGoals::of(&report.goals, "reviewer", Utc::now(), 3);
+    let reapproved = ApprovedGoals::of(
+        &report.goals,
+        "reviewer",
+        Utc::now(),
+        3,
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(reapproved.targets[0].counted_target(), "2");
     let context = CheckContext {
         approved: Some(&reapproved),
@@ -460,6 +480,7 @@ fn a_breakdown_finding_names_the_figures_and_speaks_both_languages() {
         settings: &settings,
         approved: None,
         previous: None,
+        library: crate::domain::library::Library::common(),
     });
     let finding = findings
         .iter()
@@ -499,6 +520,7 @@ fn what_cannot_be_read_is_named_and_not_scored() {
         settings: &settings,
         approved: None,
         previous: None,
+        library: crate::domain::library::Library::common(),
     };
     let unscorable: Vec<(String, String)> = report
         .findings(&context)
@@ -510,7 +532,11 @@ fn what_cannot_be_read_is_named_and_not_scored() {
     assert_eq!(unscorable[0].0, "goals.indicators[0].target");
     assert_eq!(unscorable[1].0, "results.indicators[1].actual");
     assert!(unscorable[1].1.contains("未开展调查"));
-    let card = report.scorecard(&settings.weights, None);
+    let card = report.scorecard(
+        &settings.weights,
+        None,
+        crate::domain::library::Library::common(),
+    );
     assert!(card.indicators.iter().all(|i| i.score.is_none()));
     assert!(card.total.is_none());
     assert_eq!(card.missing.len(), 2, "{:?}", card.missing);

@@ -24,10 +24,10 @@ const MAX_NAME_CHARS: usize = 100;
 /// The most aliases of one indicator, and the most kinds in one list.
 const MAX_LIST: usize = 32;
 /// The most errors reported of one text; past them the reading stops.
-const MAX_ERRORS: usize = 100;
+pub(super) const MAX_ERRORS: usize = 100;
 
 /// The columns, in the order written.
-const COLUMNS: [&str; 17] = [
+pub(super) const COLUMNS: [&str; 17] = [
     "code",
     "name",
     "aliases",
@@ -162,6 +162,20 @@ pub fn parse(text: &str) -> Result<Library, ParseErrors> {
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let records = records(text).map_err(|e| ParseErrors(vec![e]))?;
+    from_records(&records)
+}
+
+/// Reads a library from its records — the heading first, each with the line (or sheet row)
+/// it starts on — as a CSV text and a workbook's sheet give them alike: every error, or the
+/// library.
+pub(super) fn from_records(records: &[(usize, Vec<String>)]) -> Result<Library, ParseErrors> {
+    let fail = |line, message: String| {
+        ParseErrors(vec![LineError {
+            line,
+            column: None,
+            message,
+        }])
+    };
     let Some(((_, header), rows)) = records.split_first() else {
         return Err(fail(1, "the library is empty: no heading line".to_owned()));
     };
@@ -485,39 +499,43 @@ fn rule_text(rule: ScoringRule) -> String {
 /// The library as CSV, in the columns it is read from.
 pub fn write(library: &Library) -> String {
     let mut text = heading(COLUMNS);
-    for i in library.indicators() {
-        let joined = |items: &[&str]| items.join(&LIST_SEPARATOR.to_string());
-        let optional = |value: &Option<String>| value.clone().unwrap_or_default();
-        let cells = [
-            i.code.as_str().to_owned(),
-            i.name.clone(),
-            joined(&i.aliases.iter().map(String::as_str).collect::<Vec<_>>()),
-            optional(&i.level1),
-            optional(&i.level2),
-            i.definition.clone(),
-            optional(&i.unit),
-            i.direction.as_str().to_owned(),
-            optional(&i.formula),
-            i.metric.map(|m| m.as_str().to_owned()).unwrap_or_default(),
-            i.scoring_rule.map(rule_text).unwrap_or_default(),
-            optional(&i.scoring_standard),
-            joined(
-                &i.report_kinds
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-            joined(&i.unit_kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()),
-            joined(
-                &i.project_kinds
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>(),
-            ),
-            i.sector.clone(),
-            i.source.clone(),
-        ];
-        text.push_str(&line(cells.into_iter().map(Field::text)));
+    for indicator in library.indicators() {
+        text.push_str(&line(cells(indicator).into_iter().map(Field::text)));
     }
     text
+}
+
+/// An indicator's cells, in the order of [`COLUMNS`]: as a CSV line and a sheet's row write it.
+pub(super) fn cells(i: &LibraryIndicator) -> [String; 17] {
+    let joined = |items: &[&str]| items.join(&LIST_SEPARATOR.to_string());
+    let optional = |value: &Option<String>| value.clone().unwrap_or_default();
+    [
+        i.code.as_str().to_owned(),
+        i.name.clone(),
+        joined(&i.aliases.iter().map(String::as_str).collect::<Vec<_>>()),
+        optional(&i.level1),
+        optional(&i.level2),
+        i.definition.clone(),
+        optional(&i.unit),
+        i.direction.as_str().to_owned(),
+        optional(&i.formula),
+        i.metric.map(|m| m.as_str().to_owned()).unwrap_or_default(),
+        i.scoring_rule.map(rule_text).unwrap_or_default(),
+        optional(&i.scoring_standard),
+        joined(
+            &i.report_kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        joined(&i.unit_kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()),
+        joined(
+            &i.project_kinds
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        ),
+        i.sector.clone(),
+        i.source.clone(),
+    ]
 }

@@ -6,8 +6,10 @@
 mod csv;
 mod matching;
 mod peers;
+mod suggestions;
 #[cfg(test)]
 mod tests;
+mod workbook;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -24,6 +26,10 @@ use super::report::{Comparison, Metric, ScoringRule};
 pub use csv::{LineError, MAX_CSV_BYTES, MAX_INDICATORS, ParseErrors, parse, write};
 pub use matching::{LibraryMatch, MatchedBy, normalise};
 pub use peers::{Peer, PeerKind, PeerSource, PeerTable, Spread};
+pub use suggestions::{
+    LastYear, LikeUnits, MIN_UNITS_FOR_MEDIAN, Suggestion, Suggestions, TargetsFor,
+};
+pub use workbook::{SHEET, WorkbookRefusal, read_workbook, write_workbook};
 
 /// 指标代码 — an indicator's code in a library: 1 to 32 ASCII letters, digits, `-`, `_` or
 /// `.` (e.g. `GX07`), which a report may name to say which indicator it means.
@@ -219,6 +225,58 @@ impl Library {
     /// The indicator of `code`.
     pub fn indicator(&self, code: &IndicatorCode) -> Option<&LibraryIndicator> {
         self.indicators.iter().find(|i| &i.code == code)
+    }
+
+    /// The library with the indicators of `sector` (行业) replaced by `incoming`'s — a sector
+    /// library imported beside the common one and the other sectors, which are kept. What
+    /// would make the result no library is said: an incoming indicator of another sector, a
+    /// code or a name used by an indicator kept.
+    pub fn with_sector(&self, sector: &str, incoming: &Library) -> Result<Library, Vec<String>> {
+        let mut wrong: Vec<String> = incoming
+            .indicators()
+            .iter()
+            .filter(|i| i.sector != sector)
+            .map(|i| {
+                format!(
+                    "indicator {} is of the sector `{}`; a library imported as the sector `{sector}` holds only its indicators",
+                    i.code, i.sector
+                )
+            })
+            .collect();
+        let mut indicators: Vec<LibraryIndicator> = self
+            .indicators()
+            .iter()
+            .filter(|i| i.sector != sector)
+            .cloned()
+            .collect();
+        indicators.extend(incoming.indicators().iter().cloned());
+        let merged = Self::new(indicators);
+        wrong.extend(merged.duplicates().into_iter().map(|(_, message)| message));
+        if wrong.is_empty() {
+            Ok(merged)
+        } else {
+            Err(wrong)
+        }
+    }
+
+    /// The library without the indicators of `sector`; none when it has none of them.
+    pub fn without_sector(&self, sector: &str) -> Option<Library> {
+        let kept: Vec<LibraryIndicator> = self
+            .indicators()
+            .iter()
+            .filter(|i| i.sector != sector)
+            .cloned()
+            .collect();
+        (kept.len() < self.indicators().len()).then(|| Self::new(kept))
+    }
+
+    /// Its indicators of `sector`, or all where none is named.
+    pub fn of_sector(&self, sector: Option<&str>) -> Vec<LibraryIndicator> {
+        self.indicators()
+            .iter()
+            .filter(|i| sector.is_none_or(|wanted| i.sector == wanted))
+            .cloned()
+            .collect()
     }
 
     /// What would make this a library that cannot be read alike: a code, or a name (standard

@@ -136,20 +136,32 @@ fn a_bare_target_of_a_lower_is_better_indicator_reads_at_most() {
         unit: Some("%".to_owned()),
     };
     let bare = indicator("预算调整率", "3%");
-    assert_eq!(bare.reading(), figure(Comparison::AtMost, 3));
-    assert!(bare.compared_by_library());
+    assert_eq!(
+        bare.reading(Library::common()),
+        figure(Comparison::AtMost, 3)
+    );
+    assert!(bare.compared_by_library(Library::common()));
     // A sign the unit wrote, or a comparison it stated, is what it meant.
     let signed = indicator("预算调整率", "≥3%");
-    assert_eq!(signed.reading(), figure(Comparison::AtLeast, 3));
-    assert!(!signed.compared_by_library());
+    assert_eq!(
+        signed.reading(Library::common()),
+        figure(Comparison::AtLeast, 3)
+    );
+    assert!(!signed.compared_by_library(Library::common()));
     let mut stated = indicator("公用经费控制率", "100%");
     stated.comparison = Some(Comparison::AtLeast);
-    assert_eq!(stated.reading(), figure(Comparison::AtLeast, 100));
-    assert!(!stated.compared_by_library());
+    assert_eq!(
+        stated.reading(Library::common()),
+        figure(Comparison::AtLeast, 100)
+    );
+    assert!(!stated.compared_by_library(Library::common()));
     // A higher-is-better indicator reads as it always did, and is not said to be read otherwise.
     let execution = indicator("预算执行率", "95%");
-    assert_eq!(execution.reading(), figure(Comparison::AtLeast, 95));
-    assert!(!execution.compared_by_library());
+    assert_eq!(
+        execution.reading(Library::common()),
+        figure(Comparison::AtLeast, 95)
+    );
+    assert!(!execution.compared_by_library(Library::common()));
 }
 
 #[test]
@@ -176,6 +188,7 @@ fn a_recognised_indicator_is_said_and_a_bare_target_read_by_the_library_is_warne
         settings: &settings,
         approved: None,
         previous: None,
+        library: Library::common(),
     });
     let library: Vec<(Rule, Severity, &str)> = findings
         .iter()
@@ -214,4 +227,122 @@ fn a_recognised_indicator_is_said_and_a_bare_target_read_by_the_library_is_warne
         .figures;
     assert!(read.iter().any(|f| f.value == "GX07 预算调整率"));
     assert!(read.iter().any(|f| f.value == "≤ 3%"));
+}
+
+#[test]
+fn the_library_given_decides_the_reading_and_the_score_not_the_shipped_one() {
+    use crate::domain::settings::Weights;
+
+    let flipped = parse(&format!(
+        "{HEADING}X07,预算调整率,,,,预算调整数 ÷ 预算数。,%,higher_is_better,,,,,,,,,出处\n"
+    ))
+    .expect("a library");
+    let bare = indicator("预算调整率", "3%");
+    assert_eq!(
+        bare.kind(Library::common()),
+        Some(Comparison::AtMost),
+        "the shipped library reads it at most"
+    );
+    assert_eq!(bare.kind(&flipped), Some(Comparison::AtLeast));
+    assert!(!bare.compared_by_library(&flipped));
+    let report: crate::domain::report::EvaluationReport =
+        serde_json::from_value(serde_json::json!({
+            "goals": {"indicators": [
+                {"id": "1", "name": "预算调整率", "target": "3%", "weight": "10"}
+            ]},
+            "results": {"indicators": [{"indicator_id": "1", "actual": "0"}]}
+        }))
+        .expect("a report");
+    let met = |library: &Library| {
+        report
+            .scorecard(&Weights::default(), None, library)
+            .indicators[0]
+            .met
+    };
+    assert_eq!(met(Library::common()), Some(true));
+    assert_eq!(met(&flipped), Some(false));
+}
+
+#[test]
+fn a_median_of_like_units_is_given_only_when_enough_of_them_state_a_figure() {
+    use std::collections::BTreeMap;
+
+    use crate::domain::department::UnitKind;
+    use crate::domain::report::EvaluationReport;
+
+    let report = |actual: &str| -> EvaluationReport {
+        serde_json::from_value(serde_json::json!({
+            "goals": {"indicators": [{"id": "1", "name": "预算执行率", "target": "≥90%"}]},
+            "results": {"indicators": [{"indicator_id": "1", "actual": actual}]}
+        }))
+        .expect("a report")
+    };
+    let own = report("91%");
+    let others: Vec<EvaluationReport> = ["80%", "85%", "95%", "97%"]
+        .into_iter()
+        .map(report)
+        .collect();
+    fn like(reports: &[EvaluationReport]) -> BTreeMap<String, Vec<&EvaluationReport>> {
+        reports
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("u{i}"), vec![r]))
+            .collect()
+    }
+    let execution = |suggestions: &Suggestions| {
+        suggestions
+            .suggestions
+            .iter()
+            .find(|s| s.indicator.code.as_str() == "GX06")
+            .cloned()
+            .expect("GX06")
+    };
+    let four = Library::common().suggest(
+        UnitKind::Administrative,
+        &TargetsFor::Departmental,
+        &[&own],
+        &like(&others),
+    );
+    let found = execution(&four);
+    assert_eq!(
+        found.last_year.and_then(|l| l.actual_value),
+        Some(Decimal::from(91))
+    );
+    let units = found.like_units.expect("a quantitative indicator");
+    assert_eq!((units.count, units.median), (4, None));
+    let mut five = others.clone();
+    five.push(report("99%"));
+    let enough = Library::common().suggest(
+        UnitKind::Administrative,
+        &TargetsFor::Departmental,
+        &[&own],
+        &like(&five),
+    );
+    let units = execution(&enough).like_units.expect("like units");
+    assert_eq!((units.count, units.median), (5, Some(Decimal::from(95))));
+}
+
+#[test]
+fn a_sector_library_takes_the_place_of_its_sector_only() {
+    let sector = parse(&format!(
+        "{HEADING}HY01,义务教育巩固率,,,,,%,higher_is_better,,,,,,,,教育,出处\n"
+    ))
+    .expect("a sector library");
+    let merged = Library::common()
+        .with_sector("教育", &sector)
+        .expect("beside the common one");
+    assert_eq!(
+        merged.indicators().len(),
+        Library::common().indicators().len() + 1
+    );
+    assert_eq!(merged.of_sector(Some("教育")).len(), 1);
+    assert!(Library::common().with_sector("common", &sector).is_err());
+    let clash = parse(&format!(
+        "{HEADING}HY02,预算执行率,,,,,%,higher_is_better,,,,,,,,教育,出处\n"
+    ))
+    .expect("a library");
+    assert!(Library::common().with_sector("教育", &clash).is_err());
+    let back = merged.without_sector("教育").expect("it had the sector");
+    assert_eq!(back.indicators(), Library::common().indicators());
+    assert!(back.without_sector("教育").is_none());
 }

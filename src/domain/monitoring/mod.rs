@@ -24,6 +24,7 @@ pub use warnings::*;
 use super::FieldError;
 use super::checks::ApprovedGoals;
 use super::cycle::Refusal;
+use super::library::Library;
 use super::names::named_enum;
 use super::project::ProjectCode;
 use super::report::{Comparison, Goals};
@@ -213,7 +214,7 @@ pub struct MonitoredGoal {
 impl MonitoredGoal {
     /// The departmental targets a reviewer approved (绩效目标审核), with their approved figures:
     /// indicators added since do not count until approved, and are not monitored either.
-    pub fn approved(approved: &ApprovedGoals, goals: &Goals) -> Vec<Self> {
+    pub fn approved(approved: &ApprovedGoals, goals: &Goals, library: &Library) -> Vec<Self> {
         approved
             .counted(goals)
             .indicators
@@ -223,13 +224,13 @@ impl MonitoredGoal {
                 indicator_id: i.id.as_str().to_owned(),
                 name: i.name.as_str().to_owned(),
                 target: i.target_text().to_owned(),
-                comparison: i.kind(),
+                comparison: i.kind(library),
             })
             .collect()
     }
 
-    /// A project's targets, as its table states them.
-    pub fn stated(goals: &Goals) -> Vec<Self> {
+    /// A project's targets, as its table states them, read by the year's `library`.
+    pub fn stated(goals: &Goals, library: &Library) -> Vec<Self> {
         goals
             .indicators
             .iter()
@@ -237,7 +238,7 @@ impl MonitoredGoal {
                 indicator_id: i.id.as_str().to_owned(),
                 name: i.name.as_str().to_owned(),
                 target: i.target_text().to_owned(),
-                comparison: i.kind(),
+                comparison: i.kind(library),
             })
             .collect()
     }

@@ -828,7 +828,11 @@ mod tests {
             "../../../tests/fixtures/kaifu-2021-government-office/report.json"
         ))
         .expect("the seed report");
-        let scorecard = report.scorecard(&Weights::default(), None);
+        let scorecard = report.scorecard(
+            &Weights::default(),
+            None,
+            crate::domain::library::Library::common(),
+        );
         let unit = Unit {
             code: "101001",
             name: "开福区人民政府办公室",

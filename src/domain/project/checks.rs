@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::table::{AmountUnit, FundingColumns, FundingRow, ProjectTable};
 use crate::domain::checks::{CheckContext, Finding, Rule, Severity, TOLERANCE, amount, figure};
 use crate::domain::figures::{Exact, Percent};
+use crate::domain::library::Library;
 use crate::domain::report::{BudgetColumns, EvaluationReport, Grade, Metric, ProjectLine};
 use crate::domain::scoring::{IndicatorScore, Score, Subtotal};
 use crate::domain::settings::YearSettings;
@@ -140,6 +141,8 @@ pub struct ProjectScoring<'a> {
     pub settings: &'a YearSettings,
     /// The unit's departmental report of the same year, where there is one.
     pub departmental: Option<&'a EvaluationReport>,
+    /// The year's indicator library (its own, else the common one).
+    pub library: &'a Library,
 }
 
 fn column_name(column: &str) -> &'static str {
@@ -162,24 +165,24 @@ impl ProjectTable {
     /// The execution weight: the form's 分值; none where the form scores execution among its
     /// indicators (a 预算执行率 indicator, and no 分值 or 得分 on the money row), so that it is
     /// not scored twice; else the year's.
-    fn execution_weight(&self, settings: &YearSettings) -> Decimal {
+    fn execution_weight(&self, scoring: &ProjectScoring<'_>) -> Decimal {
         let total = self.funding.total.as_ref();
         if let Some(weight) = total.and_then(|t| t.weight) {
             return weight.value();
         }
         let scored_on_money_row = total.is_some_and(|t| t.stated_score.is_some());
-        if !scored_on_money_row && self.execution_indicator().is_some() {
+        if !scored_on_money_row && self.execution_indicator(scoring.library).is_some() {
             return Decimal::ZERO;
         }
-        settings.weights.budget_execution.value()
+        scoring.settings.weights.budget_execution.value()
     }
 
     /// The indicator that states the budget execution rate (预算执行率), where there is one.
-    fn execution_indicator(&self) -> Option<usize> {
+    fn execution_indicator(&self, library: &Library) -> Option<usize> {
         self.goals
             .indicators
             .iter()
-            .position(|i| i.metric() == Some(Metric::ExecutionRate))
+            .position(|i| i.metric(library) == Some(Metric::ExecutionRate))
     }
 
     /// 执行率 of the total with the column of the budget it is of.
@@ -197,8 +200,10 @@ impl ProjectTable {
     /// indicator by the departmental rules, added up.
     pub fn score(&self, scoring: &ProjectScoring<'_>) -> ProjectScore {
         let weights = &scoring.settings.weights;
-        let card = self.indicator_report().scorecard(weights, None);
-        let weight = self.execution_weight(scoring.settings);
+        let card = self
+            .indicator_report()
+            .scorecard(weights, None, scoring.library);
+        let weight = self.execution_weight(scoring);
         let mut missing: Vec<String> = card
             .indicators
             .iter()
@@ -265,6 +270,7 @@ impl ProjectTable {
             settings: scoring.settings,
             approved: None,
             previous: None,
+            library: scoring.library,
         };
         let mut findings = self.indicator_report().findings(&context);
         self.funding_rows(&mut findings);
@@ -272,8 +278,8 @@ impl ProjectTable {
         self.spending_below_90(&mut findings);
         self.budget_adjustment(&mut findings);
         self.stated_total_without_execution_score(&mut findings);
-        self.weights_with_execution_among_indicators(scoring.settings, &mut findings);
-        self.stated_execution(scoring.settings, &mut findings);
+        self.weights_with_execution_among_indicators(scoring, &mut findings);
+        self.stated_execution(scoring, &mut findings);
         self.execution_weight_against_framework(scoring.settings, &mut findings);
         self.against_departmental_line(scoring.departmental, &mut findings);
         findings.sort_by_key(|f| f.severity != Severity::Error);
@@ -440,12 +446,12 @@ impl ProjectTable {
     /// apart to take what the indicators leave: their weights alone make 100.
     fn weights_with_execution_among_indicators(
         &self,
-        settings: &YearSettings,
+        scoring: &ProjectScoring<'_>,
         findings: &mut Vec<Finding>,
     ) {
         if self.goals.on_default_framework()
-            || !self.execution_weight(settings).is_zero()
-            || self.execution_indicator().is_none()
+            || !self.execution_weight(scoring).is_zero()
+            || self.execution_indicator(scoring.library).is_none()
         {
             return;
         }
@@ -511,11 +517,11 @@ impl ProjectTable {
     }
 
     /// The stated 执行率 and 得分 against the computed ones, and 得分 against 分值.
-    fn stated_execution(&self, settings: &YearSettings, findings: &mut Vec<Finding>) {
+    fn stated_execution(&self, scoring: &ProjectScoring<'_>, findings: &mut Vec<Finding>) {
         let Some(total) = &self.funding.total else {
             return;
         };
-        let weight = self.execution_weight(settings);
+        let weight = self.execution_weight(scoring);
         let rate = self.execution_rate();
         if let (Some(stated), Some((computed, column, executed, budget))) =
             (total.stated_rate, rate)

@@ -52,6 +52,7 @@ fn scoring(settings: &YearSettings) -> ProjectScoring<'_> {
     ProjectScoring {
         settings,
         departmental: None,
+        library: crate::domain::library::Library::common(),
     }
 }
 
@@ -336,6 +337,7 @@ fn the_departmental_line_is_compared_with_the_project() {
     let with = ProjectScoring {
         settings: &settings,
         departmental: Some(&report),
+        library: crate::domain::library::Library::common(),
     };
     let findings = table.findings(&with);
     assert_eq!(rules(&findings), ["departmental_line_differs"]);

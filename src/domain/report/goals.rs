@@ -274,22 +274,23 @@ impl Indicator {
     /// What the target scored against says. A figure written without a sign, on an
     /// indicator that states no comparison, is compared the way its library indicator points
     /// (`3%` on 预算调整率 reads "at most 3 %"), else as at least.
-    pub fn reading(&self) -> Reading {
+    pub fn reading(&self, library: &Library) -> Reading {
         read_unsigned(
             self.effective_target(),
             self.comparison,
-            self.library_comparison(),
+            self.library_comparison(library),
         )
     }
 
-    /// The common library's indicator this one is, by its code or its name.
-    pub fn library_match(&self) -> Option<LibraryMatch<'static>> {
-        Library::common().find(self)
+    /// The indicator of the year's library this one is, by its code or its name: the library
+    /// the year imported, else the common one — the same library scores, checks and compares.
+    pub fn library_match<'a>(&self, library: &'a Library) -> Option<LibraryMatch<'a>> {
+        library.find(self)
     }
 
     /// How the library compares a bare figure of this indicator, where it says.
-    fn library_comparison(&self) -> Option<Comparison> {
-        self.library_match()
+    fn library_comparison(&self, library: &Library) -> Option<Comparison> {
+        self.library_match(library)
             .map(|found| found.indicator.direction)
             .filter(|direction| *direction != Direction::Qualitative)
             .map(Direction::comparison)
@@ -298,10 +299,10 @@ impl Indicator {
     /// Whether the library's direction decides how the target compares: a figure written
     /// without a sign, on an indicator that states no comparison, that the library reads
     /// otherwise than "at least".
-    pub fn compared_by_library(&self) -> bool {
+    pub fn compared_by_library(&self, library: &Library) -> bool {
         self.comparison.is_none()
             && self
-                .library_comparison()
+                .library_comparison(library)
                 .is_some_and(|c| c != Comparison::AtLeast)
             && self
                 .effective_target()
@@ -311,8 +312,33 @@ impl Indicator {
 
     /// How the actual is compared with the target: the stated comparison, else the one the
     /// target reads as; qualitative where the target is words.
-    pub fn kind(&self) -> Option<Comparison> {
-        match self.reading() {
+    pub fn kind(&self, library: &Library) -> Option<Comparison> {
+        self.kind_read(self.reading(library))
+    }
+
+    /// Whether the actual is compared with the target as figures. The library decides only
+    /// which way a figure compares, never whether the target is one, so none is needed here.
+    pub fn is_quantitative(&self) -> bool {
+        self.kind_read(read_unsigned(
+            self.effective_target(),
+            self.comparison,
+            None,
+        ))
+        .is_some_and(Comparison::is_quantitative)
+    }
+
+    /// How the actual is compared with the target, a figure without a sign read as `unsigned`
+    /// says (an approval's comparison, which the year's library decided when it was made).
+    pub fn kind_as(&self, unsigned: Option<Comparison>) -> Option<Comparison> {
+        self.kind_read(read_unsigned(
+            self.effective_target(),
+            self.comparison,
+            unsigned,
+        ))
+    }
+
+    fn kind_read(&self, reading: Reading) -> Option<Comparison> {
+        match reading {
             Reading::Figure { comparison, .. } => Some(comparison),
             Reading::Words => Some(Comparison::Qualitative),
             _ => self.comparison,
@@ -321,29 +347,32 @@ impl Indicator {
 
     /// The rule this indicator scores by: the stated one, else proportional, or the bands for
     /// a qualitative indicator.
-    pub fn rule(&self) -> ScoringRule {
-        match (self.scoring_rule, self.kind()) {
+    pub fn rule(&self, library: &Library) -> ScoringRule {
+        match (self.scoring_rule, self.kind(library)) {
             (Some(rule), _) => rule,
             (None, Some(Comparison::Qualitative)) => ScoringRule::Bands,
             (None, _) => ScoringRule::Proportional,
         }
     }
 
-    /// The computed figure this indicator states: the one it names, else the one its name is.
-    pub fn metric(&self) -> Option<Metric> {
-        self.metric
-            .or_else(|| Metric::recognise(self.name.as_str()))
+    /// The computed figure this indicator states: the one it names, else its library
+    /// indicator's formula where the year's library holds it, else the one its name is.
+    pub fn metric(&self, library: &Library) -> Option<Metric> {
+        self.metric.or_else(|| match self.library_match(library) {
+            Some(found) => found.indicator.metric,
+            None => Metric::recognise(self.name.as_str()),
+        })
     }
 
     /// What this indicator's result can be scored as: its figures against the target's, by
     /// the bands of a qualitative indicator, or not at all — and then why, in both languages.
-    pub fn assess(&self, result: &IndicatorResult) -> Assessment {
-        if self.kind() == Some(Comparison::Qualitative) {
+    pub fn assess(&self, result: &IndicatorResult, library: &Library) -> Assessment {
+        if self.kind(library) == Some(Comparison::Qualitative) {
             return Assessment::Qualitative;
         }
         let id = self.id.as_str();
         let target = self.target_text();
-        let (comparison, target) = match self.reading() {
+        let (comparison, target) = match self.reading(library) {
             Reading::Figure {
                 comparison, value, ..
             } => (comparison, value),

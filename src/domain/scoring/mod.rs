@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::checks::ApprovedGoals;
 use super::figures::{DerivedFigures, Percent};
+use super::library::Library;
 use super::report::{
     Achieved, Assessment, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1,
     IndicatorResult, Reading, ScoringRule,
@@ -204,6 +205,7 @@ fn score_indicator(
     written: &Indicator,
     result: Option<&IndicatorResult>,
     approved: Option<&ApprovedGoals>,
+    library: &Library,
 ) -> IndicatorScore {
     let mut missing = Vec::new();
     let id = indicator.id.as_str();
@@ -220,7 +222,7 @@ fn score_indicator(
         missing.push(format!("indicator {id} has no weight"));
     }
     let self_score = result.and_then(|r| r.self_score).map(|s| s.value());
-    let (met, attainment, score) = match result.map(|r| (r, indicator.assess(r))) {
+    let (met, attainment, score) = match result.map(|r| (r, indicator.assess(r, library))) {
         None => {
             missing.push(format!("indicator {id} has no result"));
             (None, None, None)
@@ -254,7 +256,7 @@ fn score_indicator(
             },
         )) => {
             let (met, fraction) = attainment(comparison, target, actual);
-            let score = weight.and_then(|w| indicator.rule().score(w, met, fraction));
+            let score = weight.and_then(|w| indicator.rule(library).score(w, met, fraction));
             if !met && fraction.is_none() {
                 missing.push(format!(
                     "indicator {id}: the attainment is undefined (zero denominator)"
@@ -269,12 +271,12 @@ fn score_indicator(
         indicator_id: id.to_owned(),
         name: indicator.name.as_str().to_owned(),
         level1: indicator.level1,
-        comparison: indicator.kind(),
+        comparison: indicator.kind(library),
         target: indicator.target_text().to_owned(),
         proposed_target: (written.target_text() != indicator.target_text())
             .then(|| written.target_text().to_owned()),
-        reading: indicator.reading(),
-        rule: indicator.rule(),
+        reading: indicator.reading(library),
+        rule: indicator.rule(library),
         stated_coefficient: result
             .and_then(|r| r.stated_coefficient)
             .map(|c| c.value().normalize().to_string()),
@@ -295,8 +297,14 @@ impl EvaluationReport {
     /// The score by the rules, with the year's weights; once targets are approved, only
     /// approved indicators score, each on what was approved of it — target (or approved
     /// adjusted target), comparison, unit, weight, scoring rule, group — and on the approved
-    /// framework, whatever the report states now.
-    pub fn scorecard(&self, weights: &Weights, approved: Option<&ApprovedGoals>) -> Scorecard {
+    /// framework, whatever the report states now. The year's `library` reads a target written
+    /// without a sign the way its indicator points.
+    pub fn scorecard(
+        &self,
+        weights: &Weights,
+        approved: Option<&ApprovedGoals>,
+        library: &Library,
+    ) -> Scorecard {
         let counted = approved.map(|approved| approved.counted(&self.goals));
         let goals = counted.as_ref().unwrap_or(&self.goals);
         let figures = self.derived_figures();
@@ -344,7 +352,7 @@ impl EvaluationReport {
                     .indicators
                     .iter()
                     .find(|r| r.indicator_id == indicator.id);
-                score_indicator(indicator, written, result, approved)
+                score_indicator(indicator, written, result, approved, library)
             })
             .collect();
         if indicators.is_empty() {

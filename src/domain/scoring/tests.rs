@@ -42,7 +42,7 @@ fn a_hand_computed_report_scores_as_the_rules_say() {
                {"indicator_id": "c", "actual": "12"}, {"indicator_id": "d", "actual": "较高", "self_score": "9",
                "achievement": "partly_achieved"}]),
     )
-    .scorecard(&Weights::default(), None);
+    .scorecard(&Weights::default(), None, crate::domain::library::Library::common());
     assert_eq!(scored.missing, Vec::<String>::new());
     assert_eq!(scored.execution.score, Some(Score::of(dec("9"))));
     let scores: Vec<_> = scored
@@ -88,7 +88,11 @@ fn a_missing_weight_leaves_the_total_undefined_and_says_so() {
         json!([without_weight]),
         json!([{"indicator_id": "a", "actual": "100"}]),
     )
-    .scorecard(&Weights::default(), None);
+    .scorecard(
+        &Weights::default(),
+        None,
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(scored.total, None);
     assert_eq!(scored.grade, None);
     assert!(
@@ -108,7 +112,11 @@ fn a_zero_denominator_gives_no_attainment_and_no_invented_score() {
         ]),
         json!([{"indicator_id": "a", "actual": "3"}, {"indicator_id": "b", "actual": "0"}]),
     )
-    .scorecard(&Weights::default(), None);
+    .scorecard(
+        &Weights::default(),
+        None,
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(scored.indicators[0].attainment, None);
     assert_eq!(scored.indicators[0].met, Some(true));
     assert_eq!(
@@ -128,7 +136,11 @@ fn a_negative_target_gives_no_attainment_rather_than_full_points() {
         json!([indicator("a", "effect", "at_most", "-5", "30")]),
         json!([{"indicator_id": "a", "actual": "-3"}]),
     )
-    .scorecard(&Weights::default(), None);
+    .scorecard(
+        &Weights::default(),
+        None,
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(scored.indicators[0].met, Some(false));
     assert_eq!(scored.indicators[0].attainment, None);
     assert_eq!(scored.indicators[0].score, None);
@@ -140,7 +152,11 @@ fn execution_above_the_budget_scores_no_more_than_the_weight() {
     let mut over = report(json!([]), json!([]));
     over.budget.total =
         serde_json::from_value(json!({"adjusted": "100", "executed": "130"})).unwrap();
-    let scored = over.scorecard(&Weights::default(), None);
+    let scored = over.scorecard(
+        &Weights::default(),
+        None,
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(scored.execution.score.map(String::from), Some("10".into()));
     assert!(
         scored
@@ -165,7 +181,11 @@ fn a_qualitative_indicator_without_a_self_score_gets_its_bands_floor() {
         json!([indicator("q", "satisfaction", "qualitative", "高", "10")]),
         json!([{"indicator_id": "q", "actual": "高", "achievement": "achieved"}]),
     )
-    .scorecard(&Weights::default(), None);
+    .scorecard(
+        &Weights::default(),
+        None,
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(
         scored.indicators[0].score.map(String::from),
         Some("8".into())
@@ -196,7 +216,11 @@ fn an_indicator_the_approval_does_not_cover_scores_nothing_and_says_why() {
             terms: None,
         }],
     };
-    let scored = report.scorecard(&Weights::default(), Some(&approved));
+    let scored = report.scorecard(
+        &Weights::default(),
+        Some(&approved),
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(
         scored.indicators[0].score.map(String::from),
         Some("50".into())
@@ -209,7 +233,11 @@ fn an_indicator_the_approval_does_not_cover_scores_nothing_and_says_why() {
             .iter()
             .any(|m| m.starts_with("indicator b was added after"))
     );
-    let unapproved = report.scorecard(&Weights::default(), None);
+    let unapproved = report.scorecard(
+        &Weights::default(),
+        None,
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(
         unapproved.indicators[1].score.map(String::from),
         Some("40".into())
@@ -232,7 +260,11 @@ fn targets_written_with_sign_and_unit_score_by_what_they_say() {
             {"indicator_id": "c", "actual": "96%"}
         ]),
     );
-    let card = report.scorecard(&Weights::default(), None);
+    let card = report.scorecard(
+        &Weights::default(),
+        None,
+        crate::domain::library::Library::common(),
+    );
     let scores = indicator_scores(&card);
     // a: met, 30; b: at most 0, actual 1: 0 ÷ 1 = 0, 0 points; c: 96 ÷ 100 × 30 = 28.8.
     assert_eq!(scores, [Some(dec("30")), Some(dec("0")), Some(dec("28.8"))]);
@@ -267,7 +299,11 @@ fn each_indicator_scores_by_its_own_rule() {
             {"indicator_id": "c", "actual": "99"}
         ]),
     );
-    let card = report.scorecard(&Weights::default(), None);
+    let card = report.scorecard(
+        &Weights::default(),
+        None,
+        crate::domain::library::Library::common(),
+    );
     let scores = indicator_scores(&card);
     // a: 12 % short, two whole steps of 5 %: 10 − 2 × 2 = 6; b: missed, nothing;
     // c: 99 ÷ 100 × 10 = 9.9.
@@ -295,10 +331,20 @@ fn an_approved_indicator_scores_on_its_approved_figures_whatever_the_report_stat
     let results = json!([{"indicator_id": "a", "actual": "100"}, {"indicator_id": "b", "actual": "100"},
                          {"indicator_id": "c", "actual": "高", "achievement": "achieved"}]);
     let as_approved = report(goals.clone(), results.clone());
-    let approved = ApprovedGoals::of(&as_approved.goals, "reviewer", chrono::Utc::now(), 2);
+    let approved = ApprovedGoals::of(
+        &as_approved.goals,
+        "reviewer",
+        chrono::Utc::now(),
+        2,
+        crate::domain::library::Library::common(),
+    );
     let total = |report: &EvaluationReport, approved: Option<&ApprovedGoals>| {
         report
-            .scorecard(&Weights::default(), approved)
+            .scorecard(
+                &Weights::default(),
+                approved,
+                crate::domain::library::Library::common(),
+            )
             .total
             .map(String::from)
     };
@@ -333,7 +379,11 @@ fn an_approved_indicator_scores_on_its_approved_figures_whatever_the_report_stat
             Some("77".into()),
             "{field}"
         );
-        let card = dodged.scorecard(&Weights::default(), Some(&approved));
+        let card = dodged.scorecard(
+            &Weights::default(),
+            Some(&approved),
+            crate::domain::library::Library::common(),
+        );
         assert_eq!(card.subtotals[0].level1, Some(IndicatorLevel1::Output));
         assert_eq!(card.subtotals[0].score.map(String::from), Some("60".into()));
     }
@@ -350,15 +400,29 @@ fn an_approved_indicator_scores_on_its_approved_figures_whatever_the_report_stat
     proposed[1]["adjusted_target"] = json!("100");
     proposed[1]["adjustment_reason"] = reason;
     let proposed = report(proposed, results);
-    let card = proposed.scorecard(&Weights::default(), Some(&approved));
+    let card = proposed.scorecard(
+        &Weights::default(),
+        Some(&approved),
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(card.indicators[1].target, "200");
     assert_eq!(card.indicators[1].proposed_target.as_deref(), Some("100"));
     assert_eq!(
         card.indicators[1].score.map(String::from),
         Some("20".into())
     );
-    let reapproved = ApprovedGoals::of(&proposed.goals, "reviewer", chrono::Utc::now(), 4);
-    let card = proposed.scorecard(&Weights::default(), Some(&reapproved));
+    let reapproved = ApprovedGoals::of(
+        &proposed.goals,
+        "reviewer",
+        chrono::Utc::now(),
+        4,
+        crate::domain::library::Library::common(),
+    );
+    let card = proposed.scorecard(
+        &Weights::default(),
+        Some(&reapproved),
+        crate::domain::library::Library::common(),
+    );
     assert_eq!(card.indicators[1].target, "100");
     assert_eq!(card.indicators[1].proposed_target, None);
     assert_eq!(card.total.map(String::from), Some("97".into()));

@@ -6,7 +6,7 @@
 
 use super::{CellFault, Reader, split_number, target_parts};
 use crate::domain::presentation::{actual_cell, target_cell};
-use crate::domain::report::{Comparison, Indicator, IndicatorLevel1, IndicatorResult};
+use crate::domain::report::{Indicator, IndicatorLevel1, IndicatorResult};
 use crate::domain::values::Label;
 
 /// 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施: the columns of an indicator row.
@@ -118,7 +118,7 @@ impl RowCells<'_, '_> {
             text if text.as_deref().unwrap_or_default() == shown => actual_before.clone(),
             None => None,
             Some(text) => {
-                let text = if indicator.kind().is_some_and(Comparison::is_quantitative) {
+                let text = if indicator.is_quantitative() {
                     split_number(&text).0
                 } else {
                     text
