@@ -15,7 +15,7 @@ use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::app::Store;
 use crate::app::audit::Trail;
-use crate::app::forms::ClientGone;
+use crate::app::forms::{ClientGone, FormOutcome};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::presentation::form::UnreadableCell;
@@ -211,6 +211,22 @@ pub struct UnreadableCellView {
     pub reason: String,
 }
 
+/// The cells a reading could not read and the findings with their cells, as answered.
+pub fn reading_outcome(outcome: FormOutcome) -> (Vec<UnreadableCellView>, Vec<FindingInTable>) {
+    (
+        outcome
+            .unreadable
+            .iter()
+            .map(UnreadableCellView::from)
+            .collect(),
+        outcome
+            .findings
+            .into_iter()
+            .map(|(finding, cell)| FindingInTable { finding, cell })
+            .collect(),
+    )
+}
+
 impl From<&UnreadableCell> for UnreadableCellView {
     fn from(cell: &UnreadableCell) -> Self {
         Self {
@@ -295,24 +311,15 @@ pub async fn read_form(
     })
     .await??;
     let summary = &saved.evaluation.summary;
+    let (unreadable, findings) = reading_outcome(saved.outcome);
     Ok(answer(
         saved.change,
         summary,
         FormReadingView {
             meta: summary.into(),
             report: saved.evaluation.report.clone(),
-            unreadable: saved
-                .outcome
-                .unreadable
-                .iter()
-                .map(UnreadableCellView::from)
-                .collect(),
-            findings: saved
-                .outcome
-                .findings
-                .into_iter()
-                .map(|(finding, cell)| FindingInTable { finding, cell })
-                .collect(),
+            unreadable,
+            findings,
         },
     ))
 }

@@ -115,7 +115,28 @@ async fn from_year_table(
     (filter, rollup): (UnitFilter, bool),
     render: impl FnOnce(Arc<CachedTable>) -> Result<Rendered, ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    let fresh = freshness(&store, req, year, format, &filter).await?;
+    let scope = filter.within.clone();
+    let reader = store.clone();
+    of_year(store, req, (year, format), &scope, move |stamp| {
+        render(app::comparisons::year_table(
+            &reader, year, &filter, rollup, stamp,
+        )?)
+    })
+    .await
+}
+
+/// An answer that depends on `year`'s data and on what the caller sees (`scope`, hashed into
+/// the ETag), as every table of a year is answered: 304 when the client holds it already;
+/// else the JSON answer written for the same ETag before, if any; else what `render` makes of
+/// the data as of the year's stamp, off the HTTP workers, with the answer's ETag.
+pub(crate) async fn of_year(
+    store: web::Data<Store>,
+    req: &HttpRequest,
+    (year, format): (FiscalYear, Format),
+    scope: &impl Hash,
+    render: impl FnOnce(Stamp) -> Result<Rendered, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let fresh = freshness(&store, req, year, format, scope).await?;
     if fresh.held {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, fresh.etag))
@@ -134,9 +155,7 @@ async fn from_year_table(
     let stamp = fresh.stamp;
     let etag = fresh.etag.clone();
     let mut answer = off_the_workers(move || {
-        let rendered = render(app::comparisons::year_table(
-            &store, year, &filter, rollup, stamp,
-        )?)?;
+        let rendered = render(stamp)?;
         if let (Some(written), Rendered::Json(body)) = (written, &rendered) {
             written.keep(etag, body.clone());
         }
@@ -160,13 +179,13 @@ struct Fresh {
 /// Reads the year's stamp (as read a moment ago, else from the database off the HTTP workers)
 /// and makes the answer's
 /// ETag: the stamp, and a digest of everything else the answer depends on — the path and query,
-/// the format the request negotiated, and whose subtree the caller sees.
+/// the format the request negotiated, and whose subtree the caller sees (`scope`).
 async fn freshness(
     store: &web::Data<Store>,
     req: &HttpRequest,
     year: FiscalYear,
     format: Format,
-    filter: &UnitFilter,
+    scope: &impl Hash,
 ) -> Result<Fresh, ApiError> {
     let stamp = match app::comparisons::recent_stamp(store, year) {
         Some(stamp) => stamp,
@@ -179,7 +198,7 @@ async fn freshness(
     req.path().hash(&mut digest);
     req.query_string().hash(&mut digest);
     format.hash(&mut digest);
-    filter.within.hash(&mut digest);
+    scope.hash(&mut digest);
     let etag = format!(
         "\"{}-{}-{:016x}\"",
         year.value(),
