@@ -373,7 +373,7 @@ pub async fn published_page(
 }
 
 /// A page of the service, with its own policy: its inline stylesheet and nothing else.
-fn page_answer(answer: &mut HttpResponseBuilder, page: String) -> HttpResponse {
+pub(super) fn page_answer(answer: &mut HttpResponseBuilder, page: String) -> HttpResponse {
     answer
         .content_type(HTML)
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
@@ -381,9 +381,10 @@ fn page_answer(answer: &mut HttpResponseBuilder, page: String) -> HttpResponse {
 }
 
 /// The public operations that also answer a page (`Accept: text/html`): their paths.
-pub const PAGES: [&str; 2] = [
+pub const PAGES: [&str; 3] = [
     "/api/v1/public/evaluations",
     "/api/v1/public/departments/{code}/evaluations/{year}",
+    "/api/v1/public/departments/{code}/evaluations/{year}/projects/{project}",
 ];
 
 /// Adds `text/html` to the 200 answer of the operations in [`PAGES`]: the pages are served by

@@ -58,7 +58,7 @@ fn departmental_report(
 
 /// The score and findings of a project evaluation, with the year's settings and the unit's
 /// departmental report, read in the same transaction.
-fn assess(
+pub(super) fn assess(
     tx: &mut Transaction<'_>,
     department: DepartmentId,
     evaluation: ProjectEvaluation,
