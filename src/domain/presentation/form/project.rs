@@ -531,3 +531,110 @@ fn read_overall_goals(
     }
     table.overall_goals = goals;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::presentation::form::parse;
+    use crate::domain::presentation::workbook::{Interrupt, Stop};
+    use crate::domain::project::ProjectCode;
+    use crate::domain::values::{FiscalYear, UnitCode};
+
+    struct Never;
+
+    impl Interrupt for Never {
+        fn stop(&self) -> Option<Stop> {
+            None
+        }
+    }
+
+    fn key() -> ProjectKey {
+        ProjectKey {
+            department_code: "100".parse::<UnitCode>().unwrap(),
+            year: FiscalYear::try_from(2022).unwrap(),
+            project_code: "P-01".parse::<ProjectCode>().unwrap(),
+        }
+    }
+
+    fn table() -> ProjectTable {
+        serde_json::from_value(serde_json::json!({
+            "name": "城市道路清扫保洁",
+            "contact": {"person": " 张三 "},
+            "funding": {
+                "amount_unit": "yuan",
+                "total": {"initial": "123456789012.345678", "full_year": "1000000.00", "executed": "950000.10",
+                          "weight": "10", "stated_rate": "95", "stated_score": "9.5"},
+                "sources": [{"name": "财政专户资金", "initial": "1.5"}, {"name": "其他资金", "kind": "other"}]
+            },
+            "overall_goals": [{"expected": "保障", "actual": "完成"}],
+            "narrative": "不在表上"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_table_written_and_read_back_against_itself_is_the_same_table() {
+        let table = table();
+        let workbook = write_project(&key(), &table).unwrap();
+        let filled = parse(&workbook, &Never).unwrap();
+        let reading = read_project(&filled, &table, &key());
+        assert_eq!(reading.unreadable, []);
+        assert_eq!(reading.table, table);
+    }
+
+    #[test]
+    fn a_table_read_into_nothing_keeps_its_money_and_names_standard_sources_by_their_label() {
+        let workbook = write_project(&key(), &table()).unwrap();
+        let filled = parse(&workbook, &Never).unwrap();
+        let reading = read_project(&filled, &ProjectTable::default(), &key());
+        assert_eq!(reading.unreadable, []);
+        let funding = &reading.table.funding;
+        assert_eq!(funding.amount_unit, Some(AmountUnit::Yuan));
+        let total = funding.total.clone().unwrap_or_default();
+        assert_eq!(
+            total.initial.map(Amount::value),
+            Some("123456789012.345678".parse().unwrap())
+        );
+        assert_eq!(
+            total.executed.map(Amount::value),
+            Some("950000.1".parse().unwrap())
+        );
+        // The blank 其他资金 row is the form's offer, not a source, without a draft naming it.
+        assert_eq!(funding.sources.len(), 1);
+        assert_eq!(funding.sources[0].kind, None);
+        assert_eq!(
+            source_kind("其中：当年财政拨款"),
+            Some(FundingSourceKind::CurrentAppropriation)
+        );
+        assert_eq!(reading.table.narrative, None);
+        assert_eq!(
+            reading.places.cell("funding.total.stated_rate").as_deref(),
+            Some("自评表!H8")
+        );
+    }
+
+    #[test]
+    fn a_form_of_another_project_unit_or_year_is_named_at_its_cell() {
+        let workbook = write_project(&key(), &table()).unwrap();
+        let filled = parse(&workbook, &Never).unwrap();
+        let other = ProjectKey {
+            department_code: "200".parse::<UnitCode>().unwrap(),
+            year: FiscalYear::try_from(2023).unwrap(),
+            project_code: "P-02".parse::<ProjectCode>().unwrap(),
+        };
+        let reading = read_project(&filled, &table(), &other);
+        let cells: Vec<(&str, &str)> = reading
+            .unreadable
+            .iter()
+            .map(|c| (c.cell.as_str(), c.fault.code()))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                ("H4", "other_unit"),
+                ("H3", "other_project"),
+                ("A2", "other_year")
+            ]
+        );
+    }
+}
