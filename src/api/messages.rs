@@ -221,6 +221,7 @@ fn cell_fault_zh(fault: &CellFault) -> String {
         }
         F::ProjectCodeMissing => "项目代码为空或找不到“项目代码”一栏".to_owned(),
         F::NotAnAmountUnit { text } => format!("“{text}”不是金额单位（万元或元）"),
+        F::ProjectTable => "这是项目支出绩效自评表，请上传到该项目的 form.xlsx".to_owned(),
     }
 }
 
@@ -257,6 +258,10 @@ fn cell_fault_en(fault: &CellFault) -> String {
         }
         F::ProjectCodeMissing => "the project code (项目代码) is missing".to_owned(),
         F::NotAnAmountUnit { text } => format!("`{text}` is not 万元 or 元"),
+        F::ProjectTable => {
+            "this is a project table (项目支出绩效自评表): send it to its project's form.xlsx"
+                .to_owned()
+        }
     }
 }
 

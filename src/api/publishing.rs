@@ -204,7 +204,9 @@ pub struct UnreadableCellView {
     pub cell: String,
     /// What is wrong, as a stable code: `not_a_number`, `not_an_amount`, `not_points`,
     /// `text_unstorable`, `required`, `target_without_value`, `actual_missing`, `not_a_grade`,
-    /// `not_a_level1`, `other_unit`, `unit_code_missing`, `no_unit_code_label`, `other_year`.
+    /// `not_a_level1`, `other_unit`, `unit_code_missing`, `no_unit_code_label`, `other_year`;
+    /// `project_table` (a project table sent as the departmental one); of a project table,
+    /// also `other_project`, `project_code_missing`, `not_an_amount_unit`.
     pub code: &'static str,
     /// What is wrong, in the language of the request (Chinese unless `Accept-Language` asks
     /// for English).

@@ -294,6 +294,20 @@ async fn a_form_with_unreadable_cells_stores_nothing_unless_partial_is_asked() {
     .await;
     let errors = another.assert_problem(422, "invalid_body");
     assert_eq!(errors[0].0, "自评表!H3");
+    // Nor is a project table taken for the unit's departmental one.
+    let departmental = app
+        .send(
+            Method::POST,
+            &format!("{}/form", evaluation_path("100", 2022)),
+            &[("content-type", XLSX)],
+            filled_form("P-01", "万元", "95"),
+        )
+        .await;
+    let errors = departmental.assert_problem(422, "invalid_body");
+    assert!(
+        errors.iter().any(|(cell, _)| cell == "自评表!A1"),
+        "{errors:?}"
+    );
     let (filled, _) = upload(
         &app.admin(),
         &path,

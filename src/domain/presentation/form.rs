@@ -97,6 +97,8 @@ pub enum CellFault {
     ProjectCodeMissing,
     /// 金额单位 neither 万元 nor 元.
     NotAnAmountUnit { text: String },
+    /// A 项目支出绩效自评表 where the departmental table belongs.
+    ProjectTable,
 }
 
 impl CellFault {
@@ -119,6 +121,7 @@ impl CellFault {
             Self::OtherProject { .. } => "other_project",
             Self::ProjectCodeMissing => "project_code_missing",
             Self::NotAnAmountUnit { .. } => "not_an_amount_unit",
+            Self::ProjectTable => "project_table",
         }
     }
 }
@@ -826,6 +829,11 @@ impl FilledTable {
         let year_text = reader.text(1, 0).unwrap_or_default();
         if !year_text.contains(&year.to_string()) {
             reader.unreadable(1, 0, CellFault::OtherYear { year });
+        }
+        // The project table shares the sheet, its labels and columns: read here, its money
+        // would pass for the unit's budget.
+        if reader.text(0, 0).as_deref() == Some(project::TITLE) {
+            reader.unreadable(0, 0, CellFault::ProjectTable);
         }
 
         if let Some(row) = reader.find(1, TOTAL_ROW) {

@@ -27,7 +27,7 @@ use crate::domain::project::{
 };
 use crate::domain::values::{Amount, Label, Points, Quantity, text_fault};
 
-const TITLE: &str = "项目支出绩效自评表";
+pub(super) const TITLE: &str = "项目支出绩效自评表";
 const NAME_LABEL: &str = "项目名称";
 const PROJECT_CODE_LABEL: &str = "项目代码";
 const COMPETENT_LABEL: &str = "主管部门";
