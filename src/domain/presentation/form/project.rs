@@ -514,7 +514,8 @@ fn read_overall_goals(
     };
     let end = reader.find(1, LEVEL1_HEADING).unwrap_or(reader.table.rows);
     let mut goals = Vec::new();
-    for row in first + 1..end {
+    // A form without the headings has its first goal on the label's own row.
+    for row in first..end {
         if reader.text(row, 1).as_deref() == Some(EXPECTED_HEADING) {
             continue;
         }
