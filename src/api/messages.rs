@@ -216,6 +216,12 @@ fn cell_fault_zh(fault: &CellFault) -> String {
         F::UnitCodeMissing => "单位代码为空".to_owned(),
         F::NoUnitCodeLabel => "找不到“单位代码”一栏".to_owned(),
         F::OtherYear { year } => format!("这不是 {year} 年度的自评表"),
+        F::OtherProject { found, expected } => {
+            format!("这是项目 {found} 的自评表，不是项目 {expected} 的")
+        }
+        F::ProjectCodeMissing => "项目代码为空或找不到“项目代码”一栏".to_owned(),
+        F::NotAnAmountUnit { text } => format!("“{text}”不是金额单位（万元或元）"),
+        F::ProjectTable => "这是项目支出绩效自评表，请上传到该项目的 form.xlsx".to_owned(),
     }
 }
 
@@ -247,6 +253,15 @@ fn cell_fault_en(fault: &CellFault) -> String {
         F::UnitCodeMissing => "the unit code is missing".to_owned(),
         F::NoUnitCodeLabel => "no cell says 单位代码".to_owned(),
         F::OtherYear { year } => format!("the table is not of the year {year}"),
+        F::OtherProject { found, expected } => {
+            format!("the table is of project {found}, not {expected}")
+        }
+        F::ProjectCodeMissing => "the project code (项目代码) is missing".to_owned(),
+        F::NotAnAmountUnit { text } => format!("`{text}` is not 万元 or 元"),
+        F::ProjectTable => {
+            "this is a project table (项目支出绩效自评表): send it to its project's form.xlsx"
+                .to_owned()
+        }
     }
 }
 

@@ -64,6 +64,12 @@ fn api_v1(config: &mut ServiceConfig) {
             web::get()
                 .guard(actix_web::guard::fn_guard(publishing::accepts_html))
                 .to(publishing::published_page),
+        )
+        .route(
+            "/public/departments/{code}/evaluations/{year}/projects/{project}",
+            web::get()
+                .guard(actix_web::guard::fn_guard(publishing::accepts_html))
+                .to(public::published_project_page),
         );
     config
         .service(auth::login)
@@ -121,12 +127,14 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(comparisons::grades::grades)
         .service(public::list_published)
         .service(public::get_published)
+        .service(public::get_published_project)
         .service(charts::execution_rate_chart)
         .service(charts::grade_chart)
         .service(charts::trend_chart)
         .service(open_data::descriptor)
         .service(open_data::budget)
         .service(open_data::scores)
+        .service(open_data::projects)
         .service(publishing::get_report)
         .service(publishing::form_xlsx)
         .service(publishing::read_form)

@@ -24,7 +24,7 @@ async fn package_file(
         OpenDataFile::Descriptor => HttpResponse::Ok()
             .content_type(actix_web::http::header::ContentType::json())
             .body(text),
-        OpenDataFile::Budget | OpenDataFile::Scores => {
+        OpenDataFile::Budget | OpenDataFile::Scores | OpenDataFile::Projects => {
             HttpResponse::Ok().content_type(CSV).body(text)
         }
     })
@@ -32,8 +32,8 @@ async fn package_file(
 
 /// The year's open data package (`datapackage.json`): a Tabular Data Package whose `model`
 /// follows the Fiscal Data Package (measures approved / adjusted / executed in 万元, the
-/// administrative classification by unit, the expenditure line), with `budget.csv` and
-/// `scores.csv` beside it. Only published reports are in it. Roles: anyone.
+/// administrative classification by unit, the expenditure line), with `budget.csv`,
+/// `scores.csv` and `projects.csv` beside it. Only published reports are in it. Roles: anyone.
 #[utoipa::path(operation_id = "open_data_descriptor", tag = "public", security(()), params(
     ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
 ), responses(
@@ -72,4 +72,19 @@ pub async fn budget(req: HttpRequest, store: web::Data<Store>) -> Result<HttpRes
 #[get("/public/open-data/{year}/scores.csv")]
 pub async fn scores(req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
     package_file(req, store, OpenDataFile::Scores).await
+}
+
+/// `projects.csv` of the year's open data package: each published project table
+/// (项目支出绩效自评表) of the year with its unit, its money in 万元 (converted from the unit the
+/// form writes), execution rate (%), score and grade by the bureau's rules. The contact
+/// (项目负责人, 联系电话) is never in it. Roles: anyone.
+#[utoipa::path(operation_id = "open_data_projects_csv", tag = "public", security(()), params(
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+), responses(
+    (status = 200, description = "UTF-8 CSV with a header row", content((String = "text/csv"))),
+    (status = 400, description = "Invalid year", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/public/open-data/{year}/projects.csv")]
+pub async fn projects(req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+    package_file(req, store, OpenDataFile::Projects).await
 }

@@ -4,22 +4,27 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::comparisons::of_year;
 use super::error::{ApiError, Problem};
-use super::export::{
-    Cell, Column, Format, Lang, Vocabulary, answer, json_text, negotiate, off_the_workers,
-};
+use super::export::XLSX;
+use super::export::{Cell, Column, Format, Lang, Vocabulary, answer, json_text, negotiate};
+use super::extract::WorkbookBody;
 use super::extract::{IfMatch, JsonBody, etag, parameter, path_parameter, window};
-use super::publishing::DocumentQuery;
-use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
+use super::publishing::{
+    DocumentQuery, FindingInTable, FormQuery, FormUpload, UnreadableCellView, percent_encoded,
+    reading_outcome,
+};
+use super::responses::{EvaluationEdit, InvalidQuery, TableNotModified, Unauthenticated};
 use super::review::{ActionBody, HistoryView, RevisionView, action_comment};
 use crate::app;
 use crate::app::Store;
 use crate::app::audit::Trail;
+use crate::app::forms::ClientGone;
 use crate::app::projects::{Listing, ProjectCoverage};
 use crate::domain::access::Caller;
 use crate::domain::checks::{Finding, Severity};
@@ -127,16 +132,21 @@ fn project_path(key: &ProjectKey) -> String {
 
 /// One project table, whole
 ///
-/// The ETag is its version. Roles: admin, reviewer, analyst; unit (its own department and
+/// The ETag is its version; `If-None-Match` naming it answers 304 with no body (after the
+/// caller's right is checked). Roles: admin, reviewer, analyst; unit (its own department and
 /// subordinate units).
-#[utoipa::path(tag = "projects", params(ProjectPath), responses(
+#[utoipa::path(tag = "projects", params(ProjectPath,
+    ("If-None-Match" = Option<String>, Header, description = "The ETag of the version the client holds"),
+), responses(
     (status = 200, description = "The project table", body = ProjectView, headers(("ETag" = String, description = "The version, quoted"))),
+    (status = 304, description = "The version is the one the client holds", headers(("ETag" = String, description = "The version, quoted"))),
     (status = 404, description = "No such department or project evaluation", body = Problem, content_type = "application/problem+json"),
     (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
     Unauthenticated,
 ))]
 #[get("/departments/{code}/evaluations/{year}/projects/{project}")]
 pub async fn get_project(
+    req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
     path: ProjectPath,
@@ -144,12 +154,14 @@ pub async fn get_project(
     let key = ProjectKey::from(path);
     let evaluation =
         super::request_id::block(move || app::projects::read(&store, &caller, &key)).await??;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(evaluation.stage.version))
-        .json(ProjectView {
-            meta: (&evaluation).into(),
-            table: evaluation.table,
-        }))
+    let tag = etag(evaluation.stage.version);
+    if super::public::if_none_match(&req, &tag.1) {
+        return Ok(HttpResponse::NotModified().insert_header(tag).finish());
+    }
+    Ok(HttpResponse::Ok().insert_header(tag).json(ProjectView {
+        meta: (&evaluation).into(),
+        table: evaluation.table,
+    }))
 }
 
 /// Creates or replaces a whole project table (项目支出绩效自评表)
@@ -200,19 +212,24 @@ pub async fn put_project(
     })
     .await??;
     let evaluation = saved.evaluation;
-    let mut response = match saved.change {
+    Ok(saved_answer(saved.change, &evaluation).json(ProjectView {
+        meta: (&evaluation).into(),
+        table: evaluation.table.clone(),
+    }))
+}
+
+/// The answer to a write of a project table: 201 with its place when it was created, else 200;
+/// the new version as ETag.
+fn saved_answer(change: Change, evaluation: &ProjectEvaluation) -> HttpResponseBuilder {
+    let mut response = match change {
         Change::Created => HttpResponse::Created(),
         Change::Updated | Change::Unchanged => HttpResponse::Ok(),
     };
-    if saved.change == Change::Created {
+    if change == Change::Created {
         response.insert_header((header::LOCATION, project_path(&evaluation.key)));
     }
-    Ok(response
-        .insert_header(etag(evaluation.stage.version))
-        .json(ProjectView {
-            meta: (&evaluation).into(),
-            table: evaluation.table.clone(),
-        }))
+    response.insert_header(etag(evaluation.stage.version));
+    response
 }
 
 async fn act(
@@ -481,9 +498,13 @@ pub struct ProjectList {
 /// One row per project: name, state, money (万元), execution rate,
 /// score and grade by the rules, what the table states against what its figures give, and
 /// how many findings are errors and warnings. Filtered by state, grade and execution band,
-/// sorted, a page at a time. Roles: admin, reviewer, analyst; unit (its own department and
-/// subordinate units).
-#[utoipa::path(tag = "projects", params(UnitYearPath, ProjectQuery), responses(
+/// sorted, a page at a time. The ETag names the year's data and the request, as the year's
+/// departmental tables' do: `If-None-Match` naming it answers 304 (after the caller's right to
+/// read the unit is checked), and an answer asked for again is sent as it was written. Roles:
+/// admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "projects", params(UnitYearPath, ProjectQuery,
+    ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds"),
+), responses(
     (status = 200, description = "A page of the unit's projects (JSON), or its rows as CSV", content(
         (ProjectList = "application/json"),
         (String = "text/csv"),
@@ -491,7 +512,7 @@ pub struct ProjectList {
     )),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
-    Unauthenticated, InvalidQuery,
+    TableNotModified, Unauthenticated, InvalidQuery,
 ))]
 #[get("/departments/{code}/evaluations/{year}/projects")]
 pub async fn list_projects(
@@ -500,18 +521,25 @@ pub async fn list_projects(
     req: HttpRequest,
     query: web::Query<ProjectQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (code, year) = match (parameter(&req, "code"), parameter(&req, "year")) {
-        (Ok(code), Ok(year)) => (code, year),
-        (code, year) => {
-            return Err(ApiError::InvalidParameters(
-                code.err().into_iter().chain(year.err()).collect(),
-            ));
-        }
-    };
+    let (code, year): (UnitCode, FiscalYear) =
+        match (parameter(&req, "code"), parameter(&req, "year")) {
+            (Ok(code), Ok(year)) => (code, year),
+            (code, year) => {
+                return Err(ApiError::InvalidParameters(
+                    code.err().into_iter().chain(year.err()).collect(),
+                ));
+            }
+        };
     let listing = query.listing()?;
     let format = negotiate(&req, query.format);
     let lang = query.lang.unwrap_or_default();
-    off_the_workers(move || {
+    let scope = {
+        let (store, caller, code) = (store.clone(), caller.clone(), code.clone());
+        super::request_id::block(move || app::projects::reading_scope(&store, &caller, Some(&code)))
+            .await??
+    };
+    let reader = store.clone();
+    of_year(reader, &req, (year, format), &scope, move |asked| {
         let page = app::projects::list_of_unit(&store, &caller, &code, year, listing)?;
         let total = page.total;
         answer(
@@ -529,6 +557,7 @@ pub async fn list_projects(
                 })
             },
         )
+        .map(|rendered| (rendered, asked.stamp))
     })
     .await
 }
@@ -666,16 +695,20 @@ pub struct ProjectComparisonView {
 /// beside its projects'; rolled up by 主管部门 (each unit's projects under its parent, a unit
 /// without a parent under itself); and the distribution: how many projects are under 60 % executed and
 /// how many are 优/良/中/差. The filter applies to rows, roll-ups and distribution; the page,
-/// to the rows. `format=csv` answers the page's rows as CSV. Roles: admin, reviewer, analyst
-/// (every unit); unit (its own department and subordinate units).
-#[utoipa::path(tag = "projects", params(YearPath, ProjectQuery), responses(
+/// to the rows. `format=csv` answers the page's rows as CSV. The ETag names the year's data, the
+/// request and what the caller sees, as the year's departmental tables' do: `If-None-Match`
+/// naming it answers 304, and an answer asked for again is sent as it was written. Roles:
+/// admin, reviewer, analyst (every unit); unit (its own department and subordinate units).
+#[utoipa::path(tag = "projects", params(YearPath, ProjectQuery,
+    ("If-None-Match" = Option<String>, Header, description = "The ETag of the answer the client holds"),
+), responses(
     (status = 200, description = "The comparison (JSON), or its page of rows as CSV", content(
         (ProjectComparisonView = "application/json"),
         (String = "text/csv"),
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     )),
     (status = 400, description = "The year is not valid (`invalid_parameters`)", body = Problem, content_type = "application/problem+json"),
-    Unauthenticated, InvalidQuery,
+    TableNotModified, Unauthenticated, InvalidQuery,
 ))]
 #[get("/years/{year}/projects")]
 pub async fn compare_projects(
@@ -688,7 +721,9 @@ pub async fn compare_projects(
     let listing = query.listing()?;
     let format = negotiate(&req, query.format);
     let lang = query.lang.unwrap_or_default();
-    off_the_workers(move || {
+    let scope = app::projects::reading_scope(&store, &caller, None)?;
+    let reader = store.clone();
+    of_year(reader, &req, (year, format), &scope, move |asked| {
         let mut comparison = app::projects::compare(&store, &caller, year, listing)?;
         let rows = std::mem::take(&mut comparison.projects);
         answer(
@@ -706,6 +741,7 @@ pub async fn compare_projects(
                 })
             },
         )
+        .map(|rendered| (rendered, asked.stamp))
     })
     .await
 }
@@ -783,6 +819,144 @@ pub async fn project_document(
     Ok(super::publishing::document_answer(version, format, text))
 }
 
+/// The 项目支出绩效自评表 as an Excel workbook
+///
+/// The project table in the standard layout (sheet 自评表): 项目名称 and 项目代码, 主管部门 and
+/// 单位代码, 实施单位 and 金额单位, 项目负责人 and 联系电话; 项目资金 — 年度资金总额 and a row per
+/// source (the three standard sources, blank, where the table names none) with 年初预算数,
+/// 全年预算数, 全年执行数, 分值, 执行率（%） and 得分 as the table states them, in the unit it
+/// writes (万元 or 元); 年度总体目标 as 预期目标 | 实际完成情况 with a spare row; the indicator rows
+/// (一级, 二级, 三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施) with spare rows;
+/// 总分 and the grade. An amount a spreadsheet number cannot hold exactly is written as text.
+/// The contact is on the form, as it is the unit's own. A project without a table gets the
+/// blank form of its unit, year and code. The ETag is the version it was written from.
+/// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
+#[utoipa::path(tag = "projects", params(ProjectPath), responses(
+    (status = 200, description = "The table as an XLSX workbook (sheet 自评表)",
+        headers(("ETag" = String, description = "The version, quoted; none for a blank form")),
+        content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+))]
+#[get("/departments/{code}/evaluations/{year}/projects/{project}/form.xlsx")]
+pub async fn project_form_xlsx(
+    caller: Caller,
+    store: web::Data<Store>,
+    path: ProjectPath,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProjectKey::from(path);
+    let name = format!(
+        "项目自评表-{}-{}-{}.xlsx",
+        key.department_code, key.year, key.project_code
+    );
+    let (version, workbook) =
+        super::request_id::block(move || app::projects::form_workbook(&store, &caller, &key))
+            .await??;
+    let mut answer = HttpResponse::Ok();
+    if let Some(version) = version {
+        answer.insert_header(etag(version));
+    }
+    Ok(answer
+        .content_type(XLSX)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"form.xlsx\"; filename*=UTF-8''{}",
+                percent_encoded(&name)
+            ),
+        ))
+        .body(workbook))
+}
+
+/// What a filled-in project table was read as.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectFormReadingView {
+    #[serde(flatten)]
+    pub meta: ProjectMeta,
+    /// The project table as stored, with the form's parts in it.
+    pub table: ProjectTable,
+    /// The cells that could not be read; their fields keep their stored values.
+    pub unreadable: Vec<UnreadableCellView>,
+    /// The findings of the project table's checks as stored, errors first, each with the cell
+    /// of the form showing the field it is about.
+    pub findings: Vec<FindingInTable>,
+}
+
+/// Reads a filled-in 项目支出绩效自评表 into the project table
+///
+/// The workbook of `form.xlsx` (sheet 自评表), filled in: its 项目名称, 主管部门, 实施单位,
+/// 项目负责人, 联系电话, 金额单位, funding rows, overall goals, indicators with their results, and
+/// stated scores replace the table's; every other part (the narrative, the departmental line,
+/// what the form does not show of an indicator) stays. The table `form.xlsx` answers, sent
+/// back unchanged, changes nothing (200, the same version): money comes back to the last
+/// place. A cell that cannot be read — text where a number belongs, a 金额单位 other than 万元
+/// or 元, an unknown 一级指标, a required cell left empty, another unit's or project's code or
+/// another year — is answered with its sheet and address (422, `errors[].path` such as
+/// `自评表!D8`), and nothing is stored, unless `partial=true`, which stores the rest and lists
+/// those cells in `unreadable`. Creates the project table as a draft when there is none.
+///
+/// The workbook comes as the body or as `multipart/form-data`, and is read within the same
+/// bounds as the departmental table's (`POST …/evaluations/{year}/form` says which: sizes,
+/// entries, inflated XML, cells, strings, time; 413 `workbook_too_large` naming the bound, 415
+/// `save_as_xlsx` for a legacy or other format). The caller's right, the department, `If-Match`
+/// and whether the table takes an edit are checked before the workbook is read. Roles: admin;
+/// unit (its own department and subordinate units). Only drafts and returned tables change
+/// (409 otherwise).
+#[utoipa::path(tag = "projects", params(ProjectPath, IfMatch, FormQuery),
+    request_body(description = "The workbook (.xlsx): the file as the body, as the XLSX type or `application/octet-stream`; or `multipart/form-data` as a browser's file input sends it, the file in the field `file`",
+    content(
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (Vec<u8> = "application/octet-stream"),
+        (FormUpload = "multipart/form-data"),
+    )), responses(
+    (status = 200, description = "Read and stored (or unchanged)", body = ProjectFormReadingView, headers(("ETag" = String, description = "The new version, quoted"))),
+    (status = 201, description = "Read and stored as a new draft", body = ProjectFormReadingView, headers(("ETag" = String, description = "The new version, quoted"), ("Location" = String, description = "The project table"))),
+    (status = 413, description = "Body over the size limit, a workbook past one of the reader's bounds (`workbook_too_large`, the bound named in `detail`), or a table that would be stored larger than the limit (`document_too_large`)", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "Invalid parameters, or a multipart body with no one file (`invalid_multipart`)", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "A body of another type (`unsupported_media_type`), or a legacy .xls/.et, an .ods or a CSV (`save_as_xlsx`)", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "Not a project table, or cells that cannot be read (each named by sheet and address); nothing stored", body = Problem, content_type = "application/problem+json"),
+    EvaluationEdit,
+))]
+#[put("/departments/{code}/evaluations/{year}/projects/{project}/form.xlsx")]
+pub async fn put_project_form(
+    caller: Caller,
+    store: web::Data<Store>,
+    trail: Trail,
+    path: ProjectPath,
+    if_match: IfMatch,
+    query: web::Query<FormQuery>,
+    body: WorkbookBody,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProjectKey::from(path);
+    let partial = query.partial.unwrap_or(false);
+    // Dropped with this future, which actix drops when the client goes: the reading stops.
+    let (gone, _raise_when_dropped) = ClientGone::watch();
+    let saved = super::request_id::block(move || {
+        app::forms::read_project_form(
+            &store,
+            &trail,
+            &caller,
+            &key,
+            if_match.0,
+            partial,
+            body.upload(),
+            &gone,
+        )
+    })
+    .await??;
+    let (unreadable, findings) = reading_outcome(saved.outcome);
+    let evaluation = saved.evaluation;
+    Ok(
+        saved_answer(saved.change, &evaluation).json(ProjectFormReadingView {
+            meta: (&evaluation).into(),
+            table: evaluation.table.clone(),
+            unreadable,
+            findings,
+        }),
+    )
+}
+
 /// The project operations, registered under `/api/v1`.
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
@@ -795,6 +969,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(publish_project)
         .service(project_score)
         .service(project_document)
+        .service(project_form_xlsx)
+        .service(put_project_form)
         .service(project_history)
         .service(project_version)
         .service(compare_projects)

@@ -1,4 +1,4 @@
-//! `/public` — what anyone may read: the published reports.
+//! `/public` — what anyone may read: the published reports and project tables.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, get, web};
@@ -10,9 +10,11 @@ use utoipa::IntoParams;
 use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationList, EvaluationMeta, EvaluationView};
 use super::extract::{EvaluationKey, etag, window};
+use super::projects::{ProjectPath, ProjectView};
 use super::responses::InvalidQuery;
 use crate::app;
 use crate::app::Store;
+use crate::domain::project::ProjectKey;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::hex::hex;
 
@@ -155,5 +157,60 @@ pub async fn get_published(
             meta: (&record.summary).into(),
             report: record.report,
         })
+    }))
+}
+
+/// One published project table (项目支出绩效自评表), whole but for its contact (项目负责人,
+/// 联系电话: personal data, never public). What is not published is not found. A client that
+/// accepts `text/html` gets the rendered table as a page (its ETag the version with `-html`).
+/// Cacheable for a minute by anyone, with its version as ETag to revalidate
+/// (`If-None-Match`). Roles: anyone.
+#[utoipa::path(tag = "public", security(()), params(
+    ProjectPath,
+    ("If-None-Match" = Option<String>, Header, description = "The ETag of the version the client holds"),
+), responses(
+    (status = 200, description = "The published project table", body = ProjectView, headers(
+        ("ETag" = String, description = "The version, quoted (the page's has `-html` after it)"),
+        ("Last-Modified" = String, description = "When the table last changed"),
+        ("Cache-Control" = String, description = "`public, max-age=60`"),
+        ("Vary" = String, description = "`Accept`: the same path answers a page to browsers"))),
+    (status = 304, description = "The version is the one the client holds"),
+    (status = 404, description = "No such published project table", body = Problem, content_type = "application/problem+json"),
+    (status = 400, description = "A path parameter is not valid (`invalid_parameters`)", body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/public/departments/{code}/evaluations/{year}/projects/{project}")]
+pub async fn get_published_project(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    path: ProjectPath,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProjectKey::from(path);
+    let evaluation = super::request_id::block(move || app::public::project(&store, &key)).await??;
+    let (_, tag) = etag(evaluation.stage.version);
+    let modified = Some(evaluation.stage.updated_at);
+    Ok(cacheable(&req, tag, modified, |mut ok| {
+        ok.json(ProjectView {
+            meta: (&evaluation).into(),
+            table: evaluation.table,
+        })
+    }))
+}
+
+/// `/public/departments/{code}/evaluations/{year}/projects/{project}` as a page: the published
+/// project table rendered, without its contact. Served beside the JSON operation for clients
+/// that accept `text/html`.
+pub async fn published_project_page(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    path: ProjectPath,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProjectKey::from(path);
+    let (evaluation, page) =
+        super::request_id::block(move || app::public::project_page(&store, &key)).await??;
+    // The page is another representation of the same version: its validator says so.
+    let tag = format!("\"{}-html\"", evaluation.stage.version);
+    let modified = Some(evaluation.stage.updated_at);
+    Ok(cacheable(&req, tag, modified, |mut ok| {
+        super::publishing::page_answer(&mut ok, page)
     }))
 }

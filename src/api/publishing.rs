@@ -15,7 +15,7 @@ use super::responses::{EvaluationEdit, InvalidQuery, Unauthenticated};
 use crate::app;
 use crate::app::Store;
 use crate::app::audit::Trail;
-use crate::app::forms::ClientGone;
+use crate::app::forms::{ClientGone, FormOutcome};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::presentation::form::UnreadableCell;
@@ -204,11 +204,29 @@ pub struct UnreadableCellView {
     pub cell: String,
     /// What is wrong, as a stable code: `not_a_number`, `not_an_amount`, `not_points`,
     /// `text_unstorable`, `required`, `target_without_value`, `actual_missing`, `not_a_grade`,
-    /// `not_a_level1`, `other_unit`, `unit_code_missing`, `no_unit_code_label`, `other_year`.
+    /// `not_a_level1`, `other_unit`, `unit_code_missing`, `no_unit_code_label`, `other_year`;
+    /// `project_table` (a project table sent as the departmental one); of a project table,
+    /// also `other_project`, `project_code_missing`, `not_an_amount_unit`.
     pub code: &'static str,
     /// What is wrong, in the language of the request (Chinese unless `Accept-Language` asks
     /// for English).
     pub reason: String,
+}
+
+/// The cells a reading could not read and the findings with their cells, as answered.
+pub fn reading_outcome(outcome: FormOutcome) -> (Vec<UnreadableCellView>, Vec<FindingInTable>) {
+    (
+        outcome
+            .unreadable
+            .iter()
+            .map(UnreadableCellView::from)
+            .collect(),
+        outcome
+            .findings
+            .into_iter()
+            .map(|(finding, cell)| FindingInTable { finding, cell })
+            .collect(),
+    )
 }
 
 impl From<&UnreadableCell> for UnreadableCellView {
@@ -295,24 +313,15 @@ pub async fn read_form(
     })
     .await??;
     let summary = &saved.evaluation.summary;
+    let (unreadable, findings) = reading_outcome(saved.outcome);
     Ok(answer(
         saved.change,
         summary,
         FormReadingView {
             meta: summary.into(),
             report: saved.evaluation.report.clone(),
-            unreadable: saved
-                .outcome
-                .unreadable
-                .iter()
-                .map(UnreadableCellView::from)
-                .collect(),
-            findings: saved
-                .outcome
-                .findings
-                .into_iter()
-                .map(|(finding, cell)| FindingInTable { finding, cell })
-                .collect(),
+            unreadable,
+            findings,
         },
     ))
 }
@@ -366,7 +375,7 @@ pub async fn published_page(
 }
 
 /// A page of the service, with its own policy: its inline stylesheet and nothing else.
-fn page_answer(answer: &mut HttpResponseBuilder, page: String) -> HttpResponse {
+pub(super) fn page_answer(answer: &mut HttpResponseBuilder, page: String) -> HttpResponse {
     answer
         .content_type(HTML)
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
@@ -374,9 +383,10 @@ fn page_answer(answer: &mut HttpResponseBuilder, page: String) -> HttpResponse {
 }
 
 /// The public operations that also answer a page (`Accept: text/html`): their paths.
-pub const PAGES: [&str; 2] = [
+pub const PAGES: [&str; 3] = [
     "/api/v1/public/evaluations",
     "/api/v1/public/departments/{code}/evaluations/{year}",
+    "/api/v1/public/departments/{code}/evaluations/{year}/projects/{project}",
 ];
 
 /// Adds `text/html` to the 200 answer of the operations in [`PAGES`]: the pages are served by

@@ -15,12 +15,14 @@ use super::access::require_write;
 use super::audit::Trail;
 use super::evaluations::{Edit, EvaluationKey, Saved, edit, previous_report};
 use super::library::year_library;
+use super::projects::{self, SavedProject};
 use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Evaluation, Precondition};
 use crate::domain::presentation::form::{self, UnreadableCell};
 use crate::domain::presentation::workbook::{Interrupt, Stop, TIME_BUDGET, WorkbookError};
+use crate::domain::project::{ProjectEvaluation, ProjectKey};
 use crate::domain::upload::{Upload, UploadError};
 use crate::store::Store;
 
@@ -167,6 +169,73 @@ pub fn read_form(
     })
 }
 
+/// Reads the 项目支出绩效自评表 in the workbook `upload` carries into the project evaluation
+/// `key` (a new draft when there is none), as `read_form` reads the departmental table: the
+/// caller's right, `If-Match` and whether the table takes an edit are checked before a byte is
+/// read; the project, funding, overall goals, indicators and stated scores replace the
+/// table's, the rest stays; with `partial`, what could be read is stored. The findings answered
+/// are the project table's checks, each with the cell showing its field. Audited as
+/// `project.read_form`.
+#[allow(clippy::too_many_arguments)]
+pub fn read_project_form(
+    store: &Store,
+    trail: &Trail,
+    caller: &Caller,
+    key: &ProjectKey,
+    precondition: Precondition,
+    partial: bool,
+    upload: Upload<'_>,
+    gone: &ClientGone,
+) -> Result<SavedProject<FormOutcome>, AppError> {
+    let writable = store.read_transaction(|tx| {
+        require_write(tx, caller, &key.department_code)?;
+        let department = tx.department_id(&key.department_code)?;
+        let stored = tx.project(department, key)?;
+        let stored = stored.as_ref().map(|s| &s.evaluation);
+        ProjectEvaluation::check(precondition, stored)?;
+        if let Some(stored) = stored {
+            stored.stage.check_editable(|| key.to_string())?;
+        }
+        Ok::<_, AppError>(())
+    });
+    let table = writable.and_then(|()| parse_within_budget(upload, gone));
+    let table = trail.settle(store, caller, "project.read_form", table)?;
+    let saved = projects::edit(
+        store,
+        trail,
+        caller,
+        key,
+        precondition,
+        "read_form",
+        Ok(table),
+        |stored, table| {
+            let reading = form::read_project(table, stored, key);
+            if !partial && !reading.unreadable.is_empty() {
+                return Err(FormRefusal::Cells(reading.unreadable));
+            }
+            *stored = reading.table;
+            Ok((reading.unreadable, reading.places))
+        },
+    )?;
+    let assessed = projects::assessed(store, caller, key)?;
+    let (unreadable, places) = saved.outcome;
+    Ok(SavedProject {
+        evaluation: saved.evaluation,
+        change: saved.change,
+        outcome: FormOutcome {
+            unreadable,
+            findings: assessed
+                .findings
+                .into_iter()
+                .map(|finding| {
+                    let cell = places.cell(&finding.path);
+                    (finding, cell)
+                })
+                .collect(),
+        },
+    })
+}
+
 /// The table the workbook holds, read once the caller's right to write, the evaluation's
 /// version and whether it takes an edit are checked.
 fn read_table(
@@ -188,7 +257,15 @@ fn read_table(
         }
         Ok::<_, AppError>(())
     })?;
-    // The file is looked for in the body only now, for a caller who may write.
+    parse_within_budget(upload, gone)
+}
+
+/// The sheet of the workbook `upload` carries, read within its bounds and the time budget.
+/// Called only for a caller who may write: the file is looked for in the body only then.
+fn parse_within_budget(
+    upload: Upload<'_>,
+    gone: &ClientGone,
+) -> Result<form::FilledTable, AppError> {
     let workbook = input(upload.file().map_err(FormRefusal::Upload))?;
     input(form::parse(workbook, &Budget::starting(gone)).map_err(FormRefusal::Workbook))
 }

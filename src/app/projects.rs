@@ -17,7 +17,7 @@ use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::cycle::{Action, Change, Precondition};
 use crate::domain::presentation::narrative::DocumentFormat;
-use crate::domain::presentation::project_table;
+use crate::domain::presentation::{form, project_table};
 use crate::domain::project::{
     Direction, ProjectComparison, ProjectEvaluation, ProjectFilter, ProjectKey, ProjectOverview,
     ProjectScore, ProjectScoring, ProjectSort, ProjectTable, UncoveredLine, select,
@@ -59,7 +59,7 @@ fn departmental_report(
 
 /// The score and findings of a project evaluation, with the year's settings and the unit's
 /// departmental report, read in the same transaction.
-fn assess(
+pub(super) fn assess(
     tx: &mut Transaction<'_>,
     department: DepartmentId,
     evaluation: ProjectEvaluation,
@@ -115,6 +115,25 @@ pub fn document(
     let text = project_table::render(format, key, &evaluation.table, &assessed.score)
         .map_err(|e| AppError::failed("the project table could not be rendered", e))?;
     Ok((evaluation.stage.version, text))
+}
+
+/// The 项目支出绩效自评表 as an Excel workbook, with the version it was written from; a project
+/// without a table yet gets the blank form of its unit, year and code to fill.
+pub fn form_workbook(
+    store: &Store,
+    caller: &Caller,
+    key: &ProjectKey,
+) -> Result<(Option<i64>, Vec<u8>), AppError> {
+    store.read_transaction(|tx| {
+        require_read(tx, caller, &key.department_code)?;
+        let department = tx.department_id(&key.department_code)?;
+        let stored = tx.project(department, key)?;
+        let version = stored.as_ref().map(|s| s.evaluation.stage.version);
+        let table = stored.map(|s| s.evaluation.table).unwrap_or_default();
+        let workbook = form::write_project(key, &table)
+            .map_err(|e| AppError::failed("the workbook could not be written", e))?;
+        Ok((version, workbook))
+    })
 }
 
 /// Edits the table (an empty draft when there is none) by `edit`, with `input` read from the
@@ -288,6 +307,24 @@ fn page(rows: Vec<ProjectOverview>, listing: Listing) -> Page<ProjectOverview> {
         items: rows.into_iter().skip(skip).take(take).collect(),
         total,
     }
+}
+
+/// What a caller's answers about a year's projects depend on besides the data: the subtree it
+/// sees. For one unit's projects (`unit`), the caller's right to read that unit is checked
+/// first, so that not even a 304 is answered to a caller who may not.
+pub fn reading_scope(
+    store: &Store,
+    caller: &Caller,
+    unit: Option<&UnitCode>,
+) -> Result<Option<UnitCode>, AppError> {
+    if let Some(code) = unit {
+        store.read_transaction(|tx| {
+            require_read(tx, caller, code)?;
+            tx.department_id(code)?;
+            Ok::<_, AppError>(())
+        })?;
+    }
+    list_scope(caller)
 }
 
 /// A unit's projects of a year, one row each, filtered, sorted and a page at a time.

@@ -6,11 +6,16 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::AppError;
 use super::library::year_library;
+use crate::domain::cycle::EvaluationStatus as Stage;
 use crate::domain::evaluation::{Evaluation, EvaluationStatus, EvaluationSummary};
 use crate::domain::presentation::charts::{self, UnitRate, YearPoint};
 use crate::domain::presentation::narrative::DocumentFormat;
-use crate::domain::presentation::open_data::{self, PublishedUnit};
+use crate::domain::presentation::open_data::{self, PublishedProject, PublishedUnit};
 use crate::domain::presentation::pages::{self, IndexEntry};
+use crate::domain::presentation::project_table;
+use crate::domain::project::{
+    Contact, ProjectEvaluation, ProjectKey, ProjectOverview, ProjectScoring,
+};
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::evaluations::EvaluationFilter;
@@ -112,6 +117,79 @@ pub fn page(
         let text = super::publishing::render(tx, &record, DocumentFormat::Html)?;
         Ok((record.summary, text))
     })
+}
+
+/// A published project table without its contact (项目负责人, 联系电话: personal data, never
+/// public); one that is not (yet, or any more) published is not found.
+pub fn project(store: &Store, key: &ProjectKey) -> Result<ProjectEvaluation, AppError> {
+    store.read_transaction(|tx| published_project(tx, key))
+}
+
+fn published_project(
+    tx: &mut Transaction<'_>,
+    key: &ProjectKey,
+) -> Result<ProjectEvaluation, AppError> {
+    let not_published = || AppError::NotFound(format!("a published {key}"));
+    let department = match tx.department_id(&key.department_code) {
+        Ok(department) => department,
+        Err(StoreError::NotFound(_)) => return Err(not_published()),
+        Err(other) => return Err(other.into()),
+    };
+    match tx.project(department, key)? {
+        Some(stored) if stored.evaluation.stage.status == Stage::Published => {
+            let mut evaluation = stored.evaluation;
+            evaluation.table.contact = Contact::default();
+            Ok(evaluation)
+        }
+        _ => Err(not_published()),
+    }
+}
+
+/// A published project table as its page (HTML): the rendered table with its score by the
+/// rules, which never shows the contact.
+pub fn project_page(
+    store: &Store,
+    key: &ProjectKey,
+) -> Result<(ProjectEvaluation, String), AppError> {
+    store.read_transaction(|tx| {
+        let evaluation = published_project(tx, key)?;
+        let department = tx.department_id(&key.department_code)?;
+        let assessed = super::projects::assess(tx, department, evaluation)?;
+        let page = project_table::render(
+            DocumentFormat::Html,
+            key,
+            &assessed.evaluation.table,
+            &assessed.score,
+        )
+        .map_err(|e| AppError::failed("the project table could not be rendered", e))?;
+        Ok((assessed.evaluation, page))
+    })
+}
+
+/// The published project tables of `year`, each with its unit's name and its row by the
+/// rules (money in 万元, execution rate, score, grade).
+fn published_projects(
+    tx: &mut Transaction<'_>,
+    year: FiscalYear,
+) -> Result<Vec<(String, ProjectOverview)>, AppError> {
+    let settings = tx.year_settings(year)?;
+    let library = year_library(tx, year)?;
+    let scoring = ProjectScoring {
+        settings: &settings,
+        departmental: None,
+        library: &library,
+    };
+    let mut found = Vec::new();
+    for stored in tx.projects_of_year(year)? {
+        let evaluation = stored.evaluation;
+        if evaluation.stage.status != Stage::Published {
+            continue;
+        }
+        let code = &evaluation.key.department_code;
+        let name = tx.department(code)?.department.name.as_str().to_owned();
+        found.push((name, ProjectOverview::of(&evaluation, &scoring)));
+    }
+    Ok(found)
 }
 
 /// The published reports `filter` names with their departments' names, at most `most`.
@@ -249,10 +327,36 @@ pub enum OpenDataFile {
     Budget,
     /// `scores.csv`
     Scores,
+    /// `projects.csv`
+    Projects,
 }
 
 /// One file of the year's open-data package, from the year's published reports.
 pub fn open_data(store: &Store, year: FiscalYear, file: OpenDataFile) -> Result<String, AppError> {
+    match file {
+        OpenDataFile::Descriptor => Ok(open_data::descriptor(i32::from(year)).to_string()),
+        OpenDataFile::Projects => {
+            let found = store.read_transaction(|tx| published_projects(tx, year))?;
+            let projects: Vec<PublishedProject<'_>> = found
+                .iter()
+                .map(|(name, row)| PublishedProject {
+                    unit_name: name,
+                    row,
+                })
+                .collect();
+            Ok(open_data::projects_csv(i32::from(year), &projects))
+        }
+        OpenDataFile::Budget => unit_file(store, year, open_data::budget_csv),
+        OpenDataFile::Scores => unit_file(store, year, open_data::scores_csv),
+    }
+}
+
+/// A file of the package with a row per published report (or per line of one).
+fn unit_file(
+    store: &Store,
+    year: FiscalYear,
+    write: fn(i32, &[PublishedUnit<'_>]) -> String,
+) -> Result<String, AppError> {
     let (weights, library, found) = store.read_transaction(|tx| {
         let weights = tx.year_settings(year)?.weights;
         let library = year_library(tx, year)?;
@@ -277,10 +381,5 @@ pub fn open_data(store: &Store, year: FiscalYear, file: OpenDataFile) -> Result<
             scorecard,
         })
         .collect();
-    let year = i32::from(year);
-    Ok(match file {
-        OpenDataFile::Descriptor => open_data::descriptor(year).to_string(),
-        OpenDataFile::Budget => open_data::budget_csv(year, &units),
-        OpenDataFile::Scores => open_data::scores_csv(year, &units),
-    })
+    Ok(write(i32::from(year), &units))
 }

@@ -242,6 +242,12 @@ impl Transaction<'_> {
                 project_evaluation_revisions::created_at.eq(stage.updated_at),
             ))
             .execute(self.conn)?;
+        // The year's tables of projects are validated by the year's stamp, as the departmental ones.
+        super::generations::bump(
+            self.conn,
+            Some(key.year.value()),
+            Some(key.department_code.as_str()),
+        )?;
         Ok(id)
     }
 

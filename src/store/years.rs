@@ -61,6 +61,8 @@ impl Transaction<'_> {
                 ))
                 .execute(conn)?;
         }
+        // Every table of the year is scored by its settings.
+        super::generations::bump(conn, Some(year.value()), None)?;
         Ok(())
     }
 }

@@ -304,6 +304,16 @@ async fn every_documented_write_leaves_exactly_one_audit_entry_when_it_succeeds(
         clean_table(),
     )
     .await;
+    let project_form = app.get(&format!("{project}/form.xlsx")).await;
+    assert_eq!(project_form.status, 200, "{}", project_form.body);
+    run.bytes(
+        &format!("PUT {project_template}/form.xlsx"),
+        &format!("{project}/form.xlsx"),
+        "project.read_form",
+        &[("content-type", XLSX)],
+        project_form.bytes,
+    )
+    .await;
     for (action, body) in cycle() {
         run.json(
             &format!("POST {project_template}/{action}"),

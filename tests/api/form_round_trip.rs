@@ -15,11 +15,16 @@ use crate::real_reports::fixture;
 /// The fixtures that are a department's report: a directory under `tests/fixtures/` with a
 /// `department.json` beside its `report.json`, and the year its name carries.
 fn departmental_fixtures() -> Vec<(String, i32)> {
+    fixtures_of("report.json")
+}
+
+/// The fixtures with a `department.json` beside `document`, and the year each name carries.
+pub fn fixtures_of(document: &str) -> Vec<(String, i32)> {
     let root = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
     let mut found: Vec<(String, i32)> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{root}: {e}"))
         .map(|entry| entry.unwrap().path())
-        .filter(|dir| dir.join("department.json").is_file() && dir.join("report.json").is_file())
+        .filter(|dir| dir.join("department.json").is_file() && dir.join(document).is_file())
         .map(|dir| {
             let name = dir.file_name().unwrap().to_string_lossy().into_owned();
             let year = name

@@ -23,6 +23,7 @@ mod library;
 mod metrics;
 mod monitoring;
 mod openapi;
+mod project_forms;
 mod projects;
 mod publishing;
 mod real_reports;

@@ -4,6 +4,7 @@ use actix_web::http::Method;
 use serde_json::Value;
 
 use crate::helpers::{Answer, TestApp, evaluation_path, seed_fixture, spawn_app};
+use crate::projects::clean_table;
 use crate::review::clean_report;
 
 /// The seed's original text, as the unit published it.
@@ -231,6 +232,18 @@ async fn act(app: &TestApp, path: &str, action: &str) {
     assert_eq!(answer.status, 200, "{action}: {}", answer.body);
 }
 
+/// A project table P-01 of 2021, with a contact, whose every page says `marker`.
+async fn project_with(app: &TestApp, code: &str, marker: &str, actions: &[&str]) {
+    let path = format!("{}/projects/P-01", evaluation_path(code, 2021));
+    let mut table = clean_table();
+    table["name"] = Value::from(format!("{marker} 城市道路清扫保洁"));
+    let stored = app.put(&path, &table).await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    for action in actions {
+        act(app, &path, action).await;
+    }
+}
+
 /// A report whose every page says `marker`.
 async fn report_with(app: &TestApp, code: &str, year: i32, marker: &str, actions: &[&str]) {
     let path = evaluation_path(code, year);
@@ -261,6 +274,14 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
     report_with(&app, "100", 2022, "HIDDEN-100-2022", &[]).await;
     report_with(&app, "200", 2021, "HIDDEN-200", &["submit", "accept"]).await;
     report_with(&app, "300", 2021, "HIDDEN-300", &["submit"]).await;
+    project_with(
+        &app,
+        "100",
+        "PUBLISHED-100",
+        &["submit", "accept", "publish"],
+    )
+    .await;
+    project_with(&app, "200", "HIDDEN-200", &["submit", "accept"]).await;
 
     let document = app.anonymous().get("/api/v1/openapi.json").await.body;
     let public: Vec<String> = document["paths"]
@@ -277,7 +298,10 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
         let mut paths = Vec::new();
         for code in ["100", "200", "300"] {
             for year in ["2021", "2022"] {
-                let path = template.replace("{code}", code).replace("{year}", year);
+                let path = template
+                    .replace("{code}", code)
+                    .replace("{year}", year)
+                    .replace("{project}", "P-01");
                 if !paths.contains(&path) {
                     paths.push(path);
                 }
@@ -306,7 +330,7 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
                     .send(Method::GET, &path, &[("accept", accept)], Vec::new())
                     .await;
                 let text = String::from_utf8_lossy(&answer.bytes);
-                for hidden in ["HIDDEN", "单位200", "单位300"] {
+                for hidden in ["HIDDEN", "单位200", "单位300", "0571-88888888", "张三"] {
                     assert!(
                         !text.contains(hidden),
                         "{path} ({accept}) shows an unpublished report: {text}"
@@ -333,7 +357,8 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
                     }
                     continue;
                 }
-                match (single, published && path.ends_with("/2021")) {
+                let of_2021 = path.ends_with("/2021") || path.ends_with("/2021/projects/P-01");
+                match (single, published && of_2021) {
                     (true, true) => {
                         assert_eq!(answer.status, 200, "{path}");
                         assert!(text.contains("PUBLISHED-100"), "{path} ({accept})");
@@ -361,8 +386,8 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
         }
     }
     assert_eq!(
-        seen_published, 2,
-        "the published report as JSON and as a page"
+        seen_published, 4,
+        "the published report and project table, each as JSON and as a page"
     );
 }
 
@@ -439,6 +464,14 @@ async fn the_open_data_package_holds_the_published_figures_and_describes_them() 
     )
     .await;
     report_with(&app, "300", 2021, "HIDDEN-300", &["submit", "accept"]).await;
+    project_with(
+        &app,
+        "100",
+        "PUBLISHED-100",
+        &["submit", "accept", "publish"],
+    )
+    .await;
+    project_with(&app, "300", "HIDDEN-300", &["submit", "accept"]).await;
     let base = "/api/v1/public/open-data/2021";
 
     let descriptor = app
@@ -451,7 +484,7 @@ async fn the_open_data_package_holds_the_published_figures_and_describes_them() 
         .iter()
         .map(|r| r["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, ["budget.csv", "scores.csv"]);
+    assert_eq!(paths, ["budget.csv", "scores.csv", "projects.csv"]);
     assert_eq!(
         descriptor.body["model"]["measures"]["executed"]["phase"],
         "executed"
@@ -472,5 +505,12 @@ async fn the_open_data_package_holds_the_published_figures_and_describes_them() 
         String::from_utf8_lossy(&scores.bytes),
         "fiscal_year,unit_code,unit_name,execution_rate,score,grade\r\n\
          2021,100,单位100,95,99.5,优\r\n"
+    );
+    // The project's money in 万元 from the 元 it is written in; no contact.
+    let projects = app.anonymous().get(&format!("{base}/projects.csv")).await;
+    assert_eq!(
+        String::from_utf8_lossy(&projects.bytes),
+        "fiscal_year,unit_code,unit_name,project_code,project_name,approved,adjusted,executed,execution_rate,score,grade\r\n\
+         2021,100,单位100,P-01,PUBLISHED-100 城市道路清扫保洁,100,100,95,95,99.5,优\r\n"
     );
 }

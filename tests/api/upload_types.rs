@@ -108,7 +108,7 @@ async fn an_octet_stream_upload_of_the_services_own_form_changes_nothing() {
 }
 
 /// The first bytes of an OLE2 compound file (.xls, .et), then what follows in one.
-fn ole2() -> Vec<u8> {
+pub fn ole2() -> Vec<u8> {
     let mut bytes = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
     bytes.resize(4096, 0);
     bytes

@@ -66,11 +66,9 @@ fn rate(rate: Option<Percent>) -> Cell<'static> {
     Cell::Decimal(rate.map(Percent::value))
 }
 
-/// An answer read from `year`'s table for `filter` (rolled up or not): 304 when the client
-/// holds this answer already; else the JSON answer written for the same ETag before, if any;
-/// else what `render` makes of the table, off the HTTP workers, with the answer's ETag. The
-/// table may be newer than the stamp this request read (a rebuild that began after it read
-/// it): the answer then carries the table's own ETag.
+/// An answer read from `year`'s table for `filter` (rolled up or not), as [`of_year`]
+/// answers: the table may be newer than the stamp this request read (a rebuild that began
+/// after it read it), and the answer then carries the table's own ETag.
 async fn from_year_table(
     store: web::Data<Store>,
     req: &HttpRequest,
@@ -79,11 +77,38 @@ async fn from_year_table(
     (filter, rollup): (UnitFilter, bool),
     render: impl FnOnce(Arc<CachedTable>) -> Result<Rendered, ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    let model = req
-        .app_data::<web::Data<ReadModel>>()
+    let model = read_model(req)?;
+    let scope = filter.within.clone();
+    let reader = store.clone();
+    of_year(store, req, (year, format), &scope, move |asked| {
+        let table = app::comparisons::year_table(&reader, &model, year, (&filter, rollup), asked)?;
+        let stamp = table.stamp;
+        Ok((render(table)?, stamp))
+    })
+    .await
+}
+
+/// The comparison read model the application was started with.
+fn read_model(req: &HttpRequest) -> Result<web::Data<ReadModel>, ApiError> {
+    req.app_data::<web::Data<ReadModel>>()
         .cloned()
-        .ok_or_else(|| ApiError::internal("the comparison read model is not registered"))?;
-    let fresh = freshness(&store, &model, req, year, format, &filter).await?;
+        .ok_or_else(|| ApiError::internal("the comparison read model is not registered"))
+}
+
+/// An answer that depends on `year`'s data and on what the caller sees (`scope`, hashed into
+/// the ETag), as every table of a year is answered: 304 when the client holds it already;
+/// else the JSON answer written for the same ETag before, if any; else what `render` makes of
+/// the data as of the stamp the request read, off the HTTP workers, with the ETag of the
+/// stamp `render` answers it was made at.
+pub(crate) async fn of_year(
+    store: web::Data<Store>,
+    req: &HttpRequest,
+    (year, format): (FiscalYear, Format),
+    scope: &impl Hash,
+    render: impl FnOnce(Asked) -> Result<(Rendered, Stamp), ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let model = read_model(req)?;
+    let fresh = freshness(&store, &model, req, year, format, scope).await?;
     let asked_etag = fresh.etag(fresh.asked.stamp);
     if super::public::if_none_match(req, &asked_etag) {
         return Ok(HttpResponse::NotModified()
@@ -98,10 +123,8 @@ async fn from_year_table(
             .body(body));
     }
     let (answered, etag) = off_the_workers_with(move || {
-        let table =
-            app::comparisons::year_table(&store, &model, year, (&filter, rollup), fresh.asked)?;
-        let etag = fresh.etag(table.stamp);
-        let rendered = render(table)?;
+        let (rendered, stamp) = render(fresh.asked)?;
+        let etag = fresh.etag(stamp);
         if let (true, Rendered::Json(body)) = (json, &rendered) {
             model.keep_written(etag.clone(), body.clone());
         }
@@ -137,14 +160,14 @@ impl Fresh {
 
 /// Reads the year's stamp (as read a moment ago, else from the database off the HTTP workers)
 /// and the digest of what else the answer's ETag names: the path and query, the format the
-/// request negotiated, and whose subtree the caller sees.
+/// request negotiated, and whose subtree the caller sees (`scope`).
 async fn freshness(
     store: &web::Data<Store>,
     model: &web::Data<ReadModel>,
     req: &HttpRequest,
     year: FiscalYear,
     format: Format,
-    filter: &UnitFilter,
+    scope: &impl Hash,
 ) -> Result<Fresh, ApiError> {
     let asked = match app::comparisons::recent_stamp(store, model, year) {
         Some(asked) => asked,
@@ -158,7 +181,7 @@ async fn freshness(
     req.path().hash(&mut digest);
     req.query_string().hash(&mut digest);
     format.hash(&mut digest);
-    filter.within.hash(&mut digest);
+    scope.hash(&mut digest);
     Ok(Fresh {
         year,
         asked,

@@ -24,12 +24,15 @@ use super::narrative::Unit;
 use super::workbook::{self, Interrupt, Value, Window, WorkbookError};
 use super::{actual_cell, grade_name, level1_cell, level1_name, target_cell};
 
+mod project;
 mod rows;
 use crate::domain::report::{
-    BudgetColumns, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1, IndicatorResult,
+    BudgetColumns, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1,
+    IndicatorResult, Results,
 };
 use crate::domain::settings::Weights;
 use crate::domain::values::{Amount, Label, Points};
+pub use project::{ProjectReading, read_project, write_project};
 use rows::{Names, RowCells};
 
 pub const SHEET: &str = "自评表";
@@ -88,6 +91,14 @@ pub enum CellFault {
     NoUnitCodeLabel,
     /// The table of another year.
     OtherYear { year: i32 },
+    /// The project table of another project.
+    OtherProject { found: String, expected: String },
+    /// 项目代码 left empty, or no cell labelled so.
+    ProjectCodeMissing,
+    /// 金额单位 neither 万元 nor 元.
+    NotAnAmountUnit { text: String },
+    /// A 项目支出绩效自评表 where the departmental table belongs.
+    ProjectTable,
 }
 
 impl CellFault {
@@ -107,6 +118,10 @@ impl CellFault {
             Self::UnitCodeMissing => "unit_code_missing",
             Self::NoUnitCodeLabel => "no_unit_code_label",
             Self::OtherYear { .. } => "other_year",
+            Self::OtherProject { .. } => "other_project",
+            Self::ProjectCodeMissing => "project_code_missing",
+            Self::NotAnAmountUnit { .. } => "not_an_amount_unit",
+            Self::ProjectTable => "project_table",
         }
     }
 }
@@ -163,7 +178,21 @@ impl Places {
             .max_by_key(|(part, _)| part.len())?;
         let field = path[part.len()..].trim_start_matches('.');
         let field = field.split(['.', '[']).next().unwrap_or_default();
-        let column = if part.starts_with("budget.") {
+        let column = if part.starts_with("funding.") {
+            match field {
+                "full_year" => 4,
+                "executed" => 5,
+                "weight" => 6,
+                "stated_rate" => 7,
+                "stated_score" => 8,
+                _ => 3,
+            }
+        } else if part.starts_with("overall_goals[") {
+            match field {
+                "actual" => 5,
+                _ => 1,
+            }
+        } else if part.starts_with("budget.") {
             match field {
                 "adjusted" => 4,
                 "executed" => 5,
@@ -226,7 +255,7 @@ pub fn grade_of(text: &str) -> Option<Grade> {
 }
 
 /// The grade as the table shows it: as the unit wrote it where that names the same grade.
-fn grade_cell(results: &crate::domain::report::Results) -> &str {
+fn grade_cell(results: &Results) -> &str {
     match (results.stated_grade, &results.stated_grade_as_written) {
         (Some(grade), Some(written)) if grade_of(written.as_str()) == Some(grade) => {
             written.as_str()
@@ -276,15 +305,14 @@ fn amount_number(amount: Option<Amount>) -> Option<f64> {
     amount.and_then(|a| a.value().to_f64())
 }
 
-/// Writes the report as the self-evaluation table.
-pub fn write(
-    unit: Unit<'_>,
+/// The sheet `自评表` of `workbook`, laid out for A4 landscape, with `title` and the year on
+/// its first two rows.
+fn titled_sheet<'w>(
+    workbook: &'w mut Workbook,
+    styles: &Styles,
+    title: &str,
     year: i32,
-    report: &EvaluationReport,
-    weights: &Weights,
-) -> Result<Vec<u8>, XlsxError> {
-    let mut workbook = Workbook::new();
-    let styles = Styles::new();
+) -> Result<&'w mut Worksheet, XlsxError> {
     let sheet = workbook.add_worksheet();
     sheet.set_name(SHEET)?;
     // A formula given no cached value caches the empty text (an execution rate with no budget
@@ -300,9 +328,8 @@ pub fn write(
         .set_paper_size(9)
         .set_landscape()
         .set_print_fit_to_pages(1, 0);
-
     sheet.set_row_height(0, 30)?;
-    sheet.merge_range(0, 0, 0, LAST_COLUMN, TITLE, &styles.title)?;
+    sheet.merge_range(0, 0, 0, LAST_COLUMN, title, &styles.title)?;
     sheet.merge_range(
         1,
         0,
@@ -311,6 +338,19 @@ pub fn write(
         &format!("（{year}年度）"),
         &Format::new().set_align(FormatAlign::Center),
     )?;
+    Ok(sheet)
+}
+
+/// Writes the report as the self-evaluation table.
+pub fn write(
+    unit: Unit<'_>,
+    year: i32,
+    report: &EvaluationReport,
+    weights: &Weights,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let styles = Styles::new();
+    let sheet = titled_sheet(&mut workbook, &styles, TITLE, year)?;
     sheet.merge_range(2, 0, 2, 1, "部门（单位）名称", &styles.heading)?;
     sheet.merge_range(2, 2, 2, 5, unit.name, &styles.text)?;
     sheet.write_string_with_format(2, 6, CODE_LABEL, &styles.heading)?;
@@ -329,21 +369,31 @@ pub fn write(
         &styles.text,
     )?;
 
-    let last = write_indicators(sheet, &styles, report)?;
-    let total = last + 1;
-    sheet.merge_range(total, 0, total, 5, SCORE_LABEL, &styles.heading)?;
-    sheet.write_number_with_format(total, 6, 100, &styles.label)?;
-    match report.results.stated_total_score {
+    let last = write_indicators(sheet, &styles, report, 8)?;
+    write_total(sheet, &styles, last + 1, &report.results)?;
+    workbook.save_to_buffer()
+}
+
+/// The row of 总分: 100, the stated total, the grade as written.
+fn write_total(
+    sheet: &mut Worksheet,
+    styles: &Styles,
+    row: u32,
+    results: &Results,
+) -> Result<(), XlsxError> {
+    sheet.merge_range(row, 0, row, 5, SCORE_LABEL, &styles.heading)?;
+    sheet.write_number_with_format(row, 6, 100, &styles.label)?;
+    match results.stated_total_score {
         Some(score) => sheet.write_number_with_format(
-            total,
+            row,
             7,
             score.value().to_f64().unwrap_or_default(),
             &styles.label,
         )?,
-        None => sheet.write_blank(total, 7, &styles.label)?,
+        None => sheet.write_blank(row, 7, &styles.label)?,
     };
-    sheet.write_string_with_format(total, 8, grade_cell(&report.results), &styles.label)?;
-    workbook.save_to_buffer()
+    sheet.write_string_with_format(row, 8, grade_cell(results), &styles.label)?;
+    Ok(())
 }
 
 fn write_budget(
@@ -470,13 +520,13 @@ fn write_budget(
     Ok(())
 }
 
-/// Writes the indicator rows; answers the last row written.
+/// Writes the indicator rows under their heading at `header`; answers the last row written.
 fn write_indicators(
     sheet: &mut Worksheet,
     styles: &Styles,
     report: &EvaluationReport,
+    header: u32,
 ) -> Result<u32, XlsxError> {
-    let header = 8;
     for (column, heading) in [
         LEVEL1_HEADING,
         "二级指标",
@@ -780,6 +830,11 @@ impl FilledTable {
         if !year_text.contains(&year.to_string()) {
             reader.unreadable(1, 0, CellFault::OtherYear { year });
         }
+        // The project table shares the sheet, its labels and columns: read here, its money
+        // would pass for the unit's budget.
+        if reader.text(0, 0).as_deref() == Some(project::TITLE) {
+            reader.unreadable(0, 0, CellFault::ProjectTable);
+        }
 
         if let Some(row) = reader.find(1, TOTAL_ROW) {
             places.note("budget.total", row);
@@ -818,45 +873,56 @@ impl FilledTable {
             places.note("goals.overall_goal", row);
             report.goals.overall_goal = reader.text(row, 1);
         }
-        if let Some(header) = reader.find(1, LEVEL1_HEADING) {
-            let end = reader.find(0, SCORE_LABEL).unwrap_or(self.rows);
-            let (indicators, results) =
-                read_indicators(&mut reader, draft, (header + 1, end), &mut places);
-            report.goals.indicators = indicators;
-            report.results.indicators = results;
-            if end < self.rows {
-                places.note("results.stated_total_score", end);
-                places.note("results.stated_grade", end);
-                report.results.stated_total_score =
-                    reader.points(end, 7, draft.results.stated_total_score);
-                let (grade, written) = match reader.text(end, 8) {
-                    None => (None, None),
-                    Some(text) => match grade_of(&text) {
-                        Some(grade) => {
-                            let written = (text != grade_name(grade))
-                                .then(|| Label::try_from(text).ok())
-                                .flatten();
-                            (Some(grade), written)
-                        }
-                        None => {
-                            reader.unreadable(end, 8, CellFault::NotAGrade { text });
-                            // Kept as stored where the cell cannot be read.
-                            (
-                                draft.results.stated_grade,
-                                draft.results.stated_grade_as_written.clone(),
-                            )
-                        }
-                    },
-                };
-                report.results.stated_grade = grade;
-                report.results.stated_grade_as_written = written;
-            }
-        }
+        read_scored_part(&mut reader, draft, &mut report, &mut places);
         Reading {
             report,
             unreadable: reader.unreadable,
             places,
         }
+    }
+}
+
+/// The indicator rows under 一级指标 and the row of 总分 with the grade, read into `report`
+/// against `draft`: the part the departmental and the project tables share.
+fn read_scored_part(
+    reader: &mut Reader<'_>,
+    draft: &EvaluationReport,
+    report: &mut EvaluationReport,
+    places: &mut Places,
+) {
+    let Some(header) = reader.find(1, LEVEL1_HEADING) else {
+        return;
+    };
+    let rows = reader.table.rows;
+    let end = reader.find(0, SCORE_LABEL).unwrap_or(rows);
+    let (indicators, results) = read_indicators(reader, draft, (header + 1, end), places);
+    report.goals.indicators = indicators;
+    report.results.indicators = results;
+    if end < rows {
+        places.note("results.stated_total_score", end);
+        places.note("results.stated_grade", end);
+        report.results.stated_total_score = reader.points(end, 7, draft.results.stated_total_score);
+        let (grade, written) = match reader.text(end, 8) {
+            None => (None, None),
+            Some(text) => match grade_of(&text) {
+                Some(grade) => {
+                    let written = (text != grade_name(grade))
+                        .then(|| Label::try_from(text).ok())
+                        .flatten();
+                    (Some(grade), written)
+                }
+                None => {
+                    reader.unreadable(end, 8, CellFault::NotAGrade { text });
+                    // Kept as stored where the cell cannot be read.
+                    (
+                        draft.results.stated_grade,
+                        draft.results.stated_grade_as_written.clone(),
+                    )
+                }
+            },
+        };
+        report.results.stated_grade = grade;
+        report.results.stated_grade_as_written = written;
     }
 }
 

@@ -1,15 +1,17 @@
 //! 开放数据 — a year's published figures as a data package: `datapackage.json` (a Tabular Data
 //! Package whose `model` is the Fiscal Data Package's: measures by budget phase, dimensions
 //! for the administrative classification) and two CSV files, `budget.csv` (approved /
-//! adjusted / executed by unit and line, in 万元) and `scores.csv` (execution rate, score and
-//! grade by unit, computed by the bureau's rules).
+//! adjusted / executed by unit and line, in 万元), `scores.csv` (execution rate, score and
+//! grade by unit, computed by the bureau's rules) and `projects.csv` (each published project
+//! table's money in 万元, execution rate, score and grade).
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::csv::{self, Field};
 use super::grade_name;
-use crate::domain::figures::ColumnFigures;
+use crate::domain::figures::{ColumnFigures, Exact};
+use crate::domain::project::ProjectOverview;
 use crate::domain::report::EvaluationReport;
 use crate::domain::scoring::Scorecard;
 
@@ -36,6 +38,27 @@ pub const SCORES_HEADER: [&str; 6] = [
     "fiscal_year",
     "unit_code",
     "unit_name",
+    "execution_rate",
+    "score",
+    "grade",
+];
+
+/// One published project table with what the package says of it.
+pub struct PublishedProject<'a> {
+    pub unit_name: &'a str,
+    /// Its row by the rules: money in 万元, execution rate, score and grade.
+    pub row: &'a ProjectOverview,
+}
+
+pub const PROJECTS_HEADER: [&str; 11] = [
+    "fiscal_year",
+    "unit_code",
+    "unit_name",
+    "project_code",
+    "project_name",
+    "approved",
+    "adjusted",
+    "executed",
     "execution_rate",
     "score",
     "grade",
@@ -113,6 +136,32 @@ pub fn scores_csv(year: i32, units: &[PublishedUnit<'_>]) -> String {
     text(&SCORES_HEADER, rows)
 }
 
+/// `projects.csv`: one row per published project table, its money converted to 万元 from the
+/// unit the form writes; the contact is never in it.
+pub fn projects_csv(year: i32, projects: &[PublishedProject<'_>]) -> String {
+    let rows = projects
+        .iter()
+        .map(|project| {
+            let row = project.row;
+            let money = |value: Option<Exact>| number(value.map(|v| v.0));
+            vec![
+                Field::plain(year.to_string()),
+                Field::text(row.department_code.as_str()),
+                Field::text(project.unit_name),
+                Field::text(row.project_code.as_str()),
+                Field::text(row.name.as_deref().unwrap_or_default()),
+                Field::plain(money(row.funding.initial)),
+                Field::plain(money(row.funding.full_year)),
+                Field::plain(money(row.funding.executed)),
+                Field::plain(number(row.execution_rate.map(|r| r.value()))),
+                Field::plain(number(row.score.map(|s| s.value()))),
+                Field::text(row.grade.map(grade_name).unwrap_or_default()),
+            ]
+        })
+        .collect();
+    text(&PROJECTS_HEADER, rows)
+}
+
 fn field(name: &str, kind: &str, title: &str, description: &str) -> Value {
     json!({"name": name, "type": kind, "title": title, "description": description})
 }
@@ -165,6 +214,31 @@ pub fn descriptor(year: i32) -> Value {
                "description": "优 (≥ 90), 良 (80–90), 中 (60–80), 差 (< 60); empty while the score cannot be computed",
                "constraints": {"enum": ["优", "良", "中", "差"]}}),
     ]);
+    let mut project_fields = unit_fields.to_vec();
+    project_fields.extend([
+        json!({"name": "project_code", "type": "string", "title": "项目代码",
+               "description": "The unit's code of the project, kept from year to year",
+               "constraints": {"required": true}}),
+        field("project_name", "string", "项目名称", "The project's name"),
+        amount("approved", "年初预算数", "Approved (initial)"),
+        amount("adjusted", "全年预算数", "Adjusted (full-year)"),
+        amount("executed", "全年执行数", "Executed"),
+        field(
+            "execution_rate",
+            "number",
+            "执行率",
+            "Executed ÷ full-year budget (else the initial one), in percent",
+        ),
+        field(
+            "score",
+            "number",
+            "自评得分",
+            "The project's score by the bureau's rules, in points out of 100; empty while it cannot be computed",
+        ),
+        json!({"name": "grade", "type": "string", "title": "等级",
+               "description": "优, 良, 中 or 差 by the year's bands; empty while the score cannot be computed",
+               "constraints": {"enum": ["优", "良", "中", "差"]}}),
+    ]);
     let measure = |source: &str, phase: &str| json!({"source": source, "currency": "CNY", "factor": 10000, "direction": "expenditure", "phase": phase});
     json!({
         "profile": "tabular-data-package",
@@ -190,6 +264,15 @@ pub fn descriptor(year: i32) -> Value {
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
                 "schema": {"fields": score_fields, "primaryKey": ["fiscal_year", "unit_code"]}
+            },
+            {
+                "name": "projects",
+                "path": "projects.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {"fields": project_fields, "primaryKey": ["fiscal_year", "unit_code", "project_code"]}
             }
         ],
         "model": {
