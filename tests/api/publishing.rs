@@ -307,7 +307,10 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
                 }
             }
         }
-        let queries: &[&str] = if template.contains("{code}") || template.contains("/open-data/") {
+        let queries: &[&str] = if template.contains("{code}")
+            || template.contains("/open-data/")
+            || template.contains("/notice")
+        {
             &[""]
         } else if template.contains("/charts/") {
             &["?year=2021", "?year=2022"]
@@ -343,6 +346,12 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
                     if !path.ends_with("datapackage.json") {
                         assert_eq!(text.contains("单位100"), path.contains("/2021/"), "{path}");
                     }
+                    continue;
+                }
+                if path.contains("/notice") {
+                    // The year's notice (通报) names the published units of its year only.
+                    assert_eq!(answer.status, 200, "{path}");
+                    assert_eq!(text.contains("单位100"), path.contains("/2021/"), "{path}");
                     continue;
                 }
                 if path.contains("/charts/") {
