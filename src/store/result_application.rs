@@ -250,7 +250,9 @@ impl Transaction<'_> {
             ))
             .execute(self.conn)?;
         // The unit's row is locked: no other item of it was inserted meanwhile.
+        // By year and unit, as the index reads them.
         let id: Option<i64> = rectifications::table
+            .filter(rectifications::year.eq(rectification.year.value()))
             .filter(rectifications::department_id.eq(department.0))
             .select(max(rectifications::id))
             .first(self.conn)?;

@@ -229,6 +229,16 @@ async fn a_rectification_item_follows_a_problem_into_next_years_report_until_it_
     assert_eq!(findings[0]["path"], "issues.problems[1]");
     assert_eq!(findings[0]["rectification_id"], first);
 
+    // A blank answer is no progress: refused, nothing changed.
+    unit.json_with(
+        Method::PUT,
+        &format!("{location}/answer"),
+        &[("if-match", "\"1\"")],
+        &json!({"evidence": "  "}),
+    )
+    .await
+    .assert_problem(422, "invalid_body");
+
     // The unit answers with its evidence: progress, so no finding; the bureau closes it.
     let answered = unit
         .json_with(
@@ -296,7 +306,7 @@ async fn the_years_notice_grades_published_reports_by_the_years_bands_in_the_bur
     let item = reviewer
         .post(
             &format!("{}/rectifications", evaluation_path("100", 2021)),
-            &json!({"source": "review", "problem": "存在1个项目未经审批调剂预算支出。", "owner": "办公室", "deadline": "2022-06-30"}),
+            &json!({"source": "review", "problem": "存在1个项目未经审批调剂预算支出。", "owner": "办公室（李四）", "deadline": "2022-06-30"}),
         )
         .await;
     assert_eq!(item.status, 201, "{}", item.body);
@@ -318,13 +328,17 @@ async fn the_years_notice_grades_published_reports_by_the_years_bands_in_the_bur
         "<td>差</td><td>60分（含）以下</td><td>下年预算核减100%；视情况可取消或暂停下一年度预算安排</td>",
         "依据：达州市某局 重点绩效评价结果应用规定",
         "本年度共列整改事项1项，已完成0项，尚未完成1项，其中逾期1项",
-        "<td>存在1个项目未经审批调剂预算支出。</td><td>办公室</td><td>2022-06-30</td><td>未整改（逾期）</td>",
+        "<td>存在1个项目未经审批调剂预算支出。</td><td>2022-06-30</td><td>未整改（逾期）</td>",
     ] {
         assert!(html.contains(expected), "{expected} not in {html}");
     }
     assert!(
         !html.contains("单位200"),
         "an unpublished report is not in the notice"
+    );
+    assert!(
+        !html.contains("李四"),
+        "the item's owner (personal data) is never public"
     );
 
     let markdown = anyone

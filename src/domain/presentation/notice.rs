@@ -56,7 +56,6 @@ pub struct ItemLine {
     pub number: usize,
     pub unit: String,
     pub problem: String,
-    pub owner: String,
     pub deadline: String,
     pub status: String,
 }
@@ -229,7 +228,6 @@ pub fn document(notice: &Notice) -> NoticeDocument {
                 number: i + 1,
                 unit: item.department_name.clone(),
                 problem: item.problem.clone(),
-                owner: item.owner.clone().unwrap_or_default(),
                 deadline: item
                     .deadline
                     .map(|d| d.format("%Y-%m-%d").to_string())

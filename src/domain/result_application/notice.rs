@@ -64,8 +64,6 @@ pub struct NoticeItem {
     pub id: i64,
     /// 问题
     pub problem: String,
-    /// 责任人
-    pub owner: Option<String>,
     /// 整改期限
     pub deadline: Option<NaiveDate>,
     pub status: RectificationStatus,
@@ -140,7 +138,6 @@ impl Notice {
                 department_name: unit.name.to_owned(),
                 id: r.id,
                 problem: r.item.problem.as_str().to_owned(),
-                owner: r.item.owner.as_ref().map(|o| o.as_str().to_owned()),
                 deadline: r.item.deadline,
                 status: r.item.status,
                 overdue: r.item.is_overdue(today),

@@ -67,8 +67,19 @@ pub struct NewRectification {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RectificationAnswer {
-    /// 整改情况及佐证 — what was done, with the evidence named (a document, its number, a date).
+    /// 整改情况及佐证 — what was done, with the evidence named (a document, its number, a date);
+    /// never blank, since an answer moves the item to 整改中.
+    #[serde(deserialize_with = "non_blank")]
     pub evidence: Text,
+}
+
+/// A text that says something: a blank answer would count as progress.
+fn non_blank<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text, D::Error> {
+    let text = Text::deserialize(deserializer)?;
+    if text.as_str().trim().is_empty() {
+        return Err(serde::de::Error::custom("must not be blank"));
+    }
+    Ok(text)
 }
 
 /// The bureau closing an item.
