@@ -276,15 +276,24 @@ fn essence(text: &str) -> Vec<char> {
         .collect()
 }
 
-/// Whether `a` and `b` state the same problem: one's letters contain the other's, or their
-/// pairs of adjacent characters overlap by a Dice coefficient of at least 0.6.
+/// Whether `a` and `b` state the same problem: one's letters contain the other's (the shorter
+/// of at least four), or their pairs of adjacent characters overlap by a Dice coefficient of at
+/// least 0.6.
+/// The fewest characters a problem's essence has for one text holding the other to make them
+/// the same problem.
+const MIN_CONTAINED_CHARS: usize = 4;
+
 pub fn same_problem(a: &str, b: &str) -> bool {
     let (a, b) = (essence(a), essence(b));
     if a.is_empty() || b.is_empty() {
         return false;
     }
     let contains = |long: &[char], short: &[char]| long.windows(short.len()).any(|w| w == short);
-    if (a.len() >= b.len() && contains(&a, &b)) || (b.len() > a.len() && contains(&b, &a)) {
+    // A short text (`无`, `1`) is inside almost anything: containment says nothing of it.
+    let telling = a.len().min(b.len()) >= MIN_CONTAINED_CHARS;
+    if telling
+        && ((a.len() >= b.len() && contains(&a, &b)) || (b.len() > a.len() && contains(&b, &a)))
+    {
         return true;
     }
     let pairs = |s: &[char]| -> Vec<(char, char)> { s.windows(2).map(|w| (w[0], w[1])).collect() };
@@ -442,6 +451,8 @@ mod tests {
             "预算编制不够精准。",
             "绩效目标设置不够细化。"
         ));
+        // `无` is inside the longer text, but says nothing.
+        assert!(!same_problem("无", "无预算绩效管理制度"));
 
         let last_year = [item(4, "预算编制不够精准。")];
         let this_year = report(&["绩效目标设置不够细化。", "预算编制不够精准，执行率偏低。"]);

@@ -92,7 +92,9 @@ impl Default for ResultRules {
 
 impl ResultRules {
     /// What keeps these from being rules: bands not 优, 良, 中, 差 in order, an edge missing
-    /// (or given to 差), edges that do not fall, a percentage beyond ±100.
+    /// (or given to 差), edges that do not fall, an edge that leaves a band no score (0 or
+    /// above 100 where an edge is in the band above, 100 where it is in the band below), a
+    /// percentage beyond ±100.
     pub fn violations(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if self.bands.len() != Grade::ALL.len() {
@@ -122,6 +124,25 @@ impl ResultRules {
                     ));
                 }
                 (Some(from), _) => {
+                    let (reachable, range) = match self.edge_rule {
+                        EdgeRule::LowerInclusive => (
+                            from.value() > Decimal::ZERO && from.value() <= Decimal::ONE_HUNDRED,
+                            "above 0 and at most 100",
+                        ),
+                        EdgeRule::UpperInclusive => {
+                            (from.value() < Decimal::ONE_HUNDRED, "below 100")
+                        }
+                    };
+                    if !reachable {
+                        errors.push(FieldError::new(
+                            format!("bands[{i}].from"),
+                            format!(
+                                "with the edge rule `{}` an edge is {range}: at {} a band could never be reached",
+                                self.edge_rule,
+                                from.value().normalize()
+                            ),
+                        ));
+                    }
                     if let Some(above) = above
                         && from.value() >= above
                     {
@@ -315,5 +336,26 @@ mod tests {
         );
         let three = rules(json!({"bands": [{"grade": "excellent", "from": "90"}]}));
         assert_eq!(three.violations()[0].path, "bands");
+    }
+
+    #[test]
+    fn an_edge_that_would_leave_a_band_no_score_is_named() {
+        let mut rules = ResultRules::default();
+        // Everything at or above 0 would be 中: nothing left for 差.
+        rules.bands[2].from = Some(Points::whole(0));
+        let paths: Vec<String> = rules.violations().into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["bands[2].from"]);
+        // Only a score above 100 would be 优.
+        let mut rules = ResultRules {
+            edge_rule: EdgeRule::UpperInclusive,
+            ..ResultRules::default()
+        };
+        rules.bands[0].from = Some(Points::whole(100));
+        let paths: Vec<String> = rules.violations().into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["bands[0].from"]);
+        // 优 from 100 with the edge in the band above: exactly 100 is 优.
+        let mut rules = ResultRules::default();
+        rules.bands[0].from = Some(Points::whole(100));
+        assert_eq!(rules.violations(), []);
     }
 }
