@@ -322,8 +322,12 @@ pub fn forecasts(
         let settings = tx.year_settings(year)?;
         let library = year_library(tx, year)?;
         let mut year_end: BTreeMap<(UnitCode, Subject), YearEnd> = BTreeMap::new();
+        // Only the units the caller sees are scored.
         for stored in tx.evaluations_of_year(Some(year))? {
             let evaluation = stored.evaluation;
+            if !visible.contains(tx, &evaluation.summary.department_code)? {
+                continue;
+            }
             let card = evaluation.report.scorecard(
                 &settings.weights,
                 evaluation.approved_goals.as_ref(),
@@ -348,6 +352,9 @@ pub fn forecasts(
         };
         for stored in tx.projects_of_year(year)? {
             let evaluation = stored.evaluation;
+            if !visible.contains(tx, &evaluation.key.department_code)? {
+                continue;
+            }
             let table = &evaluation.table;
             let met = table
                 .score(&scoring)
