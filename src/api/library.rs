@@ -24,7 +24,7 @@ use crate::domain::FieldError;
 use crate::domain::access::Caller;
 use crate::domain::department::UnitKind;
 use crate::domain::library::{
-    IndicatorCode, MatchedBy, Peer, PeerKind, PeerTable, ReportKind, Suggestions, TargetsFor,
+    IndicatorCode, MatchedBy, Peer, PeerKind, PeerTable, Suggestions, TargetsFor,
 };
 use crate::domain::project::ProjectCode;
 use crate::domain::values::FiscalYear;
@@ -61,6 +61,7 @@ pub struct ExportQuery {
     #[param(inline)]
     pub format: Option<LibraryFormat>,
     /// 行业: only this sector's indicators (`common` for the common ones; 1–100 characters).
+    #[param(min_length = 1, max_length = 100)]
     pub sector: Option<String>,
 }
 
@@ -70,6 +71,7 @@ pub struct ExportQuery {
 #[into_params(parameter_in = Query)]
 pub struct SectorQuery {
     /// 行业: only this sector's indicators (`common` for the common ones; 1–100 characters).
+    #[param(min_length = 1, max_length = 100)]
     pub sector: Option<String>,
 }
 
@@ -79,13 +81,13 @@ const MAX_SECTOR_CHARS: usize = 100;
 /// The sector a query names, checked.
 fn sector(named: Option<String>) -> Result<Option<String>, ApiError> {
     match named {
-        Some(sector) if sector.trim().is_empty() || sector.chars().count() > MAX_SECTOR_CHARS => {
+        Some(sector) if sector.is_empty() || sector.chars().count() > MAX_SECTOR_CHARS => {
             Err(ApiError::InvalidParameters(vec![FieldError::new(
                 "sector",
                 "a sector is 1 to 100 characters".to_owned(),
             )]))
         }
-        named => Ok(named.map(|s| s.trim().to_owned())),
+        named => Ok(named),
     }
 }
 
@@ -373,14 +375,13 @@ pub async fn peers(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SuggestionsQuery {
-    /// `departmental` (the default): the departmental report's targets; `project`: a
-    /// project's.
-    pub report: Option<ReportKind>,
-    /// The project whose targets are set (with `report=project`): its table of the year
-    /// before gives the unit's own figures.
+    /// The project whose targets are set: its table of the year before gives the unit's own
+    /// figures. With it or `project_kind`, a project's targets; with neither, the
+    /// departmental report's.
     pub project: Option<ProjectCode>,
-    /// The project's kind as the library names project kinds (with `report=project`; at most
-    /// 100 characters): only indicators of that kind, or of every kind, are suggested.
+    /// The project's kind as the library names project kinds (1–100 characters): only
+    /// indicators of that kind, or of every kind, are suggested.
+    #[param(min_length = 1, max_length = 100)]
     pub project_kind: Option<String>,
 }
 
@@ -388,7 +389,7 @@ pub struct SuggestionsQuery {
 const MAX_PROJECT_KIND_CHARS: usize = 100;
 
 /// 目标建议: when a unit sets the targets of `year` — of its departmental report, or of a
-/// project (`report=project`, of `project_kind`) — the year's library indicators that apply to
+/// project (named by `project`, or by its `project_kind`) — the year's library indicators that apply to
 /// its unit kind (and the project's kind), each with the unit's own actual of the year before
 /// (`last_year`; for a project, that project's, where `project` is named) and the median of
 /// the other units of the same kind (`like_units`). A median is of the other like units
@@ -412,29 +413,15 @@ pub async fn suggestions(
     let invalid = |field: &str, message: &str| {
         ApiError::InvalidParameters(vec![FieldError::new(field, message.to_owned())])
     };
-    let of = match query.report.unwrap_or(ReportKind::Departmental) {
-        ReportKind::Departmental => {
-            if query.project.is_some() || query.project_kind.is_some() {
-                return Err(invalid(
-                    "project",
-                    "`project` and `project_kind` are for `report=project`",
-                ));
-            }
-            TargetsFor::Departmental
+    let of = match (&query.project, &query.project_kind) {
+        (None, None) => TargetsFor::Departmental,
+        (_, Some(kind)) if kind.is_empty() || kind.chars().count() > MAX_PROJECT_KIND_CHARS => {
+            return Err(invalid(
+                "project_kind",
+                "a project kind is 1 to 100 characters",
+            ));
         }
-        ReportKind::Project => {
-            if let Some(kind) = &query.project_kind
-                && (kind.trim().is_empty() || kind.chars().count() > MAX_PROJECT_KIND_CHARS)
-            {
-                return Err(invalid(
-                    "project_kind",
-                    "a project kind is 1 to 100 characters",
-                ));
-            }
-            TargetsFor::Project {
-                kind: query.project_kind.clone(),
-            }
-        }
+        (_, kind) => TargetsFor::Project { kind: kind.clone() },
     };
     let suggestions = super::request_id::block(move || {
         app::library::suggest(

@@ -1,6 +1,7 @@
 //! `/departments/{code}/evaluations/{year}/review-score` — the bureau's review score (复核) of a
-//! unit's self-evaluation, beside the unit's own. Each handler calls one use case of
-//! `app::review_scores`.
+//! unit's self-evaluation, beside the unit's own — and `/years/{year}/review-scores/differences`,
+//! the units that scored themselves above it by more than the year allows. Each handler calls
+//! one use case of `app::review_scores`.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
@@ -9,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
-use super::extract::{IfMatch, JsonBody, etag, parameter};
+use super::extract::{IfMatch, JsonBody, etag, parameter, path_parameter};
 use super::responses::Unauthenticated;
 use crate::app;
 use crate::app::Store;
@@ -17,7 +18,8 @@ use crate::app::audit::Trail;
 use crate::app::review_scores::Reviewed;
 use crate::domain::access::Caller;
 use crate::domain::cycle::Change;
-use crate::domain::review_score::{ReviewScoreInput, ScoreComparison};
+use crate::domain::figures::Exact;
+use crate::domain::review_score::{ReviewDifference, ReviewScoreInput, ScoreComparison};
 use crate::domain::values::{FiscalYear, UnitCode};
 
 /// A review score with the unit's scores beside it.
@@ -146,6 +148,52 @@ pub async fn put_review_score(
 }
 
 /// The review score operations, registered under `/api/v1`.
+/// The year's review differences.
+#[derive(Serialize, ToSchema)]
+pub struct ReviewDifferences {
+    pub year: FiscalYear,
+    /// 复核差异阈值 — the year's `review_difference_threshold` (5 unless set): a unit is listed
+    /// when its self-score exceeds the review score by more than this many points.
+    pub threshold: Exact,
+    /// Largest excess first; ties by unit code.
+    pub items: Vec<ReviewDifference>,
+}
+
+/// Units that scored themselves above the bureau's review
+///
+/// Every unit of the year whose self-evaluation's total (its stated execution score and
+/// self-scores) exceeds the bureau's review score (复核) by more than the year's
+/// `review_difference_threshold` (`/years/{year}/settings`, 5 points unless set), with both
+/// totals and the excess, largest first. A unit with no review score, or whose totals are
+/// incomplete, is not listed. Roles: admin, reviewer, analyst (every unit); unit (its own
+/// department and subordinate units).
+#[utoipa::path(tag = "review", params(
+    ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
+), responses(
+    (status = 200, description = "The units over the threshold", body = ReviewDifferences),
+    (status = 400, description = "The year is not valid (`invalid_parameters`)", body = Problem, content_type = "application/problem+json"),
+    Unauthenticated,
+))]
+#[get("/years/{year}/review-scores/differences")]
+pub async fn review_differences(
+    caller: Caller,
+    store: web::Data<Store>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let year = path_parameter::<FiscalYear>(&req, "year")?;
+    let found =
+        super::request_id::block(move || app::review_scores::differences(&store, &caller, year))
+            .await??;
+    Ok(HttpResponse::Ok().json(ReviewDifferences {
+        year,
+        threshold: Exact(found.threshold),
+        items: found.units,
+    }))
+}
+
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    config.service(get_review_score).service(put_review_score);
+    config
+        .service(get_review_score)
+        .service(put_review_score)
+        .service(review_differences);
 }

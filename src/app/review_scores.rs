@@ -3,14 +3,65 @@
 //! authorize → load → decide (the domain) → save.
 
 use super::AppError;
-use super::access::{require_read, require_reviewer};
+use super::access::{list_scope, require_read, require_reviewer};
 use super::audit::{Answered, Trail};
 use crate::domain::access::Caller;
 use crate::domain::cycle::{Change, EvaluationStatus, Precondition};
-use crate::domain::review_score::{ReviewScore, ReviewScoreInput, ScoreComparison};
+use crate::domain::review_score::{
+    ReviewDifference, ReviewScore, ReviewScoreInput, ScoreComparison,
+};
 use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::review_scores::review_text;
 use crate::store::{Store, StoreError, now};
+
+/// The year's review differences: the threshold they exceed, and the units, largest first.
+#[derive(Debug)]
+pub struct Differences {
+    pub threshold: rust_decimal::Decimal,
+    pub units: Vec<ReviewDifference>,
+}
+
+/// The units of `year` whose self-score exceeds the bureau's review score by more than the
+/// year's `review_difference_threshold`, largest excess first (ties by unit code): every unit
+/// for the bureau and analysts, a unit's own subtree for a unit.
+pub fn differences(
+    store: &Store,
+    caller: &Caller,
+    year: FiscalYear,
+) -> Result<Differences, AppError> {
+    let root = list_scope(caller)?;
+    store.read_transaction(|tx| {
+        let threshold = tx.year_settings(year)?.review_difference_threshold();
+        let mut reports: std::collections::BTreeMap<UnitCode, _> = tx
+            .evaluations_of_year(Some(year))?
+            .into_iter()
+            .map(|s| {
+                (
+                    s.evaluation.summary.department_code.clone(),
+                    s.evaluation.report,
+                )
+            })
+            .collect();
+        let mut units = Vec::new();
+        for score in tx.review_scores_of_year(year)? {
+            if let Some(root) = &root
+                && !tx.is_within(&score.department_code, root)?
+            {
+                continue;
+            }
+            if let Some(report) = reports.remove(&score.department_code) {
+                units.extend(score.excess_over(&report, threshold));
+            }
+        }
+        units.sort_by(|a, b| {
+            b.excess
+                .0
+                .cmp(&a.excess.0)
+                .then_with(|| a.department_code.cmp(&b.department_code))
+        });
+        Ok(Differences { threshold, units })
+    })
+}
 
 /// A review score with the unit's scores beside it.
 #[derive(Debug)]

@@ -197,6 +197,38 @@ impl ReviewScoreInput {
     }
 }
 
+/// A unit whose self-score exceeds the bureau's review score by more than the year allows.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ReviewDifference {
+    pub department_code: UnitCode,
+    /// The unit's total as its report states it.
+    pub self_total: Exact,
+    /// The bureau's total.
+    pub review_total: Exact,
+    /// Unit minus bureau, in points: how far the unit scored itself above the review.
+    pub excess: Exact,
+}
+
+impl ReviewScore {
+    /// This review against `report` (the unit's self-evaluation it scores), where the unit's
+    /// total exceeds the bureau's by more than `threshold` points.
+    pub fn excess_over(
+        &self,
+        report: &EvaluationReport,
+        threshold: Decimal,
+    ) -> Option<ReviewDifference> {
+        let compared = self.input.compare(report);
+        let (own, review) = compared.self_total.zip(compared.review_total)?;
+        let excess = own.0 - review.0;
+        (excess > threshold).then(|| ReviewDifference {
+            department_code: self.department_code.clone(),
+            self_total: own,
+            review_total: review,
+            excess: Exact(excess),
+        })
+    }
+}
+
 /// The unit's own score of the indicator `id`, as its report states it.
 fn self_score(report: &EvaluationReport, id: &str) -> Option<Points> {
     report

@@ -148,7 +148,14 @@ pub struct YearSettings {
     /// monitoring warns (default 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitoring_tolerance: Option<Points>,
+    /// 复核差异阈值 — points a unit's self-score may exceed the bureau's review score before the
+    /// unit is listed among the review differences (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_difference_threshold: Option<Points>,
 }
+
+/// Points a unit's self-score may exceed the bureau's review score unless the year sets it.
+pub const REVIEW_DIFFERENCE_THRESHOLD: u8 = 5;
 
 impl YearSettings {
     pub fn errors(&self) -> Vec<FieldError> {
@@ -223,6 +230,12 @@ impl YearSettings {
     pub fn monitoring_tolerance(&self) -> Decimal {
         self.monitoring_tolerance
             .map_or(Decimal::from(DEFAULT_TOLERANCE), |p| p.value())
+    }
+
+    /// Points a self-score may exceed the review score before the unit is listed.
+    pub fn review_difference_threshold(&self) -> Decimal {
+        self.review_difference_threshold
+            .map_or(Decimal::from(REVIEW_DIFFERENCE_THRESHOLD), |p| p.value())
     }
 
     /// The execution rate below which a line is flagged, in percent.

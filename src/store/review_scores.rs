@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::evaluations::DepartmentId;
-use super::schema::review_scores;
+use super::schema::{departments, review_scores};
 use super::{StoreError, Transaction, UniqueRow, is_unique_violation};
 use crate::domain::review_score::{ReviewScore, ReviewScoreInput};
 use crate::domain::values::{FiscalYear, UnitCode};
@@ -34,6 +34,30 @@ struct ReviewScoreRow {
     updated_at: NaiveDateTime,
 }
 
+impl ReviewScoreRow {
+    fn stored(self, code: UnitCode, year: FiscalYear) -> Result<StoredReviewScore, StoreError> {
+        let input: ReviewScoreInput = serde_json::from_str(&self.document).map_err(|e| {
+            StoreError::caused(
+                format!("review score {code}/{year}: stored document is not valid"),
+                e,
+            )
+        })?;
+        Ok(StoredReviewScore {
+            id: ReviewScoreId(self.id),
+            score: ReviewScore {
+                department_code: code,
+                year,
+                version: self.version,
+                reviewed_by: self.reviewed_by,
+                created_at: self.created_at,
+                updated_at: self.updated_at,
+                input,
+            },
+            document: self.document,
+        })
+    }
+}
+
 /// The document as stored: JSON text.
 pub fn review_text(input: &ReviewScoreInput) -> Result<String, StoreError> {
     serde_json::to_string(input)
@@ -53,28 +77,28 @@ impl Transaction<'_> {
             .filter(review_scores::year.eq(year.value()))
             .select(ReviewScoreRow::as_select())
             .unique_row(self.conn)?;
-        row.map(|row| {
-            let input: ReviewScoreInput = serde_json::from_str(&row.document).map_err(|e| {
-                StoreError::caused(
-                    format!("review score {code}/{year}: stored document is not valid"),
-                    e,
-                )
-            })?;
-            Ok(StoredReviewScore {
-                id: ReviewScoreId(row.id),
-                score: ReviewScore {
-                    department_code: code.clone(),
-                    year,
-                    version: row.version,
-                    reviewed_by: row.reviewed_by,
-                    created_at: row.created_at,
-                    updated_at: row.updated_at,
-                    input,
-                },
-                document: row.document,
+        row.map(|row| row.stored(code.clone(), year)).transpose()
+    }
+
+    /// Every review score of `year`, by unit code.
+    pub fn review_scores_of_year(
+        &mut self,
+        year: FiscalYear,
+    ) -> Result<Vec<ReviewScore>, StoreError> {
+        let rows: Vec<(String, ReviewScoreRow)> = review_scores::table
+            .inner_join(departments::table)
+            .filter(review_scores::year.eq(year.value()))
+            .order(departments::code)
+            .select((departments::code, ReviewScoreRow::as_select()))
+            .load(self.conn)?;
+        rows.into_iter()
+            .map(|(code, row)| {
+                let code: UnitCode = code.parse().map_err(|e| {
+                    StoreError::caused(format!("stored unit code `{code}` is not valid"), e)
+                })?;
+                Ok(row.stored(code, year)?.score)
             })
-        })
-        .transpose()
+            .collect()
     }
 
     /// Stores `score` at its version: as the first, or as the next over the one read

@@ -689,22 +689,19 @@ async fn targets_are_suggested_with_the_units_own_last_year_and_a_median_only_of
     // A project's targets: only the indicators of project tables.
     let project = app
         .with_token(&filer)
-        .get(&format!(
-            "{path}?report=project&project_kind={}",
-            urlencoding("基础设施")
-        ))
+        .get(&format!("{path}?project_kind={}", urlencoding("基础设施")))
         .await;
     assert_eq!(project.status, 200, "{}", project.body);
     assert!(suggestion(&project.body, "GX21").is_some());
     assert!(suggestion(&project.body, "GX07").is_none());
 
-    // Another unit cannot ask for this one's; a departmental ask names no project.
+    // Another unit cannot ask for this one's; a project kind is 1 to 100 characters.
     let other = app.user_token("other", "unit", Some("100002")).await;
     app.with_token(&other)
         .get(&path)
         .await
         .assert_problem(404, "not_found");
-    app.get(&format!("{path}?project=P1"))
+    app.get(&format!("{path}?project_kind={}", "k".repeat(101)))
         .await
         .assert_problem(400, "invalid_parameters");
 }

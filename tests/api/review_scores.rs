@@ -187,3 +187,49 @@ async fn units_read_only_their_own_review_score_and_never_give_one() {
     assert!(actions.contains(&("reviewer1", 201)), "{}", audit.body);
     assert!(actions.contains(&("unit100", 403)), "{}", audit.body);
 }
+
+/// The unit claimed 50 for 办理文件 and the bureau gave 45: 5 points over. At the default
+/// threshold (5: more than 5 is listed) it is not listed; at the year's 4 it is, to the bureau
+/// and to the unit itself, never to another unit.
+#[actix_rt::test]
+async fn units_that_scored_themselves_above_the_review_by_more_than_the_year_allows_are_listed() {
+    let b = bureau().await;
+    b.file_and_submit().await;
+    let reviewer = b.app.with_token(&b.reviewer);
+    assert_eq!(reviewer.put(&score_path(), &rescored()).await.status, 201);
+    let list = "/api/v1/years/2021/review-scores/differences";
+
+    let at_default = reviewer.get(list).await;
+    assert_eq!(at_default.status, 200, "{}", at_default.body);
+    assert_eq!(at_default.body["threshold"], "5");
+    assert_eq!(at_default.body["items"], json!([]));
+
+    let set = b
+        .app
+        .admin()
+        .put(
+            "/api/v1/years/2021/settings",
+            &json!({"review_difference_threshold": "4"}),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let over = reviewer.get(list).await;
+    assert_eq!(over.body["threshold"], "4");
+    let item = &over.body["items"][0];
+    assert_eq!(item["department_code"], "100");
+    assert_eq!(item["excess"], "5");
+    assert_eq!(
+        (item["self_total"].as_str(), item["review_total"].as_str()),
+        (Some("99.5"), Some("94.5"))
+    );
+    let own = b.app.with_token(&b.unit).get(list).await;
+    assert_eq!(own.body["items"].as_array().map(Vec::len), Some(1));
+    let other = b.app.with_token(&b.other_unit).get(list).await;
+    assert_eq!(other.status, 200);
+    assert_eq!(other.body["items"], json!([]));
+    b.app
+        .with_token(&b.reviewer)
+        .get("/api/v1/years/1999/review-scores/differences")
+        .await
+        .assert_problem(400, "invalid_parameters");
+}
