@@ -27,6 +27,7 @@ use utoipa::openapi::security::{
 use utoipa::{Modify, openapi};
 
 use super::export::XLSX;
+use crate::domain::upload::MAX_PARTS;
 
 /// Where the token endpoint is, for the OAuth 2.0 password flow of the docs UI.
 pub const TOKEN_URL: &str = "/api/v1/auth/token";
@@ -124,6 +125,15 @@ pub fn finish(document: openapi::OpenApi) -> openapi::OpenApi {
     if let Some(components) = value["components"]["schemas"].as_object_mut() {
         for schema in components.values_mut() {
             plain_schema(schema, &schemas);
+        }
+        // A multipart body is read to at most MAX_PARTS parts: the fields a form adds beside
+        // the file are bounded in the document as the service bounds them, each one text part.
+        if let Some(upload) = components
+            .get_mut("FormUpload")
+            .and_then(Value::as_object_mut)
+        {
+            upload.insert("maxProperties".to_owned(), json!(MAX_PARTS));
+            upload.insert("additionalProperties".to_owned(), json!({"type": "string"}));
         }
     }
     if let Some(paths) = value.get_mut("paths") {

@@ -165,7 +165,8 @@ pub struct FormQuery {
 #[derive(ToSchema)]
 #[allow(dead_code)] // Read by hand (`domain::upload`); this only describes it.
 pub struct FormUpload {
-    /// The workbook (.xlsx). Other fields are ignored, at most 8 parts in all.
+    /// The workbook (.xlsx). Other fields, each one text value, are ignored: at most 8 parts
+    /// in all.
     #[schema(value_type = String, format = Binary, content_media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
     pub file: Vec<u8>,
 }
