@@ -265,7 +265,7 @@ fn render(
     year: FiscalYear,
     [html, markdown, xlsx]: [Option<std::path::PathBuf>; 3],
 ) -> Result<(), Failure> {
-    use perfeval::domain::presentation::{form, narrative};
+    use perfeval::presentation::{form, narrative};
     let department: perfeval::domain::department::Department = read_json(department)?;
     let report: perfeval::domain::report::EvaluationReport = read_json(report)?;
     if let Some(error) = report.structural_errors().first() {

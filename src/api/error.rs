@@ -13,8 +13,8 @@ use crate::app::{Cause, StoreError};
 use crate::domain::FieldError;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, EvaluationStatus, Refusal};
-use crate::domain::presentation::workbook::{Stop, WorkbookError};
 use crate::domain::upload::UploadError;
+use crate::presentation::workbook::{Stop, WorkbookError};
 
 /// A problem report (RFC 9457 problem details).
 #[derive(Debug, Serialize, ToSchema)]
@@ -534,8 +534,8 @@ impl ResponseError for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::presentation::workbook::Bound;
     use crate::domain::upload::UploadError;
+    use crate::presentation::workbook::Bound;
 
     #[test]
     fn an_action_whose_audit_entry_met_a_full_disk_is_answered_storage_full() {

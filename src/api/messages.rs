@@ -8,10 +8,10 @@ use super::language::Language;
 use crate::domain::comparison::DeviationBand;
 use crate::domain::department::UnitKind;
 use crate::domain::evaluation::EvaluationStatus;
-use crate::domain::presentation::form::CellFault;
-use crate::domain::presentation::{action_name, grade_name, status_name, unit_kind_name};
 use crate::domain::report::Grade;
 use crate::domain::upload::{MAX_PART_HEADER_BYTES, MAX_PARTS, UploadError};
+use crate::presentation::form::CellFault;
+use crate::presentation::{action_name, grade_name, status_name, unit_kind_name};
 
 /// The title and detail of a problem in Chinese.
 pub fn problem_zh(error: &ApiError) -> (&'static str, String) {

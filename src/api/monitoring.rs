@@ -24,10 +24,11 @@ use crate::domain::checks::Severity;
 use crate::domain::cycle::Change;
 use crate::domain::monitoring::{
     ForecastRow, ForecastSort, MonitoredRow, MonitoringFigures, MonitoringFinding, MonitoringKey,
-    MonitoringReport, MonitoringWarning, Period, Subject, WarningSort, forecasts_csv, warnings_csv,
+    MonitoringReport, MonitoringWarning, Period, Subject, WarningSort,
 };
 use crate::domain::project::{Direction, ProjectCode};
 use crate::domain::values::{FiscalYear, UnitCode};
+use crate::presentation::monitoring::{forecasts_csv, warnings_csv};
 
 /// Which departmental monitoring report: `{code}`, `{year}` and `{period}`.
 #[derive(IntoParams)]

@@ -18,9 +18,9 @@ use crate::app::audit::Trail;
 use crate::app::forms::{ClientGone, FormOutcome};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
-use crate::domain::presentation::form::UnreadableCell;
-use crate::domain::presentation::narrative::DocumentFormat;
 use crate::domain::report::EvaluationReport;
+use crate::presentation::form::UnreadableCell;
+use crate::presentation::narrative::DocumentFormat;
 
 pub const HTML: &str = "text/html; charset=utf-8";
 pub const MARKDOWN: &str = "text/markdown; charset=utf-8";

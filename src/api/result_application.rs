@@ -21,14 +21,14 @@ use crate::app::audit::Trail;
 use crate::app::result_application::{CarriedOver, ItemView};
 use crate::domain::access::Caller;
 use crate::domain::cycle::Change;
-use crate::domain::presentation::narrative::DocumentFormat;
-use crate::domain::presentation::notice as notice_document;
 use crate::domain::result_application::notice::NoticeRow;
 use crate::domain::result_application::rectification::{
     NewRectification, RectificationAnswer, RectificationClosing,
 };
 use crate::domain::result_application::rules::{ResultRules, YearResultRules};
 use crate::domain::values::FiscalYear;
+use crate::presentation::narrative::DocumentFormat;
+use crate::presentation::notice as notice_document;
 
 /// A year's result rules.
 #[derive(Serialize, ToSchema)]

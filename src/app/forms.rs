@@ -2,7 +2,7 @@
 //! sends, so its cost comes after the caller's right. The caller's right to write the
 //! evaluation, the department, and whether the evaluation takes an edit now are checked in
 //! a read transaction before a byte of the workbook is read; the workbook is read within
-//! its bounds (`domain::presentation::workbook`) and a time budget, and stops when the
+//! its bounds (`presentation::workbook`) and a time budget, and stops when the
 //! client goes; then the table is merged and saved as every edit is (`evaluations::edit`,
 //! which checks all of it again in its own transaction). The reading happens between the
 //! two transactions, so that no lock is held while a file is read.
@@ -20,10 +20,10 @@ use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Evaluation, Precondition};
-use crate::domain::presentation::form::{self, UnreadableCell};
-use crate::domain::presentation::workbook::{Interrupt, Stop, TIME_BUDGET, WorkbookError};
 use crate::domain::project::{ProjectEvaluation, ProjectKey};
 use crate::domain::upload::{Upload, UploadError};
+use crate::presentation::form::{self, UnreadableCell};
+use crate::presentation::workbook::{Interrupt, Stop, TIME_BUDGET, WorkbookError};
 use crate::store::Store;
 
 /// Raised when nobody waits for the work any more. The handler holds the `RaiseOnDrop` in

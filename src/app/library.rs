@@ -17,13 +17,15 @@ use crate::domain::access::Caller;
 use crate::domain::department::UnitKind;
 use crate::domain::library::{
     self, IndicatorCode, Library, LineError, MAX_CSV_BYTES, PeerKind, PeerSource, PeerTable,
-    Suggestions, TargetsFor, WorkbookRefusal,
+    Suggestions, TargetsFor,
 };
-use crate::domain::presentation::workbook::{Format, WorkbookError};
 use crate::domain::project::{ProjectCode, ProjectScoring};
 use crate::domain::report::EvaluationReport;
 use crate::domain::upload::Upload;
 use crate::domain::values::{FiscalYear, UnitCode};
+use crate::presentation;
+use crate::presentation::library::WorkbookRefusal;
+use crate::presentation::workbook::{Format, WorkbookError};
 use crate::store::departments::DepartmentFilter;
 use crate::store::{Store, Window};
 
@@ -105,7 +107,7 @@ pub fn export_workbook(
     sector: Option<&str>,
 ) -> Result<Vec<u8>, AppError> {
     let (_, library) = store.read_transaction(|tx| of_year(tx, year))?;
-    library::write_workbook(&Library::new(library.of_sector(sector)))
+    presentation::library::write_workbook(&Library::new(library.of_sector(sector)))
         .map_err(|e| AppError::failed("the library workbook could not be written", e))
 }
 
@@ -221,7 +223,7 @@ fn read_upload(
     if !workbook {
         return Ok(read_csv(bytes));
     }
-    match library::read_workbook(bytes, &Budget::starting(gone)) {
+    match presentation::library::read_workbook(bytes, &Budget::starting(gone)) {
         Ok(library) => Ok(Ok(library)),
         Err(WorkbookRefusal::Rows(errors)) => Ok(Err(ImportRefusal(errors.0))),
         Err(WorkbookRefusal::Workbook(WorkbookError::Unreadable(why))) => {

@@ -16,8 +16,6 @@ use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::cycle::{Action, Change, Precondition};
-use crate::domain::presentation::narrative::DocumentFormat;
-use crate::domain::presentation::{form, project_table};
 use crate::domain::project::{
     Direction, ProjectComparison, ProjectEvaluation, ProjectFilter, ProjectKey, ProjectOverview,
     ProjectScore, ProjectScoring, ProjectSort, ProjectTable, UncoveredLine, select,
@@ -26,6 +24,8 @@ use crate::domain::project::{
 use crate::domain::report::EvaluationReport;
 use crate::domain::scoring::Score;
 use crate::domain::values::{Amount, FiscalYear, UnitCode};
+use crate::presentation::narrative::DocumentFormat;
+use crate::presentation::{form, project_table};
 use crate::store::evaluations::{DepartmentId, Revision, RevisionNote};
 use crate::store::projects::table_text;
 use crate::store::{Page, Store, Transaction, Window, now};

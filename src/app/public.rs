@@ -8,16 +8,16 @@ use super::AppError;
 use super::library::year_library;
 use crate::domain::cycle::EvaluationStatus as Stage;
 use crate::domain::evaluation::{Evaluation, EvaluationStatus, EvaluationSummary};
-use crate::domain::presentation::charts::{self, UnitRate, YearPoint};
-use crate::domain::presentation::narrative::DocumentFormat;
-use crate::domain::presentation::open_data::{self, PublishedProject, PublishedUnit};
-use crate::domain::presentation::pages::{self, IndexEntry};
-use crate::domain::presentation::project_table;
 use crate::domain::project::{
     Contact, ProjectEvaluation, ProjectKey, ProjectOverview, ProjectScoring,
 };
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, UnitCode};
+use crate::presentation::charts::{self, UnitRate, YearPoint};
+use crate::presentation::narrative::DocumentFormat;
+use crate::presentation::open_data::{self, PublishedProject, PublishedUnit};
+use crate::presentation::pages::{self, IndexEntry};
+use crate::presentation::project_table;
 use crate::store::evaluations::EvaluationFilter;
 use crate::store::{Page, Store, StoreError, Transaction, Window};
 

@@ -1,6 +1,6 @@
 //! 报告与表格 — the report as people read it (an HTML or Markdown document) and the
 //! self-evaluation table as a workbook to fill: each read, with the caller's right, in one read
-//! transaction and handed to `domain::presentation` to render.
+//! transaction and handed to `presentation` to render.
 
 use super::AppError;
 use super::access::require_read;
@@ -8,9 +8,9 @@ use super::evaluations::EvaluationKey;
 use super::library::year_library;
 use crate::domain::access::Caller;
 use crate::domain::evaluation::Evaluation;
-use crate::domain::presentation::form;
-use crate::domain::presentation::narrative::{self, DocumentFormat, Unit};
 use crate::domain::report::EvaluationReport;
+use crate::presentation::form;
+use crate::presentation::narrative::{self, DocumentFormat, Unit};
 use crate::store::{Store, StoreError, Transaction};
 
 /// `record` as a document in `format`, with its department's name and its year's settings read

@@ -11,7 +11,6 @@ pub mod figures;
 pub mod library;
 pub mod monitoring;
 pub mod names;
-pub mod presentation;
 pub mod project;
 pub mod projection;
 pub mod report;

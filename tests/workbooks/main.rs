@@ -14,14 +14,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use counting::{HELD, PEAK};
-use perfeval::domain::presentation::form;
-use perfeval::domain::presentation::narrative::Unit;
-use perfeval::domain::presentation::workbook::{
+use perfeval::domain::report::EvaluationReport;
+use perfeval::domain::settings::Weights;
+use perfeval::presentation::form;
+use perfeval::presentation::narrative::Unit;
+use perfeval::presentation::workbook::{
     Bound, MAX_CELLS, MAX_ENTRIES, MAX_FORMULA_BYTES, MAX_ROWS, MAX_SHARED_STRINGS,
     MAX_SHEET_BYTES, MAX_SHEETS, MAX_TEXT_CHARS, Stop, TIME_BUDGET, WorkbookError,
 };
-use perfeval::domain::report::EvaluationReport;
-use perfeval::domain::settings::Weights;
 
 #[path = "../support/counting.rs"]
 mod counting;
@@ -383,7 +383,7 @@ fn written(value: u64, bytes: bool) -> String {
 #[test]
 fn the_documented_bounds_are_the_enforced_ones() {
     let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    use perfeval::domain::presentation::workbook::{
+    use perfeval::presentation::workbook::{
         MAX_KEPT_TEXT_BYTES, MAX_PART_BYTES, MAX_SHARED_STRINGS_BYTES, MAX_SHARED_TEXT_BYTES,
     };
     let read = |path: &str| {

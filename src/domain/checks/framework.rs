@@ -5,7 +5,6 @@
 use rust_decimal::Decimal;
 
 use super::{CheckContext, Findings, Rule, amount, figure};
-use crate::domain::presentation::level1_name;
 use crate::domain::report::{EvaluationReport, IndicatorLevel1};
 use crate::domain::settings::Framework;
 
@@ -51,7 +50,7 @@ pub(super) fn weights(
             (None, _) => (
                 groups
                     .iter()
-                    .map(|g| level1_name(*g))
+                    .map(|g| g.chinese_name())
                     .collect::<Vec<_>>()
                     .join("、"),
                 format!(
@@ -103,7 +102,7 @@ pub(super) fn weights(
         let configured = group.points.value();
         if present && sum != configured {
             let level1 = group.level1;
-            let level1_zh = level1_name(level1);
+            let level1_zh = level1.chinese_name();
             let framework = framework.name.as_str();
             // The default framework's name is the settings' key, not a name a filer knows.
             let framework_zh = if on_default {

@@ -8,8 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Direction, IndicatorCode, Library, LibraryIndicator, ReportKind};
+use crate::csv::{Field, heading, line};
 use crate::domain::department::UnitKind;
-use crate::domain::presentation::csv::{Field, heading, line};
 use crate::domain::report::{Metric, ScoringRule};
 use crate::domain::values::Points;
 
@@ -24,10 +24,10 @@ const MAX_NAME_CHARS: usize = 100;
 /// The most aliases of one indicator, and the most kinds in one list.
 const MAX_LIST: usize = 32;
 /// The most errors reported of one text; past them the reading stops.
-pub(super) const MAX_ERRORS: usize = 100;
+pub const MAX_ERRORS: usize = 100;
 
 /// The columns, in the order written.
-pub(super) const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 17] = [
     "code",
     "name",
     "aliases",
@@ -168,7 +168,7 @@ pub fn parse(text: &str) -> Result<Library, ParseErrors> {
 /// Reads a library from its records — the heading first, each with the line (or sheet row)
 /// it starts on — as a CSV text and a workbook's sheet give them alike: every error, or the
 /// library.
-pub(super) fn from_records(records: &[(usize, Vec<String>)]) -> Result<Library, ParseErrors> {
+pub fn from_records(records: &[(usize, Vec<String>)]) -> Result<Library, ParseErrors> {
     let fail = |line, message: String| {
         ParseErrors(vec![LineError {
             line,
@@ -506,7 +506,7 @@ pub fn write(library: &Library) -> String {
 }
 
 /// An indicator's cells, in the order of [`COLUMNS`]: as a CSV line and a sheet's row write it.
-pub(super) fn cells(i: &LibraryIndicator) -> [String; 17] {
+pub fn cells(i: &LibraryIndicator) -> [String; 17] {
     let joined = |items: &[&str]| items.join(&LIST_SEPARATOR.to_string());
     let optional = |value: &Option<String>| value.clone().unwrap_or_default();
     [

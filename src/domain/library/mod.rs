@@ -9,7 +9,6 @@ mod peers;
 mod suggestions;
 #[cfg(test)]
 mod tests;
-mod workbook;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -23,13 +22,15 @@ use super::department::UnitKind;
 use super::names::named_enum;
 use super::report::{Comparison, Metric, ScoringRule};
 
-pub use csv::{LineError, MAX_CSV_BYTES, MAX_INDICATORS, ParseErrors, parse, write};
+pub use csv::{
+    COLUMNS, LineError, MAX_CSV_BYTES, MAX_ERRORS, MAX_INDICATORS, ParseErrors, cells,
+    from_records, parse, write,
+};
 pub use matching::{LibraryMatch, MatchedBy, normalise};
 pub use peers::{Peer, PeerKind, PeerSource, PeerTable, Spread};
 pub use suggestions::{
     LastYear, LikeUnits, MIN_UNITS_FOR_MEDIAN, Suggestion, Suggestions, TargetsFor,
 };
-pub use workbook::{SHEET, WorkbookRefusal, read_workbook, write_workbook};
 
 /// 指标代码 — an indicator's code in a library: 1 to 32 ASCII letters, digits, `-`, `_` or
 /// `.` (e.g. `GX07`), which a report may name to say which indicator it means.

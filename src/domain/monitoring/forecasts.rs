@@ -12,7 +12,6 @@ use utoipa::ToSchema;
 
 use super::{Likelihood, MonitoringKey, MonitoringReport};
 use crate::domain::figures::{Exact, Percent};
-use crate::domain::presentation::csv::{self, Field};
 use crate::domain::project::{Direction, ProjectCode};
 use crate::domain::values::UnitCode;
 
@@ -133,49 +132,6 @@ pub fn sort_forecasts(
         order.then_with(|| by_subject(a, b))
     });
     rows
-}
-
-/// The forecasts as CSV, one line each, by the one CSV writer.
-pub fn forecasts_csv(rows: &[ForecastRow]) -> String {
-    let figure = |value: Option<Exact>| Field::plain(value.map(String::from).unwrap_or_default());
-    let mut out = csv::heading([
-        "department_code",
-        "project_code",
-        "evaluated",
-        "forecast_executed",
-        "actual_executed",
-        "executed_gap",
-        "executed_gap_percent",
-        "judged_targets",
-        "certain_missed",
-        "impossible_met",
-        "undecided",
-    ]);
-    for row in rows {
-        out.push_str(&csv::line([
-            Field::plain(row.department_code.as_str()),
-            Field::plain(
-                row.project_code
-                    .as_ref()
-                    .map(ProjectCode::as_str)
-                    .unwrap_or_default(),
-            ),
-            Field::plain(if row.evaluated { "true" } else { "false" }),
-            figure(row.forecast_executed),
-            figure(row.actual_executed),
-            figure(row.executed_gap),
-            Field::plain(
-                row.executed_gap_percent
-                    .map(String::from)
-                    .unwrap_or_default(),
-            ),
-            Field::plain(row.judged_targets.to_string()),
-            Field::plain(row.certain_missed.to_string()),
-            Field::plain(row.impossible_met.to_string()),
-            Field::plain(row.undecided.to_string()),
-        ]));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ use utoipa::ToSchema;
 use super::{MonitoringAssessment, MonitoringKey, MonitoringRule, Subject};
 use crate::domain::checks::Severity;
 use crate::domain::figures::{Exact, Percent};
-use crate::domain::presentation::csv::{self, Field};
 use crate::domain::project::{Direction, ProjectCode};
 use crate::domain::values::UnitCode;
 
@@ -138,43 +137,4 @@ pub fn sort_warnings(
         primary.then(tie)
     });
     rows
-}
-
-/// The warnings as CSV, one line each, by the one CSV writer.
-pub fn warnings_csv(rows: &[MonitoringWarning]) -> String {
-    let mut out = csv::heading([
-        "department_code",
-        "project_code",
-        "rule",
-        "severity",
-        "path",
-        "execution_rate",
-        "lag",
-        "message",
-        "message_en",
-    ]);
-    for row in rows {
-        let severity = match row.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "note",
-        };
-        out.push_str(&csv::line([
-            Field::plain(row.department_code.as_str()),
-            Field::plain(
-                row.project_code
-                    .as_ref()
-                    .map(ProjectCode::as_str)
-                    .unwrap_or_default(),
-            ),
-            Field::plain(row.rule.as_str()),
-            Field::plain(severity),
-            Field::text(row.path.as_str()),
-            Field::plain(row.execution_rate.map(String::from).unwrap_or_default()),
-            Field::plain(row.lag.map(String::from).unwrap_or_default()),
-            Field::text(row.message.as_str()),
-            Field::text(row.message_en.as_str()),
-        ]));
-    }
-    out
 }

@@ -85,6 +85,21 @@ named_enum! {
     }
 }
 
+impl IndicatorLevel1 {
+    /// The heading a form and a finding write: 产出指标, 效益指标 …
+    pub fn chinese_name(self) -> &'static str {
+        match self {
+            IndicatorLevel1::Output => "产出指标",
+            IndicatorLevel1::Effect => "效益指标",
+            IndicatorLevel1::Satisfaction => "满意度指标",
+            IndicatorLevel1::Input => "投入指标",
+            IndicatorLevel1::Process => "过程指标",
+            IndicatorLevel1::Outcome => "效果指标",
+            IndicatorLevel1::Decision => "决策指标",
+        }
+    }
+}
+
 /// 指标性质 — how the actual is compared with the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

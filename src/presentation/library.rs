@@ -5,11 +5,11 @@
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use super::csv::{COLUMNS, LineError, MAX_ERRORS, ParseErrors, cells, from_records};
-use super::{Library, MAX_INDICATORS};
-use crate::domain::presentation::workbook::{
-    Cells, Interrupt, MAX_ROWS, Value, Window, WorkbookError, read_sheet,
+use crate::domain::library::{
+    COLUMNS, Library, LineError, MAX_ERRORS, MAX_INDICATORS, ParseErrors, cells, from_records,
 };
+
+use super::workbook::{Cells, Interrupt, MAX_ROWS, Value, Window, WorkbookError, read_sheet};
 
 /// The sheet a library is read from and written to.
 pub const SHEET: &str = "指标库";

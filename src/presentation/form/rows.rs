@@ -5,9 +5,9 @@
 //! that cannot be read keeps the draft's value, so that a partial reading loses nothing.
 
 use super::{CellFault, Reader, split_number, target_parts};
-use crate::domain::presentation::{actual_cell, target_cell};
 use crate::domain::report::{Indicator, IndicatorLevel1, IndicatorResult};
 use crate::domain::values::Label;
+use crate::presentation::{actual_cell, target_cell};
 
 /// 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施: the columns of an indicator row.
 const TARGET: u16 = 4;

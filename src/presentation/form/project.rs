@@ -536,10 +536,10 @@ fn read_overall_goals(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::presentation::form::parse;
-    use crate::domain::presentation::workbook::{Interrupt, Stop};
     use crate::domain::project::ProjectCode;
     use crate::domain::values::{FiscalYear, UnitCode};
+    use crate::presentation::form::parse;
+    use crate::presentation::workbook::{Interrupt, Stop};
 
     struct Never;
 

@@ -3,9 +3,10 @@
 //! Rendering only: it reads the report and the figures the domain computes, never I/O.
 
 pub mod charts;
-pub mod csv;
 pub mod form;
+pub mod library;
 pub mod markdown;
+pub mod monitoring;
 pub mod narrative;
 pub mod notice;
 pub mod open_data;
@@ -13,9 +14,11 @@ pub mod pages;
 pub mod project_table;
 pub mod workbook;
 
-use super::cycle::{Action, EvaluationStatus};
-use super::department::{FundingType, UnitKind};
-use super::report::{Comparison, Grade, Indicator, IndicatorLevel1, IndicatorResult, read_figure};
+use crate::domain::cycle::{Action, EvaluationStatus};
+use crate::domain::department::{FundingType, UnitKind};
+use crate::domain::report::{
+    Comparison, Grade, Indicator, IndicatorLevel1, IndicatorResult, read_figure,
+};
 
 /// 一, 二, 三 … for numbering the way the reports do (up to 99).
 pub fn chinese_number(n: usize) -> String {
@@ -30,21 +33,9 @@ pub fn chinese_number(n: usize) -> String {
     }
 }
 
-pub fn level1_name(level: IndicatorLevel1) -> &'static str {
-    match level {
-        IndicatorLevel1::Output => "产出指标",
-        IndicatorLevel1::Effect => "效益指标",
-        IndicatorLevel1::Satisfaction => "满意度指标",
-        IndicatorLevel1::Input => "投入指标",
-        IndicatorLevel1::Process => "过程指标",
-        IndicatorLevel1::Outcome => "效果指标",
-        IndicatorLevel1::Decision => "决策指标",
-    }
-}
-
 /// 一级指标 as a cell: empty on a flat form.
 pub fn level1_cell(level: Option<IndicatorLevel1>) -> &'static str {
-    level.map_or("", level1_name)
+    level.map_or("", IndicatorLevel1::chinese_name)
 }
 
 /// The target as a form shows it: as written where the text carries its own sign, else with

@@ -825,7 +825,7 @@ mod tests {
 
     fn seed_page() -> String {
         let report: EvaluationReport = serde_json::from_str(include_str!(
-            "../../../tests/fixtures/kaifu-2021-government-office/report.json"
+            "../../tests/fixtures/kaifu-2021-government-office/report.json"
         ))
         .expect("the seed report");
         let scorecard = report.scorecard(

@@ -22,7 +22,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Work
 
 use super::narrative::Unit;
 use super::workbook::{self, Interrupt, Value, Window, WorkbookError};
-use super::{actual_cell, grade_name, level1_cell, level1_name, target_cell};
+use super::{actual_cell, grade_name, level1_cell, target_cell};
 
 mod project;
 mod rows;
@@ -237,7 +237,7 @@ pub fn address(row: u32, column: u16) -> String {
 
 fn level1_of(text: &str) -> Option<IndicatorLevel1> {
     IndicatorLevel1::ALL.into_iter().find(|level| {
-        let name = level1_name(*level);
+        let name = level.chinese_name();
         text == name || Some(text) == name.strip_suffix("指标")
     })
 }

@@ -8,8 +8,8 @@
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::csv::{self, Field};
 use super::grade_name;
+use crate::csv::{self, Field};
 use crate::domain::figures::{ColumnFigures, Exact};
 use crate::domain::project::ProjectOverview;
 use crate::domain::report::EvaluationReport;
