@@ -232,3 +232,51 @@ fn result_application_refuses_a_caller_without_the_right_before_its_input() {
         ]
     );
 }
+
+#[test]
+fn a_write_that_lost_a_race_is_tried_again_from_a_fresh_transaction_and_leaves_only_its_win() {
+    let store = store("race");
+    let department: crate::domain::department::Department = serde_json::from_value(
+        serde_json::json!({"code": "300", "name": "单位300", "kind": "administrative"}),
+    )
+    .expect("a department");
+    let mut attempts = 0;
+    let stored = super::retrying(&store, &"department 300", |tx| {
+        attempts += 1;
+        // A lost attempt's insert must be gone, or the next one meets it as a duplicate.
+        tx.insert_department(&department)?;
+        if attempts < 3 {
+            // What the store answers when another writer took the row between read and write.
+            return Err(AppError::Store(super::StoreError::Contended));
+        }
+        Ok(attempts)
+    })
+    .expect("won on the third attempt");
+    assert_eq!(stored, 3);
+    let code = "300".parse().expect("a code");
+    let kept = store
+        .read_transaction(|tx| tx.department(&code))
+        .expect("the department");
+    assert_eq!(kept.department.name.as_str(), "单位300");
+}
+
+#[test]
+fn a_race_lost_every_time_gives_up_after_the_policy_and_other_errors_are_not_tried_again() {
+    let mut attempts = 0;
+    let lost: Result<(), AppError> = super::retry(&"a contended write", || {
+        attempts += 1;
+        Err(AppError::Store(super::StoreError::Contended))
+    });
+    assert!(matches!(
+        lost,
+        Err(AppError::Store(super::StoreError::Contended))
+    ));
+    assert_eq!(attempts, super::WRITE_ATTEMPTS);
+    let mut attempts = 0;
+    let refused: Result<(), AppError> = super::retry(&"a refused write", || {
+        attempts += 1;
+        Err(AppError::Forbidden("no".to_owned()))
+    });
+    assert!(matches!(refused, Err(AppError::Forbidden(_))));
+    assert_eq!(attempts, 1);
+}
