@@ -78,10 +78,10 @@ class Server:
         self.log_path = log_path
         self.process = None
 
-    def fill(self, units):
+    def fill(self, units, projects):
         subprocess.run(
             [self.binary, "demo", "--departments", str(units), "--years", "1",
-             "--last-year", str(YEAR), "--seed", "1"],
+             "--last-year", str(YEAR), "--seed", "1", "--projects", str(projects)],
             env=self.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start(self):
@@ -148,12 +148,13 @@ end
 
 
 def writes_lua(bodies_path):
-    # Each thread walks the draft reports from its own end; every PUT changes one field, so that
-    # each write is a real change stored as the next version. wrk.format takes the headers
-    # given instead of the command line's, so those are copied in.
+    # Each line of the file is a path and a whole document with a mark to vary. Each thread
+    # walks the lines from its own end; every PUT changes the mark, so that each write is a real
+    # change stored as the next version. wrk.format takes the headers given instead of the
+    # command line's, so those are copied in.
     return f"""
 local bodies = {{}}
-local codes = {{}}
+local paths = {{}}
 local counter = 0
 local thread_index = 0
 setup = function(thread)
@@ -166,22 +167,22 @@ init = function(args)
   headers["Content-Type"] = "application/json"
   for line in io.lines("{bodies_path}") do
     local tab = line:find("\\t")
-    table.insert(codes, line:sub(1, tab - 1))
+    table.insert(paths, line:sub(1, tab - 1))
     table.insert(bodies, line:sub(tab + 1))
   end
 end
 request = function()
   counter = counter + 1
-  local at = ((counter * 2 + thread_index) % #codes) + 1
+  local at = ((counter * 2 + thread_index) % #paths) + 1
   local body = bodies[at]:gsub("__MARK__", tostring(counter) .. "-" .. tostring(thread_index))
-  return wrk.format("PUT", "/api/v1/departments/" .. codes[at] .. "/evaluations/{YEAR}",
-    headers, body)
+  return wrk.format("PUT", paths[at], headers, body)
 end
 """
 
 
 def draft_bodies(base, token, path):
-    """The reports of up to 500 draft or returned evaluations, one a line, with a mark to vary."""
+    """The reports of up to 500 draft or returned evaluations, one a line with its path, with a
+    mark to vary."""
     written = 0
     with open(path, "w") as out:
         for status in ["draft", "returned"]:
@@ -192,7 +193,8 @@ def draft_bodies(base, token, path):
                 _, one = request("GET", f"{base}/api/v1/departments/{code}/evaluations/{YEAR}", token)
                 report = json.loads(one)["report"]
                 report["other_matters"] = "__MARK__"
-                out.write(code + "\t" + json.dumps(report, ensure_ascii=False) + "\n")
+                path = f"/api/v1/departments/{code}/evaluations/{YEAR}"
+                out.write(path + "\t" + json.dumps(report, ensure_ascii=False) + "\n")
                 written += 1
                 if written >= 500:
                     return written
@@ -223,11 +225,10 @@ def measure(server, base, units, seconds, backend, work):
     bodies_path = os.path.join(work, f"bodies-{backend}-{units}.tsv")
     figures["draft_reports"] = draft_bodies(base, token, bodies_path)
     with open(bodies_path) as first:
-        code, body = first.readline().rstrip("\n").split("\t", 1)
+        path, body = first.readline().rstrip("\n").split("\t", 1)
 
     def change(mark):
-        request("PUT", f"{base}/api/v1/departments/{code}/evaluations/{YEAR}", token,
-                body=json.loads(body.replace("__MARK__", mark)))
+        request("PUT", base + path, token, body=json.loads(body.replace("__MARK__", mark)))
 
     colds = {"page": [], "rows500": []}
     for attempt in range(3):
@@ -302,6 +303,100 @@ def measure(server, base, units, seconds, backend, work):
     figures["peak_rss_mb"] = rss_kib(pid, "VmHWM") / 1024
     time.sleep(3)
     figures["rss_after_load_mb"] = rss_kib(pid) / 1024
+    return figures
+
+
+def project_path(unit_index, number):
+    """The path of the demo's project `number` of the unit at `unit_index` (from 1)."""
+    return (f"/api/v1/departments/D{unit_index:05d}/evaluations/{YEAR}/projects/"
+            f"{YEAR}-{unit_index:06d}-{number:02d}")
+
+
+def random_project_reads_lua(units, per_unit):
+    return f"""
+math.randomseed(os.time())
+request = function()
+  local unit = math.random(1, {units})
+  local path = string.format("/api/v1/departments/D%05d/evaluations/{YEAR}/projects/{YEAR}-%06d-%02d",
+    unit, unit, math.random(1, {per_unit}))
+  return wrk.format("GET", path)
+end
+"""
+
+
+def draft_project_bodies(base, token, path):
+    """The tables of up to 500 draft or returned projects, one a line with its path."""
+    written = 0
+    with open(path, "w") as out:
+        for status in ["draft", "returned"]:
+            _, body = request("GET", f"{base}/api/v1/years/{YEAR}/projects?status={status}&limit=500",
+                              token)
+            for item in json.loads(body)["projects"]:
+                one_path = (f"/api/v1/departments/{item['department_code']}/evaluations/{YEAR}"
+                            f"/projects/{item['project_code']}")
+                _, one = request("GET", base + one_path, token)
+                table = json.loads(one)["table"]
+                table["narrative"] = "__MARK__"
+                out.write(one_path + "\t" + json.dumps(table, ensure_ascii=False) + "\n")
+                written += 1
+                if written >= 500:
+                    return written
+    return written
+
+
+def measure_projects(server, base, units, per_unit, seconds, backend, work):
+    """The project tables' figures of one backend at one size: one table read, 16 writers
+    changing tables, the tables of one unit and of the year (the district: every unit, its
+    roll-ups by unit and parent and its distribution) cold and warm, and the year's CSV."""
+    token = server.token
+    pid = server.process.pid
+    figures = {"units": units, "projects": units * per_unit, "backend": backend}
+    unit_table = f"{base}/api/v1/departments/D00001/evaluations/{YEAR}/projects"
+    district = f"{base}/api/v1/years/{YEAR}/projects"
+    bodies_path = os.path.join(work, f"project-bodies-{backend}-{units}.tsv")
+    figures["draft_tables"] = draft_project_bodies(base, token, bodies_path)
+    with open(bodies_path) as first:
+        path, body = first.readline().rstrip("\n").split("\t", 1)
+
+    def change(mark):
+        request("PUT", base + path, token, body=json.loads(body.replace("__MARK__", mark)))
+
+    colds = {"unit": [], "district": [], "district_far": []}
+    queries = [("unit", unit_table), ("district", district),
+               ("district_far", district + f"?offset={max(units * per_unit - 50, 0)}")]
+    for attempt in range(3):
+        for name, url in queries:
+            change(f"cold-{name}-{attempt}")
+            colds[name].append(timed(url, token)[0] * 1000)
+    for name in colds:
+        figures[f"cold_{name}_ms"] = statistics.median(colds[name])
+    for _, url in queries:
+        timed(url, token)
+
+    figures["ceiling"] = wrk(f"{base}/healthz", seconds)
+    figures["get_one"] = wrk(base, seconds, token=token,
+                             script=random_project_reads_lua(units, per_unit))
+    figures["unit_warm"] = wrk(unit_table, seconds, token=token)
+    figures["district_warm"] = wrk(district, seconds, token=token)
+    figures["district_far_warm"] = wrk(queries[2][1], seconds, token=token)
+    figures["ceiling_2"] = wrk(f"{base}/healthz", seconds)
+    figures["put"] = wrk(base, seconds, connections=16, token=token,
+                         script=writes_lua(bodies_path))
+    figures["ceiling_3"] = wrk(f"{base}/healthz", seconds)
+
+    timed(district + "?format=csv", token)
+    before = rss_kib(pid)
+    stop, peak = threading.Event(), [before]
+    sampler = threading.Thread(target=sample_peak, args=(pid, stop, peak))
+    sampler.start()
+    change("csv")
+    csv_seconds, _, csv_body = timed(district + "?format=csv", token)
+    stop.set()
+    sampler.join()
+    figures["csv_cold_ms"] = csv_seconds * 1000
+    figures["csv_bytes"] = len(csv_body)
+    figures["csv_rss_growth_mb"] = (peak[0] - before) / 1024
+    figures["peak_rss_mb"] = rss_kib(pid, "VmHWM") / 1024
     return figures
 
 
@@ -507,6 +602,42 @@ def write_report(path, runs, peers, seconds, started, duration):
                 f"| {units:,} | {page['rps']:,.0f} ({page['p50']:.2f} / {page['p99']:.2f}) "
                 f"| {mine['table_page']['rps']:,.0f} | {times(mine['table_page']['rps'], page['rps'])} |")
         lines += ["", "The canned query:", "", "```sql", peers[0][1]["sql"], "```"]
+    projects = [run for run in runs if "projects" in run]
+    if projects:
+        lines += ["", "## Project tables (项目支出绩效自评表)", "",
+                  "The same servers, filled with `--projects P` tables per unit in the year "
+                  "(`perfeval demo`). Reads: one table of a random unit and project; the tables "
+                  "of one unit (`/departments/{code}/evaluations/{year}/projects`, 20 rows); the "
+                  "district — every project of the year with the roll-ups by unit and parent "
+                  "and the distribution (`/years/{year}/projects`, a page of 50, first and last)"
+                  " — warm, and cold: the first request after one table changed, the median of "
+                  "three. Writes: `PUT` of a changed whole table, 16 connections on distinct "
+                  "draft tables. CSV: every project of the year, cold (after a change). Targets "
+                  "from the departmental ones: one table ≥ 0.35×, a warm page ≥ 0.1×, the first "
+                  "read after a write ≤ 50 ms.", "",
+                  "| units | projects | backend | ceiling req/s | GET one table | PUT changed table "
+                  "| one unit's tables warm | district page warm | district last page warm "
+                  "| one unit cold (ms) | district cold (ms) | district last page cold (ms) "
+                  "| CSV cold (ms, MB) | RSS rise in CSV (MB) | peak RSS (MB) | targets held |",
+                  "|" + "---|" * 16]
+        for run in projects:
+            p = run["projects"]
+            c, c2, c3 = p["ceiling"], p["ceiling_2"], p["ceiling_3"]
+            held = [name for name, ok in [
+                ("one table", ratio(p["get_one"], c) >= 0.35),
+                ("warm page", ratio(p["district_warm"], c) >= 0.1),
+                ("cold ≤ 50 ms", p["cold_district_ms"] <= 50)] if ok]
+            lines.append(
+                f"| {run['units']:,} | {p['projects']:,} | {run['backend']} | {c['rps']:,.0f} "
+                f"| {ratio(p['get_one'], c):.2f}× ({p['get_one']['rps']:,.0f}) "
+                f"| {ratio(p['put'], c3):.3f}× ({p['put']['rps']:,.0f}, {p['put']['errors']} errors) "
+                f"| {ratio(p['unit_warm'], c):.3f}× ({p['unit_warm']['rps']:,.0f}) "
+                f"| {ratio(p['district_warm'], c):.3f}× ({p['district_warm']['rps']:,.0f}) "
+                f"| {ratio(p['district_far_warm'], c2):.3f}× ({p['district_far_warm']['rps']:,.0f}) "
+                f"| {p['cold_unit_ms']:.1f} | {p['cold_district_ms']:.0f} "
+                f"| {p['cold_district_far_ms']:.0f} "
+                f"| {p['csv_cold_ms']:.0f}, {p['csv_bytes'] / 1e6:.1f} | {p['csv_rss_growth_mb']:.0f} "
+                f"| {p['peak_rss_mb']:.0f} | {', '.join(held) if held else 'none'} |")
     lines += ["", "These are one run's figures on one machine: compare ratios, not milliseconds, "
               "across machines. `docs/benchmarks.md` is written by the run; the notes on what "
               "it shows are in [comparisons.md](comparisons.md#performance).", ""]
@@ -519,6 +650,7 @@ def main():
     for option in ["binary", "datasette", "work", "output", "sizes", "postgres"]:
         parser.add_argument(f"--{option}", required=True)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--projects", type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
@@ -538,14 +670,19 @@ def main():
         for backend, url in backends:
             server = Server(args.binary, url, os.path.join(args.work, "server.log"))
             log(f"{units} units on {backend}: filling")
-            server.fill(units)
+            server.fill(units, args.projects)
             base = server.start()
             try:
                 log(f"{units} units on {backend}: measuring")
-                runs.append(measure(server, base, units, args.seconds, backend, args.work))
+                figures = measure(server, base, units, args.seconds, backend, args.work)
+                if args.projects:
+                    log(f"{units} units on {backend}: measuring the project tables")
+                    figures["projects"] = measure_projects(
+                        server, base, units, args.projects, args.seconds, backend, args.work)
+                runs.append(figures)
             finally:
                 server.stop()
-            if backend == "SQLite":
+            if backend == "SQLite" and os.access(args.datasette, os.X_OK):
                 log(f"{units} units: Datasette")
                 peers.append((units, peer(args.datasette, database, args.seconds, args.work)))
         write_report(args.output, runs, peers, args.seconds, started, time.monotonic() - began)

@@ -1,13 +1,15 @@
 //! `perfeval demo` — realistic synthetic units and reports, the same for the same seed: for
 //! tests, demonstrations and benchmarks. Parents with subordinate institutions, budgets of
 //! varied size, indicators with targets and actuals (some missed, some two years running),
-//! every state of the review cycle, and some reports whose figures do not add up.
+//! every state of the review cycle, and some reports whose figures do not add up; and, when
+//! asked, the project tables (项目支出绩效自评表) of each unit's latest year.
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::domain::department::{Department, FundingType, UnitKind};
 use crate::domain::evaluation::EvaluationStatus;
+use crate::domain::project::{ProjectCode, ProjectTable};
 use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, UnitCode};
 
@@ -374,6 +376,113 @@ pub fn generate(
     Ok(units)
 }
 
+/// What a generated project is for (项目名称), before its number.
+const PROJECT_NAMES: &[&str] = &[
+    "老旧小区改造",
+    "农村公路养护",
+    "学校公用经费",
+    "基层医疗设备购置",
+    "政务信息化运维",
+    "河道保洁",
+    "困难群众救助",
+    "文化惠民演出",
+];
+
+/// The indicators of a generated project table, with the execution row's 分值 of 10 making
+/// 100: (id, 一级, 二级, name, unit, typical target, weight).
+const PROJECT_INDICATORS: &[(&str, &str, &str, &str, &str, u64, u64)] = &[
+    ("1", "output", "数量指标", "完成任务数", "个", 20, 20),
+    ("2", "output", "质量指标", "验收合格率", "%", 95, 20),
+    ("3", "effect", "社会效益指标", "受益人数", "人", 2000, 30),
+    (
+        "4",
+        "satisfaction",
+        "满意度指标",
+        "受益对象满意度",
+        "%",
+        90,
+        20,
+    ),
+];
+
+/// One generated project table of a unit's latest year.
+pub struct GeneratedProject {
+    pub code: ProjectCode,
+    pub status: EvaluationStatus,
+    pub table: ProjectTable,
+}
+
+/// The `count` project tables of `year` of the unit generated at `index`: the same for the same
+/// seed and index, whatever else is generated, so that a benchmark can make them a batch of
+/// units at a time and the departmental data stays as it was without them.
+pub fn projects_of(
+    department: &Department,
+    index: usize,
+    count: usize,
+    year: i32,
+    seed: u64,
+) -> Result<Vec<GeneratedProject>, String> {
+    let mut random = Random::new(seed ^ 0x9e37_79b9_7f4a_7c15 ^ (index as u64).wrapping_mul(31));
+    let mut projects = Vec::with_capacity(count);
+    for number in 1..=count {
+        let full_year = random.amount(5, 800);
+        let initial = random.scale(full_year, 80, 100);
+        let executed = random.scale(full_year, 55, 100);
+        let rate = (executed / full_year * Decimal::ONE_HUNDRED).round_dp(2);
+        let mut funding = json!({
+            "total": {"initial": text(initial), "full_year": text(full_year), "executed": text(executed), "weight": "10", "stated_rate": text(rate)},
+            "sources": [{"name": "当年财政拨款", "initial": text(initial), "full_year": text(full_year), "executed": text(executed)}]
+        });
+        if rate < Decimal::from(90) {
+            funding["execution_note"] = json!("项目跨年度实施，部分资金按合同进度结转下年支付");
+        }
+        let mut indicators = Vec::new();
+        let mut results = Vec::new();
+        for (id, level1, level2, name, unit, typical, weight) in PROJECT_INDICATORS {
+            let target = if *unit == "%" {
+                *typical
+            } else {
+                random.between(typical / 2, typical * 2)
+            };
+            let missed = random.chance(15);
+            let actual = if missed {
+                target * random.between(60, 99) / 100
+            } else {
+                target
+            };
+            let weight = Decimal::from(*weight);
+            let self_score = if missed {
+                (weight * Decimal::from(actual) / Decimal::from(target)).round_dp(2)
+            } else {
+                weight
+            };
+            indicators.push(json!({"id": id, "level1": level1, "level2": level2, "name": name, "comparison": "at_least", "target": target.to_string(), "unit": unit, "weight": text(weight)}));
+            let mut result = json!({"indicator_id": id, "actual": actual.to_string(), "self_score": text(self_score.normalize())});
+            if missed {
+                result["deviation_reason"] = json!("受施工季节影响，部分任务顺延至下年完成");
+            }
+            results.push(result);
+        }
+        let document = json!({
+            "name": format!("{}项目（{number}）", random.pick(PROJECT_NAMES)),
+            "competent_department": department.name.as_str(),
+            "implementing_unit": department.name.as_str(),
+            "funding": funding,
+            "overall_goals": [{"expected": "按期完成年度建设任务，资金使用规范", "actual": "年度任务基本完成"}],
+            "goals": {"indicators": indicators},
+            "results": {"indicators": results}
+        });
+        let table: ProjectTable = serde_json::from_value(document)
+            .map_err(|e| format!("a generated project table is not valid: {e}"))?;
+        projects.push(GeneratedProject {
+            code: format!("{year}-{:06}-{number:02}", index + 1).parse()?,
+            status: status(&mut random, year, year, false),
+            table,
+        });
+    }
+    Ok(projects)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,5 +520,26 @@ mod tests {
             .flat_map(|u| u.reports.iter().map(|(_, s, _)| *s))
             .collect();
         assert_eq!(states.len(), 5, "{states:?}");
+    }
+
+    #[test]
+    fn generated_project_tables_are_valid_and_the_same_for_the_same_seed_and_unit() {
+        let units = generate(3, 1, 2025, 1).unwrap();
+        let tables = |seed| -> Vec<String> {
+            units
+                .iter()
+                .enumerate()
+                .flat_map(|(index, unit)| {
+                    projects_of(&unit.department, index, 4, 2025, seed).unwrap()
+                })
+                .map(|p| format!("{} {}", p.code, serde_json::to_string(&p.table).unwrap()))
+                .collect()
+        };
+        let first = tables(1);
+        assert_eq!(first.len(), 12);
+        assert_eq!(first, tables(1));
+        assert_ne!(first, tables(2));
+        let project = projects_of(&units[0].department, 0, 1, 2025, 1).unwrap();
+        assert!(project[0].table.structural_errors().is_empty());
     }
 }

@@ -44,6 +44,10 @@ enum Command {
         /// The seed of the generator: the same seed gives the same units and reports.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Project tables (项目支出绩效自评表) per unit in the latest year, stored a batch of
+        /// units at a time.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=200))]
+        projects: u16,
         #[command(flatten)]
         database: Database,
     },
@@ -145,8 +149,18 @@ fn main() -> ExitCode {
             years,
             last_year,
             seed,
+            projects,
             database,
-        } => demo(&database, departments, years, last_year, seed),
+        } => demo(
+            &database,
+            Demo {
+                departments,
+                years,
+                last_year,
+                seed,
+                projects: usize::from(projects),
+            },
+        ),
         Command::Render {
             department,
             report,
@@ -232,21 +246,63 @@ fn reproject(database: &Database) -> Result<(), Failure> {
     Ok(())
 }
 
-fn demo(
-    database: &Database,
+/// What `perfeval demo` is asked to make.
+struct Demo {
     departments: usize,
     years: usize,
     last_year: i32,
     seed: u64,
-) -> Result<(), Failure> {
+    projects: usize,
+}
+
+/// How many units' project tables are made and stored in one transaction.
+const PROJECT_BATCH_UNITS: usize = 500;
+
+fn demo(database: &Database, asked: Demo) -> Result<(), Failure> {
     let store = open_store(database)?;
-    let units = perfeval::demo::generate(departments, years, last_year, seed)?;
+    let units =
+        perfeval::demo::generate(asked.departments, asked.years, asked.last_year, asked.seed)?;
     let stored = perfeval::app::maintenance::import(
         &store,
         units.iter().map(|u| (&u.department, u.reports.as_slice())),
         "demo",
     )?;
-    log::info!("stored {departments} demo units with {stored} reports (seed {seed})");
+    log::info!(
+        "stored {} demo units with {stored} reports (seed {})",
+        asked.departments,
+        asked.seed
+    );
+    if asked.projects == 0 {
+        return Ok(());
+    }
+    let year = FiscalYear::try_from(i64::from(asked.last_year))?;
+    let mut tables = 0;
+    for (batch, chunk) in units.chunks(PROJECT_BATCH_UNITS).enumerate() {
+        let mut made = Vec::with_capacity(chunk.len());
+        for (offset, unit) in chunk.iter().enumerate() {
+            let index = batch * PROJECT_BATCH_UNITS + offset;
+            let projects = perfeval::demo::projects_of(
+                &unit.department,
+                index,
+                asked.projects,
+                asked.last_year,
+                asked.seed,
+            )?
+            .into_iter()
+            .map(|p| (p.code, p.status, p.table))
+            .collect::<Vec<_>>();
+            made.push((&unit.department.code, projects));
+        }
+        tables += perfeval::app::maintenance::import_projects(
+            &store,
+            year,
+            made.iter()
+                .map(|(code, projects)| (*code, projects.as_slice())),
+            "demo",
+        )?;
+        log::info!("stored {tables} demo project tables");
+    }
+    store.refresh_statistics()?;
     Ok(())
 }
 

@@ -5,9 +5,11 @@ use super::evaluations::project;
 use super::{AppError, retrying};
 use crate::domain::department::Department;
 use crate::domain::evaluation::{Evaluation, EvaluationStatus};
+use crate::domain::project::{ProjectCode, ProjectEvaluation, ProjectKey, ProjectTable};
 use crate::domain::report::EvaluationReport;
-use crate::domain::values::FiscalYear;
+use crate::domain::values::{FiscalYear, UnitCode};
 use crate::store::evaluations::{RevisionNote, document_text};
+use crate::store::projects::table_text;
 use crate::store::{Store, now};
 
 /// Rebuilds every projection from the stored documents; answers how many evaluations.
@@ -64,6 +66,49 @@ pub fn import<'a>(
     })?;
     store.refresh_statistics()?;
     Ok(count)
+}
+
+/// Stores project tables of `year` in the states given, in one transaction, for units already
+/// stored: for demonstrations and benchmarks, a batch of units at a time so that millions of
+/// tables are stored without holding them all. Answers how many tables were stored.
+pub fn import_projects<'a>(
+    store: &Store,
+    year: FiscalYear,
+    units: impl IntoIterator<
+        Item = (
+            &'a UnitCode,
+            &'a [(ProjectCode, EvaluationStatus, ProjectTable)],
+        ),
+    >,
+    actor: &str,
+) -> Result<usize, AppError> {
+    store.write_transaction(|tx| {
+        let mut count = 0;
+        for (code, projects) in units {
+            let department_id = tx.department_id(code)?;
+            for (project_code, status, table) in projects {
+                let at = now();
+                let key = ProjectKey {
+                    department_code: code.clone(),
+                    year,
+                    project_code: project_code.clone(),
+                };
+                let mut evaluation = ProjectEvaluation::new_draft(key, at);
+                evaluation.stage.status = *status;
+                evaluation.table = table.clone();
+                evaluation.stage.advance(at);
+                let note = RevisionNote {
+                    action: "import",
+                    actor,
+                    comment: None,
+                };
+                let document = table_text(&evaluation.table)?;
+                tx.save_project(department_id, None, &evaluation, &document, note)?;
+                count += 1;
+            }
+        }
+        Ok::<_, AppError>(count)
+    })
 }
 
 /// Whether the database answers within `wait`, for the readiness probe.

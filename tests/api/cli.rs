@@ -145,6 +145,36 @@ async fn demo_data_fills_the_database_and_reproject_rebuilds_the_tables() {
     );
 }
 
+#[actix_rt::test]
+async fn demo_project_tables_are_stored_in_batches_and_read_as_any_other() {
+    let app = spawn_app().await;
+    let (ok, said) = perfeval(
+        &app,
+        &[
+            "demo",
+            "--departments",
+            "3",
+            "--years",
+            "1",
+            "--projects",
+            "4",
+        ],
+        "",
+    );
+    assert!(ok, "{said}");
+    assert!(said.contains("stored 12 demo project tables"), "{said}");
+    let year = app.get("/api/v1/years/2025/projects?limit=500").await;
+    assert_eq!(year.status, 200, "{}", year.body);
+    assert_eq!(year.body["projects"].as_array().map(Vec::len), Some(12));
+    let one = app
+        .get("/api/v1/departments/D00002/evaluations/2025/projects/2025-000002-03")
+        .await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.body["table"]["funding"]["total"]["weight"], "10");
+    let (ok, said) = perfeval(&app, &["demo", "--projects", "201"], "");
+    assert!(!ok, "past the bound: {said}");
+}
+
 #[test]
 fn the_binary_refuses_to_serve_without_a_signing_key() {
     let output = Command::new(env!("CARGO_BIN_EXE_perfeval"))
