@@ -232,8 +232,9 @@ pub fn encode(
     }
     registry.register(
         "year_table_rebuilds",
-        "Year tables rebuilt: computed anew from every row, or updated from the table before by \
-         reading the changed units again; one rebuild at a time per table",
+        "Year tables (the units table, and the project rows of a year) rebuilt: computed anew \
+         from every row, or updated from the table before by reading the changed units again; \
+         one rebuild at a time per table",
         rebuilds,
     );
     let waited: Counter = Counter::default();

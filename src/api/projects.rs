@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::comparisons::of_year;
+use super::comparisons::{of_year, read_model};
 use super::error::{ApiError, Problem};
 use super::export::XLSX;
 use super::export::{Cell, Column, Format, Lang, Vocabulary, answer, json_text, negotiate};
@@ -723,8 +723,9 @@ pub async fn compare_projects(
     let lang = query.lang.unwrap_or_default();
     let scope = app::projects::reading_scope(&store, &caller, None)?;
     let reader = store.clone();
+    let model = read_model(&req)?;
     of_year(reader, &req, (year, format), &scope, move |asked| {
-        let mut comparison = app::projects::compare(&store, &caller, year, listing)?;
+        let mut comparison = app::projects::compare(&store, &model, &caller, year, listing, asked)?;
         let rows = std::mem::take(&mut comparison.projects);
         answer(
             format,

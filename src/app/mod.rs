@@ -15,6 +15,7 @@ pub mod login;
 pub mod maintenance;
 pub mod monitoring;
 pub mod progress;
+pub mod project_tables;
 pub mod projects;
 pub mod public;
 pub mod publishing;

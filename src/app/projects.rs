@@ -12,6 +12,7 @@ use super::access::{list_scope, once_allowed, require_actor, require_read, requi
 use super::audit::Trail;
 use super::evaluations::audited_as;
 use super::library::year_library;
+use super::read_model::{Asked, ReadModel};
 use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
@@ -299,7 +300,11 @@ pub struct Listing {
 }
 
 fn page(rows: Vec<ProjectOverview>, listing: Listing) -> Page<ProjectOverview> {
-    let rows = select(rows, listing.filter, listing.sort, listing.direction);
+    let rows: Vec<ProjectOverview> =
+        select(rows.iter(), listing.filter, listing.sort, listing.direction)
+            .into_iter()
+            .cloned()
+            .collect();
     let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
     let skip = usize::try_from(listing.window.offset).unwrap_or(usize::MAX);
     let take = usize::try_from(listing.window.limit).unwrap_or(0);
@@ -359,71 +364,52 @@ pub fn list_of_unit(
 
 /// Every project of a year the caller may see (a unit: its subtree's), compared: the rows
 /// filtered and sorted, a page of them answered; the roll-ups by unit (each with the unit's
-/// departmental score beside) and the distribution are of every row the filter keeps.
+/// departmental score beside) and the distribution are of every row the filter keeps. The
+/// rows are the read model's (`ReadModel::project_year`) for the stamp the request read
+/// (`asked`): after one table changed, only its unit is scored again.
 pub fn compare(
     store: &Store,
+    model: &ReadModel,
     caller: &Caller,
     year: FiscalYear,
     listing: Listing,
+    asked: Asked,
 ) -> Result<ProjectComparison, AppError> {
     let scope = list_scope(caller)?;
-    store.read_transaction(|tx| {
-        let settings = tx.year_settings(year)?;
-        let library = year_library(tx, year)?;
-        let mut departmental: BTreeMap<UnitCode, Option<Score>> = BTreeMap::new();
-        let mut reports: BTreeMap<UnitCode, Option<EvaluationReport>> = BTreeMap::new();
-        for stored in tx.evaluations_of_year(Some(year))? {
-            let evaluation = stored.evaluation;
-            let code = evaluation.summary.department_code.clone();
-            let score = evaluation
-                .report
-                .scorecard(
-                    &settings.weights,
-                    evaluation.approved_goals.as_ref(),
-                    &library,
-                )
-                .total;
-            departmental.insert(code.clone(), score);
-            reports.insert(code, Some(evaluation.report));
-        }
-        let mut rows = Vec::new();
-        let mut visible: BTreeMap<UnitCode, bool> = BTreeMap::new();
-        for stored in tx.projects_of_year(year)? {
-            let code = stored.evaluation.key.department_code.clone();
-            let within = match (&scope, visible.get(&code)) {
-                (None, _) => true,
-                (Some(_), Some(seen)) => *seen,
-                (Some(root), None) => {
-                    let within = tx.is_within(&code, root)?;
-                    visible.insert(code.clone(), within);
-                    within
-                }
-            };
-            if !within {
-                continue;
-            }
-            let scoring = ProjectScoring {
-                settings: &settings,
-                departmental: reports.get(&code).and_then(Option::as_ref),
-                library: &library,
-            };
-            rows.push(ProjectOverview::of(&stored.evaluation, &scoring));
-        }
-        let rows = select(rows, listing.filter, listing.sort, listing.direction);
-        departmental.retain(|code, _| rows.iter().any(|r| &r.department_code == code));
-        let parents = tx.parents()?;
-        let mut comparison = ProjectComparison::of(year, rows, &departmental, &parents);
-        // The roll-ups and the distribution are of every project kept; the rows, of the page.
-        let skip = usize::try_from(listing.window.offset).unwrap_or(usize::MAX);
-        let take = usize::try_from(listing.window.limit).unwrap_or(0);
-        comparison.projects = comparison
-            .projects
-            .into_iter()
-            .skip(skip)
-            .take(take)
-            .collect();
-        Ok(comparison)
-    })
+    let (within, parents) = store.read_transaction(|tx| {
+        let within = scope
+            .as_ref()
+            .map(|root| tx.subtree(root))
+            .transpose()?
+            .map(|codes| codes.into_iter().collect::<HashSet<String>>());
+        Ok::<_, AppError>((within, tx.parents()?))
+    })?;
+    let rows = model.project_year(store, year, asked)?;
+    let seen = |code: &UnitCode| within.as_ref().is_none_or(|w| w.contains(code.as_str()));
+    let kept = select(
+        rows.units
+            .iter()
+            .filter(|(code, _)| seen(code))
+            .flat_map(|(_, unit)| unit.rows.iter()),
+        listing.filter,
+        listing.sort,
+        listing.direction,
+    );
+    let departmental: BTreeMap<UnitCode, Option<Score>> = rows
+        .units
+        .iter()
+        .filter(|(code, unit)| seen(code) && !unit.rows.is_empty())
+        .map(|(code, unit)| (code.clone(), unit.departmental_score))
+        .collect();
+    let skip = usize::try_from(listing.window.offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(listing.window.limit).unwrap_or(0);
+    Ok(ProjectComparison::of(
+        year,
+        &kept,
+        (skip, take),
+        &departmental,
+        &parents,
+    ))
 }
 
 /// One unit in the collection of a year's project tables.

@@ -19,6 +19,10 @@
 //! answered from what it built when it read its rows after they read their stamps (see
 //! docs/comparisons.md for why they wait rather than take the previous generation). The rebuild
 //! reads the rows in one read transaction, gives the connection back, and then computes.
+//!
+//! **The project rows** (`project_year`) follow the same rules: a year's rows are kept with
+//! the stamp they were read at, brought up to date by reading again only the units changed
+//! since, one reading at a time (`app::project_tables`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,7 +31,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use bytes::Bytes;
 
 use super::AppError;
+use super::project_tables::{self, ProjectYear};
 use crate::domain::comparison::YearTable;
+use crate::domain::values::FiscalYear;
 use crate::metrics::TableCounts;
 use crate::store::Store;
 use crate::store::comparisons::UnitFilter;
@@ -130,6 +136,11 @@ pub struct ReadModel {
     updated: AtomicU64,
     waited: AtomicU64,
     answers: WrittenAnswers,
+    /// Each year's project rows as last read.
+    projects: Mutex<HashMap<i32, Arc<ProjectYear>>>,
+    /// Held while a year's project rows are read: one reading at a time; the others wait for
+    /// it and are answered from what it read.
+    project_reading: Mutex<()>,
 }
 
 impl ReadModel {
@@ -248,6 +259,62 @@ impl ReadModel {
         Ok(table)
     }
 
+    /// `year`'s project rows that answer a request that read `asked`: those kept, or those a
+    /// reading under way reads, or those this request reads (only the units changed since the
+    /// rows kept, where it can). Blocks while another request reads them.
+    pub fn project_year(
+        &self,
+        store: &Store,
+        year: FiscalYear,
+        asked: Asked,
+    ) -> Result<Arc<ProjectYear>, AppError> {
+        let kept = |model: &Self| {
+            // A poisoned lock holds only whole readings; taking it over is safe.
+            let years = model.projects.lock().unwrap_or_else(|e| e.into_inner());
+            years.get(&year.value()).cloned()
+        };
+        let answers = |rows: &ProjectYear| rows.stamp == asked.stamp || rows.began > asked.after;
+        if let Some(rows) = kept(self).filter(|rows| answers(rows)) {
+            crate::metrics::cache_lookup(crate::metrics::Cache::YearTables, true);
+            return Ok(rows);
+        }
+        let turn = self
+            .project_reading
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let previous = kept(self);
+        if let Some(rows) = previous.as_ref().filter(|rows| answers(rows)) {
+            crate::metrics::cache_lookup(crate::metrics::Cache::YearTables, false);
+            return Ok(rows.clone());
+        }
+        crate::metrics::cache_lookup(crate::metrics::Cache::YearTables, false);
+        let began = self.rebuilds.fetch_add(1, Ordering::SeqCst) + 1;
+        let (rows, anew) = project_tables::read(
+            store,
+            year,
+            previous.as_deref(),
+            began,
+            |previous, changes| {
+                changed_units(
+                    &previous.seen,
+                    previous.read_through,
+                    changes,
+                    previous.rows(),
+                )
+            },
+        )?;
+        let rows = Arc::new(rows);
+        let counter = if anew { &self.computed } else { &self.updated };
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.projects
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(year.value(), rows.clone());
+        drop(turn);
+        drop(previous);
+        Ok(rows)
+    }
+
     /// How the year tables were served since the start.
     pub fn table_counts(&self) -> TableCounts {
         TableCounts {
@@ -324,21 +391,38 @@ fn keep(
 }
 
 /// The units whose rows changed since `previous` was computed: the changes it has not seen.
-/// `None` when the table must be computed anew: a change of every unit, changes dropped since
-/// it was computed (it may have missed one), or too many units to read again.
+/// `None` when the table must be computed anew (see `changed_units`).
 fn units_changed_since(previous: &CachedTable, changes: &Changes) -> Option<Vec<String>> {
-    if changes.may_have_dropped_unseen(previous.read_through) {
+    changed_units(
+        &previous.seen,
+        previous.read_through,
+        changes,
+        previous.table.lines.len(),
+    )
+}
+
+/// The units changed since rows that saw the changes `seen` (by id) and read through
+/// `read_through`. `None` when the rows must be read anew: a change of every unit, changes
+/// dropped since they were read (they may have missed one), or more units than one in
+/// `REREAD_AT_MOST` of their `rows`.
+fn changed_units(
+    seen: &[i64],
+    read_through: Option<i64>,
+    changes: &Changes,
+    rows: usize,
+) -> Option<Vec<String>> {
+    if changes.may_have_dropped_unseen(read_through) {
         return None;
     }
     let mut codes = Vec::new();
     for (id, code) in &changes.of_year {
-        if previous.seen.binary_search(id).is_err() {
+        if seen.binary_search(id).is_err() {
             codes.push(code.clone()?);
         }
     }
     codes.sort_unstable();
     codes.dedup();
-    (codes.len() <= previous.table.lines.len() / REREAD_AT_MOST).then_some(codes)
+    (codes.len() <= rows / REREAD_AT_MOST).then_some(codes)
 }
 
 /// JSON answers already written from the year tables, by ETag. An ETag names the year's data

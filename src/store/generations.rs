@@ -153,6 +153,16 @@ pub(super) fn changes(conn: &mut DbConnection, year: i32) -> Result<Changes, Sto
     })
 }
 
+impl super::Transaction<'_> {
+    /// The year's stamp and the changes kept of it, read before anything else this transaction
+    /// reads: a change committed after them is read again next time, never missed.
+    pub fn year_changes(&mut self, year: i32) -> Result<(Stamp, Changes), StoreError> {
+        let stamp = stamp(self.conn, year)?;
+        let changes = changes(self.conn, year)?;
+        Ok((stamp, changes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

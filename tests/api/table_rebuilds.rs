@@ -35,6 +35,12 @@ async fn dataset(departments: usize, pool_size: u32) -> TestApp {
 /// The year tables rebuilt so far (computed anew and brought up to date), and the requests
 /// that waited for a rebuild, as the metrics listener counts them.
 async fn rebuilds(app: &TestApp) -> (u64, u64) {
+    let (computed, updated, waited) = rebuild_counts(app).await;
+    (computed + updated, waited)
+}
+
+/// The year tables computed anew, those brought up to date, and the requests that waited.
+async fn rebuild_counts(app: &TestApp) -> (u64, u64, u64) {
     let address = app.metrics_address.as_ref().expect("a metrics listener");
     let mut answer = awc::Client::default()
         .get(format!("{address}/metrics"))
@@ -50,10 +56,9 @@ async fn rebuilds(app: &TestApp) -> (u64, u64) {
             .and_then(|value| value.parse().ok())
             .unwrap_or_else(|| panic!("{series} in\n{text}"))
     };
-    let computed = sample(r#"perfeval_year_table_rebuilds_total{how="computed"}"#);
-    let updated = sample(r#"perfeval_year_table_rebuilds_total{how="updated"}"#);
     (
-        computed + updated,
+        sample(r#"perfeval_year_table_rebuilds_total{how="computed"}"#),
+        sample(r#"perfeval_year_table_rebuilds_total{how="updated"}"#),
         sample("perfeval_year_table_waits_total"),
     )
 }
@@ -180,4 +185,94 @@ async fn many_readers_of_a_stale_table_do_not_exhaust_a_pool_of_one_connection()
             refused.len()
         );
     }
+}
+
+/// `per_unit` demo project tables of `YEAR` for each of the first `units` demo units.
+fn import_projects(app: &TestApp, units: usize, per_unit: usize) {
+    let generated = perfeval::demo::generate(units, 1, YEAR, 11).expect("the units");
+    let store = Store::connect(&app.database_url, 1, std::time::Duration::from_secs(10));
+    let year = perfeval::domain::values::FiscalYear::try_from(i64::from(YEAR)).expect("a year");
+    let tables: Vec<_> = generated
+        .iter()
+        .enumerate()
+        .map(|(index, unit)| {
+            let projects = perfeval::demo::projects_of(&unit.department, index, per_unit, YEAR, 3)
+                .expect("tables")
+                .into_iter()
+                .map(|p| (p.code, p.status, p.table))
+                .collect::<Vec<_>>();
+            (unit.department.code.clone(), projects)
+        })
+        .collect();
+    perfeval::app::maintenance::import_projects(
+        &store,
+        year,
+        tables.iter().map(|(code, p)| (code, p.as_slice())),
+        "test",
+    )
+    .expect("imported");
+}
+
+#[actix_rt::test]
+async fn after_one_project_table_changes_only_its_unit_is_read_again_and_every_reader_sees_it() {
+    let app = dataset(30, 4).await;
+    import_projects(&app, 30, 3);
+    let year_path = format!("/api/v1/years/{YEAR}/projects?limit=500");
+    let before = app.get(&year_path).await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    let rows = before.body["projects"].as_array().expect("rows").clone();
+    assert_eq!(rows.len(), 90);
+    let editable = rows
+        .iter()
+        .find(|row| row["status"] == "draft" || row["status"] == "returned")
+        .expect("a table the unit may still change");
+    let path = format!(
+        "/api/v1/departments/{}/evaluations/{YEAR}/projects/{}",
+        editable["department_code"].as_str().expect("a code"),
+        editable["project_code"].as_str().expect("a code")
+    );
+    let mut table = app.get(&path).await.body["table"].clone();
+    table["name"] = json!("改名后的项目");
+    let written = app.put(&path, &table).await;
+    assert_eq!(written.status, 200, "{}", written.body);
+    let (computed, updated, _) = rebuild_counts(&app).await;
+
+    let after = app.get(&year_path).await;
+
+    assert_eq!(after.status, 200, "{}", after.body);
+    assert_ne!(after.header("etag"), before.header("etag"));
+    let (computed_after, updated_after, _) = rebuild_counts(&app).await;
+    assert_eq!(
+        (computed_after - computed, updated_after - updated),
+        (0, 1),
+        "one table changed: its unit read again, not the year"
+    );
+    let changed = |row: &serde_json::Value| {
+        row["department_code"] == editable["department_code"]
+            && row["project_code"] == editable["project_code"]
+    };
+    let rows_after = after.body["projects"].as_array().expect("rows");
+    assert_eq!(rows_after.len(), 90);
+    for (old, new) in rows.iter().zip(rows_after) {
+        if changed(old) {
+            assert_eq!(new["name"], "改名后的项目");
+            assert_eq!(
+                new["version"],
+                old["version"].as_i64().expect("a version") + 1
+            );
+        } else {
+            assert_eq!(old, new, "a row of a unit not changed");
+        }
+    }
+    assert_eq!(after.body["units"], before.body["units"].clone());
+
+    // A change of every unit (the year's settings) reads the year anew.
+    let weights = json!({"weights": {"budget_execution": "20", "output": "40", "effect": "30", "satisfaction": "10"}});
+    let settings = app
+        .put(&format!("/api/v1/years/{YEAR}/settings"), &weights)
+        .await;
+    assert!(settings.status < 300, "{}", settings.body);
+    assert_eq!(app.get(&year_path).await.status, 200);
+    let (computed_last, _, _) = rebuild_counts(&app).await;
+    assert_eq!(computed_last - computed_after, 1);
 }

@@ -89,7 +89,7 @@ async fn from_year_table(
 }
 
 /// The comparison read model the application was started with.
-fn read_model(req: &HttpRequest) -> Result<web::Data<ReadModel>, ApiError> {
+pub(super) fn read_model(req: &HttpRequest) -> Result<web::Data<ReadModel>, ApiError> {
     req.app_data::<web::Data<ReadModel>>()
         .cloned()
         .ok_or_else(|| ApiError::internal("the comparison read model is not registered"))

@@ -140,20 +140,20 @@ pub enum Direction {
     Descending,
 }
 
-/// The rows `filter` keeps, sorted by `sort` (ties by unit and project code).
-pub fn select(
-    rows: Vec<ProjectOverview>,
+/// The rows `filter` keeps, sorted by `sort` (ties by unit and project code). Borrowed, so
+/// that a year's rows kept by the read model are sorted without being copied.
+pub fn select<'a>(
+    rows: impl IntoIterator<Item = &'a ProjectOverview>,
     filter: ProjectFilter,
     sort: ProjectSort,
     direction: Direction,
-) -> Vec<ProjectOverview> {
-    let mut rows: Vec<ProjectOverview> = rows
+) -> Vec<&'a ProjectOverview> {
+    let mut rows: Vec<&ProjectOverview> = rows
         .into_iter()
         .filter(|row| filter.status.is_none_or(|s| row.status == s))
         .filter(|row| filter.grade.is_none_or(|g| row.grade == Some(g)))
         .filter(|row| filter.band.is_none_or(|b| row.execution_band == b))
         .collect();
-    let key = |row: &ProjectOverview| (row.department_code.clone(), row.project_code.clone());
     rows.sort_by(|a, b| {
         let by = match sort {
             ProjectSort::ProjectCode => std::cmp::Ordering::Equal,
@@ -169,7 +169,9 @@ pub fn select(
         } else {
             by
         };
-        by.then_with(|| key(a).cmp(&key(b)))
+        by.then_with(|| {
+            (&a.department_code, &a.project_code).cmp(&(&b.department_code, &b.project_code))
+        })
     });
     rows
 }
@@ -303,30 +305,32 @@ impl Totals {
 
 impl ProjectComparison {
     /// `rows` of `year` compared, with each unit's departmental score from `departmental` and
-    /// each unit's parent from `parents` (a unit not in it has none).
+    /// each unit's parent from `parents` (a unit not in it has none); the roll-ups and the
+    /// distribution count every row, the answer holds the `page` (rows skipped, rows taken).
     pub fn of(
         year: FiscalYear,
-        rows: Vec<ProjectOverview>,
+        rows: &[&ProjectOverview],
+        page: (usize, usize),
         departmental: &BTreeMap<UnitCode, Option<Score>>,
         parents: &BTreeMap<UnitCode, UnitCode>,
     ) -> Self {
         let mut distribution = Distribution::default();
-        let mut by_unit: BTreeMap<UnitCode, Vec<&ProjectOverview>> = BTreeMap::new();
-        let mut by_parent: BTreeMap<UnitCode, Vec<&ProjectOverview>> = BTreeMap::new();
-        for row in &rows {
+        let mut by_unit: BTreeMap<&UnitCode, Vec<&ProjectOverview>> = BTreeMap::new();
+        let mut by_parent: BTreeMap<&UnitCode, Vec<&ProjectOverview>> = BTreeMap::new();
+        for row in rows {
             distribution.count(row);
             let unit = &row.department_code;
-            by_unit.entry(unit.clone()).or_default().push(row);
+            by_unit.entry(unit).or_default().push(row);
             let parent = parents.get(unit).unwrap_or(unit);
-            by_parent.entry(parent.clone()).or_default().push(row);
+            by_parent.entry(parent).or_default().push(row);
         }
         let units = by_unit
             .into_iter()
             .map(|(code, projects)| {
                 let totals = Totals::of(&projects);
                 UnitRollup {
-                    departmental_score: departmental.get(&code).copied().flatten(),
-                    department_code: code,
+                    departmental_score: departmental.get(code).copied().flatten(),
+                    department_code: code.clone(),
                     distribution: totals.distribution,
                     execution_rate: totals.execution_rate,
                     full_year: totals.full_year,
@@ -344,7 +348,7 @@ impl ProjectComparison {
                 members.sort();
                 members.dedup();
                 ParentRollup {
-                    parent_code,
+                    parent_code: parent_code.clone(),
                     units: members,
                     distribution: totals.distribution,
                     execution_rate: totals.execution_rate,
@@ -354,9 +358,15 @@ impl ProjectComparison {
                 }
             })
             .collect();
+        let (skip, take) = page;
         Self {
             year,
-            projects: rows,
+            projects: rows
+                .iter()
+                .skip(skip)
+                .take(take)
+                .map(|row| (*row).clone())
+                .collect(),
             units,
             parents: parent_rollups,
             distribution,
