@@ -127,6 +127,19 @@ pub struct Limits {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections_per_client: u32,
 
+    /// Percent of the slots (`PERFEVAL_MAX_CONNECTIONS` × workers) whose connections, once open,
+    /// put the service under pressure: then idle connections are closed after
+    /// `PERFEVAL_PRESSED_IDLE_TIMEOUT`.
+    #[arg(long, env = "PERFEVAL_PRESSURE_PERCENT", default_value_t = Limits::PRESSURE_PERCENT,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub pressure_percent: u8,
+
+    /// Seconds a connection with no request under way may stay idle while the service is under
+    /// pressure; then it is closed (unpressed, the header deadline and keep-alive apply).
+    #[arg(long, env = "PERFEVAL_PRESSED_IDLE_TIMEOUT", default_value_t = Limits::PRESSED_IDLE_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub pressed_idle_timeout: u64,
+
     /// Threads each worker may run blocking work on (database calls, exports); more work waits.
     #[arg(long, env = "PERFEVAL_BLOCKING_THREADS", default_value_t = Limits::BLOCKING_THREADS,
           value_parser = clap::value_parser!(u16).range(1..=512))]
@@ -184,6 +197,8 @@ impl Limits {
     pub const BODY_TIMEOUT: u64 = 30;
     pub const MAX_CONNECTIONS: u32 = 1000;
     pub const MAX_CONNECTIONS_PER_CLIENT: u32 = 1000;
+    pub const PRESSURE_PERCENT: u8 = 50;
+    pub const PRESSED_IDLE_TIMEOUT: u64 = 1;
     pub const BLOCKING_THREADS: u16 = 32;
     pub const POOL_TIMEOUT: u64 = 1;
     pub const STARTUP_TIMEOUT: u64 = crate::store::Waits::STARTUP.as_secs();
@@ -234,6 +249,8 @@ impl Default for Limits {
             body_timeout: Self::BODY_TIMEOUT,
             max_connections: Self::MAX_CONNECTIONS,
             max_connections_per_client: Self::MAX_CONNECTIONS_PER_CLIENT,
+            pressure_percent: Self::PRESSURE_PERCENT,
+            pressed_idle_timeout: Self::PRESSED_IDLE_TIMEOUT,
             blocking_threads: Self::BLOCKING_THREADS,
             pool_timeout: Self::POOL_TIMEOUT,
             startup_timeout: Self::STARTUP_TIMEOUT,

@@ -364,9 +364,13 @@ impl Application {
         let limits = &settings.limits;
         let clients = crate::api::clients::ClientConnections::new(
             limits.max_connections_per_client,
-            usize::try_from(limits.max_connections)
-                .unwrap_or(usize::MAX)
-                .saturating_mul(workers(settings)),
+            crate::api::clients::Pressure::of(
+                usize::try_from(limits.max_connections)
+                    .unwrap_or(usize::MAX)
+                    .saturating_mul(workers(settings)),
+                limits.pressure_percent,
+                Duration::from_secs(limits.pressed_idle_timeout),
+            ),
         );
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.

@@ -2,10 +2,11 @@
 //! (`PERFEVAL_MAX_CONNECTIONS` per worker) from the others:
 //! - a cap per client address, over all workers: a connection over it is closed as it is
 //!   accepted, before anything is read from it;
-//! - an idle timeout that shortens under pressure: while the connections open fill half the
-//!   slots or more, one that has no request under way and has been idle `PRESSED_IDLE` is
-//!   closed (a new connection that has not sent its headers, a kept-alive one between
-//!   requests). Unpressed, actix's own deadlines apply (the header deadline, keep-alive).
+//! - an idle timeout that shortens under pressure: while the connections open fill a share of
+//!   the slots (`PERFEVAL_PRESSURE_PERCENT`, half by default) or more, one that has no request
+//!   under way and has been idle `PERFEVAL_PRESSED_IDLE_TIMEOUT` (1 s) is closed (a new
+//!   connection that has not sent its headers, a kept-alive one between requests). Unpressed,
+//!   actix's own deadlines apply (the header deadline, keep-alive).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -23,18 +24,35 @@ use actix_web::middleware::Next;
 use actix_web::rt::net::TcpStream;
 use actix_web::web::Bytes;
 
-/// How long a connection may stay idle while the service is under pressure.
-pub const PRESSED_IDLE: Duration = Duration::from_secs(1);
-
 /// How often the idle connections are looked at under pressure.
 const SWEEP: Duration = Duration::from_millis(250);
+
+/// When idle connections are closed early: from how many open connections on, and after how
+/// long idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pressure {
+    /// Open connections, over all workers, from which on idle ones are closed early.
+    pub open_from: usize,
+    /// How long a connection may stay idle meanwhile.
+    pub idle: Duration,
+}
+
+impl Pressure {
+    /// Under pressure from `percent` of `slots` open connections on (at least one; `slots`:
+    /// the connections all workers take), idle connections closed after `idle`.
+    pub fn of(slots: usize, percent: u8, idle: Duration) -> Self {
+        Self {
+            open_from: (slots.saturating_mul(usize::from(percent)) / 100).max(1),
+            idle,
+        }
+    }
+}
 
 /// The open connections, per client address and one by one.
 #[derive(Debug)]
 pub struct ClientConnections {
     cap: u32,
-    /// Open connections, over all workers, from which on idle ones are closed early.
-    pressure: usize,
+    pressure: Pressure,
     open: Mutex<Open>,
 }
 
@@ -110,12 +128,11 @@ impl Drop for Counted {
 }
 
 impl ClientConnections {
-    /// At most `cap` connections per address; under pressure from `slots / 2` open connections
-    /// on (`slots`: the connections all workers take).
-    pub fn new(cap: u32, slots: usize) -> Arc<Self> {
+    /// At most `cap` connections per address; idle ones closed early under `pressure`.
+    pub fn new(cap: u32, pressure: Pressure) -> Arc<Self> {
         let clients = Arc::new(Self {
             cap,
-            pressure: (slots / 2).max(1),
+            pressure,
             open: Mutex::default(),
         });
         let watched = Arc::downgrade(&clients);
@@ -174,11 +191,11 @@ impl ClientConnections {
         let _ = socket2::SockRef::from(stream).shutdown(std::net::Shutdown::Both);
     }
 
-    /// Closes the connections idle for `PRESSED_IDLE` at `now` (`now_millis`) while the
-    /// connections open are `pressure` or more; answers how many it closed.
+    /// Closes the connections idle for `pressure.idle` at `now` (`now_millis`) while the
+    /// connections open are `pressure.open_from` or more; answers how many it closed.
     fn close_idle(&self, now: u64) -> usize {
         let open = self.lock();
-        if open.connections.len() < self.pressure {
+        if open.connections.len() < self.pressure.open_from {
             return 0;
         }
         let mut closed = 0;
@@ -186,7 +203,7 @@ impl ClientConnections {
         for connection in open.connections.values() {
             let idle = connection
                 .idle_for(now)
-                .is_some_and(|idle| idle >= PRESSED_IDLE);
+                .is_some_and(|idle| idle >= self.pressure.idle);
             if idle && connection.still_open() {
                 // SAFETY: checked just above, under the lock, to be this connection's socket.
                 let socket = unsafe { BorrowedFd::borrow_raw(connection.socket) };
@@ -211,8 +228,9 @@ fn sweep(clients: &Weak<ClientConnections>) {
         let closed = clients.close_idle(now_millis());
         if closed > 0 {
             log::warn!(
-                "{closed} idle connection(s) closed after {} s: the open connections fill half the slots or more",
-                PRESSED_IDLE.as_secs_f32()
+                "{closed} idle connection(s) closed after {} s: the open connections are {} or more",
+                clients.pressure.idle.as_secs_f32(),
+                clients.pressure.open_from
             );
         }
     }
@@ -333,7 +351,8 @@ mod tests {
             connection
         };
         let open_with = |slots: usize, connection: Arc<Connection>| {
-            let clients = ClientConnections::new(1000, slots);
+            let clients =
+                ClientConnections::new(1000, Pressure::of(slots, 50, Duration::from_secs(1)));
             clients.lock().connections.insert(connection.id, connection);
             clients
         };

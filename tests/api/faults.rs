@@ -117,3 +117,69 @@ async fn one_client_address_holds_at_most_its_cap_of_connections() {
     }
     assert!(answered, "served again once its connections closed");
 }
+
+/// Opens `count` connections to `app` that send nothing, and answers how many of them the
+/// server has ended after each of `waits` (one after the other).
+async fn idle_connections_ended(
+    app: &crate::helpers::TestApp,
+    count: usize,
+    waits: &[u64],
+) -> Vec<usize> {
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let waits = waits.to_vec();
+    actix_rt::task::spawn_blocking(move || {
+        let held: Vec<_> = (0..count)
+            .map(|_| std::net::TcpStream::connect(&address).expect("connects"))
+            .collect();
+        let ended = |stream: &std::net::TcpStream| {
+            stream.set_nonblocking(true).expect("non-blocking");
+            let mut buffer = [0_u8; 1];
+            match std::io::Read::read(&mut &*stream, &mut buffer) {
+                Ok(read) => read == 0,
+                Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+            }
+        };
+        waits
+            .iter()
+            .map(|wait| {
+                std::thread::sleep(Duration::from_millis(*wait));
+                held.iter().filter(|stream| ended(stream)).count()
+            })
+            .collect()
+    })
+    .await
+    .expect("the client thread ends")
+}
+
+#[actix_rt::test]
+async fn the_share_of_slots_that_puts_the_service_under_pressure_is_a_setting() {
+    // One worker of 4 slots: by default under pressure from 2 open connections, so two idle
+    // ones are closed after the idle limit under pressure (1 s), long before the header deadline.
+    let pressed = crate::helpers::spawn_app_with(|settings| {
+        settings.limits.max_connections = 4;
+    })
+    .await;
+    assert_eq!(idle_connections_ended(&pressed, 2, &[2_000]).await, [2]);
+    // Under pressure only when every slot is taken: the two idle connections stay.
+    let unpressed = crate::helpers::spawn_app_with(|settings| {
+        settings.limits.max_connections = 4;
+        settings.limits.pressure_percent = 100;
+    })
+    .await;
+    assert_eq!(idle_connections_ended(&unpressed, 2, &[2_000]).await, [0]);
+}
+
+#[actix_rt::test]
+async fn the_idle_limit_under_pressure_is_a_setting() {
+    let app = crate::helpers::spawn_app_with(|settings| {
+        settings.limits.max_connections = 4;
+        settings.limits.pressed_idle_timeout = 3;
+    })
+    .await;
+    // Under pressure, still open after 2 s (the default limit, 1 s, would have closed them),
+    // closed once idle for 3 s.
+    assert_eq!(
+        idle_connections_ended(&app, 2, &[2_000, 2_000]).await,
+        [0, 2]
+    );
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Fault scenarios against the real binary: stalled clients, concurrent writers, crashes,
-a database outage, shutdown under load and an export storm.
+a database outage, shutdown under load, an export storm, and several instances behind nginx.
 
 Every scenario sends traffic to 127.0.0.1 only, is bounded in requests and time, stops the
 processes it started (a private PostgreSQL cluster included) and prints its figures, which
@@ -11,6 +11,7 @@ docs/reliability.md quotes. Python 3.11 standard library only.
 
 import argparse
 import concurrent.futures
+import decimal
 import glob
 import http.client
 import json
@@ -95,8 +96,8 @@ def request(port, method, path, body=None, token=None, headers=None, timeout=30)
 class Server:
     """A perfeval process on its own port, stopped by `stop` or `kill`."""
 
-    def __init__(self, binary, database_url, workdir, name="server", env=None, nofile=None):
-        self.port = free_port()
+    def __init__(self, binary, database_url, workdir, name="server", env=None, nofile=None, port=None):
+        self.port = port or free_port()
         self.log_path = os.path.join(workdir, f"{name}.log")
         environment = dict(os.environ)
         environment.update(
@@ -1049,6 +1050,341 @@ def scenario_sigterm(args, processes, workdir):
     check(exit_seconds < grace + 1 + 3, "the exit took too long")
 
 
+# --- several instances behind a proxy ---------------------------------------------------
+
+
+class Proxy:
+    """Debian's nginx in front of `ports`, on a port of its own, as a deployment puts it: a
+    request that got no answer (refused, reset, timed out) goes to the next instance unless its
+    method is not idempotent (POST, PATCH) and it was sent already; an instance that failed is
+    left out for a second; a connection to an instance per request (no `keepalive` pool). Each
+    request is logged with the instances it went to, by its X-Request-Id."""
+
+    def __init__(self, processes, workdir, ports):
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        check(os.access(binary, os.X_OK), "no nginx: tests/faults/run installs Debian's nginx-light")
+        self.port = free_port()
+        directory = os.path.join(workdir, "nginx")
+        os.makedirs(directory)
+        # Started as root, nginx's workers run as nobody and must reach their temporary files.
+        os.chmod(workdir, 0o711)
+        self.access_log = os.path.join(directory, "access.log")
+        upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=1s;" for port in ports)
+        temporary = "\n".join(f"    {kind}_temp_path {directory}/{kind};"
+                              for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        config = os.path.join(directory, "nginx.conf")
+        with open(config, "w") as out:
+            out.write(f"""worker_processes 1;
+daemon off;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    log_format instances '$http_x_request_id $request_method $status "$upstream_addr" "$upstream_status"';
+    access_log {self.access_log} instances;
+{temporary}
+    upstream perfeval {{
+{upstreams}
+    }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        location / {{
+            proxy_pass http://perfeval;
+            proxy_set_header Host $host;
+            proxy_connect_timeout 1s;
+            proxy_read_timeout 30s;
+            proxy_next_upstream error timeout;
+            proxy_next_upstream_tries 3;
+            proxy_next_upstream_timeout 10s;
+        }}
+    }}
+}}
+""")
+        self.error_path = os.path.join(directory, "error.log")
+        with open(self.error_path, "a") as errors:
+            self.process = subprocess.Popen([binary, "-p", directory, "-e", self.error_path, "-c", config],
+                                            stdout=errors, stderr=subprocess.STDOUT)
+        processes.cleanups.append(self.stop)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            check(self.process.poll() is None, f"nginx exited at start: {self.error_log()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError(f"nginx did not start: {self.error_log()}")
+        self.version = subprocess.run([binary, "-v"], capture_output=True, text=True).stderr.strip().split("/")[-1]
+
+    def error_log(self):
+        with open(self.error_path) as log:
+            return log.read()[-2000:]
+
+    def routes(self):
+        """By request id: the instances' ports the request went to, in order, and their answers."""
+        found = {}
+        with open(self.access_log) as log:
+            for line in log:
+                rid, _, _, addresses, statuses = line.rstrip("\n").split(" ", 4)
+                ports = [address.strip().rsplit(":", 1)[-1] for address in addresses.strip('"').split(",")]
+                found[rid] = (ports, statuses.strip('"'))
+        return found
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def report_executing(index, n):
+    """A report whose basic budget executed tells write `n` (1000.00 + n hundredths)."""
+    written = report(index, n)
+    written["budget"]["basic"]["amounts"]["executed"] = f"{1000 + n // 100}.{n % 100:02d}"
+    return written
+
+
+def executed_of(rows, code):
+    found = [row["basic_executed"] for row in rows if row["department_code"] == code]
+    return found[0] if found else None
+
+
+def scenario_instances(args, processes, workdir):
+    """Three instances on one PostgreSQL database behind nginx, as deployed: writers (PUT with
+    If-Match, each on its own report), table readers, a creator of units and logins (POST)
+    through the proxy for 9 s; one instance SIGKILLed 3 s in and started again on its port. No 5xx but those
+    of non-idempotent requests the killed instance had under way, no acknowledged write lost, no
+    read through the proxy older than a write acknowledged before it was sent; afterwards every
+    instance, asked directly, shows every acknowledged write, in its reports and its tables; and
+    a table an instance keeps learns of a write made through another at its next read."""
+    if not args.postgres:
+        figure("instances", "skipped: several instances share a PostgreSQL database (a SQLite file is served by one process)")
+        return
+    url = postgres_database(processes, args.postgres, f"faults_instances_{os.getpid()}")
+    env = {"DATABASE_POOL_SIZE": "4"}
+    # One after the other: the first runs the migrations.
+    instances = [processes.server(args.binary, url, workdir, name=f"instance-{i}", env=env) for i in range(3)]
+    proxy = Proxy(processes, workdir, [server.port for server in instances])
+    token = instances[0].login()
+    for server in instances:
+        server.token = token
+    units = [f"90{i:04d}" for i in range(6)]
+    for code in units:
+        department(instances[0], code)
+    table_path = "/api/v1/comparisons/departments?year=2021&limit=500"
+    samples = []  # (request id, method, sent, answered, status or error)
+    acknowledged = []  # (code, version, n, title)
+    refused_after_retry = []  # (code, current version, n, title): a PUT answered 412
+    latest = {}  # code -> (version, n) of the last write acknowledged
+    stale = {"report": 0, "table": 0}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def via_proxy(rid, method, path, body=None, headers=None):
+        sent = time.monotonic()
+        try:
+            answer = request(proxy.port, method, path, body, token,
+                             dict(headers or {}, **{"X-Request-Id": rid}), timeout=30)
+            outcome = answer.status
+        except OSError as e:
+            answer, outcome = None, type(e).__name__
+        with lock:
+            samples.append((rid, method, sent, time.monotonic(), outcome))
+        return answer
+
+    for index, code in enumerate(units):
+        answer = via_proxy(f"first-{index}", "PUT", evaluation_path(code), report_executing(index, 0))
+        check(answer is not None and answer.status in (200, 201), f"first report of {code}: {answer and answer.status}")
+        latest[code] = (answer.json()["version"], 0)
+
+    def writer(index, code):
+        n = 0
+        while not stop.is_set() and n < 2000:
+            n += 1
+            with lock:
+                known = latest[code][0]
+            current = via_proxy(f"w{index}-{n}-get", "GET", evaluation_path(code))
+            if current is None or current.status != 200:
+                continue
+            version = current.json()["version"]
+            if version < known:
+                with lock:
+                    stale["report"] += 1
+            sent = report_executing(index, n)
+            answer = via_proxy(f"w{index}-{n}-put", "PUT", evaluation_path(code), sent,
+                               headers={"If-Match": f'"{version}"'})
+            if answer is None:
+                continue
+            with lock:
+                if answer.status == 200:
+                    acknowledged.append((code, answer.json()["version"], n, sent["title"]))
+                    latest[code] = (answer.json()["version"], n)
+                elif answer.status == 412:
+                    refused_after_retry.append((code, answer.json().get("current_version"), n, sent["title"]))
+
+    def reader(index):
+        n = 0
+        while not stop.is_set() and n < 2000:
+            n += 1
+            with lock:
+                known = dict(latest)
+            answer = via_proxy(f"r{index}-{n}", "GET", table_path)
+            if answer is None or answer.status != 200:
+                continue
+            rows = answer.json()["items"]
+            older = sum(1 for code, (_, written) in known.items()
+                        if decimal.Decimal(executed_of(rows, code) or 0) < 1000 + decimal.Decimal(written) / 100)
+            with lock:
+                stale["table"] += older
+
+    created = []  # (code, status)
+
+    def creator():
+        m = 0
+        while not stop.is_set() and m < 400:
+            m += 1
+            code = f"91{m:04d}"
+            answer = via_proxy(f"c-{m}", "POST", "/api/v1/departments",
+                               {"code": code, "name": f"单位{code}", "kind": "administrative"})
+            with lock:
+                created.append((f"c-{m}", code, answer.status if answer else None))
+            time.sleep(0.05)
+
+    def logins(index):
+        # A login writes its audit entry and takes the longest (the password's hash): of the
+        # non-idempotent requests, the likeliest to be under way at the kill.
+        m = 0
+        while not stop.is_set() and m < 400:
+            m += 1
+            via_proxy(f"l{index}-{m}", "POST", "/api/v1/auth/token",
+                      {"username": "admin", "password": ADMIN_PASSWORD})
+
+    threads = [threading.Thread(target=writer, args=pair) for pair in enumerate(units)]
+    threads += [threading.Thread(target=reader, args=(i,)) for i in range(3)]
+    threads += [threading.Thread(target=creator)] + [threading.Thread(target=logins, args=(i,)) for i in range(2)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    time.sleep(3)
+    killed = instances[1]
+    killed_at = time.monotonic()
+    killed.kill()
+    # Reaped: its sockets are closed by now.
+    gone_at = time.monotonic()
+    restarted = processes.server(args.binary, url, workdir, name="instance-1-restarted", env=env, port=killed.port)
+    restarted.token = token
+    restarted_at = time.monotonic()
+    # The load goes on for 9 s in all, and at least 3 s after the restart.
+    time.sleep(max(0.0, began + 9 - time.monotonic(), restarted_at + 3 - time.monotonic()))
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    load_seconds = time.monotonic() - began
+
+    routes = proxy.routes()
+    port = str(killed.port)
+    statuses = [s[4] for s in samples]
+    failed = [s for s in samples if not isinstance(s[4], int) or s[4] >= 500]
+    # A request the killed instance had under way: passed to it alone (one that nginx passed on
+    # was answered by another), answered after the kill, and sent before the process was gone
+    # (until its sockets close as it exits, its listen queue still takes connections, which the
+    # close resets). Any later request finds the port closed, and nginx passes it on whatever
+    # its method, since nothing was sent (nginx opens a connection per request here: see
+    # docs/reliability.md on `keepalive`).
+    under_way = [s for s in failed if routes.get(s[0], ([], ""))[0] == [port] and s[2] < gone_at and s[3] > killed_at]
+    beyond = [s for s in failed if s not in under_way or s[1] not in ("POST", "PATCH")]
+    passed_on = [rid for rid, (ports, _) in routes.items() if len(ports) > 1 and ports[0] == port]
+    served_after = sum(1 for s in samples if s[2] > restarted_at and routes.get(s[0], ([], ""))[0][-1:] == [port])
+    retried_methods = sorted({s[1] for s in samples if s[0] in set(passed_on)})
+    # A non-idempotent write the killed instance had under way: was it stored?
+    instances = [instances[0], instances[2], restarted]
+    created_codes = {rid: code for rid, code, _ in created}
+    lost_logins = [s for s in under_way if s[0].startswith("l")]
+    lost_units = [created_codes[s[0]] for s in under_way if s[0] in created_codes]
+    stored_units = sum(1 for code in lost_units
+                       if instances[0].call("GET", f"/api/v1/departments/{code}").status == 200)
+    logins_done = sum(1 for s in samples if s[0].startswith("l"))
+    figure("instances", f"3 instances behind nginx {proxy.version} on one PostgreSQL database, {load_seconds:.0f} s of "
+           f"6 writers (GET, then PUT with If-Match), 3 table readers, a creator of units and 2 login loops (POST) "
+           f"through the proxy; "
+           f"instance 2 SIGKILLed after 3 s (gone {(gone_at - killed_at) * 1000:.0f} ms later) and started again on its "
+           f"port {restarted_at - killed_at:.1f} s later: "
+           f"{len(samples)} requests, {sum(1 for s in statuses if isinstance(s, int) and s < 300)} 2xx, "
+           f"{statuses.count(412)} 412, {len(failed)} 5xx or unanswered "
+           f"({sorted({str(s[4]) + ' ' + s[1] for s in failed})}), of which under way at the killed instance "
+           f"{len(under_way)} ({len(lost_logins)} of {logins_done} logins, {len(lost_units)} units created "
+           f"by POST, stored after all {stored_units}); "
+           f"passed on by nginx from the killed instance to another: {len(passed_on)} ({', '.join(retried_methods)}); "
+           f"answered by the restarted instance: {served_after}")
+    check(not beyond, f"5xx or no answer beyond the killed instance's non-idempotent requests under way: "
+          f"{[(s[0], s[1], s[4], routes.get(s[0])) for s in beyond][:10]}")
+    check(served_after > 0, "the restarted instance got no request through the proxy")
+
+    # A PUT answered 412: nginx passed it on after the killed instance had stored it, and the
+    # instance it went to found the version moved by that very write.
+    own_412 = 0
+    for code, current, n, title in refused_after_retry:
+        answer = instances[0].call("GET", f"{evaluation_path(code)}/versions/{current}")
+        if answer.status == 200 and answer.json()["report"]["title"] == title:
+            own_412 += 1
+            if current > latest[code][0]:
+                latest[code] = (current, n)
+    figure("instances", f"PUTs answered 412: {len(refused_after_retry)}, each one whose write the killed instance "
+           f"had stored before nginx passed it on: {own_412}; reads through the proxy older than a write "
+           f"acknowledged before they were sent: {stale['report']} reports, {stale['table']} table rows")
+    check(own_412 == len(refused_after_retry), "a PUT was refused 412 by another writer's version")
+    check(stale == {"report": 0, "table": 0}, f"stale reads: {stale}")
+
+    # Every instance, asked directly: every acknowledged version as written, every report and
+    # table row as last written.
+    def found_on(server):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        found = 0
+        for code, version, _, title in acknowledged:
+            connection.request("GET", f"{evaluation_path(code)}/versions/{version}",
+                               headers={"Authorization": f"Bearer {token}"})
+            answer = connection.getresponse()
+            body = answer.read()
+            found += answer.status == 200 and json.loads(body)["report"]["title"] == title
+        connection.close()
+        current = sum(1 for code in units
+                      if server.call("GET", evaluation_path(code)).json()["version"] == latest[code][0])
+        rows = server.call("GET", table_path).json()["items"]
+        in_table = sum(1 for code in units
+                       if decimal.Decimal(executed_of(rows, code)) == 1000 + decimal.Decimal(latest[code][1]) / 100)
+        return found, current, in_table
+
+    with concurrent.futures.ThreadPoolExecutor(len(instances)) as pool:
+        seen = list(pool.map(found_on, instances))
+    figure("instances", f"acknowledged writes {len(acknowledged)}; found as acknowledged on each instance asked "
+           f"directly: {', '.join(str(found) for found, _, _ in seen)}; reports at their last stored version: "
+           f"{', '.join(f'{current}/{len(units)}' for _, current, _ in seen)}; table rows as last stored: "
+           f"{', '.join(f'{rows}/{len(units)}' for _, _, rows in seen)}")
+    check(acknowledged and all(found == len(acknowledged) for found, _, _ in seen), "an acknowledged write was lost")
+    check(all(current == rows == len(units) for _, current, rows in seen), "an instance answered an older report or row")
+
+    # A table each instance keeps learns, at its next read, of a write made through another.
+    learned, asked = 0, 0
+    for round_, writer_server in enumerate(instances):
+        tags = {server.port: server.call("GET", table_path).headers.get("etag") for server in instances}
+        code = units[round_]
+        version = writer_server.call("GET", evaluation_path(code)).json()["version"]
+        n = 9000 + round_
+        answer = writer_server.call("PUT", evaluation_path(code), report_executing(round_, n),
+                                    headers={"If-Match": f'"{version}"'})
+        check(answer.status == 200, f"a write through one instance: {answer.status}")
+        for server in instances:
+            if server is writer_server:
+                continue
+            asked += 1
+            read = server.call("GET", table_path, headers={"If-None-Match": tags[server.port]})
+            learned += read.status == 200 and decimal.Decimal(executed_of(read.json()["items"], code)) == \
+                1000 + decimal.Decimal(n) / 100
+    figure("instances", f"a table an instance kept learned of a write made through another instance at its next "
+           f"read (asked with the old ETag in If-None-Match): {learned} of {asked}")
+    check(learned == asked, "an instance answered its kept table after another instance's write")
+
+
 # --- an export storm --------------------------------------------------------------------
 
 
@@ -1109,6 +1445,7 @@ SCENARIOS = {
     "full": scenario_full,
     "sigterm": scenario_sigterm,
     "storm": scenario_storm,
+    "instances": scenario_instances,
 }
 
 
