@@ -275,7 +275,12 @@ fn render(
     // Files carry no approval of targets: every indicator scores as the report states it;
     // and no year's library, so the common one reads them, as it does a year without its own.
     let library = perfeval::domain::library::Library::common();
-    let scorecard = report.scorecard(&weights, None, library);
+    let scorecard = report.scorecard(
+        &weights,
+        None,
+        library,
+        &perfeval::domain::result_application::rules::ResultRules::default(),
+    );
     let unit = narrative::Unit {
         code: department.code.as_str(),
         name: department.name.as_str(),

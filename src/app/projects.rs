@@ -12,6 +12,7 @@ use super::access::{list_scope, once_allowed, require_actor, require_read, requi
 use super::audit::Trail;
 use super::evaluations::audited_as;
 use super::library::year_library;
+use super::result_application::year_rules;
 use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
@@ -66,11 +67,13 @@ pub(super) fn assess(
 ) -> Result<Assessed, AppError> {
     let settings = tx.year_settings(evaluation.key.year)?;
     let library = year_library(tx, evaluation.key.year)?;
+    let rules = year_rules(tx, evaluation.key.year)?;
     let departmental = departmental_report(tx, department, &evaluation.key)?;
     let scoring = ProjectScoring {
         settings: &settings,
         departmental: departmental.as_ref(),
         library: &library,
+        rules: &rules,
     };
     Ok(Assessed {
         score: evaluation.table.score(&scoring),
@@ -340,6 +343,7 @@ pub fn list_of_unit(
         let department = tx.department_id(code)?;
         let settings = tx.year_settings(year)?;
         let library = year_library(tx, year)?;
+        let rules = year_rules(tx, year)?;
         let departmental = tx
             .evaluation(department, code, year)?
             .map(|stored| stored.evaluation.report);
@@ -347,6 +351,7 @@ pub fn list_of_unit(
             settings: &settings,
             departmental: departmental.as_ref(),
             library: &library,
+            rules: &rules,
         };
         let rows = tx
             .projects_of_unit(department, code, year)?
@@ -370,6 +375,7 @@ pub fn compare(
     store.read_transaction(|tx| {
         let settings = tx.year_settings(year)?;
         let library = year_library(tx, year)?;
+        let rules = year_rules(tx, year)?;
         let mut departmental: BTreeMap<UnitCode, Option<Score>> = BTreeMap::new();
         let mut reports: BTreeMap<UnitCode, Option<EvaluationReport>> = BTreeMap::new();
         for stored in tx.evaluations_of_year(Some(year))? {
@@ -381,6 +387,7 @@ pub fn compare(
                     &settings.weights,
                     evaluation.approved_goals.as_ref(),
                     &library,
+                    &rules,
                 )
                 .total;
             departmental.insert(code.clone(), score);
@@ -406,6 +413,7 @@ pub fn compare(
                 settings: &settings,
                 departmental: reports.get(&code).and_then(Option::as_ref),
                 library: &library,
+                rules: &rules,
             };
             rows.push(ProjectOverview::of(&stored.evaluation, &scoring));
         }
