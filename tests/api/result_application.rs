@@ -588,3 +588,52 @@ async fn the_notice_is_revalidated_by_its_etag_and_shows_only_published_reports(
             .contains("单位200")
     );
 }
+
+#[actix_rt::test]
+async fn a_project_table_is_graded_by_the_years_rules_and_its_years_table_moves_with_them() {
+    let b = bureau().await;
+    // A year with project tables only: no report of a unit to re-project.
+    let path = format!("{}/projects/P-01", evaluation_path("100", 2021));
+    let stored = b
+        .app
+        .with_token(&b.unit)
+        .put(&path, &crate::projects::clean_table())
+        .await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    let analyst = b.app.with_token(&b.analyst);
+    let year_table = "/api/v1/years/2021/projects";
+    let before = analyst.get(year_table).await;
+    assert_eq!(
+        before.body["projects"][0]["grade"], "excellent",
+        "{}",
+        before.body
+    );
+    let tag = before.header("etag").unwrap_or_default();
+
+    // 99.5 stated 优; with 优 from 99.6 it is 良, and the stated grade is told so.
+    let set = b
+        .app
+        .with_token(&b.reviewer)
+        .put(RULES, &excellent_from("99.6"))
+        .await;
+    assert_eq!(set.status, 201, "{}", set.body);
+    let after = analyst
+        .send(
+            Method::GET,
+            year_table,
+            &[("if-none-match", &tag)],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(after.status, 200, "the year's table is not the one held");
+    assert_eq!(after.body["projects"][0]["grade"], "good", "{}", after.body);
+    let assessed = analyst.get(&format!("{path}/score")).await;
+    assert_eq!(assessed.body["score"]["grade"], "good", "{}", assessed.body);
+    assert!(
+        assessed.body["findings"]
+            .as_array()
+            .is_some_and(|all| all.iter().any(|f| f["rule"] == "stated_grade_mismatch")),
+        "{}",
+        assessed.body
+    );
+}
