@@ -379,6 +379,14 @@ fn excellent_from(from: &str) -> Value {
     ]})
 }
 
+/// The finding `stated_grade_mismatch` among an answer's `findings`, if there is one.
+fn grade_mismatch(answer: &Value) -> Option<Value> {
+    answer["findings"]
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["rule"] == "stated_grade_mismatch"))
+        .cloned()
+}
+
 /// A report scoring 87 by the rules (执行 9.5, 办理文件 at 75 % of its target 37.5, the rest
 /// in full) that states 87 and 优.
 fn report_of_87() -> Value {
@@ -411,13 +419,8 @@ async fn the_years_bands_grade_the_check_the_tables_the_open_data_the_chart_and_
         "{}",
         score.body
     );
-    let mismatch = |findings: &Value| {
-        findings["findings"]
-            .as_array()
-            .is_some_and(|all| all.iter().any(|f| f["rule"] == "stated_grade_mismatch"))
-    };
     let findings = analyst.get(&format!("{path}/findings")).await;
-    assert!(!mismatch(&findings.body), "{}", findings.body);
+    assert_eq!(grade_mismatch(&findings.body), None, "{}", findings.body);
 
     let table_path = "/api/v1/comparisons/departments?year=2021";
     let table = analyst.get(table_path).await;
@@ -494,11 +497,7 @@ async fn the_years_bands_grade_the_check_the_tables_the_open_data_the_chart_and_
             .contains("等级为“良”")
     );
     let findings = analyst.get(&format!("{path}/findings")).await;
-    let told = findings.body["findings"]
-        .as_array()
-        .and_then(|all| all.iter().find(|f| f["rule"] == "stated_grade_mismatch"))
-        .cloned()
-        .unwrap_or_default();
+    let told = grade_mismatch(&findings.body).unwrap_or_default();
     assert_eq!(
         told["message"],
         "自评总分87分按本年度结果应用规则（边界分数归上一等级）对应等级应为“良”（80分（含）至90分），与所填等级“优”不符。",
@@ -630,9 +629,7 @@ async fn a_project_table_is_graded_by_the_years_rules_and_its_years_table_moves_
     let assessed = analyst.get(&format!("{path}/score")).await;
     assert_eq!(assessed.body["score"]["grade"], "good", "{}", assessed.body);
     assert!(
-        assessed.body["findings"]
-            .as_array()
-            .is_some_and(|all| all.iter().any(|f| f["rule"] == "stated_grade_mismatch")),
+        grade_mismatch(&assessed.body).is_some(),
         "{}",
         assessed.body
     );
