@@ -329,9 +329,11 @@ fn render(
     }
     let weights = perfeval::domain::settings::Weights::default();
     // Files carry no approval of targets: every indicator scores as the report states it;
-    // and no year's library, so the common one reads them, as it does a year without its own.
+    // and no year's library nor result rules, so the common library reads them and the
+    // default bands grade them, as for a year without its own.
     let library = perfeval::domain::library::Library::common();
-    let scorecard = report.scorecard(&weights, None, library);
+    let rules = perfeval::domain::result_application::rules::ResultRules::default();
+    let scorecard = report.scorecard(&weights, None, library, &rules);
     let unit = narrative::Unit {
         code: department.code.as_str(),
         name: department.name.as_str(),

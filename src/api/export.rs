@@ -4,7 +4,7 @@
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use futures_util::stream;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -268,24 +268,28 @@ pub async fn off_the_workers_with<T: Send + 'static>(
     work: impl FnOnce() -> Result<(Rendered, T), ApiError> + Send + 'static,
 ) -> Result<(HttpResponse, T), ApiError> {
     let (rendered, also) = super::request_id::block(work).await??;
-    let answer = match rendered {
-        Rendered::Json(text) => HttpResponse::Ok()
-            .content_type(ContentType::json())
-            .body(text),
-        Rendered::Csv { name, lang, lines } => HttpResponse::Ok()
-            .content_type(CSV)
-            .insert_header(attachment(name, lang, "csv"))
-            .streaming(csv_stream(lines)),
-        Rendered::Xlsx {
-            name,
-            lang,
-            workbook,
-        } => HttpResponse::Ok()
-            .content_type(XLSX)
-            .insert_header(attachment(name, lang, "xlsx"))
-            .body(workbook),
-    };
-    Ok((answer, also))
+    Ok((rendered.answer(HttpResponse::Ok()), also))
+}
+
+impl Rendered {
+    /// The answer `ok` begins, with this table as its body.
+    pub fn answer(self, mut ok: HttpResponseBuilder) -> HttpResponse {
+        match self {
+            Self::Json(text) => ok.content_type(ContentType::json()).body(text),
+            Self::Csv { name, lang, lines } => ok
+                .content_type(CSV)
+                .insert_header(attachment(name, lang, "csv"))
+                .streaming(csv_stream(lines)),
+            Self::Xlsx {
+                name,
+                lang,
+                workbook,
+            } => ok
+                .content_type(XLSX)
+                .insert_header(attachment(name, lang, "xlsx"))
+                .body(workbook),
+        }
+    }
 }
 
 /// `Content-Disposition` of an export: the English name as `filename`, for clients that

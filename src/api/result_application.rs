@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, Problem};
 use super::export::{self, Cell, Column, Format, Lang, Vocabulary};
 use super::extract::{EvaluationKey, IfMatch, JsonBody, etag, path_parameter};
+use super::public::{cacheable, digest_tag, if_none_match};
 use super::publishing::{HTML, MARKDOWN, PAGE_POLICY};
 use super::responses::{InvalidQuery, Unauthenticated};
 use crate::app;
@@ -355,6 +356,16 @@ pub enum NoticeFormat {
     Xlsx,
 }
 
+impl NoticeFormat {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Html => "html",
+            Self::Markdown => "markdown",
+            Self::Xlsx => "xlsx",
+        }
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -442,15 +453,22 @@ fn notice_columns() -> Vec<Column<NoticeRow>> {
 /// consequences; 三、整改情况 — the rectification items of the year's evaluations with their
 /// status and whether they are overdue today (UTC). HTML is a print-ready page with its own
 /// stylesheet; Markdown is for editing; XLSX is the results table (sheet 结果通报, Chinese
-/// headings). Roles: anyone.
+/// headings). Cacheable for a minute by anyone, with an ETag to revalidate (`If-None-Match`)
+/// that moves when a report is published or withdrawn, the rules, a review score or a
+/// rectification item change, or an item falls overdue. Roles: anyone.
 #[utoipa::path(tag = "public", security(()), params(
     ("year" = FiscalYear, Path, description = "Fiscal year, 2000–2100"),
     NoticeQuery,
+    ("If-None-Match" = Option<String>, Header, description = "The ETag of the notice the client holds"),
 ), responses(
     (status = 200, description = "The notice", content(
         (String = "text/html"),
         (String = "text/markdown"),
-        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), headers(
+        ("ETag" = String, description = "A validator of the notice in this format"),
+        ("Cache-Control" = String, description = "`public, max-age=60`"),
+        ("Vary" = String, description = "`Accept`"))),
+    (status = 304, description = "The notice is as the client holds it"),
     InvalidQuery,
 ))]
 #[get("/public/years/{year}/notice")]
@@ -461,37 +479,46 @@ pub async fn notice(
 ) -> Result<HttpResponse, ApiError> {
     let year = path_parameter::<FiscalYear>(&req, "year")?;
     let format = query.format.unwrap_or(NoticeFormat::Html);
-    if format == NoticeFormat::Xlsx {
-        return export::off_the_workers(move || {
-            let notice = app::result_application::notice(&store, year)?;
-            export::answer(
-                Format::Xlsx,
-                Lang::Zh,
-                ("notice", "结果通报"),
-                notice_columns(),
-                notice.rows,
-                |_| Ok(Vec::new()),
-            )
-        })
-        .await;
+    let notice =
+        super::request_id::block(move || app::result_application::notice(&store, year)).await??;
+    // The validator is of what the notice says, in the format asked: it moves when a report
+    // is published or withdrawn, the rules, a review score or a rectification item change, a
+    // unit is renamed, or an item falls overdue with the day.
+    let said = export::json_text(&notice)?;
+    let tag = digest_tag(&[said.as_slice(), format.as_str().as_bytes()].concat());
+    if if_none_match(&req, &tag) {
+        return Ok(cacheable(&req, tag, None, |mut ok| ok.finish()));
     }
     let document = match format {
+        NoticeFormat::Xlsx => {
+            let rendered = super::request_id::block(move || {
+                export::answer(
+                    Format::Xlsx,
+                    Lang::Zh,
+                    ("notice", "结果通报"),
+                    notice_columns(),
+                    notice.rows,
+                    |_| Ok(Vec::new()),
+                )
+            })
+            .await??;
+            return Ok(cacheable(&req, tag, None, |ok| rendered.answer(ok)));
+        }
         NoticeFormat::Markdown => DocumentFormat::Markdown,
-        NoticeFormat::Html | NoticeFormat::Xlsx => DocumentFormat::Html,
+        NoticeFormat::Html => DocumentFormat::Html,
     };
     let text = super::request_id::block(move || {
-        let notice = app::result_application::notice(&store, year)?;
         notice_document::render(document, &notice)
             .map_err(|e| app::AppError::failed("the notice could not be rendered", e))
     })
     .await??;
-    Ok(match document {
-        DocumentFormat::Html => HttpResponse::Ok()
+    Ok(cacheable(&req, tag, None, |mut ok| match document {
+        DocumentFormat::Html => ok
             .content_type(HTML)
             .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_POLICY))
             .body(text),
-        DocumentFormat::Markdown => HttpResponse::Ok().content_type(MARKDOWN).body(text),
-    })
+        DocumentFormat::Markdown => ok.content_type(MARKDOWN).body(text),
+    }))
 }
 
 /// The result application operations, registered under `/api/v1`.

@@ -4,6 +4,7 @@
 use super::access::{list_scope, once_allowed, require_read, require_write};
 use super::audit::{Answered, Trail};
 use super::library::year_library;
+use super::result_application::year_rules;
 use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::evaluation::{Change, Evaluation, EvaluationSummary, Precondition};
@@ -229,10 +230,12 @@ pub(super) fn project_with_follower(
     {
         let settings = tx.year_settings(next)?;
         let library = year_library(tx, next)?;
+        let rules = year_rules(tx, next)?;
         let projection = Projection::of(
             &follower.evaluation,
             &settings,
             &library,
+            &rules,
             Some(&evaluation.report),
         );
         tx.write_projection(follower.id, &follower.evaluation, &projection)?;
@@ -250,8 +253,9 @@ pub(super) fn project(
     let summary = &evaluation.summary;
     let settings = tx.year_settings(summary.year)?;
     let library = year_library(tx, summary.year)?;
+    let rules = year_rules(tx, summary.year)?;
     let previous = previous_report(tx, department, evaluation)?;
-    let projection = Projection::of(evaluation, &settings, &library, previous.as_ref());
+    let projection = Projection::of(evaluation, &settings, &library, &rules, previous.as_ref());
     tx.write_projection(id, evaluation, &projection)?;
     Ok(())
 }

@@ -16,6 +16,7 @@ use super::audit::Trail;
 use super::evaluations::{Edit, EvaluationKey, Saved, edit, previous_report};
 use super::library::year_library;
 use super::projects::{self, SavedProject};
+use super::result_application::year_rules;
 use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
@@ -145,11 +146,12 @@ pub fn read_form(
         let department = tx.department_id(&key.code)?;
         let settings = tx.year_settings(key.year)?;
         let library = year_library(tx, key.year)?;
+        let rules = year_rules(tx, key.year)?;
         let previous = previous_report(tx, department, &saved.evaluation)?;
         Ok::<_, AppError>(
             saved
                 .evaluation
-                .findings(&settings, &library, previous.as_ref()),
+                .findings(&settings, &library, &rules, previous.as_ref()),
         )
     })?;
     let (unreadable, places) = saved.outcome;

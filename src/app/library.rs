@@ -12,6 +12,7 @@ use super::access::{list_scope, require_read, require_reviewer};
 use super::audit::{Answered, Trail};
 use super::evaluations::project;
 use super::forms::{Budget, ClientGone, FormRefusal};
+use super::result_application::year_rules;
 use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::department::UnitKind;
@@ -249,10 +250,14 @@ fn read_csv(text: &[u8]) -> Result<Library, ImportRefusal> {
     library::parse(text).map_err(|errors| ImportRefusal(errors.0))
 }
 
-/// Rewrites the projections of `year`'s evaluations by the library it now has, in the
-/// transaction that changed it: the comparisons read the scores the library gives. The
-/// caller has locked every unit, so no report is written meanwhile.
-fn rescore(tx: &mut crate::store::Transaction<'_>, year: FiscalYear) -> Result<(), AppError> {
+/// Rewrites the projections of `year`'s evaluations by the library and result rules it now
+/// has, in the transaction that changed them: the comparisons read the scores and grades they
+/// give, and each rewrite moves the year's comparison stamp. The caller has locked every unit,
+/// so no report is written meanwhile.
+pub(super) fn rescore(
+    tx: &mut crate::store::Transaction<'_>,
+    year: FiscalYear,
+) -> Result<(), AppError> {
     for stored in tx.evaluations_of_year(Some(year))? {
         let department = tx.department_id(&stored.evaluation.summary.department_code)?;
         project(tx, department, stored.id, &stored.evaluation)?;
@@ -319,6 +324,7 @@ pub fn peers(
     let within = list_scope(caller)?;
     store.read_transaction(|tx| {
         let (_, library) = of_year(tx, year)?;
+        let rules = year_rules(tx, year)?;
         let Some(wanted) = library.indicator(code).cloned() else {
             return Err(AppError::NotFound(format!(
                 "indicator {code} in the library of {year}"
@@ -364,7 +370,7 @@ pub fn peers(
             let evaluation = stored.evaluation;
             let code = evaluation.summary.department_code.as_str().to_owned();
             if let Some(source) = source(&code, None) {
-                let scorecard = evaluation.scorecard(&settings, &library);
+                let scorecard = evaluation.scorecard(&settings, &library, &rules);
                 peers.extend(library.peers_in(
                     &wanted,
                     &source,
@@ -388,6 +394,7 @@ pub fn peers(
                 settings: &settings,
                 departmental: reports.get(key.department_code.as_str()),
                 library: &library,
+                rules: &rules,
             });
             peers.extend(library.peers_in(
                 &wanted,

@@ -9,6 +9,7 @@ use super::AppError;
 use super::access::{list_scope, require_read, require_write};
 use super::audit::{Answered, Trail};
 use super::library::year_library;
+use super::result_application::year_rules;
 use crate::domain::access::Caller;
 use crate::domain::cycle::{Change, Precondition};
 use crate::domain::figures::overall;
@@ -321,6 +322,7 @@ pub fn forecasts(
     store.read_transaction(|tx| {
         let settings = tx.year_settings(year)?;
         let library = year_library(tx, year)?;
+        let rules = year_rules(tx, year)?;
         let mut year_end: BTreeMap<(UnitCode, Subject), YearEnd> = BTreeMap::new();
         // Only the units the caller sees are scored.
         for stored in tx.evaluations_of_year(Some(year))? {
@@ -332,6 +334,7 @@ pub fn forecasts(
                 &settings.weights,
                 evaluation.approved_goals.as_ref(),
                 &library,
+                &rules,
             );
             year_end.insert(
                 (evaluation.summary.department_code, Subject::Department),
@@ -349,6 +352,7 @@ pub fn forecasts(
             settings: &settings,
             departmental: None,
             library: &library,
+            rules: &rules,
         };
         for stored in tx.projects_of_year(year)? {
             let evaluation = stored.evaluation;

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::AppError;
 use super::library::year_library;
+use super::result_application::year_rules;
 use crate::domain::evaluation::Evaluation;
 use crate::domain::project::{ProjectOverview, ProjectScoring};
 use crate::domain::scoring::Score;
@@ -57,6 +58,7 @@ struct Read {
     read_again: Option<Vec<UnitCode>>,
     settings: crate::domain::settings::YearSettings,
     library: crate::domain::library::Library,
+    rules: crate::domain::result_application::rules::ResultRules,
     departmental: BTreeMap<UnitCode, Evaluation>,
     projects: Vec<StoredProject>,
 }
@@ -83,6 +85,7 @@ pub(super) fn read(
             });
         let settings = tx.year_settings(year)?;
         let library = year_library(tx, year)?.into_owned();
+        let rules = year_rules(tx, year)?;
         let (departmental, projects) = match &read_again {
             None => documents_of_year(tx, year)?,
             Some(codes) => documents_of_units(tx, year, codes)?,
@@ -93,6 +96,7 @@ pub(super) fn read(
             read_again,
             settings,
             library,
+            rules,
             departmental,
             projects,
         })
@@ -108,6 +112,7 @@ pub(super) fn read(
                 &read.settings.weights,
                 evaluation.approved_goals.as_ref(),
                 &read.library,
+                &read.rules,
             )
             .total;
         units.entry(code.clone()).or_default().departmental_score = score;
@@ -118,6 +123,7 @@ pub(super) fn read(
             settings: &read.settings,
             departmental: read.departmental.get(code).map(|e| &e.report),
             library: &read.library,
+            rules: &read.rules,
         };
         let row = ProjectOverview::of(&stored.evaluation, &scoring);
         units.entry(code.clone()).or_default().rows.push(row);

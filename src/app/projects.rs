@@ -13,6 +13,7 @@ use super::audit::Trail;
 use super::evaluations::audited_as;
 use super::library::year_library;
 use super::read_model::{Asked, ReadModel};
+use super::result_application::year_rules;
 use super::{AppError, input};
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
@@ -67,11 +68,13 @@ pub(super) fn assess(
 ) -> Result<Assessed, AppError> {
     let settings = tx.year_settings(evaluation.key.year)?;
     let library = year_library(tx, evaluation.key.year)?;
+    let rules = year_rules(tx, evaluation.key.year)?;
     let departmental = departmental_report(tx, department, &evaluation.key)?;
     let scoring = ProjectScoring {
         settings: &settings,
         departmental: departmental.as_ref(),
         library: &library,
+        rules: &rules,
     };
     Ok(Assessed {
         score: evaluation.table.score(&scoring),
@@ -345,6 +348,7 @@ pub fn list_of_unit(
         let department = tx.department_id(code)?;
         let settings = tx.year_settings(year)?;
         let library = year_library(tx, year)?;
+        let rules = year_rules(tx, year)?;
         let departmental = tx
             .evaluation(department, code, year)?
             .map(|stored| stored.evaluation.report);
@@ -352,6 +356,7 @@ pub fn list_of_unit(
             settings: &settings,
             departmental: departmental.as_ref(),
             library: &library,
+            rules: &rules,
         };
         let rows = tx
             .projects_of_unit(department, code, year)?

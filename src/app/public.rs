@@ -6,6 +6,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::AppError;
 use super::library::year_library;
+use super::result_application::year_rules;
 use crate::domain::cycle::EvaluationStatus as Stage;
 use crate::domain::evaluation::{Evaluation, EvaluationStatus, EvaluationSummary};
 use crate::domain::project::{
@@ -174,10 +175,12 @@ fn published_projects(
 ) -> Result<Vec<(String, ProjectOverview)>, AppError> {
     let settings = tx.year_settings(year)?;
     let library = year_library(tx, year)?;
+    let rules = year_rules(tx, year)?;
     let scoring = ProjectScoring {
         settings: &settings,
         departmental: None,
         library: &library,
+        rules: &rules,
     };
     let mut found = Vec::new();
     for stored in tx.projects_of_year(year)? {
@@ -190,6 +193,15 @@ fn published_projects(
         found.push((name, ProjectOverview::of(&evaluation, &scoring)));
     }
     Ok(found)
+}
+
+/// The published reports of `year` with their departments' names: all the public may see of
+/// the year.
+pub(super) fn published_of_year(
+    tx: &mut Transaction<'_>,
+    year: FiscalYear,
+) -> Result<Vec<(String, Evaluation)>, StoreError> {
+    published_with_names(tx, &published_in(Some(year), None), None)
 }
 
 /// The published reports `filter` names with their departments' names, at most `most`.
@@ -248,11 +260,12 @@ pub fn execution_rate_chart(store: &Store, year: FiscalYear) -> Result<String, A
 
 /// How many of the year's published reports have each grade, as an SVG chart.
 pub fn grade_chart(store: &Store, year: FiscalYear) -> Result<String, AppError> {
-    let (weights, library, found) = store.read_transaction(|tx| {
+    let (weights, library, rules, found) = store.read_transaction(|tx| {
         let weights = tx.year_settings(year)?.weights;
         let library = year_library(tx, year)?;
-        let found = published_with_names(tx, &published_in(Some(year), None), None)?;
-        Ok::<_, StoreError>((weights, library, found))
+        let rules = year_rules(tx, year)?;
+        let found = published_of_year(tx, year)?;
+        Ok::<_, StoreError>((weights, library, rules, found))
     })?;
     let mut counts: Vec<(Option<Grade>, u32)> = [
         Some(Grade::Excellent),
@@ -267,7 +280,7 @@ pub fn grade_chart(store: &Store, year: FiscalYear) -> Result<String, AppError> 
     for (_, record) in found {
         let grade = record
             .report
-            .scorecard(&weights, record.approved_goals.as_ref(), &library)
+            .scorecard(&weights, record.approved_goals.as_ref(), &library, &rules)
             .grade;
         if let Some(entry) = counts.iter_mut().find(|(g, _)| *g == grade) {
             entry.1 += 1;
@@ -296,10 +309,13 @@ pub fn trend_chart(store: &Store, code: &UnitCode) -> Result<String, AppError> {
                 let year = record.summary.year;
                 let weights = tx.year_settings(year)?.weights;
                 let library = year_library(tx, year)?;
-                let scorecard =
-                    record
-                        .report
-                        .scorecard(&weights, record.approved_goals.as_ref(), &library);
+                let rules = year_rules(tx, year)?;
+                let scorecard = record.report.scorecard(
+                    &weights,
+                    record.approved_goals.as_ref(),
+                    &library,
+                    &rules,
+                );
                 Ok(YearPoint {
                     year: i32::from(year),
                     rate: scorecard
@@ -357,18 +373,19 @@ fn unit_file(
     year: FiscalYear,
     write: fn(i32, &[PublishedUnit<'_>]) -> String,
 ) -> Result<String, AppError> {
-    let (weights, library, found) = store.read_transaction(|tx| {
+    let (weights, library, rules, found) = store.read_transaction(|tx| {
         let weights = tx.year_settings(year)?.weights;
         let library = year_library(tx, year)?;
-        let found = published_with_names(tx, &published_in(Some(year), None), None)?;
-        Ok::<_, StoreError>((weights, library, found))
+        let rules = year_rules(tx, year)?;
+        let found = published_of_year(tx, year)?;
+        Ok::<_, StoreError>((weights, library, rules, found))
     })?;
     let cards: Vec<_> = found
         .iter()
         .map(|(_, record)| {
             record
                 .report
-                .scorecard(&weights, record.approved_goals.as_ref(), &library)
+                .scorecard(&weights, record.approved_goals.as_ref(), &library, &rules)
         })
         .collect();
     let units: Vec<PublishedUnit<'_>> = found

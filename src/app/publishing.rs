@@ -6,6 +6,7 @@ use super::AppError;
 use super::access::require_read;
 use super::evaluations::EvaluationKey;
 use super::library::year_library;
+use super::result_application::year_rules;
 use crate::domain::access::Caller;
 use crate::domain::evaluation::Evaluation;
 use crate::domain::report::EvaluationReport;
@@ -25,7 +26,8 @@ pub(super) fn render(
     let department = tx.department(code)?;
     let settings = tx.year_settings(year)?;
     let library = year_library(tx, year)?;
-    let scorecard = record.scorecard(&settings, &library);
+    let rules = year_rules(tx, year)?;
+    let scorecard = record.scorecard(&settings, &library, &rules);
     narrative::render(
         format,
         Unit {

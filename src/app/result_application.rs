@@ -11,7 +11,7 @@ use super::AppError;
 use super::access::{once_allowed, require_read, require_reviewer, require_write};
 use super::audit::{Answered, Trail};
 use crate::domain::access::Caller;
-use crate::domain::cycle::{Change, EvaluationStatus, Precondition};
+use crate::domain::cycle::{Change, Precondition};
 use crate::domain::result_application::notice::{Notice, NoticeUnit};
 use crate::domain::result_application::rectification::{
     ItemRefusal, MAX_ITEMS_PER_EVALUATION, NewRectification, Rectification, RectificationAnswer,
@@ -32,17 +32,29 @@ fn today() -> NaiveDate {
 /// The result rules of `year`: the stored ones, else the defaults (version 0). Any
 /// authenticated caller.
 pub fn rules(store: &Store, year: FiscalYear) -> Result<YearResultRules, AppError> {
-    store.read_transaction(|tx| year_rules(tx, year))
+    store.read_transaction(|tx| {
+        Ok(tx
+            .result_rules(year)?
+            .map_or_else(|| YearResultRules::new(year, now()), |stored| stored.rules))
+    })
 }
 
-fn year_rules(tx: &mut Transaction<'_>, year: FiscalYear) -> Result<YearResultRules, AppError> {
+/// The result rules that grade `year`'s reports — the bureau's where it set them, else the
+/// defaults: the one source of a grade for scores, checks, comparisons, documents, charts,
+/// open data and the notice alike.
+pub(crate) fn year_rules(
+    tx: &mut Transaction<'_>,
+    year: FiscalYear,
+) -> Result<ResultRules, StoreError> {
     Ok(tx
         .result_rules(year)?
-        .map_or_else(|| YearResultRules::new(year, now()), |stored| stored.rules))
+        .map_or_else(ResultRules::default, |stored| stored.rules.rules))
 }
 
 /// Sets the result rules of `year` to `input` read from the request: reviewers and admins;
-/// `If-Match` against the rules' version. The same rules twice leave the version alone.
+/// `If-Match` against the rules' version. The same rules twice leave the version alone. New
+/// rules re-grade the year's reports in the same transaction: their projections are rewritten
+/// (which moves the year's comparison stamp), as a library import rescores them.
 pub fn set_rules(
     store: &Store,
     trail: &Trail,
@@ -77,7 +89,11 @@ pub fn set_rules(
                 Some(stored) if change == Change::Unchanged => current = stored.rules,
                 stored => {
                     current.advance(at);
+                    // Every unit locked, so that no report is written between the rules and
+                    // the re-grading of the year's reports by them.
+                    tx.lock_all_departments()?;
                     tx.save_result_rules(stored.map(|s| s.id), &current, &document)?;
+                    super::library::rescore(tx, year)?;
                 }
             }
             Ok((current, change))
@@ -419,20 +435,12 @@ pub fn overdue(
 /// the unit's rectification items of the year. No caller: only published reports are read.
 pub fn notice(store: &Store, year: FiscalYear) -> Result<Notice, AppError> {
     store.read_transaction(|tx| {
-        let rules = year_rules(tx, year)?.rules;
+        let rules = year_rules(tx, year)?;
         let settings = tx.year_settings(year)?;
         let library = super::library::year_library(tx, year)?;
-        let mut published: Vec<_> = tx
-            .evaluations_of_year(Some(year))?
-            .into_iter()
-            .filter(|s| s.evaluation.summary.status == EvaluationStatus::Published)
-            .collect();
-        published.sort_by(|a, b| {
-            a.evaluation
-                .summary
-                .department_code
-                .cmp(&b.evaluation.summary.department_code)
-        });
+        let mut published = super::public::published_of_year(tx, year)?;
+        published
+            .sort_by(|(_, a), (_, b)| a.summary.department_code.cmp(&b.summary.department_code));
         struct Read {
             code: String,
             name: String,
@@ -441,11 +449,9 @@ pub fn notice(store: &Store, year: FiscalYear) -> Result<Notice, AppError> {
             items: Vec<Rectification>,
         }
         let mut read = Vec::with_capacity(published.len());
-        for stored in published {
-            let evaluation = stored.evaluation;
+        for (name, evaluation) in published {
             let code = evaluation.summary.department_code.clone();
             let department = tx.department_id(&code)?;
-            let name = tx.department(&code)?.department.name.as_str().to_owned();
             let review = tx
                 .review_score(department, &code, year)?
                 .map(|s| s.score.input.compare(&evaluation.report));
@@ -458,7 +464,7 @@ pub fn notice(store: &Store, year: FiscalYear) -> Result<Notice, AppError> {
                 code: code.as_str().to_owned(),
                 name,
                 score: evaluation
-                    .scorecard(&settings, &library)
+                    .scorecard(&settings, &library, &rules)
                     .total
                     .map(|t| t.value()),
                 review,

@@ -6,6 +6,7 @@ use super::access::{once_allowed, require_actor, require_read, require_reviewer}
 use super::audit::{Answered, Trail};
 use super::evaluations::{EvaluationKey, complete_approval, previous_report, save};
 use super::library::year_library;
+use super::result_application::year_rules;
 use crate::domain::access::Caller;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, Evaluation, Precondition};
@@ -43,8 +44,9 @@ pub fn act(
         let findings = if action == Action::Submit {
             let settings = tx.year_settings(key.year)?;
             let library = year_library(tx, key.year)?;
+            let rules = year_rules(tx, key.year)?;
             let previous = previous_report(tx, department, &evaluation)?;
-            evaluation.findings(&settings, &library, previous.as_ref())
+            evaluation.findings(&settings, &library, &rules, previous.as_ref())
         } else {
             Vec::new()
         };
@@ -131,10 +133,11 @@ pub fn findings(
         let stored = tx.existing_evaluation(&key.code, key.year)?;
         let settings = tx.year_settings(key.year)?;
         let library = year_library(tx, key.year)?;
+        let rules = year_rules(tx, key.year)?;
         let previous = previous_report(tx, department, &stored.evaluation)?;
         let findings = stored
             .evaluation
-            .findings(&settings, &library, previous.as_ref());
+            .findings(&settings, &library, &rules, previous.as_ref());
         Ok((stored.evaluation, findings))
     })
 }
@@ -150,7 +153,8 @@ pub fn with_settings(
         let stored = tx.existing_evaluation(&key.code, key.year)?;
         let settings = tx.year_settings(key.year)?;
         let library = year_library(tx, key.year)?;
-        let scorecard = stored.evaluation.scorecard(&settings, &library);
+        let rules = year_rules(tx, key.year)?;
+        let scorecard = stored.evaluation.scorecard(&settings, &library, &rules);
         Ok((stored.evaluation, settings, scorecard))
     })
 }

@@ -259,6 +259,7 @@ mod tests {
         let findings = evaluation.findings(
             &super::super::settings::YearSettings::default(),
             Library::common(),
+            &super::super::result_application::rules::ResultRules::default(),
             None,
         );
         let errors: Vec<_> = findings

@@ -9,16 +9,18 @@ use super::evaluation::Evaluation;
 use super::figures::{DerivedFigures, Percent};
 use super::library::Library;
 use super::report::{EvaluationReport, Grade};
+use super::result_application::rules::ResultRules;
 use super::scoring::Scorecard;
 use super::settings::YearSettings;
 
 impl Evaluation {
-    /// The findings of the checks, by the year's settings and library, against the same
-    /// department's report of the year before where there is one.
+    /// The findings of the checks, by the year's settings, library and result rules, against
+    /// the same department's report of the year before where there is one.
     pub fn findings(
         &self,
         settings: &YearSettings,
         library: &Library,
+        rules: &ResultRules,
         previous: Option<&EvaluationReport>,
     ) -> Vec<Finding> {
         self.report.findings(&CheckContext {
@@ -26,13 +28,24 @@ impl Evaluation {
             approved: self.approved_goals.as_ref(),
             previous,
             library,
+            rules,
         })
     }
 
-    /// The score by the year's settings and library and the approved targets.
-    pub fn scorecard(&self, settings: &YearSettings, library: &Library) -> Scorecard {
-        self.report
-            .scorecard(&settings.weights, self.approved_goals.as_ref(), library)
+    /// The score by the year's settings and library and the approved targets, graded by the
+    /// year's result rules.
+    pub fn scorecard(
+        &self,
+        settings: &YearSettings,
+        library: &Library,
+        rules: &ResultRules,
+    ) -> Scorecard {
+        self.report.scorecard(
+            &settings.weights,
+            self.approved_goals.as_ref(),
+            library,
+            rules,
+        )
     }
 }
 
@@ -67,16 +80,18 @@ pub struct IndicatorProjection {
 }
 
 impl Projection {
-    /// The projection of `evaluation` by the year's settings and library, with the year before.
+    /// The projection of `evaluation` by the year's settings, library and result rules, with
+    /// the year before.
     pub fn of(
         evaluation: &Evaluation,
         settings: &YearSettings,
         library: &Library,
+        rules: &ResultRules,
         previous: Option<&EvaluationReport>,
     ) -> Self {
         let report = &evaluation.report;
-        let findings = evaluation.findings(settings, library, previous);
-        let scorecard = evaluation.scorecard(settings, library);
+        let findings = evaluation.findings(settings, library, rules, previous);
+        let scorecard = evaluation.scorecard(settings, library, rules);
         let errors = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)

@@ -821,6 +821,7 @@ pub(super) fn indicator_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::result_application::rules::ResultRules;
     use crate::domain::settings::Weights;
 
     fn seed_page() -> String {
@@ -832,6 +833,7 @@ mod tests {
             &Weights::default(),
             None,
             crate::domain::library::Library::common(),
+            &ResultRules::default(),
         );
         let unit = Unit {
             code: "101001",

@@ -10,7 +10,6 @@ use super::narrative::{DocumentFormat, environment};
 use crate::domain::figures::Exact;
 use crate::domain::result_application::notice::Notice;
 use crate::domain::result_application::rectification::RectificationStatus;
-use crate::domain::result_application::rules::{EdgeRule, ResultRules};
 
 const HTML: &str = include_str!("templates/notice.html");
 const MARKDOWN: &str = include_str!("templates/notice.md");
@@ -71,36 +70,6 @@ pub fn rectification_status_name(status: RectificationStatus) -> &'static str {
 
 fn shown(value: Option<Exact>) -> String {
     value.map(String::from).unwrap_or_default()
-}
-
-/// The scores a band takes, in words, by the edge rule: `90分（含）以上`, `80分（含）至90分`,
-/// `60分以下` — or, with the upper edge inclusive, `90分以上`, `80分以上至90分（含）`,
-/// `60分（含）以下`.
-pub fn band_range(rules: &ResultRules, index: usize) -> String {
-    let edge = |i: usize| {
-        rules
-            .bands
-            .get(i)
-            .and_then(|b| b.from)
-            .map(|p| p.value().normalize().to_string())
-    };
-    let lower = edge(index);
-    let upper = index.checked_sub(1).and_then(edge);
-    let inclusive_lower = rules.edge_rule == EdgeRule::LowerInclusive;
-    let (low_mark, high_mark) = if inclusive_lower {
-        ("（含）", "")
-    } else {
-        ("", "（含）")
-    };
-    match (lower, upper) {
-        (Some(low), None) => format!("{low}分{low_mark}以上"),
-        (Some(low), Some(high)) => format!("{low}分{low_mark}至{high}分{high_mark}"),
-        (None, Some(high)) => {
-            let below = if inclusive_lower { "" } else { "（含）" };
-            format!("{high}分{below}以下")
-        }
-        (None, None) => String::new(),
-    }
 }
 
 /// What a grade means for next year's budget, as stated: the percentage and the note, or
@@ -179,10 +148,9 @@ pub fn document(notice: &Notice) -> NoticeDocument {
         .rules
         .bands
         .iter()
-        .enumerate()
-        .map(|(i, band)| BandLine {
+        .map(|band| BandLine {
             grade: grade_name(band.grade),
-            range: band_range(&notice.rules, i),
+            range: notice.rules.range(band.grade),
             budget: application(
                 band.budget_percent.map(|p| p.value()),
                 band.budget_note.as_ref().map(|n| n.as_str()),
@@ -255,32 +223,6 @@ pub fn render(format: DocumentFormat, notice: &Notice) -> Result<String, minijin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_band_says_which_side_of_its_edges_it_takes() {
-        let mut rules = ResultRules::default();
-        let ranges: Vec<String> = (0..4).map(|i| band_range(&rules, i)).collect();
-        assert_eq!(
-            ranges,
-            [
-                "90分（含）以上",
-                "80分（含）至90分",
-                "60分（含）至80分",
-                "60分以下"
-            ]
-        );
-        rules.edge_rule = EdgeRule::UpperInclusive;
-        let ranges: Vec<String> = (0..4).map(|i| band_range(&rules, i)).collect();
-        assert_eq!(
-            ranges,
-            [
-                "90分以上",
-                "80分至90分（含）",
-                "60分至80分（含）",
-                "60分（含）以下"
-            ]
-        );
-    }
 
     #[test]
     fn a_budget_consequence_is_written_only_as_stated() {

@@ -211,7 +211,7 @@ pub fn descriptor(year: i32) -> Value {
             "The score by the bureau's rules, in points out of 100; empty while it cannot be computed",
         ),
         json!({"name": "grade", "type": "string", "title": "等级",
-               "description": "优 (≥ 90), 良 (80–90), 中 (60–80), 差 (< 60); empty while the score cannot be computed",
+               "description": "优, 良, 中 or 差 by the year's result rules (by default 优 ≥ 90, 良 80–90, 中 60–80, 差 < 60); empty while the score cannot be computed",
                "constraints": {"enum": ["优", "良", "中", "差"]}}),
     ]);
     let mut project_fields = unit_fields.to_vec();

@@ -171,6 +171,9 @@ impl Transaction<'_> {
                 };
             }
         }
+        // Every table of the year is graded by its rules: the project tables too, which have
+        // no projection of their own to rewrite.
+        super::generations::bump(self.conn, Some(rules.year.value()), None)?;
         Ok(())
     }
 

@@ -368,3 +368,269 @@ async fn the_years_notice_grades_published_reports_by_the_years_bands_in_the_bur
         .await
         .assert_problem(400, "invalid_parameters");
 }
+
+/// The defaults with 优 from `from` (the edge in the band above it).
+fn excellent_from(from: &str) -> Value {
+    json!({"bands": [
+        {"grade": "excellent", "from": from},
+        {"grade": "good", "from": "80"},
+        {"grade": "fair", "from": "60"},
+        {"grade": "poor"}
+    ]})
+}
+
+/// The finding `stated_grade_mismatch` among an answer's `findings`, if there is one.
+fn grade_mismatch(answer: &Value) -> Option<Value> {
+    answer["findings"]
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["rule"] == "stated_grade_mismatch"))
+        .cloned()
+}
+
+/// A report scoring 87 by the rules (执行 9.5, 办理文件 at 75 % of its target 37.5, the rest
+/// in full) that states 87 and 优.
+fn report_of_87() -> Value {
+    let mut report = clean_report();
+    report["results"]["indicators"][0] = json!({
+        "indicator_id": "o", "actual": "4500", "self_score": "37.5",
+        "deviation_reason": "年内机构改革，部分文件改由其他单位办理"
+    });
+    report["results"]["stated_execution_score"] = json!("9.5");
+    report["results"]["stated_total_score"] = json!("87");
+    report["results"]["stated_grade"] = json!("excellent");
+    report
+}
+
+#[actix_rt::test]
+async fn the_years_bands_grade_the_check_the_tables_the_open_data_the_chart_and_the_document() {
+    let b = bureau().await;
+    let reviewer = b.app.with_token(&b.reviewer);
+    let analyst = b.app.with_token(&b.analyst);
+    let set = reviewer.put(RULES, &excellent_from("85")).await;
+    assert_eq!(set.status, 201, "{}", set.body);
+
+    // Stated 优 at 87 follows the year's rule: the check lets it through to submission.
+    b.file("100", &b.unit, 2021, &report_of_87(), true).await;
+    let path = evaluation_path("100", 2021);
+    let score = analyst.get(&format!("{path}/score")).await;
+    assert_eq!(
+        (&score.body["total"], &score.body["grade"]),
+        (&json!("87"), &json!("excellent")),
+        "{}",
+        score.body
+    );
+    let findings = analyst.get(&format!("{path}/findings")).await;
+    assert_eq!(grade_mismatch(&findings.body), None, "{}", findings.body);
+
+    let table_path = "/api/v1/comparisons/departments?year=2021";
+    let table = analyst.get(table_path).await;
+    assert_eq!(
+        table.body["items"][0]["grade"], "excellent",
+        "{}",
+        table.body
+    );
+    let table_tag = table.header("etag");
+    let grades = analyst.get("/api/v1/comparisons/grades?year=2021").await;
+    let anyone = b.app.anonymous();
+    let scores_csv = "/api/v1/public/open-data/2021/scores.csv";
+    let open_data = anyone.get(scores_csv).await;
+    assert!(
+        open_data.body.as_str().unwrap_or_default().contains(",优"),
+        "{}",
+        open_data.body
+    );
+    let chart = anyone.get("/api/v1/public/charts/grades?year=2021").await;
+    assert_eq!(chart.status, 200);
+    let document = analyst.get(&format!("{path}/report?format=markdown")).await;
+    assert!(
+        document
+            .body
+            .as_str()
+            .unwrap_or_default()
+            .contains("按评分规则计算，自评总分87分，等级为“优”。"),
+        "{}",
+        document.body
+    );
+
+    // The bureau moves the edge back: the year's reports are graded again at once.
+    let moved = reviewer
+        .json_with(
+            Method::PUT,
+            RULES,
+            &[("if-match", "\"1\"")],
+            &excellent_from("90"),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let table = analyst.get(table_path).await;
+    assert_eq!(table.body["items"][0]["grade"], "good", "{}", table.body);
+    assert_ne!(
+        table.header("etag"),
+        table_tag,
+        "the table's validator moved"
+    );
+    assert_ne!(
+        analyst
+            .get("/api/v1/comparisons/grades?year=2021")
+            .await
+            .body,
+        grades.body
+    );
+    assert!(
+        anyone
+            .get(scores_csv)
+            .await
+            .body
+            .as_str()
+            .unwrap_or_default()
+            .contains(",良"),
+    );
+    let redrawn = anyone.get("/api/v1/public/charts/grades?year=2021").await;
+    assert_ne!(redrawn.body, chart.body, "the chart counts the unit as 良");
+    assert!(
+        analyst
+            .get(&format!("{path}/report?format=markdown"))
+            .await
+            .body
+            .as_str()
+            .unwrap_or_default()
+            .contains("等级为“良”")
+    );
+    let findings = analyst.get(&format!("{path}/findings")).await;
+    let told = grade_mismatch(&findings.body).unwrap_or_default();
+    assert_eq!(
+        told["message"],
+        "自评总分87分按本年度结果应用规则（边界分数归上一等级）对应等级应为“良”（80分（含）至90分），与所填等级“优”不符。",
+        "{}",
+        findings.body
+    );
+}
+
+#[actix_rt::test]
+async fn the_notice_is_revalidated_by_its_etag_and_shows_only_published_reports() {
+    let b = bureau().await;
+    b.file("100", &b.unit, 2021, &clean_report(), true).await;
+    b.file("200", &b.other_unit, 2021, &clean_report(), false)
+        .await;
+    let anyone = b.app.anonymous();
+    let notice = "/api/v1/public/years/2021/notice";
+    let first = anyone.get(notice).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(
+        first.header("cache-control").as_deref(),
+        Some("public, max-age=60")
+    );
+    let html = first.body.as_str().unwrap_or_default();
+    assert!(html.contains("单位100"), "{html}");
+    assert!(
+        !html.contains("单位200"),
+        "an unpublished report is not in the notice"
+    );
+    let tag = first.header("etag").unwrap_or_default();
+    assert!(!tag.is_empty(), "the notice has a validator");
+    let fresh = anyone
+        .send(Method::GET, notice, &[("if-none-match", &tag)], Vec::new())
+        .await;
+    assert_eq!(fresh.status, 304);
+    assert!(fresh.bytes.is_empty());
+    let markdown = anyone
+        .send(
+            Method::GET,
+            &format!("{notice}?format=markdown"),
+            &[("if-none-match", &tag)],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(markdown.status, 200, "another format, another validator");
+
+    // New rules move the validator.
+    let reviewer = b.app.with_token(&b.reviewer);
+    assert_eq!(
+        reviewer.put(RULES, &excellent_from("99.6")).await.status,
+        201
+    );
+    let stale = anyone
+        .send(Method::GET, notice, &[("if-none-match", &tag)], Vec::new())
+        .await;
+    assert_eq!(stale.status, 200);
+    let tag = stale.header("etag").unwrap_or_default();
+
+    // So does a rectification item.
+    let item = reviewer
+        .post(
+            &format!("{}/rectifications", evaluation_path("100", 2021)),
+            &json!({"source": "review", "problem": "存在1个项目未经审批调剂预算支出。"}),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    let listed = anyone
+        .send(Method::GET, notice, &[("if-none-match", &tag)], Vec::new())
+        .await;
+    assert_eq!(listed.status, 200);
+    let tag = listed.header("etag").unwrap_or_default();
+
+    // And a report published.
+    let path = evaluation_path("200", 2021);
+    for action in ["accept", "publish"] {
+        let acted = reviewer.post(&format!("{path}/{action}"), &json!({})).await;
+        assert_eq!(acted.status, 200, "{action}: {}", acted.body);
+    }
+    let published = anyone
+        .send(Method::GET, notice, &[("if-none-match", &tag)], Vec::new())
+        .await;
+    assert_eq!(published.status, 200);
+    assert!(
+        published
+            .body
+            .as_str()
+            .unwrap_or_default()
+            .contains("单位200")
+    );
+}
+
+#[actix_rt::test]
+async fn a_project_table_is_graded_by_the_years_rules_and_its_years_table_moves_with_them() {
+    let b = bureau().await;
+    // A year with project tables only: no report of a unit to re-project.
+    let path = format!("{}/projects/P-01", evaluation_path("100", 2021));
+    let stored = b
+        .app
+        .with_token(&b.unit)
+        .put(&path, &crate::projects::clean_table())
+        .await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    let analyst = b.app.with_token(&b.analyst);
+    let year_table = "/api/v1/years/2021/projects";
+    let before = analyst.get(year_table).await;
+    assert_eq!(
+        before.body["projects"][0]["grade"], "excellent",
+        "{}",
+        before.body
+    );
+    let tag = before.header("etag").unwrap_or_default();
+
+    // 99.5 stated 优; with 优 from 99.6 it is 良, and the stated grade is told so.
+    let set = b
+        .app
+        .with_token(&b.reviewer)
+        .put(RULES, &excellent_from("99.6"))
+        .await;
+    assert_eq!(set.status, 201, "{}", set.body);
+    let after = analyst
+        .send(
+            Method::GET,
+            year_table,
+            &[("if-none-match", &tag)],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(after.status, 200, "the year's table is not the one held");
+    assert_eq!(after.body["projects"][0]["grade"], "good", "{}", after.body);
+    let assessed = analyst.get(&format!("{path}/score")).await;
+    assert_eq!(assessed.body["score"]["grade"], "good", "{}", assessed.body);
+    assert!(
+        grade_mismatch(&assessed.body).is_some(),
+        "{}",
+        assessed.body
+    );
+}

@@ -138,6 +138,7 @@ mod tests {
             approved: None,
             previous: None,
             library: crate::domain::library::Library::common(),
+            rules: &crate::domain::result_application::rules::ResultRules::default(),
         })
     }
 

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::domain::report::EvaluationReport;
+use crate::domain::result_application::rules::ResultRules;
 use crate::domain::settings::YearSettings;
 
 fn findings_with(report: Value, settings: &YearSettings) -> Vec<(Rule, Severity)> {
@@ -16,6 +17,7 @@ fn findings_with(report: Value, settings: &YearSettings) -> Vec<(Rule, Severity)
         approved: None,
         previous: None,
         library: crate::domain::library::Library::common(),
+        rules: &ResultRules::default(),
     };
     report
         .findings(&context)
@@ -54,6 +56,7 @@ fn a_form_on_another_framework_is_a_warning_not_an_error() {
         &settings.weights,
         None,
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     // Execution is scored inside (the indicators take all 100 points): no points apart.
     assert_eq!(card.execution.weight, Decimal::ZERO);
@@ -106,6 +109,7 @@ fn rules_of(report: Value) -> Vec<(Rule, Severity, String)> {
         approved: None,
         previous: None,
         library: crate::domain::library::Library::common(),
+        rules: &ResultRules::default(),
     };
     report
         .findings(&context)
@@ -404,6 +408,7 @@ fn a_stated_score_mismatch_names_both_figures_and_the_rule() {
         approved: None,
         previous: None,
         library: crate::domain::library::Library::common(),
+        rules: &ResultRules::default(),
     };
     let findings = report.findings(&context);
     let finding = findings

@@ -7,6 +7,7 @@ use crate::domain::library::{Library, MatchedBy};
 use crate::domain::report::{
     Achieved, Assessment, Comparison, EvaluationReport, Grade, Indicator, Reading,
 };
+use crate::domain::result_application::rules::{EdgeRule, ResultRules};
 use crate::domain::scoring::attainment;
 
 /// Rules 7 to 10: weights, self-scores, deviation reasons, changed targets.
@@ -202,8 +203,13 @@ fn library_match(i: usize, indicator: &Indicator, library: &Library, findings: &
 }
 
 /// Rule 7, the stated score: the stated total is the sum of the stated parts, and the stated
-/// grade is the grade of the stated total.
-pub(super) fn stated_score(report: &EvaluationReport, findings: &mut Findings) {
+/// grade is the grade of the stated total by the year's result `rules` (its bands and edge
+/// rule).
+pub(super) fn stated_score(
+    report: &EvaluationReport,
+    rules: &ResultRules,
+    findings: &mut Findings,
+) {
     let indicators = &report.goals.indicators;
     let results = &report.results;
     let self_scores: Option<Decimal> = indicators
@@ -241,24 +247,42 @@ pub(super) fn stated_score(report: &EvaluationReport, findings: &mut Findings) {
         );
     }
     if let (Some(stated), Some(grade)) = (results.stated_total_score, results.stated_grade) {
-        let expected = Grade::of(stated.value());
+        let expected = rules.grade(stated.value());
         if expected != grade {
+            let (edge_zh, edge_en) = match rules.edge_rule {
+                EdgeRule::LowerInclusive => (
+                    "边界分数归上一等级",
+                    "a score on an edge in the band above it",
+                ),
+                EdgeRule::UpperInclusive => (
+                    "边界分数归下一等级",
+                    "a score on an edge in the band below it",
+                ),
+            };
             findings.add(
                 Rule::StatedGradeMismatch,
                 "results.stated_grade",
                 vec![
                     figure("results.stated_total_score", amount(stated.value())),
                     figure("results.stated_grade", format!("{grade:?}")),
+                    figure("result_rules.edge_rule", rules.edge_rule.as_str()),
+                    figure(format!("result_rules band of {expected:?}"), rules.range_en(expected)),
                 ],
                 format!(
-                    "自评总分{}分对应等级应为“{}”，与所填等级不符。",
+                    "自评总分{}分按本年度结果应用规则（{}）对应等级应为“{}”（{}），与所填等级“{}”不符。",
                     amount(stated.value()),
-                    grade_zh(expected)
+                    edge_zh,
+                    grade_zh(expected),
+                    rules.range(expected),
+                    grade_zh(grade)
                 ),
                 format!(
-                    "A total of {} is graded {:?}, not {:?}.",
+                    "A total of {} is graded {:?} by the year's result rules ({}; {:?} is {}), not {:?}.",
                     amount(stated.value()),
                     expected,
+                    edge_en,
+                    expected,
+                    rules.range_en(expected),
                     grade
                 ),
             );

@@ -28,6 +28,7 @@ use utoipa::ToSchema;
 
 use super::library::Library;
 use super::report::EvaluationReport;
+use super::result_application::rules::ResultRules;
 use super::settings::YearSettings;
 
 pub use approval::{
@@ -105,6 +106,9 @@ pub struct CheckContext<'a> {
     /// The year's indicator library (its own, else the common one): how a target written
     /// without a sign reads, and which figure an indicator states.
     pub library: &'a Library,
+    /// The year's result rules (its own, else the defaults): the bands a stated grade is held
+    /// to.
+    pub rules: &'a ResultRules,
 }
 
 pub(crate) fn amount(value: Decimal) -> String {
@@ -148,7 +152,7 @@ impl EvaluationReport {
         rates::stated_attainments(self, context.library, &mut findings);
         framework::weights(self, context, &mut findings);
         indicators::indicators(self, context.library, &mut findings);
-        indicators::stated_score(self, &mut findings);
+        indicators::stated_score(self, context.rules, &mut findings);
         stated_scores::stated_scores(self, context.library, &mut findings);
         approval::targets(self, context, &mut findings);
         prior_year::prior_year(self, context, &mut findings);

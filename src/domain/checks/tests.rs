@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::domain::report::{Comparison, EvaluationReport, Goals};
+use crate::domain::result_application::rules::ResultRules;
 use crate::domain::settings::YearSettings;
 
 fn weighted_goals(weights: [&str; 3]) -> Value {
@@ -28,6 +29,7 @@ fn rules(
         approved,
         previous: previous.as_ref(),
         library: crate::domain::library::Library::common(),
+        rules: &ResultRules::default(),
     };
     report
         .findings(&context)
@@ -408,6 +410,7 @@ fn an_adjusted_target_not_yet_approved_is_a_warning_that_names_both_targets() {
         approved: Some(&approved),
         previous: None,
         library: crate::domain::library::Library::common(),
+        rules: &ResultRules::default(),
     };
     let found: Vec<_> = report
         .findings(&context)
@@ -481,6 +484,7 @@ fn a_breakdown_finding_names_the_figures_and_speaks_both_languages() {
         approved: None,
         previous: None,
         library: crate::domain::library::Library::common(),
+        rules: &ResultRules::default(),
     });
     let finding = findings
         .iter()
@@ -521,6 +525,7 @@ fn what_cannot_be_read_is_named_and_not_scored() {
         approved: None,
         previous: None,
         library: crate::domain::library::Library::common(),
+        rules: &ResultRules::default(),
     };
     let unscorable: Vec<(String, String)> = report
         .findings(&context)
@@ -536,8 +541,82 @@ fn what_cannot_be_read_is_named_and_not_scored() {
         &settings.weights,
         None,
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     assert!(card.indicators.iter().all(|i| i.score.is_none()));
     assert!(card.total.is_none());
     assert_eq!(card.missing.len(), 2, "{:?}", card.missing);
+}
+
+/// The findings of `stated_grade_mismatch` for a report stating `total` and `grade`, by `rules`.
+fn grade_findings(total: &str, grade: &str, rules: &ResultRules) -> Vec<Finding> {
+    let report: EvaluationReport = serde_json::from_value(json!({"results": {
+        "stated_total_score": total, "stated_grade": grade
+    }}))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let settings = YearSettings::default();
+    report
+        .findings(&CheckContext {
+            settings: &settings,
+            approved: None,
+            previous: None,
+            library: crate::domain::library::Library::common(),
+            rules,
+        })
+        .into_iter()
+        .filter(|f| f.rule == Rule::StatedGradeMismatch)
+        .collect()
+}
+
+/// The defaults with 优 from 85 and the edge rule `edge_rule`.
+fn excellent_from_85(edge_rule: crate::domain::result_application::rules::EdgeRule) -> ResultRules {
+    let mut rules = ResultRules {
+        edge_rule,
+        ..ResultRules::default()
+    };
+    rules.bands[0].from = Some(crate::domain::values::Points::whole(85));
+    rules
+}
+
+#[test]
+fn a_stated_grade_is_held_to_the_years_bands_not_the_default_ones() {
+    use crate::domain::result_application::rules::EdgeRule;
+    let rules = excellent_from_85(EdgeRule::LowerInclusive);
+    assert_eq!(grade_findings("87", "excellent", &rules), []);
+    assert_eq!(grade_findings("85", "excellent", &rules), []);
+    let wrong = grade_findings("87", "good", &rules);
+    assert_eq!(wrong.len(), 1);
+    assert_eq!(
+        wrong[0].message,
+        "自评总分87分按本年度结果应用规则（边界分数归上一等级）对应等级应为“优”（85分（含）以上），与所填等级“良”不符。"
+    );
+    assert_eq!(
+        wrong[0].message_en,
+        "A total of 87 is graded Excellent by the year's result rules (a score on an edge in the band above it; Excellent is 85 or more), not Good."
+    );
+    // By the default bands the same report is told it is 良.
+    assert_eq!(
+        grade_findings("87", "excellent", &ResultRules::default()).len(),
+        1
+    );
+}
+
+#[test]
+fn with_the_upper_edge_rule_a_stated_grade_on_an_edge_is_the_band_below() {
+    use crate::domain::result_application::rules::EdgeRule;
+    let rules = excellent_from_85(EdgeRule::UpperInclusive);
+    assert_eq!(grade_findings("85", "good", &rules), []);
+    assert_eq!(grade_findings("85.5", "excellent", &rules), []);
+    let on_edge = grade_findings("85", "excellent", &rules);
+    assert_eq!(on_edge.len(), 1);
+    assert_eq!(
+        on_edge[0].message,
+        "自评总分85分按本年度结果应用规则（边界分数归下一等级）对应等级应为“良”（80分至85分（含）），与所填等级“优”不符。"
+    );
+    assert!(
+        on_edge[0]
+            .figures
+            .iter()
+            .any(|f| f.label == "result_rules.edge_rule" && f.value == "upper_inclusive")
+    );
 }

@@ -2,6 +2,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::domain::report::{Indicator, Reading};
+use crate::domain::result_application::rules::ResultRules;
 
 const HEADING: &str = "code,name,aliases,level1,level2,definition,unit,direction,formula,metric,scoring_rule,scoring_standard,report_kinds,unit_kinds,project_kinds,sector,source\n";
 
@@ -189,6 +190,7 @@ fn a_recognised_indicator_is_said_and_a_bare_target_read_by_the_library_is_warne
         approved: None,
         previous: None,
         library: Library::common(),
+        rules: &ResultRules::default(),
     });
     let library: Vec<(Rule, Severity, &str)> = findings
         .iter()
@@ -255,7 +257,7 @@ fn the_library_given_decides_the_reading_and_the_score_not_the_shipped_one() {
         .expect("a report");
     let met = |library: &Library| {
         report
-            .scorecard(&Weights::default(), None, library)
+            .scorecard(&Weights::default(), None, library, &ResultRules::default())
             .indicators[0]
             .met
     };

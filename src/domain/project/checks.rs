@@ -14,6 +14,7 @@ use crate::domain::checks::{CheckContext, Finding, Rule, Severity, TOLERANCE, am
 use crate::domain::figures::{Exact, Percent};
 use crate::domain::library::Library;
 use crate::domain::report::{BudgetColumns, EvaluationReport, Grade, Metric, ProjectLine};
+use crate::domain::result_application::rules::ResultRules;
 use crate::domain::scoring::{IndicatorScore, Score, Subtotal};
 use crate::domain::settings::YearSettings;
 
@@ -143,6 +144,8 @@ pub struct ProjectScoring<'a> {
     pub departmental: Option<&'a EvaluationReport>,
     /// The year's indicator library (its own, else the common one).
     pub library: &'a Library,
+    /// The year's result rules (its own, else the defaults): how a total is graded.
+    pub rules: &'a ResultRules,
 }
 
 fn column_name(column: &str) -> &'static str {
@@ -202,7 +205,7 @@ impl ProjectTable {
         let weights = &scoring.settings.weights;
         let card = self
             .indicator_report()
-            .scorecard(weights, None, scoring.library);
+            .scorecard(weights, None, scoring.library, scoring.rules);
         let weight = self.execution_weight(scoring);
         let mut missing: Vec<String> = card
             .indicators
@@ -250,7 +253,7 @@ impl ProjectTable {
                     .and_then(|t| t.stated_score)
                     .map(|s| Exact(s.value())),
             },
-            grade: total.map(|t| Grade::of(t.value())),
+            grade: total.map(|t| scoring.rules.grade(t.value())),
             stated_total_difference: stated_total
                 .zip(total)
                 .map(|(stated, computed)| Score::of(stated - computed.value())),
@@ -271,6 +274,7 @@ impl ProjectTable {
             approved: None,
             previous: None,
             library: scoring.library,
+            rules: scoring.rules,
         };
         let mut findings = self.indicator_report().findings(&context);
         self.funding_rows(&mut findings);

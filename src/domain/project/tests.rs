@@ -1,3 +1,7 @@
+/// The defaults of a year whose bureau set no result rules.
+static DEFAULT_RULES: std::sync::LazyLock<crate::domain::result_application::rules::ResultRules> =
+    std::sync::LazyLock::new(Default::default);
+
 use std::collections::HashSet;
 
 use rust_decimal::Decimal;
@@ -53,6 +57,7 @@ fn scoring(settings: &YearSettings) -> ProjectScoring<'_> {
         settings,
         departmental: None,
         library: crate::domain::library::Library::common(),
+        rules: &DEFAULT_RULES,
     }
 }
 
@@ -338,6 +343,7 @@ fn the_departmental_line_is_compared_with_the_project() {
         settings: &settings,
         departmental: Some(&report),
         library: crate::domain::library::Library::common(),
+        rules: &DEFAULT_RULES,
     };
     let findings = table.findings(&with);
     assert_eq!(rules(&findings), ["departmental_line_differs"]);

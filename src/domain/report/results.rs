@@ -133,15 +133,16 @@ pub struct StatedRate {
 }
 
 named_enum! {
-    /// 自评等级
+    /// 自评等级, by the year's result rules (`/years/{year}/result-rules`; by default 优 ≥ 90,
+    /// 良 80–90, 中 60–80, 差 < 60).
     pub enum Grade {
-        /// 优 (≥ 90)
+        /// 优
         Excellent = "excellent",
-        /// 良 (80–89)
+        /// 良
         Good = "good",
-        /// 中 (60–79)
+        /// 中
         Fair = "fair",
-        /// 差 (< 60)
+        /// 差
         Poor = "poor",
     }
 }

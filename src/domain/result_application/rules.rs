@@ -188,6 +188,58 @@ impl ResultRules {
     pub fn band(&self, grade: Grade) -> Option<&GradeBand> {
         self.bands.iter().find(|band| band.grade == grade)
     }
+
+    /// The scores `grade`'s band takes, in words, by the edge rule: `90分（含）以上`,
+    /// `80分（含）至90分`, `60分以下` — or, with the upper edge inclusive, `90分以上`,
+    /// `80分至90分（含）`, `60分（含）以下`.
+    pub fn range(&self, grade: Grade) -> String {
+        let lower_inclusive = self.edge_rule == EdgeRule::LowerInclusive;
+        let (low_mark, high_mark) = if lower_inclusive {
+            ("（含）", "")
+        } else {
+            ("", "（含）")
+        };
+        match self.edges(grade) {
+            (Some(low), None) => format!("{low}分{low_mark}以上"),
+            (Some(low), Some(high)) => format!("{low}分{low_mark}至{high}分{high_mark}"),
+            (None, Some(high)) => format!("{high}分{high_mark}以下"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The same in English: `90 or more`, `80 or more and below 90`, `below 60` — or, with
+    /// the upper edge inclusive, `above 90`, `above 80 up to 90`, `60 or less`.
+    pub fn range_en(&self, grade: Grade) -> String {
+        let lower_inclusive = self.edge_rule == EdgeRule::LowerInclusive;
+        let (from, up_to, below) = if lower_inclusive {
+            ("or more", "and below", "below")
+        } else {
+            ("", "up to", "or less")
+        };
+        match self.edges(grade) {
+            (Some(low), None) if lower_inclusive => format!("{low} {from}"),
+            (Some(low), None) => format!("above {low}"),
+            (Some(low), Some(high)) if lower_inclusive => format!("{low} {from} {up_to} {high}"),
+            (Some(low), Some(high)) => format!("above {low} {up_to} {high}"),
+            (None, Some(high)) if lower_inclusive => format!("{below} {high}"),
+            (None, Some(high)) => format!("{high} {below}"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The lower and upper edge of `grade`'s band, as written: none below 差, none above 优.
+    fn edges(&self, grade: Grade) -> (Option<String>, Option<String>) {
+        let index = self.bands.iter().position(|band| band.grade == grade);
+        let edge = |i: usize| {
+            self.bands
+                .get(i)
+                .and_then(|b| b.from)
+                .map(|p| p.value().normalize().to_string())
+        };
+        let lower = index.and_then(edge);
+        let upper = index.and_then(|i| i.checked_sub(1)).and_then(edge);
+        (lower, upper)
+    }
 }
 
 /// The result rules of a year as stored: versioned, with who set them.
@@ -296,6 +348,50 @@ mod tests {
         assert_eq!(rules.grade(d("85.01")), Grade::Excellent);
         assert_eq!(rules.grade(d("80")), Grade::Fair);
         assert_eq!(rules.grade(d("60")), Grade::Poor);
+    }
+
+    #[test]
+    fn a_band_says_which_side_of_its_edges_it_takes() {
+        let mut rules = ResultRules::default();
+        let ranges = Grade::ALL.map(|g| rules.range(g));
+        assert_eq!(
+            ranges,
+            [
+                "90分（含）以上",
+                "80分（含）至90分",
+                "60分（含）至80分",
+                "60分以下"
+            ]
+        );
+        assert_eq!(
+            Grade::ALL.map(|g| rules.range_en(g)),
+            [
+                "90 or more",
+                "80 or more and below 90",
+                "60 or more and below 80",
+                "below 60"
+            ]
+        );
+        rules.edge_rule = EdgeRule::UpperInclusive;
+        let ranges = Grade::ALL.map(|g| rules.range(g));
+        assert_eq!(
+            ranges,
+            [
+                "90分以上",
+                "80分至90分（含）",
+                "60分至80分（含）",
+                "60分（含）以下"
+            ]
+        );
+        assert_eq!(
+            Grade::ALL.map(|g| rules.range_en(g)),
+            [
+                "above 90",
+                "above 80 up to 90",
+                "above 60 up to 80",
+                "60 or less"
+            ]
+        );
     }
 
     #[test]

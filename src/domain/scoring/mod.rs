@@ -17,6 +17,7 @@ use super::report::{
     Achieved, Assessment, Comparison, EvaluationReport, Grade, Indicator, IndicatorLevel1,
     IndicatorResult, Reading, ScoringRule,
 };
+use super::result_application::rules::ResultRules;
 use super::settings::Weights;
 
 /// Points of a computed score, to two decimal places, as a decimal string.
@@ -38,21 +39,6 @@ impl Score {
 impl From<Score> for String {
     fn from(score: Score) -> Self {
         score.0.normalize().to_string()
-    }
-}
-
-impl Grade {
-    /// 优 ≥ 90, 良 80–90, 中 60–80, 差 < 60.
-    pub fn of(total: Decimal) -> Self {
-        if total >= Decimal::from(90) {
-            Self::Excellent
-        } else if total >= Decimal::from(80) {
-            Self::Good
-        } else if total >= Decimal::from(60) {
-            Self::Fair
-        } else {
-            Self::Poor
-        }
     }
 }
 
@@ -298,12 +284,13 @@ impl EvaluationReport {
     /// approved indicators score, each on what was approved of it — target (or approved
     /// adjusted target), comparison, unit, weight, scoring rule, group — and on the approved
     /// framework, whatever the report states now. The year's `library` reads a target written
-    /// without a sign the way its indicator points.
+    /// without a sign the way its indicator points; the year's result `rules` grade the total.
     pub fn scorecard(
         &self,
         weights: &Weights,
         approved: Option<&ApprovedGoals>,
         library: &Library,
+        rules: &ResultRules,
     ) -> Scorecard {
         let counted = approved.map(|approved| approved.counted(&self.goals));
         let goals = counted.as_ref().unwrap_or(&self.goals);
@@ -397,7 +384,7 @@ impl EvaluationReport {
                 rate,
                 score: execution_points.map(Score::of),
             },
-            grade: total.map(|t| Grade::of(t.value())),
+            grade: total.map(|t| rules.grade(t.value())),
             stated_total_difference: stated_total
                 .zip(total)
                 .map(|(stated, computed)| Score::of(stated - computed.value())),

@@ -2,6 +2,7 @@
 //! and the rules forms state.
 
 use super::*;
+use crate::domain::result_application::rules::ResultRules;
 use serde_json::json;
 
 fn dec(text: &str) -> Decimal {
@@ -42,7 +43,7 @@ fn a_hand_computed_report_scores_as_the_rules_say() {
                {"indicator_id": "c", "actual": "12"}, {"indicator_id": "d", "actual": "较高", "self_score": "9",
                "achievement": "partly_achieved"}]),
     )
-    .scorecard(&Weights::default(), None, crate::domain::library::Library::common());
+    .scorecard(&Weights::default(), None, crate::domain::library::Library::common(), &ResultRules::default());
     assert_eq!(scored.missing, Vec::<String>::new());
     assert_eq!(scored.execution.score, Some(Score::of(dec("9"))));
     let scores: Vec<_> = scored
@@ -92,6 +93,7 @@ fn a_missing_weight_leaves_the_total_undefined_and_says_so() {
         &Weights::default(),
         None,
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     assert_eq!(scored.total, None);
     assert_eq!(scored.grade, None);
@@ -116,6 +118,7 @@ fn a_zero_denominator_gives_no_attainment_and_no_invented_score() {
         &Weights::default(),
         None,
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     assert_eq!(scored.indicators[0].attainment, None);
     assert_eq!(scored.indicators[0].met, Some(true));
@@ -140,6 +143,7 @@ fn a_negative_target_gives_no_attainment_rather_than_full_points() {
         &Weights::default(),
         None,
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     assert_eq!(scored.indicators[0].met, Some(false));
     assert_eq!(scored.indicators[0].attainment, None);
@@ -156,6 +160,7 @@ fn execution_above_the_budget_scores_no_more_than_the_weight() {
         &Weights::default(),
         None,
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     assert_eq!(scored.execution.score.map(String::from), Some("10".into()));
     assert!(
@@ -163,16 +168,6 @@ fn execution_above_the_budget_scores_no_more_than_the_weight() {
             .missing
             .contains(&"the goals give no indicators (绩效指标)".to_owned())
     );
-}
-
-#[test]
-fn grades_follow_the_bands() {
-    assert_eq!(Grade::of(dec("90")), Grade::Excellent);
-    assert_eq!(Grade::of(dec("89.99")), Grade::Good);
-    assert_eq!(Grade::of(dec("80")), Grade::Good);
-    assert_eq!(Grade::of(dec("79.5")), Grade::Fair);
-    assert_eq!(Grade::of(dec("60")), Grade::Fair);
-    assert_eq!(Grade::of(dec("59.99")), Grade::Poor);
 }
 
 #[test]
@@ -185,6 +180,7 @@ fn a_qualitative_indicator_without_a_self_score_gets_its_bands_floor() {
         &Weights::default(),
         None,
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     assert_eq!(
         scored.indicators[0].score.map(String::from),
@@ -220,6 +216,7 @@ fn an_indicator_the_approval_does_not_cover_scores_nothing_and_says_why() {
         &Weights::default(),
         Some(&approved),
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     assert_eq!(
         scored.indicators[0].score.map(String::from),
@@ -237,6 +234,7 @@ fn an_indicator_the_approval_does_not_cover_scores_nothing_and_says_why() {
         &Weights::default(),
         None,
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     assert_eq!(
         unapproved.indicators[1].score.map(String::from),
@@ -264,6 +262,7 @@ fn targets_written_with_sign_and_unit_score_by_what_they_say() {
         &Weights::default(),
         None,
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     let scores = indicator_scores(&card);
     // a: met, 30; b: at most 0, actual 1: 0 ÷ 1 = 0, 0 points; c: 96 ÷ 100 × 30 = 28.8.
@@ -303,6 +302,7 @@ fn each_indicator_scores_by_its_own_rule() {
         &Weights::default(),
         None,
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     let scores = indicator_scores(&card);
     // a: 12 % short, two whole steps of 5 %: 10 − 2 × 2 = 6; b: missed, nothing;
@@ -344,6 +344,7 @@ fn an_approved_indicator_scores_on_its_approved_figures_whatever_the_report_stat
                 &Weights::default(),
                 approved,
                 crate::domain::library::Library::common(),
+                &ResultRules::default(),
             )
             .total
             .map(String::from)
@@ -383,6 +384,7 @@ fn an_approved_indicator_scores_on_its_approved_figures_whatever_the_report_stat
             &Weights::default(),
             Some(&approved),
             crate::domain::library::Library::common(),
+            &ResultRules::default(),
         );
         assert_eq!(card.subtotals[0].level1, Some(IndicatorLevel1::Output));
         assert_eq!(card.subtotals[0].score.map(String::from), Some("60".into()));
@@ -404,6 +406,7 @@ fn an_approved_indicator_scores_on_its_approved_figures_whatever_the_report_stat
         &Weights::default(),
         Some(&approved),
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     assert_eq!(card.indicators[1].target, "200");
     assert_eq!(card.indicators[1].proposed_target.as_deref(), Some("100"));
@@ -422,6 +425,7 @@ fn an_approved_indicator_scores_on_its_approved_figures_whatever_the_report_stat
         &Weights::default(),
         Some(&reapproved),
         crate::domain::library::Library::common(),
+        &ResultRules::default(),
     );
     assert_eq!(card.indicators[1].target, "100");
     assert_eq!(card.indicators[1].proposed_target, None);
