@@ -153,8 +153,8 @@ pub fn import(
 ) -> Result<Result<LibraryView, ImportRefusal>, AppError> {
     trail.settle(store, caller, IMPORT, require_reviewer(caller))?;
     let uploaded = trail.settle(store, caller, IMPORT, read_upload(upload, gone))?;
-    let library = match uploaded {
-        Ok(library) => library,
+    let (library, lines) = match uploaded {
+        Ok(read) => read,
         Err(refusal) => return Ok(Err(refusal)),
     };
     let stored = trail.change(
@@ -171,11 +171,12 @@ pub fn import(
                     merged = year_library(tx, year)?
                         .with_sector(sector, &library)
                         .map_err(|wrong| {
+                            // Each at the line (or sheet row) of the indicator it is about.
                             AppError::Invalid(Box::new(ImportRefusal(
                                 wrong
                                     .into_iter()
-                                    .map(|message| LineError {
-                                        line: 1,
+                                    .map(|(at, message)| LineError {
+                                        line: at.and_then(|at| lines.get(at).copied()).unwrap_or(1),
                                         column: None,
                                         message,
                                     })
@@ -208,13 +209,14 @@ fn what(year: FiscalYear, sector: Option<&str>) -> String {
     }
 }
 
-/// The library `upload` carries, read once the caller's right is checked: a workbook past a
-/// bound, of another format or abandoned, or a multipart body without its one file, is the
-/// error the self-evaluation table's upload answers.
+/// The library `upload` carries, with the line (or sheet row) each indicator was read from,
+/// read once the caller's right is checked: a workbook past a bound, of another format or
+/// abandoned, or a multipart body without its one file, is the error the self-evaluation
+/// table's upload answers.
 fn read_upload(
     upload: LibraryUpload<'_>,
     gone: &ClientGone,
-) -> Result<Result<Library, ImportRefusal>, AppError> {
+) -> Result<Result<(Library, Vec<usize>), ImportRefusal>, AppError> {
     let bytes = match upload {
         LibraryUpload::Csv(text) => return Ok(read_csv(text)),
         LibraryUpload::File(file) => input(file.file().map_err(FormRefusal::Upload))?,
@@ -224,7 +226,7 @@ fn read_upload(
         return Ok(read_csv(bytes));
     }
     match presentation::library::read_workbook(bytes, &Budget::starting(gone)) {
-        Ok(library) => Ok(Ok(library)),
+        Ok(read) => Ok(Ok(read)),
         Err(WorkbookRefusal::Rows(errors)) => Ok(Err(ImportRefusal(errors.0))),
         Err(WorkbookRefusal::Workbook(WorkbookError::Unreadable(why))) => {
             Ok(Err(ImportRefusal::at_start(why)))
@@ -233,8 +235,8 @@ fn read_upload(
     }
 }
 
-/// A library from CSV text, within its bounds.
-fn read_csv(text: &[u8]) -> Result<Library, ImportRefusal> {
+/// A library from CSV text, within its bounds, with the line each indicator was read from.
+fn read_csv(text: &[u8]) -> Result<(Library, Vec<usize>), ImportRefusal> {
     if text.len() > MAX_CSV_BYTES {
         return Err(ImportRefusal::at_start(format!(
             "the library is {} bytes, more than the {MAX_CSV_BYTES} a library may have",
@@ -246,7 +248,7 @@ fn read_csv(text: &[u8]) -> Result<Library, ImportRefusal> {
             "the library is not UTF-8 text".to_owned(),
         ));
     };
-    library::parse(text).map_err(|errors| ImportRefusal(errors.0))
+    library::parse_lines(text).map_err(|errors| ImportRefusal(errors.0))
 }
 
 /// Rewrites the projections of `year`'s evaluations by the library it now has, in the
