@@ -17,9 +17,9 @@ use crate::domain::access::Caller;
 use crate::domain::department::UnitKind;
 use crate::domain::library::{
     self, IndicatorCode, Library, LineError, MAX_CSV_BYTES, PeerKind, PeerSource, PeerTable,
-    Suggestions, TargetsFor,
+    Suggestions, TargetsFor, normalise,
 };
-use crate::domain::project::{ProjectCode, ProjectScoring};
+use crate::domain::project::{ProjectCode, ProjectKey, ProjectScoring};
 use crate::domain::report::EvaluationReport;
 use crate::domain::upload::Upload;
 use crate::domain::values::{FiscalYear, UnitCode};
@@ -389,6 +389,7 @@ pub fn peers(
             let score = table.score(&ProjectScoring {
                 settings: &settings,
                 departmental: reports.get(key.department_code.as_str()),
+                previous: None,
                 library: &library,
             });
             peers.extend(library.peers_in(
@@ -404,10 +405,12 @@ pub fn peers(
 }
 
 /// 目标建议: the library indicators a unit setting the targets of `year` may take — for its
-/// departmental report, or a project (of a kind, as the library names project kinds) — each
-/// with the unit's own actual of the year before (the project's, for the project of `project`
-/// that year) and the median of the other units of the same kind, given only when enough of
-/// them state a figure. The caller must read the unit (a unit: its own or a subordinate); the
+/// departmental report, or a project (of a kind, as the library names project kinds; where
+/// none is asked for, the kind the project of `project` states, this year or the year
+/// before) — each with the unit's own actual of the year before (the project's, for the
+/// project of `project` that year) and the median of the other units of the same kind, given
+/// only when enough of them state a figure: for a project of a known kind, over their project
+/// tables of that kind. The caller must read the unit (a unit: its own or a subordinate); the
 /// unit's figures are the only ones given, the others only as their median.
 pub fn suggest(
     store: &Store,
@@ -422,9 +425,17 @@ pub fn suggest(
         let record = tx.department(code)?;
         let kind = record.department.kind;
         let library = year_library(tx, year)?;
+        let of = &match (of, project) {
+            (TargetsFor::Project { kind: None }, Some(project)) => TargetsFor::Project {
+                kind: stated_kind(tx, code, year, project)?,
+            },
+            _ => of.clone(),
+        };
         let Some(before) = year.previous() else {
             return Ok(library.suggest(kind, of, &[], &BTreeMap::new()));
         };
+        // Like projects are those of the kind asked for, where one is known.
+        let project_kind = of.project_kind();
         let like: BTreeSet<String> = tx
             .list_departments(
                 &DepartmentFilter {
@@ -472,7 +483,16 @@ pub fn suggest(
                         if project == Some(&key.project_code) {
                             own.push(report);
                         }
-                    } else if like.contains(&unit) {
+                    } else if like.contains(&unit)
+                        && project_kind.as_ref().is_none_or(|wanted| {
+                            stored
+                                .evaluation
+                                .table
+                                .kind
+                                .as_ref()
+                                .is_some_and(|kind| normalise(kind.as_str()) == *wanted)
+                        })
+                    {
                         others.entry(unit).or_default().push(report);
                     }
                 }
@@ -485,4 +505,29 @@ pub fn suggest(
             .collect();
         Ok(library.suggest(kind, of, &own, &others))
     })
+}
+
+/// The kind the project of `project` states — its table of `year`, else of the year before —
+/// where it states one.
+fn stated_kind(
+    tx: &mut crate::store::Transaction<'_>,
+    code: &UnitCode,
+    year: FiscalYear,
+    project: &ProjectCode,
+) -> Result<Option<String>, AppError> {
+    let department = tx.department_id(code)?;
+    for year in std::iter::once(year).chain(year.previous()) {
+        let key = ProjectKey {
+            department_code: code.clone(),
+            year,
+            project_code: project.clone(),
+        };
+        if let Some(kind) = tx
+            .project(department, &key)?
+            .and_then(|stored| stored.evaluation.table.kind)
+        {
+            return Ok(Some(kind.as_str().to_owned()));
+        }
+    }
+    Ok(None)
 }

@@ -348,6 +348,7 @@ pub fn forecasts(
         let scoring = ProjectScoring {
             settings: &settings,
             departmental: None,
+            previous: None,
             library: &library,
         };
         for stored in tx.projects_of_year(year)? {
