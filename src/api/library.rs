@@ -376,11 +376,13 @@ pub async fn peers(
 #[into_params(parameter_in = Query)]
 pub struct SuggestionsQuery {
     /// The project whose targets are set: its table of the year before gives the unit's own
-    /// figures. With it or `project_kind`, a project's targets; with neither, the
-    /// departmental report's.
+    /// figures, and without `project_kind` its table's `kind` (this year's, else the year
+    /// before's) is the kind. With it or `project_kind`, a project's targets; with neither,
+    /// the departmental report's.
     pub project: Option<ProjectCode>,
     /// The project's kind as the library names project kinds (1–100 characters): only
-    /// indicators of that kind, or of every kind, are suggested.
+    /// indicators of that kind, or of every kind, are suggested, and the like units' median
+    /// is over their project tables of that kind.
     #[param(min_length = 1, max_length = 100)]
     pub project_kind: Option<String>,
 }
@@ -392,7 +394,8 @@ const MAX_PROJECT_KIND_CHARS: usize = 100;
 /// project (named by `project`, or by its `project_kind`) — the year's library indicators that apply to
 /// its unit kind (and the project's kind), each with the unit's own actual of the year before
 /// (`last_year`; for a project, that project's, where `project` is named) and the median of
-/// the other units of the same kind (`like_units`). A median is of the other like units
+/// the other units of the same kind (`like_units`; for a project of a known kind, over their
+/// project tables of that kind). A median is of the other like units
 /// only, and is given only when at least `min_units_for_median` (5) of them state a figure,
 /// so that it never gives one unit's figure away. Roles: admin, reviewer, analyst; unit (its
 /// own department and subordinate units).

@@ -128,6 +128,8 @@ fn api_v1(config: &mut ServiceConfig) {
         .service(public::list_published)
         .service(public::get_published)
         .service(public::get_published_project)
+        .service(public::list_published_projects_of_unit)
+        .service(public::list_published_projects_of_year)
         .service(charts::execution_rate_chart)
         .service(charts::grade_chart)
         .service(charts::trend_chart)

@@ -25,7 +25,7 @@ use crate::app;
 use crate::app::Store;
 use crate::app::audit::Trail;
 use crate::app::forms::ClientGone;
-use crate::app::projects::{Listing, ProjectCoverage};
+use crate::app::projects::{FormWorkbook, Listing, ProjectCoverage};
 use crate::domain::access::Caller;
 use crate::domain::checks::{Finding, Severity};
 use crate::domain::cycle::{Action, Change, EvaluationStatus};
@@ -483,6 +483,16 @@ pub struct UnitYearPath {
     pub year: FiscalYear,
 }
 
+/// The path's `{code}` and `{year}`, or every one of them that is not valid.
+pub(super) fn unit_and_year(req: &HttpRequest) -> Result<(UnitCode, FiscalYear), ApiError> {
+    match (parameter(req, "code"), parameter(req, "year")) {
+        (Ok(code), Ok(year)) => Ok((code, year)),
+        (code, year) => Err(ApiError::InvalidParameters(
+            code.err().into_iter().chain(year.err()).collect(),
+        )),
+    }
+}
+
 /// A page of a unit's projects of a year.
 #[derive(Serialize, ToSchema)]
 pub struct ProjectList {
@@ -521,15 +531,7 @@ pub async fn list_projects(
     req: HttpRequest,
     query: web::Query<ProjectQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (code, year): (UnitCode, FiscalYear) =
-        match (parameter(&req, "code"), parameter(&req, "year")) {
-            (Ok(code), Ok(year)) => (code, year),
-            (code, year) => {
-                return Err(ApiError::InvalidParameters(
-                    code.err().into_iter().chain(year.err()).collect(),
-                ));
-            }
-        };
+    let (code, year) = unit_and_year(&req)?;
     let listing = query.listing()?;
     let format = negotiate(&req, query.format);
     let lang = query.lang.unwrap_or_default();
@@ -830,18 +832,24 @@ pub async fn project_document(
 /// (一级, 二级, 三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施) with spare rows;
 /// 总分 and the grade. An amount a spreadsheet number cannot hold exactly is written as text.
 /// The contact is on the form, as it is the unit's own. A project without a table gets the
-/// blank form of its unit, year and code. The ETag is the version it was written from.
-/// Roles: admin, reviewer, analyst; unit (its own department and subordinate units).
-#[utoipa::path(tag = "projects", params(ProjectPath), responses(
+/// blank form of its unit, year and code. The ETag is the version it was written from;
+/// `If-None-Match` naming it answers 304 with no body (after the caller's right is checked),
+/// as the table's JSON does. Roles: admin, reviewer, analyst; unit (its own department and
+/// subordinate units).
+#[utoipa::path(tag = "projects", params(ProjectPath,
+    ("If-None-Match" = Option<String>, Header, description = "The ETag of the version the client holds"),
+), responses(
     (status = 200, description = "The table as an XLSX workbook (sheet 自评表)",
         headers(("ETag" = String, description = "The version, quoted; none for a blank form")),
         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 304, description = "The version is the one the client holds", headers(("ETag" = String, description = "The version, quoted"))),
     (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
     (status = 400, description = "A path parameter is not valid (`invalid_parameters`, `errors` names it)", body = Problem, content_type = "application/problem+json"),
     Unauthenticated,
 ))]
 #[get("/departments/{code}/evaluations/{year}/projects/{project}/form.xlsx")]
 pub async fn project_form_xlsx(
+    req: HttpRequest,
     caller: Caller,
     store: web::Data<Store>,
     path: ProjectPath,
@@ -851,9 +859,21 @@ pub async fn project_form_xlsx(
         "项目自评表-{}-{}-{}.xlsx",
         key.department_code, key.year, key.project_code
     );
-    let (version, workbook) =
-        super::request_id::block(move || app::projects::form_workbook(&store, &caller, &key))
-            .await??;
+    let held = super::public::held_tags(&req);
+    let (version, workbook) = match super::request_id::block(move || {
+        app::projects::form_workbook(&store, &caller, &key, |version| {
+            held.is_some_and(|asked| super::public::names_tag(&asked, &etag(version).1))
+        })
+    })
+    .await??
+    {
+        FormWorkbook::Held(version) => {
+            return Ok(HttpResponse::NotModified()
+                .insert_header(etag(version))
+                .finish());
+        }
+        FormWorkbook::Written { version, workbook } => (version, workbook),
+    };
     let mut answer = HttpResponse::Ok();
     if let Some(version) = version {
         answer.insert_header(etag(version));

@@ -329,8 +329,12 @@ pub async fn read_form(
 
 /// Whether the client asks for a page: a browser's `Accept` names `text/html`.
 pub fn accepts_html(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
-    ctx.head()
-        .headers()
+    names_html(ctx.head().headers())
+}
+
+/// Whether `Accept` among `headers` names `text/html`.
+pub(super) fn names_html(headers: &header::HeaderMap) -> bool {
+    headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"))
@@ -384,10 +388,12 @@ pub(super) fn page_answer(answer: &mut HttpResponseBuilder, page: String) -> Htt
 }
 
 /// The public operations that also answer a page (`Accept: text/html`): their paths.
-pub const PAGES: [&str; 3] = [
+pub const PAGES: [&str; 5] = [
     "/api/v1/public/evaluations",
     "/api/v1/public/departments/{code}/evaluations/{year}",
     "/api/v1/public/departments/{code}/evaluations/{year}/projects/{project}",
+    "/api/v1/public/departments/{code}/evaluations/{year}/projects",
+    "/api/v1/public/years/{year}/projects",
 ];
 
 /// Adds `text/html` to the 200 answer of the operations in [`PAGES`]: the pages are served by

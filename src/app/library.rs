@@ -18,9 +18,9 @@ use crate::domain::access::Caller;
 use crate::domain::department::UnitKind;
 use crate::domain::library::{
     self, IndicatorCode, Library, LineError, MAX_CSV_BYTES, PeerKind, PeerSource, PeerTable,
-    Suggestions, TargetsFor,
+    Suggestions, TargetsFor, normalise,
 };
-use crate::domain::project::{ProjectCode, ProjectScoring};
+use crate::domain::project::{ProjectCode, ProjectKey, ProjectScoring};
 use crate::domain::report::EvaluationReport;
 use crate::domain::upload::Upload;
 use crate::domain::values::{FiscalYear, UnitCode};
@@ -154,8 +154,8 @@ pub fn import(
 ) -> Result<Result<LibraryView, ImportRefusal>, AppError> {
     trail.settle(store, caller, IMPORT, require_reviewer(caller))?;
     let uploaded = trail.settle(store, caller, IMPORT, read_upload(upload, gone))?;
-    let library = match uploaded {
-        Ok(library) => library,
+    let (library, lines) = match uploaded {
+        Ok(read) => read,
         Err(refusal) => return Ok(Err(refusal)),
     };
     let stored = trail.change(
@@ -172,11 +172,12 @@ pub fn import(
                     merged = year_library(tx, year)?
                         .with_sector(sector, &library)
                         .map_err(|wrong| {
+                            // Each at the line (or sheet row) of the indicator it is about.
                             AppError::Invalid(Box::new(ImportRefusal(
                                 wrong
                                     .into_iter()
-                                    .map(|message| LineError {
-                                        line: 1,
+                                    .map(|(at, message)| LineError {
+                                        line: at.and_then(|at| lines.get(at).copied()).unwrap_or(1),
                                         column: None,
                                         message,
                                     })
@@ -209,13 +210,14 @@ fn what(year: FiscalYear, sector: Option<&str>) -> String {
     }
 }
 
-/// The library `upload` carries, read once the caller's right is checked: a workbook past a
-/// bound, of another format or abandoned, or a multipart body without its one file, is the
-/// error the self-evaluation table's upload answers.
+/// The library `upload` carries, with the line (or sheet row) each indicator was read from,
+/// read once the caller's right is checked: a workbook past a bound, of another format or
+/// abandoned, or a multipart body without its one file, is the error the self-evaluation
+/// table's upload answers.
 fn read_upload(
     upload: LibraryUpload<'_>,
     gone: &ClientGone,
-) -> Result<Result<Library, ImportRefusal>, AppError> {
+) -> Result<Result<(Library, Vec<usize>), ImportRefusal>, AppError> {
     let bytes = match upload {
         LibraryUpload::Csv(text) => return Ok(read_csv(text)),
         LibraryUpload::File(file) => input(file.file().map_err(FormRefusal::Upload))?,
@@ -225,7 +227,7 @@ fn read_upload(
         return Ok(read_csv(bytes));
     }
     match presentation::library::read_workbook(bytes, &Budget::starting(gone)) {
-        Ok(library) => Ok(Ok(library)),
+        Ok(read) => Ok(Ok(read)),
         Err(WorkbookRefusal::Rows(errors)) => Ok(Err(ImportRefusal(errors.0))),
         Err(WorkbookRefusal::Workbook(WorkbookError::Unreadable(why))) => {
             Ok(Err(ImportRefusal::at_start(why)))
@@ -234,8 +236,8 @@ fn read_upload(
     }
 }
 
-/// A library from CSV text, within its bounds.
-fn read_csv(text: &[u8]) -> Result<Library, ImportRefusal> {
+/// A library from CSV text, within its bounds, with the line each indicator was read from.
+fn read_csv(text: &[u8]) -> Result<(Library, Vec<usize>), ImportRefusal> {
     if text.len() > MAX_CSV_BYTES {
         return Err(ImportRefusal::at_start(format!(
             "the library is {} bytes, more than the {MAX_CSV_BYTES} a library may have",
@@ -247,7 +249,7 @@ fn read_csv(text: &[u8]) -> Result<Library, ImportRefusal> {
             "the library is not UTF-8 text".to_owned(),
         ));
     };
-    library::parse(text).map_err(|errors| ImportRefusal(errors.0))
+    library::parse_lines(text).map_err(|errors| ImportRefusal(errors.0))
 }
 
 /// Rewrites the projections of `year`'s evaluations by the library and result rules it now
@@ -393,6 +395,7 @@ pub fn peers(
             let score = table.score(&ProjectScoring {
                 settings: &settings,
                 departmental: reports.get(key.department_code.as_str()),
+                previous: None,
                 library: &library,
                 rules: &rules,
             });
@@ -409,10 +412,12 @@ pub fn peers(
 }
 
 /// 目标建议: the library indicators a unit setting the targets of `year` may take — for its
-/// departmental report, or a project (of a kind, as the library names project kinds) — each
-/// with the unit's own actual of the year before (the project's, for the project of `project`
-/// that year) and the median of the other units of the same kind, given only when enough of
-/// them state a figure. The caller must read the unit (a unit: its own or a subordinate); the
+/// departmental report, or a project (of a kind, as the library names project kinds; where
+/// none is asked for, the kind the project of `project` states, this year or the year
+/// before) — each with the unit's own actual of the year before (the project's, for the
+/// project of `project` that year) and the median of the other units of the same kind, given
+/// only when enough of them state a figure: for a project of a known kind, over their project
+/// tables of that kind. The caller must read the unit (a unit: its own or a subordinate); the
 /// unit's figures are the only ones given, the others only as their median.
 pub fn suggest(
     store: &Store,
@@ -427,9 +432,17 @@ pub fn suggest(
         let record = tx.department(code)?;
         let kind = record.department.kind;
         let library = year_library(tx, year)?;
+        let of = &match (of, project) {
+            (TargetsFor::Project { kind: None }, Some(project)) => TargetsFor::Project {
+                kind: stated_kind(tx, code, year, project)?,
+            },
+            _ => of.clone(),
+        };
         let Some(before) = year.previous() else {
             return Ok(library.suggest(kind, of, &[], &BTreeMap::new()));
         };
+        // Like projects are those of the kind asked for, where one is known.
+        let project_kind = of.project_kind();
         let like: BTreeSet<String> = tx
             .list_departments(
                 &DepartmentFilter {
@@ -477,7 +490,16 @@ pub fn suggest(
                         if project == Some(&key.project_code) {
                             own.push(report);
                         }
-                    } else if like.contains(&unit) {
+                    } else if like.contains(&unit)
+                        && project_kind.as_ref().is_none_or(|wanted| {
+                            stored
+                                .evaluation
+                                .table
+                                .kind
+                                .as_ref()
+                                .is_some_and(|kind| normalise(kind.as_str()) == *wanted)
+                        })
+                    {
                         others.entry(unit).or_default().push(report);
                     }
                 }
@@ -490,4 +512,29 @@ pub fn suggest(
             .collect();
         Ok(library.suggest(kind, of, &own, &others))
     })
+}
+
+/// The kind the project of `project` states — its table of `year`, else of the year before —
+/// where it states one.
+fn stated_kind(
+    tx: &mut crate::store::Transaction<'_>,
+    code: &UnitCode,
+    year: FiscalYear,
+    project: &ProjectCode,
+) -> Result<Option<String>, AppError> {
+    let department = tx.department_id(code)?;
+    for year in std::iter::once(year).chain(year.previous()) {
+        let key = ProjectKey {
+            department_code: code.clone(),
+            year,
+            project_code: project.clone(),
+        };
+        if let Some(kind) = tx
+            .project(department, &key)?
+            .and_then(|stored| stored.evaluation.table.kind)
+        {
+            return Ok(Some(kind.as_str().to_owned()));
+        }
+    }
+    Ok(None)
 }

@@ -351,6 +351,7 @@ pub fn forecasts(
         let scoring = ProjectScoring {
             settings: &settings,
             departmental: None,
+            previous: None,
             library: &library,
             rules: &rules,
         };

@@ -122,6 +122,7 @@ pub(super) fn read(
         let scoring = ProjectScoring {
             settings: &read.settings,
             departmental: read.departmental.get(code).map(|e| &e.report),
+            previous: None,
             library: &read.library,
             rules: &read.rules,
         };

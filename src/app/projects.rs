@@ -59,8 +59,28 @@ fn departmental_report(
         .map(|stored| stored.evaluation.report))
 }
 
-/// The score and findings of a project evaluation, with the year's settings and the unit's
-/// departmental report, read in the same transaction.
+/// The same project's table of the year before, as its indicator part, where there is one:
+/// its actuals are what this year's targets are checked against.
+fn previous_table(
+    tx: &mut Transaction<'_>,
+    department: DepartmentId,
+    key: &ProjectKey,
+) -> Result<Option<EvaluationReport>, AppError> {
+    let Some(year) = key.year.previous() else {
+        return Ok(None);
+    };
+    let before = ProjectKey {
+        year,
+        ..key.clone()
+    };
+    Ok(tx
+        .project(department, &before)?
+        .map(|stored| stored.evaluation.table.indicator_report()))
+}
+
+/// The score and findings of a project evaluation, with the year's settings, the unit's
+/// departmental report and the project's table of the year before, read in the same
+/// transaction.
 pub(super) fn assess(
     tx: &mut Transaction<'_>,
     department: DepartmentId,
@@ -70,9 +90,11 @@ pub(super) fn assess(
     let library = year_library(tx, evaluation.key.year)?;
     let rules = year_rules(tx, evaluation.key.year)?;
     let departmental = departmental_report(tx, department, &evaluation.key)?;
+    let previous = previous_table(tx, department, &evaluation.key)?;
     let scoring = ProjectScoring {
         settings: &settings,
         departmental: departmental.as_ref(),
+        previous: previous.as_ref(),
         library: &library,
         rules: &rules,
     };
@@ -122,22 +144,38 @@ pub fn document(
 }
 
 /// The 项目支出绩效自评表 as an Excel workbook, with the version it was written from; a project
-/// without a table yet gets the blank form of its unit, year and code to fill.
+/// without a table yet gets the blank form of its unit, year and code to fill. When `held`
+/// says the client holds the version stored, the workbook is not written: the caller's right
+/// is checked all the same.
 pub fn form_workbook(
     store: &Store,
     caller: &Caller,
     key: &ProjectKey,
-) -> Result<(Option<i64>, Vec<u8>), AppError> {
+    held: impl FnOnce(i64) -> bool,
+) -> Result<FormWorkbook, AppError> {
     store.read_transaction(|tx| {
         require_read(tx, caller, &key.department_code)?;
         let department = tx.department_id(&key.department_code)?;
         let stored = tx.project(department, key)?;
         let version = stored.as_ref().map(|s| s.evaluation.stage.version);
+        if let Some(version) = version.filter(|v| held(*v)) {
+            return Ok(FormWorkbook::Held(version));
+        }
         let table = stored.map(|s| s.evaluation.table).unwrap_or_default();
         let workbook = form::write_project(key, &table)
             .map_err(|e| AppError::failed("the workbook could not be written", e))?;
-        Ok((version, workbook))
+        Ok(FormWorkbook::Written { version, workbook })
     })
+}
+
+/// The 项目支出绩效自评表 asked for: the version the client holds, or the workbook written (with
+/// the version it was written from; none for a blank form).
+pub enum FormWorkbook {
+    Held(i64),
+    Written {
+        version: Option<i64>,
+        workbook: Vec<u8>,
+    },
 }
 
 /// Edits the table (an empty draft when there is none) by `edit`, with `input` read from the
@@ -355,6 +393,7 @@ pub fn list_of_unit(
         let scoring = ProjectScoring {
             settings: &settings,
             departmental: departmental.as_ref(),
+            previous: None,
             library: &library,
             rules: &rules,
         };

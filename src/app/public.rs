@@ -20,6 +20,7 @@ use crate::presentation::open_data::{self, PublishedProject, PublishedUnit};
 use crate::presentation::pages::{self, IndexEntry};
 use crate::presentation::project_table;
 use crate::store::evaluations::EvaluationFilter;
+use crate::store::projects::StoredProject;
 use crate::store::{Page, Store, StoreError, Transaction, Window};
 
 /// How many years a unit's trend shows.
@@ -96,6 +97,10 @@ pub fn index_page(
                         "/api/v1/public/departments/{code}/evaluations/{}",
                         summary.year
                     ),
+                    projects_href: format!(
+                        "/api/v1/public/departments/{code}/evaluations/{}/projects",
+                        summary.year
+                    ),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -167,11 +172,78 @@ pub fn project_page(
     })
 }
 
+/// A page of the published project tables of `year` — of the unit `department` where one is
+/// named — each with its unit's name and its row by the rules (money in 万元, execution rate,
+/// score, grade); never the contact, which no row carries. With when the latest of them
+/// last changed.
+pub fn project_list(
+    store: &Store,
+    year: FiscalYear,
+    department: Option<&UnitCode>,
+    window: Window,
+) -> Result<ProjectPage, AppError> {
+    store.read_transaction(|tx| {
+        let page = tx.published_projects(year, department, window)?;
+        let modified = page
+            .items
+            .iter()
+            .map(|stored| stored.evaluation.stage.updated_at)
+            .max();
+        let rows = named_overviews(tx, year, page.items)?;
+        Ok(ProjectPage {
+            rows,
+            total: page.total,
+            modified,
+        })
+    })
+}
+
+/// A page of published project tables: each with its unit's name, how many there are on every
+/// page, and when the latest of this page last changed.
+pub struct ProjectPage {
+    pub rows: Vec<(String, ProjectOverview)>,
+    pub total: i64,
+    pub modified: Option<chrono::NaiveDateTime>,
+}
+
+/// The same page as an HTML page, each table linked to its public page.
+pub fn project_list_page(
+    store: &Store,
+    year: FiscalYear,
+    department: Option<&UnitCode>,
+    window: Window,
+) -> Result<(String, Option<chrono::NaiveDateTime>), AppError> {
+    let page = project_list(store, year, department, window)?;
+    // The unit is named as its tables name it, else by its code.
+    let unit = department.map(|code| {
+        page.rows
+            .first()
+            .map_or_else(|| code.to_string(), |(name, _)| name.clone())
+    });
+    let html = pages::project_index(i32::from(year), unit.as_deref(), &page.rows, page.total)
+        .map_err(|e| AppError::failed("the page could not be rendered", e))?;
+    Ok((html, page.modified))
+}
+
 /// The published project tables of `year`, each with its unit's name and its row by the
 /// rules (money in 万元, execution rate, score, grade).
 fn published_projects(
     tx: &mut Transaction<'_>,
     year: FiscalYear,
+) -> Result<Vec<(String, ProjectOverview)>, AppError> {
+    let published = tx
+        .projects_of_year(year)?
+        .into_iter()
+        .filter(|stored| stored.evaluation.stage.status == Stage::Published);
+    named_overviews(tx, year, published)
+}
+
+/// Project tables of `year`, each with its unit's name and its row by the year's rules (the
+/// public never sees the departmental line's check, so none is read).
+fn named_overviews(
+    tx: &mut Transaction<'_>,
+    year: FiscalYear,
+    projects: impl IntoIterator<Item = StoredProject>,
 ) -> Result<Vec<(String, ProjectOverview)>, AppError> {
     let settings = tx.year_settings(year)?;
     let library = year_library(tx, year)?;
@@ -179,18 +251,15 @@ fn published_projects(
     let scoring = ProjectScoring {
         settings: &settings,
         departmental: None,
+        previous: None,
         library: &library,
         rules: &rules,
     };
     let mut found = Vec::new();
-    for stored in tx.projects_of_year(year)? {
-        let evaluation = stored.evaluation;
-        if evaluation.stage.status != Stage::Published {
-            continue;
-        }
-        let code = &evaluation.key.department_code;
+    for stored in projects {
+        let code = &stored.evaluation.key.department_code;
         let name = tx.department(code)?.department.name.as_str().to_owned();
-        found.push((name, ProjectOverview::of(&evaluation, &scoring)));
+        found.push((name, ProjectOverview::of(&stored.evaluation, &scoring)));
     }
     Ok(found)
 }

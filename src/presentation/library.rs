@@ -30,8 +30,12 @@ pub enum WorkbookRefusal {
 }
 
 /// Reads a library from the sheet 指标库 of the workbook `bytes`, within the reader's bounds
-/// and as long as `interrupt` lets it.
-pub fn read_workbook(bytes: &[u8], interrupt: &dyn Interrupt) -> Result<Library, WorkbookRefusal> {
+/// and as long as `interrupt` lets it: the library with the sheet row each indicator was read
+/// from.
+pub fn read_workbook(
+    bytes: &[u8],
+    interrupt: &dyn Interrupt,
+) -> Result<(Library, Vec<usize>), WorkbookRefusal> {
     let cells = read_sheet(bytes, SHEET, WINDOW, interrupt).map_err(WorkbookRefusal::Workbook)?;
     let records = records(&cells).map_err(WorkbookRefusal::Rows)?;
     from_records(&records).map_err(WorkbookRefusal::Rows)

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::evaluations::{DepartmentId, Revision, RevisionNote};
 use super::schema::{departments, project_evaluation_revisions, project_evaluations};
-use super::{StoreError, Transaction, UniqueRow, is_unique_violation};
+use super::{Page, StoreError, Transaction, UniqueRow, Window, is_unique_violation};
 use crate::domain::cycle::{EvaluationStatus, Stage};
 use crate::domain::project::{ProjectCode, ProjectEvaluation, ProjectKey, ProjectTable};
 use crate::domain::values::{FiscalYear, UnitCode};
@@ -169,6 +169,46 @@ impl Transaction<'_> {
         rows.into_iter()
             .map(|(code, row)| decode(&unit_code(code)?, row))
             .collect()
+    }
+
+    /// A page of the published project evaluations of `year` — of the unit `department`
+    /// where one is named — by unit code and project code, with how many there are.
+    pub fn published_projects(
+        &mut self,
+        year: FiscalYear,
+        department: Option<&UnitCode>,
+        window: Window,
+    ) -> Result<Page<StoredProject>, StoreError> {
+        let published = EvaluationStatus::Published.as_str();
+        let mut count = project_evaluations::table
+            .inner_join(departments::table)
+            .filter(project_evaluations::year.eq(year.value()))
+            .filter(project_evaluations::status.eq(published))
+            .into_boxed();
+        let mut rows = project_evaluations::table
+            .inner_join(departments::table)
+            .filter(project_evaluations::year.eq(year.value()))
+            .filter(project_evaluations::status.eq(published))
+            .into_boxed();
+        if let Some(code) = department {
+            count = count.filter(departments::code.eq(code.as_str()));
+            rows = rows.filter(departments::code.eq(code.as_str()));
+        }
+        let total: i64 = count.count().get_result(self.conn)?;
+        let rows: Vec<(String, ProjectRow)> = rows
+            .order((
+                departments::code.asc(),
+                project_evaluations::project_code.asc(),
+            ))
+            .limit(window.limit)
+            .offset(window.offset)
+            .select((departments::code, ProjectRow::as_select()))
+            .load(self.conn)?;
+        let items = rows
+            .into_iter()
+            .map(|(code, row)| decode(&unit_code(code)?, row))
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, total })
     }
 
     /// Stores `evaluation` at its version: as the first, or as the next over the one read

@@ -870,3 +870,201 @@ async fn an_approved_target_keeps_its_reading_when_the_years_library_changes_and
     let edited = app.put(&path, &report).await;
     assert_eq!(edited.status, 200, "{}", edited.body);
 }
+
+#[actix_rt::test]
+async fn a_sector_import_names_the_line_of_each_indicator_it_refuses() {
+    let app = spawn_app().await;
+    let heading = "code,name,aliases,level1,level2,definition,unit,direction,formula,metric,scoring_rule,scoring_standard,report_kinds,unit_kinds,project_kinds,sector,source";
+    // Line 3 takes a common indicator's name, line 4 is of another sector.
+    let text = format!(
+        "{heading}\n\
+         HY01,义务教育巩固率,,,,,%,higher_is_better,,,,,,,,教育,出处\n\
+         HY02,预算执行率,,,,,%,higher_is_better,,,,,,,,教育,出处\n\
+         HY03,床位使用率,,,,,%,higher_is_better,,,,,,,,卫生,出处\n"
+    );
+    let path = format!("/api/v1/years/2024/library?sector={}", urlencoding("教育"));
+    let refused = app
+        .send(
+            Method::PUT,
+            &path,
+            &[CSV, ("accept-language", "en")],
+            text.into_bytes(),
+        )
+        .await;
+    let errors = refused.assert_problem(422, "invalid_body");
+    let lines: Vec<&str> = errors.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(lines, ["line 4", "line 3"], "{errors:?}");
+    assert!(errors[0].1.contains("卫生"));
+    assert!(errors[1].1.contains("预算执行率"));
+    assert_eq!(
+        app.get("/api/v1/years/2024/library").await.body["origin"]["kind"],
+        "common"
+    );
+}
+
+/// A project table of one indicator, 实际完成率, with its kind, target and actual.
+fn project_of(kind: &str, target: &str, actual: &str) -> Value {
+    json!({
+        "name": format!("{kind}项目"),
+        "kind": kind,
+        "goals": {"indicators": [{"id": "1", "name": "实际完成率", "target": target, "weight": "10"}]},
+        "results": {"indicators": [{"indicator_id": "1", "actual": actual}]}
+    })
+}
+
+async fn store_project(
+    app: &crate::helpers::TestApp,
+    code: &str,
+    year: i32,
+    project: &str,
+    table: &Value,
+) {
+    let path = format!("{}/projects/{project}", evaluation_path(code, year));
+    let stored = app.put(&path, table).await;
+    assert!(
+        stored.status == 201 || stored.status == 200,
+        "{}",
+        stored.body
+    );
+}
+
+#[actix_rt::test]
+async fn a_projects_targets_are_suggested_from_the_projects_of_its_kind_and_an_easier_one_is_warned()
+ {
+    let app = spawn_app().await;
+    let sponge = "海绵城市建设";
+    unit(&app, "100001", "administrative").await;
+    store_project(
+        &app,
+        "100001",
+        2023,
+        "P-1",
+        &project_of(sponge, "≥90%", "98%"),
+    )
+    .await;
+    // Five like units each ran a sponge-city project and a street-cleaning one in 2023.
+    for (code, rate) in [
+        ("100002", "80%"),
+        ("100003", "85%"),
+        ("100004", "95%"),
+        ("100005", "97%"),
+        ("100006", "99%"),
+    ] {
+        unit(&app, code, "administrative").await;
+        store_project(&app, code, 2023, "S", &project_of(sponge, "≥90%", rate)).await;
+        store_project(
+            &app,
+            code,
+            2023,
+            "C",
+            &project_of("道路保洁", "≥90%", "10%"),
+        )
+        .await;
+    }
+    let path = format!("{}/target-suggestions", evaluation_path("100001", 2024));
+    let median = |answer: &Value| {
+        suggestion(answer, "GX21").expect("实际完成率 is suggested")["like_units"]["median"].clone()
+    };
+    // The median of the sponge-city projects only: 80, 85, 95, 97, 99.
+    let of_kind = app
+        .get(&format!("{path}?project_kind={}", urlencoding(sponge)))
+        .await;
+    assert_eq!(of_kind.status, 200, "{}", of_kind.body);
+    assert_eq!(median(&of_kind.body), "95");
+    let cleaning = app
+        .get(&format!("{path}?project_kind={}", urlencoding("道路保洁")))
+        .await;
+    assert_eq!(median(&cleaning.body), "10");
+    // Named by its code, the project's own kind is taken, with its own last year.
+    store_project(
+        &app,
+        "100001",
+        2024,
+        "P-1",
+        &project_of(sponge, "≥90%", "96%"),
+    )
+    .await;
+    let of_project = app.get(&format!("{path}?project=P-1")).await;
+    assert_eq!(median(&of_project.body), "95");
+    let own = &suggestion(&of_project.body, "GX21").unwrap()["last_year"];
+    assert_eq!(own["actual"], "98%");
+    // A project of no known kind: every project of the like units, as before.
+    let unknown = app.get(&format!("{path}?project=P-9")).await;
+    assert_ne!(median(&unknown.body), "95");
+
+    // ≥90 % after 98 % the year before: a target easily met, on the project table too.
+    let score = app
+        .get(&format!(
+            "{}/projects/P-1/score",
+            evaluation_path("100001", 2024)
+        ))
+        .await;
+    assert_eq!(score.status, 200, "{}", score.body);
+    let easy: Vec<&str> = score.body["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "target_easier_than_last_year")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(easy, ["goals.indicators[0].target"]);
+
+    // A kind is 1 to 100 characters.
+    for kind in [String::new(), "类".repeat(101)] {
+        let mut table = project_of(sponge, "≥90%", "96%");
+        table["kind"] = json!(kind);
+        let refused = app
+            .put(
+                &format!("{}/projects/P-2", evaluation_path("100001", 2024)),
+                &table,
+            )
+            .await;
+        let errors = refused.assert_problem(422, "invalid_body");
+        assert!(errors.iter().any(|(path, _)| path == "kind"), "{errors:?}");
+    }
+}
+
+#[actix_rt::test]
+async fn a_figure_without_a_unit_is_read_in_the_library_units_and_said() {
+    let app = spawn_app().await;
+    unit(&app, "100001", "administrative").await;
+    report_of(&app, "100001", 2023, &[("预算执行率", "≥90%", "96")]).await;
+    report_of(&app, "100001", 2024, &[("预算执行率", "90", "95")]).await;
+    let path = evaluation_path("100001", 2024);
+    let score = app.get(&format!("{path}/score")).await;
+    assert_eq!(score.status, 200, "{}", score.body);
+    let reading = &score.body["indicators"][0]["reading"];
+    assert_eq!(
+        (&reading["comparison"], &reading["value"], &reading["unit"]),
+        (&json!("at_least"), &json!("90"), &json!("%"))
+    );
+    let findings = app.get(&format!("{path}/findings")).await;
+    let all = findings.body["findings"].as_array().unwrap();
+    let read = all
+        .iter()
+        .find(|f| f["rule"] == "target_read_by_library")
+        .expect("the unit read from the library is said");
+    assert_eq!(read["path"], "goals.indicators[0].target");
+    let figures = read["figures"].as_array().unwrap();
+    assert!(figures.contains(&json!({"label": "unit (library)", "value": "%"})));
+    assert!(figures.contains(&json!({"label": "read as", "value": "≥ 90%"})));
+    // Last year's 96, in the same unit, is above this year's 90.
+    assert!(
+        all.iter()
+            .any(|f| f["rule"] == "target_easier_than_last_year")
+    );
+
+    // Side by side, an actual in another unit than the library's is not ranked.
+    unit(&app, "100002", "administrative").await;
+    report_of(&app, "100002", 2024, &[("预算执行率", "≥90%", "950万元")]).await;
+    let peers = app.get("/api/v1/years/2024/indicators/GX06").await;
+    assert_eq!(peers.status, 200, "{}", peers.body);
+    let ranks: Vec<(&str, Option<u64>)> = peers.body["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["department_code"].as_str().unwrap(), p["rank"].as_u64()))
+        .collect();
+    assert_eq!(ranks, [("100001", Some(1)), ("100002", None)]);
+    assert_eq!(peers.body["spread"]["count"], 1);
+}

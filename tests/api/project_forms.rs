@@ -434,9 +434,10 @@ async fn project_reads_answer_not_modified_to_the_etag_held_until_the_data_chang
     assert_eq!(app.put(&path, &clean_table()).await.status, 201);
     let list = format!("{}/projects", evaluation_path("100", 2022));
     let year = "/api/v1/years/2022/projects".to_owned();
+    let form = format!("{path}/form.xlsx");
 
     let mut held = Vec::new();
-    for read in [&path, &list, &year] {
+    for read in [&path, &list, &year, &form] {
         let first = app.get(read).await;
         assert_eq!(first.status, 200, "{read}: {}", first.body);
         let tag = first.header("etag").unwrap();
@@ -464,7 +465,7 @@ async fn project_reads_answer_not_modified_to_the_etag_held_until_the_data_chang
         .await;
     assert_eq!(csv.status, 200);
     let stranger = app.with_token(&other_unit);
-    for read in [&path, &list] {
+    for read in [&path, &list, &form] {
         let refused = stranger
             .send(Method::GET, read, &[("if-none-match", "*")], Vec::new())
             .await;
@@ -474,7 +475,7 @@ async fn project_reads_answer_not_modified_to_the_etag_held_until_the_data_chang
     let mut changed = clean_table();
     changed["funding"]["total"]["executed"] = json!("900000.00");
     assert_eq!(app.put(&path, &changed).await.status, 200);
-    for (read, tag) in [&path, &list, &year].into_iter().zip(&held) {
+    for (read, tag) in [&path, &list, &year, &form].into_iter().zip(&held) {
         let fresh = app
             .send(
                 Method::GET,
@@ -486,4 +487,15 @@ async fn project_reads_answer_not_modified_to_the_etag_held_until_the_data_chang
         assert_eq!(fresh.status, 200, "{read}: the data changed");
         assert_ne!(fresh.header("etag").as_ref(), Some(tag), "{read}");
     }
+    // The workbook of the version held is not written again; a blank form has no version.
+    let blank = app
+        .send(
+            Method::GET,
+            &format!("{}/form.xlsx", project_path("100", 2022, "P-02")),
+            &[("if-none-match", "*")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(blank.status, 200);
+    assert!(blank.header("etag").is_none());
 }

@@ -310,6 +310,7 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
         let queries: &[&str] = if template.contains("{code}")
             || template.contains("/open-data/")
             || template.contains("/notice")
+            || template.contains("/years/")
         {
             &[""]
         } else if template.contains("/charts/") {
@@ -364,6 +365,17 @@ async fn every_public_route_shows_the_published_report_and_nothing_unpublished()
                             Some("image/svg+xml")
                         );
                     }
+                    continue;
+                }
+                if path.ends_with("/projects") {
+                    // The lists of published project tables: a unit's, and the year's.
+                    assert_eq!(answer.status, 200, "{path}");
+                    let listed = text.contains("<td>100</td>")
+                        || text.contains("\"department_code\":\"100\"");
+                    let expected =
+                        path.contains("/2021/") && (!path.contains("/departments/") || published);
+                    assert_eq!(listed, expected, "{path} ({accept}): {text}");
+                    assert_eq!(text.contains("PUBLISHED-100"), expected, "{path}");
                     continue;
                 }
                 let of_2021 = path.ends_with("/2021") || path.ends_with("/2021/projects/P-01");
@@ -522,4 +534,150 @@ async fn the_open_data_package_holds_the_published_figures_and_describes_them() 
         "fiscal_year,unit_code,unit_name,project_code,project_name,approved,adjusted,executed,execution_rate,score,grade\r\n\
          2021,100,单位100,P-01,PUBLISHED-100 城市道路清扫保洁,100,100,95,95,99.5,优\r\n"
     );
+}
+
+#[actix_rt::test]
+async fn published_project_tables_are_listed_per_unit_and_per_year_without_their_contact() {
+    let app = spawn_app().await;
+    for code in ["100", "200"] {
+        app.create_department(code, None).await;
+    }
+    let publish = ["submit", "accept", "publish"];
+    for (code, project, actions) in [
+        ("100", "P-02", &publish[..]),
+        ("100", "P-01", &publish[..]),
+        ("100", "P-03", &publish[..2]),
+        ("200", "A-1", &publish[..]),
+    ] {
+        let path = format!("{}/projects/{project}", evaluation_path(code, 2021));
+        let mut table = clean_table();
+        table["name"] = Value::from(format!("项目{code}-{project}"));
+        assert_eq!(app.put(&path, &table).await.status, 201);
+        for action in actions {
+            act(&app, &path, action).await;
+        }
+    }
+    let unit = "/api/v1/public/departments/100/evaluations/2021/projects";
+    let year = "/api/v1/public/years/2021/projects";
+    let listed = |answer: &Answer| -> Vec<String> {
+        answer.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| format!("{}/{}", row["department_code"], row["project_code"]))
+            .map(|key| key.replace('"', ""))
+            .collect()
+    };
+    let anyone = app.anonymous();
+    let of_unit = anyone.get(unit).await;
+    assert_eq!(of_unit.status, 200, "{}", of_unit.body);
+    // Published only, by project code; the accepted one is not public.
+    assert_eq!(listed(&of_unit), ["100/P-01", "100/P-02"]);
+    assert_eq!(of_unit.body["total"], 2);
+    let row = &of_unit.body["items"][0];
+    assert_eq!(row["department_name"], "单位100");
+    assert_eq!(row["name"], "项目100-P-01");
+    // 1,000,000 元 budgeted and 950,000 元 executed are 100 and 95 万元: 95 %, 99.5, 优.
+    assert_eq!(row["funding"]["full_year"], "100");
+    assert_eq!(row["execution_rate"], "95");
+    assert_eq!(row["score"], "99.5");
+    assert_eq!(row["grade"], "excellent");
+    assert_eq!(
+        row["href"],
+        "/api/v1/public/departments/100/evaluations/2021/projects/P-01"
+    );
+    assert_eq!(anyone.get(row["href"].as_str().unwrap()).await.status, 200);
+    let of_year = anyone.get(year).await;
+    assert_eq!(listed(&of_year), ["100/P-01", "100/P-02", "200/A-1"]);
+    let page = anyone.get(&format!("{year}?limit=1&offset=1")).await;
+    assert_eq!(listed(&page), ["100/P-02"]);
+    assert_eq!(page.body["total"], 3);
+    for list in [unit, year] {
+        for accept in ["application/json", "text/html"] {
+            let first = anyone
+                .send(Method::GET, list, &[("accept", accept)], Vec::new())
+                .await;
+            let text = String::from_utf8_lossy(&first.bytes).into_owned();
+            for contact in ["张三", "0571-88888888", "contact", "项目负责人"] {
+                assert!(!text.contains(contact), "{list} ({accept}) shows {contact}");
+            }
+            assert_eq!(
+                first.header("cache-control").as_deref(),
+                Some("public, max-age=60")
+            );
+            assert!(first.header("last-modified").is_some());
+            let tag = first.header("etag").expect("a validator");
+            let again = anyone
+                .send(
+                    Method::GET,
+                    list,
+                    &[("accept", accept), ("if-none-match", tag.as_str())],
+                    Vec::new(),
+                )
+                .await;
+            assert_eq!(again.status, 304, "{list} ({accept})");
+            assert!(again.bytes.is_empty());
+        }
+    }
+    // The page links each table to its page, and back to the year's list.
+    let html = anyone
+        .send(Method::GET, unit, &[("accept", "text/html")], Vec::new())
+        .await;
+    assert_eq!(
+        html.header("content-type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    // The page escapes `/` in attributes (`&#x2f;`), as a browser reads it back.
+    let text = String::from_utf8_lossy(&html.bytes).replace("&#x2f;", "/");
+    assert!(text.contains(
+        "<a href=\"/api/v1/public/departments/100/evaluations/2021/projects/P-02\">项目100-P-02</a>"
+    ));
+    assert!(text.contains("href=\"/api/v1/public/years/2021/projects\""));
+    assert!(!text.contains("P-03"));
+    // The index of published reports links each unit's year to its project tables.
+    report_with(&app, "100", 2021, "PUBLISHED-100", &publish).await;
+    let index = anyone
+        .send(
+            Method::GET,
+            "/api/v1/public/evaluations",
+            &[("accept", "text/html")],
+            Vec::new(),
+        )
+        .await;
+    assert!(
+        String::from_utf8_lossy(&index.bytes)
+            .replace("&#x2f;", "/")
+            .contains(&format!("href=\"{unit}\"")),
+        "the index links the unit's project tables"
+    );
+    // A table published later changes the list and its validator.
+    let held = anyone.get(unit).await.header("etag").unwrap();
+    act(
+        &app,
+        &format!("{}/projects/P-03", evaluation_path("100", 2021)),
+        "publish",
+    )
+    .await;
+    let changed = anyone
+        .send(
+            Method::GET,
+            unit,
+            &[("if-none-match", held.as_str())],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(changed.status, 200);
+    assert_eq!(listed(&changed), ["100/P-01", "100/P-02", "100/P-03"]);
+    // A unit without published tables lists none; a page is 1 to 500.
+    let none = anyone
+        .get("/api/v1/public/departments/200/evaluations/2020/projects")
+        .await;
+    assert_eq!(
+        (none.status, none.body["total"].clone()),
+        (200, Value::from(0))
+    );
+    anyone
+        .get(&format!("{year}?limit=501"))
+        .await
+        .assert_problem(400, "invalid_parameters");
 }

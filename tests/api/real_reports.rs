@@ -332,7 +332,7 @@ async fn a_hunan_report_that_states_only_what_was_spent() {
 
 /// 中江县水利局 (Sichuan), 绩效目标自评表 2022, a water-gauge project. Every figure of the form
 /// is before the cut (inside the footnote). The actuals are written as the targets were
-/// (`≥266米`): read as their bound, the least the unit says was done.
+/// (`≥266米`): read as their bound, the least the unit says was done, each with a warning.
 #[actix_rt::test]
 async fn a_sichuan_table_whose_parts_total_110_against_a_stated_100() {
     let app = spawn_app().await;
@@ -341,7 +341,15 @@ async fn a_sichuan_table_whose_parts_total_110_against_a_stated_100() {
     // Weights: execution 10 + 产出 10 + 10 + 20 + 10 + 10 + 10 = 70 + 效益 10 + 10 = 20 + 满意度
     // 10 = 110, not 100. The year's framework gives 产出 50 and 效益 30 (the form's own footnote
     // says the same), against the table's 70 and 20. Every row scores its full weight: 110,
-    // against the stated 总分 100.
+    // against the stated 总分 100. Six actuals are written as their targets' bounds (`≥266米`,
+    // `≥50厘米`, `≥90%` twice, `≥1000人`, `≥95%`): each read as its figure, and said.
+    let bound = |row: usize| {
+        finding(
+            "actual_written_as_bound",
+            "warning",
+            &format!("results.indicators[{row}].actual"),
+        )
+    };
     assert_eq!(
         findings,
         [
@@ -353,6 +361,12 @@ async fn a_sichuan_table_whose_parts_total_110_against_a_stated_100() {
                 "error",
                 "results.stated_total_score"
             ),
+            bound(0),
+            bound(1),
+            bound(3),
+            bound(4),
+            bound(6),
+            bound(8),
         ]
     );
     // 20 ÷ 20 = 100 % → 10 × 100 % = 10, as stated; no 年初预算数 column: the full-year budget.

@@ -5,7 +5,8 @@ use rust_decimal::Decimal;
 use super::{Findings, Rule, TOLERANCE, amount, figure};
 use crate::domain::library::{Library, MatchedBy};
 use crate::domain::report::{
-    Achieved, Assessment, Comparison, EvaluationReport, Grade, Indicator, Reading,
+    Achieved, Assessment, Comparison, EvaluationReport, Grade, Indicator, IndicatorResult, Reading,
+    read_actual,
 };
 use crate::domain::result_application::rules::{EdgeRule, ResultRules};
 use crate::domain::scoring::attainment;
@@ -51,6 +52,7 @@ pub(super) fn indicators(report: &EvaluationReport, library: &Library, findings:
         };
         let path = format!("results.indicators[{i}]");
         let name = indicator.name.as_str();
+        actual_bound(&path, indicator, result, library, findings);
         let weight = indicator.weight.map(|w| w.value());
         let self_score = result.self_score.map(|s| s.value());
         if let (Some(own), Some(weight)) = (self_score, weight)
@@ -155,6 +157,46 @@ pub(super) fn indicators(report: &EvaluationReport, library: &Library, findings:
     }
 }
 
+/// An actual written as a bound (`≥266米`, `≤5%`, `95%以上`) where the figure reached belongs:
+/// it is read as that figure, which the finding says, so that neither the unit nor the
+/// reviewer takes "at least 266" for what was done.
+fn actual_bound(
+    path: &str,
+    indicator: &Indicator,
+    result: &IndicatorResult,
+    library: &Library,
+    findings: &mut Findings,
+) {
+    if !indicator
+        .kind(library)
+        .is_some_and(Comparison::is_quantitative)
+    {
+        return;
+    }
+    let Some(written) = result.actual.as_ref().map(|a| a.as_str()) else {
+        return;
+    };
+    let Some((value, unit, Some(bound))) = read_actual(written) else {
+        return;
+    };
+    let (word, word_en) = match bound {
+        Comparison::AtMost => ("上限", "at most"),
+        _ => ("下限", "at least"),
+    };
+    let figure_read = format!("{}{}", amount(value), unit.unwrap_or_default());
+    let name = indicator.name.as_str();
+    findings.add(
+        Rule::ActualWrittenAsBound,
+        format!("{path}.actual"),
+        vec![
+            figure(format!("{path}.actual"), written),
+            figure("read as", figure_read.clone()),
+        ],
+        format!("指标“{name}”的实际完成值“{written}”写成了{word}，按“{figure_read}”计；请填写实际完成的数值。"),
+        format!("Indicator “{name}”: the actual `{written}` is written as a bound ({word_en}) and is read as {figure_read}; state the figure reached."),
+    );
+}
+
 /// What the library recognised an indicator as, where the report did not name the code: never
 /// a silent rewrite, and the reading of a bare target by the library's direction said aloud.
 fn library_match(i: usize, indicator: &Indicator, library: &Library, findings: &mut Findings) {
@@ -162,7 +204,8 @@ fn library_match(i: usize, indicator: &Indicator, library: &Library, findings: &
         return;
     };
     let by_library = indicator.compared_by_library(library);
-    if found.by == MatchedBy::Code && !by_library {
+    let unit = indicator.unit_by_library(library);
+    if found.by == MatchedBy::Code && !by_library && unit.is_none() {
         return;
     }
     let (name, standard, code) = (
@@ -175,21 +218,44 @@ fn library_match(i: usize, indicator: &Indicator, library: &Library, findings: &
         figure(format!("{path}.name"), name),
         figure("library indicator", format!("{code} {standard}")),
     ];
-    if by_library && let Reading::Figure { comparison, .. } = indicator.reading(library) {
+    if (by_library || unit.is_some())
+        && let Reading::Figure { comparison, .. } = indicator.reading(library)
+    {
         let target = indicator.target_text();
         let (sign, sign_en) = match comparison {
             Comparison::AtMost => ("≤", "at most"),
             Comparison::Equal => ("=", "equal to"),
             Comparison::AtLeast | Comparison::Qualitative => ("≥", "at least"),
         };
+        let unit = unit.unwrap_or_default();
         figures.push(figure(format!("{path}.target"), target));
-        figures.push(figure("read as", format!("{sign} {target}")));
+        figures.push(figure("read as", format!("{sign} {target}{unit}")));
+        if !unit.is_empty() {
+            figures.push(figure("unit (library)", unit));
+        }
+        // What the library decided of the reading: the comparison, the unit, or both.
+        let (how, how_en) = match (by_library, unit.is_empty()) {
+            (true, false) => (
+                format!("未写比较符号和计量单位，按该指标的方向和指标库的单位“{unit}”"),
+                format!(
+                    "has no sign and no unit, and is read as that indicator points, in the library's unit `{unit}`:"
+                ),
+            ),
+            (true, true) => (
+                "未写比较符号，按该指标的方向".to_owned(),
+                "has no sign and is read as that indicator points:".to_owned(),
+            ),
+            (false, _) => (
+                format!("未写计量单位，按指标库的单位“{unit}”"),
+                format!("has no unit and is read in the library's unit `{unit}`:"),
+            ),
+        };
         findings.add(
             Rule::TargetReadByLibrary,
             format!("{path}.target"),
             figures,
-            format!("指标“{name}”按指标库识别为“{standard}”（{code}），其指标值“{target}”未写比较符号，按该指标的方向读作“{sign}{target}”；如不是此意，请写明比较符号或指标性质。"),
-            format!("Indicator “{name}” is library indicator {code} “{standard}”; its target `{target}` has no sign and is read {sign_en} {target}, as that indicator points. If that is not what was meant, state the sign or the comparison."),
+            format!("指标“{name}”按指标库识别为“{standard}”（{code}），其指标值“{target}”{how}读作“{sign}{target}{unit}”；如不是此意，请写明比较符号、指标性质或计量单位。"),
+            format!("Indicator “{name}” is library indicator {code} “{standard}”; its target `{target}` {how_en} {sign_en} {target}{unit}. If that is not what was meant, state the sign, the comparison or the unit."),
         );
         return;
     }

@@ -4,9 +4,7 @@ use rust_decimal::Decimal;
 
 use super::{CheckContext, Findings, Rule, TOLERANCE, amount, figure};
 use crate::domain::library::{Library, normalise};
-use crate::domain::report::{
-    BudgetColumns, Comparison, EvaluationReport, Indicator, Reading, read_figure,
-};
+use crate::domain::report::{BudgetColumns, Comparison, EvaluationReport, Indicator, Reading};
 
 /// Rule 11: the previous year's figures agree with the previous year's report.
 pub(super) fn prior_year(
@@ -100,7 +98,8 @@ fn identity(library: &Library, indicator: &Indicator) -> String {
 
 /// A target easier than the unit's own actual of the year before for the same indicator
 /// (found by the year's library, else by name): below it where more is better, above it where
-/// less is — a target set to be met easily. Figures in different units are not compared.
+/// less is — a target set to be met easily. Figures in different units are not compared; a
+/// figure written without a unit, on an indicator that states none, is in the library's.
 pub(super) fn easy_targets(
     report: &EvaluationReport,
     context: &CheckContext<'_>,
@@ -132,7 +131,7 @@ pub(super) fn easy_targets(
                     .iter()
                     .find(|r| r.indicator_id == before.id)?;
                 let text = result.actual.as_ref()?.as_str();
-                let (_, value, unit) = read_figure(text)?;
+                let (value, unit) = before.actual_figure(text, library)?;
                 Some((text.to_owned(), value, unit))
             })
         else {

@@ -70,7 +70,8 @@ named_enum! {
         PriorYearFigureDiffers = "prior_year_figure_differs",
         /// An indicator recognised by its name as a library indicator (the library).
         IndicatorMatchedLibrary = "indicator_matched_library",
-        /// A target written without a sign, read the way its library indicator points (the
+        /// A target written without a sign, read the way its library indicator points, or
+        /// without a unit on an indicator that states none, read in the library's unit (the
         /// library).
         TargetReadByLibrary = "target_read_by_library",
         /// A target easier than the unit's own actual of the year before for the same
@@ -83,6 +84,9 @@ named_enum! {
         /// A project's budget or spending that differs from the departmental line it names
         /// (project tables).
         DepartmentalLineDiffers = "departmental_line_differs",
+        /// An actual written as a bound (`≥266米`, `≤5%`, `95%以上`) rather than the figure
+        /// reached: read as that figure, and said.
+        ActualWrittenAsBound = "actual_written_as_bound",
     }
 }
 
@@ -123,7 +127,8 @@ impl Rule {
             | Self::DepartmentalLineNotFound
             | Self::DepartmentalLineDiffers
             | Self::TargetReadByLibrary
-            | Self::TargetEasierThanLastYear => Severity::Warning,
+            | Self::TargetEasierThanLastYear
+            | Self::ActualWrittenAsBound => Severity::Warning,
             Self::BreakdownPartsBlank | Self::IndicatorMatchedLibrary => Severity::Note,
         }
     }

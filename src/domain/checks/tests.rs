@@ -144,6 +144,11 @@ fn cases() -> Vec<(&'static str, Value, Value)> {
             json!({"goals": goals.clone(), "results": {"indicators": [{"indicator_id": "o"}]}}),
             json!({"goals": goals.clone(), "results": {"indicators": [{"indicator_id": "o", "actual": "120篇"}]}}),
         ),
+        (
+            "actual_written_as_bound",
+            json!({"goals": goals.clone(), "results": {"indicators": [{"indicator_id": "o", "actual": "≥120篇"}]}}),
+            json!({"goals": goals.clone(), "results": {"indicators": [{"indicator_id": "o", "actual": "120篇"}]}}),
+        ),
     ]
 }
 
@@ -618,5 +623,76 @@ fn with_the_upper_edge_rule_a_stated_grade_on_an_edge_is_the_band_below() {
             .figures
             .iter()
             .any(|f| f.label == "result_rules.edge_rule" && f.value == "upper_inclusive")
+    );
+}
+
+#[test]
+fn an_actual_written_as_a_bound_is_scored_as_its_figure_and_said() {
+    let report: EvaluationReport = serde_json::from_value(json!({
+        "goals": {"indicators": [
+            {"id": "a", "name": "清扫面积", "target": "≥266万平方米", "weight": "50"},
+            {"id": "b", "name": "投诉率", "target": "≤5%", "weight": "30"},
+            {"id": "c", "name": "道路整洁", "comparison": "qualitative", "target": "好", "weight": "20"}
+        ]},
+        "results": {"indicators": [
+            {"indicator_id": "a", "actual": "≥266万平方米", "self_score": "50"},
+            {"indicator_id": "b", "actual": "5%以下", "self_score": "30"},
+            {"indicator_id": "c", "actual": "≥好", "achievement": "achieved", "self_score": "20"}
+        ]}
+    }))
+    .unwrap();
+    let settings = YearSettings::default();
+    let library = crate::domain::library::Library::common();
+    let context = CheckContext {
+        settings: &settings,
+        approved: None,
+        previous: None,
+        library,
+        rules: &ResultRules::default(),
+    };
+    let bounds: Vec<(String, Severity, String)> = report
+        .findings(&context)
+        .into_iter()
+        .filter(|f| f.rule == Rule::ActualWrittenAsBound)
+        .map(|f| {
+            let read = f
+                .figures
+                .iter()
+                .find(|figure| figure.label == "read as")
+                .map(|figure| figure.value.clone())
+                .unwrap_or_default();
+            (f.path, f.severity, read)
+        })
+        .collect();
+    // Both quantitative actuals, each read as its figure; the words of a qualitative one are not.
+    assert_eq!(
+        bounds,
+        [
+            (
+                "results.indicators[0].actual".to_owned(),
+                Severity::Warning,
+                "266万平方米".to_owned()
+            ),
+            (
+                "results.indicators[1].actual".to_owned(),
+                Severity::Warning,
+                "5%".to_owned()
+            ),
+        ]
+    );
+    // Read as their figures, both meet their targets: full weights, 50 + 30 + 20.
+    let card = report.scorecard(&settings.weights, None, library, &ResultRules::default());
+    let scores: Vec<Option<String>> = card
+        .indicators
+        .iter()
+        .map(|i| i.score.map(|s| s.value().normalize().to_string()))
+        .collect();
+    assert_eq!(
+        scores,
+        [
+            Some("50".to_owned()),
+            Some("30".to_owned()),
+            Some("20".to_owned())
+        ]
     );
 }

@@ -147,6 +147,11 @@ fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, LineError> {
 
 /// Reads a library from CSV text: every error of every line, or the library.
 pub fn parse(text: &str) -> Result<Library, ParseErrors> {
+    parse_lines(text).map(|(library, _)| library)
+}
+
+/// As [`parse`], with the line each indicator was read from, in the library's order.
+pub fn parse_lines(text: &str) -> Result<(Library, Vec<usize>), ParseErrors> {
     let fail = |line, message: String| {
         ParseErrors(vec![LineError {
             line,
@@ -167,8 +172,10 @@ pub fn parse(text: &str) -> Result<Library, ParseErrors> {
 
 /// Reads a library from its records — the heading first, each with the line (or sheet row)
 /// it starts on — as a CSV text and a workbook's sheet give them alike: every error, or the
-/// library.
-pub fn from_records(records: &[(usize, Vec<String>)]) -> Result<Library, ParseErrors> {
+/// library with the line each indicator was read from, in its order.
+pub fn from_records(
+    records: &[(usize, Vec<String>)],
+) -> Result<(Library, Vec<usize>), ParseErrors> {
     let fail = |line, message: String| {
         ParseErrors(vec![LineError {
             line,
@@ -246,7 +253,7 @@ pub fn from_records(records: &[(usize, Vec<String>)]) -> Result<Library, ParseEr
         });
     }
     if errors.is_empty() {
-        Ok(library)
+        Ok((library, lines))
     } else {
         errors.truncate(MAX_ERRORS);
         Err(ParseErrors(errors))

@@ -24,7 +24,7 @@ use super::report::{Comparison, Metric, ScoringRule};
 
 pub use csv::{
     COLUMNS, LineError, MAX_CSV_BYTES, MAX_ERRORS, MAX_INDICATORS, ParseErrors, cells,
-    from_records, parse, write,
+    from_records, parse, parse_lines, write,
 };
 pub use matching::{LibraryMatch, MatchedBy, normalise};
 pub use peers::{Peer, PeerKind, PeerSource, PeerTable, Spread};
@@ -230,18 +230,24 @@ impl Library {
 
     /// The library with the indicators of `sector` (行业) replaced by `incoming`'s — a sector
     /// library imported beside the common one and the other sectors, which are kept. What
-    /// would make the result no library is said: an incoming indicator of another sector, a
-    /// code or a name used by an indicator kept.
-    pub fn with_sector(&self, sector: &str, incoming: &Library) -> Result<Library, Vec<String>> {
-        let mut wrong: Vec<String> = incoming
+    /// would make the result no library is said, each with the incoming indicator it is about
+    /// (its index in `incoming`, so that the import can name its line): an incoming indicator
+    /// of another sector, a code or a name used by an indicator kept.
+    pub fn with_sector(
+        &self,
+        sector: &str,
+        incoming: &Library,
+    ) -> Result<Library, Vec<(Option<usize>, String)>> {
+        let mut wrong: Vec<(Option<usize>, String)> = incoming
             .indicators()
             .iter()
-            .filter(|i| i.sector != sector)
-            .map(|i| {
-                format!(
+            .enumerate()
+            .filter(|(_, i)| i.sector != sector)
+            .map(|(at, i)| {
+                (Some(at), format!(
                     "indicator {} is of the sector `{}`; a library imported as the sector `{sector}` holds only its indicators",
                     i.code, i.sector
-                )
+                ))
             })
             .collect();
         let mut indicators: Vec<LibraryIndicator> = self
@@ -250,9 +256,16 @@ impl Library {
             .filter(|i| i.sector != sector)
             .cloned()
             .collect();
+        // The kept come first, so that a clash is found at the incoming indicator.
+        let kept = indicators.len();
         indicators.extend(incoming.indicators().iter().cloned());
         let merged = Self::new(indicators);
-        wrong.extend(merged.duplicates().into_iter().map(|(_, message)| message));
+        wrong.extend(
+            merged
+                .duplicates()
+                .into_iter()
+                .map(|(at, message)| (at.checked_sub(kept), message)),
+        );
         if wrong.is_empty() {
             Ok(merged)
         } else {

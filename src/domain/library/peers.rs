@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::{Direction, Library, LibraryIndicator, MatchedBy};
 use crate::domain::figures::Percent;
-use crate::domain::report::{Comparison, Indicator, read_figure};
+use crate::domain::report::{Comparison, Indicator};
 use crate::domain::scoring::{IndicatorScore, Score};
 
 /// Whose report a row is from.
@@ -180,8 +180,9 @@ impl Library {
                     actual_value: scored
                         .actual
                         .as_deref()
-                        .and_then(read_figure)
-                        .map(|(_, value, _)| value),
+                        .and_then(|actual| indicator.actual_figure(actual, self))
+                        .filter(|(_, unit)| same_unit(unit.as_deref(), wanted.unit.as_deref()))
+                        .map(|(value, _)| value),
                     actual: scored.actual.clone(),
                     met: scored.met,
                     attainment: scored.attainment,
@@ -192,6 +193,15 @@ impl Library {
                 })
             })
             .collect()
+    }
+}
+
+/// Whether an actual in `unit` compares with the library indicator's figures in `library`:
+/// figures in different units are not set side by side; where either is unknown, they are.
+fn same_unit(unit: Option<&str>, library: Option<&str>) -> bool {
+    match (unit.map(str::trim), library.map(str::trim)) {
+        (Some(unit), Some(library)) if !unit.is_empty() && !library.is_empty() => unit == library,
+        _ => true,
     }
 }
 

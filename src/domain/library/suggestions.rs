@@ -36,6 +36,15 @@ impl TargetsFor {
             Self::Project { .. } => ReportKind::Project,
         }
     }
+
+    /// The project's kind, where one is known, normalised as names are: two kinds are the
+    /// same when these are.
+    pub fn project_kind(&self) -> Option<String> {
+        match self {
+            Self::Project { kind: Some(kind) } => Some(normalise(kind)),
+            _ => None,
+        }
+    }
 }
 
 /// One indicator a report of the year before states: as written, and the figure read.
@@ -154,10 +163,7 @@ impl Library {
         others: &BTreeMap<String, Vec<&EvaluationReport>>,
     ) -> Suggestions {
         let report_kind = of.report_kind();
-        let project_kind = match of {
-            TargetsFor::Project { kind: Some(kind) } => Some(normalise(kind)),
-            _ => None,
-        };
+        let project_kind = of.project_kind();
         let suggestions = self
             .indicators()
             .iter()

@@ -348,3 +348,116 @@ fn a_sector_library_takes_the_place_of_its_sector_only() {
     assert_eq!(back.indicators(), Library::common().indicators());
     assert!(back.without_sector("教育").is_none());
 }
+
+#[test]
+fn what_a_sector_import_gets_wrong_is_said_at_the_incoming_indicator() {
+    // The second indicator takes a common name, the third is of another sector.
+    let (sector, lines) = parse_lines(&format!(
+        "{HEADING}HY01,义务教育巩固率,,,,,%,higher_is_better,,,,,,,,教育,出处\n\
+         HY02,预算执行率,,,,,%,higher_is_better,,,,,,,,教育,出处\n\
+         HY03,床位使用率,,,,,%,higher_is_better,,,,,,,,卫生,出处\n"
+    ))
+    .expect("a library");
+    assert_eq!(lines, [2, 3, 4]);
+    let wrong = Library::common()
+        .with_sector("教育", &sector)
+        .expect_err("a clash and a stranger");
+    let at: Vec<Option<usize>> = wrong.iter().map(|(at, _)| *at).collect();
+    assert_eq!(at, [Some(2), Some(1)], "{wrong:?}");
+    assert!(wrong[0].1.contains("卫生"));
+    assert!(wrong[1].1.contains("预算执行率"));
+}
+
+#[test]
+fn a_figure_without_a_unit_is_read_in_the_library_indicators_unit() {
+    let figure = |comparison, value: i64, unit: Option<&str>| Reading::Figure {
+        comparison,
+        value: Decimal::from(value),
+        unit: unit.map(str::to_owned),
+    };
+    // 预算调整率 states no unit: `3` is 3 %, at most, as the library says.
+    let bare = indicator("预算调整率", "3");
+    assert_eq!(
+        bare.reading(Library::common()),
+        figure(Comparison::AtMost, 3, Some("%"))
+    );
+    assert_eq!(bare.unit_by_library(Library::common()), Some("%"));
+    assert_eq!(
+        bare.actual_figure("2", Library::common()),
+        Some((Decimal::from(2), Some("%".to_owned())))
+    );
+    // A unit written with the figure, or stated on the indicator, is what it is.
+    let written = indicator("预算调整率", "3个百分点");
+    assert_eq!(
+        written.reading(Library::common()),
+        figure(Comparison::AtMost, 3, Some("个百分点"))
+    );
+    assert_eq!(written.unit_by_library(Library::common()), None);
+    let mut stated = indicator("预算调整率", "3");
+    stated.unit = Some("个百分点".to_owned());
+    assert_eq!(
+        stated.reading(Library::common()),
+        figure(Comparison::AtMost, 3, None)
+    );
+    assert_eq!(stated.library_unit(Library::common()), None);
+    // An indicator the library does not hold has no unit but its own.
+    let other = indicator("清扫面积", "266");
+    assert_eq!(
+        other.reading(Library::common()),
+        figure(Comparison::AtLeast, 266, None)
+    );
+}
+
+#[test]
+fn a_target_read_in_the_librarys_unit_is_said_and_compared_with_last_year_in_it() {
+    use crate::domain::checks::{CheckContext, Rule};
+    use crate::domain::report::EvaluationReport;
+    use crate::domain::settings::YearSettings;
+
+    let report = |target: &str, actual: &str| -> EvaluationReport {
+        serde_json::from_value(serde_json::json!({
+            "goals": {"indicators": [
+                {"id": "1", "name": "预算执行率", "library_code": "GX06", "target": target, "weight": "50"}
+            ]},
+            "results": {"indicators": [{"indicator_id": "1", "actual": actual, "self_score": "50"}]}
+        }))
+        .expect("a report")
+    };
+    let settings = YearSettings::default();
+    let findings = |now: &EvaluationReport, before: Option<&EvaluationReport>| {
+        now.findings(&CheckContext {
+            settings: &settings,
+            approved: None,
+            previous: before,
+            library: Library::common(),
+            rules: &crate::domain::result_application::rules::ResultRules::default(),
+        })
+    };
+    // Named by its code, the indicator is not said to be matched; its unit read from the
+    // library is.
+    let now = report("90", "95%");
+    let said = findings(&now, None);
+    let read = said
+        .iter()
+        .find(|f| f.rule == Rule::TargetReadByLibrary)
+        .expect("the unit read from the library is said");
+    assert!(read.figures.iter().any(|f| f.value == "≥ 90%"), "{read:?}");
+    assert!(
+        read.figures
+            .iter()
+            .any(|f| f.label == "unit (library)" && f.value == "%")
+    );
+    assert!(read.message.contains("指标库的单位“%”"), "{}", read.message);
+    // Last year's `96` is 96 %: 90 % is easier. Last year's 96 万元 is another unit: not
+    // compared.
+    let easier = |before: &str| {
+        findings(&now, Some(&report("≥90%", before)))
+            .iter()
+            .any(|f| f.rule == Rule::TargetEasierThanLastYear)
+    };
+    assert!(easier("96"));
+    assert!(!easier("96万元"));
+    // A target that writes its unit is read as written, and nothing is said.
+    let written = findings(&report("≥90%", "95%"), None);
+    assert!(written.iter().all(|f| f.rule != Rule::TargetReadByLibrary));
+}

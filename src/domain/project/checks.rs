@@ -142,6 +142,10 @@ pub struct ProjectScoring<'a> {
     pub settings: &'a YearSettings,
     /// The unit's departmental report of the same year, where there is one.
     pub departmental: Option<&'a EvaluationReport>,
+    /// The same project's table of the year before, as its indicator part
+    /// ([`ProjectTable::indicator_report`]), where there is one: a target easier than its
+    /// actual is a warning, as on a departmental report.
+    pub previous: Option<&'a EvaluationReport>,
     /// The year's indicator library (its own, else the common one).
     pub library: &'a Library,
     /// The year's result rules (its own, else the defaults): how a total is graded.
@@ -272,7 +276,7 @@ impl ProjectTable {
         let context = CheckContext {
             settings: scoring.settings,
             approved: None,
-            previous: None,
+            previous: scoring.previous,
             library: scoring.library,
             rules: scoring.rules,
         };

@@ -219,6 +219,59 @@ pub struct Contact {
     pub phone: Option<String>,
 }
 
+/// 项目类别 — what kind of project it is, as the indicator library names project kinds (e.g.
+/// 海绵城市建设): 1 to 100 characters, not blank, no U+0000. Projects of one kind are compared
+/// with each other: target suggestions take the median over them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ProjectKind(String);
+
+impl ProjectKind {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ProjectKind {
+    type Error = String;
+
+    /// A label (not blank, storable) of at most [`Self::MAX_CHARS`].
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let label = Label::try_from(text)?;
+        if label.as_str().chars().count() > Self::MAX_CHARS {
+            return Err(format!("is longer than {} characters", Self::MAX_CHARS));
+        }
+        Ok(Self(label.into()))
+    }
+}
+
+impl From<ProjectKind> for String {
+    fn from(kind: ProjectKind) -> Self {
+        kind.0
+    }
+}
+
+// By hand: the derive cannot give a newtype's text its bounds.
+impl utoipa::PartialSchema for ProjectKind {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "项目类别, as the indicator library names project kinds: 1 to 100 characters, not blank, no U+0000.",
+            ))
+            .min_length(Some(1))
+            .max_length(Some(Self::MAX_CHARS))
+            .pattern(Some(r"^[^\u0000]*\S[^\u0000]*$"))
+            .examples([serde_json::json!("海绵城市建设")])
+            .into()
+    }
+}
+
+impl ToSchema for ProjectKind {}
+
 /// The whole 项目支出绩效自评表. Every part may be left out of a draft and filled in later.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -226,6 +279,9 @@ pub struct ProjectTable {
     /// 项目名称
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Label>,
+    /// 项目类别 — the project's kind, as the indicator library names project kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ProjectKind>,
     /// 主管部门
     #[serde(skip_serializing_if = "Option::is_none")]
     pub competent_department: Option<String>,

@@ -56,6 +56,7 @@ fn scoring(settings: &YearSettings) -> ProjectScoring<'_> {
     ProjectScoring {
         settings,
         departmental: None,
+        previous: None,
         library: crate::domain::library::Library::common(),
         rules: &DEFAULT_RULES,
     }
@@ -342,6 +343,7 @@ fn the_departmental_line_is_compared_with_the_project() {
     let with = ProjectScoring {
         settings: &settings,
         departmental: Some(&report),
+        previous: None,
         library: crate::domain::library::Library::common(),
         rules: &DEFAULT_RULES,
     };
@@ -429,4 +431,49 @@ fn a_floor_leaves_out_small_lines_and_lines_stating_no_budget_and_reads_the_adju
         Some(Decimal::from(1200))
     );
     assert!(uncovered_lines(&report, &HashSet::new(), Some(Decimal::from(1201))).is_empty());
+}
+
+#[test]
+fn a_projects_target_easier_than_its_own_actual_of_the_year_before_is_a_warning() {
+    let settings = YearSettings::default();
+    let now = table(clean());
+    let mut before = clean();
+    // Last year 300 万平方米 were swept: ≥266 万平方米 is easier.
+    before["results"]["indicators"][0]["actual"] = json!("300万平方米");
+    let before = table(before).indicator_report();
+    let with = ProjectScoring {
+        previous: Some(&before),
+        ..scoring(&settings)
+    };
+    let findings = now.findings(&with);
+    let easy: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule == Rule::TargetEasierThanLastYear)
+        .map(|f| f.path.as_str())
+        .collect();
+    // And ≥90 % satisfaction after 92 % last year (the same table's actual) is easier too.
+    assert_eq!(
+        easy,
+        ["goals.indicators[0].target", "goals.indicators[2].target"]
+    );
+    assert!(!rules(&now.findings(&scoring(&settings))).contains(&"target_easier_than_last_year"));
+}
+
+#[test]
+fn a_project_kind_is_one_to_a_hundred_characters() {
+    let kind = |text: &str| ProjectKind::try_from(text.to_owned());
+    assert_eq!(
+        kind("海绵城市建设").map(String::from),
+        Ok("海绵城市建设".to_owned())
+    );
+    assert!(kind(&"类".repeat(100)).is_ok());
+    assert!(kind(&"类".repeat(101)).is_err());
+    assert!(kind("").is_err());
+    assert!(kind("  ").is_err());
+    let mut value = clean();
+    value["kind"] = json!("海绵城市建设");
+    assert_eq!(
+        table(value).kind.as_ref().map(ProjectKind::as_str),
+        Some("海绵城市建设")
+    );
 }

@@ -289,12 +289,63 @@ impl Indicator {
     /// What the target scored against says. A figure written without a sign, on an
     /// indicator that states no comparison, is compared the way its library indicator points
     /// (`3%` on 预算调整率 reads "at most 3 %"), else as at least.
+    ///
+    /// A figure written without a unit, on an indicator that states no 计量单位, is in its library
+    /// indicator's unit where the library gives one (`95` on 预算执行率 reads 95 %).
     pub fn reading(&self, library: &Library) -> Reading {
-        read_unsigned(
+        match read_unsigned(
             self.effective_target(),
             self.comparison,
             self.library_comparison(library),
-        )
+        ) {
+            Reading::Figure {
+                comparison,
+                value,
+                unit: None,
+            } => Reading::Figure {
+                comparison,
+                value,
+                unit: self.library_unit(library).map(str::to_owned),
+            },
+            other => other,
+        }
+    }
+
+    /// The unit of its library indicator, where the indicator states none (计量单位 blank or
+    /// left out) and the year's library finds it with one — the unit its figures written
+    /// without one are in, as its direction and formula are the library's.
+    pub fn library_unit<'a>(&self, library: &'a Library) -> Option<&'a str> {
+        if self.unit.as_deref().is_some_and(|u| !u.trim().is_empty()) {
+            return None;
+        }
+        self.library_match(library)
+            .and_then(|found| found.indicator.unit.as_deref())
+            .map(str::trim)
+            .filter(|unit| !unit.is_empty())
+    }
+
+    /// Whether the unit of the target scored against is the library's: a figure written
+    /// without a unit, on an indicator that states none, read in its library indicator's unit.
+    pub fn unit_by_library<'a>(&self, library: &'a Library) -> Option<&'a str> {
+        let written = self.effective_target().and_then(read_figure)?;
+        if written.2.is_some() {
+            return None;
+        }
+        self.library_unit(library)
+    }
+
+    /// An actual of this indicator as a figure, with its unit: the one written, else the
+    /// library's where the indicator states none.
+    pub fn actual_figure(
+        &self,
+        actual: &str,
+        library: &Library,
+    ) -> Option<(Decimal, Option<String>)> {
+        let (_, value, unit) = read_figure(actual)?;
+        Some((
+            value,
+            unit.or_else(|| self.library_unit(library).map(str::to_owned)),
+        ))
     }
 
     /// The indicator of the year's library this one is, by its code or its name: the library

@@ -33,7 +33,7 @@ pub use issues::*;
 pub use profile::*;
 pub use publication::*;
 pub use results::*;
-pub use target::{Reading, read, read_figure};
+pub use target::{Reading, read, read_actual, read_figure};
 
 /// Parts left empty are left out of the document, so that it reads back as it was posted.
 pub(crate) fn is_empty<T: Default + PartialEq>(part: &T) -> bool {

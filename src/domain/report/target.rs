@@ -72,9 +72,43 @@ const SIGNS: [(&str, Comparison); 28] = [
     ("约", Comparison::Equal),
 ];
 
-/// A sign, a number and a unit: `≥2200篇` → (at least, 2200, 篇); `100%` → (none, 100, %).
-/// Thousands separators are allowed; anything after the number is its unit.
+/// The words after a figure that make it a bound (`95%以上`, `5%以下`), longer first, and the
+/// comparison each means.
+const SUFFIXES: [(&str, Comparison); 5] = [
+    ("及以上", Comparison::AtLeast),
+    ("及以下", Comparison::AtMost),
+    ("以上", Comparison::AtLeast),
+    ("以下", Comparison::AtMost),
+    ("以内", Comparison::AtMost),
+];
+
+/// A sign, a number and a unit: `≥2200篇` → (at least, 2200, 篇); `100%` → (none, 100, %);
+/// `95%以上` → (at least, 95, %). Thousands separators are allowed; anything after the number
+/// but a bound's words is its unit.
 pub fn read_figure(text: &str) -> Option<(Option<Comparison>, Decimal, Option<String>)> {
+    let text = text.trim();
+    let (suffix, text) = SUFFIXES
+        .iter()
+        .find_map(|(words, comparison)| {
+            text.strip_suffix(words)
+                .map(|rest| (Some(*comparison), rest.trim_end()))
+        })
+        .unwrap_or((None, text));
+    let (sign, value, unit) = read_signed(text)?;
+    Some((sign.or(suffix), value, unit))
+}
+
+/// An actual as a figure: its value and unit, and the bound it was written as — `≥266米` is
+/// 266 米 written as at least, where an actual should be the figure reached. Equal signs
+/// (`=`, `约`) are no bound.
+pub fn read_actual(text: &str) -> Option<(Decimal, Option<String>, Option<Comparison>)> {
+    let (sign, value, unit) = read_figure(text)?;
+    let bound = sign.filter(|c| matches!(c, Comparison::AtLeast | Comparison::AtMost));
+    Some((value, unit, bound))
+}
+
+/// [`read_figure`] without the bound's words after the figure.
+fn read_signed(text: &str) -> Option<(Option<Comparison>, Decimal, Option<String>)> {
     let text = text.trim();
     let (sign, rest) = SIGNS
         .iter()
@@ -139,6 +173,66 @@ mod tests {
             value: Decimal::from(value),
             unit: unit.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn an_actual_written_as_a_bound_reads_as_its_figure_and_the_bound() {
+        let read = |text| read_actual(text).map(|(v, u, b)| (v.to_string(), u, b));
+        assert_eq!(
+            read("≥266米"),
+            Some((
+                "266".to_owned(),
+                Some("米".to_owned()),
+                Some(Comparison::AtLeast)
+            ))
+        );
+        assert_eq!(
+            read("≤5%"),
+            Some((
+                "5".to_owned(),
+                Some("%".to_owned()),
+                Some(Comparison::AtMost)
+            ))
+        );
+        assert_eq!(
+            read("95%以上"),
+            Some((
+                "95".to_owned(),
+                Some("%".to_owned()),
+                Some(Comparison::AtLeast)
+            ))
+        );
+        assert_eq!(
+            read("不超过3次"),
+            Some((
+                "3".to_owned(),
+                Some("次".to_owned()),
+                Some(Comparison::AtMost)
+            ))
+        );
+        // The figure reached is no bound; nor is one said to be about so much.
+        assert_eq!(
+            read("266万平方米"),
+            Some(("266".to_owned(), Some("万平方米".to_owned()), None))
+        );
+        assert_eq!(read("约12次").and_then(|(_, _, b)| b), None);
+        assert_eq!(read("好"), None);
+    }
+
+    #[test]
+    fn a_bound_written_after_the_figure_is_read_as_its_sign() {
+        assert_eq!(
+            read(Some("95%以上"), None),
+            figure(Comparison::AtLeast, 95, Some("%"))
+        );
+        assert_eq!(
+            read(Some("5% 以下"), None),
+            figure(Comparison::AtMost, 5, Some("%"))
+        );
+        assert_eq!(
+            read(Some("10天以内"), None),
+            figure(Comparison::AtMost, 10, Some("天"))
+        );
     }
 
     #[test]
