@@ -5,7 +5,9 @@
 -- '' for the departmental self-evaluation), one per unit, year and project. The table is built
 -- again to change its UNIQUE constraint, which SQLite changes no other way; nothing refers
 -- to its ids, so the rows are copied and numbered anew.
-CREATE TABLE review_scores_new (
+CREATE TABLE review_scores_copy AS SELECT * FROM review_scores;
+DROP TABLE review_scores;
+CREATE TABLE review_scores (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     department_id BIGINT NOT NULL REFERENCES departments (id),
     year INTEGER NOT NULL,
@@ -21,11 +23,10 @@ CREATE TABLE review_scores_new (
     project_code TEXT NOT NULL DEFAULT '',
     UNIQUE (department_id, year, project_code)
 );
-INSERT INTO review_scores_new (department_id, year, version, document, reviewed_by, created_at, updated_at)
+INSERT INTO review_scores (department_id, year, version, document, reviewed_by, created_at, updated_at)
 SELECT department_id, year, version, document, reviewed_by, created_at, updated_at
-FROM review_scores ORDER BY id;
-DROP TABLE review_scores;
-ALTER TABLE review_scores_new RENAME TO review_scores;
+FROM review_scores_copy ORDER BY id;
+DROP TABLE review_scores_copy;
 -- 抽查: a spot-check sample the bureau drew for a year, numbered within the year; the document
 -- holds its parameters, the population by stratum and the drawn list, so that the draw can be
 -- repeated from its seed.
