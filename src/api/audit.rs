@@ -131,7 +131,9 @@ pub struct AuditEntryView {
     /// project table, `project.replace`, `project.submit`, `project.return`, `project.accept`,
     /// `project.publish`.
     /// `indicator_library.import`, `indicator_library.remove`, `monitoring.file`,
-    /// `monitoring.file_project`, `evaluation.review_score`.
+    /// `monitoring.file_project`, `evaluation.review_score`, `evaluation.review_score.finalize`,
+    /// `evaluation.review_score.reopen` (the reason in `detail`), `project.review_score`,
+    /// `project.review_score.finalize`, `project.review_score.reopen`, `review_sample.draw`.
     pub action: String,
     /// The path acted on (for `authenticate`, the request).
     pub target: Option<String>,

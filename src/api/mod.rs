@@ -32,6 +32,7 @@ pub mod request_id;
 pub mod responses;
 pub mod result_application;
 pub mod review;
+pub mod review_samples;
 pub mod review_scores;
 pub mod users;
 pub mod years;
@@ -143,6 +144,7 @@ fn api_v1(config: &mut ServiceConfig) {
         .configure(projects::routes)
         .configure(monitoring::routes)
         .configure(review_scores::routes)
+        .configure(review_samples::routes)
         .configure(result_application::routes);
 }
 

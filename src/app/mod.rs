@@ -22,6 +22,7 @@ pub mod publishing;
 pub mod read_model;
 pub mod result_application;
 pub mod review;
+pub mod review_samples;
 pub mod review_scores;
 pub mod users;
 pub mod years;

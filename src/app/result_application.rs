@@ -431,7 +431,7 @@ pub fn overdue(
 }
 
 /// The notice of `year`: every published report of the year, by unit code, with its score by
-/// the rules, the bureau's review score where there is one, the grade by the year's rules and
+/// the rules, the bureau's final review score where there is one, the grade by the year's rules and
 /// the unit's rectification items of the year. No caller: only published reports are read.
 pub fn notice(store: &Store, year: FiscalYear) -> Result<Notice, AppError> {
     store.read_transaction(|tx| {
@@ -452,8 +452,10 @@ pub fn notice(store: &Store, year: FiscalYear) -> Result<Notice, AppError> {
         for (name, evaluation) in published {
             let code = evaluation.summary.department_code.clone();
             let department = tx.department_id(&code)?;
+            // A draft is the reviewer's work in progress: the notice reads final scores only.
             let review = tx
                 .review_score(department, &code, year)?
+                .filter(|s| s.score.is_final())
                 .map(|s| s.score.input.compare(&evaluation.report));
             let items = tx
                 .rectifications(department, &code, year)?

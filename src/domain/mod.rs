@@ -15,6 +15,7 @@ pub mod project;
 pub mod projection;
 pub mod report;
 pub mod result_application;
+pub mod review_sample;
 pub mod review_score;
 pub mod scoring;
 pub mod settings;

@@ -1,6 +1,7 @@
-//! 复核 — the bureau's review score of a departmental self-evaluation: a reviewer re-scores it
-//! per indicator and for budget execution, with a reason for every score that differs from the
-//! unit's own. The unit's self-scores stay in its report, never overwritten; the review score
+//! 复核 — the bureau's review score of a self-evaluation, departmental or a project table
+//! (项目支出绩效自评表, scored as its indicator part — `ProjectTable::indicator_report` — with
+//! the funding's 得分 as its execution score): a reviewer re-scores it per indicator and for
+//! budget execution, with a reason for every score that differs from the unit's own. The unit's self-scores stay in its report, never overwritten; the review score
 //! is a document of its own beside them, and the difference is a figure.
 
 use std::collections::HashSet;
@@ -13,6 +14,8 @@ use utoipa::ToSchema;
 use super::FieldError;
 use super::cycle::Refusal;
 use super::figures::Exact;
+use super::names::named_enum;
+use super::project::ProjectCode;
 use super::report::EvaluationReport;
 use super::values::{FiscalYear, Label, Points, UnitCode};
 
@@ -239,48 +242,172 @@ fn self_score(report: &EvaluationReport, id: &str) -> Option<Points> {
         .and_then(|r| r.self_score)
 }
 
-/// 复核 as stored: the review score of one unit's evaluation of a year, with its version and
-/// who scored it.
+named_enum! {
+    /// Where a review score stands: the reviewer's work in progress, or the bureau's score.
+    pub enum ReviewState {
+        /// 复核中 — the reviewer's draft: changed at will, read by the bureau only.
+        Draft = "draft",
+        /// 复核完成 — the bureau's score: what the unit, the differences and the notice read.
+        Final = "final",
+    }
+}
+
+/// Why a review score's state does not allow what was asked: a stable code and the detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateConflict {
+    pub code: &'static str,
+    pub detail: String,
+}
+
+/// Why a review score is not changed as asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewRefusal {
+    /// Not a review score of the report (422), or a stale `If-Match` (412).
+    Refused(Refusal),
+    /// Its state does not allow it (409).
+    State(StateConflict),
+}
+
+impl From<Refusal> for ReviewRefusal {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+impl From<StateConflict> for ReviewRefusal {
+    fn from(conflict: StateConflict) -> Self {
+        Self::State(conflict)
+    }
+}
+
+/// 复核 as stored: the review score of one unit's evaluation of a year, with its version, its
+/// state and who scored it.
 #[derive(Debug, Clone)]
 pub struct ReviewScore {
     pub department_code: UnitCode,
     pub year: FiscalYear,
+    /// The project table it scores; `None` for the departmental self-evaluation.
+    pub project_code: Option<ProjectCode>,
     /// Goes up by one with every change; 0 before the first version is stored.
     pub version: i64,
     pub reviewed_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub state: ReviewState,
+    /// Who made it final, and when; kept while it is final.
+    pub finalized_by: Option<String>,
+    pub finalized_at: Option<NaiveDateTime>,
+    /// Why it was last reopened, if it ever was.
+    pub reopen_reason: Option<String>,
     pub input: ReviewScoreInput,
 }
 
 impl ReviewScore {
     /// None yet, before anything is stored.
-    pub fn new(department_code: UnitCode, year: FiscalYear, at: NaiveDateTime) -> Self {
+    pub fn new(
+        department_code: UnitCode,
+        year: FiscalYear,
+        project_code: Option<ProjectCode>,
+        at: NaiveDateTime,
+    ) -> Self {
         Self {
             department_code,
             year,
+            project_code,
             version: 0,
             reviewed_by: String::new(),
             created_at: at,
             updated_at: at,
+            state: ReviewState::Draft,
+            finalized_by: None,
+            finalized_at: None,
+            reopen_reason: None,
             input: ReviewScoreInput::default(),
         }
     }
 
+    /// Whether the bureau stands by it: the unit, the differences and the notice read it.
+    pub fn is_final(&self) -> bool {
+        self.state == ReviewState::Final
+    }
+
+    fn subject(&self) -> String {
+        match &self.project_code {
+            Some(project) => format!(
+                "the review score of the {} evaluation of project {project} of department {}",
+                self.year, self.department_code
+            ),
+            None => format!(
+                "the review score of the {} evaluation of department {}",
+                self.year, self.department_code
+            ),
+        }
+    }
+
     /// Replaces the scores by `input`, which must be a review score of `report`; refused (and
-    /// nothing changed) otherwise.
+    /// nothing changed) otherwise, and while it is final (409 `review_score_final`: it is
+    /// reopened first).
     pub fn rescore(
         &mut self,
         input: ReviewScoreInput,
         report: &EvaluationReport,
         reviewer: &str,
-    ) -> Result<(), Refusal> {
+    ) -> Result<(), ReviewRefusal> {
+        if self.is_final() {
+            return Err(StateConflict {
+                code: "review_score_final",
+                detail: format!(
+                    "{} is final; it is reopened before it changes",
+                    self.subject()
+                ),
+            }
+            .into());
+        }
         let errors = input.violations(report);
         if !errors.is_empty() {
-            return Err(Refusal::Invalid(errors));
+            return Err(Refusal::Invalid(errors).into());
         }
         self.input = input;
         reviewer.clone_into(&mut self.reviewed_by);
+        Ok(())
+    }
+
+    /// 复核完成 — the draft becomes the bureau's score, finalised by `reviewer` at `at`.
+    pub fn finalize(&mut self, reviewer: &str, at: NaiveDateTime) -> Result<(), StateConflict> {
+        if self.is_final() {
+            return Err(StateConflict {
+                code: "review_score_final",
+                detail: format!("{} is final already", self.subject()),
+            });
+        }
+        self.state = ReviewState::Final;
+        self.finalized_by = Some(reviewer.to_owned());
+        self.finalized_at = Some(at);
+        Ok(())
+    }
+
+    /// Whether `subject` (with `admin` saying whether it is an admin) may reopen it: an
+    /// admin, or the reviewer who made it final — no other reviewer undoes a colleague's
+    /// decision.
+    pub fn may_reopen(&self, subject: &str, admin: bool) -> bool {
+        admin || self.finalized_by.as_deref() == Some(subject)
+    }
+
+    /// A final score becomes a draft again, for `reason` (kept, and in the audit log).
+    pub fn reopen(&mut self, reason: &Label) -> Result<(), StateConflict> {
+        if !self.is_final() {
+            return Err(StateConflict {
+                code: "review_score_not_final",
+                detail: format!(
+                    "{} is a draft; only a final one is reopened",
+                    self.subject()
+                ),
+            });
+        }
+        self.state = ReviewState::Draft;
+        self.finalized_by = None;
+        self.finalized_at = None;
+        self.reopen_reason = Some(reason.as_str().to_owned());
         Ok(())
     }
 
@@ -362,5 +489,55 @@ mod tests {
         let same =
             input(json!({"execution": "9", "indicators": [{"indicator_id": "1", "score": "50"}]}));
         assert_eq!(same.violations(&report()), []);
+    }
+
+    #[test]
+    fn a_final_score_changes_only_once_reopened_by_an_admin_or_who_finalised_it() {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0)
+            .unwrap_or_default()
+            .naive_utc();
+        let code: UnitCode = "100".parse().unwrap_or_else(|e| panic!("{e}"));
+        let year: FiscalYear = "2021".parse().unwrap_or_else(|e| panic!("{e}"));
+        let mut score = ReviewScore::new(code, year, None, at);
+        let rescored = input(json!({"indicators": [
+            {"indicator_id": "1", "score": "45", "reason": "抽查发现重复计数"}
+        ]}));
+        assert_eq!(
+            score.rescore(rescored.clone(), &report(), "reviewer1"),
+            Ok(())
+        );
+        assert_eq!(score.finalize("reviewer1", at), Ok(()));
+        let refused = |r: Result<(), ReviewRefusal>| match r {
+            Err(ReviewRefusal::State(conflict)) => conflict.code,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            refused(score.rescore(rescored, &report(), "reviewer1")),
+            "review_score_final"
+        );
+        assert_eq!(
+            score.finalize("reviewer1", at).map_err(|c| c.code),
+            Err("review_score_final")
+        );
+        assert!(score.may_reopen("reviewer1", false));
+        assert!(score.may_reopen("admin", true));
+        assert!(!score.may_reopen("reviewer2", false));
+        let reason: Label = "单位补充了办文登记簿"
+            .to_owned()
+            .try_into()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(score.reopen(&reason), Ok(()));
+        assert_eq!(
+            (
+                score.state,
+                score.finalized_by.as_deref(),
+                score.reopen_reason.as_deref()
+            ),
+            (ReviewState::Draft, None, Some("单位补充了办文登记簿"))
+        );
+        assert_eq!(
+            score.reopen(&reason).map_err(|c| c.code),
+            Err("review_score_not_final")
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod projects;
 mod recent;
 pub mod report_counts;
 pub mod result_application;
+pub mod review_samples;
 pub mod review_scores;
 mod schema;
 pub mod service_tokens;

@@ -1,5 +1,5 @@
-//! 复核 as stored — the bureau's review score of one unit's self-evaluation of a year,
-//! versioned. Persistence only: what a review score must hold is decided by
+//! 复核 as stored — the bureau's review score of one unit's self-evaluation of a year, or of
+//! one of its project tables (`project_code`; `''` for the departmental one), versioned. Persistence only: what a review score must hold is decided by
 //! `domain::review_score` and applied by `app::review_scores`.
 
 use chrono::NaiveDateTime;
@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use super::evaluations::DepartmentId;
 use super::schema::{departments, review_scores};
 use super::{StoreError, Transaction, UniqueRow, is_unique_violation};
-use crate::domain::review_score::{ReviewScore, ReviewScoreInput};
+use crate::domain::project::ProjectCode;
+use crate::domain::review_score::{ReviewScore, ReviewScoreInput, ReviewState};
 use crate::domain::values::{FiscalYear, UnitCode};
 
 /// The row id of a stored review score.
@@ -27,11 +28,16 @@ pub struct StoredReviewScore {
 #[diesel(table_name = review_scores)]
 struct ReviewScoreRow {
     id: i64,
+    project_code: String,
     version: i64,
     document: String,
     reviewed_by: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    state: String,
+    finalized_by: Option<String>,
+    finalized_at: Option<NaiveDateTime>,
+    reopen_reason: Option<String>,
 }
 
 impl ReviewScoreRow {
@@ -42,15 +48,33 @@ impl ReviewScoreRow {
                 e,
             )
         })?;
+        let project_code =
+            match self.project_code.as_str() {
+                "" => None,
+                project => Some(project.parse::<ProjectCode>().map_err(|e| {
+                    StoreError::internal(format!("review score {code}/{year}: {e}"))
+                })?),
+            };
+        let state = ReviewState::parse(&self.state).ok_or_else(|| {
+            StoreError::internal(format!(
+                "review score {code}/{year}: stored state `{}` is not one",
+                self.state
+            ))
+        })?;
         Ok(StoredReviewScore {
             id: ReviewScoreId(self.id),
             score: ReviewScore {
                 department_code: code,
                 year,
+                project_code,
                 version: self.version,
                 reviewed_by: self.reviewed_by,
                 created_at: self.created_at,
                 updated_at: self.updated_at,
+                state,
+                finalized_by: self.finalized_by,
+                finalized_at: self.finalized_at,
+                reopen_reason: self.reopen_reason,
                 input,
             },
             document: self.document,
@@ -72,15 +96,28 @@ impl Transaction<'_> {
         code: &UnitCode,
         year: FiscalYear,
     ) -> Result<Option<StoredReviewScore>, StoreError> {
+        self.scored_review(department, code, year, None)
+    }
+
+    /// The review score of the unit's evaluation of `year` — of its project table `project`
+    /// where one is named — if one is stored.
+    pub fn scored_review(
+        &mut self,
+        department: DepartmentId,
+        code: &UnitCode,
+        year: FiscalYear,
+        project: Option<&ProjectCode>,
+    ) -> Result<Option<StoredReviewScore>, StoreError> {
         let row: Option<ReviewScoreRow> = review_scores::table
             .filter(review_scores::department_id.eq(department.0))
             .filter(review_scores::year.eq(year.value()))
+            .filter(review_scores::project_code.eq(project.map_or("", ProjectCode::as_str)))
             .select(ReviewScoreRow::as_select())
             .unique_row(self.conn)?;
         row.map(|row| row.stored(code.clone(), year)).transpose()
     }
 
-    /// Every review score of `year`, by unit code.
+    /// Every review score of a departmental evaluation of `year`, by unit code.
     pub fn review_scores_of_year(
         &mut self,
         year: FiscalYear,
@@ -88,6 +125,7 @@ impl Transaction<'_> {
         let rows: Vec<(String, ReviewScoreRow)> = review_scores::table
             .inner_join(departments::table)
             .filter(review_scores::year.eq(year.value()))
+            .filter(review_scores::project_code.eq(""))
             .order(departments::code)
             .select((departments::code, ReviewScoreRow::as_select()))
             .load(self.conn)?;
@@ -122,6 +160,10 @@ impl Transaction<'_> {
                     review_scores::version.eq(score.version),
                     review_scores::reviewed_by.eq(&score.reviewed_by),
                     review_scores::updated_at.eq(score.updated_at),
+                    review_scores::state.eq(score.state.as_str()),
+                    review_scores::finalized_by.eq(&score.finalized_by),
+                    review_scores::finalized_at.eq(score.finalized_at),
+                    review_scores::reopen_reason.eq(&score.reopen_reason),
                 ))
                 .execute(self.conn)?;
                 if updated == 0 {
@@ -133,11 +175,17 @@ impl Transaction<'_> {
                     .values((
                         review_scores::department_id.eq(department.0),
                         review_scores::year.eq(score.year.value()),
+                        review_scores::project_code
+                            .eq(score.project_code.as_ref().map_or("", ProjectCode::as_str)),
                         review_scores::version.eq(score.version),
                         review_scores::document.eq(document),
                         review_scores::reviewed_by.eq(&score.reviewed_by),
                         review_scores::created_at.eq(score.created_at),
                         review_scores::updated_at.eq(score.updated_at),
+                        review_scores::state.eq(score.state.as_str()),
+                        review_scores::finalized_by.eq(&score.finalized_by),
+                        review_scores::finalized_at.eq(score.finalized_at),
+                        review_scores::reopen_reason.eq(&score.reopen_reason),
                     ))
                     .execute(self.conn);
                 match inserted {

@@ -217,6 +217,11 @@ diesel::table! {
         reviewed_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        state -> Text,
+        finalized_by -> Nullable<Text>,
+        finalized_at -> Nullable<Timestamp>,
+        reopen_reason -> Nullable<Text>,
+        project_code -> Text,
     }
 }
 
@@ -250,6 +255,18 @@ diesel::table! {
 
 diesel::joinable!(rectifications -> departments (department_id));
 
+diesel::table! {
+    review_samples (id) {
+        id -> BigInt,
+        year -> Integer,
+        number -> BigInt,
+        seed -> BigInt,
+        document -> Text,
+        drawn_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     year_settings,
     evaluation_metrics,
@@ -261,6 +278,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_evaluation_revisions,
     monitoring_reports,
     review_scores,
+    review_samples,
     result_rules,
     rectifications,
     users,

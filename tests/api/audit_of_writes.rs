@@ -324,6 +324,36 @@ async fn every_documented_write_leaves_exactly_one_audit_entry_when_it_succeeds(
         )
         .await;
     }
+    // The bureau's review score of the project table, made final and reopened.
+    run.json(
+        &format!("PUT {project_template}/review-score"),
+        &format!("{project}/review-score"),
+        "project.review_score",
+        &[],
+        json!({"indicators": [{"indicator_id": "1", "score": "45", "reason": "抽查发现面积重复计算"}]}),
+    )
+    .await;
+    for (step, body) in [
+        ("finalize", json!({"comment": "复核完成"})),
+        ("reopen", json!({"reason": "单位补充了作业台账"})),
+    ] {
+        run.json(
+            &format!("POST {project_template}/review-score/{step}"),
+            &format!("{project}/review-score/{step}"),
+            &format!("project.review_score.{step}"),
+            &[],
+            body,
+        )
+        .await;
+    }
+    run.json(
+        "POST /api/v1/years/{year}/review-samples",
+        "/api/v1/years/2021/review-samples",
+        "review_sample.draw",
+        &[],
+        json!({"seed": 1, "size": 1}),
+    )
+    .await;
 
     // The bureau's review score of the report handed in, mid-year monitoring of the approved
     // targets and of the project's, and a year's indicator library imported and removed.
@@ -333,6 +363,22 @@ async fn every_documented_write_leaves_exactly_one_audit_entry_when_it_succeeds(
         "evaluation.review_score",
         &[],
         json!({"indicators": [{"indicator_id": "o", "score": "45", "reason": "抽查发现重复计数"}]}),
+    )
+    .await;
+    run.json(
+        &format!("POST {template}/review-score/finalize"),
+        &format!("{report}/review-score/finalize"),
+        "evaluation.review_score.finalize",
+        &[],
+        json!({}),
+    )
+    .await;
+    run.json(
+        &format!("POST {template}/review-score/reopen"),
+        &format!("{report}/review-score/reopen"),
+        "evaluation.review_score.reopen",
+        &[],
+        json!({"reason": "单位补充了办文登记簿"}),
     )
     .await;
     let monitoring = "/api/v1/departments/{code}/monitoring/{year}/{period}";

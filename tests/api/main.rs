@@ -30,6 +30,7 @@ mod real_reports;
 mod request_ids;
 mod result_application;
 mod review;
+mod review_samples;
 mod review_scores;
 mod schema;
 mod security;

@@ -302,6 +302,19 @@ async fn the_years_notice_grades_published_reports_by_the_years_bands_in_the_bur
         )
         .await;
     assert_eq!(rescored.status, 201, "{}", rescored.body);
+    // The reviewer's draft is not the bureau's score: the notice does not show it.
+    let drafted = b
+        .app
+        .anonymous()
+        .get("/api/v1/public/years/2021/notice")
+        .await;
+    let drafted = drafted.body.as_str().unwrap_or_default();
+    assert!(
+        drafted.contains("<td>单位100</td><td>99.5</td><td></td>") && !drafted.contains("94.5"),
+        "{drafted}"
+    );
+    let finalize = format!("{}/review-score/finalize", evaluation_path("100", 2021));
+    assert_eq!(reviewer.post(&finalize, &json!({})).await.status, 200);
     assert_eq!(reviewer.put(RULES, &dazhou_rules()).await.status, 201);
     let item = reviewer
         .post(

@@ -45,6 +45,10 @@ fn score_path() -> String {
     format!("{}/review-score", evaluation_path("100", 2021))
 }
 
+fn finalize_path() -> String {
+    format!("{}/finalize", score_path())
+}
+
 impl Bureau {
     async fn file_and_submit(&self) {
         let unit = self.app.with_token(&self.unit);
@@ -86,22 +90,38 @@ async fn a_reviewer_rescores_a_submitted_evaluation_and_the_units_self_scores_st
     assert_eq!(comparison["review_total"], "94.5");
     assert_eq!(comparison["difference"], "-5");
 
-    // The unit's report keeps its own score; the unit reads the bureau's beside it.
+    // The unit's report keeps its own score; the unit reads the bureau's beside it once it is
+    // final, not the reviewer's draft.
     let unit = b.app.with_token(&b.unit);
     let evaluation = unit.get(&evaluation_path("100", 2021)).await;
     assert_eq!(
         evaluation.body["report"]["results"]["indicators"][0]["self_score"],
         "50"
     );
+    assert_eq!(given.body["state"], "draft");
+    unit.get(&score_path())
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        reviewer.post(&finalize_path(), &json!({})).await.status,
+        200
+    );
     let read = unit.get(&score_path()).await;
     assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.body["state"], "final");
     assert_eq!(read.body["comparison"], given.body["comparison"]);
     assert_eq!(read.body["review"], rescored());
+    reviewer
+        .post(
+            &format!("{}/reopen", score_path()),
+            &json!({"reason": "单位补充了办文登记簿"}),
+        )
+        .await;
 
     let again = reviewer.put(&score_path(), &rescored()).await;
     assert_eq!(
         (again.status, again.header("etag")),
-        (200, Some("\"1\"".to_owned()))
+        (200, Some("\"3\"".to_owned()))
     );
     reviewer
         .json_with(
@@ -197,6 +217,10 @@ async fn units_that_scored_themselves_above_the_review_by_more_than_the_year_all
     b.file_and_submit().await;
     let reviewer = b.app.with_token(&b.reviewer);
     assert_eq!(reviewer.put(&score_path(), &rescored()).await.status, 201);
+    assert_eq!(
+        reviewer.post(&finalize_path(), &json!({})).await.status,
+        200
+    );
     let list = "/api/v1/years/2021/review-scores/differences";
 
     let at_default = reviewer.get(list).await;
@@ -232,4 +256,215 @@ async fn units_that_scored_themselves_above_the_review_by_more_than_the_year_all
         .get("/api/v1/years/1999/review-scores/differences")
         .await
         .assert_problem(400, "invalid_parameters");
+}
+
+/// A draft is the reviewer's work in progress: the differences do not count it. Made final it
+/// is counted and cannot change; reopened — by the reviewer who made it final or an admin, with
+/// a reason the audit log keeps — it is a draft again and drops out.
+#[actix_rt::test]
+async fn only_a_final_review_score_counts_and_it_changes_only_once_reopened_with_a_reason() {
+    let b = bureau().await;
+    b.file_and_submit().await;
+    let reviewer = b.app.with_token(&b.reviewer);
+    let admin = b.app.admin();
+    admin
+        .put(
+            "/api/v1/years/2021/settings",
+            &json!({"review_difference_threshold": "4"}),
+        )
+        .await;
+    let list = "/api/v1/years/2021/review-scores/differences";
+    let listed = |answer: crate::helpers::Answer| answer.body["items"].as_array().map(Vec::len);
+    reviewer
+        .post(&finalize_path(), &json!({}))
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(reviewer.put(&score_path(), &rescored()).await.status, 201);
+    assert_eq!(listed(reviewer.get(list).await), Some(0));
+
+    reviewer
+        .json_with(
+            Method::POST,
+            &finalize_path(),
+            &[("if-match", "\"7\"")],
+            &json!({}),
+        )
+        .await
+        .assert_problem(412, "precondition_failed");
+    let finalized = reviewer
+        .json_with(
+            Method::POST,
+            &finalize_path(),
+            &[("if-match", "\"1\"")],
+            &json!({}),
+        )
+        .await;
+    assert_eq!(finalized.status, 200, "{}", finalized.body);
+    assert_eq!(finalized.header("etag").as_deref(), Some("\"2\""));
+    assert_eq!(finalized.body["state"], "final");
+    assert_eq!(finalized.body["finalized_by"], "reviewer1");
+    assert_eq!(listed(reviewer.get(list).await), Some(1));
+    reviewer
+        .post(&finalize_path(), &json!({}))
+        .await
+        .assert_problem(409, "review_score_final");
+    reviewer
+        .put(&score_path(), &json!({}))
+        .await
+        .assert_problem(409, "review_score_final");
+
+    let reopen = format!("{}/reopen", score_path());
+    let colleague = b.app.user_token("reviewer2", "reviewer", None).await;
+    b.app
+        .with_token(&colleague)
+        .post(&reopen, &json!({"reason": "换人复核"}))
+        .await
+        .assert_problem(403, "forbidden");
+    b.app
+        .with_token(&b.unit)
+        .post(&reopen, &json!({"reason": "单位不同意复核结果"}))
+        .await
+        .assert_problem(403, "forbidden");
+    reviewer
+        .post(&reopen, &json!({}))
+        .await
+        .assert_problem(422, "invalid_body");
+    let reopened = reviewer
+        .post(&reopen, &json!({"reason": "单位补充了办文登记簿"}))
+        .await;
+    assert_eq!(reopened.status, 200, "{}", reopened.body);
+    assert_eq!(reopened.body["state"], "draft");
+    assert_eq!(reopened.body["reopen_reason"], "单位补充了办文登记簿");
+    assert_eq!(reopened.header("etag").as_deref(), Some("\"3\""));
+    assert_eq!(listed(reviewer.get(list).await), Some(0));
+    reviewer
+        .post(&reopen, &json!({"reason": "再次打开"}))
+        .await
+        .assert_problem(409, "review_score_not_final");
+
+    // Made final again by the reviewer, an admin reopens it too.
+    assert_eq!(
+        reviewer.post(&finalize_path(), &json!({})).await.status,
+        200
+    );
+    assert_eq!(
+        admin
+            .post(&reopen, &json!({"reason": "局长办公会要求重新复核"}))
+            .await
+            .status,
+        200
+    );
+    let audit = admin.get("/api/v1/audit-log?limit=500").await;
+    let reasons: Vec<&str> = audit.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["action"] == "evaluation.review_score.reopen" && i["status"] == 200)
+        .filter_map(|i| i["detail"].as_str())
+        .collect();
+    assert_eq!(reasons, ["局长办公会要求重新复核", "单位补充了办文登记簿"]);
+}
+
+/// A project table is re-scored as its own resource: the table's execution 得分 and each
+/// indicator's 得分 are the unit's self-scores, the table is not touched, and the cycle of
+/// states is the departmental one. A unit reads it once final, another unit never.
+#[actix_rt::test]
+async fn a_reviewer_rescores_a_project_table_beside_the_units_own_scores() {
+    let b = bureau().await;
+    let project = format!("{}/projects/P-01", evaluation_path("100", 2021));
+    let score = format!("{project}/review-score");
+    let unit = b.app.with_token(&b.unit);
+    let reviewer = b.app.with_token(&b.reviewer);
+    let filed = unit.put(&project, &crate::projects::clean_table()).await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    let rescored = json!({
+        "execution": "9",
+        "execution_reason": "执行数按决算复核为90万元",
+        "indicators": [{"indicator_id": "1", "score": "45", "reason": "抽查发现面积重复计算"}]
+    });
+    reviewer
+        .put(&score, &rescored)
+        .await
+        .assert_problem(409, "not_submitted");
+    let submitted = unit
+        .send(Method::POST, &format!("{project}/submit"), &[], Vec::new())
+        .await;
+    assert_eq!(submitted.status, 200, "{}", submitted.body);
+    reviewer
+        .put(
+            &score,
+            &json!({"indicators": [{"indicator_id": "1", "score": "51", "reason": "超过分值"}]}),
+        )
+        .await
+        .assert_problem(422, "invalid_body");
+
+    let given = reviewer.put(&score, &rescored).await;
+    assert_eq!(given.status, 201, "{}", given.body);
+    assert_eq!(given.body["project_code"], "P-01");
+    let comparison = &given.body["comparison"];
+    assert_eq!(
+        (
+            comparison["lines"][0]["self_score"].as_str(),
+            comparison["lines"][0]["review_score"].as_str()
+        ),
+        (Some("9.5"), Some("9"))
+    );
+    assert_eq!(comparison["lines"][1]["difference"], "-5");
+    assert_eq!(comparison["self_total"], "99.5");
+    assert_eq!(comparison["review_total"], "94");
+    assert_eq!(comparison["difference"], "-5.5");
+
+    // The departmental review score is another resource: the unit's departmental report has
+    // none, and the year's differences list departmental scores only.
+    reviewer
+        .get(&score_path())
+        .await
+        .assert_problem(404, "not_found");
+    unit.get(&score).await.assert_problem(404, "not_found");
+    let finalized = reviewer
+        .post(&format!("{score}/finalize"), &json!({}))
+        .await;
+    assert_eq!(finalized.status, 200, "{}", finalized.body);
+    let read = unit.get(&score).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(read.body["comparison"], given.body["comparison"]);
+    let table = unit.get(&project).await;
+    assert_eq!(
+        table.body["table"]["results"]["indicators"][0]["self_score"], "50",
+        "{}",
+        table.body
+    );
+    b.app
+        .with_token(&b.other_unit)
+        .get(&score)
+        .await
+        .assert_problem(404, "not_found");
+    reviewer
+        .put(&score, &rescored)
+        .await
+        .assert_problem(409, "review_score_final");
+    let reopened = reviewer
+        .post(
+            &format!("{score}/reopen"),
+            &json!({"reason": "单位补充了作业台账"}),
+        )
+        .await;
+    assert_eq!(reopened.body["state"], "draft", "{}", reopened.body);
+    let audit = b.app.admin().get("/api/v1/audit-log?limit=500").await;
+    let actions: Vec<&str> = audit.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["status"] == 200 || i["status"] == 201)
+        .filter_map(|i| i["action"].as_str())
+        .filter(|a| a.starts_with("project.review_score"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "project.review_score.reopen",
+            "project.review_score.finalize",
+            "project.review_score"
+        ]
+    );
 }

@@ -238,6 +238,7 @@ fn the_databases_allow_exactly_the_names_of_each_enum_column() {
     use perfeval::domain::department::{FundingType, UnitKind};
     use perfeval::domain::evaluation::EvaluationStatus;
     use perfeval::domain::report::Grade;
+    use perfeval::domain::review_score::ReviewState;
     let names = |all: &[&str]| all.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
     let states = names(&EvaluationStatus::ALL.map(EvaluationStatus::as_str));
     let expected: BTreeMap<(String, String), Vec<String>> = [
@@ -257,6 +258,11 @@ fn the_databases_allow_exactly_the_names_of_each_enum_column() {
         ("project_evaluation_revisions", "status", states.clone()),
         ("evaluation_metrics", "status", states),
         ("users", "role", names(&Role::ALL.map(Role::as_str))),
+        (
+            "review_scores",
+            "state",
+            names(&ReviewState::ALL.map(ReviewState::as_str)),
+        ),
         (
             "evaluation_metrics",
             "grade",
