@@ -7,10 +7,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::FieldError;
 use crate::domain::names::named_enum;
 use crate::domain::report::{EvaluationReport, Goals, Results, is_empty};
 use crate::domain::values::{Amount, Label, Points, Quantity, text_faults};
+use crate::domain::{FieldError, Invalid};
 
 named_enum! {
     /// 金额单位 — the unit the form writes its amounts in.
@@ -285,7 +285,9 @@ impl ProjectTable {
         if self.results.stated_execution_score.is_some() {
             errors.push(FieldError::new(
                 "results.stated_execution_score",
-                "a project table states its execution score as funding.total.stated_score",
+                Invalid::UseInstead {
+                    instead: "funding.total.stated_score".to_owned(),
+                },
             ));
         }
         errors
