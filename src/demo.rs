@@ -135,7 +135,9 @@ fn department(
     index: usize,
     parents: &[UnitCode],
 ) -> Result<Department, String> {
-    let code: UnitCode = format!("D{:05}", index + 1).parse()?;
+    let code: UnitCode = format!("D{:05}", index + 1)
+        .parse()
+        .map_err(|e: crate::domain::Invalid| e.to_string())?;
     let subordinate = !parents.is_empty() && random.chance(25);
     let (name, kind, parent) = if subordinate {
         let parent =
@@ -165,7 +167,9 @@ fn department(
     };
     Ok(Department {
         code,
-        name: format!("{name}（{}）", index + 1).try_into()?,
+        name: format!("{name}（{}）", index + 1)
+            .try_into()
+            .map_err(|e: crate::domain::Invalid| e.to_string())?,
         kind,
         funding_type: Some(if random.chance(85) {
             FundingType::FullAppropriation
@@ -360,7 +364,7 @@ pub fn generate(
             let (document, broken) = report(&mut random, size, previous.as_ref());
             let report: EvaluationReport = serde_json::from_value(document.clone())
                 .map_err(|e| format!("a generated report is not valid: {e}"))?;
-            let year_value = FiscalYear::try_from(i64::from(year))?;
+            let year_value = FiscalYear::try_from(i64::from(year)).map_err(|e| e.to_string())?;
             reports.push((
                 year_value,
                 status(&mut random, year, last_year, broken),

@@ -325,7 +325,7 @@ fn render(
     let department: perfeval::domain::department::Department = read_json(department)?;
     let report: perfeval::domain::report::EvaluationReport = read_json(report)?;
     if let Some(error) = report.structural_errors().first() {
-        return Err(format!("the report is not valid: {}: {}", error.path, error.message).into());
+        return Err(format!("the report is not valid: {}: {}", error.path, error.invalid).into());
     }
     let weights = perfeval::domain::settings::Weights::default();
     // Files carry no approval of targets: every indicator scores as the report states it;
@@ -368,7 +368,8 @@ fn read_password() -> Result<Password, String> {
         let unreadable = |e: std::io::Error| format!("cannot read the password: {e}");
         let first =
             rpassword::prompt_password("Password (10 to 256 characters): ").map_err(unreadable)?;
-        let password = Password::try_from(first.clone())?;
+        let password =
+            Password::try_from(first.clone()).map_err(|e| format!("the password {e}"))?;
         let again = rpassword::prompt_password("The same password again: ").map_err(unreadable)?;
         if again != first {
             return Err("the two passwords differ; nothing was changed".to_owned());
@@ -380,6 +381,7 @@ fn read_password() -> Result<Password, String> {
         .read_line(&mut line)
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
     Password::try_from(line.trim_end_matches(['\r', '\n']).to_owned())
+        .map_err(|e| format!("the password {e}"))
 }
 
 fn manage_user(database: &Database, command: UserCommand) -> Result<(), Failure> {

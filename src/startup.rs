@@ -353,6 +353,7 @@ impl Application {
         let body_deadline = BodyDeadline(settings.limits.body_timeout());
         let openapi = api::openapi();
         let routes = web::Data::new(api::Routes::of(&openapi));
+        let file_routes = web::Data::new(api::representations::FileRoutes::of(&openapi));
         let document = web::Data::new(
             api::OpenApiDocument::of(&openapi)
                 .map_err(|e| StartupError::Configuration(format!("the OpenAPI document: {e}")))?,
@@ -375,6 +376,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             // The document and its UI come before the `/api/v1` scope, which would take the path.
             let app = App::new()
+                .wrap(from_fn(api::representations::middleware))
                 .wrap(from_fn(refused_credentials))
                 .wrap(from_fn(close_when_stopping))
                 .wrap(from_fn(api::json_ends_with_newline))
@@ -394,6 +396,7 @@ impl Application {
                 .app_data(body_deadline)
                 .app_data(query_config())
                 .app_data(routes.clone())
+                .app_data(file_routes.clone())
                 .app_data(read_model.clone())
                 .app_data(document.clone())
                 .service(

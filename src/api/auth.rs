@@ -599,7 +599,7 @@ fn read_login(body: JsonOrForm) -> Result<Login, ApiError> {
             .map(Login::from)
             .map_err(|e| ApiError::InvalidBody {
                 what: "password grant",
-                errors: vec![FieldError::new("", e.to_string())],
+                errors: vec![FieldError::new("", super::extract::refusal(&e.to_string()))],
             }),
     }
 }

@@ -10,10 +10,14 @@ use utoipa::ToSchema;
 use crate::app::AppError;
 use crate::app::forms::FormRefusal;
 use crate::app::{Cause, StoreError};
-use crate::domain::FieldError;
+use serde_json::{Map, Value};
+
+use super::language::Language;
 use crate::domain::checks::Finding;
 use crate::domain::evaluation::{Action, EvaluationStatus, Refusal};
 use crate::domain::upload::UploadError;
+use crate::domain::{FieldError, Invalid};
+use crate::presentation::form::UnreadableCell;
 use crate::presentation::workbook::{Stop, WorkbookError};
 
 /// A problem report (RFC 9457 problem details).
@@ -34,7 +38,7 @@ pub struct Problem {
     pub code: &'static str,
     /// For invalid input: each field that is wrong, and what is wrong with it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<FieldProblem>,
     /// For a stale `If-Match`: the version that is stored now (none when nothing is stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
@@ -48,6 +52,73 @@ pub struct Problem {
     /// which the cause is logged, as in the `X-Request-Id` header.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+}
+
+/// One thing wrong with the input: where, a stable code of what, and the sentence saying it in
+/// the language of the request.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FieldError)]
+pub struct FieldProblem {
+    /// Where in the body the problem is, e.g. `goals.indicators[2].target`; for an uploaded
+    /// workbook the cell (`自评表!E11`); for a library the line (`line 3, code`); empty for
+    /// the body itself.
+    pub path: String,
+    /// What is wrong, as a stable identifier (never translated): `required`, `not_allowed`,
+    /// `unknown_field`, `wrong_type`, `unknown_value`, `wrong_length`, `not_a_number`,
+    /// `negative`, `too_many_digits`, `too_many_decimals`, `out_of_range`, `too_long`,
+    /// `length`, `count`, `too_large`, `blank`, `nul_character`, `malformed`,
+    /// `expected_object`, `too_deep`, `duplicate`, `unknown_reference`, `missing_row`,
+    /// `wrong_total`, `approved_stays`, `target_approved`, `reason_too_short`,
+    /// `above_weight`, `use_instead`, `cycle`, `band_order`, `unreachable_edge`,
+    /// `edge_not_below`, `other_sector`, `formula`, `beyond_heading`, `unclosed_quote`, `unreadable`,
+    /// `invalid`; for a cell of an uploaded table, the cell's fault (`not_an_amount`,
+    /// `not_a_grade` …).
+    #[schema(example = "out_of_range")]
+    pub code: String,
+    /// What is wrong, in words a filer understands, in the language of the request
+    /// (`Accept-Language`); it never holds the code.
+    pub message: String,
+    /// The figures the message names, by name (e.g. `{"min": "1", "max": "500"}`); left
+    /// out when there are none.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    #[schema(value_type = Object)]
+    pub data: Map<String, Value>,
+}
+
+impl FieldProblem {
+    /// `kind` (serialized as its `code` and figures) at `path`, said in `message`.
+    fn of(path: String, kind: &impl Serialize, message: String) -> Self {
+        let mut data = match serde_json::to_value(kind) {
+            Ok(Value::Object(data)) => data,
+            _ => Map::new(),
+        };
+        let code = match data.remove("code") {
+            Some(Value::String(code)) => code,
+            _ => "invalid".to_owned(),
+        };
+        Self {
+            path,
+            code,
+            message,
+            data,
+        }
+    }
+
+    fn of_field(error: &FieldError, language: Language) -> Self {
+        Self::of(
+            error.path.clone(),
+            &error.invalid,
+            super::messages::field_message(&error.invalid, language),
+        )
+    }
+
+    fn of_cell(cell: &UnreadableCell, language: Language) -> Self {
+        Self::of(
+            format!("{}!{}", cell.sheet, cell.cell),
+            &cell.fault,
+            super::messages::cell_fault(&cell.fault, language),
+        )
+    }
 }
 
 /// The error with the chain of its causes, for the log.
@@ -73,6 +144,12 @@ pub enum ApiError {
     },
     #[error("invalid request parameters")]
     InvalidParameters(Vec<FieldError>),
+    /// Cells of an uploaded table that could not be read.
+    #[error("{} cell(s) of the {what} could not be read", .cells.len())]
+    UnreadableCells {
+        what: &'static str,
+        cells: Vec<UnreadableCell>,
+    },
     /// A body of a type the operation does not take; says which it takes.
     #[error("the body must be {0}")]
     UnsupportedMediaType(&'static str),
@@ -160,9 +237,12 @@ impl From<AppError> for ApiError {
                 Ok(refused) => *refused,
                 Err(other) => match other.downcast::<FormRefusal>() {
                     Ok(refusal) => (*refusal).into(),
-                    Err(other) => {
-                        Self::InvalidParameters(vec![FieldError::new("", other.to_string())])
-                    }
+                    Err(other) => Self::InvalidParameters(vec![FieldError::new(
+                        "",
+                        Invalid::Invalid {
+                            detail: other.to_string(),
+                        },
+                    )]),
                 },
             },
             AppError::Failed { context, source } => Self::caused(context, source),
@@ -250,7 +330,7 @@ impl From<FormRefusal> for ApiError {
             FormRefusal::Upload(refusal) => Self::InvalidMultipart(refusal),
             FormRefusal::Workbook(WorkbookError::Unreadable(why)) => Self::InvalidBody {
                 what,
-                errors: vec![FieldError::new("", why)],
+                errors: vec![FieldError::new("", Invalid::Unreadable { detail: why })],
             },
             FormRefusal::Workbook(WorkbookError::TooLarge(bound)) => {
                 Self::WorkbookTooLarge(bound.to_string())
@@ -262,18 +342,7 @@ impl From<FormRefusal> for ApiError {
             FormRefusal::Workbook(WorkbookError::Stopped(stop @ Stop::Abandoned)) => {
                 Self::Unavailable(stop.to_string())
             }
-            FormRefusal::Cells(cells) => Self::InvalidBody {
-                what,
-                errors: cells
-                    .iter()
-                    .map(|cell| {
-                        FieldError::new(
-                            format!("{}!{}", cell.sheet, cell.cell),
-                            super::messages::cell_fault(&cell.fault, super::language::current()),
-                        )
-                    })
-                    .collect(),
-            },
+            FormRefusal::Cells(cells) => Self::UnreadableCells { what, cells },
         }
     }
 }
@@ -361,7 +430,9 @@ impl ApiError {
         use StatusCode as S;
         match self {
             Self::MalformedJson(_) => ("malformed_json", "Malformed JSON", S::BAD_REQUEST),
-            Self::InvalidBody { .. } => ("invalid_body", "Invalid body", S::UNPROCESSABLE_ENTITY),
+            Self::InvalidBody { .. } | Self::UnreadableCells { .. } => {
+                ("invalid_body", "Invalid body", S::UNPROCESSABLE_ENTITY)
+            }
             Self::InvalidParameters(_) => {
                 ("invalid_parameters", "Invalid parameters", S::BAD_REQUEST)
             }
@@ -458,9 +529,10 @@ impl ResponseError for ApiError {
         if let Self::Internal { .. } = self {
             log::error!("internal error: {}", with_causes(self));
         }
-        let (title, detail) = match super::language::current() {
-            super::language::Language::Zh => super::messages::problem_zh(self),
-            super::language::Language::En => (
+        let language = super::language::current();
+        let (title, detail) = match language {
+            Language::Zh => super::messages::problem_zh(self),
+            Language::En => (
                 title,
                 match self {
                     Self::Internal { .. } => "the service failed to answer this request; the cause has been logged under the request id in `instance`".to_owned(),
@@ -472,7 +544,20 @@ impl ResponseError for ApiError {
         let (errors, current_version) = match self {
             Self::InvalidBody { errors, .. }
             | Self::InvalidParameters(errors)
-            | Self::InvalidChange(errors) => (errors.clone(), None),
+            | Self::InvalidChange(errors) => (
+                errors
+                    .iter()
+                    .map(|error| FieldProblem::of_field(error, language))
+                    .collect(),
+                None,
+            ),
+            Self::UnreadableCells { cells, .. } => (
+                cells
+                    .iter()
+                    .map(|cell| FieldProblem::of_cell(cell, language))
+                    .collect(),
+                None,
+            ),
             Self::PreconditionFailed { current } => (Vec::new(), *current),
             _ => (Vec::new(), None),
         };

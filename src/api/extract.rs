@@ -17,11 +17,12 @@ use serde_json::error::Category;
 use super::error::ApiError;
 use crate::app::Window;
 pub use crate::app::evaluations::EvaluationKey;
-use crate::domain::FieldError;
 use crate::domain::evaluation::Precondition;
+use crate::domain::invalid::{JsonType, TextForm};
 use crate::domain::report::MAX_NESTING;
 use crate::domain::upload::Upload;
 use crate::domain::values::UnitCode;
+use crate::domain::{FieldError, Invalid};
 
 /// The most bytes a request body may have; a larger one is refused with 413.
 #[derive(Debug, Clone, Copy)]
@@ -272,10 +273,7 @@ impl JsonBody {
         if self.0.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
             return Err(ApiError::InvalidBody {
                 what,
-                errors: vec![FieldError::new(
-                    path,
-                    "expected a JSON object, not an array",
-                )],
+                errors: vec![FieldError::new(path, Invalid::ExpectedObject)],
             });
         }
         if let Some(deepest) = too_deep(&self.0, depth_of(path)) {
@@ -283,9 +281,7 @@ impl JsonBody {
                 what,
                 errors: vec![FieldError::new(
                     join_path(path, &deepest),
-                    format!(
-                        "nests deeper than a report may: at most {MAX_NESTING} levels of objects and arrays from the report's root"
-                    ),
+                    Invalid::TooDeep { max: MAX_NESTING },
                 )],
             });
         }
@@ -300,9 +296,9 @@ impl JsonBody {
                 }
                 Category::Data => ApiError::InvalidBody {
                     what,
-                    errors: vec![FieldError::new(
+                    errors: vec![refusal_at(
                         join_path(path, &inner_path),
-                        data_message(&error),
+                        &data_message(&error),
                     )],
                 },
             }
@@ -426,30 +422,184 @@ fn data_message(error: &serde_json::Error) -> String {
     }
 }
 
+/// What serde's text of an error says is wrong, as a kind: a refusal of one of the domain's
+/// value types read back whole, else serde's own sentences (a missing or unknown field, a
+/// value of the wrong type or none of the names) read by their fixed form; anything else is
+/// kept as its words in `detail`.
+pub(super) fn refusal(message: &str) -> Invalid {
+    if let Some(invalid) = Invalid::carried_in(message) {
+        return invalid;
+    }
+    let quoted = |text: &str| -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    };
+    if message.starts_with("missing field `") {
+        return Invalid::Required;
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let mut names = quoted(rest);
+        if !names.is_empty() {
+            let field = names.remove(0);
+            return Invalid::UnknownField {
+                field,
+                expected: names,
+            };
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let mut names = quoted(rest);
+        if !names.is_empty() {
+            let value = names.remove(0);
+            return Invalid::UnknownValue {
+                value,
+                expected: names,
+            };
+        }
+    }
+    if let Some(rest) = message.strip_prefix("duplicate field ")
+        && let Some(value) = quoted(rest).into_iter().next()
+    {
+        return Invalid::Duplicate { value };
+    }
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        return Invalid::WrongType {
+            found: json_type(found),
+            expected: json_type(expected),
+        };
+    }
+    if let Some((value, expected)) = message
+        .strip_prefix("invalid value: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        let (min, max) = integer_bounds(expected);
+        return Invalid::OutOfRange {
+            value: quoted(value).into_iter().next(),
+            min,
+            max,
+        };
+    }
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid length ")
+        .and_then(|rest| rest.split_once(", expected "))
+        && let Ok(found) = found.parse()
+    {
+        let expected = expected
+            .split(|c: char| !c.is_ascii_digit())
+            .find_map(|n| n.parse().ok())
+            .unwrap_or_default();
+        return Invalid::WrongLength { found, expected };
+    }
+    if message.starts_with("number out of range") {
+        return Invalid::OutOfRange {
+            value: None,
+            min: None,
+            max: None,
+        };
+    }
+    if message.starts_with("invalid digit") || message.starts_with("cannot parse") {
+        return Invalid::NotANumber {
+            text: String::new(),
+        };
+    }
+    Invalid::Invalid {
+        detail: message.to_owned(),
+    }
+}
+
+/// The refusal serde's `message` says at `path`; a missing field is named at its own path.
+fn refusal_at(path: String, message: &str) -> FieldError {
+    let invalid = refusal(message);
+    let path = match (&invalid, message.strip_prefix("missing field `")) {
+        (Invalid::Required, Some(rest)) => {
+            let field = rest.split('`').next().unwrap_or_default();
+            join_path(&path, field)
+        }
+        _ => path,
+    };
+    FieldError::new(path, invalid)
+}
+
+/// The kind of JSON value serde names in a type error (`string "x"`, `a u32`, `struct X` …).
+fn json_type(named: &str) -> JsonType {
+    let named = named.trim_start_matches("a ").trim_start_matches("an ");
+    let word = named.split([' ', '`']).next().unwrap_or_default();
+    match word {
+        "string" | "str" | "char" | "character" | "unit" => JsonType::String,
+        "integer" | "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "usize"
+        | "isize" => JsonType::Integer,
+        "floating" | "f32" | "f64" | "number" | "decimal" => JsonType::Number,
+        "boolean" | "bool" => JsonType::Boolean,
+        "null" | "none" => JsonType::Null,
+        "sequence" | "array" | "tuple" | "list" => JsonType::Array,
+        "map" | "struct" | "object" => JsonType::Object,
+        _ => JsonType::Other,
+    }
+}
+
+/// The bounds of the integer type serde names as expected (`u32`, `i64` …), when it is one.
+fn integer_bounds(expected: &str) -> (Option<String>, Option<String>) {
+    let bounds = |min: i128, max: i128| (Some(min.to_string()), Some(max.to_string()));
+    match expected.trim_start_matches("a ").trim_start_matches("an ") {
+        "u8" => bounds(0, u8::MAX.into()),
+        "u16" => bounds(0, u16::MAX.into()),
+        "u32" => bounds(0, u32::MAX.into()),
+        "u64" | "usize" => bounds(0, u64::MAX.into()),
+        "i32" => bounds(i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => bounds(i64::MIN.into(), i64::MAX.into()),
+        _ => (None, None),
+    }
+}
+
+/// Why a text read as a parameter is refused, as a kind.
+pub trait Refusal {
+    fn invalid(&self, raw: &str) -> Invalid;
+}
+
+impl Refusal for Invalid {
+    fn invalid(&self, _: &str) -> Invalid {
+        self.clone()
+    }
+}
+
+impl Refusal for std::num::ParseIntError {
+    fn invalid(&self, raw: &str) -> Invalid {
+        Invalid::NotANumber {
+            text: raw.to_owned(),
+        }
+    }
+}
+
+impl Refusal for String {
+    fn invalid(&self, _: &str) -> Invalid {
+        Invalid::Invalid {
+            detail: self.clone(),
+        }
+    }
+}
+
 /// A path parameter, parsed; what does not parse is named with what is wrong with it.
 pub(super) fn parameter<T>(req: &HttpRequest, name: &str) -> Result<T, FieldError>
 where
     T: std::str::FromStr,
-    T::Err: ToString,
+    T::Err: Refusal,
 {
     let raw = req.match_info().get(name).unwrap_or_default();
-    raw.parse().map_err(|e: T::Err| {
-        let reason = e.to_string();
-        // The service's own types say what is wrong in words; numbers do not.
-        let message = if reason.contains('`') {
-            reason
-        } else {
-            format!("`{raw}` is not a valid {name}")
-        };
-        FieldError::new(name, message)
-    })
+    raw.parse()
+        .map_err(|e: T::Err| FieldError::new(name, e.invalid(raw)))
 }
 
 /// A path parameter, parsed, or a 400 that names it.
 pub fn path_parameter<T>(req: &HttpRequest, name: &str) -> Result<T, ApiError>
 where
     T: std::str::FromStr,
-    T::Err: ToString,
+    T::Err: Refusal,
 {
     parameter(req, name).map_err(|e| ApiError::InvalidParameters(vec![e]))
 }
@@ -530,7 +680,15 @@ impl FromRequest for IfMatch {
         let invalid = || {
             ApiError::InvalidParameters(vec![FieldError::new(
                 "If-Match",
-                "must be `*` or one ETag as the service sent it, e.g. \"3\"",
+                Invalid::Malformed {
+                    text: req
+                        .headers()
+                        .get(header::IF_MATCH)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    form: TextForm::Etag,
+                },
             )])
         };
         let precondition = match req.headers().get(header::IF_MATCH) {
@@ -564,13 +722,17 @@ pub fn window(limit: Option<i64>, offset: Option<i64>) -> Result<Window, ApiErro
     let offset = offset.unwrap_or(0);
     let mut errors = Vec::new();
     if !(1..=MAX_LIMIT).contains(&limit) {
-        errors.push(FieldError::new(
-            "limit",
-            format!("must be from 1 to {MAX_LIMIT}"),
-        ));
+        errors.push(FieldError::new("limit", Invalid::between(1, MAX_LIMIT)));
     }
     if offset < 0 {
-        errors.push(FieldError::new("offset", "must not be negative"));
+        errors.push(FieldError::new(
+            "offset",
+            Invalid::OutOfRange {
+                value: Some(offset.to_string()),
+                min: Some("0".to_owned()),
+                max: None,
+            },
+        ));
     }
     if errors.is_empty() {
         Ok(Window { limit, offset })
@@ -582,7 +744,15 @@ pub fn window(limit: Option<i64>, offset: Option<i64>) -> Result<Window, ApiErro
 /// Query strings that cannot be read are answered as problems too.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error, _| {
-        ApiError::InvalidParameters(vec![FieldError::new("query", error.to_string())]).into()
+        let message = match &error {
+            actix_web::error::QueryPayloadError::Deserialize(error) => error.to_string(),
+            other => other.to_string(),
+        };
+        let field = match refusal_at(String::new(), &message) {
+            FieldError { path, invalid } if path.is_empty() => FieldError::new("query", invalid),
+            named => named,
+        };
+        ApiError::InvalidParameters(vec![field]).into()
     })
 }
 

@@ -20,7 +20,6 @@ use crate::app::audit::Trail;
 use crate::app::evaluations::EvaluationKey;
 use crate::app::forms::ClientGone;
 use crate::app::library::{ImportRefusal, LibraryUpload, LibraryView};
-use crate::domain::FieldError;
 use crate::domain::access::Caller;
 use crate::domain::department::UnitKind;
 use crate::domain::library::{
@@ -28,6 +27,7 @@ use crate::domain::library::{
 };
 use crate::domain::project::ProjectCode;
 use crate::domain::values::FiscalYear;
+use crate::domain::{FieldError, Invalid};
 
 /// The year's indicator library: its own where the bureau imported one, else the common
 /// indicators the service ships (财预〔2013〕53号; docs/library.md). Roles: any authenticated
@@ -84,7 +84,10 @@ fn sector(named: Option<String>) -> Result<Option<String>, ApiError> {
         Some(sector) if sector.is_empty() || sector.chars().count() > MAX_SECTOR_CHARS => {
             Err(ApiError::InvalidParameters(vec![FieldError::new(
                 "sector",
-                "a sector is 1 to 100 characters".to_owned(),
+                Invalid::Length {
+                    min: 1,
+                    max: MAX_SECTOR_CHARS,
+                },
             )]))
         }
         named => Ok(named),
@@ -218,7 +221,7 @@ fn refused(refusal: ImportRefusal) -> ApiError {
                     Some(column) => format!("line {}, {column}", error.line),
                     None => format!("line {}", error.line),
                 };
-                FieldError::new(at, error.message)
+                FieldError::new(at, error.invalid)
             })
             .collect(),
     }
@@ -413,16 +416,16 @@ pub async fn suggestions(
     query: web::Query<SuggestionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let invalid = |field: &str, message: &str| {
-        ApiError::InvalidParameters(vec![FieldError::new(field, message.to_owned())])
-    };
     let of = match (&query.project, &query.project_kind) {
         (None, None) => TargetsFor::Departmental,
         (_, Some(kind)) if kind.is_empty() || kind.chars().count() > MAX_PROJECT_KIND_CHARS => {
-            return Err(invalid(
+            return Err(ApiError::InvalidParameters(vec![FieldError::new(
                 "project_kind",
-                "a project kind is 1 to 100 characters",
-            ));
+                Invalid::Length {
+                    min: 1,
+                    max: MAX_PROJECT_KIND_CHARS,
+                },
+            )]));
         }
         (_, kind) => TargetsFor::Project { kind: kind.clone() },
     };

@@ -8,6 +8,7 @@ use super::language::Language;
 use crate::domain::comparison::DeviationBand;
 use crate::domain::department::UnitKind;
 use crate::domain::evaluation::EvaluationStatus;
+use crate::domain::invalid::{Invalid, JsonType, TextForm};
 use crate::domain::report::Grade;
 use crate::domain::upload::{MAX_PART_HEADER_BYTES, MAX_PARTS, UploadError};
 use crate::presentation::form::CellFault;
@@ -26,6 +27,10 @@ pub fn problem_zh(error: &ApiError) -> (&'static str, String) {
             format!("有 {} 处内容无法读取，见 errors 中各项", errors.len()),
         ),
         E::InvalidParameters(_) => ("参数错误", "请求参数有误，见 errors 中各项".to_owned()),
+        E::UnreadableCells { cells, .. } => (
+            "内容无法读取",
+            format!("有 {} 处内容无法读取，见 errors 中各项", cells.len()),
+        ),
         E::UnsupportedMediaType(_) => (
             "不支持的内容类型",
             "请求正文的类型不被接受：JSON 接口请发送 application/json".to_owned(),
@@ -262,6 +267,136 @@ fn cell_fault_en(fault: &CellFault) -> String {
             "this is a project table (项目支出绩效自评表): send it to its project's form.xlsx"
                 .to_owned()
         }
+    }
+}
+
+/// What is wrong with a field, in `language`: English as the kind says it, Chinese written
+/// here; neither holds the code.
+pub fn field_message(invalid: &Invalid, language: Language) -> String {
+    match language {
+        Language::En => invalid.to_string(),
+        Language::Zh => field_message_zh(invalid),
+    }
+}
+
+fn json_type_zh(kind: JsonType) -> &'static str {
+    match kind {
+        JsonType::String => "文字",
+        JsonType::Integer => "整数",
+        JsonType::Number => "数字",
+        JsonType::Boolean => "是/否（true 或 false）",
+        JsonType::Null => "空值（null）",
+        JsonType::Array => "数组",
+        JsonType::Object => "对象",
+        JsonType::Other => "其他类型的值",
+    }
+}
+
+fn text_form_zh(form: TextForm) -> &'static str {
+    match form {
+        TextForm::UnitCode => "单位代码（1 至 32 位字母、数字、“-”或“_”，以字母或数字开头）",
+        TextForm::IndicatorCode => "指标代码（1 至 32 位字母、数字、“-”“_”或“.”）",
+        TextForm::Username => "用户名（1 至 64 位字母、数字、“.”“_”“-”或“@”）",
+        TextForm::Period => "监控期（“1-N”，表示 1 至 N 月，N 为 1 至 12）",
+        TextForm::Year => "年度（如 2021）",
+        TextForm::Etag => "版本条件（“*”或服务给出的 ETag，如 \"3\"）",
+        TextForm::ScoringRule => {
+            "评分规则（proportional、all_or_nothing、bands 或 step_deduction:<分值>/<每百分点>[/<下限>]）"
+        }
+    }
+}
+
+fn field_message_zh(invalid: &Invalid) -> String {
+    use Invalid as I;
+    let listed = |items: &[String]| {
+        items
+            .iter()
+            .map(|item| format!("“{item}”"))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    match invalid {
+        I::Required => "不能缺少".to_owned(),
+        I::NotAllowed => "此处不应填写".to_owned(),
+        I::UnknownField { field, expected } if expected.is_empty() => {
+            format!("没有“{field}”这一项")
+        }
+        I::UnknownField { field, expected } => {
+            format!("没有“{field}”这一项；可填的项为：{}", listed(expected))
+        }
+        I::WrongType { found, expected } => format!(
+            "应为{}，实为{}",
+            json_type_zh(*expected),
+            json_type_zh(*found)
+        ),
+        I::UnknownValue { value, expected } => {
+            format!("“{value}”不是可选的值；可选：{}", listed(expected))
+        }
+        I::WrongLength { found, expected } => {
+            format!("有 {found} 项，应为 {expected} 项")
+        }
+        I::NotANumber { text } => format!("“{text}”不是数字（应写作如“1659.36”）"),
+        I::Negative { text } => format!("“{text}”是负数；金额不能为负"),
+        I::TooManyDigits { text, max } => format!("“{text}”的整数部分超过 {max} 位"),
+        I::TooManyDecimals { text, max } => format!("“{text}”的小数超过 {max} 位"),
+        I::OutOfRange { value, min, max } => {
+            let what = value
+                .as_deref()
+                .map_or_else(String::new, |v| format!("“{v}”"));
+            match (min, max) {
+                (Some(min), Some(max)) => format!("{what}应在 {min} 至 {max} 之间"),
+                (Some(min), None) => format!("{what}不能小于 {min}"),
+                (None, Some(max)) => format!("{what}不能大于 {max}"),
+                (None, None) => format!("{what}超出范围"),
+            }
+        }
+        I::TooLong { max } => format!("超过 {max} 个字"),
+        I::Length { min, max } => format!("应为 {min} 至 {max} 个字"),
+        I::Count { min, max } => format!("应有 {min} 至 {max} 项"),
+        I::TooLarge { max } => format!("超过 {max} 字节"),
+        I::Blank => "不能为空".to_owned(),
+        I::NulCharacter => "含有无法保存的空字符（U+0000）".to_owned(),
+        I::Malformed { text, form } => format!("“{text}”不是有效的{}", text_form_zh(*form)),
+        I::ExpectedObject => "应为 JSON 对象，而不是数组".to_owned(),
+        I::TooDeep { max } => format!("嵌套超过报告允许的 {max} 层"),
+        I::OtherSector {
+            indicator,
+            sector,
+            expected,
+        } => format!(
+            "指标 {indicator} 属于行业“{sector}”；按行业“{expected}”导入的指标库只能含该行业的指标"
+        ),
+        I::Duplicate { value } => format!("“{value}”重复出现"),
+        I::UnknownReference { value } => format!("不存在“{value}”"),
+        I::MissingRow { value } => format!("“{value}”没有对应的行；每一项都须列出"),
+        I::WrongTotal { total, expected } => format!("合计为 {total}，应为 {expected}"),
+        I::ApprovedStays { approved: None } => "已经批准，不能更改".to_owned(),
+        I::ApprovedStays {
+            approved: Some(approved),
+        } => format!("已批准为“{approved}”，不能更改"),
+        I::TargetApproved { approved } => format!(
+            "已批准的指标值为“{approved}”，不能更改；如需调整，请填写调整后指标值及调整原因，由审核人批准"
+        ),
+        I::ReasonTooShort {
+            min_chinese,
+            min_letters,
+            min_distinct,
+        } => format!(
+            "调整指标值须写明调整原因：至少 {min_chinese} 个汉字或 {min_letters} 个字母数字，其中至少 {min_distinct} 个互不相同"
+        ),
+        I::AboveWeight { weight } => format!("得分超过该指标的分值 {weight}"),
+        I::UseInstead { instead } => format!("应填写在“{instead}”中"),
+        I::Cycle { value } => format!("会使“{value}”成为自己的上级"),
+        I::BandOrder => "须为四档：优、良、中、差，按此顺序".to_owned(),
+        I::UnreachableEdge { edge, .. } => {
+            format!("按本年度的分界规则，分界为 {edge} 时该档永远达不到")
+        }
+        I::EdgeNotBelow { edge, above } => format!("分界 {edge} 不低于上一档的 {above}"),
+        I::Formula => "是公式；请填写数值".to_owned(),
+        I::BeyondHeading => "超出了标题行的最后一列".to_owned(),
+        I::UnclosedQuote => "引号未闭合".to_owned(),
+        I::Unreadable { .. } => "无法读取（文件不完整或不是 .xlsx 工作簿）".to_owned(),
+        I::Invalid { .. } => "内容无效".to_owned(),
     }
 }
 

@@ -28,6 +28,7 @@ pub mod openapi;
 pub mod projects;
 pub mod public;
 pub mod publishing;
+pub mod representations;
 pub mod request_id;
 pub mod responses;
 pub mod result_application;

@@ -18,7 +18,6 @@ use crate::app;
 use crate::app::Store;
 use crate::app::audit::Trail;
 use crate::app::monitoring::Assessed;
-use crate::domain::FieldError;
 use crate::domain::access::Caller;
 use crate::domain::checks::Severity;
 use crate::domain::cycle::Change;
@@ -28,6 +27,7 @@ use crate::domain::monitoring::{
 };
 use crate::domain::project::{Direction, ProjectCode};
 use crate::domain::values::{FiscalYear, UnitCode};
+use crate::domain::{FieldError, Invalid};
 use crate::presentation::monitoring::{forecasts_csv, warnings_csv};
 
 /// Which departmental monitoring report: `{code}`, `{year}` and `{period}`.
@@ -123,7 +123,7 @@ impl FromRequest for ProjectMonitoringPath {
             }),
             Subject::Department => Err(ApiError::InvalidParameters(vec![FieldError::new(
                 "project",
-                "a project code is needed",
+                Invalid::Required,
             )])),
         }))
     }

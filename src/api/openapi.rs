@@ -136,11 +136,86 @@ pub fn finish(document: openapi::OpenApi) -> openapi::OpenApi {
             upload.insert("additionalProperties".to_owned(), json!({"type": "string"}));
         }
     }
+    if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
+        file_operations(paths);
+    }
     if let Some(paths) = value.get_mut("paths") {
         plain_schema(paths, &schemas);
         report_examples(paths);
     }
     serde_json::from_value(value).unwrap_or(document)
+}
+
+/// The file suffixes of a table's file representations, with the media type each answers
+/// and the `format` it stands for.
+pub const FILE_SUFFIXES: [(&str, &str, &str); 2] =
+    [(".csv", "text/csv", "csv"), (".xlsx", XLSX, "xlsx")];
+
+/// Each table that answers JSON, and CSV or XLSX by `format`, also as operations of their
+/// own, `{path}.csv` and `{path}.xlsx` (the same answer as `?format=csv` and `?format=xlsx`,
+/// which keep working): client generators pick one schema per answer, and under one
+/// operation they read the file as the JSON table. A table whose path ends in a parameter
+/// (an indicator's code may end in `.csv`) keeps the query form only.
+fn file_operations(paths: &mut Map<String, Value>) {
+    let mut added = Vec::new();
+    for (path, item) in paths.iter() {
+        let Some(get) = item.get("get").and_then(Value::as_object) else {
+            continue;
+        };
+        if path.ends_with('}') || !takes_format(get) {
+            continue;
+        }
+        let content = &get["responses"]["200"]["content"];
+        if content.get("application/json").is_none() {
+            continue;
+        }
+        for (suffix, media, format) in FILE_SUFFIXES {
+            let Some(file) = content.get(media) else {
+                continue;
+            };
+            let mut operation = get.clone();
+            if let Some(Value::Array(parameters)) = operation.get_mut("parameters") {
+                parameters.retain(|p| p["name"] != "format");
+            }
+            if let Some(Value::String(id)) = operation.get_mut("operationId") {
+                id.push('_');
+                id.push_str(format);
+            }
+            let description = operation
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            operation.insert(
+                "description".to_owned(),
+                json!(format!(
+                    "{description}\n\nThis operation answers the table as {} only: the same as `{path}?format={format}`.",
+                    format.to_uppercase()
+                )),
+            );
+            if let Some(ok) = operation
+                .get_mut("responses")
+                .and_then(|r| r.get_mut("200"))
+                .and_then(Value::as_object_mut)
+            {
+                ok.insert("content".to_owned(), json!({ media: file }));
+            }
+            added.push((format!("{path}{suffix}"), json!({"get": operation})));
+        }
+    }
+    paths.extend(added);
+}
+
+/// Whether an operation takes `format` in its query.
+pub fn takes_format(operation: &Map<String, Value>) -> bool {
+    operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|parameters| {
+            parameters
+                .iter()
+                .any(|p| p["name"] == "format" && p["in"] == "query")
+        })
 }
 
 /// The seed report (开福区人民政府办公室, 2021), as a unit posts it.

@@ -14,7 +14,6 @@ use crate::app;
 use crate::app::Store;
 use crate::app::audit::Trail;
 use crate::app::review::Revision;
-use crate::domain::FieldError;
 use crate::domain::access::Caller;
 use crate::domain::checks::{ApprovedGoals, Finding, Severity};
 use crate::domain::evaluation::{Action, EvaluationStatus};
@@ -22,6 +21,7 @@ use crate::domain::report::EvaluationReport;
 use crate::domain::scoring::Scorecard;
 use crate::domain::settings::Weights;
 use crate::domain::values::Text;
+use crate::domain::{FieldError, Invalid};
 
 /// A comment on an action; required when returning an evaluation.
 #[derive(Deserialize, ToSchema)]
@@ -44,10 +44,7 @@ pub(super) fn action_comment(body: &JsonBody, action: Action) -> Result<Option<S
             if action == Action::Return && comment.is_none() {
                 return Err(ApiError::InvalidBody {
                     what: "return",
-                    errors: vec![FieldError::new(
-                        "comment",
-                        "a returned evaluation carries a comment saying what to change",
-                    )],
+                    errors: vec![FieldError::new("comment", Invalid::Required)],
                 });
             }
             Ok(comment)

@@ -14,6 +14,7 @@ use super::evaluations::project;
 use super::forms::{Budget, ClientGone, FormRefusal};
 use super::result_application::year_rules;
 use super::{AppError, input};
+use crate::domain::Invalid;
 use crate::domain::access::Caller;
 use crate::domain::department::UnitKind;
 use crate::domain::library::{
@@ -118,11 +119,11 @@ pub fn export_workbook(
 pub struct ImportRefusal(pub Vec<LineError>);
 
 impl ImportRefusal {
-    fn at_start(message: String) -> Self {
+    fn at_start(invalid: Invalid) -> Self {
         Self(vec![LineError {
             line: 1,
             column: None,
-            message,
+            invalid,
         }])
     }
 }
@@ -176,10 +177,10 @@ pub fn import(
                             AppError::Invalid(Box::new(ImportRefusal(
                                 wrong
                                     .into_iter()
-                                    .map(|(at, message)| LineError {
+                                    .map(|(at, invalid)| LineError {
                                         line: at.and_then(|at| lines.get(at).copied()).unwrap_or(1),
                                         column: None,
-                                        message,
+                                        invalid,
                                     })
                                     .collect(),
                             )))
@@ -230,7 +231,9 @@ fn read_upload(
         Ok(read) => Ok(Ok(read)),
         Err(WorkbookRefusal::Rows(errors)) => Ok(Err(ImportRefusal(errors.0))),
         Err(WorkbookRefusal::Workbook(WorkbookError::Unreadable(why))) => {
-            Ok(Err(ImportRefusal::at_start(why)))
+            Ok(Err(ImportRefusal::at_start(Invalid::Unreadable {
+                detail: why,
+            })))
         }
         Err(WorkbookRefusal::Workbook(other)) => input(Err(FormRefusal::Workbook(other))),
     }
@@ -239,15 +242,14 @@ fn read_upload(
 /// A library from CSV text, within its bounds, with the line each indicator was read from.
 fn read_csv(text: &[u8]) -> Result<(Library, Vec<usize>), ImportRefusal> {
     if text.len() > MAX_CSV_BYTES {
-        return Err(ImportRefusal::at_start(format!(
-            "the library is {} bytes, more than the {MAX_CSV_BYTES} a library may have",
-            text.len()
-        )));
+        return Err(ImportRefusal::at_start(Invalid::TooLarge {
+            max: MAX_CSV_BYTES,
+        }));
     }
     let Ok(text) = std::str::from_utf8(text) else {
-        return Err(ImportRefusal::at_start(
-            "the library is not UTF-8 text".to_owned(),
-        ));
+        return Err(ImportRefusal::at_start(Invalid::Unreadable {
+            detail: "the library is not UTF-8 text".to_owned(),
+        }));
     };
     library::parse_lines(text).map_err(|errors| ImportRefusal(errors.0))
 }

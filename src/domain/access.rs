@@ -3,9 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::invalid::{Invalid, TextForm, deserialize_through};
 use super::names::named_enum;
 use super::values::UnitCode;
 
@@ -24,8 +25,8 @@ named_enum! {
 }
 
 /// 用户名 — 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(into = "String")]
 #[schema(value_type = String, example = "zhang.wei", pattern = r"^[0-9A-Za-z._@-]{1,64}$")]
 pub struct Username(String);
 
@@ -36,7 +37,7 @@ impl Username {
 }
 
 impl FromStr for Username {
-    type Err = String;
+    type Err = Invalid;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let well_formed = (1..=64).contains(&text.len())
@@ -46,15 +47,16 @@ impl FromStr for Username {
         if well_formed {
             Ok(Self(text.to_owned()))
         } else {
-            Err(format!(
-                "`{text}` is not a username: 1 to 64 letters, digits, '.', '_', '-' or '@'"
-            ))
+            Err(Invalid::Malformed {
+                text: text.to_owned(),
+                form: TextForm::Username,
+            })
         }
     }
 }
 
 impl TryFrom<String> for Username {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         text.parse()
@@ -74,8 +76,7 @@ impl fmt::Display for Username {
 }
 
 /// A password as a user chose it: 10 to 256 characters. Never printed.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
 
 // By hand: the derive cannot give a newtype's text its lengths.
@@ -106,18 +107,17 @@ impl Password {
 }
 
 impl TryFrom<String> for Password {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         let length = text.chars().count();
         if (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&length) {
             Ok(Self(text))
         } else {
-            Err(format!(
-                "a password has {} to {} characters",
-                Self::MIN_CHARS,
-                Self::MAX_CHARS
-            ))
+            Err(Invalid::Length {
+                min: Self::MIN_CHARS,
+                max: Self::MAX_CHARS,
+            })
         }
     }
 }
@@ -171,3 +171,5 @@ impl Caller {
         }
     }
 }
+
+deserialize_through!(String => Username, Password);

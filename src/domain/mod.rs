@@ -8,6 +8,7 @@ pub mod cycle;
 pub mod department;
 pub mod evaluation;
 pub mod figures;
+pub mod invalid;
 pub mod library;
 pub mod monitoring;
 pub mod names;
@@ -22,20 +23,22 @@ pub mod settings;
 pub mod upload;
 pub mod values;
 
+pub use invalid::Invalid;
+
 /// One thing wrong with the input, at a place in the JSON document.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// Where in the body the problem is, e.g. `goals.indicators[2].target`; empty for the body itself.
     pub path: String,
-    /// What is wrong, in words a filer understands.
-    pub message: String,
+    /// What is wrong: a stable kind with its figures, put in words by the api layer.
+    pub invalid: Invalid,
 }
 
 impl FieldError {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(path: impl Into<String>, invalid: Invalid) -> Self {
         Self {
             path: path.into(),
-            message: message.into(),
+            invalid,
         }
     }
 }

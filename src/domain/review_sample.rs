@@ -21,10 +21,10 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::FieldError;
 use super::department::UnitKind;
 use super::report::Grade;
 use super::values::{FiscalYear, Label, UnitCode};
+use super::{FieldError, Invalid};
 
 /// The largest seed: the largest integer a JSON number carries exactly (2^53 − 1).
 pub const MAX_SEED: u64 = (1 << 53) - 1;
@@ -83,7 +83,11 @@ impl SampleRequest {
         if self.seed.is_some_and(|seed| seed > MAX_SEED) {
             errors.push(FieldError::new(
                 "seed",
-                format!("a seed is at most {MAX_SEED}"),
+                Invalid::OutOfRange {
+                    value: self.seed.map(|seed| seed.to_string()),
+                    min: Some("0".to_owned()),
+                    max: Some(MAX_SEED.to_string()),
+                },
             ));
         }
         if self
@@ -92,20 +96,33 @@ impl SampleRequest {
         {
             errors.push(FieldError::new(
                 "size",
-                format!("a size is 1 to {MAX_SIZE}"),
+                Invalid::OutOfRange {
+                    value: self.size.map(|size| size.to_string()),
+                    min: Some("1".to_owned()),
+                    max: Some(MAX_SIZE.to_string()),
+                },
             ));
         }
         if self.percent.is_some_and(|p| !(1..=100).contains(&p)) {
-            errors.push(FieldError::new("percent", "a share is 1 to 100 percent"));
+            errors.push(FieldError::new(
+                "percent",
+                Invalid::OutOfRange {
+                    value: self.percent.map(|p| p.to_string()),
+                    min: Some("1".to_owned()),
+                    max: Some("100".to_owned()),
+                },
+            ));
         }
         let rule = match (self.size, self.percent) {
             (Some(size), None) => Some(PerStratum::Size(size)),
             (None, Some(percent)) => Some(PerStratum::Percent(percent)),
-            _ => {
-                errors.push(FieldError::new(
-                    "size",
-                    "give either `size` or `percent`, not both nor neither",
-                ));
+            (Some(_), Some(_)) => {
+                // One rule per sample: a size, or a share of each stratum.
+                errors.push(FieldError::new("percent", Invalid::NotAllowed));
+                None
+            }
+            (None, None) => {
+                errors.push(FieldError::new("size", Invalid::Required));
                 None
             }
         };
@@ -381,7 +398,7 @@ mod tests {
                 percent: Some(101),
                 comment: None,
             }),
-            ["seed", "percent", "size"]
+            ["seed", "percent", "percent"]
         );
     }
 }

@@ -11,13 +11,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::FieldError;
 use super::cycle::Refusal;
 use super::figures::Exact;
 use super::names::named_enum;
 use super::project::ProjectCode;
 use super::report::EvaluationReport;
 use super::values::{FiscalYear, Label, Points, UnitCode};
+use super::{FieldError, Invalid};
 
 /// The most indicators a review score may name.
 pub const MAX_RESCORED: usize = 200;
@@ -92,17 +92,17 @@ impl ReviewScoreInput {
         if self.indicators.len() > MAX_RESCORED {
             errors.push(FieldError::new(
                 "indicators",
-                format!("at most {MAX_RESCORED} indicators are re-scored"),
+                Invalid::Count {
+                    min: 0,
+                    max: MAX_RESCORED,
+                },
             ));
         }
         if self.execution.is_some()
             && self.execution != report.results.stated_execution_score
             && self.execution_reason.is_none()
         {
-            errors.push(FieldError::new(
-                "execution_reason",
-                "a review score that differs from the unit's needs its reason",
-            ));
+            errors.push(FieldError::new("execution_reason", Invalid::Required));
         }
         let mut seen = HashSet::new();
         for (i, rescored) in self.indicators.iter().enumerate() {
@@ -111,14 +111,18 @@ impl ReviewScoreInput {
             else {
                 errors.push(FieldError::new(
                     format!("indicators[{i}].indicator_id"),
-                    format!("the report has no indicator `{id}`"),
+                    Invalid::UnknownReference {
+                        value: id.to_string(),
+                    },
                 ));
                 continue;
             };
             if !seen.insert(id) {
                 errors.push(FieldError::new(
                     format!("indicators[{i}].indicator_id"),
-                    format!("indicator `{id}` is re-scored twice"),
+                    Invalid::Duplicate {
+                        value: id.to_string(),
+                    },
                 ));
             }
             if let Some(weight) = indicator.weight
@@ -126,16 +130,15 @@ impl ReviewScoreInput {
             {
                 errors.push(FieldError::new(
                     format!("indicators[{i}].score"),
-                    format!(
-                        "the score is above the indicator's weight {}",
-                        weight.value().normalize()
-                    ),
+                    Invalid::AboveWeight {
+                        weight: weight.value().normalize().to_string(),
+                    },
                 ));
             }
             if Some(rescored.score) != self_score(report, id) && rescored.reason.is_none() {
                 errors.push(FieldError::new(
                     format!("indicators[{i}].reason"),
-                    "a review score that differs from the unit's needs its reason",
+                    Invalid::Required,
                 ));
             }
         }

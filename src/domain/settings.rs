@@ -7,10 +7,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::FieldError;
 use super::monitoring::{DEFAULT_TOLERANCE, Period};
 use super::report::IndicatorLevel1;
 use super::values::{Amount, Label, Points};
+use super::{FieldError, Invalid};
 
 /// 权重 — how the 100 points of a self-evaluation are shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -164,7 +164,10 @@ impl YearSettings {
         if total != Decimal::ONE_HUNDRED {
             errors.push(FieldError::new(
                 "weights",
-                format!("the weights add up to {}, not 100", total.normalize()),
+                Invalid::WrongTotal {
+                    total: total.normalize().to_string(),
+                    expected: "100".to_owned(),
+                },
             ));
         }
         for (i, framework) in self.frameworks.iter().enumerate() {
@@ -172,10 +175,10 @@ impl YearSettings {
             if !framework.groups.is_empty() && total != Decimal::ONE_HUNDRED {
                 errors.push(FieldError::new(
                     format!("frameworks[{i}]"),
-                    format!(
-                        "the groups and execution add up to {}, not 100",
-                        total.normalize()
-                    ),
+                    Invalid::WrongTotal {
+                        total: total.normalize().to_string(),
+                        expected: "100".to_owned(),
+                    },
                 ));
             }
             let name = framework.name.as_str();
@@ -184,7 +187,9 @@ impl YearSettings {
             {
                 errors.push(FieldError::new(
                     format!("frameworks[{i}].name"),
-                    format!("the name `{name}` is taken"),
+                    Invalid::Duplicate {
+                        value: name.to_string(),
+                    },
                 ));
             }
         }
@@ -192,14 +197,16 @@ impl YearSettings {
             if periods.is_empty() || periods.len() > 12 {
                 errors.push(FieldError::new(
                     "monitoring_periods",
-                    "from 1 to 12 periods, or left out for the default",
+                    Invalid::Count { min: 1, max: 12 },
                 ));
             }
             for (i, period) in periods.iter().enumerate() {
                 if periods[..i].contains(period) {
                     errors.push(FieldError::new(
                         format!("monitoring_periods[{i}]"),
-                        format!("the period `{period}` is named twice"),
+                        Invalid::Duplicate {
+                            value: period.to_string(),
+                        },
                     ));
                 }
             }

@@ -4,45 +4,51 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::FieldError;
+use super::invalid::{Invalid, TextForm, deserialize_through};
 
 /// Reads a plain, non-negative decimal such as `1659.36`, within the given numbers of digits.
 fn parse_plain_decimal(
     text: &str,
     max_integer_digits: usize,
     max_scale: usize,
-) -> Result<Decimal, String> {
+) -> Result<Decimal, Invalid> {
     let (integer, fraction) = match text.split_once('.') {
         Some((integer, fraction)) => (integer, Some(fraction)),
         None => (text, None),
     };
     if integer.starts_with('-') {
-        return Err(format!("`{text}` is negative; amounts are never negative"));
+        return Err(Invalid::Negative {
+            text: text.to_owned(),
+        });
     }
     let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
     if !all_digits(integer) || !fraction.is_none_or(all_digits) {
-        return Err(format!(
-            "`{text}` is not a plain decimal number such as \"1659.36\""
-        ));
+        return Err(Invalid::NotANumber {
+            text: text.to_owned(),
+        });
     }
     // Leading zeros count: the limit is on what is written, as the schema's pattern states it.
     if integer.len() > max_integer_digits {
-        return Err(format!(
-            "`{text}` has more than {max_integer_digits} digits before the decimal point"
-        ));
+        return Err(Invalid::TooManyDigits {
+            text: text.to_owned(),
+            max: max_integer_digits,
+        });
     }
     if let Some(fraction) = fraction
         && fraction.len() > max_scale
     {
-        return Err(format!(
-            "`{text}` has {} decimal places; at most {max_scale} are allowed",
-            fraction.len()
-        ));
+        return Err(Invalid::TooManyDecimals {
+            text: text.to_owned(),
+            max: max_scale,
+        });
     }
-    Decimal::from_str(text).map_err(|e| format!("`{text}` is not a decimal number: {e}"))
+    Decimal::from_str(text).map_err(|_| Invalid::NotANumber {
+        text: text.to_owned(),
+    })
 }
 
 /// 金额 — an exact amount of money in 万元 (10,000 CNY), as the reports state it.
@@ -50,10 +56,8 @@ fn parse_plain_decimal(
 /// Never negative, at most six decimal places (one fen is 0.000001 万元) and at most twelve
 /// digits before the point. Written in JSON as a decimal string, e.g. `"1659.36"`; the scale is
 /// kept as written, so `"8.00"` reads back as `"8.00"`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(into = "String")]
 #[schema(value_type = String, example = "1659.36", pattern = r"^[0-9]{1,12}(\.[0-9]{1,6})?$")]
 pub struct Amount(Decimal);
 
@@ -67,7 +71,7 @@ impl Amount {
 }
 
 impl FromStr for Amount {
-    type Err = String;
+    type Err = Invalid;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         parse_plain_decimal(text, Self::MAX_INTEGER_DIGITS, Self::MAX_SCALE).map(Self)
@@ -75,7 +79,7 @@ impl FromStr for Amount {
 }
 
 impl TryFrom<String> for Amount {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         text.parse()
@@ -96,10 +100,8 @@ impl fmt::Display for Amount {
 
 /// 分值 / 得分 — points of a score out of 100: from 0 to 100, at most two decimal places,
 /// written as a decimal string, e.g. `"12.5"`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(into = "String")]
 #[schema(value_type = String, example = "10", pattern = r"^[0-9]{1,3}(\.[0-9]{1,2})?$")]
 pub struct Points(Decimal);
 
@@ -115,19 +117,23 @@ impl Points {
 }
 
 impl FromStr for Points {
-    type Err = String;
+    type Err = Invalid;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let points = parse_plain_decimal(text, 3, 2)?;
         if points > Decimal::ONE_HUNDRED {
-            return Err(format!("`{text}` is above 100 points"));
+            return Err(Invalid::OutOfRange {
+                value: Some(text.to_owned()),
+                min: Some("0".to_owned()),
+                max: Some("100".to_owned()),
+            });
         }
         Ok(Self(points))
     }
 }
 
 impl TryFrom<String> for Points {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         text.parse()
@@ -143,10 +149,8 @@ impl From<Points> for String {
 /// 数值 — a stated number that is not money: a count, a percentage, an indicator value.
 /// A decimal string that may carry a sign, e.g. `"6205"`, `"90.9"`, `"-83.9"`; at most twelve
 /// digits before the point and six after.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(into = "String")]
 #[schema(value_type = String, example = "90.9", pattern = r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$")]
 pub struct Quantity(Decimal);
 
@@ -157,22 +161,32 @@ impl Quantity {
 }
 
 impl FromStr for Quantity {
-    type Err = String;
+    type Err = Invalid;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let (negative, magnitude) = match text.strip_prefix('-') {
             Some(magnitude) => (true, magnitude),
             None => (false, text),
         };
-        let magnitude = parse_plain_decimal(magnitude, 12, 6).map_err(|_| {
-            format!("`{text}` is not a decimal number such as \"90.9\" or \"-83.9\"")
+        let magnitude = parse_plain_decimal(magnitude, 12, 6).map_err(|invalid| match invalid {
+            Invalid::TooManyDigits { max, .. } => Invalid::TooManyDigits {
+                text: text.to_owned(),
+                max,
+            },
+            Invalid::TooManyDecimals { max, .. } => Invalid::TooManyDecimals {
+                text: text.to_owned(),
+                max,
+            },
+            _ => Invalid::NotANumber {
+                text: text.to_owned(),
+            },
         })?;
         Ok(Self(if negative { -magnitude } else { magnitude }))
     }
 }
 
 impl TryFrom<String> for Quantity {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         text.parse()
@@ -187,8 +201,8 @@ impl From<Quantity> for String {
 
 /// 单位代码 — a budget unit's code: 1 to 32 characters, letters, digits, `-` and `_`,
 /// starting with a letter or digit (e.g. `101001`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(into = "String")]
 #[schema(value_type = String, example = "101001", pattern = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,31}$")]
 pub struct UnitCode(String);
 
@@ -199,7 +213,7 @@ impl UnitCode {
 }
 
 impl FromStr for UnitCode {
-    type Err = String;
+    type Err = Invalid;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let well_formed = (1..=32).contains(&text.len())
@@ -213,15 +227,16 @@ impl FromStr for UnitCode {
         if well_formed {
             Ok(Self(text.to_owned()))
         } else {
-            Err(format!(
-                "`{text}` is not a unit code: 1 to 32 letters, digits, '-' or '_', starting with a letter or digit"
-            ))
+            Err(Invalid::Malformed {
+                text: text.to_owned(),
+                form: TextForm::UnitCode,
+            })
         }
     }
 }
 
 impl TryFrom<String> for UnitCode {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         text.parse()
@@ -241,8 +256,8 @@ impl fmt::Display for UnitCode {
 }
 
 /// 年度 — a fiscal (calendar) year from 2000 to 2100.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "i32")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "i32")]
 pub struct FiscalYear(i32);
 
 // By hand: the derive cannot give a newtype's number its bounds.
@@ -282,28 +297,29 @@ impl FiscalYear {
 }
 
 impl TryFrom<i64> for FiscalYear {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(year: i64) -> Result<Self, Self::Error> {
         if (i64::from(Self::FIRST)..=i64::from(Self::LAST)).contains(&year) {
             Ok(Self(year as i32))
         } else {
-            Err(format!(
-                "{year} is not a fiscal year from {} to {}",
-                Self::FIRST,
-                Self::LAST
-            ))
+            Err(Invalid::OutOfRange {
+                value: Some(year.to_string()),
+                min: Some(Self::FIRST.to_string()),
+                max: Some(Self::LAST.to_string()),
+            })
         }
     }
 }
 
 impl FromStr for FiscalYear {
-    type Err = String;
+    type Err = Invalid;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let year: i64 = text
-            .parse()
-            .map_err(|_| format!("`{text}` is not a year such as 2021"))?;
+        let year: i64 = text.parse().map_err(|_| Invalid::Malformed {
+            text: text.to_owned(),
+            form: TextForm::Year,
+        })?;
         Self::try_from(year)
     }
 }
@@ -326,19 +342,20 @@ pub const MAX_CELL_CHARS: usize = 32_767;
 
 /// Why `text` cannot be stored as it is, if it cannot: PostgreSQL's `text` holds every
 /// character but U+0000 (SQLite would keep it, so both refuse it alike).
-pub fn unstorable(text: &str) -> Option<String> {
-    text.contains('\0')
-        .then(|| "contains the character U+0000 (NUL), which cannot be stored".to_owned())
+pub fn unstorable(text: &str) -> Option<Invalid> {
+    text.contains('\0').then_some(Invalid::NulCharacter)
 }
 
 /// Why `text` cannot be a text of a report, if it cannot: a character that cannot be stored,
 /// or more characters than a spreadsheet cell holds.
-pub fn text_fault(text: &str) -> Option<String> {
+pub fn text_fault(text: &str) -> Option<Invalid> {
     unstorable(text).or_else(|| {
         // Counted only past the byte length that could not exceed it.
-        (text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS).then(|| {
-            format!("is longer than {MAX_CELL_CHARS} characters, what a spreadsheet cell holds")
-        })
+        (text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS).then_some(
+            Invalid::TooLong {
+                max: MAX_CELL_CHARS,
+            },
+        )
     })
 }
 
@@ -369,7 +386,7 @@ pub fn text_faults(document: &serde_json::Value) -> Vec<FieldError> {
                     }
                     path.push_str(key);
                     if let Some(fault) = unstorable(key) {
-                        faults.push(FieldError::new(path.clone(), format!("its key {fault}")));
+                        faults.push(FieldError::new(path.clone(), fault));
                     }
                     walk(item, path, faults);
                     path.truncate(before);
@@ -385,8 +402,8 @@ pub fn text_faults(document: &serde_json::Value) -> Vec<FieldError> {
 
 /// A short piece of text that must say something: kept as written, never blank, at most 500
 /// characters, no U+0000 (names, headings, titles).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(into = "String")]
 #[schema(value_type = String, example = "区政府办公室", pattern = r"^[^\u0000]*$")]
 pub struct Label(String);
 
@@ -399,13 +416,15 @@ impl Label {
 }
 
 impl TryFrom<String> for Label {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         if text.trim().is_empty() {
-            Err("must not be blank".to_owned())
+            Err(Invalid::Blank)
         } else if text.chars().count() > Self::MAX_CHARS {
-            Err(format!("is longer than {} characters", Self::MAX_CHARS))
+            Err(Invalid::TooLong {
+                max: Self::MAX_CHARS,
+            })
         } else if let Some(fault) = unstorable(&text) {
             Err(fault)
         } else {
@@ -416,8 +435,8 @@ impl TryFrom<String> for Label {
 
 /// A longer text as written — a comment, a narrative: at most 32,767 characters (what a
 /// spreadsheet cell holds), no U+0000; may be blank.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
 pub struct Text(String);
 
 // By hand: the derive cannot give a newtype's text its length.
@@ -444,7 +463,7 @@ impl Text {
 }
 
 impl TryFrom<String> for Text {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         match text_fault(&text) {
@@ -466,6 +485,9 @@ impl From<Label> for String {
     }
 }
 
+deserialize_through!(String => Amount, Points, Quantity, UnitCode, Label, Text);
+deserialize_through!(i64 => FiscalYear);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,13 +501,14 @@ mod tests {
 
     #[test]
     fn amount_refuses_negative_overprecise_and_non_numeric_text() {
-        assert!("-1".parse::<Amount>().unwrap_err().contains("negative"));
-        assert!(
-            "1.1234567"
-                .parse::<Amount>()
-                .unwrap_err()
-                .contains("7 decimal places")
-        );
+        assert!(matches!(
+            "-1".parse::<Amount>(),
+            Err(Invalid::Negative { .. })
+        ));
+        assert!(matches!(
+            "1.1234567".parse::<Amount>(),
+            Err(Invalid::TooManyDecimals { max: 6, .. })
+        ));
         for bad in ["", "1e5", "1,000", " 1", "1.", ".5", "+1", "NaN", "一百"] {
             assert!(bad.parse::<Amount>().is_err(), "{bad:?} should be refused");
         }
@@ -508,21 +531,17 @@ mod tests {
 
     #[test]
     fn texts_refuse_nul_and_what_a_spreadsheet_cell_cannot_hold() {
-        assert!(
-            Label::try_from("a\0b".to_owned())
-                .unwrap_err()
-                .contains("U+0000")
+        assert_eq!(
+            Label::try_from("a\0b".to_owned()),
+            Err(Invalid::NulCharacter)
         );
-        assert!(
-            Text::try_from("a\0".to_owned())
-                .unwrap_err()
-                .contains("U+0000")
-        );
+        assert_eq!(Text::try_from("a\0".to_owned()), Err(Invalid::NulCharacter));
         assert!(Text::try_from("字".repeat(MAX_CELL_CHARS)).is_ok());
-        assert!(
-            Text::try_from("字".repeat(MAX_CELL_CHARS + 1))
-                .unwrap_err()
-                .contains("32767")
+        assert_eq!(
+            Text::try_from("字".repeat(MAX_CELL_CHARS + 1)),
+            Err(Invalid::TooLong {
+                max: MAX_CELL_CHARS
+            })
         );
         // Bytes are not characters: 32,767 three-byte characters are within the limit.
         assert!(text_fault(&"a".repeat(MAX_CELL_CHARS + 1)).is_some());

@@ -62,8 +62,9 @@ pub struct UnreadableCell {
 }
 
 /// Why a cell could not be read, with what it held; the sentence saying so is written where
-/// the answer is, in the reader's language.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// the answer is, in the reader's language; serialized as its code with its figures.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
 pub enum CellFault {
     /// Text where a number belongs.
     NotANumber { text: String },
@@ -719,7 +720,7 @@ impl Reader<'_> {
         fault: fn(String) -> CellFault,
     ) -> Option<T>
     where
-        T: Copy + FromStr<Err = String>,
+        T: Copy + FromStr<Err = crate::domain::Invalid>,
     {
         let Ok(number) = self.number(row, column) else {
             return before;

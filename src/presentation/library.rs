@@ -5,6 +5,7 @@
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
+use crate::domain::Invalid;
 use crate::domain::library::{
     COLUMNS, Library, LineError, MAX_ERRORS, MAX_INDICATORS, ParseErrors, cells, from_records,
 };
@@ -55,7 +56,10 @@ fn records(cells: &Cells) -> Result<Vec<(usize, Vec<String>)>, ParseErrors> {
         return Err(ParseErrors(vec![LineError {
             line: 1,
             column: None,
-            message: format!("the library has more than {MAX_INDICATORS} indicators"),
+            invalid: Invalid::Count {
+                min: 0,
+                max: MAX_INDICATORS,
+            },
         }]));
     }
     let mut errors = Vec::new();
@@ -73,7 +77,7 @@ fn records(cells: &Cells) -> Result<Vec<(usize, Vec<String>)>, ParseErrors> {
                     errors.push(LineError {
                         line,
                         column: Some(column_name(column)),
-                        message: "holds a formula; write its value".to_owned(),
+                        invalid: Invalid::Formula,
                     });
                     continue;
                 }
@@ -84,7 +88,7 @@ fn records(cells: &Cells) -> Result<Vec<(usize, Vec<String>)>, ParseErrors> {
                 errors.push(LineError {
                     line,
                     column: Some(column_name(column)),
-                    message: "lies beyond the heading's last column".to_owned(),
+                    invalid: Invalid::BeyondHeading,
                 });
             }
         }

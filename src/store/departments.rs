@@ -10,9 +10,9 @@ use super::schema::{departments, evaluations, service_tokens, users};
 use super::{
     DbConnection, Page, Store, StoreError, Transaction, UniqueRow, Window, is_unique_violation, now,
 };
-use crate::domain::FieldError;
 use crate::domain::department::{Department, DepartmentPatch, FundingType, UnitKind};
 use crate::domain::values::UnitCode;
+use crate::domain::{FieldError, Invalid};
 
 /// A department as stored, with when it was created and last changed (UTC).
 #[derive(Debug, Clone)]
@@ -142,22 +142,24 @@ fn check_parent(conn: &mut DbConnection, department: &Department) -> Result<(), 
     let Some(parent) = &department.parent_code else {
         return Ok(());
     };
-    let invalid =
-        |message: String| StoreError::Invalid(vec![FieldError::new("parent_code", message)]);
+    let invalid = |invalid| StoreError::Invalid(vec![FieldError::new("parent_code", invalid)]);
     let mut ancestor = Some(parent.as_str().to_owned());
     while let Some(code) = ancestor {
         if code == department.code.as_str() {
-            return Err(invalid(format!(
-                "`{parent}` cannot be the parent of `{}`: units would be their own parents",
-                department.code
-            )));
+            return Err(invalid(Invalid::Cycle {
+                value: department.code.to_string(),
+            }));
         }
         ancestor = departments::table
             .filter(departments::code.eq(&code))
             .select(departments::parent_code)
             .first::<Option<String>>(conn)
             .optional()?
-            .ok_or_else(|| invalid(format!("there is no department `{code}`")))?;
+            .ok_or_else(|| {
+                invalid(Invalid::UnknownReference {
+                    value: code.clone(),
+                })
+            })?;
     }
     Ok(())
 }

@@ -48,7 +48,7 @@ pub enum StoreError {
     /// The request contradicts what is stored (a duplicate, a dependent row).
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
-    #[error("not valid: {}", .0.iter().map(|e| format!("{}: {}", e.path, e.message)).collect::<Vec<_>>().join("; "))]
+    #[error("not valid: {}", .0.iter().map(|e| format!("{}: {}", e.path, e.invalid)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     /// Another writer kept winning the race; the client may try again.
     #[error("too many concurrent writers to the same record")]

@@ -9,9 +9,9 @@ use diesel::prelude::*;
 use super::audit::{Recording, recorded};
 use super::schema::users;
 use super::{DbConnection, Store, StoreError, Transaction, UniqueRow, is_unique_violation, now};
-use crate::domain::FieldError;
 use crate::domain::access::{Password, Role, Username};
 use crate::domain::values::UnitCode;
+use crate::domain::{FieldError, Invalid};
 
 /// A user as stored, without the password hash.
 #[derive(Debug, Clone)]
@@ -113,13 +113,17 @@ fn check_binding(
     role: Role,
     department: Option<&UnitCode>,
 ) -> Result<(), StoreError> {
-    let invalid = |message: &str| StoreError::Invalid(vec![FieldError::new("department", message)]);
+    let invalid = |invalid| StoreError::Invalid(vec![FieldError::new("department", invalid)]);
     match (role, department) {
-        (Role::Unit, None) => Err(invalid("a unit user is bound to a department")),
+        (Role::Unit, None) => Err(invalid(Invalid::Required)),
         (Role::Unit, Some(code)) => super::departments::department_id(conn, code)
             .map(|_| ())
-            .map_err(|_| invalid(&format!("there is no department `{code}`"))),
-        (_, Some(_)) => Err(invalid("only unit users are bound to a department")),
+            .map_err(|_| {
+                invalid(Invalid::UnknownReference {
+                    value: code.to_string(),
+                })
+            }),
+        (_, Some(_)) => Err(invalid(Invalid::NotAllowed)),
         (_, None) => Ok(()),
     }
 }

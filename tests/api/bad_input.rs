@@ -5,10 +5,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Answer, TestApp, evaluation_path, spawn_app, spawn_app_with};
 
-const CODE: &str = "101001";
+pub(crate) const CODE: &str = "101001";
 
 /// A department with one stored report (version 1) to measure "nothing changed" against.
-async fn app_with_report() -> TestApp {
+pub(crate) async fn app_with_report() -> TestApp {
     let app = spawn_app().await;
     app.create_department(CODE, None).await;
     let report = json!({"budget": {"basic": {"amounts": {"initial": "1659.36"}}}});
@@ -60,7 +60,11 @@ async fn a_count_of_the_wrong_type_is_refused() {
     let app = app_with_report().await;
     let report = json!({"profile": {"staffing": {"on_payroll": "50人"}}});
     let answer = app.put(&evaluation_path(CODE, 2021), &report).await;
-    assert_field(&answer, "profile.staffing.on_payroll", "invalid type");
+    assert_field(
+        &answer,
+        "profile.staffing.on_payroll",
+        "is a string, expected an integer",
+    );
     let negative = json!({"profile": {"staffing": {"on_duty": -1}}});
     let answer = app.put(&evaluation_path(CODE, 2021), &negative).await;
     assert_field(&answer, "profile.staffing.on_duty", "-1");
@@ -72,7 +76,7 @@ async fn an_unknown_enum_value_is_refused() {
     let app = app_with_report().await;
     let department = json!({"code": "2", "name": "x", "kind": "ministry"});
     let answer = app.post("/api/v1/departments", &department).await;
-    assert_field(&answer, "kind", "unknown variant `ministry`");
+    assert_field(&answer, "kind", "`ministry` is not one of");
     assert_eq!(app.get("/api/v1/departments/2").await.status, 404);
 
     let indicator = json!({"goals": {"indicators": [{"id": "1", "level1": "output", "level2": "数量",
@@ -81,7 +85,7 @@ async fn an_unknown_enum_value_is_refused() {
     assert_field(
         &answer,
         "goals.indicators[0].comparison",
-        "unknown variant `greater`",
+        "`greater` is not one of",
     );
     assert_unchanged(&app).await;
 }
@@ -94,7 +98,7 @@ async fn an_unknown_field_is_refused_never_dropped() {
     assert_field(
         &answer,
         "budget.basic.amounts.intial",
-        "unknown field `intial`",
+        "is not a field here",
     );
     let in_part = app
         .put(
@@ -102,7 +106,7 @@ async fn an_unknown_field_is_refused_never_dropped() {
             &json!({"basik": {}}),
         )
         .await;
-    assert_field(&in_part, "budget.basik", "unknown field `basik`");
+    assert_field(&in_part, "budget.basik", "is not a field here");
     assert_unchanged(&app).await;
 }
 
@@ -125,7 +129,11 @@ async fn an_amount_with_more_than_six_decimals_is_refused() {
             &with_initial(json!("1.0000001")),
         )
         .await;
-    assert_field(&answer, "budget.basic.amounts.initial", "7 decimal places");
+    assert_field(
+        &answer,
+        "budget.basic.amounts.initial",
+        "more than 6 decimal places",
+    );
     let six = app
         .put(
             &evaluation_path(CODE, 2022),

@@ -97,10 +97,7 @@ async fn users_are_added_given_passwords_and_disabled_from_the_command_line() {
         "a-long-enough-password\n",
     );
     assert!(!ok);
-    assert!(
-        said.contains("department: there is no department `999`"),
-        "{said}"
-    );
+    assert!(said.contains("department: there is no `999`"), "{said}");
 }
 
 #[actix_rt::test]

@@ -979,3 +979,47 @@ async fn the_table_sorts_by_every_column_either_way_with_the_empty_cells_last() 
         }
     }
 }
+
+#[actix_rt::test]
+async fn a_tables_csv_and_xlsx_are_paths_of_their_own_and_the_query_form_still_answers() {
+    let app = spawn_app().await;
+    app.create_department("101001", None).await;
+    let report = json!({"budget": {"basic": {"amounts": {"initial": "1659.36"}}}});
+    assert_eq!(
+        app.put(&evaluation_path("101001", 2021), &report)
+            .await
+            .status,
+        201
+    );
+    let csv = app
+        .get("/api/v1/comparisons/departments.csv?year=2021&format=json")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/csv")
+    );
+    let text = String::from_utf8_lossy(&csv.bytes).into_owned();
+    assert!(
+        text.trim_start_matches('\u{feff}')
+            .starts_with("Unit code,"),
+        "{text}"
+    );
+    let query = app
+        .get("/api/v1/comparisons/departments?year=2021&format=csv")
+        .await;
+    assert_eq!(query.bytes, csv.bytes);
+    let xlsx = app.get("/api/v1/comparisons/grades.xlsx?year=2021").await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.bytes.starts_with(b"PK\x03\x04"));
+    let projects = app
+        .get("/api/v1/departments/101001/evaluations/2021/projects.csv")
+        .await;
+    assert_eq!(projects.status, 200);
+    // The self-evaluation table keeps its own path.
+    let form = app
+        .get("/api/v1/departments/101001/evaluations/2021/form.xlsx")
+        .await;
+    assert_eq!(form.status, 200);
+}

@@ -14,6 +14,7 @@ mod contract;
 mod departments;
 mod evaluations;
 mod faults;
+mod field_errors;
 mod first_hour;
 mod form_round_trip;
 mod forms;

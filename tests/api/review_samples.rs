@@ -147,7 +147,7 @@ async fn a_request_names_exactly_one_size_and_only_the_bureau_draws_and_reads_sa
     let reviewer = app.with_token(&reviewer_token);
     for (body, field) in [
         (json!({"seed": 1}), "size"),
-        (json!({"size": 2, "percent": 10}), "size"),
+        (json!({"size": 2, "percent": 10}), "percent"),
         (json!({"percent": 0}), "percent"),
         (json!({"size": 1, "seed": 9007199254740992_u64}), "seed"),
     ] {

@@ -12,9 +12,9 @@ use crate::api::export::{
 };
 use crate::app;
 use crate::app::Store;
-use crate::domain::FieldError;
 use crate::domain::access::Caller;
 use crate::domain::values::FiscalYear;
+use crate::domain::{FieldError, Invalid};
 
 /// A goal a unit missed in consecutive years.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -100,7 +100,7 @@ pub async fn unmet(
     if !(1..=20).contains(&at_least) {
         return Err(ApiError::InvalidParameters(vec![FieldError::new(
             "years",
-            "must be from 1 to 20",
+            Invalid::between(1, 20),
         )]));
     }
     let format = negotiate(&req, query.format);

@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{CheckContext, Findings, Rule, figure};
-use crate::domain::FieldError;
 use crate::domain::library::Library;
 use crate::domain::report::{
     Comparison, EvaluationReport, Goals, Indicator, IndicatorLevel1, ScoringRule,
 };
 use crate::domain::settings::DEFAULT_FRAMEWORK;
 use crate::domain::values::{Label, Points};
+use crate::domain::{FieldError, Invalid};
 
 /// What an adjustment reason (调整原因) must at least hold: this many letters or digits, where
 /// a character of the CJK scripts (from U+2E80: Han, kana, hangul, full-width forms) counts
@@ -236,7 +236,9 @@ impl ApprovedGoals {
         {
             errors.push(FieldError::new(
                 "goals.framework",
-                format!("the approved framework is `{framework}` and stays"),
+                Invalid::ApprovedStays {
+                    approved: Some(framework.to_string()),
+                },
             ));
         }
         for approved in &self.targets {
@@ -247,10 +249,9 @@ impl ApprovedGoals {
             {
                 errors.push(FieldError::new(
                     "goals.indicators",
-                    format!(
-                        "indicator `{}` was approved with the target `{}` and stays; record a change as adjusted_target with an adjustment_reason",
-                        approved.indicator_id, approved.target
-                    ),
+                    Invalid::MissingRow {
+                        value: approved.indicator_id.to_string(),
+                    },
                 ));
             }
         }
@@ -259,39 +260,32 @@ impl ApprovedGoals {
             let Some(approved) = self.target(indicator.id.as_str()) else {
                 continue;
             };
-            let mut changed = |field: &str, message: String| {
+            let mut changed = |field: &str, invalid: Invalid| {
                 errors.push(FieldError::new(
                     format!("goals.indicators[{i}].{field}"),
-                    message,
+                    invalid,
                 ));
             };
             if approved.target != indicator.initial_target() {
                 changed(
                     "target",
-                    format!(
-                        "the approved target is `{}` and stays; propose the change as adjusted_target with an adjustment_reason, for a reviewer to approve",
-                        approved.target
-                    ),
+                    Invalid::TargetApproved {
+                        approved: approved.target.to_string(),
+                    },
                 );
             }
             if let Some(comparison) = approved.comparison
                 && Some(comparison) != indicator.kind_as(Some(comparison))
             {
-                changed(
-                    "comparison",
-                    "the approved comparison of the actual with the target stays".to_owned(),
-                );
+                changed("comparison", Invalid::ApprovedStays { approved: None });
             }
-            for (field, what) in approved
+            for field in approved
                 .terms
                 .as_ref()
                 .map(|terms| terms.changed_in(indicator))
                 .unwrap_or_default()
             {
-                changed(
-                    field,
-                    format!("the approved {what} decides the score and stays"),
-                );
+                changed(field, Invalid::ApprovedStays { approved: None });
             }
         }
         errors
@@ -311,33 +305,32 @@ pub fn unreasoned_adjustments(goals: &Goals) -> Vec<FieldError> {
         .map(|(i, _)| {
             FieldError::new(
                 format!("goals.indicators[{i}].adjustment_reason"),
-                format!(
-                    "an adjusted target needs its reason (调整原因): at least {} Chinese characters or {REASON_MIN_WEIGHT} letters or digits, {REASON_MIN_DISTINCT} of them distinct",
-                    REASON_MIN_WEIGHT / 2
-                ),
+                Invalid::ReasonTooShort {
+                    min_chinese: REASON_MIN_WEIGHT / 2,
+                    min_letters: REASON_MIN_WEIGHT,
+                    min_distinct: REASON_MIN_DISTINCT,
+                },
             )
         })
         .collect()
 }
 
 impl ApprovedTerms {
-    /// The fields of `indicator` that differ from these, with what each is.
-    fn changed_in(&self, indicator: &Indicator) -> Vec<(&'static str, &'static str)> {
+    /// The fields of `indicator` that differ from these: unit of measure (计量单位), weight
+    /// (分值), scoring rule (评分规则) with its parameters, group (一级指标).
+    fn changed_in(&self, indicator: &Indicator) -> Vec<&'static str> {
         let mut changed = Vec::new();
         if self.unit != indicator.unit {
-            changed.push(("unit", "unit of measure (计量单位)"));
+            changed.push("unit");
         }
         if self.weight != indicator.weight {
-            changed.push(("weight", "weight (分值)"));
+            changed.push("weight");
         }
         if self.scoring_rule != indicator.scoring_rule {
-            changed.push((
-                "scoring_rule",
-                "scoring rule (评分规则) with its parameters",
-            ));
+            changed.push("scoring_rule");
         }
         if self.level1 != indicator.level1 {
-            changed.push(("level1", "group (一级指标)"));
+            changed.push("level1");
         }
         changed
     }

@@ -4,12 +4,10 @@
 
 use std::fmt;
 
-use serde::Serialize;
-use utoipa::ToSchema;
-
 use super::{Direction, IndicatorCode, Library, LibraryIndicator, ReportKind};
 use crate::csv::{Field, heading, line};
 use crate::domain::department::UnitKind;
+use crate::domain::invalid::{Invalid, TextForm};
 use crate::domain::report::{Metric, ScoringRule};
 use crate::domain::values::Points;
 
@@ -51,12 +49,11 @@ pub const COLUMNS: [&str; 17] = [
 const LIST_SEPARATOR: char = '|';
 
 /// One thing wrong in a library text, at its line (1 for the heading) and column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineError {
     pub line: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
-    pub message: String,
+    pub invalid: Invalid,
 }
 
 /// Everything wrong in a library text (at most the first hundred).
@@ -73,7 +70,7 @@ impl fmt::Display for ParseErrors {
             if let Some(column) = &error.column {
                 write!(f, ", {column}")?;
             }
-            write!(f, ": {}", error.message)?;
+            write!(f, ": {}", error.invalid)?;
         }
         Ok(())
     }
@@ -135,7 +132,7 @@ fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, LineError> {
         return Err(LineError {
             line: start,
             column: None,
-            message: "a quoted cell is not closed".to_owned(),
+            invalid: Invalid::UnclosedQuote,
         });
     }
     if pending || !field.is_empty() {
@@ -152,18 +149,15 @@ pub fn parse(text: &str) -> Result<Library, ParseErrors> {
 
 /// As [`parse`], with the line each indicator was read from, in the library's order.
 pub fn parse_lines(text: &str) -> Result<(Library, Vec<usize>), ParseErrors> {
-    let fail = |line, message: String| {
+    let fail = |line, invalid| {
         ParseErrors(vec![LineError {
             line,
             column: None,
-            message,
+            invalid,
         }])
     };
     if text.len() > MAX_CSV_BYTES {
-        return Err(fail(
-            1,
-            format!("the library is larger than {MAX_CSV_BYTES} bytes"),
-        ));
+        return Err(fail(1, Invalid::TooLarge { max: MAX_CSV_BYTES }));
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let records = records(text).map_err(|e| ParseErrors(vec![e]))?;
@@ -176,15 +170,15 @@ pub fn parse_lines(text: &str) -> Result<(Library, Vec<usize>), ParseErrors> {
 pub fn from_records(
     records: &[(usize, Vec<String>)],
 ) -> Result<(Library, Vec<usize>), ParseErrors> {
-    let fail = |line, message: String| {
+    let fail = |line, invalid| {
         ParseErrors(vec![LineError {
             line,
             column: None,
-            message,
+            invalid,
         }])
     };
     let Some(((_, header), rows)) = records.split_first() else {
-        return Err(fail(1, "the library is empty: no heading line".to_owned()));
+        return Err(fail(1, Invalid::Required));
     };
     let header: Vec<&str> = header.iter().map(|h| h.trim()).collect();
     let mut errors = Vec::new();
@@ -193,7 +187,7 @@ pub fn from_records(
             errors.push(LineError {
                 line: 1,
                 column: Some(column.to_owned()),
-                message: "the heading lacks this column".to_owned(),
+                invalid: Invalid::Required,
             });
         }
     }
@@ -202,7 +196,10 @@ pub fn from_records(
             errors.push(LineError {
                 line: 1,
                 column: Some((*column).to_owned()),
-                message: format!("no such column; the columns are {}", COLUMNS.join(", ")),
+                invalid: Invalid::UnknownField {
+                    field: (*column).to_owned(),
+                    expected: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+                },
             });
         }
     }
@@ -212,7 +209,10 @@ pub fn from_records(
     if rows.len() > MAX_INDICATORS {
         return Err(fail(
             1,
-            format!("the library has more than {MAX_INDICATORS} indicators"),
+            Invalid::Count {
+                min: 0,
+                max: MAX_INDICATORS,
+            },
         ));
     }
     let mut indicators = Vec::new();
@@ -225,11 +225,10 @@ pub fn from_records(
             errors.push(LineError {
                 line: *number,
                 column: None,
-                message: format!(
-                    "the line has {} cells, the heading {}",
-                    cells.len(),
-                    header.len()
-                ),
+                invalid: Invalid::WrongLength {
+                    found: cells.len(),
+                    expected: header.len(),
+                },
             });
             continue;
         }
@@ -245,11 +244,11 @@ pub fn from_records(
         }
     }
     let library = Library::new(indicators);
-    for (i, message) in library.duplicates() {
+    for (i, invalid) in library.duplicates() {
         errors.push(LineError {
             line: lines[i],
             column: None,
-            message,
+            invalid,
         });
     }
     if errors.is_empty() {
@@ -269,11 +268,11 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    fn error(&mut self, column: &str, message: String) {
+    fn error(&mut self, column: &str, invalid: Invalid) {
         self.errors.push(LineError {
             line: self.line,
             column: Some(column.to_owned()),
-            message,
+            invalid,
         });
     }
 
@@ -285,11 +284,11 @@ impl Row<'_> {
             return None;
         }
         if text.chars().count() > longest {
-            self.error(column, format!("is longer than {longest} characters"));
+            self.error(column, Invalid::TooLong { max: longest });
             return None;
         }
         if text.contains('\u{0}') {
-            self.error(column, "holds a NUL character".to_owned());
+            self.error(column, Invalid::NulCharacter);
             return None;
         }
         Some(text.to_owned())
@@ -303,13 +302,13 @@ impl Row<'_> {
                 .iter()
                 .any(|e| e.line == self.line && e.column.as_deref() == Some(column))
         {
-            self.error(column, "must not be blank".to_owned());
+            self.error(column, Invalid::Blank);
         }
         cell
     }
 
     /// A list cell, its items read by `read` (none where one does not read: an error).
-    fn list<T>(&mut self, column: &str, read: impl Fn(&str) -> Result<T, String>) -> Vec<T> {
+    fn list<T>(&mut self, column: &str, read: impl Fn(&str) -> Result<T, Invalid>) -> Vec<T> {
         let Some(cell) = self.cell(column, MAX_CELL_CHARS) else {
             return Vec::new();
         };
@@ -319,7 +318,13 @@ impl Row<'_> {
             .filter(|item| !item.is_empty())
             .collect();
         if items.len() > MAX_LIST {
-            self.error(column, format!("lists more than {MAX_LIST} items"));
+            self.error(
+                column,
+                Invalid::Count {
+                    min: 0,
+                    max: MAX_LIST,
+                },
+            );
             return Vec::new();
         }
         let mut read_items = Vec::new();
@@ -327,13 +332,15 @@ impl Row<'_> {
             if item.chars().count() > MAX_NAME_CHARS {
                 self.error(
                     column,
-                    format!("`{item}` is longer than {MAX_NAME_CHARS} characters"),
+                    Invalid::TooLong {
+                        max: MAX_NAME_CHARS,
+                    },
                 );
                 continue;
             }
             match read(item) {
                 Ok(value) => read_items.push(value),
-                Err(message) => self.error(column, message),
+                Err(invalid) => self.error(column, invalid),
             }
         }
         read_items
@@ -345,8 +352,8 @@ impl Row<'_> {
             .required("code", 32)
             .and_then(|text| match text.parse::<IndicatorCode>() {
                 Ok(code) => Some(code),
-                Err(message) => {
-                    self.error("code", message);
+                Err(invalid) => {
+                    self.error("code", invalid);
                     None
                 }
             });
@@ -361,10 +368,7 @@ impl Row<'_> {
             if direction.is_none() {
                 self.error(
                     "direction",
-                    format!(
-                        "`{text}` is not one of {}",
-                        names(&Direction::ALL.map(Direction::as_str))
-                    ),
+                    one_of(&text, &Direction::ALL.map(Direction::as_str)),
                 );
             }
             direction
@@ -373,13 +377,7 @@ impl Row<'_> {
         let metric = self.cell("metric", MAX_NAME_CHARS).and_then(|text| {
             let metric = Metric::parse(&text);
             if metric.is_none() {
-                self.error(
-                    "metric",
-                    format!(
-                        "`{text}` is not one of {}",
-                        names(&Metric::ALL.map(Metric::as_str))
-                    ),
-                );
+                self.error("metric", one_of(&text, &Metric::ALL.map(Metric::as_str)));
             }
             metric
         });
@@ -387,30 +385,20 @@ impl Row<'_> {
             self.cell("scoring_rule", MAX_NAME_CHARS)
                 .and_then(|text| match read_rule(&text) {
                     Ok(rule) => Some(rule),
-                    Err(message) => {
-                        self.error("scoring_rule", message);
+                    Err(invalid) => {
+                        self.error("scoring_rule", invalid);
                         None
                     }
                 });
         let scoring_standard = self.cell("scoring_standard", MAX_CELL_CHARS);
         let mut report_kinds = self.list("report_kinds", |k| {
-            ReportKind::parse(k).ok_or_else(|| {
-                format!(
-                    "`{k}` is not one of {}",
-                    names(&ReportKind::ALL.map(ReportKind::as_str))
-                )
-            })
+            ReportKind::parse(k).ok_or_else(|| one_of(k, &ReportKind::ALL.map(ReportKind::as_str)))
         });
         if report_kinds.is_empty() {
             report_kinds = ReportKind::ALL.to_vec();
         }
         let unit_kinds = self.list("unit_kinds", |k| {
-            UnitKind::parse(k).ok_or_else(|| {
-                format!(
-                    "`{k}` is not one of {}",
-                    names(&UnitKind::ALL.map(UnitKind::as_str))
-                )
-            })
+            UnitKind::parse(k).ok_or_else(|| one_of(k, &UnitKind::ALL.map(UnitKind::as_str)))
         });
         let project_kinds = self.list("project_kinds", |k| Ok(k.to_owned()));
         let sector = self
@@ -442,17 +430,20 @@ impl Row<'_> {
     }
 }
 
-fn names(all: &[&str]) -> String {
-    all.join(", ")
+/// `text` is none of `all`.
+fn one_of(text: &str, all: &[&str]) -> Invalid {
+    Invalid::UnknownValue {
+        value: text.to_owned(),
+        expected: all.iter().map(|name| (*name).to_owned()).collect(),
+    }
 }
 
 /// A scoring rule as a cell: `proportional`, `all_or_nothing`, `bands`, or
 /// `step_deduction:<points>/<per percent>[/<floor>]`.
-fn read_rule(text: &str) -> Result<ScoringRule, String> {
-    let wrong = || {
-        format!(
-            "`{text}` is not a scoring rule: proportional, all_or_nothing, bands or step_deduction:<points>/<per percent>[/<floor>]"
-        )
+fn read_rule(text: &str) -> Result<ScoringRule, Invalid> {
+    let wrong = || Invalid::Malformed {
+        text: text.to_owned(),
+        form: TextForm::ScoringRule,
     };
     match text {
         "proportional" => return Ok(ScoringRule::Proportional),
@@ -462,7 +453,7 @@ fn read_rule(text: &str) -> Result<ScoringRule, String> {
     }
     let parameters = text.strip_prefix("step_deduction:").ok_or_else(wrong)?;
     let parts: Vec<&str> = parameters.split('/').map(str::trim).collect();
-    let points = |i: usize| -> Result<Option<Points>, String> {
+    let points = |i: usize| -> Result<Option<Points>, Invalid> {
         parts
             .get(i)
             .map(|p| p.parse::<Points>().map_err(|_| wrong()))

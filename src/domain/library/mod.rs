@@ -7,6 +7,8 @@ mod csv;
 mod matching;
 mod peers;
 mod suggestions;
+deserialize_through!(String => IndicatorCode);
+
 #[cfg(test)]
 mod tests;
 
@@ -15,10 +17,11 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::department::UnitKind;
+use super::invalid::{Invalid, TextForm, deserialize_through};
 use super::names::named_enum;
 use super::report::{Comparison, Metric, ScoringRule};
 
@@ -34,8 +37,8 @@ pub use suggestions::{
 
 /// 指标代码 — an indicator's code in a library: 1 to 32 ASCII letters, digits, `-`, `_` or
 /// `.` (e.g. `GX07`), which a report may name to say which indicator it means.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(into = "String")]
 #[schema(value_type = String, example = "GX07", pattern = r"^[0-9A-Za-z._-]{1,32}$")]
 pub struct IndicatorCode(String);
 
@@ -46,7 +49,7 @@ impl IndicatorCode {
 }
 
 impl FromStr for IndicatorCode {
-    type Err = String;
+    type Err = Invalid;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let well_formed = (1..=32).contains(&text.len())
@@ -56,15 +59,16 @@ impl FromStr for IndicatorCode {
         if well_formed {
             Ok(Self(text.to_owned()))
         } else {
-            Err(format!(
-                "`{text}` is not an indicator code: 1 to 32 letters, digits, '-', '_' or '.'"
-            ))
+            Err(Invalid::Malformed {
+                text: text.to_owned(),
+                form: TextForm::IndicatorCode,
+            })
         }
     }
 }
 
 impl TryFrom<String> for IndicatorCode {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         text.parse()
@@ -237,17 +241,19 @@ impl Library {
         &self,
         sector: &str,
         incoming: &Library,
-    ) -> Result<Library, Vec<(Option<usize>, String)>> {
-        let mut wrong: Vec<(Option<usize>, String)> = incoming
+    ) -> Result<Library, Vec<(Option<usize>, Invalid)>> {
+        let mut wrong: Vec<(Option<usize>, Invalid)> = incoming
             .indicators()
             .iter()
             .enumerate()
             .filter(|(_, i)| i.sector != sector)
             .map(|(at, i)| {
-                (Some(at), format!(
-                    "indicator {} is of the sector `{}`; a library imported as the sector `{sector}` holds only its indicators",
-                    i.code, i.sector
-                ))
+                let other = Invalid::OtherSector {
+                    indicator: i.code.to_string(),
+                    sector: i.sector.clone(),
+                    expected: sector.to_owned(),
+                };
+                (Some(at), other)
             })
             .collect();
         let mut indicators: Vec<LibraryIndicator> = self
@@ -264,7 +270,7 @@ impl Library {
             merged
                 .duplicates()
                 .into_iter()
-                .map(|(at, message)| (at.checked_sub(kept), message)),
+                .map(|(at, invalid)| (at.checked_sub(kept), invalid)),
         );
         if wrong.is_empty() {
             Ok(merged)
@@ -295,7 +301,7 @@ impl Library {
 
     /// What would make this a library that cannot be read alike: a code, or a name (standard
     /// or alias, normalised), used twice. Each as (the indicator's index, what is wrong).
-    fn duplicates(&self) -> Vec<(usize, String)> {
+    fn duplicates(&self) -> Vec<(usize, Invalid)> {
         let mut codes = HashSet::new();
         let mut names: HashSet<String> = HashSet::new();
         let mut wrong = Vec::new();
@@ -303,17 +309,21 @@ impl Library {
             if !codes.insert(indicator.code.as_str()) {
                 wrong.push((
                     i,
-                    format!("the code `{}` is used more than once", indicator.code),
+                    Invalid::Duplicate {
+                        value: indicator.code.to_string(),
+                    },
                 ));
             }
             for name in std::iter::once(&indicator.name).chain(&indicator.aliases) {
                 let bare = normalise(name);
                 if bare.is_empty() {
-                    wrong.push((i, format!("the name `{name}` is blank once normalised")));
+                    wrong.push((i, Invalid::Blank));
                 } else if !names.insert(bare) {
                     wrong.push((
                         i,
-                        format!("the name `{name}` is used by another indicator, or twice"),
+                        Invalid::Duplicate {
+                            value: name.clone(),
+                        },
                     ));
                 }
             }

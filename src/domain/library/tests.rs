@@ -1,3 +1,4 @@
+use crate::domain::Invalid;
 use rust_decimal::Decimal;
 
 use super::*;
@@ -364,8 +365,8 @@ fn what_a_sector_import_gets_wrong_is_said_at_the_incoming_indicator() {
         .expect_err("a clash and a stranger");
     let at: Vec<Option<usize>> = wrong.iter().map(|(at, _)| *at).collect();
     assert_eq!(at, [Some(2), Some(1)], "{wrong:?}");
-    assert!(wrong[0].1.contains("卫生"));
-    assert!(wrong[1].1.contains("预算执行率"));
+    assert!(matches!(&wrong[0].1, Invalid::OtherSector { sector, .. } if sector == "卫生"));
+    assert!(matches!(&wrong[1].1, Invalid::Duplicate { value } if value.contains("预算执行率")));
 }
 
 #[test]

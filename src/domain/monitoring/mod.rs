@@ -24,6 +24,7 @@ pub use warnings::*;
 use super::FieldError;
 use super::checks::ApprovedGoals;
 use super::cycle::Refusal;
+use super::invalid::{Invalid, TextForm, deserialize_through};
 use super::library::Library;
 use super::names::named_enum;
 use super::project::ProjectCode;
@@ -32,10 +33,8 @@ use super::values::{Amount, FiscalYear, Label, Quantity, UnitCode};
 
 /// 监控期 — the months from January to the end of the period (`1-6` for 1–6月): monitoring
 /// reports what was done so far in the year, so a period is always counted from January.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
+#[serde(into = "String")]
 #[schema(value_type = String, example = "1-6", pattern = r"^1-([1-9]|1[0-2])$")]
 pub struct Period(u8);
 
@@ -52,21 +51,22 @@ impl Period {
 }
 
 impl FromStr for Period {
-    type Err = String;
+    type Err = Invalid;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         text.strip_prefix("1-")
             .filter(|month| !month.starts_with('0'))
             .and_then(|month| month.parse::<u8>().ok())
             .and_then(Self::through)
-            .ok_or_else(|| {
-                format!("`{text}` is not a monitoring period: `1-N` for the months 1 to N, N from 1 to 12")
+            .ok_or_else(|| Invalid::Malformed {
+                text: text.to_owned(),
+                form: TextForm::Period,
             })
     }
 }
 
 impl TryFrom<String> for Period {
-    type Error = String;
+    type Error = Invalid;
 
     fn try_from(text: String) -> Result<Self, Self::Error> {
         text.parse()
@@ -253,7 +253,10 @@ impl MonitoringReport {
         if self.targets.len() > MAX_TARGETS {
             errors.push(FieldError::new(
                 "targets",
-                format!("at most {MAX_TARGETS} targets are monitored"),
+                Invalid::Count {
+                    min: 0,
+                    max: MAX_TARGETS,
+                },
             ));
         }
         let mut seen = HashSet::new();
@@ -262,25 +265,31 @@ impl MonitoringReport {
             if !goals.iter().any(|g| g.indicator_id == id) {
                 errors.push(FieldError::new(
                     format!("targets[{i}].indicator_id"),
-                    format!("`{id}` is not one of the approved targets; monitoring follows the approved targets only"),
+                    Invalid::UnknownReference {
+                        value: id.to_string(),
+                    },
                 ));
             } else if !seen.insert(id) {
                 errors.push(FieldError::new(
                     format!("targets[{i}].indicator_id"),
-                    format!("target `{id}` is monitored twice"),
+                    Invalid::Duplicate {
+                        value: id.to_string(),
+                    },
                 ));
             }
             let mut causes = HashSet::new();
             if row.causes.iter().any(|c| !causes.insert(*c)) {
                 errors.push(FieldError::new(
                     format!("targets[{i}].causes"),
-                    "each cause is named once",
+                    Invalid::Duplicate {
+                        value: "causes".to_owned(),
+                    },
                 ));
             }
             if row.causes.contains(&DeviationCause::Other) && row.cause_text.is_none() {
                 errors.push(FieldError::new(
                     format!("targets[{i}].cause_text"),
-                    "the cause `other` (其他) needs its words in cause_text",
+                    Invalid::Required,
                 ));
             }
         }
@@ -290,10 +299,9 @@ impl MonitoringReport {
         {
             errors.push(FieldError::new(
                 "targets",
-                format!(
-                    "approved target `{}` ({}) has no row; every approved target is monitored, its values left out where there are none yet",
-                    goal.indicator_id, goal.name
-                ),
+                Invalid::MissingRow {
+                    value: goal.indicator_id.to_string(),
+                },
             ));
         }
         errors
@@ -385,6 +393,8 @@ impl Monitoring {
         self.updated_at = at;
     }
 }
+
+deserialize_through!(String => Period);
 
 #[cfg(test)]
 mod tests;

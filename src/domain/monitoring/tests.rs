@@ -264,7 +264,12 @@ fn rows_follow_the_approved_targets_neither_inventing_nor_dropping_one() {
         errors.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
         ["targets[1].indicator_id", "targets"]
     );
-    assert!(errors[1].message.contains("`2`"), "{}", errors[1].message);
+    assert_eq!(
+        errors[1].invalid,
+        crate::domain::Invalid::MissingRow {
+            value: "2".to_owned()
+        }
+    );
     let other = report(json!({"targets": [
         {"indicator_id": "1", "causes": ["other", "other"]}, {"indicator_id": "2"}
     ]}));

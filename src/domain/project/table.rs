@@ -7,10 +7,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::FieldError;
 use crate::domain::names::named_enum;
 use crate::domain::report::{EvaluationReport, Goals, Results, is_empty};
 use crate::domain::values::{Amount, Label, Points, Quantity, text_faults};
+use crate::domain::{FieldError, Invalid};
 
 named_enum! {
     /// 金额单位 — the unit the form writes its amounts in.
@@ -222,9 +222,11 @@ pub struct Contact {
 /// 项目类别 — what kind of project it is, as the indicator library names project kinds (e.g.
 /// 海绵城市建设): 1 to 100 characters, not blank, no U+0000. Projects of one kind are compared
 /// with each other: target suggestions take the median over them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
 pub struct ProjectKind(String);
+
+crate::domain::invalid::deserialize_through!(String => ProjectKind);
 
 impl ProjectKind {
     pub const MAX_CHARS: usize = 100;
@@ -235,13 +237,15 @@ impl ProjectKind {
 }
 
 impl TryFrom<String> for ProjectKind {
-    type Error = String;
+    type Error = crate::domain::Invalid;
 
     /// A label (not blank, storable) of at most [`Self::MAX_CHARS`].
     fn try_from(text: String) -> Result<Self, Self::Error> {
         let label = Label::try_from(text)?;
         if label.as_str().chars().count() > Self::MAX_CHARS {
-            return Err(format!("is longer than {} characters", Self::MAX_CHARS));
+            return Err(crate::domain::Invalid::TooLong {
+                max: Self::MAX_CHARS,
+            });
         }
         Ok(Self(label.into()))
     }
@@ -341,7 +345,9 @@ impl ProjectTable {
         if self.results.stated_execution_score.is_some() {
             errors.push(FieldError::new(
                 "results.stated_execution_score",
-                "a project table states its execution score as funding.total.stated_score",
+                Invalid::UseInstead {
+                    instead: "funding.total.stated_score".to_owned(),
+                },
             ));
         }
         errors

@@ -9,11 +9,11 @@ use rust_decimal::Decimal;
 
 use super::IndicatorResult;
 use super::target::{Reading, read_figure, read_unsigned};
-use crate::domain::FieldError;
 use crate::domain::library::{Direction, IndicatorCode, Library, LibraryMatch};
 use crate::domain::names::named_enum;
 use crate::domain::settings::DEFAULT_FRAMEWORK;
 use crate::domain::values::{Label, Points};
+use crate::domain::{FieldError, Invalid};
 
 /// 绩效目标 — how goals were set, the overall goal and the indicators.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -543,10 +543,9 @@ impl Goals {
             if !seen.insert(indicator.id.as_str()) {
                 errors.push(FieldError::new(
                     format!("{path}.id"),
-                    format!(
-                        "indicator id `{}` is used more than once",
-                        indicator.id.as_str()
-                    ),
+                    Invalid::Duplicate {
+                        value: indicator.id.as_str().to_owned(),
+                    },
                 ));
             }
         }

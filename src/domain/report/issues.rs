@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::FieldError;
 use crate::domain::values::Label;
+use crate::domain::{FieldError, Invalid};
 
 /// 存在的主要问题及下一步改进措施
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -78,11 +78,20 @@ impl ProblemsAndMeasures {
             );
         for (path, id) in ids {
             if id == 0 {
-                errors.push(FieldError::new(path, "ids start at 1"));
+                errors.push(FieldError::new(
+                    path,
+                    Invalid::OutOfRange {
+                        value: Some(id.to_string()),
+                        min: Some("1".to_owned()),
+                        max: None,
+                    },
+                ));
             } else if !seen.insert(id) {
                 errors.push(FieldError::new(
                     path,
-                    format!("id {id} is used more than once among the problems and measures"),
+                    Invalid::Duplicate {
+                        value: id.to_string(),
+                    },
                 ));
             }
         }
@@ -91,7 +100,9 @@ impl ProblemsAndMeasures {
                 if !self.problems.iter().any(|p| p.id == *problem_id) {
                     errors.push(FieldError::new(
                         format!("issues.measures[{i}].addresses[{j}]"),
-                        format!("there is no problem with id {problem_id}"),
+                        Invalid::UnknownReference {
+                            value: problem_id.to_string(),
+                        },
                     ));
                 }
             }
@@ -217,7 +228,7 @@ impl ProblemsAndMeasures {
             if let Some(field) = not_for_problems {
                 return Err(IssueEditError::Invalid(FieldError::new(
                     field,
-                    "a problem has no such field; only measures have a title and addresses",
+                    Invalid::NotAllowed,
                 )));
             }
             if let Some(text) = patch.text {

@@ -24,8 +24,8 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::FieldError;
 use super::values::{Label, text_faults};
+use super::{FieldError, Invalid};
 
 pub use budget::*;
 pub use goals::*;
@@ -121,14 +121,18 @@ impl EvaluationReport {
             {
                 errors.push(FieldError::new(
                     format!("{path}.indicator_id"),
-                    format!("there is no indicator `{id}` in goals.indicators"),
+                    Invalid::UnknownReference {
+                        value: id.to_string(),
+                    },
                 ));
                 continue;
             }
             if !seen.insert(id) {
                 errors.push(FieldError::new(
                     format!("{path}.indicator_id"),
-                    format!("indicator `{id}` has more than one result"),
+                    Invalid::Duplicate {
+                        value: id.to_string(),
+                    },
                 ));
             }
         }

@@ -8,11 +8,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::FieldError;
 use crate::domain::checks::Severity;
 use crate::domain::names::named_enum;
 use crate::domain::report::EvaluationReport;
 use crate::domain::values::{FiscalYear, Label, Text, UnitCode};
+use crate::domain::{FieldError, Invalid};
 
 /// The most rectification items one unit's evaluation of a year may have.
 pub const MAX_ITEMS_PER_EVALUATION: usize = 200;
@@ -130,28 +130,26 @@ impl RectificationItem {
                 (_, Some(_)) => {
                     return Err(vec![FieldError::new(
                         "problem_id",
-                        "a review finding names no problem of the report; give its text as `problem`",
+                        Invalid::UseInstead {
+                            instead: "problem".to_owned(),
+                        },
                     )]);
                 }
                 (None, None) => {
-                    return Err(vec![FieldError::new(
-                        "problem",
-                        "a review finding needs its text",
-                    )]);
+                    return Err(vec![FieldError::new("problem", Invalid::Required)]);
                 }
             },
             RectificationSource::Problem => {
                 if input.problem.is_some() {
                     return Err(vec![FieldError::new(
                         "problem",
-                        "a problem of the report is taken as the unit wrote it; name it by `problem_id`",
+                        Invalid::UseInstead {
+                            instead: "problem_id".to_owned(),
+                        },
                     )]);
                 }
                 let Some(id) = input.problem_id else {
-                    return Err(vec![FieldError::new(
-                        "problem_id",
-                        "name the problem of the report by its id",
-                    )]);
+                    return Err(vec![FieldError::new("problem_id", Invalid::Required)]);
                 };
                 let found = report
                     .and_then(|r| r.issues.problems.iter().find(|p| p.id == id))
@@ -159,7 +157,9 @@ impl RectificationItem {
                 found.ok_or_else(|| {
                     vec![FieldError::new(
                         "problem_id",
-                        format!("the report has no problem with id {id}"),
+                        Invalid::UnknownReference {
+                            value: id.to_string(),
+                        },
                     )]
                 })?
             }

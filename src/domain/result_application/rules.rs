@@ -7,11 +7,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::FieldError;
 use crate::domain::cycle::Refusal;
 use crate::domain::names::named_enum;
 use crate::domain::report::Grade;
 use crate::domain::values::{FiscalYear, Label, Points, Quantity};
+use crate::domain::{FieldError, Invalid};
 
 named_enum! {
     /// 边界归属 — which band a score exactly on an edge falls in.
@@ -98,10 +98,7 @@ impl ResultRules {
     pub fn violations(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if self.bands.len() != Grade::ALL.len() {
-            errors.push(FieldError::new(
-                "bands",
-                "four bands: excellent (优), good (良), fair (中) and poor (差), in that order",
-            ));
+            errors.push(FieldError::new("bands", Invalid::BandOrder));
             return errors;
         }
         let mut above: Option<Decimal> = None;
@@ -109,38 +106,34 @@ impl ResultRules {
             if band.grade != grade {
                 errors.push(FieldError::new(
                     format!("bands[{i}].grade"),
-                    format!("band {} is `{grade}`; the bands go 优, 良, 中, 差", i + 1),
+                    Invalid::BandOrder,
                 ));
             }
             match (band.from, grade) {
                 (Some(_), Grade::Poor) => errors.push(FieldError::new(
                     format!("bands[{i}].from"),
-                    "差 has no lower edge: it takes every score below 中's",
+                    Invalid::NotAllowed,
                 )),
                 (None, Grade::Excellent | Grade::Good | Grade::Fair) => {
                     errors.push(FieldError::new(
                         format!("bands[{i}].from"),
-                        "the band needs its lower edge",
+                        Invalid::Required,
                     ));
                 }
                 (Some(from), _) => {
-                    let (reachable, range) = match self.edge_rule {
-                        EdgeRule::LowerInclusive => (
-                            from.value() > Decimal::ZERO && from.value() <= Decimal::ONE_HUNDRED,
-                            "above 0 and at most 100",
-                        ),
-                        EdgeRule::UpperInclusive => {
-                            (from.value() < Decimal::ONE_HUNDRED, "below 100")
+                    let reachable = match self.edge_rule {
+                        EdgeRule::LowerInclusive => {
+                            from.value() > Decimal::ZERO && from.value() <= Decimal::ONE_HUNDRED
                         }
+                        EdgeRule::UpperInclusive => from.value() < Decimal::ONE_HUNDRED,
                     };
                     if !reachable {
                         errors.push(FieldError::new(
                             format!("bands[{i}].from"),
-                            format!(
-                                "with the edge rule `{}` an edge is {range}: at {} a band could never be reached",
-                                self.edge_rule,
-                                from.value().normalize()
-                            ),
+                            Invalid::UnreachableEdge {
+                                edge: from.value().normalize().to_string(),
+                                rule: self.edge_rule.to_string(),
+                            },
                         ));
                     }
                     if let Some(above) = above
@@ -148,11 +141,10 @@ impl ResultRules {
                     {
                         errors.push(FieldError::new(
                             format!("bands[{i}].from"),
-                            format!(
-                                "the edge {} is not below the band above's {}",
-                                from.value().normalize(),
-                                above.normalize()
-                            ),
+                            Invalid::EdgeNotBelow {
+                                edge: from.value().normalize().to_string(),
+                                above: above.normalize().to_string(),
+                            },
                         ));
                     }
                     above = Some(from.value());
@@ -164,7 +156,7 @@ impl ResultRules {
             {
                 errors.push(FieldError::new(
                     format!("bands[{i}].budget_percent"),
-                    "a change of next year's budget is from -100 to 100 percent",
+                    Invalid::between(-100, 100),
                 ));
             }
         }
